@@ -1,0 +1,54 @@
+#include "core/metrics.h"
+
+#include <stdexcept>
+
+namespace stagecast {
+
+Counter& MetricsRegistry::counter(const std::string& name, const std::string& help,
+                                  const std::string& labels) {
+  std::lock_guard lock(mu_);
+  Family& f = families_[name];
+  if (f.type.empty()) {
+    f.type = "counter";
+    f.help = help;
+  } else if (f.type != "counter") {
+    throw std::logic_error("metric " + name + " registered with two types");
+  }
+  auto& slot = f.counters[labels];
+  if (!slot) slot = std::make_unique<Counter>();
+  return *slot;
+}
+
+Gauge& MetricsRegistry::gauge(const std::string& name, const std::string& help,
+                              const std::string& labels) {
+  std::lock_guard lock(mu_);
+  Family& f = families_[name];
+  if (f.type.empty()) {
+    f.type = "gauge";
+    f.help = help;
+  } else if (f.type != "gauge") {
+    throw std::logic_error("metric " + name + " registered with two types");
+  }
+  auto& slot = f.gauges[labels];
+  if (!slot) slot = std::make_unique<Gauge>();
+  return *slot;
+}
+
+std::string MetricsRegistry::render() const {
+  std::lock_guard lock(mu_);
+  std::string out;
+  for (const auto& [name, f] : families_) {
+    out += "# HELP " + name + " " + f.help + "\n";
+    out += "# TYPE " + name + " " + f.type + "\n";
+    auto line = [&](const std::string& labels, const std::string& value) {
+      out += name;
+      if (!labels.empty()) out += "{" + labels + "}";
+      out += " " + value + "\n";
+    };
+    for (const auto& [labels, c] : f.counters) line(labels, std::to_string(c->value()));
+    for (const auto& [labels, g] : f.gauges) line(labels, std::to_string(g->value()));
+  }
+  return out;
+}
+
+}  // namespace stagecast

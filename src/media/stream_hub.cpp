@@ -1,0 +1,65 @@
+#include "media/stream_hub.h"
+
+#include <algorithm>
+
+namespace stagecast::media {
+
+void StreamHub::add_sink(std::shared_ptr<MediaSink> sink) {
+  StreamConfig config;
+  bool have_config = false;
+  {
+    std::lock_guard lock(mu_);
+    sinks_.push_back(sink);
+    config = config_;
+    have_config = have_config_;
+  }
+  // A sink attached mid-stream learns the codecs at once.
+  if (have_config) sink->on_config(config);
+}
+
+void StreamHub::remove_sink(const MediaSink* sink) {
+  std::lock_guard lock(mu_);
+  std::erase_if(sinks_, [sink](const auto& s) { return s.get() == sink; });
+}
+
+std::vector<std::shared_ptr<MediaSink>> StreamHub::sinks_snapshot() const {
+  std::lock_guard lock(mu_);
+  return sinks_;
+}
+
+void StreamHub::publish_config(const StreamConfig& config) {
+  {
+    std::lock_guard lock(mu_);
+    config_ = config;
+    have_config_ = true;
+  }
+  for (auto& s : sinks_snapshot()) s->on_config(config);
+}
+
+void StreamHub::publish_frame(MediaFramePtr frame) {
+  {
+    std::lock_guard lock(mu_);
+    ++frames_;
+  }
+  for (auto& s : sinks_snapshot()) s->on_frame(frame);
+}
+
+void StreamHub::publish_discontinuity() {
+  for (auto& s : sinks_snapshot()) s->on_discontinuity();
+}
+
+void StreamHub::publish_end() {
+  for (auto& s : sinks_snapshot()) s->on_end();
+}
+
+StreamConfig StreamHub::config() const {
+  std::lock_guard lock(mu_);
+  return config_;
+}
+
+uint64_t StreamHub::frames_published() const {
+  std::lock_guard lock(mu_);
+  return frames_;
+}
+
+}  // namespace stagecast::media

@@ -1,0 +1,56 @@
+#pragma once
+// StreamHub: one per live stream. The ingest session pushes frames in once; every attached sink
+// receives the same shared immutable frame. Sinks that need another thread post the frame to
+// their own executor from on_frame(); the hub never blocks and never locks on the media path
+// except to copy the sink list when it changes.
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "media/media_frame.h"
+
+namespace stagecast::media {
+
+class MediaSink {
+ public:
+  virtual ~MediaSink() = default;
+  // Called when the codec configuration is known or changes (new sequence header).
+  virtual void on_config(const StreamConfig& config) = 0;
+  virtual void on_frame(const MediaFramePtr& frame) = 0;
+  // The publisher dropped and came back: timestamps restart, the packager marks a discontinuity.
+  virtual void on_discontinuity() = 0;
+  // The stream ended; no more frames follow.
+  virtual void on_end() = 0;
+};
+
+class StreamHub {
+ public:
+  explicit StreamHub(std::string stream_id) : stream_id_(std::move(stream_id)) {}
+
+  const std::string& stream_id() const { return stream_id_; }
+
+  void add_sink(std::shared_ptr<MediaSink> sink);
+  void remove_sink(const MediaSink* sink);
+
+  void publish_config(const StreamConfig& config);
+  void publish_frame(MediaFramePtr frame);
+  void publish_discontinuity();
+  void publish_end();
+
+  StreamConfig config() const;
+  uint64_t frames_published() const;
+
+ private:
+  std::vector<std::shared_ptr<MediaSink>> sinks_snapshot() const;
+
+  std::string stream_id_;
+  mutable std::mutex mu_;
+  std::vector<std::shared_ptr<MediaSink>> sinks_;
+  StreamConfig config_;
+  uint64_t frames_ = 0;
+  bool have_config_ = false;
+};
+
+}  // namespace stagecast::media

@@ -1,0 +1,107 @@
+#include "store/records.h"
+
+#include <array>
+#include <utility>
+
+namespace stagecast::store {
+namespace {
+
+// One table per enum keeps the stored names and the parsers from drifting apart.
+template <typename E, size_t N>
+using NameTable = std::array<std::pair<E, std::string_view>, N>;
+
+constexpr NameTable<Role, 3> kRoles{{{Role::kFan, "FAN"},
+                                     {Role::kArtist, "ARTIST"},
+                                     {Role::kAdmin, "ADMIN"}}};
+constexpr NameTable<SubscriptionStatus, 3> kSubscriptionStatuses{
+    {{SubscriptionStatus::kActive, "ACTIVE"},
+     {SubscriptionStatus::kCanceled, "CANCELED"},
+     {SubscriptionStatus::kExpired, "EXPIRED"}}};
+constexpr NameTable<Visibility, 4> kVisibilities{{{Visibility::kPublic, "PUBLIC"},
+                                                  {Visibility::kSubscribers, "SUBSCRIBERS"},
+                                                  {Visibility::kTier, "TIER"},
+                                                  {Visibility::kPaid, "PAID"}}};
+constexpr NameTable<StreamStatus, 4> kStreamStatuses{{{StreamStatus::kCreated, "CREATED"},
+                                                      {StreamStatus::kScheduled, "SCHEDULED"},
+                                                      {StreamStatus::kLive, "LIVE"},
+                                                      {StreamStatus::kEnded, "ENDED"}}};
+constexpr NameTable<ChatMessageKind, 3> kChatKinds{{{ChatMessageKind::kText, "TEXT"},
+                                                    {ChatMessageKind::kTip, "TIP"},
+                                                    {ChatMessageKind::kSystem, "SYSTEM"}}};
+constexpr NameTable<ModerationActionKind, 6> kModerationActions{
+    {{ModerationActionKind::kDeleteMessage, "DELETE_MESSAGE"},
+     {ModerationActionKind::kTimeout, "TIMEOUT"},
+     {ModerationActionKind::kBan, "BAN"},
+     {ModerationActionKind::kUnban, "UNBAN"},
+     {ModerationActionKind::kAppointModerator, "APPOINT_MODERATOR"},
+     {ModerationActionKind::kRemoveModerator, "REMOVE_MODERATOR"}}};
+constexpr NameTable<TipStatus, 5> kTipStatuses{{{TipStatus::kPending, "PENDING"},
+                                                {TipStatus::kSucceeded, "SUCCEEDED"},
+                                                {TipStatus::kFailed, "FAILED"},
+                                                {TipStatus::kRefunded, "REFUNDED"},
+                                                {TipStatus::kDisputed, "DISPUTED"}}};
+constexpr NameTable<RecordingStatus, 4> kRecordingStatuses{
+    {{RecordingStatus::kRecording, "RECORDING"},
+     {RecordingStatus::kUploading, "UPLOADING"},
+     {RecordingStatus::kReady, "READY"},
+     {RecordingStatus::kFailed, "FAILED"}}};
+
+template <typename E, size_t N>
+std::string_view name_of(const NameTable<E, N>& table, E v) {
+  for (const auto& [e, name] : table) {
+    if (e == v) return name;
+  }
+  return "UNKNOWN";
+}
+
+template <typename E, size_t N>
+std::optional<E> parse_in(const NameTable<E, N>& table, std::string_view s) {
+  for (const auto& [e, name] : table) {
+    if (name == s) return e;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::string_view to_string(Role v) { return name_of(kRoles, v); }
+std::string_view to_string(SubscriptionStatus v) { return name_of(kSubscriptionStatuses, v); }
+std::string_view to_string(Visibility v) { return name_of(kVisibilities, v); }
+std::string_view to_string(StreamStatus v) { return name_of(kStreamStatuses, v); }
+std::string_view to_string(ChatMessageKind v) { return name_of(kChatKinds, v); }
+std::string_view to_string(ModerationActionKind v) { return name_of(kModerationActions, v); }
+std::string_view to_string(TipStatus v) { return name_of(kTipStatuses, v); }
+std::string_view to_string(RecordingStatus v) { return name_of(kRecordingStatuses, v); }
+
+std::optional<Role> parse_role(std::string_view s) { return parse_in(kRoles, s); }
+std::optional<SubscriptionStatus> parse_subscription_status(std::string_view s) {
+  return parse_in(kSubscriptionStatuses, s);
+}
+std::optional<Visibility> parse_visibility(std::string_view s) {
+  return parse_in(kVisibilities, s);
+}
+std::optional<StreamStatus> parse_stream_status(std::string_view s) {
+  return parse_in(kStreamStatuses, s);
+}
+std::optional<ChatMessageKind> parse_chat_message_kind(std::string_view s) {
+  return parse_in(kChatKinds, s);
+}
+std::optional<ModerationActionKind> parse_moderation_action_kind(std::string_view s) {
+  return parse_in(kModerationActions, s);
+}
+std::optional<TipStatus> parse_tip_status(std::string_view s) {
+  return parse_in(kTipStatuses, s);
+}
+std::optional<RecordingStatus> parse_recording_status(std::string_view s) {
+  return parse_in(kRecordingStatuses, s);
+}
+
+std::string normalize_email(std::string_view email) {
+  std::string out(email);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
+}  // namespace stagecast::store

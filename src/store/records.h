@@ -1,0 +1,241 @@
+#pragma once
+// Plain records of the store, one per table (see src/store/migrations/ and docs/storage.md).
+// Conventions: ids are 32-hex strings (core/random.h's random_id(); a repository assigns one when
+// a record comes in with an empty id); times are unix milliseconds (int64); nullable columns are
+// std::optional; money is integer minor units (cents) plus a 3-letter currency code, never floats.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace stagecast::store {
+
+enum class Role { kFan, kArtist, kAdmin };
+enum class SubscriptionStatus { kActive, kCanceled, kExpired };
+enum class Visibility { kPublic, kSubscribers, kTier, kPaid };
+enum class StreamStatus { kCreated, kScheduled, kLive, kEnded };
+enum class ChatMessageKind { kText, kTip, kSystem };
+enum class ModerationActionKind {
+  kDeleteMessage,
+  kTimeout,
+  kBan,
+  kUnban,
+  kAppointModerator,
+  kRemoveModerator
+};
+enum class TipStatus { kPending, kSucceeded, kFailed, kRefunded, kDisputed };
+enum class RecordingStatus { kRecording, kUploading, kReady, kFailed };
+
+// The upper-case names stored in the database ("FAN", "LIVE", "DELETE_MESSAGE", ...); the parse
+// functions accept exactly those names and return nullopt for anything else.
+std::string_view to_string(Role v);
+std::string_view to_string(SubscriptionStatus v);
+std::string_view to_string(Visibility v);
+std::string_view to_string(StreamStatus v);
+std::string_view to_string(ChatMessageKind v);
+std::string_view to_string(ModerationActionKind v);
+std::string_view to_string(TipStatus v);
+std::string_view to_string(RecordingStatus v);
+std::optional<Role> parse_role(std::string_view s);
+std::optional<SubscriptionStatus> parse_subscription_status(std::string_view s);
+std::optional<Visibility> parse_visibility(std::string_view s);
+std::optional<StreamStatus> parse_stream_status(std::string_view s);
+std::optional<ChatMessageKind> parse_chat_message_kind(std::string_view s);
+std::optional<ModerationActionKind> parse_moderation_action_kind(std::string_view s);
+std::optional<TipStatus> parse_tip_status(std::string_view s);
+std::optional<RecordingStatus> parse_recording_status(std::string_view s);
+
+// The form under which emails are unique: ASCII-lowercased (done in C++ so SQLite and PostgreSQL
+// agree byte for byte; their lower() differ outside ASCII).
+std::string normalize_email(std::string_view email);
+
+struct User {
+  std::string id;
+  std::string email;  // as the user typed it; unique case-insensitively
+  std::optional<std::string> password_hash;  // none for users synced from the platform
+  std::string display_name;
+  Role role = Role::kFan;
+  std::optional<std::string> stripe_account_id;
+  int64_t created_at = 0;
+  int64_t updated_at = 0;
+};
+
+// One row per (fan, artist).
+struct Subscription {
+  std::string fan_id;
+  std::string artist_id;
+  int tier = 1;  // >= 1
+  SubscriptionStatus status = SubscriptionStatus::kActive;
+  std::optional<int64_t> expires_at;
+  int64_t created_at = 0;
+  int64_t updated_at = 0;
+};
+
+struct LiveStream {
+  std::string id;
+  std::string artist_id;
+  std::string title;
+  std::string description;
+  Visibility visibility = Visibility::kPublic;
+  int min_tier = 1;          // meaningful for TIER
+  int64_t price_cents = 0;   // meaningful for PAID
+  std::string currency = "usd";
+  bool chat_enabled = true;
+  bool chat_subscribers_only = false;
+  int chat_slow_mode_seconds = 0;
+  std::vector<std::string> chat_blocked_words;
+  bool record = true;
+  std::optional<int64_t> scheduled_at;
+  StreamStatus status = StreamStatus::kCreated;
+  std::string stream_key_hash;  // unique; the key itself is never stored
+  int64_t stream_key_rotated_at = 0;
+  std::optional<int64_t> started_at;
+  std::optional<int64_t> ended_at;
+  std::optional<std::string> end_reason;
+  int64_t peak_viewers = 0;
+  int64_t total_viewers = 0;
+  // Maintained by TipRepository::transition in the same transaction as the tip (SUCCEEDED only).
+  int64_t tip_count = 0;
+  int64_t tip_gross_cents = 0;
+  int64_t tip_fee_cents = 0;
+  int64_t chat_message_count = 0;
+  int64_t created_at = 0;
+  int64_t updated_at = 0;
+  // Streams are soft-deleted: tips, chat and recordings keep pointing at them for audit. A
+  // deleted stream is invisible to every lookup and list.
+  std::optional<int64_t> deleted_at;
+};
+
+struct StreamTicket {
+  std::string stream_id;
+  std::string fan_id;
+  bool paid = false;
+  int64_t created_at = 0;
+  int64_t updated_at = 0;
+};
+
+struct ChatMessage {
+  std::string id;
+  std::string stream_id;
+  std::optional<std::string> user_id;  // none for SYSTEM messages
+  std::string display_name;
+  std::string body;
+  ChatMessageKind kind = ChatMessageKind::kText;
+  std::optional<std::string> tip_id;  // for TIP messages
+  int64_t created_at = 0;
+  bool moderated = false;
+  std::optional<std::string> moderated_by;
+  std::optional<int64_t> moderated_at;
+  // Position in the stream's chat, 1, 2, 3, ...: assigned by ChatRepository::append, the order
+  // of history and the cursor of paging (created_at alone ties within a millisecond).
+  int64_t seq = 0;
+};
+
+struct StreamModerator {
+  std::string artist_id;
+  std::string moderator_user_id;
+  std::string appointed_by;
+  int64_t created_at = 0;
+};
+
+struct ModerationAction {
+  std::string id;
+  std::optional<std::string> stream_id;  // none for channel-wide actions (appoint moderator)
+  std::string artist_id;                 // whose channel
+  std::string actor_id;                  // who did it (artist, moderator or admin)
+  std::optional<std::string> target_user_id;
+  ModerationActionKind action = ModerationActionKind::kDeleteMessage;
+  std::optional<std::string> message_id;
+  std::optional<int64_t> duration_seconds;  // TIMEOUT
+  std::optional<std::string> reason;
+  int64_t created_at = 0;
+};
+
+// A ban or a timeout in an artist's channel (all of that artist's streams). expires_at none =
+// permanent ban; set = timeout until then.
+struct StreamBan {
+  std::string artist_id;
+  std::string user_id;
+  std::optional<int64_t> expires_at;
+  std::optional<std::string> reason;
+  std::string created_by;
+  int64_t created_at = 0;
+};
+
+struct Tip {
+  std::string id;
+  std::string stream_id;
+  std::string fan_id;
+  std::string artist_id;
+  int64_t amount_cents = 0;
+  std::string currency = "usd";
+  int64_t fee_cents = 0;
+  std::optional<std::string> message;
+  TipStatus status = TipStatus::kPending;
+  std::string provider;  // "stripe" | "sandbox"
+  std::optional<std::string> provider_payment_id;  // unique when set (PaymentIntent id)
+  std::string idempotency_key;                      // unique
+  int64_t created_at = 0;
+  int64_t updated_at = 0;
+};
+
+// Every webhook event received, kept for idempotency and audit. Unique by (provider, event_id).
+struct PaymentEvent {
+  std::string provider;
+  std::string event_id;
+  std::string type;
+  std::string payload;  // raw body as received
+  int64_t received_at = 0;
+  bool applied = false;
+  std::optional<int64_t> applied_at;
+};
+
+struct StreamViewer {
+  std::string id;
+  std::string stream_id;
+  std::optional<std::string> user_id;     // signed-in viewer
+  std::optional<std::string> session_id;  // anonymous viewer
+  int64_t joined_at = 0;
+  std::optional<int64_t> left_at;
+  int64_t watch_ms = 0;
+};
+
+struct Recording {
+  std::string id;
+  std::string stream_id;
+  std::string storage_key;  // object key (or URL) in the object store
+  RecordingStatus status = RecordingStatus::kRecording;
+  int64_t bytes = 0;
+  int64_t duration_ms = 0;
+  int64_t started_at = 0;
+  std::optional<int64_t> ended_at;
+  std::optional<std::string> error;
+};
+
+struct Notification {
+  std::string id;
+  std::string user_id;
+  std::string kind;     // e.g. "stream_live"
+  std::string payload;  // JSON text, opaque to the store
+  int64_t created_at = 0;
+  std::optional<int64_t> read_at;
+};
+
+struct PushSubscription {
+  std::string id;
+  std::string user_id;
+  std::string endpoint;  // unique
+  std::string p256dh;
+  std::string auth;
+  int64_t created_at = 0;
+};
+
+struct SchemaMigration {
+  int version = 0;
+  std::string name;
+  int64_t applied_at = 0;
+};
+
+}  // namespace stagecast::store

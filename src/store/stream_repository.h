@@ -1,0 +1,85 @@
+#pragma once
+// Live streams and their lifecycle CREATED/SCHEDULED -> LIVE -> ENDED. Status only moves through
+// the mark_* methods, each a single conditional UPDATE, so two nodes racing cannot both win.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/result.h"
+#include "store/records.h"
+
+namespace stagecast::store {
+
+struct StreamFilter {
+  std::optional<StreamStatus> status;
+  std::optional<std::string> artist_id;
+  int limit = 50;  // clamped to [1, 200]
+  // The next_cursor of the previous page; opaque.
+  std::optional<std::string> cursor;
+};
+
+// Newest first (created_at, then id, descending).
+struct StreamPage {
+  std::vector<LiveStream> items;
+  std::optional<std::string> next_cursor;  // none on the last page
+};
+
+// The settings an owner may change (PATCH); absent fields stay as they are.
+struct StreamSettingsUpdate {
+  std::optional<std::string> title;
+  std::optional<std::string> description;
+  std::optional<Visibility> visibility;
+  std::optional<int> min_tier;
+  std::optional<int64_t> price_cents;
+  std::optional<std::string> currency;
+  std::optional<bool> chat_enabled;
+  std::optional<bool> chat_subscribers_only;
+  std::optional<int> chat_slow_mode_seconds;
+  std::optional<std::vector<std::string>> chat_blocked_words;
+  std::optional<bool> record;
+  // Outer optional: whether to change it; inner: the new value (nullopt clears the schedule).
+  // A CREATED/SCHEDULED stream becomes SCHEDULED when a time is set and CREATED when cleared.
+  std::optional<std::optional<int64_t>> scheduled_at;
+};
+
+class StreamRepository {
+ public:
+  virtual ~StreamRepository() = default;
+
+  // Inserts; assigns an id when empty. conflict: stream_key_hash or id taken.
+  // invalid_argument: unknown artist.
+  virtual Result<LiveStream> create(const LiveStream& s) = 0;
+  // not_found when absent or deleted.
+  virtual Result<LiveStream> find(const std::string& id) = 0;
+  virtual Result<LiveStream> find_by_key_hash(const std::string& stream_key_hash) = 0;
+  virtual Result<StreamPage> list(const StreamFilter& filter) = 0;
+
+  // not_found; invalid_transition when a schedule change is asked of a LIVE or ENDED stream.
+  virtual Result<LiveStream> update_settings(const std::string& id,
+                                             const StreamSettingsUpdate& update,
+                                             int64_t now_ms) = 0;
+  // conflict: the hash is in use (practically impossible with random keys).
+  virtual Result<void> rotate_key(const std::string& id, const std::string& new_key_hash,
+                                  int64_t now_ms) = 0;
+
+  // CREATED | SCHEDULED | LIVE -> LIVE. From LIVE (a publisher reconnecting) the original
+  // started_at is kept. invalid_transition from ENDED; not_found.
+  virtual Result<LiveStream> mark_live(const std::string& id, int64_t started_at) = 0;
+  // CREATED | SCHEDULED | LIVE -> ENDED with ended_at and end_reason ("ended_by_owner",
+  // "publisher_gone", "max_duration", ...). invalid_transition from ENDED; not_found.
+  virtual Result<LiveStream> mark_ended(const std::string& id, int64_t ended_at,
+                                        const std::string& reason) = 0;
+  // Soft delete (sets deleted_at). not_found when absent or already deleted.
+  virtual Result<void> soft_delete(const std::string& id, int64_t now_ms) = 0;
+
+  // Analytics counters. peak_viewers only ever grows (max of stored and given).
+  virtual Result<void> update_viewer_stats(const std::string& id, int64_t current_viewers,
+                                           int64_t total_viewers, int64_t now_ms) = 0;
+  virtual Result<void> add_chat_messages(const std::string& id, int64_t count) = 0;
+  // Streams LIVE now, e.g. to end them cleanly after a crash or at the maximum duration.
+  virtual Result<std::vector<LiveStream>> list_live() = 0;
+};
+
+}  // namespace stagecast::store

@@ -181,8 +181,20 @@ Result<Claims> JwtVerifier::verify(std::string_view token) const {
     return token_error("token_malformed", "token signature is not base64url");
   }
 
+  // The payload is parsed before the signature is checked only to learn its iss, which picks
+  // among keys bound to different issuers (the same HS256 secret may serve us and the platform);
+  // nothing in it is trusted until a key has verified the signature.
+  const auto payload = decode_json_object(payload_b64);
+  if (!payload) return token_error("token_malformed", "token claims are not a JSON object");
+  std::optional<std::string> iss;
+  if (const auto it = payload->find("iss"); it != payload->end()) {
+    if (!it->is_string()) return token_error("token_claims_invalid", "token iss is not a string");
+    iss = it->get<std::string>();
+  }
+
   const LoadedKey* verified_by = nullptr;
   bool any_key_for_alg = false;
+  bool issuer_mismatch = false;
   for (const LoadedKey& key : keys_) {
     if (key.config.algorithm != *alg) continue;
     if (!kid.empty() && !key.config.key_id.empty() && key.config.key_id != kid) continue;
@@ -201,21 +213,23 @@ Result<Claims> JwtVerifier::verify(std::string_view token) const {
         good = key.public_key->verify_es256(signing_input, *signature);
         break;
     }
-    if (good) {
-      verified_by = &key;
-      break;
+    if (!good) continue;
+    if (!key.config.issuer.empty() && iss.value_or("") != key.config.issuer) {
+      issuer_mismatch = true;  // signed by a key that does not vouch for this issuer
+      continue;
     }
+    verified_by = &key;
+    break;
   }
   if (!any_key_for_alg) {
     return token_error("token_algorithm_rejected", "no key is configured for this algorithm");
   }
   if (verified_by == nullptr) {
+    if (issuer_mismatch) {
+      return token_error("token_issuer_rejected", "token issuer is not accepted");
+    }
     return token_error("token_signature_invalid", "token signature does not verify");
   }
-
-  // Only now, with the signature good, do we look at what the payload claims.
-  const auto payload = decode_json_object(payload_b64);
-  if (!payload) return token_error("token_malformed", "token claims are not a JSON object");
 
   Claims claims;
   claims.algorithm = *alg;
@@ -254,13 +268,7 @@ Result<Claims> JwtVerifier::verify(std::string_view token) const {
     return token_error("token_not_yet_valid", "token is not valid yet");
   }
 
-  if (const auto it = payload->find("iss"); it != payload->end()) {
-    if (!it->is_string()) return token_error("token_claims_invalid", "token iss is not a string");
-    claims.issuer = it->get<std::string>();
-  }
-  if (!verified_by->config.issuer.empty() && claims.issuer != verified_by->config.issuer) {
-    return token_error("token_issuer_rejected", "token issuer is not accepted");
-  }
+  claims.issuer = iss.value_or("");
 
   if (const auto it = payload->find("aud"); it != payload->end()) {
     if (it->is_string()) {

@@ -2,10 +2,10 @@
 
 #include <sodium.h>
 
-#include <optional>
 #include <stdexcept>
 
 #include "core/random.h"
+#include "platform/text.h"
 
 namespace stagecast::platform {
 
@@ -19,47 +19,6 @@ Argon2Limits Argon2Limits::minimum() {
   return {crypto_pwhash_argon2id_OPSLIMIT_MIN, crypto_pwhash_argon2id_MEMLIMIT_MIN};
 }
 
-namespace {
-
-// Number of code points if `s` is well-formed UTF-8 (no overlongs, no surrogates), else nullopt.
-std::optional<size_t> utf8_length(std::string_view s) {
-  size_t count = 0;
-  size_t i = 0;
-  while (i < s.size()) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    size_t extra = 0;
-    uint32_t cp = 0;
-    if (c < 0x80) {
-      cp = c;
-    } else if ((c & 0xE0) == 0xC0) {
-      extra = 1;
-      cp = c & 0x1F;
-    } else if ((c & 0xF0) == 0xE0) {
-      extra = 2;
-      cp = c & 0x0F;
-    } else if ((c & 0xF8) == 0xF0) {
-      extra = 3;
-      cp = c & 0x07;
-    } else {
-      return std::nullopt;
-    }
-    if (i + extra >= s.size()) return std::nullopt;  // truncated sequence
-    for (size_t k = 1; k <= extra; ++k) {
-      const auto cc = static_cast<unsigned char>(s[i + k]);
-      if ((cc & 0xC0) != 0x80) return std::nullopt;
-      cp = (cp << 6) | (cc & 0x3F);
-    }
-    static constexpr uint32_t kMinForLength[] = {0, 0x80, 0x800, 0x10000};
-    if (cp < kMinForLength[extra] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
-      return std::nullopt;
-    }
-    i += extra + 1;
-    ++count;
-  }
-  return count;
-}
-
-}  // namespace
 
 Result<void> validate_password(std::string_view password) {
   if (password.find('\0') != std::string_view::npos) {

@@ -291,6 +291,20 @@ TEST_F(JwtTest, EnforcesIssuerBoundToTheKey) {
             "token_issuer_rejected");
 }
 
+TEST_F(JwtTest, OneSecretSharedByUsAndThePlatformKeepsTheSourcesApart) {
+  // The platform signs with the same HS256 secret as we do; its iss decides which key vouches.
+  const auto v = verifier({own_key(), JwtKey{JwtAlgorithm::HS256, kSecret, "", "directfanz",
+                                             TokenSource::Platform}});
+  auto platform = v.verify(testing::sign_hs256({{"alg", "HS256"}}, good_claims(), kSecret));
+  ASSERT_TRUE(platform.ok()) << platform.error().message;
+  EXPECT_EQ(platform->source, TokenSource::Platform);
+  json ours = good_claims();
+  ours["iss"] = "stagecast";
+  auto local = v.verify(testing::sign_hs256({{"alg", "HS256"}}, ours, kSecret));
+  ASSERT_TRUE(local.ok());
+  EXPECT_EQ(local->source, TokenSource::Local);
+}
+
 TEST_F(JwtTest, EnforcesAudienceWhenConfigured) {
   const auto v = verifier({platform_rsa()}, "stagecast");
   json claims = good_claims();

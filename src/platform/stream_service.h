@@ -1,0 +1,139 @@
+#pragma once
+// Streams: creation by verified artists, reads filtered through the access policy, owner edits,
+// the stream key, the lifecycle CREATED/SCHEDULED -> LIVE -> ENDED, and playback grants.
+// Synchronous: run it on a worker pool, never on an I/O thread.
+//
+// Decisions (see also docs and stream_settings.h for field rules):
+//  * get and list show a stream's metadata to anyone, even when they may not watch it: fans must
+//    see a TIER or PAID stream to subscribe or buy a ticket. StreamView::watch says whether the
+//    caller may watch and, if not, why; media is only reachable through issue_playback. The API
+//    should show chat_blocked_words, stream_key_rotated_at and record only when `manager` is set.
+//  * patch: owner or admin; allowed in every state, except that while LIVE the access terms
+//    (visibility, minTier, priceCents, currency) are fixed (conflict) — viewers were admitted on
+//    those terms and hold playback tokens issued under them; and scheduledAt only changes before
+//    the stream goes live (conflict).
+//  * delete: owner or admin; refused while LIVE (conflict: end it first, so that a delete never
+//    cuts a publisher off as a side effect). Soft delete: tips, chat and recordings keep their
+//    stream for the audit trail.
+//  * rotate key: owner or admin; refused once ENDED (nothing can be published any more). While
+//    LIVE the StreamEvents listeners hear key_rotated so ingest can drop a publisher using the old
+//    key (a leaked key is the usual reason to rotate).
+//  * end: owner or admin; CREATED/SCHEDULED/LIVE -> ENDED (ending a stream that never went live
+//    cancels it); conflict when already ENDED.
+//
+// Errors: see errors.h.
+
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/result.h"
+#include "platform/access_facts.h"
+#include "platform/access_policy.h"
+#include "platform/identity.h"
+#include "platform/playback_token.h"
+#include "platform/stream_events.h"
+#include "platform/stream_settings.h"
+#include "store/store.h"
+
+namespace stagecast::platform {
+
+struct CreatedStream {
+  store::LiveStream stream;
+  std::string stream_key;  // the plain key: shown to the artist now and never again
+};
+
+struct StreamView {
+  store::LiveStream stream;  // never expose stream_key_hash
+  Decision watch;            // may the caller watch, and if not, why
+  bool manager = false;      // the caller is the owner or an admin
+};
+
+struct StreamQuery {
+  std::optional<std::string> status;  // CREATED | SCHEDULED | LIVE | ENDED
+  std::optional<std::string> artist_id;
+  int limit = 50;
+  std::optional<std::string> cursor;
+};
+
+struct StreamListPage {
+  std::vector<StreamView> items;
+  std::optional<std::string> next_cursor;
+};
+
+// End reasons the service itself writes.
+inline constexpr std::string_view kEndedByOwner = "ended_by_owner";
+inline constexpr std::string_view kEndedByAdmin = "ended_by_admin";
+
+class StreamService {
+ public:
+  StreamService(store::Store& store, const PlaybackTokenSigner& playback, AccessPolicy policy,
+                const Clock& clock);
+
+  // Listeners are not owned and must outlive the service. Add them while wiring, before serving.
+  void add_listener(StreamEvents& listener);
+
+  // Only a verified artist. Errors: forbidden (not an artist), artist_not_verified (no Stripe
+  // account), validation_failed, db_unavailable.
+  Result<CreatedStream> create(const Identity& caller, const StreamInput& input);
+
+  // caller null = anonymous. Errors: not_found, db_unavailable.
+  Result<StreamView> get(const Identity* caller, const std::string& id);
+  // Errors: validation_failed (bad status), db_unavailable.
+  Result<StreamListPage> list(const Identity* caller, const StreamQuery& query);
+
+  // Owner or admin. Errors: not_found, login_required, not_owner, validation_failed, conflict,
+  // stream_ended (rotate/end of an ENDED stream), db_unavailable.
+  Result<store::LiveStream> patch(const Identity& caller, const std::string& id,
+                                  const StreamInput& input);
+  Result<void> remove(const Identity& caller, const std::string& id);
+  // Returns the new plain key (shown once); the old key stops working at once.
+  Result<std::string> rotate_key(const Identity& caller, const std::string& id);
+  Result<store::LiveStream> end(const Identity& caller, const std::string& id);
+
+  // Whether `caller` may do `action` on the stream (realtime chat, tips, moderation use this).
+  // Errors: not_found, db_unavailable.
+  Result<Decision> decide(const Identity* caller, const std::string& id, Action action);
+
+  // A signed playback token for the stream when the policy allows WATCH.
+  // Errors: not_found, login_required, subscription_required, tier_required, ticket_required,
+  // banned, db_unavailable.
+  Result<PlaybackGrant> issue_playback(const Identity* caller, const std::string& id);
+
+  // ---- for the media path (wired by app/) ----
+  // The stream id when `stream_key` is the stream's current key, the stream has not ENDED and
+  // its artist is still a verified artist. Errors: unauthorized (unknown or malformed key),
+  // stream_ended, artist_not_verified, db_unavailable. Never logs the key.
+  Result<std::string> authorize_publish(std::string_view stream_key);
+  // CREATED/SCHEDULED -> LIVE; tells listeners went_live. Idempotent on a LIVE stream (no second
+  // went_live). Errors: not_found, stream_ended.
+  Result<store::LiveStream> mark_live(const std::string& id);
+  // A publisher came back within the grace period: LIVE stays LIVE, started_at is kept, no
+  // went_live. Errors: not_found, conflict (not LIVE).
+  Result<store::LiveStream> mark_resumed(const std::string& id);
+  // -> ENDED with `reason`; tells listeners ended. Errors: not_found, stream_ended (already).
+  Result<store::LiveStream> mark_ended(const std::string& id, std::string_view reason);
+
+ private:
+  Result<store::LiveStream> load_managed(const Identity& caller, const std::string& id);
+  Result<Decision> decide_on(const Identity* caller, const store::LiveStream& stream,
+                             Action action);
+  void notify_live(const store::LiveStream& stream);
+  void notify_ended(const store::LiveStream& stream, std::string_view reason);
+  void notify_key_rotated(const std::string& stream_id);
+
+  store::Store* store_;
+  const PlaybackTokenSigner* playback_;
+  AccessPolicy policy_;
+  AccessFacts facts_;
+  const Clock* clock_;
+  std::shared_mutex listeners_mutex_;
+  std::vector<StreamEvents*> listeners_;
+};
+
+}  // namespace stagecast::platform

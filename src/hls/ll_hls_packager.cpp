@@ -1,0 +1,468 @@
+#include "hls/ll_hls_packager.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "core/log.h"
+
+namespace stagecast::hls {
+namespace {
+
+constexpr int64_t kAacFrameSamples = 1024;
+// A jump in video dts beyond these is a timestamp reset the ingest did not flag: the packager
+// starts a new session (discontinuity) rather than writing a sample that long or negative.
+constexpr int64_t kMaxVideoGap = 10 * media::kTimescale;
+constexpr int64_t kMaxVideoBackstep = media::kTimescale;
+// Audio that drifts from its sample count by more than this is re-anchored to its timestamps.
+constexpr int64_t kAudioDriftTolerance90k = media::kTimescale / 10;
+// Audio held while the video track stalls; past it audio is dropped (memory bound).
+constexpr size_t kMaxAudioSamplesPerPart = 2'000;
+
+int64_t ticks(std::chrono::milliseconds ms) { return ms.count() * media::kTimescale / 1000; }
+double seconds(int64_t ticks_90k) { return static_cast<double>(ticks_90k) / media::kTimescale; }
+
+bool same_codec_config(const media::StreamConfig& a, const media::StreamConfig& b) {
+  if (a.video.has_value() != b.video.has_value() || a.audio.has_value() != b.audio.has_value())
+    return false;
+  if (a.video && (a.video->avcc != b.video->avcc || a.video->width != b.video->width ||
+                  a.video->height != b.video->height))
+    return false;
+  if (a.audio && (a.audio->asc != b.audio->asc || a.audio->sample_rate != b.audio->sample_rate ||
+                  a.audio->channels != b.audio->channels))
+    return false;
+  return true;
+}
+
+// RFC 6381 for avc1: profile_idc, constraint flags and level_idc, as the AVC decoder
+// configuration record carries them (ISO/IEC 14496-15 5.3.3.1.2).
+std::string avc_codec_string(const media::VideoConfig& v) {
+  return fmt::format("avc1.{:02x}{:02x}{:02x}", v.avcc[1], v.avcc[2], v.avcc[3]);
+}
+
+// RFC 6381 for mp4a: the audio object type from the AudioSpecificConfig's first 5 bits
+// (ISO/IEC 14496-3 1.6.2.1); the escape value 31 falls back to the configured type.
+std::string aac_codec_string(const media::AudioConfig& a) {
+  const int aot = a.asc.empty() ? 31 : a.asc[0] >> 3;
+  return fmt::format("mp4a.40.{}", aot == 0 || aot == 31 ? a.object_type : aot);
+}
+
+}  // namespace
+
+LlHlsPackager::LlHlsPackager(LlHlsConfig config, RenditionStore& store, const Clock& clock)
+    : config_(std::move(config)),
+      store_(store),
+      clock_(clock),
+      segment_target_(ticks(config_.segment_target)),
+      part_target_(ticks(config_.part_target)),
+      max_segment_(std::max(ticks(config_.max_segment), 2 * ticks(config_.segment_target))),
+      next_msn_(config_.first_media_sequence) {
+  playlist_.target_duration =
+      std::max(1, static_cast<int>(std::ceil(seconds(segment_target_) - 1e-9)));
+  playlist_.part_target = seconds(part_target_);
+  playlist_.media_sequence = next_msn_;
+  store_.open_rendition(config_.stream_id, config_.rendition);
+}
+
+LlHlsPackager::Counters LlHlsPackager::counters() const {
+  std::lock_guard lock(mu_);
+  return counters_;
+}
+
+void LlHlsPackager::on_config(const media::StreamConfig& config) {
+  std::lock_guard lock(mu_);
+  if (ended_) return;
+  if (stream_config_ && same_codec_config(*stream_config_, config)) {
+    stream_config_ = config;  // frame rate and the like may be refined
+    return;
+  }
+  auto init = build_cmaf_init_segment(config);
+  if (!init) {
+    spdlog::warn("hls {}/{}: configuration not packaged: {}", config_.stream_id, config_.rendition,
+                 init.error().message);
+    return;
+  }
+  if (session_active_) {
+    // New codec parameters start a new segment with its own EXT-X-MAP after a discontinuity
+    // (6.2.1: encoding changes MUST be signalled with EXT-X-DISCONTINUITY).
+    close_session();
+    discontinuity_pending_ = true;
+    publish();
+  }
+  stream_config_ = config;
+  layout_ = cmaf_track_layout(config);
+  ++init_version_;
+  init_ = std::make_shared<const Bytes>(std::move(init).value());
+  init_pending_ = true;
+  pending_video_.reset();
+  if (init_version_ > 0 && next_msn_ != config_.first_media_sequence) discontinuity_pending_ = true;
+}
+
+void LlHlsPackager::on_frame(const media::MediaFramePtr& frame) {
+  std::lock_guard lock(mu_);
+  ++counters_.frames_in;
+  if (ended_ || !stream_config_ || !frame) {
+    ++counters_.frames_dropped;
+    return;
+  }
+  if (frame->kind == media::TrackKind::Video && layout_.has_video() &&
+      frame->codec == media::Codec::H264) {
+    handle_video(frame);
+  } else if (frame->kind == media::TrackKind::Audio && layout_.has_audio() &&
+             frame->codec == media::Codec::Aac) {
+    handle_audio(frame);
+  } else {
+    ++counters_.frames_dropped;
+  }
+}
+
+void LlHlsPackager::on_discontinuity() {
+  std::lock_guard lock(mu_);
+  if (ended_) return;
+  if (session_active_) {
+    close_session();
+    publish();
+  }
+  if (next_msn_ != config_.first_media_sequence) discontinuity_pending_ = true;
+}
+
+void LlHlsPackager::on_end() {
+  std::lock_guard lock(mu_);
+  if (ended_) return;
+  close_session();
+  ended_ = true;
+  playlist_.ended = true;
+  publish();
+}
+
+void LlHlsPackager::handle_video(const media::MediaFramePtr& frame) {
+  if (session_active_) {
+    const int64_t dts = frame->dts + offset_;
+    const int64_t step = dts - pending_video_->dts;
+    if (step > kMaxVideoGap || step < -kMaxVideoBackstep) {
+      spdlog::info("hls {}/{}: video timestamps jumped by {} ms, starting a discontinuity",
+                   config_.stream_id, config_.rendition, step / 90);
+      close_session();
+      discontinuity_pending_ = true;
+      publish();
+    }
+  }
+  if (!session_active_) {
+    if (!frame->keyframe) {
+      ++counters_.frames_dropped;  // a segment must start on a key frame
+      return;
+    }
+    start_session(frame->dts);
+    pending_video_ = PendingVideo{frame, frame->dts + offset_, frame->pts + offset_};
+    return;
+  }
+
+  int64_t dts = frame->dts + offset_;
+  int64_t duration = dts - pending_video_->dts;
+  if (duration <= 0) {
+    // A small step back: keep decode order with the shortest duration rather than drop a frame
+    // that later frames may reference.
+    duration = 1;
+    dts = pending_video_->dts + 1;
+  }
+  commit_pending_video(duration);
+  last_video_duration_ = duration;
+
+  const int64_t in_segment = dts - segment_->start;
+  const bool new_segment =
+      (frame->keyframe && in_segment >= segment_target_ - segment_target_ / 10) ||
+      in_segment >= max_segment_;
+  if (new_segment) {
+    cut(dts, true, frame->keyframe);
+  } else if (dts + last_video_duration_ - part_->start > part_target_) {
+    cut(dts, false, frame->keyframe);
+  } else if (in_segment > 0) {
+    raise_target_duration(seconds(in_segment));
+  }
+  pending_video_ = PendingVideo{frame, dts, frame->pts + offset_ + (dts - frame->dts - offset_)};
+}
+
+void LlHlsPackager::handle_audio(const media::MediaFramePtr& frame) {
+  const uint32_t rate = layout_.audio_timescale;
+  if (!session_active_) {
+    if (lead_is_video()) {
+      ++counters_.frames_dropped;  // audio before the first video key frame
+      return;
+    }
+    start_session(frame->dts);
+  }
+  const int64_t dts90 = frame->dts + offset_;
+  if (dts90 < session_start_) {
+    ++counters_.frames_dropped;
+    return;
+  }
+  const auto t = static_cast<uint64_t>((dts90 * static_cast<int64_t>(rate) + media::kTimescale / 2) /
+                                       media::kTimescale);
+  const int64_t tolerance = kAudioDriftTolerance90k * rate / media::kTimescale;
+  if (!audio_started_) {
+    audio_next_ = t;
+    audio_started_ = true;
+  } else {
+    const int64_t drift = static_cast<int64_t>(t) - static_cast<int64_t>(audio_next_);
+    if (drift < -tolerance) {
+      ++counters_.frames_dropped;  // overlaps audio already written
+      return;
+    }
+    if (drift > tolerance) {
+      // A gap in the audio: the previous sample of this part stretches over it, or the next
+      // part's tfdt jumps.
+      if (!part_->audio.empty()) part_->audio.back().duration += static_cast<uint32_t>(drift);
+      audio_next_ = t;
+    }
+  }
+
+  if (!lead_is_video()) {
+    const int64_t at = audio_to_90k(audio_next_);
+    const int64_t frame90 = kAacFrameSamples * media::kTimescale / rate;
+    const int64_t in_segment = at - segment_->start;
+    if (in_segment >= segment_target_ - frame90 / 2) {
+      cut(at, true, true);
+    } else if (at + frame90 - part_->start > part_target_ && at > part_->start) {
+      cut(at, false, true);
+    }
+  } else if (part_->audio.size() >= kMaxAudioSamplesPerPart) {
+    ++counters_.frames_dropped;  // the video track stalled; do not hold audio without bound
+    return;
+  }
+
+  if (part_->audio.empty()) part_->audio_base = audio_next_;
+  part_->audio.push_back(CmafSample{frame, static_cast<uint32_t>(kAacFrameSamples), 0, true});
+  audio_next_ += kAacFrameSamples;
+}
+
+int64_t LlHlsPackager::audio_to_90k(uint64_t t) const {
+  return static_cast<int64_t>(t) * media::kTimescale / layout_.audio_timescale;
+}
+
+void LlHlsPackager::start_session(int64_t input_dts) {
+  offset_ = timeline_end_ - input_dts;
+  session_start_ = timeline_end_;
+  anchor_wall_ms_ = clock_.unix_millis();
+  anchor_dts_ = session_start_;
+  audio_started_ = false;
+  session_active_ = true;
+  open_segment(session_start_);
+  open_part(session_start_, true);
+}
+
+void LlHlsPackager::commit_pending_video(int64_t duration) {
+  if (!pending_video_) return;
+  auto& p = *pending_video_;
+  if (part_->video.empty()) part_->video_base = static_cast<uint64_t>(p.dts);
+  part_->video.push_back(CmafSample{p.frame, static_cast<uint32_t>(duration),
+                                    static_cast<int32_t>(p.pts - p.dts), p.frame->keyframe});
+  ++video_samples_;
+  video_ticks_ += duration;
+  pending_video_.reset();
+}
+
+void LlHlsPackager::close_session() {
+  if (!session_active_) return;
+  int64_t at = session_start_;
+  if (pending_video_) {
+    at = pending_video_->dts + last_video_duration_;
+    commit_pending_video(last_video_duration_);
+  } else if (audio_started_) {
+    at = audio_to_90k(audio_next_);
+  }
+  if (!lead_is_video() && audio_started_) at = audio_to_90k(audio_next_);
+  at = std::max(at, part_->start);
+  close_part(at);
+  close_segment(at);
+  timeline_end_ = at;
+  if (layout_.has_audio() && audio_started_)
+    timeline_end_ = std::max(timeline_end_, audio_to_90k(audio_next_));
+  session_active_ = false;
+  part_.reset();
+}
+
+void LlHlsPackager::cut(int64_t at, bool new_segment, bool next_independent) {
+  close_part(at);
+  if (new_segment) {
+    close_segment(at);
+    open_segment(at);
+  }
+  open_part(at, next_independent);
+  publish();
+}
+
+void LlHlsPackager::open_segment(int64_t at) {
+  segment_ = OpenSegment{next_msn_++, at, {}};
+  PlaylistSegment s;
+  s.msn = segment_->msn;
+  s.discontinuity = discontinuity_pending_;
+  discontinuity_pending_ = false;
+  s.init_version = init_version_;
+  s.program_date_time_ms = anchor_wall_ms_ + (at - anchor_dts_) * 1000 / media::kTimescale;
+  playlist_.segments.push_back(std::move(s));
+}
+
+void LlHlsPackager::open_part(int64_t at, bool independent) {
+  part_ = OpenPart{};
+  part_->start = at;
+  part_->independent = independent;
+}
+
+void LlHlsPackager::close_part(int64_t at) {
+  if (!part_ || (part_->video.empty() && part_->audio.empty())) return;
+  std::vector<CmafTrackRun> runs;
+  if (!part_->video.empty())
+    runs.push_back(CmafTrackRun{layout_.video_track_id, true, part_->video_base,
+                                std::move(part_->video)});
+  if (!part_->audio.empty())
+    runs.push_back(CmafTrackRun{layout_.audio_track_id, false, part_->audio_base,
+                                std::move(part_->audio)});
+  Bytes bytes = build_cmaf_fragment(fragment_sequence_++, runs);
+  segment_->data.insert(segment_->data.end(), bytes.begin(), bytes.end());
+
+  auto& s = playlist_.segments.back();
+  const PartRef ref{s.msn, static_cast<int>(s.parts.size())};
+  const double duration = seconds(at - part_->start);
+  s.parts.push_back(PlaylistPart{duration, part_->independent});
+  s.duration += duration;
+  update_.parts.push_back(PartData{ref, std::make_shared<const Bytes>(std::move(bytes))});
+  last_part_ = ref;
+  ++counters_.parts;
+  part_->video.clear();
+  part_->audio.clear();
+}
+
+void LlHlsPackager::close_segment(int64_t at) {
+  if (!segment_) return;
+  auto& s = playlist_.segments.back();
+  if (s.parts.empty()) {
+    // Nothing was written into it: it never existed.
+    if (s.discontinuity) discontinuity_pending_ = true;
+    playlist_.segments.pop_back();
+    --next_msn_;
+    segment_.reset();
+    return;
+  }
+  const int64_t duration = at - segment_->start;
+  s.complete = true;
+  s.duration = seconds(duration);
+  const double bits = static_cast<double>(segment_->data.size()) * 8.0;
+  // Short segments (a discontinuity, the end) would overstate the peak.
+  if (duration >= segment_target_ / 2)
+    peak_bps_ = std::max(peak_bps_, static_cast<uint64_t>(bits / seconds(duration)));
+  total_bits_ += bits;
+  total_seconds_ += seconds(duration);
+  update_.segments.push_back(SegmentData{
+      s.msn, std::make_shared<const Bytes>(std::move(segment_->data)),
+      static_cast<int>(s.parts.size())});
+  last_complete_msn_ = s.msn;
+  raise_target_duration(s.duration);
+  ++counters_.segments;
+  segment_.reset();
+  evict();
+}
+
+void LlHlsPackager::raise_target_duration(double secs) {
+  // EXTINF rounded to the nearest integer must not exceed the target duration (4.4.3.1).
+  const int needed = static_cast<int>(std::lround(secs));
+  if (needed > playlist_.target_duration) {
+    spdlog::info("hls {}/{}: segment of {:.2f} s (GOP longer than the target): target duration {} s",
+                 config_.stream_id, config_.rendition, secs, needed);
+    playlist_.target_duration = needed;
+  }
+}
+
+void LlHlsPackager::evict() {
+  auto complete = [this] {
+    return static_cast<size_t>(std::count_if(playlist_.segments.begin(), playlist_.segments.end(),
+                                             [](const auto& s) { return s.complete; }));
+  };
+  // 6.2.2: never shorter than three target durations.
+  while (complete() > config_.window_segments &&
+         playlist_.duration() - playlist_.segments.front().duration >=
+             3.0 * playlist_.target_duration) {
+    if (playlist_.segments.front().discontinuity) ++playlist_.discontinuity_sequence;
+    playlist_.segments.pop_front();
+    playlist_.media_sequence = playlist_.segments.front().msn;
+  }
+}
+
+RenditionEdge LlHlsPackager::current_edge() const {
+  RenditionEdge e;
+  e.media_sequence = playlist_.media_sequence;
+  e.last_complete_msn = last_complete_msn_;
+  e.last_part = last_part_;
+  e.preload_hint = playlist_.preload_hint;
+  e.target_duration = playlist_.target_duration;
+  e.part_target = playlist_.part_target;
+  e.ended = ended_;
+  return e;
+}
+
+VariantInfo LlHlsPackager::variant() const {
+  VariantInfo v;
+  v.rendition = config_.rendition;
+  uint64_t measured = peak_bps_;
+  if (measured == 0 && segment_ && !playlist_.segments.empty() &&
+      playlist_.segments.back().duration > 0) {
+    measured = static_cast<uint64_t>(static_cast<double>(segment_->data.size()) * 8.0 /
+                                     playlist_.segments.back().duration);
+  }
+  v.bandwidth = config_.bandwidth > 0 ? config_.bandwidth : measured;
+  if (total_seconds_ > 0) v.average_bandwidth = static_cast<uint64_t>(total_bits_ / total_seconds_);
+  std::vector<std::string> codecs;
+  if (layout_.has_video()) {
+    const auto& vc = *stream_config_->video;
+    v.width = vc.width;
+    v.height = vc.height;
+    v.frame_rate = vc.frame_rate > 0 ? vc.frame_rate
+                   : video_ticks_ > 0
+                       ? static_cast<double>(video_samples_) / seconds(video_ticks_)
+                       : 0;
+    codecs.push_back(avc_codec_string(vc));
+  }
+  if (layout_.has_audio()) codecs.push_back(aac_codec_string(*stream_config_->audio));
+  v.codecs = fmt::format("{}", fmt::join(codecs, ","));
+  return v;
+}
+
+void LlHlsPackager::publish() {
+  if (ended_) {
+    playlist_.preload_hint.reset();
+  } else if (segment_ && !playlist_.segments.empty()) {
+    playlist_.preload_hint =
+        PartRef{segment_->msn, static_cast<int>(playlist_.segments.back().parts.size())};
+  } else {
+    playlist_.preload_hint = PartRef{next_msn_, 0};
+  }
+
+  RenditionUpdate update = std::move(update_);
+  update_ = RenditionUpdate{};
+  if (init_pending_ && init_) {
+    update.init_version = init_version_;
+    update.init = init_;
+    init_pending_ = false;
+  }
+  update.keep_segments_from =
+      playlist_.media_sequence - static_cast<int64_t>(config_.retained_extra_segments);
+  // Parts stay fetchable three target durations after their EXT-X-PART tags leave (6.2.2), and
+  // the tags leave three target durations from the live edge: keep six.
+  update.keep_parts_from = next_msn_;
+  const double edge = playlist_.duration();
+  double end = 0;
+  for (const auto& s : playlist_.segments) {
+    end += s.duration;
+    if (edge - end <= 6.0 * playlist_.target_duration) {
+      update.keep_parts_from = s.msn;
+      break;
+    }
+  }
+  update.edge = current_edge();
+  update.playlist = render_media_playlist(playlist_);
+  if (stream_config_) update.variant = variant();
+  store_.publish(config_.stream_id, config_.rendition, std::move(update));
+}
+
+}  // namespace stagecast::hls

@@ -1,0 +1,147 @@
+#pragma once
+// LlHlsPackager: a MediaSink that turns one rendition's frames into CMAF parts and segments and
+// its Low-Latency HLS media playlist, published step by step into the RenditionStore.
+//
+// Segmenting (draft-pantos-hls-rfc8216bis 6.2.1, Apple LL-HLS): a segment starts on a video key
+// frame once the open one reached about the segment target (a longer GOP makes a longer segment;
+// EXT-X-TARGETDURATION grows to cover it); a part closes at a frame boundary before it would
+// exceed the part target, and is INDEPENDENT when it starts with a key frame. A video sample's
+// duration comes from the next frame's dts, so one video frame is held back; an AAC frame lasts
+// 1024 samples. The output timeline is continuous across discontinuities (EXT-X-DISCONTINUITY is
+// still written), so players and tools that ignore the tag keep playing.
+//
+// Thread: the MediaSink calls may come from the hub's thread and, for on_config, from the thread
+// that attaches the sink; a mutex serialises them. Store callbacks (blocking requests being
+// answered) run on that thread during publish.
+
+#include <chrono>
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "core/clock.h"
+#include "hls/cmaf_fragment.h"
+#include "hls/cmaf_init_segment.h"
+#include "hls/media_playlist.h"
+#include "hls/rendition_store.h"
+#include "media/stream_hub.h"
+
+namespace stagecast::hls {
+
+struct LlHlsConfig {
+  std::string stream_id;
+  std::string rendition = "source";
+  std::chrono::milliseconds segment_target{2'000};
+  std::chrono::milliseconds part_target{500};
+  size_t window_segments = 6;          // complete segments listed in the playlist
+  size_t retained_extra_segments = 4;  // kept in the store after leaving it, for late fetches
+  // A segment is cut without a key frame past this (a source that stops sending key frames must
+  // not grow a segment without bound).
+  std::chrono::milliseconds max_segment{20'000};
+  uint64_t bandwidth = 0;  // configured peak bits/s for EXT-X-STREAM-INF; 0: measured
+  int64_t first_media_sequence = 0;
+};
+
+class LlHlsPackager final : public media::MediaSink {
+ public:
+  LlHlsPackager(LlHlsConfig config, RenditionStore& store, const Clock& clock);
+
+  void on_config(const media::StreamConfig& config) override;
+  void on_frame(const media::MediaFramePtr& frame) override;
+  void on_discontinuity() override;
+  void on_end() override;
+
+  struct Counters {
+    uint64_t frames_in = 0;
+    uint64_t frames_dropped = 0;  // before a configuration/key frame, unusable track, overlap
+    uint64_t parts = 0;
+    uint64_t segments = 0;
+  };
+  Counters counters() const;
+
+ private:
+  struct PendingVideo {
+    media::MediaFramePtr frame;
+    int64_t dts = 0;  // output timeline, 90 kHz
+    int64_t pts = 0;
+  };
+  struct OpenPart {
+    int64_t start = 0;  // 90 kHz
+    bool independent = false;
+    uint64_t video_base = 0;  // 90 kHz
+    uint64_t audio_base = 0;  // audio timescale
+    std::vector<CmafSample> video;
+    std::vector<CmafSample> audio;
+  };
+  struct OpenSegment {
+    int64_t msn = 0;
+    int64_t start = 0;  // 90 kHz
+    Bytes data;         // its parts so far
+  };
+
+  void handle_video(const media::MediaFramePtr& frame);
+  void handle_audio(const media::MediaFramePtr& frame);
+  void start_session(int64_t input_dts);
+  void close_session();
+  void commit_pending_video(int64_t duration);
+  void cut(int64_t at, bool new_segment, bool next_independent);
+  void open_segment(int64_t at);
+  void open_part(int64_t at, bool independent);
+  void close_part(int64_t at);
+  void close_segment(int64_t at);
+  void evict();
+  void raise_target_duration(double seconds);
+  void publish();
+  RenditionEdge current_edge() const;
+  VariantInfo variant() const;
+  int64_t audio_to_90k(uint64_t t) const;
+  bool lead_is_video() const { return layout_.has_video(); }
+
+  const LlHlsConfig config_;
+  RenditionStore& store_;
+  const Clock& clock_;
+  const int64_t segment_target_;  // 90 kHz ticks
+  const int64_t part_target_;
+  const int64_t max_segment_;
+
+  mutable std::mutex mu_;
+  std::optional<media::StreamConfig> stream_config_;
+  CmafTrackLayout layout_;
+  int init_version_ = -1;
+  SharedBytes init_;
+  bool init_pending_ = false;
+  bool ended_ = false;
+
+  bool session_active_ = false;
+  bool discontinuity_pending_ = false;
+  int64_t offset_ = 0;        // input dts + offset_ = output dts
+  int64_t session_start_ = 0;
+  int64_t timeline_end_ = 0;  // end of the media closed so far, 90 kHz
+  int64_t anchor_wall_ms_ = 0;
+  int64_t anchor_dts_ = 0;
+
+  std::optional<PendingVideo> pending_video_;
+  int64_t last_video_duration_ = 3'000;  // 30 fps until measured
+  bool audio_started_ = false;
+  uint64_t audio_next_ = 0;  // audio timescale
+
+  std::optional<OpenPart> part_;
+  std::optional<OpenSegment> segment_;
+  uint32_t fragment_sequence_ = 1;
+  int64_t next_msn_ = 0;
+  int64_t last_complete_msn_ = -1;
+  std::optional<PartRef> last_part_;
+
+  MediaPlaylist playlist_;
+  RenditionUpdate update_;  // what the next publish() hands over
+
+  uint64_t peak_bps_ = 0;
+  double total_bits_ = 0;
+  double total_seconds_ = 0;
+  uint64_t video_samples_ = 0;
+  int64_t video_ticks_ = 0;
+  Counters counters_;
+};
+
+}  // namespace stagecast::hls

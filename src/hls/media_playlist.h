@@ -1,0 +1,57 @@
+#pragma once
+// The Low-Latency HLS media playlist of one rendition (draft-pantos-hls-rfc8216bis 4.4, Apple's
+// LL-HLS extensions 4.4.3.7-4.4.5.3): the model the packager keeps and its text rendering.
+
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace stagecast::hls {
+
+// A part by its parent segment's media sequence number and its 0-based index in that segment.
+struct PartRef {
+  int64_t msn = 0;
+  int part = 0;
+  auto operator<=>(const PartRef&) const = default;
+};
+
+struct PlaylistPart {
+  double duration = 0;  // seconds
+  bool independent = false;
+};
+
+struct PlaylistSegment {
+  int64_t msn = 0;
+  double duration = 0;  // seconds; the sum of the parts while the segment is open
+  bool complete = false;
+  bool discontinuity = false;
+  int init_version = 0;
+  int64_t program_date_time_ms = 0;  // wall clock of the first sample, unix milliseconds
+  std::vector<PlaylistPart> parts;
+};
+
+struct MediaPlaylist {
+  int target_duration = 2;  // seconds, EXT-X-TARGETDURATION
+  double part_target = 0.5;  // seconds, EXT-X-PART-INF:PART-TARGET
+  int64_t media_sequence = 0;
+  int64_t discontinuity_sequence = 0;
+  // Ascending msn; every segment is complete except possibly the last (the live edge).
+  std::deque<PlaylistSegment> segments;
+  std::optional<PartRef> preload_hint;
+  bool ended = false;
+
+  // Seconds from the start of the first segment to the live edge.
+  double duration() const;
+  // Whether the EXT-X-PART tags of a complete segment ending `from_end` seconds before the live
+  // edge still belong in the playlist (4.4.4.9: removed once over three target durations away).
+  bool parts_listed(double from_end) const { return from_end <= 3.0 * target_duration; }
+};
+
+std::string render_media_playlist(const MediaPlaylist& playlist);
+
+// "2023-11-14T22:13:20.000Z" (RFC 3339 with milliseconds, as EXT-X-PROGRAM-DATE-TIME wants).
+std::string format_program_date_time(int64_t unix_ms);
+
+}  // namespace stagecast::hls

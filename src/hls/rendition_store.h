@@ -1,0 +1,158 @@
+#pragma once
+// RenditionStore: what the HLS packagers produced, held in memory for the HTTP layer. Per stream
+// and rendition: the current media playlist, the CMAF headers, the segments and parts of the
+// window, each an immutable shared buffer written to sockets without a copy.
+//
+// Threads: each rendition has one writer (its packager, on the stream's thread); readers are the
+// HTTP I/O threads. Every call is thread-safe. Blocking requests (LL-HLS blocking playlist reload,
+// a request for the part named by EXT-X-PRELOAD-HINT) register a callback that runs once, never
+// under the store's locks: from publish() on the packager's thread when the awaited playlist or
+// part appears, from expire_waiters() when the deadline passes, or at once from the wait call.
+// The callback must only hand the result on (post a response); it must not block.
+//
+// There is no timer thread here: the owner calls expire_waiters() periodically (every 100 ms is
+// plenty; deadlines are seconds) from any thread. It also removes retired streams.
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "core/bytes.h"
+#include "core/clock.h"
+#include "hls/blocking_reload.h"
+#include "hls/media_playlist.h"
+#include "hls/multivariant_playlist.h"
+
+namespace stagecast::hls {
+
+using SharedBytes = std::shared_ptr<const Bytes>;
+using Deadline = std::chrono::steady_clock::time_point;
+
+struct PartData {
+  PartRef ref;
+  SharedBytes bytes;
+};
+
+struct SegmentData {
+  int64_t msn = 0;
+  SharedBytes bytes;
+  int part_count = 0;
+};
+
+// One atomic step of a rendition: what became available and the playlist that lists it.
+struct RenditionUpdate {
+  std::optional<int> init_version;  // set with init when a (new) CMAF header is published
+  SharedBytes init;
+  std::vector<PartData> parts;        // parts completed in this step
+  std::vector<SegmentData> segments;  // segments completed in this step
+  int64_t keep_segments_from = 0;     // older segments (and their parts) are dropped
+  int64_t keep_parts_from = 0;        // parts of older segments are dropped
+  RenditionEdge edge;
+  std::string playlist;  // media playlist text, without EXT-X-RENDITION-REPORT (the store adds them)
+  VariantInfo variant;
+};
+
+enum class WaitResult {
+  Ready,        // the playlist/part is there now: read it and respond
+  TimedOut,     // 503 (6.2.5.2)
+  TooFarAhead,  // 400 (6.2.5.2)
+  NotFound,     // 404: unknown stream/rendition, or a hinted part that will never exist
+  Overloaded,   // 503: too many requests already waiting on this rendition
+};
+using WaitCallback = std::function<void(WaitResult)>;
+
+class RenditionStore {
+ public:
+  struct Options {
+    // Bounds the memory of held requests; viewers past it are told to retry (503).
+    size_t max_waiters_per_rendition = 20'000;
+    // CMAF headers kept per rendition (a new one per codec change).
+    size_t max_init_versions = 4;
+    // How long a plain playlist request waits for a stream that has not produced its first part.
+    std::chrono::milliseconds first_playlist_wait{6'000};
+  };
+
+  struct Stats {
+    size_t streams = 0;
+    size_t renditions = 0;
+    size_t segments = 0;
+    size_t parts = 0;
+    size_t waiters = 0;
+    uint64_t bytes = 0;  // media bytes held: headers, segments, parts, playlists
+  };
+
+  explicit RenditionStore(const Clock& clock) : RenditionStore(clock, Options{}) {}
+  RenditionStore(const Clock& clock, Options options);
+  ~RenditionStore();
+  RenditionStore(const RenditionStore&) = delete;
+  RenditionStore& operator=(const RenditionStore&) = delete;
+
+  // --- writer side ---
+  // Starts a rendition afresh (a new packager): drops what an earlier one left and cancels a
+  // pending retirement of the stream.
+  void open_rendition(const std::string& stream_id, const std::string& rendition);
+  void publish(const std::string& stream_id, const std::string& rendition, RenditionUpdate update);
+  // The stream ended: keep serving it for `linger` (players finishing the last segments), then
+  // forget it. A later open_rendition() of the stream cancels this.
+  void retire_stream(const std::string& stream_id, std::chrono::milliseconds linger);
+  // Forgets the stream now; requests waiting on it get NotFound.
+  void remove_stream(const std::string& stream_id);
+
+  // --- reader side (null/nullopt when unknown) ---
+  SharedBytes media_playlist(const std::string& stream_id, const std::string& rendition) const;
+  std::optional<std::string> multivariant_playlist(const std::string& stream_id) const;
+  SharedBytes init_segment(const std::string& stream_id, const std::string& rendition,
+                           int version) const;
+  SharedBytes segment(const std::string& stream_id, const std::string& rendition,
+                      int64_t msn) const;
+  SharedBytes part(const std::string& stream_id, const std::string& rendition, PartRef ref) const;
+  std::optional<RenditionEdge> edge(const std::string& stream_id,
+                                    const std::string& rendition) const;
+  bool has_rendition(const std::string& stream_id, const std::string& rendition) const;
+
+  // Blocking playlist reload. msn set: _HLS_msn (and _HLS_part) per decide_blocking_reload();
+  // msn unset: until the rendition has any playlist at all. Without a deadline the spec's three
+  // target durations apply (first_playlist_wait before there is a playlist).
+  void wait_for_playlist(const std::string& stream_id, const std::string& rendition,
+                         std::optional<int64_t> msn, std::optional<int> part,
+                         std::optional<Deadline> deadline, WaitCallback callback);
+  // A request for a part that does not exist yet: held while it is the playlist's preload hint
+  // (6.2.6), NotFound otherwise or if the hint is abandoned (discontinuity, end).
+  void wait_for_part(const std::string& stream_id, const std::string& rendition, PartRef ref,
+                     std::optional<Deadline> deadline, WaitCallback callback);
+
+  // Times out waiters whose deadline passed and removes retired streams whose linger passed.
+  void expire_waiters();
+  std::optional<Deadline> next_deadline() const;
+
+  Stats stats() const;
+
+ private:
+  struct Waiter;
+  struct Segment;
+  struct Rendition;
+  struct StreamSlot;
+  using Fired = std::vector<std::pair<WaitCallback, WaitResult>>;
+
+  std::shared_ptr<StreamSlot> find_slot(const std::string& stream_id) const;
+  std::shared_ptr<StreamSlot> find_or_create_slot(const std::string& stream_id);
+  static Rendition* find_rendition(StreamSlot& slot, const std::string& rendition);
+  void compose_playlist(StreamSlot& slot, Rendition& r, const std::string& body) const;
+  static std::optional<WaitResult> evaluate(const Rendition& r, const Waiter& w);
+  static void settle_waiters(Rendition& r, Fired& fired);
+  void add_waiter(const std::string& stream_id, const std::string& rendition, Waiter waiter);
+  static void fire(Fired& fired);
+
+  const Clock& clock_;
+  Options options_;
+  mutable std::shared_mutex mu_;
+  std::unordered_map<std::string, std::shared_ptr<StreamSlot>> streams_;
+};
+
+}  // namespace stagecast::hls

@@ -1,7 +1,52 @@
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+
+#include "app/config.h"
+#include "app/server.h"
 #include "core/log.h"
 
-int main() {
-  stagecast::setup_logging("info");
-  spdlog::info("stagecast starting");
+extern char** environ;
+
+int main(int argc, char** argv) {
+  std::vector<std::string> env;
+  for (char** e = environ; e && *e; ++e) env.emplace_back(*e);
+  auto loaded = stagecast::app::load_config(argc, argv, env);
+  if (!loaded) {
+    std::cerr << "stagecast: " << loaded.error().message << "\n"
+              << "run 'stagecast --help' for the list of keys\n";
+    return 2;
+  }
+  if (loaded->show_help) {
+    std::cout << stagecast::app::config_help();
+    return 0;
+  }
+  if (loaded->print_config) {
+    std::cout << stagecast::app::render_config(loaded->config);
+    return 0;
+  }
+  stagecast::setup_logging(loaded->config.log_level, loaded->config.log_format == "json"
+                                                         ? stagecast::LogFormat::Json
+                                                         : stagecast::LogFormat::Text);
+
+  // Block the stop signals in every thread; the main thread waits for them below.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  try {
+    stagecast::app::Server server(loaded->config);
+    server.start(loaded->ports_file);
+    int sig = 0;
+    sigwait(&signals, &sig);
+    spdlog::info("signal {}: shutting down", sig);
+    server.stop();
+  } catch (const std::exception& e) {
+    spdlog::critical("start-up failed: {}", e.what());
+    return 1;
+  }
   return 0;
 }

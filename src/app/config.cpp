@@ -1,0 +1,318 @@
+#include "app/config.h"
+
+#include <fmt/format.h>
+
+#include <charconv>
+#include <fstream>
+#include <functional>
+#include <sstream>
+#include <toml++/toml.h>
+#include <variant>
+
+namespace stagecast::app {
+namespace {
+
+using Value = std::variant<std::string*, int64_t*, bool*, std::vector<std::string>*>;
+
+struct Key {
+  const char* name;  // "section.key"
+  Value (*field)(Config&);
+  bool secret;
+  const char* help;
+};
+
+#define SC_FIELD(member) [](Config& c) -> Value { return &c.member; }
+
+// The one declaration of every configuration key.
+const Key kKeys[] = {
+    {"server.data_dir", SC_FIELD(data_dir), false, "directory for the SQLite file, recordings, generated secrets"},
+    {"server.production", SC_FIELD(production), false, "production mode: no sandbox payments, no generated secrets"},
+    {"http.host", SC_FIELD(http_host), false, "HTTP listen address"},
+    {"http.port", SC_FIELD(http_port), false, "HTTP listen port (0 = ephemeral)"},
+    {"http.public_url", SC_FIELD(public_url), false, "public base URL of the HTTP server"},
+    {"http.body_limit_bytes", SC_FIELD(http_body_limit_bytes), false, "largest accepted request body"},
+    {"http.header_timeout_ms", SC_FIELD(http_header_timeout_ms), false, "time allowed to send request headers"},
+    {"http.idle_timeout_ms", SC_FIELD(http_idle_timeout_ms), false, "keep-alive idle timeout"},
+    {"http.access_log", SC_FIELD(http_access_log), false, "log one line per request (no query strings)"},
+    {"rtmp.host", SC_FIELD(rtmp_host), false, "RTMP listen address"},
+    {"rtmp.port", SC_FIELD(rtmp_port), false, "RTMP listen port (0 = ephemeral)"},
+    {"rtmp.public_url", SC_FIELD(rtmp_public_url), false, "RTMP URL given to artists"},
+    {"rtmp.max_message_bytes", SC_FIELD(rtmp_max_message_bytes), false, "largest RTMP message accepted"},
+    {"streams.reconnect_grace_seconds", SC_FIELD(streams_reconnect_grace_seconds), false, "a publisher returning within this continues the stream"},
+    {"streams.max_duration_seconds", SC_FIELD(streams_max_duration_seconds), false, "a stream is ended after this long"},
+    {"streams.max_viewers", SC_FIELD(streams_max_viewers), false, "viewers per stream"},
+    {"hls.segment_ms", SC_FIELD(hls_segment_ms), false, "target HLS segment duration"},
+    {"hls.part_ms", SC_FIELD(hls_part_ms), false, "target LL-HLS part duration"},
+    {"hls.window_segments", SC_FIELD(hls_window_segments), false, "segments listed in a live playlist"},
+    {"auth.jwt_secret", SC_FIELD(auth_jwt_secret), true, "HS256 secret for tokens this server issues"},
+    {"auth.token_ttl_seconds", SC_FIELD(auth_token_ttl_seconds), false, "lifetime of issued tokens"},
+    {"auth.jwt_issuer", SC_FIELD(auth_jwt_issuer), false, "iss of issued tokens"},
+    {"auth.platform_public_keys", SC_FIELD(auth_platform_public_keys), false, "PEM files of the platform's RS256/ES256 keys"},
+    {"auth.platform_issuer", SC_FIELD(auth_platform_issuer), false, "required iss of platform tokens"},
+    {"auth.platform_audience", SC_FIELD(auth_platform_audience), false, "required aud of platform tokens"},
+    {"auth.admin_api_key", SC_FIELD(auth_admin_api_key), true, "key of the admin API (off when empty)"},
+    {"auth.playback_secret", SC_FIELD(auth_playback_secret), true, "HMAC secret of playback tokens"},
+    {"auth.playback_ttl_seconds", SC_FIELD(auth_playback_ttl_seconds), false, "lifetime of playback tokens"},
+    {"auth.allow_anonymous_viewers", SC_FIELD(auth_allow_anonymous_viewers), false, "anonymous viewers may watch PUBLIC streams"},
+    {"auth.argon2_ops_limit", SC_FIELD(auth_argon2_ops_limit), false, "argon2id passes"},
+    {"auth.argon2_mem_limit_kib", SC_FIELD(auth_argon2_mem_limit_kib), false, "argon2id memory"},
+    {"store.url", SC_FIELD(store_url), true, "sqlite:///path/file.db or postgres://..."},
+    {"threads.io", SC_FIELD(threads_io), false, "I/O threads (0 = one per core)"},
+    {"threads.workers", SC_FIELD(threads_workers), false, "threads for blocking work"},
+    {"log.level", SC_FIELD(log_level), false, "trace, debug, info, warn, error"},
+    {"log.format", SC_FIELD(log_format), false, "text or json"},
+};
+
+#undef SC_FIELD
+
+const Key* find_key(std::string_view name) {
+  for (const Key& k : kKeys) {
+    if (name == k.name) return &k;
+  }
+  return nullptr;
+}
+
+// STAGECAST_HTTP_PORT -> http.port
+std::string env_name(const Key& k) {
+  std::string out = "STAGECAST_";
+  for (const char* p = k.name; *p; ++p) {
+    out += *p == '.' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(*p)));
+  }
+  return out;
+}
+
+Result<void> set_from_text(Config& c, const Key& k, std::string_view text, std::string_view origin) {
+  auto bad = [&](std::string_view expected) {
+    return make_error("config_invalid", fmt::format("{}: {} expects {}, got '{}'", origin, k.name,
+                                                    expected, k.secret ? "***" : text));
+  };
+  Value v = k.field(c);
+  if (auto* s = std::get_if<std::string*>(&v)) {
+    **s = std::string(text);
+  } else if (auto* i = std::get_if<int64_t*>(&v)) {
+    int64_t parsed = 0;
+    auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), parsed);
+    if (ec != std::errc() || ptr != text.data() + text.size()) return bad("an integer");
+    **i = parsed;
+  } else if (auto* b = std::get_if<bool*>(&v)) {
+    if (text == "true" || text == "1" || text == "yes") {
+      **b = true;
+    } else if (text == "false" || text == "0" || text == "no") {
+      **b = false;
+    } else {
+      return bad("true or false");
+    }
+  } else if (auto* l = std::get_if<std::vector<std::string>*>(&v)) {
+    (*l)->clear();
+    size_t i = 0;
+    while (i < text.size()) {
+      size_t comma = text.find(',', i);
+      if (comma == std::string_view::npos) comma = text.size();
+      if (comma > i) (*l)->emplace_back(text.substr(i, comma - i));
+      i = comma + 1;
+    }
+  }
+  return {};
+}
+
+Result<void> set_from_toml(Config& c, const Key& k, const toml::node& node, std::string_view file) {
+  auto bad = [&](std::string_view expected) {
+    return make_error("config_invalid",
+                      fmt::format("{}: {} expects {}", file, k.name, expected));
+  };
+  Value v = k.field(c);
+  if (auto* s = std::get_if<std::string*>(&v)) {
+    auto val = node.value<std::string>();
+    if (!node.is_string() || !val) return bad("a string");
+    **s = *val;
+  } else if (auto* i = std::get_if<int64_t*>(&v)) {
+    if (!node.is_integer()) return bad("an integer");
+    **i = *node.value<int64_t>();
+  } else if (auto* b = std::get_if<bool*>(&v)) {
+    if (!node.is_boolean()) return bad("true or false");
+    **b = *node.value<bool>();
+  } else if (auto* l = std::get_if<std::vector<std::string>*>(&v)) {
+    const toml::array* arr = node.as_array();
+    if (!arr) return bad("an array of strings");
+    (*l)->clear();
+    for (const auto& item : *arr) {
+      if (!item.is_string()) return bad("an array of strings");
+      (*l)->push_back(*item.value<std::string>());
+    }
+  }
+  return {};
+}
+
+Result<void> apply_toml_file(Config& c, const std::string& path) {
+  toml::table table;
+  try {
+    table = toml::parse_file(path);
+  } catch (const toml::parse_error& e) {
+    return make_error("config_invalid",
+                      fmt::format("{}:{}: {}", path, e.source().begin.line, e.description()));
+  }
+  for (const auto& [section, node] : table) {
+    const toml::table* inner = node.as_table();
+    if (!inner) {
+      return make_error("config_invalid",
+                        fmt::format("{}: '{}' must be a [section]", path, section.str()));
+    }
+    for (const auto& [key, value] : *inner) {
+      const std::string name = std::string(section.str()) + "." + std::string(key.str());
+      const Key* k = find_key(name);
+      if (!k) return make_error("config_unknown_key", fmt::format("{}: unknown key '{}'", path, name));
+      if (auto r = set_from_toml(c, *k, value, path); !r) return r;
+    }
+  }
+  return {};
+}
+
+Result<void> validate(const Config& c) {
+  auto port_ok = [](int64_t p) { return p >= 0 && p <= 65535; };
+  if (!port_ok(c.http_port)) return make_error("config_invalid", "http.port must be 0..65535");
+  if (!port_ok(c.rtmp_port)) return make_error("config_invalid", "rtmp.port must be 0..65535");
+  if (c.http_body_limit_bytes < 1024) {
+    return make_error("config_invalid", "http.body_limit_bytes must be at least 1024");
+  }
+  if (c.hls_part_ms < 100 || c.hls_segment_ms < c.hls_part_ms) {
+    return make_error("config_invalid", "hls.part_ms must be >= 100 and <= hls.segment_ms");
+  }
+  if (c.log_format != "text" && c.log_format != "json") {
+    return make_error("config_invalid", "log.format must be text or json");
+  }
+  if (c.threads_io < 0 || c.threads_workers < 1) {
+    return make_error("config_invalid", "threads.io must be >= 0 and threads.workers >= 1");
+  }
+  if (c.streams_max_viewers < 1) return make_error("config_invalid", "streams.max_viewers must be >= 1");
+  return {};
+}
+
+std::string toml_value(Config& c, const Key& k) {
+  Value v = k.field(c);
+  if (auto* s = std::get_if<std::string*>(&v)) {
+    if (k.secret && !(*s)->empty()) return "\"***\"";
+    toml::value<std::string> tv(**s);
+    std::ostringstream os;
+    os << tv;
+    return os.str();
+  }
+  if (auto* i = std::get_if<int64_t*>(&v)) return std::to_string(**i);
+  if (auto* b = std::get_if<bool*>(&v)) return **b ? "true" : "false";
+  auto* l = std::get<std::vector<std::string>*>(v);
+  std::string out = "[";
+  for (size_t n = 0; n < l->size(); ++n) {
+    toml::value<std::string> tv((*l)[n]);
+    std::ostringstream os;
+    os << tv;
+    out += (n ? ", " : "") + os.str();
+  }
+  return out + "]";
+}
+
+}  // namespace
+
+Result<LoadedConfig> load_config(int argc, const char* const* argv,
+                                 const std::vector<std::string>& env) {
+  LoadedConfig out;
+  // Flags are collected first so that --config names the file, but applied last.
+  std::vector<std::pair<const Key*, std::string>> flags;
+  for (int i = 1; i < argc; ++i) {
+    std::string_view arg = argv[i];
+    if (arg == "--help" || arg == "-h") {
+      out.show_help = true;
+      continue;
+    }
+    if (arg == "--print-config") {
+      out.print_config = true;
+      continue;
+    }
+    if (!arg.starts_with("--")) {
+      return make_error("config_invalid", fmt::format("unexpected argument '{}'", arg));
+    }
+    std::string_view body = arg.substr(2);
+    std::string name;
+    std::string value;
+    const size_t eq = body.find('=');
+    if (eq != std::string_view::npos) {
+      name = std::string(body.substr(0, eq));
+      value = std::string(body.substr(eq + 1));
+    } else {
+      name = std::string(body);
+      if (i + 1 >= argc) return make_error("config_invalid", fmt::format("--{} needs a value", name));
+      value = argv[++i];
+    }
+    if (name == "config") {
+      out.config_file = value;
+    } else if (name == "ports-file") {
+      out.ports_file = value;
+    } else if (const Key* k = find_key(name)) {
+      flags.emplace_back(k, value);
+    } else {
+      return make_error("config_unknown_key", fmt::format("unknown flag '--{}'", name));
+    }
+  }
+
+  std::string env_config_file;
+  for (const std::string& entry : env) {
+    if (entry.starts_with("STAGECAST_CONFIG=")) env_config_file = entry.substr(17);
+  }
+  if (out.config_file.empty()) out.config_file = env_config_file;
+  if (!out.config_file.empty()) {
+    if (auto r = apply_toml_file(out.config, out.config_file); !r) return r.error();
+  }
+
+  for (const std::string& entry : env) {
+    if (!entry.starts_with("STAGECAST_") || entry.starts_with("STAGECAST_CONFIG=")) continue;
+    const size_t eq = entry.find('=');
+    if (eq == std::string::npos) continue;
+    const std::string name = entry.substr(0, eq);
+    const Key* match = nullptr;
+    for (const Key& k : kKeys) {
+      if (env_name(k) == name) match = &k;
+    }
+    if (!match) {
+      return make_error("config_unknown_key",
+                        fmt::format("unknown environment variable '{}'", name));
+    }
+    if (auto r = set_from_text(out.config, *match, std::string_view(entry).substr(eq + 1), name);
+        !r) {
+      return r.error();
+    }
+  }
+
+  for (const auto& [k, value] : flags) {
+    if (auto r = set_from_text(out.config, *k, value, std::string("--") + k->name); !r) {
+      return r.error();
+    }
+  }
+  if (auto r = validate(out.config); !r) return r.error();
+  return out;
+}
+
+std::string render_config(const Config& config) {
+  Config copy = config;
+  std::string out;
+  std::string section;
+  for (const Key& k : kKeys) {
+    const std::string_view name = k.name;
+    const std::string sec(name.substr(0, name.find('.')));
+    if (sec != section) {
+      out += (section.empty() ? "" : "\n") + ("[" + sec + "]\n");
+      section = sec;
+    }
+    out += std::string(name.substr(name.find('.') + 1)) + " = " + toml_value(copy, k) + "\n";
+  }
+  return out;
+}
+
+std::string config_help() {
+  std::string out =
+      "usage: stagecast [--config FILE] [--print-config] [--ports-file FILE] [--section.key=VALUE ...]\n\n"
+      "Precedence: defaults < TOML file < STAGECAST_SECTION_KEY environment < flags.\n\nKeys:\n";
+  for (const Key& k : kKeys) {
+    out += fmt::format("  --{:<34} {}\n", k.name, k.help);
+  }
+  return out;
+}
+
+}  // namespace stagecast::app

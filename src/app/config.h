@@ -1,0 +1,79 @@
+#pragma once
+// Server configuration: defaults, then a TOML file, then STAGECAST_* environment variables, then
+// command-line flags (--section.key=value), each overriding the one before. Every key is declared
+// once in config.cpp's table; an unknown or mistyped key is a start-up error naming the key.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/result.h"
+
+namespace stagecast::app {
+
+struct Config {
+  // [server]
+  std::string data_dir = "./data";
+  bool production = false;  // refuses the sandbox payment provider and generated secrets
+  // [http]
+  std::string http_host = "127.0.0.1";
+  int64_t http_port = 8080;
+  std::string public_url;  // how clients reach us, e.g. https://live.example.com; derived if empty
+  int64_t http_body_limit_bytes = 1024 * 1024;
+  int64_t http_header_timeout_ms = 10'000;
+  int64_t http_idle_timeout_ms = 60'000;
+  bool http_access_log = true;
+  // [rtmp]
+  std::string rtmp_host = "127.0.0.1";
+  int64_t rtmp_port = 1935;
+  std::string rtmp_public_url;  // e.g. rtmp://live.example.com/live; derived if empty
+  int64_t rtmp_max_message_bytes = 16 * 1024 * 1024;
+  // [streams]
+  int64_t streams_reconnect_grace_seconds = 10;
+  int64_t streams_max_duration_seconds = 8 * 3600;
+  int64_t streams_max_viewers = 10'000;
+  // [hls]
+  int64_t hls_segment_ms = 2000;
+  int64_t hls_part_ms = 500;
+  int64_t hls_window_segments = 6;
+  // [auth]
+  std::string auth_jwt_secret;  // generated and kept in the data directory when empty
+  int64_t auth_token_ttl_seconds = 7 * 24 * 3600;
+  std::string auth_jwt_issuer = "stagecast";
+  std::vector<std::string> auth_platform_public_keys;  // PEM files: RS256/ES256 platform tokens
+  std::string auth_platform_issuer;
+  std::string auth_platform_audience;
+  std::string auth_admin_api_key;  // the admin API is off while empty
+  std::string auth_playback_secret;  // generated and kept in the data directory when empty
+  int64_t auth_playback_ttl_seconds = 3600;
+  bool auth_allow_anonymous_viewers = true;
+  int64_t auth_argon2_ops_limit = 2;  // libsodium interactive
+  int64_t auth_argon2_mem_limit_kib = 64 * 1024;
+  // [store]
+  std::string store_url;  // sqlite:///path or postgres://...; default sqlite in data_dir
+  // [threads]
+  int64_t threads_io = 0;       // 0 = one per core
+  int64_t threads_workers = 4;  // blocking work: database, disk
+  // [log]
+  std::string log_level = "info";
+  std::string log_format = "text";  // text | json
+};
+
+struct LoadedConfig {
+  Config config;
+  std::string config_file;  // empty when none
+  bool print_config = false;
+  bool show_help = false;
+  std::string ports_file;  // writes {"http":port,"rtmp":port} once listening (for tests)
+};
+
+// `env` is the process environment (NAME=VALUE entries) so tests can pass their own.
+Result<LoadedConfig> load_config(int argc, const char* const* argv,
+                                 const std::vector<std::string>& env);
+
+// TOML text of the effective configuration with secrets masked.
+std::string render_config(const Config& config);
+std::string config_help();
+
+}  // namespace stagecast::app

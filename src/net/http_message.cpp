@@ -1,0 +1,56 @@
+#include "net/http_message.h"
+
+#include <nlohmann/json.hpp>
+
+namespace stagecast::net {
+
+std::string_view Request::header(std::string_view lowercase_name) const {
+  auto it = headers.find(std::string(lowercase_name));
+  return it == headers.end() ? std::string_view{} : std::string_view{it->second};
+}
+
+std::optional<std::string> Request::query_param(const std::string& name) const {
+  auto it = query.find(name);
+  if (it == query.end()) return std::nullopt;
+  return it->second;
+}
+
+std::string Request::param(const std::string& name) const {
+  auto it = params.find(name);
+  return it == params.end() ? std::string{} : it->second;
+}
+
+std::string Request::bearer_token() const {
+  std::string_view auth = header("authorization");
+  constexpr std::string_view kPrefix = "Bearer ";
+  if (auth.size() <= kPrefix.size()) return {};
+  for (size_t i = 0; i < kPrefix.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(auth[i])) !=
+        std::tolower(static_cast<unsigned char>(kPrefix[i])))
+      return {};
+  }
+  return std::string(auth.substr(kPrefix.size()));
+}
+
+Response Response::json(int status, std::string body) {
+  Response r;
+  r.status = status;
+  r.body = std::move(body);
+  r.headers["content-type"] = "application/json";
+  return r;
+}
+
+Response Response::error(int status, std::string_view code, std::string_view message) {
+  nlohmann::json j = {{"error", {{"code", code}, {"message", message}}}};
+  return json(status, j.dump());
+}
+
+Response Response::text(int status, std::string body, std::string content_type) {
+  Response r;
+  r.status = status;
+  r.body = std::move(body);
+  r.headers["content-type"] = std::move(content_type);
+  return r;
+}
+
+}  // namespace stagecast::net

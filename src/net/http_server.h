@@ -1,0 +1,53 @@
+#pragma once
+// The HTTP/1.1 server on Boost.Beast: one coroutine per connection on one io_context; body size
+// limit (413), header and idle timeouts, routing, offloading of blocking handlers to the worker
+// pool, an access log without query strings (they may carry tokens), WebSocket upgrades.
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "core/metrics.h"
+#include "core/worker_pool.h"
+#include "net/io_pool.h"
+#include "net/router.h"
+#include "net/websocket.h"
+
+namespace stagecast::net {
+
+struct HttpServerOptions {
+  std::string host = "127.0.0.1";
+  uint16_t port = 8080;  // 0 = ephemeral
+  size_t body_limit = 1024 * 1024;
+  size_t header_limit = 16 * 1024;
+  std::chrono::milliseconds header_timeout{10'000};
+  std::chrono::milliseconds idle_timeout{60'000};
+  std::chrono::milliseconds request_timeout{30'000};  // whole-request budget for body reads
+  size_t max_connections = 20'000;
+  bool access_log = true;
+  std::string server_name = "stagecast";
+};
+
+class HttpServer {
+ public:
+  HttpServer(IoPool& io, WorkerPool& workers, const Router& router, MetricsRegistry& metrics,
+             HttpServerOptions options);
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  void set_websocket(std::string path, WebSocketAcceptor acceptor, WebSocketOptions options = {});
+
+  // Binds and starts accepting; throws on bind failure (a start-up error).
+  void start();
+  void stop();
+  uint16_t port() const;
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace stagecast::net

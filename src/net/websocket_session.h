@@ -1,0 +1,66 @@
+#pragma once
+// A server-side WebSocket connection (RFC 6455) on Boost.Beast. Internal to net/: others see
+// WebSocketConnection. Writes go through a bounded queue on the connection's own thread; the
+// same shared bytes may sit in thousands of queues at once (one serialisation per broadcast).
+
+#include <atomic>
+#include <deque>
+#include <memory>
+#include <string>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/websocket/stream.hpp>
+
+#include "core/metrics.h"
+#include "net/websocket.h"
+
+namespace stagecast::net {
+
+class WebSocketSession final : public WebSocketConnection,
+                               public std::enable_shared_from_this<WebSocketSession> {
+ public:
+  WebSocketSession(boost::beast::tcp_stream stream, std::string remote, uint64_t id,
+                   WebSocketOptions options, MetricsRegistry& metrics);
+  ~WebSocketSession() override;
+
+  // Asks the acceptor, completes the handshake, then reads until the connection closes.
+  boost::asio::awaitable<void> run(
+      boost::beast::http::request<boost::beast::http::string_body> upgrade,
+      const Request& request, const WebSocketAcceptor& acceptor);
+
+  bool send(std::shared_ptr<const std::string> text) override;
+  void close(CloseCode code, std::string reason) override;
+  const std::string& remote_address() const override { return remote_; }
+  uint64_t id() const override { return id_; }
+
+ private:
+  void enqueue(std::shared_ptr<const std::string> text);  // on the connection's thread
+  void write_next();
+  void do_close(CloseCode code, std::string reason);
+  void release_queue();
+
+  boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
+  std::string remote_;
+  uint64_t id_;
+  WebSocketOptions options_;
+  MetricsRegistry& metrics_;
+  WebSocketHandlers handlers_;
+
+  // Touched only on the connection's thread.
+  std::deque<std::shared_ptr<const std::string>> queue_;
+  bool open_ = false;  // handshake done, not closing
+  bool writing_ = false;
+  bool close_pending_ = false;
+  CloseCode pending_code_ = CloseCode::Normal;
+  std::string pending_reason_;
+
+  // Accounted by send() on any thread to enforce the bound without a lock.
+  std::atomic<size_t> queued_messages_{0};
+  std::atomic<size_t> queued_bytes_{0};
+  std::atomic<bool> closed_{false};
+};
+
+}  // namespace stagecast::net

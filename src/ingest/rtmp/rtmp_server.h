@@ -1,0 +1,65 @@
+#pragma once
+// The RTMP ingest server: accepts publishers (OBS, ffmpeg, librtmp clients), checks the stream key
+// through a PublishAuthorizer before `publish` succeeds, and feeds each accepted stream's frames
+// into its StreamHub through the LiveStreamRegistry. Play requests are refused: viewers use HLS.
+//
+// Each connection is bound to one of the given io_contexts for its whole life (round robin).
+
+#include <boost/asio/io_context.hpp>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/metrics.h"
+#include "core/result.h"
+#include "ingest/live_stream_registry.h"
+#include "ingest/publish_authorizer.h"
+#include "ingest/rtmp/rtmp_timestamps.h"
+
+namespace stagecast::ingest::rtmp {
+
+struct RtmpServerOptions {
+  std::string host = "0.0.0.0";
+  uint16_t port = 1935;                      // 0 = ephemeral (tests): read port() after start()
+  uint32_t chunk_size = 4096;                // what the server sends with; peers choose their own
+  uint32_t max_message_size = 16 * 1024 * 1024;
+  size_t max_chunk_streams = 64;
+  size_t max_connections = 1000;
+  uint32_t window_ack_size = 2'500'000;
+  size_t max_write_queue_bytes = 1024 * 1024;
+  std::chrono::milliseconds handshake_timeout = std::chrono::seconds(10);
+  std::chrono::milliseconds idle_timeout = std::chrono::seconds(30);  // no byte from the peer
+  std::chrono::milliseconds authorize_timeout = std::chrono::seconds(10);
+  TimestampOptions timestamps;
+};
+
+class RtmpSession;
+
+class RtmpServer {
+ public:
+  // `authorizer`, `registry` and `metrics` must outlive the server; the io_contexts are run by
+  // the caller (one thread each).
+  RtmpServer(std::vector<boost::asio::io_context*> contexts, RtmpServerOptions options,
+             PublishAuthorizer& authorizer, LiveStreamRegistry& registry, MetricsRegistry& metrics);
+  ~RtmpServer();
+
+  RtmpServer(const RtmpServer&) = delete;
+  RtmpServer& operator=(const RtmpServer&) = delete;
+
+  // Binds and listens. Error "rtmp_listen" when the address cannot be bound.
+  Result<void> start();
+  // Stops accepting and closes every connection (their streams enter the grace period).
+  void stop();
+
+  uint16_t port() const;
+  size_t connection_count() const;
+
+  struct State;
+
+ private:
+  std::shared_ptr<State> state_;
+};
+
+}  // namespace stagecast::ingest::rtmp

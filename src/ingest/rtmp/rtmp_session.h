@@ -1,0 +1,105 @@
+#pragma once
+// One RTMP connection: handshake, chunk stream, the publish command flow (Adobe RTMP
+// specification 1.0, 7.2.1 NetConnection and 7.2.2 NetStream commands) and the media path into
+// the stream's hub. Runs on one strand for its whole life; public entry points are thread-safe.
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "core/metrics.h"
+#include "ingest/live_stream_registry.h"
+#include "ingest/publish_authorizer.h"
+#include "ingest/rtmp/rtmp_chunk_reader.h"
+#include "ingest/rtmp/rtmp_chunk_writer.h"
+#include "ingest/rtmp/rtmp_command.h"
+#include "ingest/rtmp/rtmp_media_demuxer.h"
+#include "ingest/rtmp/rtmp_server.h"
+
+namespace stagecast::ingest::rtmp {
+
+struct RtmpMetrics {
+  explicit RtmpMetrics(MetricsRegistry& m);
+  Counter& connections;
+  Gauge& connections_active;
+  Counter& publishes;
+  Counter& rejected_keys;
+  Counter& rejected_busy;
+  Counter& bytes_in;
+  Counter& video_frames;
+  Counter& audio_frames;
+  Counter& protocol_errors;
+  Counter& timeouts;
+};
+
+class RtmpSession final : public IngestPublisher, public std::enable_shared_from_this<RtmpSession> {
+ public:
+  RtmpSession(boost::asio::ip::tcp::socket socket, uint64_t id, const RtmpServerOptions& options,
+              PublishAuthorizer& authorizer, LiveStreamRegistry& registry, RtmpMetrics& metrics,
+              std::function<void(uint64_t)> on_closed);
+  ~RtmpSession() override;
+
+  void start();
+  // Any thread: closes the connection (a server stop, an ended stream).
+  void disconnect(const std::string& reason) override;
+
+ private:
+  enum class State { Handshake, Connected, Authorizing, Publishing, Closing, Closed };
+  using Clock = std::chrono::steady_clock;
+
+  boost::asio::awaitable<void> run();
+  boost::asio::awaitable<void> watchdog();
+  void handle_message(RtmpMessage& m);
+  void handle_command(const RtmpCommand& cmd, uint32_t stream_id);
+  void handle_publish(const RtmpCommand& cmd, uint32_t stream_id);
+  void on_authorized(Result<PublishGrant> grant);
+  void handle_media(const RtmpMessage& m);
+  void handle_aggregate(const RtmpMessage& m);
+  void stop_publishing();
+  void send_command(uint32_t stream_id, const Bytes& payload);
+  void send_raw(Bytes bytes);
+  void start_write();
+  void refuse_publish(const std::string& code, const std::string& description);
+  void finish(const std::string& reason);  // flush what is queued, then close
+  void close_now();
+  void count_media_error(const Error& e);
+
+  boost::asio::ip::tcp::socket socket_;
+  boost::asio::steady_timer watchdog_timer_;
+  const uint64_t id_;
+  const RtmpServerOptions& options_;
+  PublishAuthorizer& authorizer_;
+  LiveStreamRegistry& registry_;
+  RtmpMetrics& metrics_;
+  std::function<void(uint64_t)> on_closed_;
+  std::string remote_;
+
+  State state_ = State::Handshake;
+  RtmpChunkReader reader_;
+  RtmpChunkWriter writer_;
+  RtmpMediaDemuxer demuxer_;
+  std::unique_ptr<PublishLease> lease_;
+
+  std::string app_;
+  uint32_t next_stream_id_ = 1;
+  uint32_t publish_stream_id_ = 0;
+  uint64_t bytes_received_ = 0;
+  uint64_t last_ack_at_ = 0;
+  uint32_t peer_window_ = 0;
+  Clock::time_point last_activity_;
+  Clock::time_point authorize_deadline_;
+  uint64_t auth_generation_ = 0;
+  uint64_t media_errors_ = 0;
+  uint64_t dropped_before_publish_ = 0;
+
+  std::deque<Bytes> write_queue_;
+  size_t write_queue_bytes_ = 0;
+  bool writing_ = false;
+};
+
+}  // namespace stagecast::ingest::rtmp

@@ -15,8 +15,9 @@ class ChatRepository {
  public:
   virtual ~ChatRepository() = default;
 
-  // Inserts; assigns an id when empty and the next seq of the stream. Returns the stored
-  // message. invalid_argument: unknown stream.
+  // Inserts; assigns an id when empty and the next seq of the stream, and counts TEXT and TIP
+  // messages in the stream's chat_message_count (same transaction). Returns the stored message.
+  // invalid_argument: unknown stream.
   virtual Result<ChatMessage> append(const ChatMessage& m) = 0;
   virtual Result<ChatMessage> find(const std::string& id) = 0;
   // The last `limit` (clamped to [1, 200]) non-moderated messages, oldest first: what a fan

@@ -17,6 +17,8 @@ inline constexpr const char* kDbUnavailable = "db_unavailable";
 inline constexpr const char* kInvalidTransition = "invalid_transition";
 // A record that breaks a rule of the schema (tier < 1, negative amount, unknown foreign key).
 inline constexpr const char* kInvalidArgument = "invalid_argument";
+// A bug (bad SQL, misuse of the API): never the caller's fault, log and answer 500.
+inline constexpr const char* kInternal = "internal";
 // The URL names a backend this binary does not have (yet).
 inline constexpr const char* kUnsupported = "unsupported_backend";
 // The database was migrated by a newer binary.

@@ -48,8 +48,9 @@ class StreamRepository {
  public:
   virtual ~StreamRepository() = default;
 
-  // Inserts; assigns an id when empty. conflict: stream_key_hash or id taken.
-  // invalid_argument: unknown artist.
+  // Inserts; assigns an id when empty. The status is SCHEDULED when scheduled_at is set and
+  // CREATED otherwise (the argument's status and counters are ignored). conflict:
+  // stream_key_hash or id taken. invalid_argument: unknown artist, min_tier < 1, negative price.
   virtual Result<LiveStream> create(const LiveStream& s) = 0;
   // not_found when absent or deleted.
   virtual Result<LiveStream> find(const std::string& id) = 0;
@@ -74,10 +75,11 @@ class StreamRepository {
   // Soft delete (sets deleted_at). not_found when absent or already deleted.
   virtual Result<void> soft_delete(const std::string& id, int64_t now_ms) = 0;
 
-  // Analytics counters. peak_viewers only ever grows (max of stored and given).
+  // Analytics counters; both only ever grow (max of stored and given), so nodes reporting
+  // late or twice cannot lower them.
+  // chat_message_count is kept by ChatRepository::append.
   virtual Result<void> update_viewer_stats(const std::string& id, int64_t current_viewers,
                                            int64_t total_viewers, int64_t now_ms) = 0;
-  virtual Result<void> add_chat_messages(const std::string& id, int64_t count) = 0;
   // Streams LIVE now, e.g. to end them cleanly after a crash or at the maximum duration.
   virtual Result<std::vector<LiveStream>> list_live() = 0;
 };

@@ -1,0 +1,24 @@
+#pragma once
+// Applies the embedded migrations not yet recorded in schema_migrations, each in its own
+// transaction with its record, so a crash leaves the schema at a whole version.
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "core/result.h"
+#include "store/migrations.h"
+#include "store/records.h"
+#include "store/sqlite/sqlite_database.h"
+
+namespace stagecast::store::sqlite {
+
+// Returns the versions applied by this call. schema_too_new when the database has a version
+// this binary does not know.
+Result<std::vector<int>> apply_migrations(SqliteDatabase& db,
+                                          std::span<const EmbeddedMigration> migrations,
+                                          int64_t now_ms);
+
+Result<std::vector<SchemaMigration>> list_applied_migrations(SqliteDatabase& db);
+
+}  // namespace stagecast::store::sqlite

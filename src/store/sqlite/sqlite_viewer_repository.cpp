@@ -1,0 +1,96 @@
+#include "core/random.h"
+#include "store/errors.h"
+#include "store/sqlite/sqlite_repositories.h"
+
+namespace stagecast::store::sqlite {
+namespace {
+
+const std::string kColumns = "id, stream_id, user_id, session_id, joined_at, left_at, watch_ms";
+
+StreamViewer read_viewer(const Statement& st) {
+  return StreamViewer{st.text(0),   st.text(1),     st.opt_text(2), st.opt_text(3),
+                      st.i64(4),    st.opt_i64(5),  st.i64(6)};
+}
+
+Result<StreamViewer> find_on(SqliteConnection& c, const std::string& id) {
+  auto st = c.prepare("SELECT " + kColumns + " FROM stream_viewers WHERE id = ?");
+  if (!st) return st.error();
+  st->bind_all(id);
+  return first_row<StreamViewer>(*st, read_viewer, "viewer session");
+}
+
+class SqliteViewerRepository final : public ViewerRepository {
+ public:
+  explicit SqliteViewerRepository(SqliteDatabase& db) : db_(db) {}
+
+  Result<StreamViewer> record_join(const StreamViewer& in) override {
+    StreamViewer v = in;
+    if (v.id.empty()) v.id = random_id();
+    v.left_at.reset();
+    v.watch_ms = 0;
+    return db_.write([&](SqliteConnection& c) -> Result<StreamViewer> {
+      auto st = c.prepare("INSERT INTO stream_viewers (" + kColumns +
+                          ") VALUES (?, ?, ?, ?, ?, NULL, 0)");
+      if (!st) return st.error();
+      st->bind_all(v.id, v.stream_id, v.user_id, v.session_id, v.joined_at);
+      if (auto r = st->run(); !r) return r.error();
+      return v;
+    });
+  }
+
+  Result<StreamViewer> record_leave(const std::string& viewer_id, int64_t left_at) override {
+    return db_.write([&](SqliteConnection& c) -> Result<StreamViewer> {
+      // A clock step backwards must not produce a negative watch time.
+      auto st = c.prepare(
+          "UPDATE stream_viewers SET left_at = ?, "
+          "watch_ms = CASE WHEN ? > joined_at THEN ? - joined_at ELSE 0 END "
+          "WHERE id = ? AND left_at IS NULL");
+      if (!st) return st.error();
+      st->bind_all(left_at, left_at, left_at, viewer_id);
+      if (auto r = st->run(); !r) return r.error();
+      return find_on(c, viewer_id);
+    });
+  }
+
+  Result<int64_t> close_all(const std::string& stream_id, int64_t left_at) override {
+    return db_.write([&](SqliteConnection& c) -> Result<int64_t> {
+      auto st = c.prepare(
+          "UPDATE stream_viewers SET left_at = ?, "
+          "watch_ms = CASE WHEN ? > joined_at THEN ? - joined_at ELSE 0 END "
+          "WHERE stream_id = ? AND left_at IS NULL");
+      if (!st) return st.error();
+      st->bind_all(left_at, left_at, left_at, stream_id);
+      if (auto r = st->run(); !r) return r.error();
+      return c.changes();
+    });
+  }
+
+  Result<ViewerStats> stats_for_stream(const std::string& stream_id) override {
+    return db_.read([&](SqliteConnection& c) -> Result<ViewerStats> {
+      // A viewer is their user id when signed in, else their anonymous session, else the row.
+      auto st = c.prepare(
+          "SELECT COUNT(*), "
+          "COUNT(DISTINCT COALESCE('u:' || user_id, 's:' || session_id, 'v:' || id)), "
+          "COALESCE(SUM(watch_ms), 0), "
+          "COALESCE(SUM(CASE WHEN left_at IS NULL THEN 1 ELSE 0 END), 0) "
+          "FROM stream_viewers WHERE stream_id = ?");
+      if (!st) return st.error();
+      st->bind_all(stream_id);
+      return first_row<ViewerStats>(
+          *st,
+          [](const Statement& s) { return ViewerStats{s.i64(0), s.i64(1), s.i64(2), s.i64(3)}; },
+          "viewer stats");
+    });
+  }
+
+ private:
+  SqliteDatabase& db_;
+};
+
+}  // namespace
+
+std::unique_ptr<ViewerRepository> make_viewer_repository(SqliteDatabase& db) {
+  return std::make_unique<SqliteViewerRepository>(db);
+}
+
+}  // namespace stagecast::store::sqlite

@@ -1,0 +1,45 @@
+#pragma once
+// HTTP delivery of Low-Latency HLS from memory (docs/hls.md):
+//
+//   GET /hls/{id}/master.m3u8                     multivariant playlist
+//   GET /hls/{id}/{rendition}/index.m3u8          media playlist; _HLS_msn/_HLS_part block
+//   GET /hls/{id}/{rendition}/init.mp4            CMAF header (init-V.mp4 after a codec change)
+//   GET /hls/{id}/{rendition}/seg{N}.m4s          segment
+//   GET /hls/{id}/{rendition}/part{N}.{P}.m4s     part; the preload-hinted one is held until done
+//
+// Every route is asynchronous: a blocking reload or a hinted part parks a callback in the
+// RenditionStore and the I/O thread moves on; the response is sent from whichever thread
+// completes it (net::Respond may be called from any thread).
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "hls/rendition_store.h"
+#include "net/router.h"
+
+namespace stagecast::api {
+
+// Whether this request may play this stream: true for a PUBLIC stream, or when the `token` query
+// parameter is a valid signed playback token for it. Runs on an I/O thread: it must not block
+// (no database round trip; cached visibility and an HMAC check).
+using HlsAccessCheck = std::function<bool(const std::string& stream_id, const net::Request&)>;
+
+void add_hls_routes(net::Router& router, hls::RenditionStore& store, HlsAccessCheck check);
+
+// The handlers behind those routes; public so tests can drive them without a server.
+class HlsDelivery {
+ public:
+  HlsDelivery(hls::RenditionStore& store, HlsAccessCheck check);
+
+  void master(const net::Request& request, const net::Respond& respond) const;
+  // /hls/{id}/{rendition}/{file}
+  void rendition_resource(const net::Request& request, const net::Respond& respond) const;
+  static net::Response preflight();
+
+ private:
+  hls::RenditionStore& store_;
+  HlsAccessCheck check_;
+};
+
+}  // namespace stagecast::api

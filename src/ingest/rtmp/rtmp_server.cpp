@@ -71,7 +71,7 @@ struct RtmpServer::State : std::enable_shared_from_this<RtmpServer::State> {
         }
         const uint64_t id = next_id++;
         std::weak_ptr<State> weak = self;
-        session = std::make_shared<RtmpSession>(std::move(socket), id, options, authorizer, registry,
+        session = std::make_shared<RtmpSession>(self, std::move(socket), id, options, authorizer, registry,
                                                 metrics, [weak](uint64_t closed_id) {
                                                   if (auto s = weak.lock()) {
                                                     std::lock_guard l(s->mu);

@@ -57,10 +57,12 @@ RtmpMetrics::RtmpMetrics(MetricsRegistry& m)
                                 "RTMP connections closed for a protocol violation")),
       timeouts(m.counter("stagecast_rtmp_timeouts_total", "RTMP connections closed by a timeout")) {}
 
-RtmpSession::RtmpSession(tcp::socket socket, uint64_t id, const RtmpServerOptions& options,
+RtmpSession::RtmpSession(std::shared_ptr<const void> owner, tcp::socket socket, uint64_t id,
+                         const RtmpServerOptions& options,
                          PublishAuthorizer& authorizer, LiveStreamRegistry& registry,
                          RtmpMetrics& metrics, std::function<void(uint64_t)> on_closed)
-    : socket_(std::move(socket)),
+    : owner_(std::move(owner)),
+      socket_(std::move(socket)),
       watchdog_timer_(socket_.get_executor()),
       id_(id),
       options_(options),

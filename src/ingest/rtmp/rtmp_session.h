@@ -39,7 +39,10 @@ struct RtmpMetrics {
 
 class RtmpSession final : public IngestPublisher, public std::enable_shared_from_this<RtmpSession> {
  public:
-  RtmpSession(boost::asio::ip::tcp::socket socket, uint64_t id, const RtmpServerOptions& options,
+  // `owner` keeps what `options` and `metrics` live in alive as long as the session (a session
+  // can outlive the server object inside a stopped io_context's queue).
+  RtmpSession(std::shared_ptr<const void> owner, boost::asio::ip::tcp::socket socket, uint64_t id,
+              const RtmpServerOptions& options,
               PublishAuthorizer& authorizer, LiveStreamRegistry& registry, RtmpMetrics& metrics,
               std::function<void(uint64_t)> on_closed);
   ~RtmpSession() override;
@@ -69,6 +72,7 @@ class RtmpSession final : public IngestPublisher, public std::enable_shared_from
   void close_now();
   void count_media_error(const Error& e);
 
+  std::shared_ptr<const void> owner_;  // first member: destroyed last
   boost::asio::ip::tcp::socket socket_;
   boost::asio::steady_timer watchdog_timer_;
   const uint64_t id_;

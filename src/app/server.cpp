@@ -6,11 +6,17 @@
 #include <fstream>
 #include <thread>
 
+#include "api/api_context.h"
+#include "app/generated_secret.h"
+#include "core/clock.h"
 #include "core/metrics.h"
 #include "core/worker_pool.h"
 #include "net/http_server.h"
 #include "net/io_pool.h"
 #include "net/router.h"
+#include "platform/jws_public_key.h"
+#include "platform/platform_services.h"
+#include "store/store.h"
 
 namespace stagecast::app {
 
@@ -18,11 +24,16 @@ struct Server::Parts {
   explicit Parts(Config c) : config(std::move(c)) {}
   Config config;
   MetricsRegistry metrics;
+  SystemClock clock;
+  std::unique_ptr<store::Store> store;
+  std::unique_ptr<platform::PlatformServices> platform;
+  std::unique_ptr<api::ApiContext> api;
   std::unique_ptr<net::IoPool> io;
   std::unique_ptr<WorkerPool> workers;
   net::Router router;
   std::unique_ptr<net::HttpServer> http;
   std::atomic<bool> ready{false};
+  bool stopped = false;
 };
 
 namespace {
@@ -52,6 +63,66 @@ void add_operator_routes(Server::Parts& p) {
       net::Dispatch::Inline);
 }
 
+template <typename T>
+T must(Result<T> r, std::string_view what) {
+  if (!r) throw std::runtime_error(fmt::format("{}: {}", what, r.error().message));
+  return std::move(*r);
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error("cannot read " + path);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+// Platform public keys: each PEM file is RSA (RS256) or P-256 (ES256); the key decides.
+std::vector<platform::JwtKey> platform_keys(const Config& c) {
+  std::vector<platform::JwtKey> keys;
+  for (const std::string& file : c.auth_platform_public_keys) {
+    const std::string pem = read_file(file);
+    platform::JwtKey key;
+    key.material = pem;
+    key.issuer = c.auth_platform_issuer;
+    key.source = platform::TokenSource::Platform;
+    if (platform::JwsPublicKey::from_pem(pem, platform::JwsKeyType::Rsa)) {
+      key.algorithm = platform::JwtAlgorithm::RS256;
+    } else if (platform::JwsPublicKey::from_pem(pem, platform::JwsKeyType::EcP256)) {
+      key.algorithm = platform::JwtAlgorithm::ES256;
+    } else {
+      throw std::runtime_error(file + ": not an RSA (>= 2048 bits) or P-256 public key in PEM");
+    }
+    keys.push_back(std::move(key));
+  }
+  return keys;
+}
+
+void open_platform(Server::Parts& p) {
+  const Config& c = p.config;
+  const std::string url = c.store_url.empty()
+                              ? "sqlite://" + std::filesystem::absolute(c.data_dir).string() +
+                                    "/stagecast.db"
+                              : c.store_url;
+  store::StoreOptions store_options;
+  store_options.clock = &p.clock;
+  p.store = must(store::open_store(url, store_options), "opening the store");
+
+  platform::PlatformConfig pc;
+  pc.jwt_secret = must(secret_or_generated(c.auth_jwt_secret, c.data_dir, "jwt_secret", c.production),
+                       "auth.jwt_secret");
+  pc.jwt_issuer = c.auth_jwt_issuer;
+  pc.jwt_lifetime = std::chrono::seconds(c.auth_token_ttl_seconds);
+  pc.jwt_audience = c.auth_platform_audience;
+  pc.platform_keys = platform_keys(c);
+  pc.argon2 = platform::Argon2Limits{static_cast<uint64_t>(c.auth_argon2_ops_limit),
+                                     static_cast<size_t>(c.auth_argon2_mem_limit_kib) * 1024};
+  pc.playback_secret = must(secret_or_generated(c.auth_playback_secret, c.data_dir,
+                                                "playback_secret", c.production),
+                            "auth.playback_secret");
+  pc.playback_lifetime = std::chrono::seconds(c.auth_playback_ttl_seconds);
+  pc.allow_anonymous_viewers = c.auth_allow_anonymous_viewers;
+  p.platform = must(platform::PlatformServices::create(pc, *p.store, p.clock), "platform");
+}
+
 }  // namespace
 
 Server::Server(Config config) : parts_(std::make_unique<Parts>(std::move(config))) {
@@ -60,6 +131,7 @@ Server::Server(Config config) : parts_(std::make_unique<Parts>(std::move(config)
   p.io = std::make_unique<net::IoPool>(io_threads(p.config));
   p.workers = std::make_unique<WorkerPool>("workers", static_cast<size_t>(p.config.threads_workers));
   add_operator_routes(p);
+  open_platform(p);
 
   net::HttpServerOptions http;
   http.host = p.config.http_host;
@@ -71,14 +143,32 @@ Server::Server(Config config) : parts_(std::make_unique<Parts>(std::move(config)
   p.http = std::make_unique<net::HttpServer>(*p.io, *p.workers, p.router, p.metrics, http);
 }
 
+// Routes that print URLs need the bound ports, so they are added once the listeners are up.
+static void add_api_routes(Server::Parts& p, uint16_t http_port, uint16_t rtmp_port) {
+  const Config& c = p.config;
+  const std::string http_base = !c.public_url.empty()
+                                    ? c.public_url
+                                    : fmt::format("http://{}:{}", c.http_host, http_port);
+  const std::string rtmp_base = !c.rtmp_public_url.empty()
+                                    ? c.rtmp_public_url
+                                    : fmt::format("rtmp://{}:{}/live", c.rtmp_host, rtmp_port);
+  p.api = std::make_unique<api::ApiContext>(
+      api::ApiContext{*p.platform, c.auth_admin_api_key, http_base, rtmp_base});
+  api::add_auth_routes(p.router, *p.api);
+  api::add_admin_routes(p.router, *p.api);
+  api::add_stream_routes(p.router, *p.api);
+}
+
 Server::~Server() { stop(); }
 
 void Server::start(const std::string& ports_file) {
   Parts& p = *parts_;
   p.http->start();
+  add_api_routes(p, http_port(), rtmp_port());
   p.io->start();
   p.ready = true;
-  spdlog::info("stagecast ready: http://{}:{}/", p.config.http_host, http_port());
+  spdlog::info("stagecast ready: http {}/  rtmp {}/<stream key>  store {}", p.api->http_base_url,
+               p.api->rtmp_base_url, p.store->backend());
   if (!ports_file.empty()) {
     const std::string tmp = ports_file + ".tmp";
     std::ofstream(tmp) << "{\"http\":" << http_port() << ",\"rtmp\":" << rtmp_port() << "}\n";
@@ -88,11 +178,12 @@ void Server::start(const std::string& ports_file) {
 
 void Server::stop() {
   Parts& p = *parts_;
-  if (!p.io) return;
+  if (p.stopped) return;
   p.ready = false;
   p.http->stop();
   p.io->stop();
   p.workers->stop();
+  p.stopped = true;
 }
 
 uint16_t Server::http_port() const { return parts_->http->port(); }

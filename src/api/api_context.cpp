@@ -1,0 +1,84 @@
+#include "api/api_context.h"
+
+namespace stagecast::api {
+
+Result<std::optional<platform::Identity>> optional_caller(ApiContext& ctx, const net::Request& req) {
+  if (req.header("authorization").empty()) return std::optional<platform::Identity>{};
+  const std::string token = req.bearer_token();
+  if (token.empty()) return make_error("unauthorized", "Authorization must be 'Bearer <token>'");
+  auto identity = ctx.platform.accounts().authenticate(token);
+  if (!identity) return identity.error();
+  return std::optional<platform::Identity>(std::move(*identity));
+}
+
+Result<platform::Identity> required_caller(ApiContext& ctx, const net::Request& req) {
+  auto caller = optional_caller(ctx, req);
+  if (!caller) return caller.error();
+  if (!*caller) return make_error("login_required", "sign in first (Authorization: Bearer <token>)");
+  return std::move(**caller);
+}
+
+nlohmann::json user_json(const platform::Identity& user) {
+  return {
+      {"id", user.user_id},
+      {"email", user.email},
+      {"displayName", user.display_name},
+      {"role", store::to_string(user.role)},
+      {"stripeAccountId", user.stripe_account_id ? nlohmann::json(*user.stripe_account_id)
+                                                 : nlohmann::json(nullptr)},
+      {"verifiedArtist", user.verified_artist()},
+      {"createdAt", user.created_at},
+  };
+}
+
+namespace {
+nlohmann::json optional_json(const std::optional<int64_t>& v) {
+  return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
+}
+}  // namespace
+
+nlohmann::json stream_json(const ApiContext& ctx, const platform::StreamView& view) {
+  const store::LiveStream& s = view.stream;
+  nlohmann::json chat = {
+      {"enabled", s.chat_enabled},
+      {"subscribersOnly", s.chat_subscribers_only},
+      {"slowModeSeconds", s.chat_slow_mode_seconds},
+  };
+  nlohmann::json j = {
+      {"id", s.id},
+      {"artistId", s.artist_id},
+      {"title", s.title},
+      {"description", s.description},
+      {"visibility", store::to_string(s.visibility)},
+      {"minTier", s.min_tier},
+      {"priceCents", s.price_cents},
+      {"currency", s.currency},
+      {"status", store::to_string(s.status)},
+      {"scheduledAt", optional_json(s.scheduled_at)},
+      {"startedAt", optional_json(s.started_at)},
+      {"endedAt", optional_json(s.ended_at)},
+      {"endReason", s.end_reason ? nlohmann::json(*s.end_reason) : nlohmann::json(nullptr)},
+      {"peakViewers", s.peak_viewers},
+      {"createdAt", s.created_at},
+      {"updatedAt", s.updated_at},
+      {"access", {{"watch", view.watch.allowed},
+                  {"reason", view.watch.allowed ? nlohmann::json(nullptr)
+                                                : nlohmann::json(std::string(view.watch.reason))}}},
+      {"playlistUrl", ctx.http_base_url + "/hls/" + s.id + "/master.m3u8"},
+  };
+  if (view.manager) {
+    chat["blockedWords"] = s.chat_blocked_words;
+    j["record"] = s.record;
+    j["streamKeyRotatedAt"] = s.stream_key_rotated_at;
+    j["rtmpUrl"] = ctx.rtmp_base_url;
+    j["whipUrl"] = ctx.http_base_url + "/whip/" + s.id;
+    j["tips"] = {{"count", s.tip_count},
+                 {"grossCents", s.tip_gross_cents},
+                 {"feeCents", s.tip_fee_cents},
+                 {"artistCents", s.tip_gross_cents - s.tip_fee_cents}};
+  }
+  j["chat"] = std::move(chat);
+  return j;
+}
+
+}  // namespace stagecast::api

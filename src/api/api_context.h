@@ -1,0 +1,38 @@
+#pragma once
+// What the REST handlers need from the rest of the server, and the helpers every handler uses:
+// who is calling, and how records look in JSON.
+
+#include <nlohmann/json.hpp>
+
+#include <optional>
+#include <string>
+
+#include "core/result.h"
+#include "net/http_message.h"
+#include "net/router.h"
+#include "platform/identity.h"
+#include "platform/platform_services.h"
+
+namespace stagecast::api {
+
+struct ApiContext {
+  platform::PlatformServices& platform;
+  std::string admin_api_key;   // the admin API answers 404 while empty (off)
+  std::string http_base_url;   // e.g. http://127.0.0.1:8080 (no trailing slash)
+  std::string rtmp_base_url;   // e.g. rtmp://127.0.0.1:1935/live
+};
+
+// The caller: nullopt for a request without a bearer token; an error (401) for a bad token.
+Result<std::optional<platform::Identity>> optional_caller(ApiContext& ctx, const net::Request& req);
+// The caller, or 401 login_required.
+Result<platform::Identity> required_caller(ApiContext& ctx, const net::Request& req);
+
+nlohmann::json user_json(const platform::Identity& user);
+// Public fields of a stream; `manager` adds what only the owner or an admin may see.
+nlohmann::json stream_json(const ApiContext& ctx, const platform::StreamView& view);
+
+void add_auth_routes(net::Router& router, ApiContext& ctx);
+void add_admin_routes(net::Router& router, ApiContext& ctx);
+void add_stream_routes(net::Router& router, ApiContext& ctx);
+
+}  // namespace stagecast::api

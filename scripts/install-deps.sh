@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs what building and testing Stagecast needs on Debian 12 (run as root). Idempotent.
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build ccache pkg-config git
+  libboost1.81-all-dev libssl-dev libsqlite3-dev libsodium-dev
+  nlohmann-json3-dev libspdlog-dev libfmt-dev libtomlplusplus-dev libgtest-dev
+  libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libswresample-dev libx264-dev
+  libcurl4-openssl-dev
+)
+if [[ "${1:-}" == "--test" ]]; then
+  # Real peers the tests talk to, and clang for the sanitizer-free fuzz build.
+  packages+=(ffmpeg chromium sqlite3 clang libclang-rt-14-dev)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+if [[ "${1:-}" == "--test" ]] && ! command -v node >/dev/null; then
+  apt-get install -y -qq nodejs npm
+fi

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Builds Stagecast and runs the whole test suite (unit, integration with real peers, fuzz seeds),
+# then the same suite again under AddressSanitizer + UndefinedBehaviorSanitizer.
+# SANITIZE=0 skips the sanitizer pass (for a quick local run).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh --test
+(cd tests/integration && npm ci --no-audit --no-fund --loglevel=error)
+
+jobs=$(nproc)
+status=0
+
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+ninja -C build -j"$jobs"
+(cd build && ctest --output-on-failure -j"$jobs" --timeout 600) || status=1
+
+if [[ "${SANITIZE:-1}" != "0" ]]; then
+  cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DSTAGECAST_SANITIZE=ON >/dev/null
+  ninja -C build-asan -j"$jobs"
+  (cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+     ctest --output-on-failure -j"$jobs" --timeout 900) || status=1
+fi
+
+if [[ -f tests/fuzz/CMakeLists.txt ]]; then
+  cmake -S . -B build-fuzz -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DSTAGECAST_FUZZ=ON -DSTAGECAST_TESTS=OFF >/dev/null
+  ninja -C build-fuzz -j"$jobs"
+  (cd build-fuzz && ctest --output-on-failure -L fuzz) || status=1
+fi
+exit $status

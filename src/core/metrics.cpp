@@ -37,7 +37,10 @@ Gauge& MetricsRegistry::gauge(const std::string& name, const std::string& help,
 std::string MetricsRegistry::render() const {
   std::lock_guard lock(mu_);
   std::string out;
-  for (const auto& [name, f] : families_) {
+  // Not a structured binding: clang 14 (the fuzz build) cannot capture one in the lambda below.
+  for (const auto& family : families_) {
+    const std::string& name = family.first;
+    const auto& f = family.second;
     out += "# HELP " + name + " " + f.help + "\n";
     out += "# TYPE " + name + " " + f.type + "\n";
     auto line = [&](const std::string& labels, const std::string& value) {

@@ -31,6 +31,9 @@ class RtmpChunkReader {
   Result<void> feed(ByteSpan data, std::vector<RtmpMessage>& out);
 
   uint32_t chunk_size() const { return chunk_size_; }
+  // The session starts a connection with small limits (only commands are expected before the
+  // stream key was accepted) and raises them once it publishes.
+  void set_limits(ChunkReaderLimits limits) { limits_ = limits; }
 
  private:
   struct ChunkStream {

@@ -23,6 +23,9 @@ constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 constexpr size_t kReadBufferSize = 64 * 1024;
 // Commands and metadata are small; a large one is an attack on the AMF decoder.
 constexpr size_t kMaxCommandSize = 64 * 1024;
+// Before the stream key is accepted a peer has no business sending large messages: an
+// unauthenticated connection can hold little memory.
+constexpr ChunkReaderLimits kUnauthenticatedLimits{kMaxCommandSize, 8, 4 * kMaxCommandSize};
 
 std::string remote_of(const tcp::socket& s) {
   boost::system::error_code ec;
@@ -71,8 +74,7 @@ RtmpSession::RtmpSession(std::shared_ptr<const void> owner, tcp::socket socket, 
       metrics_(metrics),
       on_closed_(std::move(on_closed)),
       remote_(remote_of(socket_)),
-      reader_(ChunkReaderLimits{options.max_message_size, options.max_chunk_streams,
-                                2 * size_t{options.max_message_size}}),
+      reader_(kUnauthenticatedLimits),
       demuxer_(options.timestamps) {
   metrics_.connections.inc();
   metrics_.connections_active.add(1);
@@ -350,6 +352,8 @@ void RtmpSession::on_authorized(Result<PublishGrant> grant) {
   }
   lease_ = std::move(*lease);
   state_ = State::Publishing;
+  reader_.set_limits(ChunkReaderLimits{options_.max_message_size, options_.max_chunk_streams,
+                                       2 * size_t{options_.max_message_size}});
   metrics_.publishes.inc();
   spdlog::info("rtmp#{} {}: publishing stream {}{}", id_, remote_, stream_id,
                lease_->resumed() ? " (resumed)" : "");

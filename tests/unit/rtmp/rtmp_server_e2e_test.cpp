@@ -13,6 +13,8 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
+#include <poll.h>
+
 #include <cmath>
 #include <random>
 #include <thread>
@@ -271,23 +273,18 @@ bool server_closes_after(uint16_t port, const Bytes& bytes, bool half_close = fa
   boost::system::error_code ec;
   asio::write(socket, asio::buffer(bytes), ec);
   if (half_close) socket.shutdown(asio::ip::tcp::socket::shutdown_send, ec);
-  // Drain whatever the server answers (S0-S2) until it closes.
-  std::thread killer([&] {
-    std::this_thread::sleep_for(5s);
-    socket.cancel(ec);
-  });
+  // Drain whatever the server answers (S0-S2) until it closes; poll() bounds the wait.
+  const auto deadline = std::chrono::steady_clock::now() + 5s;
   std::array<uint8_t, 4096> buf;
-  bool closed = false;
   while (true) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return false;
+    pollfd pfd{socket.native_handle(), POLLIN, 0};
+    if (::poll(&pfd, 1, static_cast<int>(left.count())) <= 0) return false;
     socket.read_some(asio::buffer(buf), ec);
-    if (ec) {
-      closed = ec == asio::error::eof || ec == asio::error::connection_reset;
-      break;
-    }
+    if (ec) return ec == asio::error::eof || ec == asio::error::connection_reset;
   }
-  killer.detach();
-  std::this_thread::sleep_for(10ms);
-  return closed;
 }
 
 TEST_F(RtmpServerE2E, GarbageTruncationAndStallsAreClosedAndTheServerKeepsServing) {

@@ -2,11 +2,19 @@
 
 #include <spdlog/spdlog.h>
 
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+
 #include <filesystem>
 #include <fstream>
 #include <thread>
 
 #include "api/api_context.h"
+#include "api/hls_routes.h"
+#include "app/media_wiring.h"
+#include "hls/rendition_store.h"
+#include "ingest/live_stream_registry.h"
+#include "ingest/rtmp/rtmp_server.h"
 #include "app/generated_secret.h"
 #include "core/clock.h"
 #include "core/metrics.h"
@@ -28,6 +36,11 @@ struct Server::Parts {
   std::unique_ptr<store::Store> store;
   std::unique_ptr<platform::PlatformServices> platform;
   std::unique_ptr<api::ApiContext> api;
+  std::unique_ptr<hls::RenditionStore> hls;
+  std::unique_ptr<MediaWiring> media;
+  std::unique_ptr<ingest::LiveStreamRegistry> registry;
+  std::unique_ptr<ingest::rtmp::RtmpServer> rtmp;
+  std::unique_ptr<boost::asio::steady_timer> hls_tick;
   std::unique_ptr<net::IoPool> io;
   std::unique_ptr<WorkerPool> workers;
   net::Router router;
@@ -96,6 +109,43 @@ std::vector<platform::JwtKey> platform_keys(const Config& c) {
   return keys;
 }
 
+void open_media(Server::Parts& p) {
+  const Config& c = p.config;
+  p.hls = std::make_unique<hls::RenditionStore>(p.clock);
+  MediaWiringOptions mo;
+  mo.segment_target = std::chrono::milliseconds(c.hls_segment_ms);
+  mo.part_target = std::chrono::milliseconds(c.hls_part_ms);
+  mo.window_segments = static_cast<size_t>(c.hls_window_segments);
+  p.media = std::make_unique<MediaWiring>(*p.platform, *p.workers, *p.hls, p.metrics, p.clock, mo);
+  ingest::LiveStreamOptions lo;
+  lo.grace_period = std::chrono::seconds(c.streams_reconnect_grace_seconds);
+  lo.max_duration = std::chrono::seconds(c.streams_max_duration_seconds);
+  p.registry = std::make_unique<ingest::LiveStreamRegistry>(p.io->at(0).get_executor(), *p.media,
+                                                            p.metrics, p.clock, lo);
+  p.media->set_registry(p.registry.get());
+  p.platform->streams().add_listener(*p.media);
+  ingest::rtmp::RtmpServerOptions ro;
+  ro.host = c.rtmp_host;
+  ro.port = static_cast<uint16_t>(c.rtmp_port);
+  ro.max_message_size = static_cast<uint32_t>(c.rtmp_max_message_bytes);
+  p.rtmp = std::make_unique<ingest::rtmp::RtmpServer>(p.io->contexts(), ro, *p.media, *p.registry,
+                                                      p.metrics);
+  api::add_hls_routes(p.router, *p.hls, [media = p.media.get()](const std::string& id,
+                                                                const net::Request& req) {
+    return media->may_play(id, req);
+  });
+}
+
+// Blocking HLS requests and retired streams time out on this tick (the store has no timers).
+void schedule_hls_tick(Server::Parts& p) {
+  p.hls_tick->expires_after(std::chrono::milliseconds(100));
+  p.hls_tick->async_wait([&p](boost::system::error_code ec) {
+    if (ec) return;
+    p.hls->expire_waiters();
+    schedule_hls_tick(p);
+  });
+}
+
 void open_platform(Server::Parts& p) {
   const Config& c = p.config;
   const std::string url = c.store_url.empty()
@@ -132,6 +182,7 @@ Server::Server(Config config) : parts_(std::make_unique<Parts>(std::move(config)
   p.workers = std::make_unique<WorkerPool>("workers", static_cast<size_t>(p.config.threads_workers));
   add_operator_routes(p);
   open_platform(p);
+  open_media(p);
 
   net::HttpServerOptions http;
   http.host = p.config.http_host;
@@ -164,7 +215,10 @@ Server::~Server() { stop(); }
 void Server::start(const std::string& ports_file) {
   Parts& p = *parts_;
   p.http->start();
+  if (auto r = p.rtmp->start(); !r) throw std::runtime_error(r.error().message);
   add_api_routes(p, http_port(), rtmp_port());
+  p.hls_tick = std::make_unique<boost::asio::steady_timer>(p.io->at(0));
+  schedule_hls_tick(p);
   p.io->start();
   p.ready = true;
   spdlog::info("stagecast ready: http {}/  rtmp {}/<stream key>  store {}", p.api->http_base_url,
@@ -180,6 +234,9 @@ void Server::stop() {
   Parts& p = *parts_;
   if (p.stopped) return;
   p.ready = false;
+  p.rtmp->stop();
+  p.registry->end_all("shutdown");
+  boost::asio::post(p.io->at(0), [&p] { p.hls_tick->cancel(); });
   p.http->stop();
   p.io->stop();
   p.workers->stop();
@@ -187,6 +244,6 @@ void Server::stop() {
 }
 
 uint16_t Server::http_port() const { return parts_->http->port(); }
-uint16_t Server::rtmp_port() const { return 0; }
+uint16_t Server::rtmp_port() const { return parts_->rtmp->port(); }
 
 }  // namespace stagecast::app

@@ -1,0 +1,113 @@
+#include "app/media_wiring.h"
+
+#include <spdlog/spdlog.h>
+
+namespace stagecast::app {
+
+MediaWiring::MediaWiring(platform::PlatformServices& platform, WorkerPool& workers,
+                         hls::RenditionStore& hls, MetricsRegistry& metrics, const Clock& clock,
+                         MediaWiringOptions options)
+    : platform_(platform),
+      workers_(workers),
+      hls_(hls),
+      metrics_(metrics),
+      clock_(clock),
+      options_(options) {}
+
+void MediaWiring::authorize(const ingest::PublishRequest& request,
+                            std::function<void(Result<ingest::PublishGrant>)> done) {
+  auto job = [this, key = request.stream_name, done]() {
+    auto id = platform_.streams().authorize_publish(key);
+    if (!id) {
+      const std::string& code = id.error().code;
+      std::string mapped = code == "unauthorized"          ? "invalid_key"
+                           : code == "artist_not_verified" ? "not_allowed"
+                           : code == "stream_ended"        ? "stream_ended"
+                                                           : "unavailable";
+      done(make_error(mapped, id.error().message));
+      return;
+    }
+    auto view = platform_.streams().get(nullptr, *id);
+    if (view) {
+      std::lock_guard lock(mu_);
+      const auto now = clock_.steady_now();
+      std::erase_if(access_, [&](const auto& entry) {
+        return entry.second.ended_at && now - *entry.second.ended_at > options_.linger_after_end;
+      });
+      access_[*id] = Access{view->stream.visibility == store::Visibility::kPublic, std::nullopt};
+    }
+    done(ingest::PublishGrant{*id});
+  };
+  if (!workers_.post(job)) done(make_error("unavailable", "the server is busy"));
+}
+
+void MediaWiring::on_stream_live(const std::string& stream_id,
+                                 std::shared_ptr<media::StreamHub> hub) {
+  hls::LlHlsConfig config;
+  config.stream_id = stream_id;
+  config.rendition = "source";
+  config.segment_target = options_.segment_target;
+  config.part_target = options_.part_target;
+  config.window_segments = options_.window_segments;
+  hls_.open_rendition(stream_id, config.rendition);
+  auto packager = std::make_shared<hls::LlHlsPackager>(config, hls_, clock_);
+  {
+    std::lock_guard lock(mu_);
+    packagers_[stream_id] = packager;
+  }
+  hub->add_sink(packager);
+  metrics_.gauge("stagecast_live_streams", "Streams with a publisher or in their grace period")
+      .add(1);
+  workers_.post([this, stream_id] {
+    if (auto r = platform_.streams().mark_live(stream_id); !r) {
+      spdlog::warn("stream {}: marking LIVE failed: {}", stream_id, r.error().message);
+    }
+  });
+}
+
+void MediaWiring::on_stream_resumed(const std::string& stream_id,
+                                    std::shared_ptr<media::StreamHub>) {
+  workers_.post([this, stream_id] {
+    if (auto r = platform_.streams().mark_resumed(stream_id); !r) {
+      spdlog::warn("stream {}: marking resumed failed: {}", stream_id, r.error().message);
+    }
+  });
+}
+
+void MediaWiring::on_stream_ended(const std::string& stream_id, const std::string& reason) {
+  {
+    std::lock_guard lock(mu_);
+    packagers_.erase(stream_id);
+    if (auto it = access_.find(stream_id); it != access_.end()) it->second.ended_at = clock_.steady_now();
+  }
+  hls_.retire_stream(stream_id, options_.linger_after_end);
+  metrics_.gauge("stagecast_live_streams", "Streams with a publisher or in their grace period")
+      .add(-1);
+  if (reason == "ended") return;  // the API's end action already marked it ENDED
+  workers_.post([this, stream_id, reason] {
+    auto r = platform_.streams().mark_ended(stream_id, reason);
+    if (!r && r.error().code != "stream_ended") {
+      spdlog::warn("stream {}: marking ENDED failed: {}", stream_id, r.error().message);
+    }
+  });
+}
+
+void MediaWiring::ended(const store::LiveStream& stream, std::string_view reason) {
+  // The owner ended the stream (or ingest did, and this is the echo): stop the publisher.
+  if (registry_ && reason.starts_with("ended_by") && registry_->is_live(stream.id)) {
+    registry_->end_stream(stream.id, "ended");
+  }
+}
+
+bool MediaWiring::may_play(const std::string& stream_id, const net::Request& request) const {
+  {
+    std::lock_guard lock(mu_);
+    auto it = access_.find(stream_id);
+    if (it != access_.end() && it->second.is_public) return true;
+  }
+  auto token = request.query_param("token");
+  if (!token) return false;
+  return platform_.playback().verify(*token, stream_id).ok();
+}
+
+}  // namespace stagecast::app

@@ -1,0 +1,82 @@
+#pragma once
+// Joins the media path to the platform without either knowing the other (DESIGN.md, layers):
+//  * PublishAuthorizer: a publisher's stream key is checked by StreamService on the worker pool;
+//  * StreamLifecycleListener: a stream going live gets an LL-HLS packager on its hub and is
+//    marked LIVE in the store; a resumed one is marked resumed; an ended one is retired from the
+//    rendition store and marked ENDED;
+//  * StreamEvents: the API's "end" disconnects the publisher.
+// It also answers the HLS routes' access question without a database round trip: visibility is
+// cached when a stream is authorised, and tokens are HMAC-checked.
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "core/clock.h"
+#include "core/metrics.h"
+#include "core/worker_pool.h"
+#include "hls/ll_hls_packager.h"
+#include "hls/rendition_store.h"
+#include "ingest/live_stream_registry.h"
+#include "ingest/publish_authorizer.h"
+#include "ingest/stream_lifecycle_listener.h"
+#include "net/http_message.h"
+#include "platform/platform_services.h"
+#include "platform/stream_events.h"
+
+namespace stagecast::app {
+
+struct MediaWiringOptions {
+  std::chrono::milliseconds segment_target{2000};
+  std::chrono::milliseconds part_target{500};
+  size_t window_segments = 6;
+  std::chrono::milliseconds linger_after_end{60'000};
+};
+
+class MediaWiring final : public ingest::PublishAuthorizer,
+                          public ingest::StreamLifecycleListener,
+                          public platform::StreamEvents {
+ public:
+  MediaWiring(platform::PlatformServices& platform, WorkerPool& workers, hls::RenditionStore& hls,
+              MetricsRegistry& metrics, const Clock& clock, MediaWiringOptions options);
+
+  // The registry is created after this object (it needs it as its listener).
+  void set_registry(ingest::LiveStreamRegistry* registry) { registry_ = registry; }
+
+  // ingest::PublishAuthorizer
+  void authorize(const ingest::PublishRequest& request,
+                 std::function<void(Result<ingest::PublishGrant>)> done) override;
+
+  // ingest::StreamLifecycleListener
+  void on_stream_live(const std::string& stream_id, std::shared_ptr<media::StreamHub> hub) override;
+  void on_stream_resumed(const std::string& stream_id,
+                         std::shared_ptr<media::StreamHub> hub) override;
+  void on_stream_ended(const std::string& stream_id, const std::string& reason) override;
+
+  // platform::StreamEvents
+  void ended(const store::LiveStream& stream, std::string_view reason) override;
+
+  // For the HLS routes: runs on I/O threads, never blocks.
+  bool may_play(const std::string& stream_id, const net::Request& request) const;
+
+ private:
+  platform::PlatformServices& platform_;
+  WorkerPool& workers_;
+  hls::RenditionStore& hls_;
+  MetricsRegistry& metrics_;
+  const Clock& clock_;
+  MediaWiringOptions options_;
+  ingest::LiveStreamRegistry* registry_ = nullptr;
+
+  mutable std::mutex mu_;
+  struct Access {
+    bool is_public = false;
+    std::optional<std::chrono::steady_clock::time_point> ended_at;
+  };
+  // Stream id -> visibility, from authorisation until the stream's HLS has lingered out.
+  std::map<std::string, Access> access_;
+  std::map<std::string, std::shared_ptr<hls::LlHlsPackager>> packagers_;
+};
+
+}  // namespace stagecast::app

@@ -18,7 +18,8 @@ class PaymentEventRepository {
   // new; false for a repeat (the stored row is left untouched).
   virtual Result<bool> insert_if_new(const PaymentEvent& e) = 0;
   virtual Result<PaymentEvent> find(const std::string& provider, const std::string& event_id) = 0;
-  // Sets applied and applied_at. Returns false when it was already applied (exactly once).
+  // Sets applied and applied_at. Returns false when it was already applied (exactly once);
+  // not_found for an unknown event.
   virtual Result<bool> mark_applied(const std::string& provider, const std::string& event_id,
                                     int64_t at_ms) = 0;
   // Events received but not applied yet (oldest first), e.g. to retry after a crash.

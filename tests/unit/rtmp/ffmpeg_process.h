@@ -1,5 +1,5 @@
 #pragma once
-// Runs the real /usr/bin/ffmpeg as an RTMP publisher for the end-to-end tests.
+// Runs real RTMP publishers (/usr/bin/ffmpeg, GStreamer) for the end-to-end tests.
 
 #include <signal.h>
 #include <spawn.h>
@@ -18,13 +18,10 @@ extern char** environ;
 
 namespace stagecast::test {
 
-class FfmpegProcess {
+// A child process (argv[0] is a full path) with stderr in `log_path`.
+class ChildProcess {
  public:
-  // `args` go after "ffmpeg -hide_banner -nostdin -loglevel error"; stderr goes to `log_path`.
-  FfmpegProcess(const std::vector<std::string>& args, std::string log_path) : log_path_(std::move(log_path)) {
-    std::vector<std::string> argv = {"/usr/bin/ffmpeg", "-hide_banner", "-nostdin", "-loglevel",
-                                     "error"};
-    argv.insert(argv.end(), args.begin(), args.end());
+  ChildProcess(std::vector<std::string> argv, std::string log_path) : log_path_(std::move(log_path)) {
     std::vector<char*> cargv;
     for (auto& a : argv) cargv.push_back(a.data());
     cargv.push_back(nullptr);
@@ -35,14 +32,14 @@ class FfmpegProcess {
     if (posix_spawn(&pid_, cargv[0], &actions, nullptr, cargv.data(), environ) != 0) pid_ = -1;
     posix_spawn_file_actions_destroy(&actions);
   }
-  ~FfmpegProcess() {
+  ~ChildProcess() {
     if (pid_ > 0 && !waited_) {
       ::kill(pid_, SIGKILL);
       wait();
     }
   }
-  FfmpegProcess(const FfmpegProcess&) = delete;
-  FfmpegProcess& operator=(const FfmpegProcess&) = delete;
+  ChildProcess(const ChildProcess&) = delete;
+  ChildProcess& operator=(const ChildProcess&) = delete;
 
   // Exit status (128 + signal when killed), -1 if it could not start. A publisher still running
   // after `limit` is killed, so a hung test cannot hang CI.
@@ -84,6 +81,20 @@ class FfmpegProcess {
   pid_t pid_ = -1;
   bool waited_ = false;
   int code_ = -1;
+};
+
+class FfmpegProcess : public ChildProcess {
+ public:
+  // `args` go after "ffmpeg -hide_banner -nostdin -loglevel error".
+  FfmpegProcess(const std::vector<std::string>& args, std::string log_path)
+      : ChildProcess(with_ffmpeg(args), std::move(log_path)) {}
+
+ private:
+  static std::vector<std::string> with_ffmpeg(const std::vector<std::string>& args) {
+    std::vector<std::string> argv = {"/usr/bin/ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return argv;
+  }
 };
 
 // ffmpeg arguments for a test-pattern publisher to `url`.

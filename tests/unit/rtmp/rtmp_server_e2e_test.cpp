@@ -14,6 +14,7 @@
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
 #include <poll.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <random>
@@ -180,7 +181,7 @@ TEST_F(RtmpServerE2E, WrongKeyIsRefusedAndNothingReachesTheMediaPath) {
 
 TEST_F(RtmpServerE2E, SecondPublisherOnTheSameKeyIsRefusedWhileTheFirstRuns) {
   start({.grace_period = 300ms});
-  test::FfmpegProcess first(test::publish_args(url("goodkey"), "320x240", 4), log_path("first"));
+  test::FfmpegProcess first(test::publish_args(url("goodkey"), "320x240", 3), log_path("first"));
   ASSERT_TRUE(listener_.wait_for("live", "stream-1"));
   test::FfmpegProcess second(test::publish_args(url("goodkey"), "320x240", 2), log_path("second"));
   EXPECT_NE(second.wait(), 0);
@@ -196,7 +197,7 @@ TEST_F(RtmpServerE2E, SecondPublisherOnTheSameKeyIsRefusedWhileTheFirstRuns) {
     return std::count_if(s.frames.begin(), s.frames.end(),
                          [](auto& f) { return f->kind == media::TrackKind::Video; });
   });
-  EXPECT_NEAR(static_cast<double>(video), 120, 2);
+  EXPECT_NEAR(static_cast<double>(video), 90, 2);
   EXPECT_EQ(counter("stagecast_rtmp_publish_rejected_total", R"(reason="already_publishing")"), 1u);
 }
 
@@ -265,6 +266,35 @@ Bytes concat(ByteSpan a, ByteSpan b) {
   return w.take();
 }
 
+// A second, independent RTMP client: GStreamer's rtmp2sink (gstreamer1.0-plugins-bad), when the
+// machine has it.
+TEST_F(RtmpServerE2E, GstreamerRtmp2SinkPublishes) {
+  if (access("/usr/bin/gst-launch-1.0", X_OK) != 0) GTEST_SKIP() << "gst-launch-1.0 is not installed";
+  start({.grace_period = 200ms});
+  test::ChildProcess gst(
+      {"/usr/bin/gst-launch-1.0", "-q", "-e", "videotestsrc", "num-buffers=60", "is-live=true", "!",
+       "video/x-raw,width=640,height=360,framerate=30/1", "!", "x264enc", "tune=zerolatency",
+       "key-int-max=30", "!", "h264parse", "!", "flvmux", "name=m", "streamable=true", "!",
+       "rtmp2sink", "location=" + url("goodkey"), "audiotestsrc", "is-live=true", "num-buffers=94",
+       "samplesperbuffer=1024", "!", "audio/x-raw,rate=48000,channels=2", "!", "audioconvert", "!",
+       "avenc_aac", "!", "aacparse", "!", "m."},
+      log_path("gstreamer"));
+  ASSERT_EQ(gst.wait(), 0) << gst.log();
+  ASSERT_TRUE(listener_.wait_for("ended", "stream-1"));
+  listener_.sink("stream-1")->with_lock([](test::RecordingSink& s) {
+    ASSERT_FALSE(s.configs.empty());
+    const auto& config = s.configs.back();
+    ASSERT_TRUE(config.video && config.audio);
+    EXPECT_EQ(config.video->width, 640);
+    EXPECT_EQ(config.video->height, 360);
+    EXPECT_EQ(config.audio->sample_rate, 48000);
+    EXPECT_EQ(config.audio->channels, 2);
+    const auto video = std::count_if(s.frames.begin(), s.frames.end(),
+                                     [](auto& f) { return f->kind == media::TrackKind::Video; });
+    EXPECT_NEAR(static_cast<double>(video), 60, 2);
+  });
+}
+
 // Opens a raw TCP connection, sends `bytes`, and reports whether the server closed it within 5 s.
 bool server_closes_after(uint16_t port, const Bytes& bytes, bool half_close = false) {
   asio::io_context io;
@@ -289,8 +319,8 @@ bool server_closes_after(uint16_t port, const Bytes& bytes, bool half_close = fa
 
 TEST_F(RtmpServerE2E, GarbageTruncationAndStallsAreClosedAndTheServerKeepsServing) {
   RtmpServerOptions options;
-  options.handshake_timeout = 1s;
-  options.idle_timeout = 1s;
+  options.handshake_timeout = 500ms;
+  options.idle_timeout = 500ms;
   options.max_message_size = 1024 * 1024;
   start({.grace_period = 100ms}, options);
   std::mt19937 rng(42);

@@ -143,20 +143,31 @@ void HlsDelivery::master(const net::Request& request, const net::Respond& respon
     respond(error_response(403, "forbidden", "playback of this stream is not allowed"));
     return;
   }
-  auto text = store_.multivariant_playlist(t.stream);
-  if (!text) {
-    respond(not_found());
-    return;
-  }
-  if (!t.token_query.empty()) *text = hls::add_query_to_playlist_uris(*text, t.token_query);
-  net::Response r;
-  r.status = 200;
-  r.headers["content-type"] = kPlaylistType;
-  // Bandwidth figures are refined as segments are measured; the list of renditions is stable.
-  r.headers["cache-control"] = cache_control(t.is_private(), kLivePlaylist);
-  add_cors(r);
-  r.body = std::move(*text);
-  respond(std::move(r));
+  hls::RenditionStore& store = store_;
+  auto serve = [&store, t, respond] {
+    auto text = store.multivariant_playlist(t.stream);
+    if (!text) {
+      respond(not_found());
+      return;
+    }
+    if (!t.token_query.empty()) *text = hls::add_query_to_playlist_uris(*text, t.token_query);
+    net::Response r;
+    r.status = 200;
+    r.headers["content-type"] = kPlaylistType;
+    // Bandwidth figures are refined as segments are measured; the list of renditions is stable.
+    r.headers["cache-control"] = cache_control(t.is_private(), kLivePlaylist);
+    add_cors(r);
+    r.body = std::move(*text);
+    respond(std::move(r));
+  };
+  // A viewer arriving as the stream goes live waits for its first part rather than a 404.
+  store.wait_for_multivariant(t.stream, std::nullopt, [serve, respond](hls::WaitResult result) {
+    if (result == hls::WaitResult::Ready) {
+      serve();
+    } else {
+      respond(wait_failure(result));
+    }
+  });
 }
 
 void HlsDelivery::rendition_resource(const net::Request& request,

@@ -40,6 +40,7 @@ struct RenditionStore::StreamSlot {
   mutable std::mutex mu;
   std::vector<std::unique_ptr<Rendition>> renditions;  // in the order they first appeared
   std::optional<Deadline> retire_at;
+  std::vector<Waiter> multivariant_waiters;
 };
 
 namespace {
@@ -234,8 +235,41 @@ void RenditionStore::publish(const std::string& stream_id, const std::string& re
     r->variant.rendition = rendition;
     compose_playlist(*slot, *r, update.playlist);
     settle_waiters(*r, fired);
+    if (!slot->multivariant_waiters.empty() && has_multivariant(*slot)) {
+      for (auto& w : slot->multivariant_waiters)
+        fired.emplace_back(std::move(w.callback), WaitResult::Ready);
+      slot->multivariant_waiters.clear();
+    }
   }
   fire(fired);
+}
+
+bool RenditionStore::has_multivariant(const StreamSlot& slot) {
+  for (const auto& r : slot.renditions)
+    if (r->playlist && !r->inits.empty()) return true;
+  return false;
+}
+
+void RenditionStore::wait_for_multivariant(const std::string& stream_id,
+                                           std::optional<Deadline> deadline,
+                                           WaitCallback callback) {
+  std::optional<WaitResult> immediate = WaitResult::NotFound;
+  if (auto slot = find_slot(stream_id)) {
+    std::lock_guard lock(slot->mu);
+    if (has_multivariant(*slot)) {
+      immediate = WaitResult::Ready;
+    } else if (slot->multivariant_waiters.size() >= options_.max_waiters_per_rendition) {
+      immediate = WaitResult::Overloaded;
+    } else {
+      Waiter w;
+      w.kind = Waiter::Kind::AnyPlaylist;
+      w.deadline = deadline.value_or(clock_.steady_now() + options_.first_playlist_wait);
+      w.callback = std::move(callback);
+      slot->multivariant_waiters.push_back(std::move(w));
+      immediate.reset();
+    }
+  }
+  if (immediate) callback(*immediate);
 }
 
 void RenditionStore::retire_stream(const std::string& stream_id, std::chrono::milliseconds linger) {
@@ -259,6 +293,9 @@ void RenditionStore::remove_stream(const std::string& stream_id) {
     std::lock_guard lock(slot->mu);
     for (auto& r : slot->renditions)
       for (auto& w : r->waiters) fired.emplace_back(std::move(w.callback), WaitResult::NotFound);
+    for (auto& w : slot->multivariant_waiters)
+      fired.emplace_back(std::move(w.callback), WaitResult::NotFound);
+    slot->multivariant_waiters.clear();
     slot->renditions.clear();
   }
   fire(fired);
@@ -401,13 +438,16 @@ void RenditionStore::expire_waiters() {
   for (auto& [id, slot] : slots) {
     std::lock_guard lock(slot->mu);
     if (slot->retire_at && *slot->retire_at <= now) retired.push_back(id);
+    auto expired = [&](Waiter& w) {
+      if (w.deadline && *w.deadline > now) return true;
+      fired.emplace_back(std::move(w.callback), WaitResult::TimedOut);
+      return false;
+    };
+    auto& mv = slot->multivariant_waiters;
+    mv.erase(std::stable_partition(mv.begin(), mv.end(), expired), mv.end());
     for (auto& r : slot->renditions) {
-      auto keep_end = std::stable_partition(r->waiters.begin(), r->waiters.end(), [&](Waiter& w) {
-        if (w.deadline && *w.deadline > now) return true;
-        fired.emplace_back(std::move(w.callback), WaitResult::TimedOut);
-        return false;
-      });
-      r->waiters.erase(keep_end, r->waiters.end());
+      r->waiters.erase(std::stable_partition(r->waiters.begin(), r->waiters.end(), expired),
+                       r->waiters.end());
     }
   }
   fire(fired);
@@ -437,6 +477,8 @@ std::optional<Deadline> RenditionStore::next_deadline() const {
   for (const auto& slot : slots) {
     std::lock_guard lock(slot->mu);
     if (slot->retire_at) consider(*slot->retire_at);
+    for (const auto& w : slot->multivariant_waiters)
+      if (w.deadline) consider(*w.deadline);
     for (const auto& r : slot->renditions)
       for (const auto& w : r->waiters)
         if (w.deadline) consider(*w.deadline);
@@ -455,6 +497,7 @@ RenditionStore::Stats RenditionStore::stats() const {
   for (const auto& slot : slots) {
     std::lock_guard lock(slot->mu);
     s.renditions += slot->renditions.size();
+    s.waiters += slot->multivariant_waiters.size();
     for (const auto& r : slot->renditions) {
       s.bytes += r->bytes;
       s.waiters += r->waiters.size();

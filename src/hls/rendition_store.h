@@ -122,6 +122,10 @@ class RenditionStore {
   void wait_for_playlist(const std::string& stream_id, const std::string& rendition,
                          std::optional<int64_t> msn, std::optional<int> part,
                          std::optional<Deadline> deadline, WaitCallback callback);
+  // Until the stream has a multivariant playlist (its first rendition published its first part);
+  // NotFound at once for a stream the store does not know.
+  void wait_for_multivariant(const std::string& stream_id, std::optional<Deadline> deadline,
+                             WaitCallback callback);
   // A request for a part that does not exist yet: held while it is the playlist's preload hint
   // (6.2.6), NotFound otherwise or if the hint is abandoned (discontinuity, end).
   void wait_for_part(const std::string& stream_id, const std::string& rendition, PartRef ref,
@@ -145,6 +149,7 @@ class RenditionStore {
   static Rendition* find_rendition(StreamSlot& slot, const std::string& rendition);
   void compose_playlist(StreamSlot& slot, Rendition& r, const std::string& body) const;
   static std::optional<WaitResult> evaluate(const Rendition& r, const Waiter& w);
+  static bool has_multivariant(const StreamSlot& slot);
   static void settle_waiters(Rendition& r, Fired& fired);
   void add_waiter(const std::string& stream_id, const std::string& rendition, Waiter waiter);
   static void fire(Fired& fired);

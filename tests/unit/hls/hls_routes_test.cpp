@@ -215,12 +215,28 @@ TEST_F(HlsRoutesTest, BlockingReloadErrors) {
             404);
 }
 
-TEST_F(HlsRoutesTest, FirstPlaylistRequestWaitsForTheFirstPart) {
+TEST_F(HlsRoutesTest, FirstPlaylistRequestsWaitForTheFirstPart) {
   auto early = get("/hls/public/source/index.m3u8");
+  auto master = get("/hls/public/master.m3u8");
+  auto late = get("/hls/private/master.m3u8", {{"token", "good+token/="}});
   EXPECT_FALSE(early.response);
+  EXPECT_FALSE(master.response);
   feed(0, 40);
   ASSERT_TRUE(early.response);
   EXPECT_EQ(early.response->status, 200);
+  ASSERT_TRUE(master.response);
+  EXPECT_EQ(master.response->status, 200);
+  EXPECT_NE(master.body().find("source/index.m3u8"), std::string::npos);
+  EXPECT_EQ(late.response->status, 200);
+}
+
+TEST_F(HlsRoutesTest, MasterOfAStreamThatNeverStartsTimesOut) {
+  auto master = get("/hls/public/master.m3u8");
+  EXPECT_FALSE(master.response);
+  clock_.advance(6s);
+  store_.expire_waiters();
+  ASSERT_TRUE(master.response);
+  EXPECT_EQ(master.response->status, 503);
 }
 
 TEST_F(HlsRoutesTest, PreflightAndHead) {

@@ -25,9 +25,13 @@ std::string_view to_string(Action action) {
 }
 
 namespace {
-bool is_admin(const Subject& s) { return !s.anonymous && s.role == Role::kAdmin; }
+bool is_admin(const Subject& s) {
+  return !s.anonymous && s.role == Role::kAdmin;
+}
 // Owner and admin stand above channel bans and visibility.
-bool is_privileged(const Subject& s) { return !s.anonymous && (s.owner || is_admin(s)); }
+bool is_privileged(const Subject& s) {
+  return !s.anonymous && (s.owner || is_admin(s));
+}
 }  // namespace
 
 Decision AccessPolicy::decide(const Subject& subject, const StreamFacts& stream,

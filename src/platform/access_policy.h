@@ -44,12 +44,12 @@ std::string_view to_string(Action action);
 struct Subject {
   bool anonymous = true;
   store::Role role = store::Role::kFan;
-  bool owner = false;          // the caller is the stream's artist
-  int subscription_tier = 0;   // tier of an ACTIVE, unexpired subscription to the artist; 0: none
-  bool ticket = false;         // holds a paid ticket for this stream
-  bool moderator = false;      // appointed by the artist
-  bool banned = false;         // permanent ban in the artist's channel
-  bool timed_out = false;      // timeout in the artist's channel, not yet expired
+  bool owner = false;         // the caller is the stream's artist
+  int subscription_tier = 0;  // tier of an ACTIVE, unexpired subscription to the artist; 0: none
+  bool ticket = false;        // holds a paid ticket for this stream
+  bool moderator = false;     // appointed by the artist
+  bool banned = false;        // permanent ban in the artist's channel
+  bool timed_out = false;     // timeout in the artist's channel, not yet expired
 };
 
 struct StreamFacts {

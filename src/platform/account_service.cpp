@@ -17,8 +17,8 @@ Error invalid(std::string message) {
 bool valid_user_id(std::string_view id) {
   if (id.empty() || id.size() > 128) return false;
   return std::all_of(id.begin(), id.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '_' || c == '-' || c == '.' || c == ':';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-' || c == '.' || c == ':';
   });
 }
 
@@ -34,7 +34,9 @@ bool valid_stripe_account_id(std::string_view id) {
   });
 }
 
-std::string local_part(const std::string& email) { return email.substr(0, email.find('@')); }
+std::string local_part(const std::string& email) {
+  return email.substr(0, email.find('@'));
+}
 
 // A display name from a source we do not control (an email, a token claim): cleaned to fit.
 std::string fitted_display_name(std::string_view raw, const std::string& email) {
@@ -245,7 +247,8 @@ Result<store::Subscription> AccountService::admin_upsert_subscription(
   if (!valid_user_id(request.fan_id) || !valid_user_id(request.artist_id)) {
     return invalid("fanId and artistId must be user ids");
   }
-  if (request.fan_id == request.artist_id) return invalid("an artist cannot subscribe to themselves");
+  if (request.fan_id == request.artist_id)
+    return invalid("an artist cannot subscribe to themselves");
   if (request.tier < 1 || request.tier > 100) return invalid("tier must be 1 to 100");
   const auto status = store::parse_subscription_status(request.status);
   if (!status) return invalid("status must be ACTIVE, CANCELED or EXPIRED");

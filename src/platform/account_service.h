@@ -43,12 +43,12 @@ struct Session {
 };
 
 struct AdminUserUpsert {
-  std::string id;  // the platform's user id: 1..128 of [A-Za-z0-9_.:-]
+  std::string id;    // the platform's user id: 1..128 of [A-Za-z0-9_.:-]
   std::string role;  // "FAN" | "ARTIST" | "ADMIN"
   // Absent: keep (new user: none); null: remove; a value: "acct_" followed by letters/digits.
   std::optional<std::optional<std::string>> stripe_account_id;
   std::optional<std::string> display_name;  // absent: keep (new user: the email's local part)
-  std::optional<std::string> email;          // absent: keep; required for a new user
+  std::optional<std::string> email;         // absent: keep; required for a new user
 };
 
 struct AdminSubscriptionUpsert {

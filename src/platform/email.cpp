@@ -42,7 +42,8 @@ bool valid_domain(std::string_view domain) {
     if (dot == std::string_view::npos) break;
     start = dot + 1;
   }
-  const bool alpha_tld = std::any_of(last.begin(), last.end(), [](char c) { return c >= 'a' && c <= 'z'; });
+  const bool alpha_tld =
+      std::any_of(last.begin(), last.end(), [](char c) { return c >= 'a' && c <= 'z'; });
   return labels >= 2 && alpha_tld;
 }
 

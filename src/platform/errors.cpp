@@ -6,7 +6,7 @@
 namespace stagecast::platform::errc {
 
 int http_status_for(std::string_view code) {
-  static constexpr std::array<std::pair<std::string_view, int>, 21> kStatuses{{
+  static constexpr std::array<std::pair<std::string_view, int>, 31> kStatuses{{
       {"validation_failed", 422},
       {"unauthorized", 401},
       {"invalid_credentials", 401},
@@ -28,6 +28,17 @@ int http_status_for(std::string_view code) {
       {"stream_not_live", 409},
       {"db_unavailable", 503},
       {"internal", 500},
+      {"invalid_config", 500},
+      // JwtVerifier and PlaybackTokenSigner codes, for callers that pass them on unchanged.
+      {"token_too_large", 401},
+      {"token_malformed", 401},
+      {"token_algorithm_rejected", 401},
+      {"token_signature_invalid", 401},
+      {"token_expired", 401},
+      {"token_not_yet_valid", 401},
+      {"token_issuer_rejected", 401},
+      {"token_audience_rejected", 401},
+      {"token_claims_invalid", 401},
   }};
   for (const auto& [name, status] : kStatuses) {
     if (name == code) return status;

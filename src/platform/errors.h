@@ -23,6 +23,9 @@
 //   stream_not_live        409
 //   db_unavailable         503  the store cannot be reached; retry later
 //   internal               500
+//   invalid_config         500  start-up only (PlatformServices::create)
+//   token_*                401  codes of JwtVerifier / PlaybackTokenSigner (jwt.h,
+//                               playback_token.h) when passed on unchanged; /hls may prefer 403
 
 #include <string_view>
 

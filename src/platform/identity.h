@@ -28,10 +28,8 @@ struct Identity {
 };
 
 inline Identity identity_of(const store::User& user, TokenSource source = TokenSource::Local) {
-  return Identity{user.id,   user.email,
-                  user.display_name, user.role,
-                  user.stripe_account_id, user.created_at,
-                  source};
+  return Identity{user.id,         user.email, user.display_name, user.role, user.stripe_account_id,
+                  user.created_at, source};
 }
 
 inline bool is_verified_artist(const store::User& user) {

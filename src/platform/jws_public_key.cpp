@@ -14,7 +14,9 @@
 namespace stagecast::platform {
 namespace {
 
-EVP_PKEY* as_pkey(void* key) { return static_cast<EVP_PKEY*>(key); }
+EVP_PKEY* as_pkey(void* key) {
+  return static_cast<EVP_PKEY*>(key);
+}
 
 bool digest_verify(EVP_PKEY* key, std::string_view data, const uint8_t* sig, size_t sig_len) {
   std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
@@ -29,7 +31,9 @@ bool digest_verify(EVP_PKEY* key, std::string_view data, const uint8_t* sig, siz
 
 }  // namespace
 
-void JwsPublicKey::KeyDeleter::operator()(void* key) const { EVP_PKEY_free(as_pkey(key)); }
+void JwsPublicKey::KeyDeleter::operator()(void* key) const {
+  EVP_PKEY_free(as_pkey(key));
+}
 
 Result<JwsPublicKey> JwsPublicKey::from_pem(std::string_view pem, JwsKeyType type) {
   std::unique_ptr<BIO, decltype(&BIO_free)> bio(

@@ -1,9 +1,8 @@
 #include "platform/jwt.h"
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <cmath>
+#include <nlohmann/json.hpp>
 #include <optional>
 
 #include "platform/base64url.h"
@@ -94,10 +93,11 @@ IssuedToken JwtIssuer::issue(std::string_view user_id, std::string_view role) co
   const int64_t now = clock_->unix_seconds();
   const int64_t exp = now + options_.lifetime.count();
   const json header = {{"alg", "HS256"}, {"typ", "JWT"}};
-  json claims = {{"sub", user_id}, {"role", role}, {"iss", options_.issuer}, {"iat", now},
-                 {"exp", exp}};
+  json claims = {
+      {"sub", user_id}, {"role", role}, {"iss", options_.issuer}, {"iat", now}, {"exp", exp}};
   if (!options_.audience.empty()) claims["aud"] = options_.audience;
-  std::string signing_input = base64url_encode(header.dump()) + "." + base64url_encode(claims.dump());
+  std::string signing_input =
+      base64url_encode(header.dump()) + "." + base64url_encode(claims.dump());
   const Sha256Digest mac = hmac_sha256(options_.secret, signing_input);
   signing_input += ".";
   signing_input += base64url_encode(mac);
@@ -282,9 +282,8 @@ Result<Claims> JwtVerifier::verify(std::string_view token) const {
       return token_error("token_claims_invalid", "token aud is malformed");
     }
   }
-  if (!options_.audience.empty() &&
-      std::find(claims.audience.begin(), claims.audience.end(), options_.audience) ==
-          claims.audience.end()) {
+  if (!options_.audience.empty() && std::find(claims.audience.begin(), claims.audience.end(),
+                                              options_.audience) == claims.audience.end()) {
     return token_error("token_audience_rejected", "token audience is not accepted");
   }
 

@@ -29,15 +29,15 @@ std::string_view to_string(JwtAlgorithm alg);
 enum class TokenSource { Local, Platform };
 
 struct Claims {
-  std::string subject;               // sub: the user id
-  std::string role;                  // "role" when present ("FAN", "ARTIST", "ADMIN"), else empty
-  std::string issuer;                // iss, empty when absent
+  std::string subject;                // sub: the user id
+  std::string role;                   // "role" when present ("FAN", "ARTIST", "ADMIN"), else empty
+  std::string issuer;                 // iss, empty when absent
   std::vector<std::string> audience;  // aud (a string or an array in the token)
-  int64_t issued_at = 0;             // iat, unix seconds, 0 when absent
-  int64_t expires_at = 0;            // exp, unix seconds, always present (we require it)
-  int64_t not_before = 0;            // nbf, 0 when absent
-  std::string name;                  // "name" when present (display name from the platform)
-  std::string email;                 // "email" when present
+  int64_t issued_at = 0;              // iat, unix seconds, 0 when absent
+  int64_t expires_at = 0;             // exp, unix seconds, always present (we require it)
+  int64_t not_before = 0;             // nbf, 0 when absent
+  std::string name;                   // "name" when present (display name from the platform)
+  std::string email;                  // "email" when present
   JwtAlgorithm algorithm = JwtAlgorithm::HS256;
   TokenSource source = TokenSource::Local;
 };
@@ -83,7 +83,7 @@ struct JwtKey {
 
 struct JwtVerifierOptions {
   std::vector<JwtKey> keys;
-  std::string audience;  // when set, aud must contain it
+  std::string audience;                                    // when set, aud must contain it
   std::chrono::seconds leeway = std::chrono::seconds(30);  // clock skew allowed on exp / nbf
   size_t max_token_bytes = 8192;
 };

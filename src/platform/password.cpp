@@ -19,7 +19,6 @@ Argon2Limits Argon2Limits::minimum() {
   return {crypto_pwhash_argon2id_OPSLIMIT_MIN, crypto_pwhash_argon2id_MEMLIMIT_MIN};
 }
 
-
 Result<void> validate_password(std::string_view password) {
   if (password.find('\0') != std::string_view::npos) {
     return make_error("validation_failed", "password must not contain NUL characters");

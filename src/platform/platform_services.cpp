@@ -29,10 +29,9 @@ Result<std::unique_ptr<PlatformServices>> PlatformServices::create(const Platfor
   if (!playback) return playback.error();
 
   try {
-    return std::make_unique<PlatformServices>(ConstructionKey{}, config, store, clock,
-                                              std::move(issuer).value(),
-                                              std::move(verifier).value(),
-                                              std::move(playback).value());
+    return std::make_unique<PlatformServices>(
+        ConstructionKey{}, config, store, clock, std::move(issuer).value(),
+        std::move(verifier).value(), std::move(playback).value());
   } catch (const std::runtime_error& e) {  // PasswordHasher: limits below libsodium's minimum
     return make_error("invalid_config", e.what());
   }

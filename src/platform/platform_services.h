@@ -41,8 +41,7 @@ class PlatformServices {
   // Errors: invalid_config (short secrets, unusable keys, bad lifetimes). The store and clock are
   // borrowed and must outlive the services.
   static Result<std::unique_ptr<PlatformServices>> create(const PlatformConfig& config,
-                                                          store::Store& store,
-                                                          const Clock& clock);
+                                                          store::Store& store, const Clock& clock);
 
   AccountService& accounts() { return *accounts_; }
   StreamService& streams() { return *streams_; }
@@ -59,7 +58,6 @@ class PlatformServices {
                    PlaybackTokenSigner playback);
 
  private:
-
   PasswordHasher hasher_;
   JwtIssuer issuer_;
   JwtVerifier verifier_;

@@ -35,7 +35,8 @@ std::string PlaybackTokenSigner::mac_input(std::string_view stream_id, std::stri
 PlaybackGrant PlaybackTokenSigner::issue(std::string_view stream_id,
                                          std::string_view viewer_id) const {
   const int64_t expires_at = clock_->unix_seconds() + options_.lifetime.count();
-  const Sha256Digest mac = hmac_sha256(options_.secret, mac_input(stream_id, viewer_id, expires_at));
+  const Sha256Digest mac =
+      hmac_sha256(options_.secret, mac_input(stream_id, viewer_id, expires_at));
   std::string token = base64url_encode(viewer_id);
   token += ".";
   token += std::to_string(expires_at);
@@ -63,8 +64,8 @@ Result<PlaybackGrant> PlaybackTokenSigner::verify(std::string_view token,
     return malformed();
   }
   int64_t expires_at = 0;
-  const auto [end, ec] = std::from_chars(exp_text.data(), exp_text.data() + exp_text.size(),
-                                         expires_at);
+  const auto [end, ec] =
+      std::from_chars(exp_text.data(), exp_text.data() + exp_text.size(), expires_at);
   if (ec != std::errc() || end != exp_text.data() + exp_text.size()) return malformed();
 
   const std::string viewer_id(viewer->begin(), viewer->end());

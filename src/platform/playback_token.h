@@ -23,7 +23,7 @@ namespace stagecast::platform {
 inline constexpr std::string_view kAnonymousViewer = "anon";
 
 struct PlaybackTokenOptions {
-  std::string secret;                                    // >= 32 bytes
+  std::string secret;  // >= 32 bytes
   std::chrono::seconds lifetime = std::chrono::minutes(10);
 };
 

@@ -24,6 +24,8 @@ class StreamEvents {
   }
   // The stream key changed: a publisher connected with the old key should be dropped.
   virtual void key_rotated(const std::string& stream_id) { (void)stream_id; }
+  // The owner changed the stream's settings (chat settings included): the stream as stored now.
+  virtual void settings_changed(const store::LiveStream& stream) { (void)stream; }
 };
 
 }  // namespace stagecast::platform

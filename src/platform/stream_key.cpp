@@ -18,7 +18,9 @@ StreamKey generate_stream_key() {
   return StreamKey{std::move(plain), std::move(hash)};
 }
 
-std::string hash_stream_key(std::string_view plain) { return to_hex(sha256(plain)); }
+std::string hash_stream_key(std::string_view plain) {
+  return to_hex(sha256(plain));
+}
 
 bool looks_like_stream_key(std::string_view candidate) {
   if (candidate.size() != kStreamKeyPrefix.size() + kEncodedChars ||

@@ -14,18 +14,15 @@ using store::StreamStatus;
 namespace {
 
 Error refusal(const Decision& d, std::string_view what) {
-  return make_error(std::string(d.reason), std::string(what) + " refused: " + std::string(d.reason));
+  return make_error(std::string(d.reason),
+                    std::string(what) + " refused: " + std::string(d.reason));
 }
 
 }  // namespace
 
 StreamService::StreamService(store::Store& store, const PlaybackTokenSigner& playback,
                              AccessPolicy policy, const Clock& clock)
-    : store_(&store),
-      playback_(&playback),
-      policy_(policy),
-      facts_(store, clock),
-      clock_(&clock) {}
+    : store_(&store), playback_(&playback), policy_(policy), facts_(store, clock), clock_(&clock) {}
 
 void StreamService::add_listener(StreamEvents& listener) {
   std::unique_lock lock(listeners_mutex_);
@@ -155,6 +152,7 @@ Result<store::LiveStream> StreamService::patch(const Identity& caller, const std
   }
   auto updated = store_->streams().update_settings(id, *update, now);
   if (!updated) return errc::from_store(updated.error());
+  notify_settings_changed(*updated);
   return updated;
 }
 
@@ -207,13 +205,12 @@ Result<Decision> StreamService::decide(const Identity* caller, const std::string
   return decide_on(caller, *stream, action);
 }
 
-Result<PlaybackGrant> StreamService::issue_playback(const Identity* caller,
-                                                    const std::string& id) {
+Result<PlaybackGrant> StreamService::issue_playback(const Identity* caller, const std::string& id) {
   auto decision = decide(caller, id, Action::kWatch);
   if (!decision) return decision.error();
   if (!decision->allowed) return refusal(*decision, "watching this stream");
-  return playback_->issue(id, caller != nullptr ? std::string_view(caller->user_id)
-                                                : kAnonymousViewer);
+  return playback_->issue(id,
+                          caller != nullptr ? std::string_view(caller->user_id) : kAnonymousViewer);
 }
 
 Result<std::string> StreamService::authorize_publish(std::string_view stream_key) {
@@ -309,6 +306,17 @@ void StreamService::notify_key_rotated(const std::string& stream_id) {
       l->key_rotated(stream_id);
     } catch (const std::exception& e) {
       spdlog::error("key_rotated listener failed for stream {}: {}", stream_id, e.what());
+    }
+  }
+}
+
+void StreamService::notify_settings_changed(const store::LiveStream& stream) {
+  std::shared_lock lock(listeners_mutex_);
+  for (StreamEvents* l : listeners_) {
+    try {
+      l->settings_changed(stream);
+    } catch (const std::exception& e) {
+      spdlog::error("settings_changed listener failed for stream {}: {}", stream.id, e.what());
     }
   }
 }

@@ -126,6 +126,7 @@ class StreamService {
   void notify_live(const store::LiveStream& stream);
   void notify_ended(const store::LiveStream& stream, std::string_view reason);
   void notify_key_rotated(const std::string& stream_id);
+  void notify_settings_changed(const store::LiveStream& stream);
 
   store::Store* store_;
   const PlaybackTokenSigner* playback_;

@@ -62,11 +62,16 @@ std::map<std::string, Subject> subjects() {
   timed_out_fan.timed_out = true;
   Subject admin{false, Role::kAdmin};
   Subject other_artist{false, Role::kArtist};
-  return {{"anonymous", anon},         {"fan", fan},
-          {"subscriber", subscriber},  {"tier_subscriber", tier_subscriber},
-          {"ticket_holder", ticket_holder}, {"owner", owner},
-          {"moderator", moderator},    {"banned", banned_fan},
-          {"timed_out", timed_out_fan}, {"admin", admin},
+  return {{"anonymous", anon},
+          {"fan", fan},
+          {"subscriber", subscriber},
+          {"tier_subscriber", tier_subscriber},
+          {"ticket_holder", ticket_holder},
+          {"owner", owner},
+          {"moderator", moderator},
+          {"banned", banned_fan},
+          {"timed_out", timed_out_fan},
+          {"admin", admin},
           {"other_artist", other_artist}};
 }
 
@@ -229,9 +234,9 @@ TEST(AccessPolicy, MatrixOfRolesVisibilitiesAndActions) {
     facts.owner_verified = sc.owner_verified;
 
     const std::pair<Action, const char*> expected[] = {
-        {Action::kWatch, row.watch},       {Action::kChat, row.chat},
-        {Action::kTip, row.tip},           {Action::kModerate, row.moderate},
-        {Action::kStream, row.stream},     {Action::kManage, row.manage}};
+        {Action::kWatch, row.watch},   {Action::kChat, row.chat},
+        {Action::kTip, row.tip},       {Action::kModerate, row.moderate},
+        {Action::kStream, row.stream}, {Action::kManage, row.manage}};
     for (const auto& [action, want] : expected) {
       const Decision d = policy.decide(all_subjects.at(row.role), facts, action);
       const std::string got = d.allowed ? "ok" : std::string(d.reason);

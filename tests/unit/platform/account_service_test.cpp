@@ -20,7 +20,8 @@ class AccountServiceTest : public testing::ServiceTest {
 };
 
 TEST_F(AccountServiceTest, RegisterReturnsTheUserAndATokenThatAuthenticates) {
-  auto session = accounts().register_account({"  Fan.One@Example.COM", kPassword, " Fan One ", "FAN"});
+  auto session =
+      accounts().register_account({"  Fan.One@Example.COM", kPassword, " Fan One ", "FAN"});
   ASSERT_TRUE(session.ok()) << session.error().message;
   EXPECT_EQ(session->user.email, "fan.one@example.com");
   EXPECT_EQ(session->user.display_name, "Fan One");
@@ -83,8 +84,7 @@ TEST_F(AccountServiceTest, PlatformSyncedUsersCannotLogInWithAPassword) {
   upsert.role = "FAN";
   upsert.email = "synced@example.com";
   ASSERT_TRUE(accounts().admin_upsert_user(upsert).ok());
-  EXPECT_EQ(accounts().login("synced@example.com", kPassword).error().code,
-            "invalid_credentials");
+  EXPECT_EQ(accounts().login("synced@example.com", kPassword).error().code, "invalid_credentials");
 }
 
 TEST_F(AccountServiceTest, LoginRehashesPasswordsMadeWithOldLimits) {
@@ -94,7 +94,8 @@ TEST_F(AccountServiceTest, LoginRehashesPasswordsMadeWithOldLimits) {
   const PasswordHasher stronger(Argon2Limits{2, Argon2Limits::minimum().mem_limit * 2});
   auto issuer = JwtIssuer::create({testing::kJwtSecret}, clock_);
   JwtVerifierOptions vo;
-  vo.keys.push_back({JwtAlgorithm::HS256, testing::kJwtSecret, "", "stagecast", TokenSource::Local});
+  vo.keys.push_back(
+      {JwtAlgorithm::HS256, testing::kJwtSecret, "", "stagecast", TokenSource::Local});
   auto verifier = JwtVerifier::create(std::move(vo), clock_);
   ASSERT_TRUE(issuer.ok() && verifier.ok());
   AccountService upgraded(*store_, stronger, *issuer, *verifier, clock_);
@@ -109,8 +110,8 @@ TEST_F(AccountServiceTest, LoginRehashesPasswordsMadeWithOldLimits) {
 TEST_F(AccountServiceTest, AuthenticateRefusesBadAndExpiredTokens) {
   auto session = accounts().register_account({"fan@example.com", kPassword, "Fan", "FAN"});
   ASSERT_TRUE(session.ok());
-  for (const std::string& bad : {std::string(), std::string("garbage"),
-                                session->token.token + "x", session->token.token.substr(1)}) {
+  for (const std::string& bad : {std::string(), std::string("garbage"), session->token.token + "x",
+                                 session->token.token.substr(1)}) {
     auto r = accounts().authenticate(bad);
     ASSERT_FALSE(r.ok()) << bad;
     EXPECT_EQ(r.error().code, "unauthorized");
@@ -160,8 +161,8 @@ TEST_F(AccountServiceTest, PlatformTokensForSyncedUsers) {
                 .code,
             "unauthorized");
   EXPECT_EQ(accounts()
-                .authenticate(platform_token(
-                    {{"sub", "df-42"}, {"iss", "directfanz"}, {"exp", now - 100}}))
+                .authenticate(
+                    platform_token({{"sub", "df-42"}, {"iss", "directfanz"}, {"exp", now - 100}}))
                 .error()
                 .code,
             "unauthorized");
@@ -189,15 +190,17 @@ TEST_F(AccountServiceTest, PlatformTokensProvisionUnknownUsersAsFans) {
   EXPECT_EQ(me->display_name, "New Fan");
   EXPECT_TRUE(store_->users().find_by_id("df-new").ok());
   // Second time: the same user, not a duplicate.
-  auto again = accounts().authenticate(platform_token(
-      {{"sub", "df-new"}, {"iss", "directfanz"}, {"email", "new.fan@example.com"}, {"exp", now + 300}}));
+  auto again = accounts().authenticate(platform_token({{"sub", "df-new"},
+                                                       {"iss", "directfanz"},
+                                                       {"email", "new.fan@example.com"},
+                                                       {"exp", now + 300}}));
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(again->user_id, "df-new");
 
   // No email: nothing to create the account with.
   EXPECT_EQ(accounts()
-                .authenticate(platform_token(
-                    {{"sub", "df-anon"}, {"iss", "directfanz"}, {"exp", now + 300}}))
+                .authenticate(
+                    platform_token({{"sub", "df-anon"}, {"iss", "directfanz"}, {"exp", now + 300}}))
                 .error()
                 .code,
             "unauthorized");

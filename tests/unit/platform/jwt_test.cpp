@@ -40,7 +40,10 @@ const TestKey& other_ec_key() {
 }
 
 json good_claims() {
-  return {{"sub", "user-1"}, {"role", "FAN"}, {"iss", "directfanz"}, {"iat", kNow},
+  return {{"sub", "user-1"},
+          {"role", "FAN"},
+          {"iss", "directfanz"},
+          {"iat", kNow},
           {"exp", kNow + 600}};
 }
 
@@ -122,8 +125,8 @@ TEST_F(JwtTest, RejectsAlgNoneInEveryDisguise) {
   for (const char* alg : {"none", "None", "NONE", "hs256", ""}) {
     const json header = {{"alg", alg}, {"typ", "JWT"}};
     // Unsecured JWS (RFC 7515 appendix A.5) has an empty signature; also try a non-empty one.
-    const std::string unsecured = testing::b64url(header.dump()) + "." +
-                                  testing::b64url(good_claims().dump()) + ".";
+    const std::string unsecured =
+        testing::b64url(header.dump()) + "." + testing::b64url(good_claims().dump()) + ".";
     EXPECT_NE(code_of(v, unsecured), "ok") << alg;
     EXPECT_EQ(code_of(v, testing::sign_hs256(header, good_claims(), kSecret)),
               "token_algorithm_rejected")
@@ -169,8 +172,8 @@ TEST_F(JwtTest, RejectsSignaturesFromTheWrongKey) {
                                            "another-secret-that-is-long-enough-000")),
             "token_signature_invalid");
   // An RS256 signature presented as ES256 and vice versa.
-  const std::string input = testing::b64url(json{{"alg", "ES256"}}.dump()) + "." +
-                            testing::b64url(good_claims().dump());
+  const std::string input =
+      testing::b64url(json{{"alg", "ES256"}}.dump()) + "." + testing::b64url(good_claims().dump());
   EXPECT_EQ(code_of(v, input + "." + testing::b64url(rsa_key().sign(input))),
             "token_signature_invalid");
 }
@@ -203,7 +206,7 @@ TEST_F(JwtTest, RejectsBadBase64UrlAndBadStructure) {
   const auto dot1 = token.find('.');
   const auto dot2 = token.rfind('.');
 
-  EXPECT_EQ(code_of(v, token + "="), "token_malformed");           // padding
+  EXPECT_EQ(code_of(v, token + "="), "token_malformed");            // padding
   EXPECT_EQ(code_of(v, token.substr(0, dot2)), "token_malformed");  // two segments
   EXPECT_EQ(code_of(v, token + ".x"), "token_malformed");           // four segments
   EXPECT_EQ(code_of(v, ""), "token_malformed");
@@ -293,8 +296,8 @@ TEST_F(JwtTest, EnforcesIssuerBoundToTheKey) {
 
 TEST_F(JwtTest, OneSecretSharedByUsAndThePlatformKeepsTheSourcesApart) {
   // The platform signs with the same HS256 secret as we do; its iss decides which key vouches.
-  const auto v = verifier({own_key(), JwtKey{JwtAlgorithm::HS256, kSecret, "", "directfanz",
-                                             TokenSource::Platform}});
+  const auto v = verifier(
+      {own_key(), JwtKey{JwtAlgorithm::HS256, kSecret, "", "directfanz", TokenSource::Platform}});
   auto platform = v.verify(testing::sign_hs256({{"alg", "HS256"}}, good_claims(), kSecret));
   ASSERT_TRUE(platform.ok()) << platform.error().message;
   EXPECT_EQ(platform->source, TokenSource::Platform);
@@ -359,9 +362,9 @@ TEST_F(JwtTest, RefusesUnsuitableKeysAtStartup) {
             "invalid_config");
   EXPECT_EQ(create({JwtAlgorithm::RS256, "not a pem", "", "", TokenSource::Platform}),
             "invalid_config");
-  EXPECT_EQ(create({JwtAlgorithm::RS256, TestKey::rsa(1024).public_pem(), "", "",
-                    TokenSource::Platform}),
-            "invalid_config");
+  EXPECT_EQ(
+      create({JwtAlgorithm::RS256, TestKey::rsa(1024).public_pem(), "", "", TokenSource::Platform}),
+      "invalid_config");
   EXPECT_EQ(create({JwtAlgorithm::RS256, ec_key().public_pem(), "", "", TokenSource::Platform}),
             "invalid_config");
   EXPECT_EQ(create({JwtAlgorithm::ES256, rsa_key().public_pem(), "", "", TokenSource::Platform}),
@@ -382,10 +385,12 @@ json load_node_fixture() {
 TEST_F(JwtTest, VerifiesTokensSignedByNode) {
   const json fx = load_node_fixture();
   JwtVerifierOptions options;
-  options.keys = {
-      {JwtAlgorithm::HS256, fx["hs256_secret"].get<std::string>(), "", "directfanz", TokenSource::Platform},
-      {JwtAlgorithm::RS256, fx["rsa_public_pem"].get<std::string>(), "rsa-1", "directfanz", TokenSource::Platform},
-      {JwtAlgorithm::ES256, fx["ec_public_pem"].get<std::string>(), "ec-1", "directfanz", TokenSource::Platform}};
+  options.keys = {{JwtAlgorithm::HS256, fx["hs256_secret"].get<std::string>(), "", "directfanz",
+                   TokenSource::Platform},
+                  {JwtAlgorithm::RS256, fx["rsa_public_pem"].get<std::string>(), "rsa-1",
+                   "directfanz", TokenSource::Platform},
+                  {JwtAlgorithm::ES256, fx["ec_public_pem"].get<std::string>(), "ec-1",
+                   "directfanz", TokenSource::Platform}};
   options.audience = "stagecast";
   clock_.advance(60s);
   auto v = JwtVerifier::create(std::move(options), clock_);
@@ -456,8 +461,10 @@ console.log(JSON.stringify({
   EXPECT_EQ(r["ourRole"], "FAN");
 
   JwtVerifierOptions options;
-  options.keys = {{JwtAlgorithm::RS256, r["rsaPem"].get<std::string>(), "", "directfanz", TokenSource::Platform},
-                  {JwtAlgorithm::ES256, r["ecPem"].get<std::string>(), "", "directfanz", TokenSource::Platform}};
+  options.keys = {{JwtAlgorithm::RS256, r["rsaPem"].get<std::string>(), "", "directfanz",
+                   TokenSource::Platform},
+                  {JwtAlgorithm::ES256, r["ecPem"].get<std::string>(), "", "directfanz",
+                   TokenSource::Platform}};
   auto v = JwtVerifier::create(std::move(options), system_clock);
   ASSERT_TRUE(v.ok()) << v.error().message;
   for (const char* name : {"rs", "es"}) {

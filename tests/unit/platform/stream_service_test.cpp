@@ -238,8 +238,7 @@ TEST_F(StreamServiceTest, CreateValidatesInput) {
   EXPECT_EQ(code_of_create(titled("tab\tin title")), "validation_failed");
   EXPECT_EQ(code_of_create(with([](StreamInput& i) { i.description = std::string(5001, 'd'); })),
             "validation_failed");
-  EXPECT_EQ(code_of_create(with([](StreamInput& i) { i.description = "line\nbreaks ok"; })),
-            "ok");
+  EXPECT_EQ(code_of_create(with([](StreamInput& i) { i.description = "line\nbreaks ok"; })), "ok");
   EXPECT_EQ(code_of_create(with([](StreamInput& i) { i.visibility = "FRIENDS"; })),
             "validation_failed");
   EXPECT_EQ(code_of_create(with([](StreamInput& i) { i.visibility = "public"; })),
@@ -276,18 +275,16 @@ TEST_F(StreamServiceTest, CreateValidatesInput) {
             "validation_failed");
   EXPECT_EQ(code_of_create(with([](StreamInput& i) { i.chat.slow_mode_seconds = -1; })),
             "validation_failed");
-  EXPECT_EQ(code_of_create(with([](StreamInput& i) {
-              i.chat.blocked_words = std::vector<std::string>(201, "w");
-            })),
+  EXPECT_EQ(code_of_create(with(
+                [](StreamInput& i) { i.chat.blocked_words = std::vector<std::string>(201, "w"); })),
             "validation_failed");
   EXPECT_EQ(code_of_create(with([](StreamInput& i) {
               i.chat.blocked_words = std::vector<std::string>{"ok", ""};
             })),
             "validation_failed");
-  EXPECT_EQ(code_of_create(with([](StreamInput& i) {
-              i.scheduled_at = std::optional<int64_t>(1);
-            })),
-            "validation_failed");
+  EXPECT_EQ(
+      code_of_create(with([](StreamInput& i) { i.scheduled_at = std::optional<int64_t>(1); })),
+      "validation_failed");
 }
 
 TEST_F(StreamServiceTest, CreateNormalisesWhatItKeeps) {
@@ -482,8 +479,8 @@ TEST_F(StreamServiceTest, BansAndTimeoutsFromTheStore) {
   const Identity troll = register_user("troll@example.com", "FAN");
   const Identity noisy = register_user("noisy@example.com", "FAN");
   ASSERT_TRUE(store_->moderation()
-                  .put_ban({artist_.user_id, troll.user_id, std::nullopt, "spam",
-                            artist_.user_id, clock_.unix_millis()})
+                  .put_ban({artist_.user_id, troll.user_id, std::nullopt, "spam", artist_.user_id,
+                            clock_.unix_millis()})
                   .ok());
   ASSERT_TRUE(store_->moderation()
                   .put_ban({artist_.user_id, noisy.user_id, clock_.unix_millis() + 60'000,
@@ -507,9 +504,8 @@ TEST_F(StreamServiceTest, BansAndTimeoutsFromTheStore) {
 
   // A moderator appointed by the artist may moderate; a fan may not.
   EXPECT_EQ(decide(fan_, Action::kModerate), "not_moderator");
-  ASSERT_TRUE(store_->moderation()
-                  .add_moderator({artist_.user_id, fan_.user_id, artist_.user_id, 0})
-                  .ok());
+  ASSERT_TRUE(
+      store_->moderation().add_moderator({artist_.user_id, fan_.user_id, artist_.user_id, 0}).ok());
   EXPECT_EQ(decide(fan_, Action::kModerate), "ok");
 }
 

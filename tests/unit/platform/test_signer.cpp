@@ -14,7 +14,9 @@
 
 namespace stagecast::platform::testing {
 
-void TestKey::Deleter::operator()(void* key) const { EVP_PKEY_free(static_cast<EVP_PKEY*>(key)); }
+void TestKey::Deleter::operator()(void* key) const {
+  EVP_PKEY_free(static_cast<EVP_PKEY*>(key));
+}
 
 TestKey TestKey::rsa(int bits) {
   EVP_PKEY* key = EVP_RSA_gen(static_cast<unsigned int>(bits));
@@ -41,8 +43,8 @@ std::string TestKey::sign(const std::string& input, bool der) const {
   auto* key = static_cast<EVP_PKEY*>(key_.get());
   size_t len = 0;
   if (EVP_DigestSignInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key) != 1 ||
-      EVP_DigestSign(ctx.get(), nullptr, &len,
-                     reinterpret_cast<const unsigned char*>(input.data()), input.size()) != 1) {
+      EVP_DigestSign(ctx.get(), nullptr, &len, reinterpret_cast<const unsigned char*>(input.data()),
+                     input.size()) != 1) {
     throw std::runtime_error("sign init failed");
   }
   std::vector<unsigned char> sig(len);
@@ -62,7 +64,9 @@ std::string TestKey::sign(const std::string& input, bool der) const {
   return raw;
 }
 
-std::string b64url(const std::string& data) { return base64url_encode(data); }
+std::string b64url(const std::string& data) {
+  return base64url_encode(data);
+}
 
 std::string compact(const nlohmann::json& header, const nlohmann::json& claims,
                     const std::string& signature) {

@@ -2,9 +2,8 @@
 // Test-only JWS signing with freshly generated OpenSSL keys, so JWT tests exercise real RS256 and
 // ES256 signatures without a signing API in production code.
 
-#include <nlohmann/json.hpp>
-
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 
 namespace stagecast::platform::testing {

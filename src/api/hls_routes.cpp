@@ -195,11 +195,11 @@ void HlsDelivery::rendition_resource(const net::Request& request,
         respond(error_response(400, "bad_request", "invalid _HLS_msn/_HLS_part"));
         return;
       }
-      auto edge = store.edge(t.stream, t.rendition);
-      if (!msn.present && edge) {
-        respond(playlist_response(store.media_playlist(t.stream, t.rendition), t,
-                                  std::string(kLivePlaylist)));
-        return;
+      if (!msn.present) {
+        if (auto bytes = store.media_playlist(t.stream, t.rendition)) {
+          respond(playlist_response(bytes, t, std::string(kLivePlaylist)));
+          return;
+        }
       }
       const bool blocking = msn.present;
       std::optional<int64_t> want_msn;

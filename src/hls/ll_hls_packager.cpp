@@ -221,11 +221,11 @@ void LlHlsPackager::handle_audio(const media::MediaFramePtr& frame) {
   if (!lead_is_video()) {
     const int64_t at = audio_to_90k(audio_next_);
     const int64_t frame90 = kAacFrameSamples * media::kTimescale / rate;
+    // Every AAC frame is a sync sample: segments end with a full part, at the first part
+    // boundary past 90% of the target, so no short part is left at a segment's end.
     const int64_t in_segment = at - segment_->start;
-    if (in_segment >= segment_target_ - frame90 / 2) {
-      cut(at, true, true);
-    } else if (at + frame90 - part_->start > part_target_ && at > part_->start) {
-      cut(at, false, true);
+    if (at + frame90 - part_->start > part_target_ && at > part_->start) {
+      cut(at, in_segment >= segment_target_ - segment_target_ / 10, true);
     }
   } else if (part_->audio.size() >= kMaxAudioSamplesPerPart) {
     ++counters_.frames_dropped;  // the video track stalled; do not hold audio without bound

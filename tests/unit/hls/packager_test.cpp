@@ -304,6 +304,40 @@ TEST_F(PackagerTest, LongGopRunsToTheNextKeyFrame) {
   EXPECT_EQ(count_of(text, "#EXTINF:"), 2);
 }
 
+TEST_F(PackagerTest, AudioOnlyAndVideoOnlyRenditions) {
+  for (const auto kind : {media::TrackKind::Audio, media::TrackKind::Video}) {
+    ManualClock clock;
+    RenditionStore store(clock);
+    LlHlsPackager packager(config(), store, clock);
+    auto only = media_.config;
+    if (kind == media::TrackKind::Audio) only.video.reset();
+    else only.audio.reset();
+    packager.on_config(only);
+    size_t fed = 0;
+    for (const auto& f : media_.frames) {
+      packager.on_frame(f);  // frames of the other track are dropped
+      fed += f->kind == kind ? 1 : 0;
+    }
+    packager.on_end();
+    test::TempDir dir;
+    test::write_rendition(store, "live", "source", dir.path());
+    const auto counts = probe(dir.path() / "index.m3u8");
+    const std::string text = test::to_string(store.media_playlist("live", "source"));
+    EXPECT_GE(count_of(text, "#EXTINF:"), 3) << text;
+    if (kind == media::TrackKind::Audio) {
+      // Four parts of 23 AAC frames (0.49 s) per segment, none left over.
+      EXPECT_NE(text.find("#EXTINF:1.96267,\nseg0.m4s"), std::string::npos) << text;
+      EXPECT_EQ(text.find("part0.4.m4s"), std::string::npos) << text;
+      EXPECT_EQ(counts.audio, static_cast<int>(fed));
+      EXPECT_EQ(counts.video, -1);
+      EXPECT_NE(store.multivariant_playlist("live")->find("CODECS=\"mp4a.40.2\""), std::string::npos);
+    } else {
+      EXPECT_EQ(counts.video, static_cast<int>(fed));
+      EXPECT_EQ(counts.audio, -1);
+    }
+  }
+}
+
 TEST_F(PackagerTest, MultivariantPlaylistDescribesTheRendition) {
   LlHlsPackager packager(config(), store_, clock_);
   packager.on_config(media_.config);

@@ -1,8 +1,8 @@
 #include "api/hls_routes.h"
 
-#include <cmath>
-
 #include <fmt/format.h>
+
+#include <cmath>
 
 #include "hls/hls_names.h"
 #include "hls/playlist_uri_query.h"
@@ -30,7 +30,9 @@ std::string cache_control(bool is_private, std::string_view policy) {
 constexpr std::string_view kImmutable = "max-age=31536000, immutable";
 constexpr std::string_view kLivePlaylist = "max-age=1";
 
-void add_cors(net::Response& r) { r.headers["access-control-allow-origin"] = "*"; }
+void add_cors(net::Response& r) {
+  r.headers["access-control-allow-origin"] = "*";
+}
 
 net::Response error_response(int status, std::string_view code, std::string_view message) {
   net::Response r;
@@ -43,7 +45,9 @@ net::Response error_response(int status, std::string_view code, std::string_view
   return r;
 }
 
-net::Response not_found() { return error_response(404, "not_found", "no such stream or resource"); }
+net::Response not_found() {
+  return error_response(404, "not_found", "no such stream or resource");
+}
 
 // Per-request facts the asynchronous completions need after the Request is gone.
 struct Target {
@@ -95,7 +99,8 @@ net::Response wait_failure(hls::WaitResult result) {
     case hls::WaitResult::TimedOut:
       return error_response(503, "timeout", "not available in time; retry");
     case hls::WaitResult::TooFarAhead:
-      return error_response(400, "too_far_ahead", "_HLS_msn/_HLS_part too far ahead of the live edge");
+      return error_response(400, "too_far_ahead",
+                            "_HLS_msn/_HLS_part too far ahead of the live edge");
     case hls::WaitResult::Overloaded:
       return error_response(503, "overloaded", "too many waiting requests; retry");
     case hls::WaitResult::NotFound:
@@ -206,26 +211,26 @@ void HlsDelivery::rendition_resource(const net::Request& request,
       std::optional<int> want_part;
       if (msn.present) want_msn = msn.value;
       if (part.present) want_part = static_cast<int>(part.value);
-      store.wait_for_playlist(
-          t.stream, t.rendition, want_msn, want_part, std::nullopt,
-          [&store, t, respond, blocking](hls::WaitResult result) {
-            if (result != hls::WaitResult::Ready) {
-              respond(wait_failure(result));
-              return;
-            }
-            auto bytes = store.media_playlist(t.stream, t.rendition);
-            auto now_edge = store.edge(t.stream, t.rendition);
-            if (!bytes || !now_edge) {
-              respond(not_found());
-              return;
-            }
-            std::string policy(kLivePlaylist);
-            if (blocking && !now_edge->ended) {
-              policy = fmt::format("max-age={}",
-                                   static_cast<int>(std::ceil(3.0 * now_edge->target_duration)));
-            }
-            respond(playlist_response(bytes, t, std::move(policy)));
-          });
+      store.wait_for_playlist(t.stream, t.rendition, want_msn, want_part, std::nullopt,
+                              [&store, t, respond, blocking](hls::WaitResult result) {
+                                if (result != hls::WaitResult::Ready) {
+                                  respond(wait_failure(result));
+                                  return;
+                                }
+                                auto bytes = store.media_playlist(t.stream, t.rendition);
+                                auto now_edge = store.edge(t.stream, t.rendition);
+                                if (!bytes || !now_edge) {
+                                  respond(not_found());
+                                  return;
+                                }
+                                std::string policy(kLivePlaylist);
+                                if (blocking && !now_edge->ended) {
+                                  policy = fmt::format(
+                                      "max-age={}",
+                                      static_cast<int>(std::ceil(3.0 * now_edge->target_duration)));
+                                }
+                                respond(playlist_response(bytes, t, std::move(policy)));
+                              });
       return;
     }
     case hls::ResourceName::Kind::Init: {

@@ -14,7 +14,7 @@ namespace stagecast::hls {
 // The live edge of a rendition as its latest playlist shows it.
 struct RenditionEdge {
   int64_t media_sequence = 0;
-  int64_t last_complete_msn = -1;  // -1 while no segment is complete
+  int64_t last_complete_msn = -1;    // -1 while no segment is complete
   std::optional<PartRef> last_part;  // the last complete part, if any
   std::optional<PartRef> preload_hint;
   double target_duration = 2;  // seconds

@@ -7,8 +7,8 @@
 namespace stagecast::hls {
 namespace {
 
-constexpr std::array<uint32_t, 9> kUnityMatrix = {0x00010000, 0, 0, 0, 0x00010000, 0, 0, 0,
-                                                  0x40000000};
+constexpr std::array<uint32_t, 9> kUnityMatrix = {0x00010000, 0, 0, 0,         0x00010000,
+                                                  0,          0, 0, 0x40000000};
 // ISO 639-2/T "und", packed as three 5-bit letters (ISO/IEC 14496-12 8.4.2.3).
 constexpr uint16_t kLanguageUndetermined = 0x55C4;
 
@@ -18,8 +18,7 @@ bool usable_video(const media::VideoConfig& v) {
 }
 
 bool usable_audio(const media::AudioConfig& a) {
-  return a.codec == media::Codec::Aac && a.asc.size() >= 2 && a.sample_rate > 0 &&
-         a.channels > 0;
+  return a.codec == media::Codec::Aac && a.asc.size() >= 2 && a.sample_rate > 0 && a.channels > 0;
 }
 
 void write_matrix(ByteWriter& w) {
@@ -29,15 +28,15 @@ void write_matrix(ByteWriter& w) {
 void write_mvhd(Mp4BoxWriter& b, uint32_t next_track_id) {
   b.begin_full("mvhd", 0, 0);
   auto& w = b.out();
-  w.u32be(0);        // creation_time
-  w.u32be(0);        // modification_time
-  w.u32be(1000);     // timescale: the movie header carries no duration in a fragmented file
-  w.u32be(0);        // duration
+  w.u32be(0);           // creation_time
+  w.u32be(0);           // modification_time
+  w.u32be(1000);        // timescale: the movie header carries no duration in a fragmented file
+  w.u32be(0);           // duration
   w.u32be(0x00010000);  // rate 1.0
-  w.u16be(0x0100);   // volume 1.0
-  w.zeros(2 + 8);    // reserved
+  w.u16be(0x0100);      // volume 1.0
+  w.zeros(2 + 8);       // reserved
   write_matrix(w);
-  w.zeros(24);       // pre_defined
+  w.zeros(24);  // pre_defined
   w.u32be(next_track_id);
   b.end();
 }
@@ -110,18 +109,18 @@ void write_empty_sample_tables(Mp4BoxWriter& b) {
 void write_avc1(Mp4BoxWriter& b, const media::VideoConfig& v) {
   b.begin("avc1");
   auto& w = b.out();
-  w.zeros(6);          // reserved
-  w.u16be(1);          // data_reference_index
-  w.zeros(2 + 2 + 12); // pre_defined, reserved, pre_defined
+  w.zeros(6);           // reserved
+  w.u16be(1);           // data_reference_index
+  w.zeros(2 + 2 + 12);  // pre_defined, reserved, pre_defined
   w.u16be(static_cast<uint16_t>(v.width));
   w.u16be(static_cast<uint16_t>(v.height));
   w.u32be(0x00480000);  // 72 dpi
   w.u32be(0x00480000);
-  w.u32be(0);           // reserved
-  w.u16be(1);           // frame_count
-  w.zeros(32);          // compressorname
-  w.u16be(0x0018);      // depth
-  w.u16be(0xFFFF);      // pre_defined = -1
+  w.u32be(0);       // reserved
+  w.u16be(1);       // frame_count
+  w.zeros(32);      // compressorname
+  w.u16be(0x0018);  // depth
+  w.u16be(0xFFFF);  // pre_defined = -1
   b.begin("avcC");
   w.bytes(v.avcc);
   b.end();
@@ -159,17 +158,17 @@ void write_esds(Mp4BoxWriter& b, const media::AudioConfig& a, uint32_t track_id)
   auto& w = b.out();
   write_descriptor_header(w, 0x03, es);  // ES_Descriptor
   w.u16be(static_cast<uint16_t>(track_id));
-  w.u8(0);  // no stream dependence, URL or OCR stream
+  w.u8(0);                                // no stream dependence, URL or OCR stream
   write_descriptor_header(w, 0x04, dcd);  // DecoderConfigDescriptor
-  w.u8(0x40);  // objectTypeIndication: MPEG-4 Audio
-  w.u8(0x15);  // streamType audio (0x05) << 2 | upStream 0 | reserved 1
-  w.u24be(0);  // bufferSizeDB
-  w.u32be(0);  // maxBitrate: unknown
-  w.u32be(0);  // avgBitrate: unknown (variable)
+  w.u8(0x40);                             // objectTypeIndication: MPEG-4 Audio
+  w.u8(0x15);                             // streamType audio (0x05) << 2 | upStream 0 | reserved 1
+  w.u24be(0);                             // bufferSizeDB
+  w.u32be(0);                             // maxBitrate: unknown
+  w.u32be(0);                             // avgBitrate: unknown (variable)
   write_descriptor_header(w, 0x05, dsi);  // DecoderSpecificInfo
   w.bytes(a.asc);
   write_descriptor_header(w, 0x06, sl);  // SLConfigDescriptor
-  w.u8(0x02);  // predefined: reserved for MP4 files
+  w.u8(0x02);                            // predefined: reserved for MP4 files
   b.end();
 }
 

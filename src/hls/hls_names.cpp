@@ -1,16 +1,20 @@
 #include "hls/hls_names.h"
 
-#include <charconv>
-
 #include <fmt/format.h>
+
+#include <charconv>
 
 namespace stagecast::hls {
 
 std::string init_uri(int version) {
   return version == 0 ? std::string("init.mp4") : fmt::format("init-{}.mp4", version);
 }
-std::string segment_uri(int64_t msn) { return fmt::format("seg{}.m4s", msn); }
-std::string part_uri(int64_t msn, int part) { return fmt::format("part{}.{}.m4s", msn, part); }
+std::string segment_uri(int64_t msn) {
+  return fmt::format("seg{}.m4s", msn);
+}
+std::string part_uri(int64_t msn, int part) {
+  return fmt::format("part{}.{}.m4s", msn, part);
+}
 std::string sibling_playlist_uri(std::string_view rendition) {
   return fmt::format("../{}/{}", rendition, kMediaPlaylistName);
 }

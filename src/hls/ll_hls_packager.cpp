@@ -1,10 +1,10 @@
 #include "hls/ll_hls_packager.h"
 
-#include <algorithm>
-#include <cmath>
-
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+
+#include <algorithm>
+#include <cmath>
 
 #include "core/log.h"
 
@@ -21,8 +21,12 @@ constexpr int64_t kAudioDriftTolerance90k = media::kTimescale / 10;
 // Audio held while the video track stalls; past it audio is dropped (memory bound).
 constexpr size_t kMaxAudioSamplesPerPart = 2'000;
 
-int64_t ticks(std::chrono::milliseconds ms) { return ms.count() * media::kTimescale / 1000; }
-double seconds(int64_t ticks_90k) { return static_cast<double>(ticks_90k) / media::kTimescale; }
+int64_t ticks(std::chrono::milliseconds ms) {
+  return ms.count() * media::kTimescale / 1000;
+}
+double seconds(int64_t ticks_90k) {
+  return static_cast<double>(ticks_90k) / media::kTimescale;
+}
 
 bool same_codec_config(const media::StreamConfig& a, const media::StreamConfig& b) {
   if (a.video.has_value() != b.video.has_value() || a.audio.has_value() != b.audio.has_value())
@@ -198,8 +202,8 @@ void LlHlsPackager::handle_audio(const media::MediaFramePtr& frame) {
     ++counters_.frames_dropped;
     return;
   }
-  const auto t = static_cast<uint64_t>((dts90 * static_cast<int64_t>(rate) + media::kTimescale / 2) /
-                                       media::kTimescale);
+  const auto t = static_cast<uint64_t>(
+      (dts90 * static_cast<int64_t>(rate) + media::kTimescale / 2) / media::kTimescale);
   const int64_t tolerance = kAudioDriftTolerance90k * rate / media::kTimescale;
   if (!audio_started_) {
     audio_next_ = t;
@@ -314,11 +318,11 @@ void LlHlsPackager::close_part(int64_t at) {
   if (!part_ || (part_->video.empty() && part_->audio.empty())) return;
   std::vector<CmafTrackRun> runs;
   if (!part_->video.empty())
-    runs.push_back(CmafTrackRun{layout_.video_track_id, true, part_->video_base,
-                                std::move(part_->video)});
+    runs.push_back(
+        CmafTrackRun{layout_.video_track_id, true, part_->video_base, std::move(part_->video)});
   if (!part_->audio.empty())
-    runs.push_back(CmafTrackRun{layout_.audio_track_id, false, part_->audio_base,
-                                std::move(part_->audio)});
+    runs.push_back(
+        CmafTrackRun{layout_.audio_track_id, false, part_->audio_base, std::move(part_->audio)});
   Bytes bytes = build_cmaf_fragment(fragment_sequence_++, runs);
   segment_->data.insert(segment_->data.end(), bytes.begin(), bytes.end());
 
@@ -354,9 +358,9 @@ void LlHlsPackager::close_segment(int64_t at) {
     peak_bps_ = std::max(peak_bps_, static_cast<uint64_t>(bits / seconds(duration)));
   total_bits_ += bits;
   total_seconds_ += seconds(duration);
-  update_.segments.push_back(SegmentData{
-      s.msn, std::make_shared<const Bytes>(std::move(segment_->data)),
-      static_cast<int>(s.parts.size())});
+  update_.segments.push_back(SegmentData{s.msn,
+                                         std::make_shared<const Bytes>(std::move(segment_->data)),
+                                         static_cast<int>(s.parts.size())});
   last_complete_msn_ = s.msn;
   raise_target_duration(s.duration);
   ++counters_.segments;
@@ -368,8 +372,9 @@ void LlHlsPackager::raise_target_duration(double secs) {
   // EXTINF rounded to the nearest integer must not exceed the target duration (4.4.3.1).
   const int needed = static_cast<int>(std::lround(secs));
   if (needed > playlist_.target_duration) {
-    spdlog::info("hls {}/{}: segment of {:.2f} s (GOP longer than the target): target duration {} s",
-                 config_.stream_id, config_.rendition, secs, needed);
+    spdlog::info(
+        "hls {}/{}: segment of {:.2f} s (GOP longer than the target): target duration {} s",
+        config_.stream_id, config_.rendition, secs, needed);
     playlist_.target_duration = needed;
   }
 }
@@ -417,10 +422,9 @@ VariantInfo LlHlsPackager::variant() const {
     const auto& vc = *stream_config_->video;
     v.width = vc.width;
     v.height = vc.height;
-    v.frame_rate = vc.frame_rate > 0 ? vc.frame_rate
-                   : video_ticks_ > 0
-                       ? static_cast<double>(video_samples_) / seconds(video_ticks_)
-                       : 0;
+    v.frame_rate = vc.frame_rate > 0  ? vc.frame_rate
+                   : video_ticks_ > 0 ? static_cast<double>(video_samples_) / seconds(video_ticks_)
+                                      : 0;
     codecs.push_back(avc_codec_string(vc));
   }
   if (layout_.has_audio()) codecs.push_back(aac_codec_string(*stream_config_->audio));

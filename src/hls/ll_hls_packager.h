@@ -115,7 +115,7 @@ class LlHlsPackager final : public media::MediaSink {
 
   bool session_active_ = false;
   bool discontinuity_pending_ = false;
-  int64_t offset_ = 0;        // input dts + offset_ = output dts
+  int64_t offset_ = 0;  // input dts + offset_ = output dts
   int64_t session_start_ = 0;
   int64_t timeline_end_ = 0;  // end of the media closed so far, 90 kHz
   int64_t anchor_wall_ms_ = 0;

@@ -1,8 +1,8 @@
 #include "hls/media_playlist.h"
 
-#include <ctime>
-
 #include <fmt/format.h>
+
+#include <ctime>
 
 #include "hls/hls_names.h"
 
@@ -43,8 +43,9 @@ std::string render_media_playlist(const MediaPlaylist& p) {
   line(fmt::format("#EXT-X-TARGETDURATION:{}", p.target_duration));
   // PART-HOLD-BACK of three part targets is the spec's recommendation (4.4.3.8); HOLD-BACK of
   // three target durations is its minimum for players that ignore parts.
-  line(fmt::format("#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK={:.3f},HOLD-BACK={:.3f}",
-                   3.0 * p.part_target, 3.0 * p.target_duration));
+  line(fmt::format(
+      "#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK={:.3f},HOLD-BACK={:.3f}",
+      3.0 * p.part_target, 3.0 * p.target_duration));
   line(fmt::format("#EXT-X-PART-INF:PART-TARGET={:.3f}", p.part_target));
   line(fmt::format("#EXT-X-MEDIA-SEQUENCE:{}", p.media_sequence));
   bool any_discontinuity = false;
@@ -63,7 +64,8 @@ std::string render_media_playlist(const MediaPlaylist& p) {
       line(fmt::format("#EXT-X-MAP:URI=\"{}\"", init_uri(s.init_version)));
       current_map = s.init_version;
     }
-    line(fmt::format("#EXT-X-PROGRAM-DATE-TIME:{}", format_program_date_time(s.program_date_time_ms)));
+    line(fmt::format("#EXT-X-PROGRAM-DATE-TIME:{}",
+                     format_program_date_time(s.program_date_time_ms)));
     if (!s.complete || p.parts_listed(edge - end)) {
       for (size_t i = 0; i < s.parts.size(); ++i) {
         const auto& part = s.parts[i];

@@ -33,7 +33,7 @@ struct PlaylistSegment {
 };
 
 struct MediaPlaylist {
-  int target_duration = 2;  // seconds, EXT-X-TARGETDURATION
+  int target_duration = 2;   // seconds, EXT-X-TARGETDURATION
   double part_target = 0.5;  // seconds, EXT-X-PART-INF:PART-TARGET
   int64_t media_sequence = 0;
   int64_t discontinuity_sequence = 0;

@@ -1,10 +1,10 @@
 #include "hls/rendition_store.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <map>
 #include <mutex>
-
-#include <fmt/format.h>
 
 #include "hls/hls_names.h"
 
@@ -45,7 +45,9 @@ struct RenditionStore::StreamSlot {
 
 namespace {
 
-uint64_t size_of(const SharedBytes& b) { return b ? b->size() : 0; }
+uint64_t size_of(const SharedBytes& b) {
+  return b ? b->size() : 0;
+}
 
 Deadline after_seconds(Deadline now, double seconds) {
   return now + std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000.0));
@@ -324,8 +326,8 @@ std::optional<std::string> RenditionStore::multivariant_playlist(
   return render_multivariant_playlist(variants);
 }
 
-SharedBytes RenditionStore::init_segment(const std::string& stream_id,
-                                         const std::string& rendition, int version) const {
+SharedBytes RenditionStore::init_segment(const std::string& stream_id, const std::string& rendition,
+                                         int version) const {
   auto slot = find_slot(stream_id);
   if (!slot) return nullptr;
   std::lock_guard lock(slot->mu);

@@ -54,7 +54,8 @@ struct RenditionUpdate {
   int64_t keep_segments_from = 0;     // older segments (and their parts) are dropped
   int64_t keep_parts_from = 0;        // parts of older segments are dropped
   RenditionEdge edge;
-  std::string playlist;  // media playlist text, without EXT-X-RENDITION-REPORT (the store adds them)
+  std::string
+      playlist;  // media playlist text, without EXT-X-RENDITION-REPORT (the store adds them)
   VariantInfo variant;
 };
 

@@ -16,10 +16,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     using Kind = stagecast::hls::ResourceName::Kind;
     std::string again;
     switch (name->kind) {
-      case Kind::Segment: again = stagecast::hls::segment_uri(name->msn); break;
-      case Kind::Part: again = stagecast::hls::part_uri(name->msn, name->part); break;
-      case Kind::Init: again = stagecast::hls::init_uri(name->init_version); break;
-      case Kind::MediaPlaylist: again = "index.m3u8"; break;
+      case Kind::Segment:
+        again = stagecast::hls::segment_uri(name->msn);
+        break;
+      case Kind::Part:
+        again = stagecast::hls::part_uri(name->msn, name->part);
+        break;
+      case Kind::Init:
+        again = stagecast::hls::init_uri(name->init_version);
+        break;
+      case Kind::MediaPlaylist:
+        again = "index.m3u8";
+        break;
     }
     auto back = stagecast::hls::parse_resource_name(again);
     if (!back || back->kind != name->kind || back->msn != name->msn || back->part != name->part ||

@@ -1,7 +1,7 @@
 // draft-pantos-hls-rfc8216bis 6.2.5.2 decisions, case by case.
-#include <gtest/gtest.h>
-
 #include "hls/blocking_reload.h"
+
+#include <gtest/gtest.h>
 
 namespace stagecast::hls {
 namespace {
@@ -48,8 +48,8 @@ TEST(BlockingReload, Parts) {
 TEST(BlockingReload, PartPastTheLastOfASegmentIsPartZeroOfTheNext) {
   auto e = live_edge();
   EXPECT_EQ(decide(e, 12, 4), ReloadDecision::Ready);  // = 13.0, which exists
-  e.last_part = PartRef{12, 3};                      // segment 13 has no part yet
-  EXPECT_EQ(decide(e, 12, 4), ReloadDecision::Wait);  // = 13.0, not there yet
+  e.last_part = PartRef{12, 3};                        // segment 13 has no part yet
+  EXPECT_EQ(decide(e, 12, 4), ReloadDecision::Wait);   // = 13.0, not there yet
   EXPECT_EQ(decide(e, 12, 3), ReloadDecision::Ready);
 }
 
@@ -58,10 +58,10 @@ TEST(BlockingReload, AdvancePartLimitIsThreeTargetDurationsInParts) {
   EXPECT_EQ(advance_part_limit(0.333), 9);
   EXPECT_EQ(advance_part_limit(1.0), 3);
   EXPECT_EQ(advance_part_limit(2.0), 3);
-  const auto e = live_edge();                            // last part 13.1
-  EXPECT_EQ(decide(e, 13, 7), ReloadDecision::Wait);      // 6 ahead
+  const auto e = live_edge();                                // last part 13.1
+  EXPECT_EQ(decide(e, 13, 7), ReloadDecision::Wait);         // 6 ahead
   EXPECT_EQ(decide(e, 13, 8), ReloadDecision::TooFarAhead);  // 7 ahead
-  EXPECT_EQ(decide(e, 14, 5), ReloadDecision::Wait);      // at least 6 ahead
+  EXPECT_EQ(decide(e, 14, 5), ReloadDecision::Wait);         // at least 6 ahead
   EXPECT_EQ(decide(e, 14, 6), ReloadDecision::TooFarAhead);
 }
 

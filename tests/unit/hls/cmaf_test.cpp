@@ -78,7 +78,8 @@ TEST_F(CmafTest, FragmentDataOffsetsPointAtTheSamples) {
   CmafTrackRun audio{2, false, 0, {}};
   for (const auto& frame : f) {
     if (frame->kind == media::TrackKind::Video && video.samples.size() < 3)
-      video.samples.push_back({frame, 3000, static_cast<int32_t>(frame->pts - frame->dts), frame->keyframe});
+      video.samples.push_back(
+          {frame, 3000, static_cast<int32_t>(frame->pts - frame->dts), frame->keyframe});
     if (frame->kind == media::TrackKind::Audio && audio.samples.size() < 2)
       audio.samples.push_back({frame, 1024, 0, true});
   }

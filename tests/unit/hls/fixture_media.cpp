@@ -6,8 +6,8 @@
 #include <fstream>
 #include <random>
 #include <regex>
-#include <sstream>
 #include <set>
+#include <sstream>
 #include <stdexcept>
 
 extern "C" {
@@ -19,7 +19,9 @@ extern "C" {
 
 namespace stagecast::hls::test {
 
-std::string fixture_path() { return std::string(STAGECAST_TEST_DATA) + "/hls/source.mp4"; }
+std::string fixture_path() {
+  return std::string(STAGECAST_TEST_DATA) + "/hls/source.mp4";
+}
 
 const FixtureMedia& shared_fixture() {
   static const FixtureMedia media = load_fixture(fixture_path());
@@ -99,8 +101,10 @@ FixtureMedia load_fixture(const std::string& path, bool round_to_ms) {
       f.dts = f.dts / 90 * 90;
       f.pts = f.dts + cto_ms * 90;
     }
-    if (f.kind == media::TrackKind::Video) ++out.video_frames;
-    else ++out.audio_frames;
+    if (f.kind == media::TrackKind::Video)
+      ++out.video_frames;
+    else
+      ++out.audio_frames;
     out.frames.push_back(std::make_shared<const media::MediaFrame>(std::move(f)));
   }
   if (!out.frames.empty()) {

@@ -25,9 +25,8 @@ using namespace std::chrono_literals;
 class HlsHttpTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    add_hls_routes(router_, store_, [](const std::string& stream, const net::Request&) {
-      return stream == "live";
-    });
+    add_hls_routes(router_, store_,
+                   [](const std::string& stream, const net::Request&) { return stream == "live"; });
     net::HttpServerOptions options;
     options.host = "127.0.0.1";
     options.port = 0;

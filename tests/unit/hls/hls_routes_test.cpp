@@ -1,9 +1,10 @@
 // The HLS HTTP routes, driven through the real Router with a packager producing the fixture.
+#include "api/hls_routes.h"
+
 #include <gtest/gtest.h>
 
 #include <sstream>
 
-#include "api/hls_routes.h"
 #include "fixture_media.h"
 #include "hls/hls_names.h"
 #include "hls/ll_hls_packager.h"
@@ -175,13 +176,16 @@ TEST_F(HlsRoutesTest, BlockingReloadAndHintedPartAreHeldUntilProduced) {
   const auto edge = store_.edge("public", "source");
   ASSERT_TRUE(edge && edge->preload_hint);
   const auto hint = *edge->preload_hint;
-  auto playlist = get("/hls/public/source/index.m3u8",
-                      {{"_HLS_msn", std::to_string(hint.msn)}, {"_HLS_part", std::to_string(hint.part)}});
+  auto playlist = get("/hls/public/source/index.m3u8", {{"_HLS_msn", std::to_string(hint.msn)},
+                                                        {"_HLS_part", std::to_string(hint.part)}});
   auto part = get("/hls/public/source/" + hls::part_uri(hint.msn, hint.part));
   EXPECT_FALSE(playlist.response);
   EXPECT_FALSE(part.response);
   size_t i = fed_;
-  while (!store_.part("public", "source", hint) && i < media_.frames.size()) feed(i, i + 1), ++i;
+  while (!store_.part("public", "source", hint) && i < media_.frames.size()) {
+    feed(i, i + 1);
+    ++i;
+  }
   ASSERT_TRUE(playlist.response);
   ASSERT_TRUE(part.response);
   EXPECT_EQ(playlist.response->status, 200);
@@ -210,9 +214,9 @@ TEST_F(HlsRoutesTest, BlockingReloadErrors) {
   EXPECT_EQ(held.response->status, 503);
   EXPECT_EQ(held.header("cache-control"), "no-store");
   // Not the hinted part: 404 at once rather than held.
-  EXPECT_EQ(get("/hls/public/source/" + hls::part_uri(edge.preload_hint->msn + 1, 3))
-                .response->status,
-            404);
+  EXPECT_EQ(
+      get("/hls/public/source/" + hls::part_uri(edge.preload_hint->msn + 1, 3)).response->status,
+      404);
 }
 
 TEST_F(HlsRoutesTest, FirstPlaylistRequestsWaitForTheFirstPart) {

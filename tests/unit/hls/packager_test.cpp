@@ -34,7 +34,8 @@ struct ProbeCounts {
 ProbeCounts probe(const std::filesystem::path& playlist) {
   auto r = test::run_command(
       "ffprobe -v error -count_frames -show_entries stream=codec_type,nb_read_frames "
-      "-show_entries format=duration -of compact=p=0 " + playlist.string());
+      "-show_entries format=duration -of compact=p=0 " +
+      playlist.string());
   ProbeCounts c;
   std::smatch m;
   static const std::regex video(R"(codec_type=video\|nb_read_frames=(\d+))");
@@ -69,8 +70,8 @@ class PackagerTest : public ::testing::Test {
     return c;
   }
   // Feeds frames as a live source would: the wall clock follows the media clock.
-  void feed(LlHlsPackager& packager, const FixtureMedia& media, int64_t offset = 0,
-            size_t from = 0, size_t to = SIZE_MAX) {
+  void feed(LlHlsPackager& packager, const FixtureMedia& media, int64_t offset = 0, size_t from = 0,
+            size_t to = SIZE_MAX) {
     for (size_t i = from; i < std::min(to, media.frames.size()); ++i) {
       const auto& f = media.frames[i];
       const int64_t media_ms = (f->dts + offset) / 90;
@@ -153,12 +154,14 @@ TEST_F(PackagerTest, SegmentsStartOnKeyFramesAndPartsConcatenateToThem) {
     auto first = test::run_command(
         "ffprobe -v error -select_streams v -show_entries packet=flags -of csv=p=0 " +
         path.string() + " | head -n 1");
-    EXPECT_NE(first.output.find('K'), std::string::npos) << "segment " << msn << ": " << first.output;
+    EXPECT_NE(first.output.find('K'), std::string::npos)
+        << "segment " << msn << ": " << first.output;
   }
 
   // Every EXT-X-PART duration is within PART-TARGET, and all but a segment's last are at least
   // 85% of it.
-  static const std::regex part_re(R"re(#EXT-X-PART:DURATION=([0-9.]+),URI="part(\d+)\.(\d+)\.m4s")re");
+  static const std::regex part_re(
+      R"re(#EXT-X-PART:DURATION=([0-9.]+),URI="part(\d+)\.(\d+)\.m4s")re");
   std::map<int64_t, std::vector<double>> durations;
   for (std::sregex_iterator it(text.begin(), text.end(), part_re), end; it != end; ++it)
     durations[std::stoll((*it)[2])].push_back(std::stod((*it)[1]));
@@ -180,7 +183,8 @@ TEST_F(PackagerTest, LivePlaylistHintsTheNextPartAndBlockingReloadWaitsForIt) {
 
   std::string text = playlist_text(store_);
   EXPECT_EQ(text.find("#EXT-X-ENDLIST"), std::string::npos);
-  static const std::regex hint_re(R"re(#EXT-X-PRELOAD-HINT:TYPE=PART,URI="part(\d+)\.(\d+)\.m4s")re");
+  static const std::regex hint_re(
+      R"re(#EXT-X-PRELOAD-HINT:TYPE=PART,URI="part(\d+)\.(\d+)\.m4s")re");
   std::smatch m;
   ASSERT_TRUE(std::regex_search(text, m, hint_re)) << text;
   const PartRef hint{std::stoll(m[1]), std::stoi(m[2])};
@@ -192,7 +196,8 @@ TEST_F(PackagerTest, LivePlaylistHintsTheNextPartAndBlockingReloadWaitsForIt) {
   std::optional<WaitResult> playlist_result, part_result, timed_out;
   store_.wait_for_playlist("live", "source", hint.msn, hint.part, std::nullopt,
                            [&](WaitResult r) { playlist_result = r; });
-  store_.wait_for_part("live", "source", hint, std::nullopt, [&](WaitResult r) { part_result = r; });
+  store_.wait_for_part("live", "source", hint, std::nullopt,
+                       [&](WaitResult r) { part_result = r; });
   // Six parts past the hint is within the Advance Part Limit but will not come in time.
   store_.wait_for_playlist("live", "source", hint.msn + 1, 4, clock_.steady_now() + 300ms,
                            [&](WaitResult r) { timed_out = r; });
@@ -310,8 +315,10 @@ TEST_F(PackagerTest, AudioOnlyAndVideoOnlyRenditions) {
     RenditionStore store(clock);
     LlHlsPackager packager(config(), store, clock);
     auto only = media_.config;
-    if (kind == media::TrackKind::Audio) only.video.reset();
-    else only.audio.reset();
+    if (kind == media::TrackKind::Audio)
+      only.video.reset();
+    else
+      only.audio.reset();
     packager.on_config(only);
     size_t fed = 0;
     for (const auto& f : media_.frames) {
@@ -330,7 +337,8 @@ TEST_F(PackagerTest, AudioOnlyAndVideoOnlyRenditions) {
       EXPECT_EQ(text.find("part0.4.m4s"), std::string::npos) << text;
       EXPECT_EQ(counts.audio, static_cast<int>(fed));
       EXPECT_EQ(counts.video, -1);
-      EXPECT_NE(store.multivariant_playlist("live")->find("CODECS=\"mp4a.40.2\""), std::string::npos);
+      EXPECT_NE(store.multivariant_playlist("live")->find("CODECS=\"mp4a.40.2\""),
+                std::string::npos);
     } else {
       EXPECT_EQ(counts.video, static_cast<int>(fed));
       EXPECT_EQ(counts.audio, -1);

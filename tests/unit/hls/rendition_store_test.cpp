@@ -1,19 +1,21 @@
 // RenditionStore: the request-time semantics of LL-HLS (blocking reload, preload hint requests,
 // timeouts) with hand-made updates and a manual clock, and its thread safety under concurrent
 // readers.
+#include "hls/rendition_store.h"
+
 #include <gtest/gtest.h>
 
 #include <atomic>
 #include <thread>
-
-#include "hls/rendition_store.h"
 
 namespace stagecast::hls {
 namespace {
 
 using namespace std::chrono_literals;
 
-SharedBytes bytes_of(std::string_view s) { return std::make_shared<const Bytes>(s.begin(), s.end()); }
+SharedBytes bytes_of(std::string_view s) {
+  return std::make_shared<const Bytes>(s.begin(), s.end());
+}
 
 std::string_view to_string_view(const SharedBytes& b) {
   return b ? std::string_view(reinterpret_cast<const char*>(b->data()), b->size())
@@ -25,7 +27,9 @@ class FakePackager {
  public:
   FakePackager(RenditionStore& store, std::string stream, std::string rendition,
                int parts_per_segment = 4)
-      : store_(store), stream_(std::move(stream)), rendition_(std::move(rendition)),
+      : store_(store),
+        stream_(std::move(stream)),
+        rendition_(std::move(rendition)),
         per_segment_(parts_per_segment) {}
 
   void next_part() {
@@ -231,8 +235,9 @@ TEST_F(RenditionStoreTest, RenditionReportsNameTheSiblings) {
   low.next_part();
   packager_.next_part();
   const auto text = to_string_view(store_.media_playlist("s1", "source"));
-  EXPECT_NE(text.find("#EXT-X-RENDITION-REPORT:URI=\"../360p/index.m3u8\",LAST-MSN=0,LAST-PART=1\n"),
-            std::string_view::npos)
+  EXPECT_NE(
+      text.find("#EXT-X-RENDITION-REPORT:URI=\"../360p/index.m3u8\",LAST-MSN=0,LAST-PART=1\n"),
+      std::string_view::npos)
       << text;
   const auto master = store_.multivariant_playlist("s1");
   ASSERT_TRUE(master);

@@ -88,6 +88,7 @@ void LlHlsPackager::on_config(const media::StreamConfig& config) {
                  init.error().message);
     return;
   }
+  const bool was_producing = session_active_ || next_msn_ != config_.first_media_sequence;
   if (session_active_) {
     // New codec parameters start a new segment with its own EXT-X-MAP after a discontinuity
     // (6.2.1: encoding changes MUST be signalled with EXT-X-DISCONTINUITY).
@@ -97,7 +98,9 @@ void LlHlsPackager::on_config(const media::StreamConfig& config) {
   }
   stream_config_ = config;
   layout_ = cmaf_track_layout(config);
-  ++init_version_;
+  // Before anything was packaged the header is simply replaced (e.g. the audio sequence header
+  // arriving after the video one): no discontinuity, still init.mp4.
+  init_version_ = was_producing ? init_version_ + 1 : 0;
   init_ = std::make_shared<const Bytes>(std::move(init).value());
   init_pending_ = true;
   pending_video_.reset();

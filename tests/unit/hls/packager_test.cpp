@@ -270,6 +270,24 @@ TEST_F(PackagerTest, CodecChangeWritesANewInitSegment) {
   EXPECT_TRUE(store_.init_segment("live", "source", 1));
 }
 
+TEST_F(PackagerTest, HeaderReplacedBeforeAnythingIsPackaged) {
+  LlHlsPackager packager(config(), store_, clock_);
+  auto video_only = media_.config;
+  video_only.audio.reset();
+  packager.on_config(video_only);  // the video sequence header came first
+  packager.on_config(media_.config);
+  feed(packager, media_);
+  packager.on_end();
+  const std::string text = playlist_text(store_);
+  EXPECT_EQ(text.find("#EXT-X-DISCONTINUITY"), std::string::npos) << text;
+  EXPECT_NE(text.find("#EXT-X-MAP:URI=\"init.mp4\""), std::string::npos);
+  test::TempDir dir;
+  test::write_rendition(store_, "live", "source", dir.path());
+  const auto counts = probe(dir.path() / "index.m3u8");
+  EXPECT_EQ(counts.video, static_cast<int>(media_.video_frames));
+  EXPECT_EQ(counts.audio, static_cast<int>(expected_audio(media_)));
+}
+
 TEST_F(PackagerTest, MillisecondTimestampsAsFromRtmp) {
   const FixtureMedia rtmp = test::load_fixture(test::fixture_path(), /*round_to_ms=*/true);
   LlHlsPackager packager(config(), store_, clock_);

@@ -2,6 +2,7 @@
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <atomic>
 #include <map>
 #include <mutex>
 
@@ -35,7 +36,8 @@ struct PublishLease::Shared : std::enable_shared_from_this<PublishLease::Shared>
         listener(l),
         clock(c),
         options(o),
-        live_gauge(m.gauge("stagecast_live_streams", "Live streams on this node")),
+        live_gauge(m.gauge("stagecast_ingest_live_streams",
+                           "Live streams on this node (publishing or in their grace period)")),
         started(m.counter("stagecast_streams_started_total", "Streams that went live")),
         resumed(m.counter("stagecast_streams_resumed_total",
                           "Publishers that came back within the grace period")),
@@ -56,10 +58,14 @@ struct PublishLease::Shared : std::enable_shared_from_this<PublishLease::Shared>
   mutable std::mutex mu;
   std::map<std::string, Entry> streams;
   uint64_t next_token = 1;
+  // Set by the registry's destructor: the executor may be gone by then (its io_context destroyed
+  // first), so nothing is posted to it any more; pending timers die with their io_context.
+  std::atomic<bool> executor_gone{false};
 
   // Timer operations all run on `exec`; the closures keep the timer alive until they ran.
   void arm(std::shared_ptr<asio::steady_timer> timer, std::chrono::milliseconds after,
            std::function<void()> fire) {
+    if (executor_gone) return;
     asio::post(exec, [timer, after, fire = std::move(fire)] {
       timer->expires_after(after);
       timer->async_wait([timer, fire](const boost::system::error_code& ec) {
@@ -68,7 +74,7 @@ struct PublishLease::Shared : std::enable_shared_from_this<PublishLease::Shared>
     });
   }
   void cancel(std::shared_ptr<asio::steady_timer> timer) {
-    if (timer) asio::post(exec, [timer] { timer->cancel(); });
+    if (timer && !executor_gone) asio::post(exec, [timer] { timer->cancel(); });
   }
 
   static void close_gate_and_end(Entry& e) {
@@ -175,7 +181,10 @@ LiveStreamRegistry::LiveStreamRegistry(asio::any_io_executor timer_executor,
     : shared_(std::make_shared<PublishLease::Shared>(std::move(timer_executor), listener, metrics,
                                                      clock, options)) {}
 
-LiveStreamRegistry::~LiveStreamRegistry() { end_all("shutdown"); }
+LiveStreamRegistry::~LiveStreamRegistry() {
+  shared_->executor_gone = true;
+  end_all("shutdown");
+}
 
 Result<std::unique_ptr<PublishLease>> LiveStreamRegistry::attach(
     const std::string& stream_id, std::weak_ptr<IngestPublisher> publisher) {

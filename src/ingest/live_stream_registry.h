@@ -83,7 +83,9 @@ class LiveStreamRegistry {
  public:
   LiveStreamRegistry(boost::asio::any_io_executor timer_executor, StreamLifecycleListener& listener,
                      MetricsRegistry& metrics, const Clock& clock, LiveStreamOptions options = {});
-  ~LiveStreamRegistry();  // ends every live stream ("shutdown")
+  // Ends every live stream still live ("shutdown") without touching the timer executor, so it may
+  // run after the io_contexts were stopped or destroyed; the listener must still be alive.
+  ~LiveStreamRegistry();
 
   LiveStreamRegistry(const LiveStreamRegistry&) = delete;
   LiveStreamRegistry& operator=(const LiveStreamRegistry&) = delete;

@@ -42,9 +42,11 @@ class RegistryTest : public ::testing::Test {
     thread_ = std::thread([this] { io_.run(); });
   }
   void TearDown() override {
-    registry_.reset();
-    work_.reset();
+    // As app/ does: stop the I/O first (pending max-duration timers would keep run() going),
+    // then destroy the registry, which does not touch the executor any more.
+    io_.stop();
     thread_.join();
+    registry_.reset();
   }
   void make_registry(LiveStreamOptions options) {
     registry_ = std::make_unique<LiveStreamRegistry>(io_.get_executor(), listener_, metrics_, clock_, options);

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,9 @@ struct StoreBackend {
 };
 
 std::vector<StoreBackend> store_backends();
+
+// So test listings (ctest, --gtest_list_tests) name the backend instead of dumping its bytes.
+inline void PrintTo(const StoreBackend& backend, std::ostream* os) { *os << backend.name; }
 
 class StoreTest : public ::testing::TestWithParam<StoreBackend> {
  protected:

@@ -20,122 +20,146 @@ namespace stagecast::ingest::rtmp {
 namespace asio = boost::asio;
 using asio::ip::tcp;
 
-struct RtmpServer::State : std::enable_shared_from_this<RtmpServer::State> {
-  State(std::vector<asio::io_context*> c, RtmpServerOptions o, PublishAuthorizer& a,
-        LiveStreamRegistry& r, MetricsRegistry& m)
-      : contexts(std::move(c)),
-        options(std::move(o)),
-        authorizer(a),
-        registry(r),
-        metrics(m),
-        acceptor(*contexts.front()) {}
+namespace {
 
-  std::vector<asio::io_context*> contexts;
+// What sessions share. It holds no I/O object, so whichever io_context is destroyed last may
+// release it safely (a session lives in its own io_context's queue until that one is destroyed).
+struct Common {
+  Common(RtmpServerOptions o, PublishAuthorizer& a, LiveStreamRegistry& r, MetricsRegistry& m)
+      : options(std::move(o)), authorizer(a), registry(r), metrics(m) {}
   const RtmpServerOptions options;
   PublishAuthorizer& authorizer;
   LiveStreamRegistry& registry;
   RtmpMetrics metrics;
-  tcp::acceptor acceptor;
-  uint16_t port = 0;
 
   std::mutex mu;
   std::map<uint64_t, std::weak_ptr<RtmpSession>> sessions;
   uint64_t next_id = 1;
-  size_t next_context = 0;
   bool stopped = false;
+};
 
-  asio::awaitable<void> accept_loop() {
-    auto self = shared_from_this();
-    while (true) {
-      // Round robin: the socket, and so the whole session, lives on one io_context.
-      asio::io_context& ioc = *contexts[next_context++ % contexts.size()];
-      tcp::socket socket(asio::make_strand(ioc));
-      auto [ec] = co_await acceptor.async_accept(socket, asio::as_tuple(asio::use_awaitable));
-      if (ec) {
-        if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
-        // Out of descriptors and the like: back off instead of spinning.
-        spdlog::warn("rtmp accept failed: {}", ec.message());
-        asio::steady_timer pause(acceptor.get_executor(), std::chrono::milliseconds(100));
-        co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
+// The acceptor is owned by this coroutine only, so it dies with its own io_context (or when the
+// loop ends), never after it.
+asio::awaitable<void> accept_loop(std::shared_ptr<tcp::acceptor> acceptor, std::shared_ptr<Common> common,
+                                  std::vector<asio::io_context*> contexts) {
+  size_t next_context = 0;
+  while (true) {
+    // Accept on the acceptor's own context: a pending accept holds its peer socket, which must
+    // not belong to another io_context (that one may be destroyed first at shutdown).
+    auto [ec, peer] = co_await acceptor->async_accept(asio::as_tuple(asio::use_awaitable));
+    if (ec) {
+      if (ec == asio::error::operation_aborted || !acceptor->is_open()) co_return;
+      // Out of descriptors and the like: back off instead of spinning.
+      spdlog::warn("rtmp accept failed: {}", ec.message());
+      asio::steady_timer pause(acceptor->get_executor(), std::chrono::milliseconds(100));
+      co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
+      continue;
+    }
+    // Round robin: the connection moves to one io_context for its whole life, behind a strand
+    // that keeps its handlers serial even if that context runs on several threads.
+    asio::io_context& ioc = *contexts[next_context++ % contexts.size()];
+    tcp::socket socket(asio::make_strand(ioc));
+    boost::system::error_code aec;
+    const auto protocol = peer.local_endpoint(aec).protocol();
+    if (!aec) socket.assign(protocol, peer.release(aec), aec);
+    if (aec) continue;
+    std::shared_ptr<RtmpSession> session;
+    {
+      std::lock_guard lock(common->mu);
+      if (common->stopped) co_return;
+      if (common->sessions.size() >= common->options.max_connections) {
+        spdlog::warn("rtmp: connection limit ({}) reached, refusing a connection",
+                     common->options.max_connections);
+        socket.close(aec);
         continue;
       }
-      std::shared_ptr<RtmpSession> session;
-      {
-        std::lock_guard lock(mu);
-        if (stopped) co_return;
-        if (sessions.size() >= options.max_connections) {
-          spdlog::warn("rtmp: connection limit ({}) reached, refusing a connection", options.max_connections);
-          boost::system::error_code ignored;
-          socket.close(ignored);
-          continue;
-        }
-        const uint64_t id = next_id++;
-        std::weak_ptr<State> weak = self;
-        session = std::make_shared<RtmpSession>(self, std::move(socket), id, options, authorizer, registry,
-                                                metrics, [weak](uint64_t closed_id) {
-                                                  if (auto s = weak.lock()) {
-                                                    std::lock_guard l(s->mu);
-                                                    s->sessions.erase(closed_id);
-                                                  }
-                                                });
-        sessions.emplace(id, session);
-      }
-      session->start();
+      const uint64_t id = common->next_id++;
+      std::weak_ptr<Common> weak = common;
+      session = std::make_shared<RtmpSession>(
+          common, std::move(socket), id, common->options, common->authorizer, common->registry,
+          common->metrics, [weak](uint64_t closed_id) {
+            if (auto c = weak.lock()) {
+              std::lock_guard l(c->mu);
+              c->sessions.erase(closed_id);
+            }
+          });
+      common->sessions.emplace(id, session);
     }
+    session->start();
   }
+}
+
+}  // namespace
+
+struct RtmpServer::State {
+  std::shared_ptr<Common> common;
+  std::vector<asio::io_context*> contexts;
+  std::weak_ptr<tcp::acceptor> acceptor;
+  uint16_t port = 0;
 };
 
 RtmpServer::RtmpServer(std::vector<asio::io_context*> contexts, RtmpServerOptions options,
                        PublishAuthorizer& authorizer, LiveStreamRegistry& registry,
                        MetricsRegistry& metrics) {
   if (contexts.empty()) throw std::invalid_argument("RtmpServer needs at least one io_context");
-  state_ = std::make_shared<State>(std::move(contexts), std::move(options), authorizer, registry, metrics);
+  state_ = std::make_shared<State>();
+  state_->common = std::make_shared<Common>(std::move(options), authorizer, registry, metrics);
+  state_->contexts = std::move(contexts);
 }
 
 RtmpServer::~RtmpServer() { stop(); }
 
 Result<void> RtmpServer::start() {
   auto& s = *state_;
+  const auto& o = s.common->options;
   boost::system::error_code ec;
-  auto address = asio::ip::make_address(s.options.host, ec);
-  if (ec) return make_error("rtmp_listen", "invalid host " + s.options.host);
-  tcp::endpoint endpoint(address, s.options.port);
-  s.acceptor.open(endpoint.protocol(), ec);
-  if (!ec) s.acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
-  if (!ec) s.acceptor.bind(endpoint, ec);
-  if (!ec) s.acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  auto address = asio::ip::make_address(o.host, ec);
+  if (ec) return make_error("rtmp_listen", "invalid host " + o.host);
+  tcp::endpoint endpoint(address, o.port);
+  auto acceptor = std::make_shared<tcp::acceptor>(*s.contexts.front());
+  acceptor->open(endpoint.protocol(), ec);
+  if (!ec) acceptor->set_option(tcp::acceptor::reuse_address(true), ec);
+  if (!ec) acceptor->bind(endpoint, ec);
+  if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
   if (ec) {
-    return make_error("rtmp_listen", "cannot listen on " + s.options.host + ":" +
-                                         std::to_string(s.options.port) + ": " + ec.message());
+    return make_error("rtmp_listen",
+                      "cannot listen on " + o.host + ":" + std::to_string(o.port) + ": " + ec.message());
   }
-  s.port = s.acceptor.local_endpoint().port();
-  spdlog::info("rtmp ingest listening on {}:{}", s.options.host, s.port);
-  asio::co_spawn(s.acceptor.get_executor(), [st = state_] { return st->accept_loop(); }, asio::detached);
+  s.port = acceptor->local_endpoint().port();
+  s.acceptor = acceptor;
+  spdlog::info("rtmp ingest listening on {}:{}", o.host, s.port);
+  auto executor = acceptor->get_executor();
+  asio::co_spawn(executor, accept_loop(std::move(acceptor), s.common, s.contexts), asio::detached);
   return ok_result();
 }
 
 void RtmpServer::stop() {
   std::vector<std::shared_ptr<RtmpSession>> open;
   {
-    std::lock_guard lock(state_->mu);
-    if (state_->stopped) return;
-    state_->stopped = true;
-    for (auto& [id, weak] : state_->sessions) {
+    std::lock_guard lock(state_->common->mu);
+    if (state_->common->stopped) return;
+    state_->common->stopped = true;
+    for (auto& [id, weak] : state_->common->sessions) {
       if (auto s = weak.lock()) open.push_back(std::move(s));
     }
   }
-  asio::post(state_->acceptor.get_executor(), [st = state_] {
-    boost::system::error_code ignored;
-    st->acceptor.close(ignored);
-  });
+  // Alive only while the accept loop runs, i.e. while its io_context exists.
+  if (auto acceptor = state_->acceptor.lock()) {
+    asio::post(acceptor->get_executor(), [weak = state_->acceptor] {
+      if (auto a = weak.lock()) {
+        boost::system::error_code ignored;
+        a->close(ignored);
+      }
+    });
+  }
   for (auto& s : open) s->disconnect("server stopping");
 }
 
 uint16_t RtmpServer::port() const { return state_->port; }
 
 size_t RtmpServer::connection_count() const {
-  std::lock_guard lock(state_->mu);
-  return state_->sessions.size();
+  std::lock_guard lock(state_->common->mu);
+  return state_->common->sessions.size();
 }
 
 }  // namespace stagecast::ingest::rtmp

@@ -2,12 +2,15 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 #include <fstream>
 #include <functional>
 #include <sstream>
 #include <toml++/toml.h>
 #include <variant>
+
+#include "transcode/ladder.h"
 
 namespace stagecast::app {
 namespace {
@@ -41,6 +44,10 @@ const Key kKeys[] = {
     {"streams.reconnect_grace_seconds", SC_FIELD(streams_reconnect_grace_seconds), false, "a publisher returning within this continues the stream"},
     {"streams.max_duration_seconds", SC_FIELD(streams_max_duration_seconds), false, "a stream is ended after this long"},
     {"streams.max_viewers", SC_FIELD(streams_max_viewers), false, "viewers per stream"},
+    {"transcode.enabled", SC_FIELD(transcode_enabled), false, "transcode every stream into the ABR ladder"},
+    {"transcode.ladder", SC_FIELD(transcode_ladder), false, "rungs below the source: <height>p:<bitrate>,..."},
+    {"transcode.threads", SC_FIELD(transcode_threads), false, "encoder threads shared by all streams"},
+    {"transcode.preset", SC_FIELD(transcode_preset), false, "x264 preset of the rungs"},
     {"hls.segment_ms", SC_FIELD(hls_segment_ms), false, "target HLS segment duration"},
     {"hls.part_ms", SC_FIELD(hls_part_ms), false, "target LL-HLS part duration"},
     {"hls.window_segments", SC_FIELD(hls_window_segments), false, "segments listed in a live playlist"},
@@ -176,6 +183,17 @@ Result<void> validate(const Config& c) {
   }
   if (c.hls_part_ms < 100 || c.hls_segment_ms < c.hls_part_ms) {
     return make_error("config_invalid", "hls.part_ms must be >= 100 and <= hls.segment_ms");
+  }
+  if (auto ladder = transcode::parse_ladder(c.transcode_ladder); !ladder) {
+    return make_error("config_invalid", "transcode.ladder: " + ladder.error().message);
+  }
+  if (c.transcode_threads < 1 || c.transcode_threads > 64) {
+    return make_error("config_invalid", "transcode.threads must be 1..64");
+  }
+  static constexpr std::string_view kPresets[] = {"ultrafast", "superfast", "veryfast", "faster",
+                                                  "fast", "medium", "slow", "slower", "veryslow"};
+  if (std::find(std::begin(kPresets), std::end(kPresets), c.transcode_preset) == std::end(kPresets)) {
+    return make_error("config_invalid", "transcode.preset must be an x264 preset (ultrafast..veryslow)");
   }
   if (c.log_format != "text" && c.log_format != "json") {
     return make_error("config_invalid", "log.format must be text or json");

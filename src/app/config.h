@@ -33,6 +33,11 @@ struct Config {
   int64_t streams_reconnect_grace_seconds = 10;
   int64_t streams_max_duration_seconds = 8 * 3600;
   int64_t streams_max_viewers = 10'000;
+  // [transcode]
+  bool transcode_enabled = true;  // ABR ladder for every stream
+  std::string transcode_ladder = "1080p:6000k,720p:3000k,480p:1500k,360p:800k";
+  int64_t transcode_threads = 2;  // encoder worker pool, shared by all streams
+  std::string transcode_preset = "veryfast";  // x264 preset of the rungs
   // [hls]
   int64_t hls_segment_ms = 2000;
   int64_t hls_part_ms = 500;

@@ -12,7 +12,20 @@ MediaWiring::MediaWiring(platform::PlatformServices& platform, WorkerPool& worke
       hls_(hls),
       metrics_(metrics),
       clock_(clock),
-      options_(options) {}
+      options_(options) {
+  if (options_.transcode) {
+    transcode_pool_ = std::make_unique<WorkerPool>("transcode", options_.transcode_threads);
+    transcode_metrics_.rungs_dropped = &metrics_.counter(
+        "stagecast_transcode_rungs_dropped_total",
+        "ABR rungs dropped because the transcoder fell behind (lowest first)");
+    transcode_metrics_.rung_errors = &metrics_.counter(
+        "stagecast_transcode_rung_errors_total", "ABR rungs ended by a decoder or encoder error");
+    transcode_metrics_.frames_encoded = &metrics_.counter(
+        "stagecast_transcode_frames_encoded_total", "Video frames encoded for ABR rungs");
+    transcode_metrics_.active_rungs =
+        &metrics_.gauge("stagecast_transcode_active_rungs", "ABR rungs being encoded");
+  }
+}
 
 void MediaWiring::authorize(const ingest::PublishRequest& request,
                             std::function<void(Result<ingest::PublishGrant>)> done) {
@@ -56,6 +69,25 @@ void MediaWiring::on_stream_live(const std::string& stream_id,
     packagers_[stream_id] = packager;
   }
   hub->add_sink(packager);
+  if (transcode_pool_) {
+    transcode::TranscoderOptions to;
+    to.stream_id = stream_id;
+    to.ladder = options_.transcode_ladder;
+    to.x264_preset = options_.transcode_preset;
+    // Rung packagers are created (on the transcode pool) once the source resolution is known.
+    auto make_rung_sink = [this, config](const transcode::Rung& rung) {
+      hls::LlHlsConfig rc = config;
+      rc.rendition = rung.name;
+      return std::make_shared<hls::LlHlsPackager>(rc, hls_, clock_);
+    };
+    auto transcoder = std::make_shared<transcode::Transcoder>(to, *transcode_pool_,
+                                                              make_rung_sink, transcode_metrics_);
+    {
+      std::lock_guard lock(mu_);
+      transcoders_[stream_id] = transcoder;
+    }
+    hub->add_sink(transcoder);
+  }
   metrics_.gauge("stagecast_live_streams", "Streams with a publisher or in their grace period")
       .add(1);
   workers_.post([this, stream_id] {
@@ -78,6 +110,8 @@ void MediaWiring::on_stream_ended(const std::string& stream_id, const std::strin
   {
     std::lock_guard lock(mu_);
     packagers_.erase(stream_id);
+    // The hub already ended it; the rung packagers end once their queues drain.
+    transcoders_.erase(stream_id);
     if (auto it = access_.find(stream_id); it != access_.end()) it->second.ended_at = clock_.steady_now();
   }
   hls_.retire_stream(stream_id, options_.linger_after_end);

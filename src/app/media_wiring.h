@@ -2,7 +2,8 @@
 // Joins the media path to the platform without either knowing the other (DESIGN.md, layers):
 //  * PublishAuthorizer: a publisher's stream key is checked by StreamService on the worker pool;
 //  * StreamLifecycleListener: a stream going live gets an LL-HLS packager on its hub and is
-//    marked LIVE in the store; a resumed one is marked resumed; an ended one is retired from the
+//    marked LIVE in the store (and, with transcoding on, a Transcoder whose rungs each get their
+//    own packager, fed off the I/O threads on the transcode pool); a resumed one is marked resumed; an ended one is retired from the
 //    rendition store and marked ENDED;
 //  * StreamEvents: the API's "end" disconnects the publisher.
 // It also answers the HLS routes' access question without a database round trip: visibility is
@@ -24,6 +25,7 @@
 #include "net/http_message.h"
 #include "platform/platform_services.h"
 #include "platform/stream_events.h"
+#include "transcode/transcoder.h"
 
 namespace stagecast::app {
 
@@ -32,6 +34,11 @@ struct MediaWiringOptions {
   std::chrono::milliseconds part_target{500};
   size_t window_segments = 6;
   std::chrono::milliseconds linger_after_end{60'000};
+  // ABR: a Transcoder beside the source packager, one packager per rung below the source.
+  bool transcode = true;
+  std::vector<transcode::LadderStep> transcode_ladder = transcode::default_ladder();
+  size_t transcode_threads = 2;
+  std::string transcode_preset = "veryfast";
 };
 
 class MediaWiring final : public ingest::PublishAuthorizer,
@@ -68,6 +75,9 @@ class MediaWiring final : public ingest::PublishAuthorizer,
   const Clock& clock_;
   MediaWiringOptions options_;
   ingest::LiveStreamRegistry* registry_ = nullptr;
+  // Declared before the transcoders: destroyed after them, so their last tasks still run.
+  std::unique_ptr<WorkerPool> transcode_pool_;
+  transcode::TranscoderMetrics transcode_metrics_;
 
   mutable std::mutex mu_;
   struct Access {
@@ -77,6 +87,7 @@ class MediaWiring final : public ingest::PublishAuthorizer,
   // Stream id -> visibility, from authorisation until the stream's HLS has lingered out.
   std::map<std::string, Access> access_;
   std::map<std::string, std::shared_ptr<hls::LlHlsPackager>> packagers_;
+  std::map<std::string, std::shared_ptr<transcode::Transcoder>> transcoders_;
 };
 
 }  // namespace stagecast::app

@@ -116,6 +116,10 @@ void open_media(Server::Parts& p) {
   mo.segment_target = std::chrono::milliseconds(c.hls_segment_ms);
   mo.part_target = std::chrono::milliseconds(c.hls_part_ms);
   mo.window_segments = static_cast<size_t>(c.hls_window_segments);
+  mo.transcode = c.transcode_enabled;
+  mo.transcode_ladder = transcode::parse_ladder(c.transcode_ladder).value();  // validated
+  mo.transcode_threads = static_cast<size_t>(c.transcode_threads);
+  mo.transcode_preset = c.transcode_preset;
   p.media = std::make_unique<MediaWiring>(*p.platform, *p.workers, *p.hls, p.metrics, p.clock, mo);
   ingest::LiveStreamOptions lo;
   lo.grace_period = std::chrono::seconds(c.streams_reconnect_grace_seconds);

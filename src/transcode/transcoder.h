@@ -32,9 +32,11 @@ struct TranscoderOptions {
   std::string stream_id;
   std::vector<LadderStep> ladder = default_ladder();
   std::string x264_preset = "veryfast";
-  size_t max_decode_queue = 240;  // source frames (video and audio) waiting for the decoder
-  size_t rung_queue_soft = 45;    // pictures waiting in one rung before the lowest rung goes
-  size_t rung_queue_hard = 120;   // a rung this far behind is dropped itself
+  // A shared machine stalls for a second now and then: the limits leave room for that (about 3 s
+  // at 30 fps) before a rung goes; the rungs lag the source by at most that much.
+  size_t max_decode_queue = 480;  // source frames (video and audio) waiting for the decoder
+  size_t rung_queue_soft = 90;    // pictures waiting in one rung before the lowest rung goes
+  size_t rung_queue_hard = 180;   // a rung this far behind is dropped itself
 };
 
 // Optional: counters in the server's /metrics (null when not wanted).

@@ -115,7 +115,7 @@ int main(int argc, char** argv) {
         const auto st = transcoder.stats();
         const size_t rungs = std::max<size_t>(1, st.active.size());
         if (st.active.empty() || fed <= st.frames_encoded / rungs + kInFlight) break;
-        std::this_thread::sleep_for(std::chrono::microseconds(200));
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));  // polling costs CPU too
       }
     }
     av_packet_unref(pkt);

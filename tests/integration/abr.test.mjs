@@ -12,7 +12,7 @@ import { publish, ffprobeJson, decodeAll, waitFor } from './lib/media.mjs';
 
 let server;
 before(async () => {
-  server = await startServer({ args: ['--streams.reconnect_grace_seconds=1', '--transcode.preset=superfast'] });
+  server = await startServer({ args: ['--transcode.enabled=true', '--streams.reconnect_grace_seconds=1', '--transcode.preset=superfast'] });
 });
 after(async () => { await server.cleanup(); });
 

@@ -14,7 +14,7 @@ const hlsJs = readFileSync(require.resolve('hls.js/dist/hls.min.js'));
 
 let server, pageServer, browser;
 before(async () => {
-  server = await startServer({ args: ['--transcode.preset=superfast'] });
+  server = await startServer({ args: ['--transcode.enabled=true', '--transcode.preset=superfast'] });
   pageServer = http.createServer((req, res) => {
     if (req.url === '/hls.min.js') { res.writeHead(200, { 'content-type': 'text/javascript' }); res.end(hlsJs); return; }
     res.writeHead(200, { 'content-type': 'text/html' });

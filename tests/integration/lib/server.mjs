@@ -26,6 +26,9 @@ export class StagecastProcess {
       `--auth.admin_api_key=${ADMIN_KEY}`,
       // Fast password hashing in tests (libsodium's minimum limits).
       '--auth.argon2_ops_limit=1', '--auth.argon2_mem_limit_kib=8',
+      // The ABR ladder costs about a third of a core per stream: only the tests about it turn it
+      // on (a later flag wins), so the rest of the suite stays light on a 2-core CI machine.
+      '--transcode.enabled=false',
       ...this.args,
     ];
     this.proc = spawn(BIN, args, { env: { ...process.env, ...this.env }, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -23,6 +23,10 @@ if ((${#missing[@]})); then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
-if [[ "${1:-}" == "--test" ]] && ! command -v node >/dev/null; then
+if ! command -v npm >/dev/null; then
+  # The build embeds the web pages' pinned hls.js (web/package.json), installed with npm.
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
   apt-get install -y -qq nodejs npm
 fi
+(cd "$(dirname "$0")/../web" && npm ci --no-audit --no-fund --loglevel=error)

@@ -11,6 +11,8 @@
 
 #include "api/api_context.h"
 #include "api/hls_routes.h"
+#include "api/stream_health_routes.h"
+#include "api/web_routes.h"
 #include "app/media_wiring.h"
 #include "hls/rendition_store.h"
 #include "ingest/live_stream_registry.h"
@@ -212,6 +214,10 @@ static void add_api_routes(Server::Parts& p, uint16_t http_port, uint16_t rtmp_p
   api::add_auth_routes(p.router, *p.api);
   api::add_admin_routes(p.router, *p.api);
   api::add_stream_routes(p.router, *p.api);
+  api::add_stream_health_routes(p.router, *p.api, [registry = p.registry.get()](const std::string& id) {
+    return registry->stats(id);
+  });
+  api::add_web_routes(p.router, api::WebPagesOptions{http_base});
 }
 
 Server::~Server() { stop(); }

@@ -1,0 +1,319 @@
+// The Studio and Viewer in real Chromium (playwright-core, /usr/bin/chromium), against the real
+// binary with ffmpeg publishing over RTMP as OBS would: playback, quality menu, phone and desktop
+// layouts, chat between browser contexts, moderation from the Studio, HTML in chat shown as text,
+// refusals without video, stream health, the stream key flow. Screenshots go to SC_TEST_ARTIFACTS.
+import { test, after, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import WebSocket from 'ws';
+import { startServer } from './lib/server.mjs';
+import { register, verifiedArtist, createStream } from './lib/fixtures.mjs';
+import { publish, waitFor } from './lib/media.mjs';
+import { launchBrowser, artifactsDir } from './lib/browser.mjs';
+
+const DESKTOP = { width: 1366, height: 860 };
+const PHONE = { width: 390, height: 844 };
+const XSS = '<img src=x onerror=alert(1)>';
+
+let server, browser, artist, fanA, fanB, stream, pub, realtime;
+const pages = [];  // every page opened, with what it saw
+const shots = artifactsDir();
+
+// Whether the realtime gateway answers on /ws (chat tests need it).
+function gatewayUp(url) {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(url.replace('http:', 'ws:') + '/ws');
+    const done = (v) => { clearTimeout(timer); ws.terminate(); resolve(v); };
+    const timer = setTimeout(() => done(false), 3000);
+    ws.on('message', (m) => { try { done(JSON.parse(m).type === 'hello'); } catch { done(false); } });
+    ws.on('error', () => done(false));
+  });
+}
+
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+  artist = await verifiedArtist(server, 'Nova Artist');
+  fanA = await register(server, { displayName: 'Fan Desk' });
+  fanB = await register(server, { displayName: 'Fan Phone' });
+  stream = await createStream(server, artist, { title: 'Web test: live from the studio', description: 'Tonight <b>acoustic</b> & friends' });
+  pub = publish(`${stream.rtmpUrl}/${stream.streamKey}`, { seconds: 600, size: '640x360', gop: 60 });
+  await waitFor(async () => (await fetch(`${server.url}/hls/${stream.id}/master.m3u8`)).status === 200, { timeout: 30000, what: 'the master playlist' });
+  realtime = await gatewayUp(server.url);
+});
+
+after(async () => {
+  pub?.proc.kill('SIGINT');
+  await pub?.done;
+  await browser?.close();
+  await server?.cleanup();
+});
+
+// A browser context of its own (cookies, storage), optionally signed in: the pages keep the
+// session in sessionStorage under 'stagecast.session' (docs/web.md).
+async function openPage(path, { user, viewport = DESKTOP, mobile = false } = {}) {
+  const context = await browser.newContext({ viewport, isMobile: mobile, hasTouch: mobile, deviceScaleFactor: mobile ? 2 : 1 });
+  if (user) {
+    const session = { token: user.token, user: { id: user.id, email: user.email, displayName: user.displayName, role: user.role } };
+    await context.addInitScript((s) => sessionStorage.setItem('stagecast.session', s), JSON.stringify(session));
+  }
+  const page = await context.newPage();
+  const seen = { page, dialogs: [], errors: [], csp: [] };
+  page.on('dialog', (d) => {
+    // The Studio's own confirm() prompts are accepted; anything else (alert) is recorded.
+    if (d.type() === 'confirm') d.accept(); else { seen.dialogs.push(`${d.type()}: ${d.message()}`); d.dismiss(); }
+  });
+  page.on('pageerror', (e) => seen.errors.push(String(e)));
+  page.on('console', (m) => { if (/Content.Security.Policy/i.test(m.text())) seen.csp.push(m.text()); });
+  pages.push(seen);
+  await page.goto(server.url + path);
+  return seen;
+}
+
+// page.waitForFunction evaluates its predicate with eval when it polls, which the pages' CSP
+// (rightly) forbids; poll with page.evaluate instead (DevTools protocol calls, not eval).
+async function until(page, fn, arg, { timeout = 15000, what } = {}) {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const v = await page.evaluate(fn, arg);
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what ?? fn.toString()}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function expectPlaying(page) {
+  await until(page, () => document.querySelector('#screen video')?.currentTime > 0.5, null, { timeout: 40000 });
+  const t1 = await page.evaluate(() => document.querySelector('#screen video').currentTime);
+  await page.waitForTimeout(4000);
+  const t2 = await page.evaluate(() => document.querySelector('#screen video').currentTime);
+  assert.ok(t2 - t1 > 1.5, `playback advances: ${t1} -> ${t2}`);
+}
+
+function chatTexts(page) {
+  return page.$$eval('#chat .messages .message:not(.system) .text', (els) => els.map((e) => e.textContent));
+}
+
+async function waitForChat(page, text, present = true) {
+  await until(page, ([t, p]) => {
+    const texts = [...document.querySelectorAll('#chat .messages .message:not(.system) .text')].map((e) => e.textContent);
+    return texts.includes(t) === p;
+  }, [text, present], { timeout: 15000 });
+}
+
+let viewerDesk, viewerPhone, studio;
+
+test('a fan watches on desktop: video plays, quality menu, live state, user text as text', async () => {
+  viewerDesk = await openPage(`/watch/${stream.id}`, { user: fanA });
+  const { page } = viewerDesk;
+  await expectPlaying(page);
+  assert.equal(await page.evaluate(() => globalThis.stagecastViewer.mode), 'hls.js');
+  assert.equal(await page.textContent('#status'), 'LIVE');
+  assert.equal(await page.textContent('#title'), 'Web test: live from the studio');
+  // The description's markup is shown, not parsed.
+  assert.equal(await page.textContent('#description'), 'Tonight <b>acoustic</b> & friends');
+  assert.equal(await page.$('#description b'), null);
+  const options = await page.$$eval('#quality option', (os) => os.map((o) => o.textContent));
+  assert.match(options[0], /^Auto/);
+  assert.ok(options.length >= 2, `Auto and every level: ${options}`);
+  assert.ok(options.slice(1).every((o) => /^\d+p/.test(o)), `${options}`);
+  assert.ok(options.includes('360p'), `the source rung: ${options}`);
+  // Choosing a level by hand is honoured.
+  const level = await page.$eval('#quality option:nth-child(2)', (o) => o.value);
+  await page.selectOption('#quality', level);
+  await until(page, (v) => document.querySelector('#quality').value === v, level);
+  await page.selectOption('#quality', '-1');
+  await expectPlaying(page);
+});
+
+test('on a phone (390x844) the Viewer plays full width with the chat under the player', async () => {
+  viewerPhone = await openPage(`/watch/${stream.id}`, { user: fanB, viewport: PHONE, mobile: true });
+  const { page } = viewerPhone;
+  await expectPlaying(page);
+  const layout = await page.evaluate(() => {
+    const r = (s) => document.querySelector(s).getBoundingClientRect();
+    return { screen: r('#screen'), chat: r('#chat'), scrollWidth: document.documentElement.scrollWidth };
+  });
+  assert.ok(layout.scrollWidth <= PHONE.width, `no horizontal scrolling: ${layout.scrollWidth}`);
+  assert.ok(Math.abs(layout.screen.width - PHONE.width) < 1, `player full width: ${layout.screen.width}`);
+  assert.ok(layout.chat.top >= layout.screen.bottom, 'chat below the player');
+  assert.ok(layout.chat.width > PHONE.width - 40, 'chat uses the width');
+});
+
+test('a chat message typed in one browser context appears in the other', async (t) => {
+  if (!realtime) { t.skip('the realtime gateway does not answer on /ws'); return; }
+  for (const v of [viewerDesk, viewerPhone]) {
+    await until(v.page, () => !document.querySelector('#chat input[name=message]').disabled, null, { timeout: 15000 });
+  }
+  // Viewer count from the gateway: both fans are in the room.
+  await until(viewerDesk.page, () => /^[2-9]\d* watching$/.test(document.querySelector('#viewers').textContent), null, { timeout: 10000 });
+  await viewerPhone.page.fill('#chat input[name=message]', 'hello from the phone');
+  await viewerPhone.page.press('#chat input[name=message]', 'Enter');
+  await waitForChat(viewerDesk.page, 'hello from the phone');
+  await waitForChat(viewerPhone.page, 'hello from the phone');
+  const author = await viewerDesk.page.$eval('#chat .message:last-child .author', (e) => e.textContent);
+  assert.equal(author, 'Fan Phone');
+  await viewerDesk.page.fill('#chat input[name=message]', 'hi phone, desk here');
+  await viewerDesk.page.click('#chat button[type=submit]');
+  await waitForChat(viewerPhone.page, 'hi phone, desk here');
+});
+
+test('the Studio: sign in, create a stream, the stream key flow, health of the live stream', async () => {
+  studio = await openPage('/studio');
+  const { page } = studio;
+  // Signing in through the form, as the artist would.
+  await page.fill('#signin-panel input[name=email]', artist.email);
+  await page.fill('#signin-panel input[name=password]', artist.password);
+  await page.click('#signin-panel button[type=submit]');
+  await page.waitForSelector(`#stream-list button[data-stream-id="${stream.id}"]`);
+
+  // Create a stream with the form: its key is shown only on request, and can be rotated.
+  await page.click('#new-stream');
+  await page.fill('#editor input[name=title]', 'Second set');
+  await page.selectOption('#editor select[name=visibility]', 'SUBSCRIBERS');
+  await page.click('#editor button[type=submit]');
+  await until(page, () => document.querySelector('#control h2')?.textContent === 'Second set');
+  assert.match(await page.textContent('#rtmp-url'), /^rtmp:\/\/127\.0\.0\.1:\d+\/live$/);
+  assert.match(await page.textContent('#stream-key'), /^•+$/, 'hidden until asked');
+  await page.click('#show-key');
+  const key = await page.textContent('#stream-key');
+  assert.ok(key.length >= 20 && !key.includes('•'), 'shown on request');
+  await page.click('#rotate-key');  // confirm() accepted
+  await until(page, (k) => document.querySelector('#stream-key').textContent !== k, key);
+  const rotated = await page.textContent('#stream-key');
+  assert.ok(rotated.length >= 20 && rotated !== key);
+  const second = (await server.api('GET', `/api/livestream?artistId=${artist.id}`, { token: artist.token })).body.items.find((s) => s.title === 'Second set');
+  assert.equal(second.visibility, 'SUBSCRIBERS');
+
+  // The live stream: health of what ffmpeg sends (30 fps, key frame every 2 s).
+  await page.click(`#stream-list button[data-stream-id="${stream.id}"]`);
+  await until(page, () => document.querySelector('#signal')?.textContent === 'receiving', null, { timeout: 15000 });
+  await until(page, () => document.querySelector('#health-keyframe').textContent === '2.0 s', null, { timeout: 15000 });
+  assert.match(await page.textContent('#health-bitrate'), /^\d+ kbps$/);
+  assert.match(await page.textContent('#health-fps'), /^(29|30|31)\.\d fps$/);
+  assert.equal(await page.textContent('#health-resolution'), '640×360');
+  assert.equal(await page.textContent('#stream-key'), 'hidden', 'a key from an earlier visit is never shown again');
+});
+
+test('the owner deletes a message in the Studio and it disappears from the Viewers', async (t) => {
+  if (!realtime) { t.skip('the realtime gateway does not answer on /ws'); return; }
+  const { page } = studio;
+  await waitForChat(page, 'hello from the phone');
+  await until(page, () => Number(document.querySelector('#analytics-viewers').textContent) >= 2, null, { timeout: 10000 });
+  const message = page.locator('#chat .message', { hasText: 'hello from the phone' });
+  await message.hover();
+  await message.locator('button[data-action=delete_message]').click();
+  for (const p of [viewerDesk.page, viewerPhone.page, page]) await waitForChat(p, 'hello from the phone', false);
+  // The other message stays.
+  assert.ok((await chatTexts(viewerPhone.page)).includes('hi phone, desk here'));
+  // Deleted messages are gone from the history a newcomer gets, too.
+  const late = await openPage(`/watch/${stream.id}`, { user: fanA, viewport: PHONE, mobile: true });
+  await waitForChat(late.page, 'hi phone, desk here');
+  assert.ok(!(await chatTexts(late.page)).includes('hello from the phone'));
+  await late.page.context().close();
+});
+
+test('a message with HTML in it shows as text and runs nothing', async (t) => {
+  if (!realtime) { t.skip('the realtime gateway does not answer on /ws'); return; }
+  await viewerDesk.page.fill('#chat input[name=message]', XSS);
+  await viewerDesk.page.press('#chat input[name=message]', 'Enter');
+  for (const v of [viewerDesk, viewerPhone, studio]) await waitForChat(v.page, XSS);
+  await viewerPhone.page.waitForTimeout(1000);  // time for an onerror to fire, were there an <img>
+  for (const v of [viewerDesk, viewerPhone, studio]) {
+    assert.equal(await v.page.$$eval('#chat img, .messages img', (els) => els.length), 0, 'no <img> created');
+    assert.deepEqual(v.dialogs, [], 'no alert ran');
+  }
+  const shown = await viewerPhone.page.$eval('#chat .message:last-child', (li) => ({
+    text: li.querySelector('.text').textContent,
+    children: li.querySelector('.text').children.length,
+    line: [...li.childNodes].map((n) => n.textContent).join('|'),
+  }));
+  assert.equal(shown.text, XSS);
+  assert.equal(shown.children, 0);
+  assert.match(shown.line, /^\d\d:\d\d( [AP]M)?\|Fan Desk\|<img src=x onerror=alert\(1\)>$/, 'time, author, text and nothing else');
+});
+
+test('screenshots of the Viewer and the Studio, desktop and phone', async () => {
+  await viewerDesk.page.screenshot({ path: join(shots, 'viewer-desktop.png') });
+  await viewerPhone.page.screenshot({ path: join(shots, 'viewer-phone.png'), fullPage: true });
+  await studio.page.screenshot({ path: join(shots, 'studio-desktop.png'), fullPage: true });
+  const studioPhone = await openPage(`/studio#stream=${stream.id}`, { user: artist, viewport: PHONE, mobile: true });
+  await until(studioPhone.page, () => document.querySelector('#signal')?.textContent === 'receiving', null, { timeout: 15000 });
+  const overflow = await studioPhone.page.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(overflow <= PHONE.width, `Studio fits the phone: ${overflow}`);
+  await studioPhone.page.screenshot({ path: join(shots, 'studio-phone.png'), fullPage: true });
+  await studioPhone.page.context().close();
+});
+
+test('a fan without access sees why and gets no video', async () => {
+  const members = await createStream(server, artist, { title: 'Members only', visibility: 'SUBSCRIBERS' });
+  const tier = await createStream(server, artist, { title: 'Tier 3', visibility: 'TIER', minTier: 3 });
+  const paid = await createStream(server, artist, { title: 'Paid show', visibility: 'PAID', priceCents: 1500 });
+  const fan = await register(server, { displayName: 'Curious' });
+  const subscribed = await register(server, { displayName: 'Tier one' });
+  const s = await server.admin('PUT', '/api/admin/subscriptions', { fanId: subscribed.id, artistId: artist.id, tier: 1, status: 'ACTIVE', expiresAt: null });
+  assert.equal(s.status, 200, s.text);
+  const cases = [
+    [members, fan, 'subscription_required', 'Subscribers only'],
+    [members, null, 'login_required', 'Sign in to watch'],
+    [tier, subscribed, 'tier_required', 'Upgrade your subscription'],
+    [paid, subscribed, 'ticket_required', 'Ticket required'],
+  ];
+  for (const [target, user, reason, title] of cases) {
+    const v = await openPage(`/watch/${target.id}`, { user, viewport: PHONE, mobile: true });
+    await until(v.page, () => document.body.dataset.phase === 'denied', null, { timeout: 15000 });
+    assert.equal(await v.page.getAttribute('#overlay', 'data-reason'), reason);
+    assert.equal(await v.page.textContent('#overlay-title'), title);
+    if (reason === 'ticket_required') assert.match(await v.page.textContent('#overlay-text'), /\$15\.00/);
+    if (reason === 'tier_required') assert.match(await v.page.textContent('#overlay-text'), /tier 3/);
+    assert.equal(await v.page.$('video'), null, `${reason}: no video element`);
+    assert.equal(await v.page.isVisible('#tip'), false);
+    if (reason === 'subscription_required') await v.page.screenshot({ path: join(shots, 'viewer-denied-phone.png') });
+    await v.page.context().close();
+  }
+  // The same holds for a stream that is live: a fan refused never gets the playlist.
+  const locked = await createStream(server, artist, { title: 'Locked live', visibility: 'SUBSCRIBERS' });
+  const lockedPub = publish(`${locked.rtmpUrl}/${locked.streamKey}`, { seconds: 60, size: '320x180' });
+  try {
+    await waitFor(async () => (await server.api('GET', `/api/livestream/${locked.id}`, { token: artist.token })).body.status === 'LIVE', { timeout: 20000, what: 'live' });
+    const v = await openPage(`/watch/${locked.id}`, { user: fan, viewport: DESKTOP });
+    const hlsRequests = [];
+    v.page.on('request', (r) => { if (r.url().includes('/hls/')) hlsRequests.push(r.url()); });
+    await until(v.page, () => document.body.dataset.phase === 'denied', null, { timeout: 15000 });
+    await v.page.waitForTimeout(1000);
+    assert.equal(await v.page.textContent('#status'), 'LIVE');
+    assert.equal(await v.page.$('video'), null);
+    assert.deepEqual(hlsRequests, []);
+    await v.page.context().close();
+  } finally {
+    lockedPub.proc.kill('SIGINT');
+    await lockedPub.done;
+  }
+});
+
+test('tips through the sandbox provider from the Viewer', async (t) => {
+  const probe = await server.api('POST', `/api/livestream/${stream.id}/tips`, { token: fanA.token, body: { amountCents: 100, currency: 'usd', message: null } });
+  if (probe.status === 404 && probe.body?.error?.message === 'no such resource') { t.skip('tips are not wired into this server yet'); return; }
+  assert.equal(probe.status, 201, probe.text);
+  if (probe.body.provider !== 'sandbox') { t.skip(`payment provider ${probe.body.provider}`); return; }
+  const { page } = viewerDesk;
+  await page.click('#tip');
+  await page.click('dialog.tip-dialog .amounts button:nth-child(2)');  // $5.00
+  await page.fill('dialog.tip-dialog textarea[name=message]', 'for the <b>encore</b>');
+  await page.click('dialog.tip-dialog button[type=submit]');
+  await page.waitForSelector('dialog.tip-dialog .sandbox-note');
+  await page.click('dialog.tip-dialog button:has-text("Complete test payment")');
+  await page.waitForSelector('dialog.tip-dialog >> text=Thank you');
+  await page.screenshot({ path: join(shots, 'viewer-tip-desktop.png') });
+  await page.click('dialog.tip-dialog button:has-text("Close")');
+  // The Studio's analytics count it once the payment is confirmed.
+  await until(studio.page, () => Number(document.querySelector('#analytics-tips').textContent) >= 1, null, { timeout: 15000 });
+});
+
+test('no page hit a CSP violation or a script error', () => {
+  for (const v of pages) {
+    assert.deepEqual(v.csp, [], v.page.url());
+    assert.deepEqual(v.errors, [], v.page.url());
+    assert.deepEqual(v.dialogs, [], v.page.url());
+  }
+});

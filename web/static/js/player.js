@@ -1,0 +1,204 @@
+// The video player: hls.js in low-latency mode where MediaSource exists, the browser's own HLS
+// where it plays HLS natively (Safari, iOS). hls.js is loaded only when needed, from the copy
+// pinned in web/package.json and embedded into the server (no CDN).
+//
+// Playback URLs carry a short-lived signed token (docs/hls.md). The server writes the same token
+// into the URIs of the playlists it serves, so before the token expires the player asks the API
+// for a fresh one and hls.js's requests are rewritten to carry it (xhrSetup): playback goes on
+// without reloading the source.
+
+let hlsLoading = null;
+
+function hlsBase() {
+  return document.querySelector('meta[name="stagecast-hls-js"]')?.content ?? null;
+}
+
+export function loadHlsJs() {
+  if (globalThis.Hls) return Promise.resolve(globalThis.Hls);
+  if (!hlsLoading) {
+    hlsLoading = new Promise((resolve, reject) => {
+      const base = hlsBase();
+      if (!base) { reject(new Error('hls.js location missing')); return; }
+      const s = document.createElement('script');
+      s.src = `${base}hls.min.js`;
+      s.onload = () => (globalThis.Hls ? resolve(globalThis.Hls) : reject(new Error('hls.js did not load')));
+      s.onerror = () => reject(new Error('hls.js did not load'));
+      document.head.append(s);
+    });
+  }
+  return hlsLoading;
+}
+
+export function canPlayHlsNatively(video) {
+  return video.canPlayType('application/vnd.apple.mpegurl') !== '';
+}
+
+// Safari (macOS, iOS, iPadOS) plays HLS itself, low-latency included, and more frugally than
+// script: it gets the native player. Other browsers that say they can play HLS (Chrome on
+// Android, recent desktop Chrome) get hls.js when they have MediaSource, for the quality menu and
+// the low-latency tuning; native is their fallback.
+export function prefersNativeHls(video) {
+  if (!canPlayHlsNatively(video)) return false;
+  const hasMse = 'MediaSource' in globalThis || 'ManagedMediaSource' in globalThis;
+  return !hasMse || navigator.vendor === 'Apple Computer, Inc.';
+}
+
+function expiresAtMs(expiresAt) {
+  // Seconds or milliseconds since the epoch.
+  return expiresAt < 1e12 ? expiresAt * 1000 : expiresAt;
+}
+
+export class Player {
+  // getPlayback(): Promise<{url, token, expiresAt}> from POST /api/livestream/{id}/playback.
+  // onLevels(levels, selected, playing): the quality menu. onFatal(kind): the page decides what
+  // next ('forbidden' when the token or access is gone, 'unavailable', 'media').
+  constructor(video, { getPlayback, onLevels, onFatal, onPlaying, forceHlsJs = false }) {
+    this.video = video;
+    this.getPlayback = getPlayback;
+    this.onLevels = onLevels ?? (() => {});
+    this.onFatal = onFatal ?? (() => {});
+    this.onPlaying = onPlaying ?? (() => {});
+    this.forceHlsJs = forceHlsJs;
+    this.hls = null;
+    this.token = null;
+    this.mediaRecoveries = 0;
+    this.mode = null;
+  }
+
+  async start() {
+    this.stop();
+    this.stopped = false;
+    const playback = await this.getPlayback();
+    if (this.stopped) return;
+    this.token = playback.token;
+    this.scheduleRefresh(playback.expiresAt);
+    const video = this.video;
+    video.muted = true;  // autoplay policies allow muted playback; the page offers unmute
+    video.playsInline = true;
+    video.addEventListener('playing', this.playingListener = () => this.onPlaying(), { once: false });
+
+    const Hls = !this.forceHlsJs && prefersNativeHls(video) ? null : await loadHlsJs().catch(() => null);
+    if (this.stopped) return;
+    if (Hls && Hls.isSupported()) {
+      this.mode = 'hls.js';
+      this.startHlsJs(Hls, playback.url);
+    } else if (canPlayHlsNatively(video)) {
+      this.mode = 'native';
+      video.src = playback.url;
+      video.addEventListener('error', this.nativeError = () => this.onFatal('unavailable'));
+      video.addEventListener('loadedmetadata', () => this.onLevels([], -1, null), { once: true });
+      video.play().catch(() => {});
+    } else {
+      this.onFatal('unsupported');
+    }
+  }
+
+  startHlsJs(Hls, url) {
+    const base = hlsBase();
+    const hls = new Hls({
+      lowLatencyMode: true,
+      // The demuxer worker from this origin (the CSP allows no blob: workers).
+      workerPath: base ? `${base}hls.worker.js` : undefined,
+      enableWorker: Boolean(base),
+      backBufferLength: 30,
+      xhrSetup: (xhr, requestUrl) => {
+        const fresh = this.withCurrentToken(requestUrl);
+        if (fresh !== requestUrl) xhr.open('GET', fresh, true);
+      },
+    });
+    this.hls = hls;
+    hls.on(Hls.Events.MANIFEST_PARSED, () => {
+      this.video.play().catch(() => {});
+      this.reportLevels();
+    });
+    hls.on(Hls.Events.LEVEL_SWITCHED, () => this.reportLevels());
+    hls.on(Hls.Events.ERROR, (_event, data) => {
+      if (!data.fatal) return;
+      const status = data.response?.code;
+      if (data.type === Hls.ErrorTypes.MEDIA_ERROR && this.mediaRecoveries < 2) {
+        this.mediaRecoveries += 1;
+        if (this.mediaRecoveries === 2) hls.swapAudioCodec();
+        hls.recoverMediaError();
+        return;
+      }
+      this.onFatal(status === 403 || status === 401 ? 'forbidden' : data.type === Hls.ErrorTypes.MEDIA_ERROR ? 'media' : 'unavailable');
+    });
+    hls.loadSource(url);
+    hls.attachMedia(this.video);
+  }
+
+  withCurrentToken(requestUrl) {
+    if (!this.token) return requestUrl;
+    try {
+      const u = new URL(requestUrl, location.href);
+      if (!u.pathname.startsWith('/hls/') || !u.searchParams.has('token')) return requestUrl;
+      if (u.searchParams.get('token') === this.token) return requestUrl;
+      u.searchParams.set('token', this.token);
+      return u.href;
+    } catch {
+      return requestUrl;
+    }
+  }
+
+  scheduleRefresh(expiresAt) {
+    clearTimeout(this.refreshTimer);
+    if (!expiresAt) return;
+    const lifetime = expiresAtMs(expiresAt) - Date.now();
+    const delay = Math.max(5000, lifetime * 0.8);
+    this.refreshTimer = setTimeout(async () => {
+      try {
+        const p = await this.getPlayback();
+        this.token = p.token;
+        if (this.mode === 'native') {
+          // Safari's own player cannot be told a new token; switch sources at the live edge.
+          this.video.src = p.url;
+          this.video.play().catch(() => {});
+        }
+        this.scheduleRefresh(p.expiresAt);
+      } catch {
+        this.onFatal('forbidden');
+      }
+    }, delay);
+  }
+
+  reportLevels() {
+    const hls = this.hls;
+    if (!hls) return;
+    const levels = hls.levels.map((l, index) => ({ index, height: l.height, width: l.width, bitrate: l.bitrate }));
+    this.onLevels(levels, hls.autoLevelEnabled ? -1 : hls.currentLevel, hls.currentLevel);
+  }
+
+  // -1: automatic. An explicit choice switches now (hls.js flushes and refills the buffer).
+  setLevel(index) {
+    if (!this.hls) return;
+    this.hls.currentLevel = index;
+    this.reportLevels();
+  }
+
+  latency() {
+    return this.hls?.latency ?? null;
+  }
+
+  stop() {
+    this.stopped = true;
+    clearTimeout(this.refreshTimer);
+    if (this.hls) {
+      this.hls.destroy();
+      this.hls = null;
+    }
+    if (this.playingListener) this.video.removeEventListener('playing', this.playingListener);
+    if (this.nativeError) this.video.removeEventListener('error', this.nativeError);
+    if (this.mode === 'native' || this.video.src) {
+      this.video.removeAttribute('src');
+      this.video.load();
+    }
+    this.mode = null;
+    this.mediaRecoveries = 0;
+  }
+}
+
+export function levelLabel(level, all) {
+  if (!level.height) return `${Math.round(level.bitrate / 1000)} kbps`;
+  const sameHeight = all.filter((l) => l.height === level.height).length > 1;
+  return sameHeight ? `${level.height}p · ${Math.round(level.bitrate / 1000)} kbps` : `${level.height}p`;
+}

@@ -1,0 +1,264 @@
+// The Viewer (/watch/{id}): player, quality menu, live/offline/ended states, viewer count, chat,
+// tips, and a clear message when the fan may not watch.
+import { h, $, fill, show, formatDateTime, formatDuration } from './dom.js';
+import { api, session, ApiError } from './api.js';
+import { mountAccount, signInDialog } from './auth.js';
+import { Realtime } from './realtime.js';
+import { ChatPanel } from './chat.js';
+import { Player, levelLabel } from './player.js';
+import { denial } from './access.js';
+import { openTipDialog } from './tips.js';
+
+const streamId = decodeURIComponent(location.pathname.split('/')[2] ?? '');
+const POLL_MS = 5000;
+
+const ui = {
+  screen: $('#screen'),
+  overlay: $('#overlay'),
+  overlayTitle: $('#overlay-title'),
+  overlayText: $('#overlay-text'),
+  overlayActions: $('#overlay-actions'),
+  title: $('#title'),
+  status: $('#status'),
+  viewers: $('#viewers'),
+  uptime: $('#uptime'),
+  qualityWrap: $('#quality-wrap'),
+  quality: $('#quality'),
+  unmute: $('#unmute'),
+  tip: $('#tip'),
+  description: $('#description'),
+};
+
+let stream = null;
+let player = null;
+let video = null;
+let chat = null;
+let realtime = null;
+let retryTimer = null;
+// Exposed for tests and for debugging from the console: read-only state of the page.
+const state = { phase: 'loading', reason: null, mode: null };
+globalThis.stagecastViewer = state;
+
+function overlay(title, text = '', actions = [], reason = null) {
+  ui.overlayTitle.textContent = title;
+  ui.overlayText.textContent = text;
+  fill(ui.overlayActions, ...actions);
+  ui.overlay.dataset.reason = reason ?? '';
+  show(ui.overlay, true);
+}
+
+function setPhase(phase, reason = null) {
+  state.phase = phase;
+  state.reason = reason;
+  document.body.dataset.phase = phase;
+}
+
+async function openSignIn() {
+  const user = await signInDialog({ intro: 'Sign in to chat, tip and watch members-only streams.' });
+  return user;
+}
+
+// ---- status -------------------------------------------------------------------------------
+
+function renderStream() {
+  document.title = `${stream.title} · Stagecast`;
+  ui.title.textContent = stream.title;
+  ui.description.textContent = stream.description ?? '';
+  const status = stream.status;
+  ui.status.textContent = status === 'LIVE' ? 'LIVE' : status === 'ENDED' ? 'ENDED' : 'OFFLINE';
+  ui.status.className = `badge ${status === 'LIVE' ? 'live' : status === 'ENDED' ? 'ended' : ''}`;
+  show(ui.tip, status === 'LIVE' && stream.access?.watch);
+}
+
+function applyStatus() {
+  renderStream();
+  if (!stream.access?.watch) {
+    showDenied(stream.access?.reason);
+    return;
+  }
+  switch (stream.status) {
+    case 'LIVE':
+      if (!player) startPlayer();
+      break;
+    case 'ENDED':
+      stopPlayer();
+      setPhase('ended');
+      overlay('This stream has ended', stream.endedAt ? `Ended ${formatDateTime(stream.endedAt)}. Thanks for watching!` : 'Thanks for watching!');
+      break;
+    default:
+      stopPlayer();
+      setPhase('offline');
+      overlay('Offline', stream.scheduledAt
+        ? `Starts ${formatDateTime(stream.scheduledAt)}. This page starts playing when the artist goes live.`
+        : 'The artist is not live yet. This page starts playing when they go live.');
+  }
+}
+
+async function reload() {
+  try {
+    stream = await api('GET', `/api/livestream/${encodeURIComponent(streamId)}`);
+  } catch (e) {
+    if (e.status === 404) {
+      stopPlayer();
+      setPhase('denied', 'not_found');
+      const d = denial('not_found');
+      overlay(d.title, d.text, [h('a', { class: 'button', href: '/', text: 'See who is live' })], 'not_found');
+      ui.status.textContent = '—';
+      return;
+    }
+    // Transient: keep what is on screen, try again on the next poll.
+    return;
+  }
+  applyStatus();
+}
+
+// ---- access denied ------------------------------------------------------------------------
+
+function showDenied(reason) {
+  if (state.phase === 'denied' && state.reason === reason) return;  // polled again: unchanged
+  stopPlayer(true);
+  setPhase('denied', reason);
+  const d = denial(reason, stream ?? {});
+  const actions = [];
+  if (d.action === 'signin' || (!session.token && reason !== 'banned')) {
+    actions.push(h('button', { class: 'primary', type: 'button', text: 'Sign in', on: { click: openSignIn } }));
+  }
+  overlay(d.title, d.text, actions, reason);
+  show(ui.tip, false);
+}
+
+// ---- player -------------------------------------------------------------------------------
+
+function ensureVideo() {
+  if (video) return video;
+  // Created only once access is granted: a fan without access never gets a <video> at all.
+  video = h('video', { controls: true, autoplay: true, muted: true, playsinline: true, 'aria-label': 'Live video' });
+  video.muted = true;
+  video.addEventListener('volumechange', () => show(ui.unmute, video.muted));
+  ui.screen.prepend(video);
+  return video;
+}
+
+async function startPlayer() {
+  clearTimeout(retryTimer);
+  setPhase('starting');
+  overlay('Starting…', 'Joining the live stream.');
+  const v = ensureVideo();
+  player = new Player(v, {
+    getPlayback: () => api('POST', `/api/livestream/${encodeURIComponent(streamId)}/playback`),
+    onLevels: renderLevels,
+    onPlaying: () => {
+      setPhase('playing');
+      show(ui.overlay, false);
+      show(ui.unmute, v.muted);
+    },
+    onFatal: (kind) => {
+      stopPlayer();
+      if (kind === 'unsupported') {
+        setPhase('error', kind);
+        overlay('This browser cannot play the stream', 'Try a current version of Chrome, Firefox, Edge or Safari.');
+        return;
+      }
+      setPhase('reconnecting', kind);
+      overlay('Reconnecting…', 'The stream was interrupted.');
+      retryTimer = setTimeout(reload, 2500);
+    },
+  });
+  try {
+    await player.start();
+    state.mode = player.mode;
+  } catch (e) {
+    stopPlayer();
+    if (e instanceof ApiError && (e.status === 401 || e.status === 403)) {
+      showDenied(e.code);
+    } else {
+      setPhase('reconnecting', e.code ?? 'error');
+      overlay('Cannot start playback', e.message);
+      retryTimer = setTimeout(reload, 4000);
+    }
+  }
+}
+
+function stopPlayer(removeVideo = false) {
+  clearTimeout(retryTimer);
+  player?.stop();
+  player = null;
+  show(ui.qualityWrap, false);
+  show(ui.unmute, false);
+  if (removeVideo && video) {
+    video.remove();
+    video = null;
+  }
+}
+
+function renderLevels(levels, selected, playing) {
+  if (!levels.length) {
+    show(ui.qualityWrap, false);
+    return;
+  }
+  const sorted = [...levels].sort((a, b) => b.height - a.height || b.bitrate - a.bitrate);
+  const current = levels.find((l) => l.index === playing);
+  const options = [h('option', { value: '-1', text: current && selected === -1 ? `Auto (${levelLabel(current, levels)})` : 'Auto' })];
+  for (const l of sorted) options.push(h('option', { value: String(l.index), text: levelLabel(l, levels) }));
+  fill(ui.quality, ...options);
+  ui.quality.value = String(selected);
+  show(ui.qualityWrap, true);
+}
+
+ui.quality.addEventListener('change', () => player?.setLevel(Number(ui.quality.value)));
+ui.unmute.addEventListener('click', () => {
+  if (!video) return;
+  video.muted = false;
+  video.play().catch(() => {});
+});
+ui.tip.addEventListener('click', async () => {
+  if (!session.token && !(await openSignIn())) return;
+  openTipDialog({ streamId, currency: stream?.currency ?? 'USD' });
+});
+
+// ---- realtime -----------------------------------------------------------------------------
+
+function setViewers(count) {
+  if (typeof count !== 'number') return;
+  ui.viewers.textContent = `${count} watching`;
+  show(ui.viewers, true);
+  chat.setViewers(null);
+}
+
+function tickUptime() {
+  if (stream?.status === 'LIVE' && stream.startedAt) {
+    ui.uptime.textContent = `live for ${formatDuration(Date.now() - stream.startedAt)}`;
+    show(ui.uptime, true);
+  } else {
+    show(ui.uptime, false);
+  }
+}
+
+function startRealtime() {
+  chat = new ChatPanel($('#chat'), { onSignInRequested: openSignIn });
+  realtime = new Realtime({ streamId, getToken: () => session.token });
+  chat.attach(realtime);
+  realtime
+    .on('joined', (e) => setViewers(e.viewers))
+    .on('viewers', (e) => setViewers(e.count))
+    .on('stream_status', (e) => {
+      if (!stream) return;
+      Object.assign(stream, { status: e.status, startedAt: e.startedAt, endedAt: e.endedAt });
+      applyStatus();
+    });
+  realtime.connect();
+}
+
+// ---- start --------------------------------------------------------------------------------
+
+mountAccount($('#account'), { onSignInRequested: openSignIn });
+session.onChange(() => {
+  // Access and chat rights follow the account: look again with the new identity.
+  stopPlayer(true);
+  realtime?.restart();
+  reload();
+});
+startRealtime();
+reload();
+setInterval(reload, POLL_MS);
+setInterval(tickUptime, 1000);

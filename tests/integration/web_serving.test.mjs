@@ -48,6 +48,8 @@ test('pages are served as HTML with a strict Content-Security-Policy', async () 
     assert.deepEqual(csp['style-src'], ["'self'"]);
     assert.deepEqual(csp['default-src'], ["'none'"]);
     assert.deepEqual(csp['frame-ancestors'], ["'none'"]);
+    assert.deepEqual(csp['require-trusted-types-for'], ["'script'"]);
+    assert.deepEqual(csp['trusted-types'], ['default']);
     assert.deepEqual(csp['object-src'] ?? csp['default-src'], ["'none'"]);
     assert.ok(!r.headers['content-security-policy'].includes('unsafe'), 'no unsafe-inline / unsafe-eval');
     assert.ok(csp['connect-src'].includes(server.url), 'the playback origin may be fetched');

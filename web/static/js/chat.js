@@ -1,7 +1,7 @@
 // The chat panel of both pages: history on join, live messages, removals, the composer, and for
 // the owner and moderators the moderation controls (docs/realtime.md: delete_message, timeout,
 // ban, appoint_moderator). Message text and names go in as text nodes only (dom.js).
-import { h, fill, formatTime } from './dom.js';
+import { h, fill, formatTime, formatMoney } from './dom.js';
 
 const REFUSALS = {
   login_required: 'Sign in to chat.',
@@ -198,7 +198,10 @@ export class ChatPanel {
     li.append(
       h('time', { class: 'time', datetime: new Date(m.createdAt).toISOString(), text: formatTime(m.createdAt) }),
       h('span', { class: `author ${role}`, text: m.displayName || 'someone' }));
-    if (kind === 'TIP') li.append(h('span', { class: 'amount', text: 'tipped' }));
+    if (kind === 'TIP') {
+      const amount = typeof m.amountCents === 'number' ? ` ${formatMoney(m.amountCents, m.currency ?? 'usd')}` : '';
+      li.append(h('span', { class: 'amount', text: `tipped${amount}` }));
+    }
     li.append(h('span', { class: 'text', text: m.text }));
     if (this.moderation && m.userId && !mine && m.userId !== this.artistId) li.append(this.modActions(m));
     else if (this.moderation && kind !== 'SYSTEM') li.append(this.modActions(m, { deleteOnly: true }));

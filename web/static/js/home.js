@@ -1,4 +1,5 @@
 // Home (/): streams live now and coming up, linking to the Viewer.
+import './trusted_types.js';  // first: before any other module runs
 import { h, $, fill, show, formatDateTime } from './dom.js';
 import { api } from './api.js';
 import { mountAccount, signInDialog } from './auth.js';

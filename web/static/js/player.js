@@ -168,10 +168,12 @@ export class Player {
     this.onLevels(levels, hls.autoLevelEnabled ? -1 : hls.currentLevel, hls.currentLevel);
   }
 
-  // -1: automatic. An explicit choice switches now (hls.js flushes and refills the buffer).
+  // An explicit choice switches now (hls.js flushes and refills the buffer: the viewer asked
+  // for it). Back to automatic (-1) switches smoothly from the next fragment, with no stall.
   setLevel(index) {
     if (!this.hls) return;
-    this.hls.currentLevel = index;
+    if (index === -1) this.hls.nextLevel = -1;
+    else this.hls.currentLevel = index;
     this.reportLevels();
   }
 

@@ -1,5 +1,6 @@
 // The Studio (/studio): sign in, create and edit streams, connect the encoder (RTMP URL, stream
 // key, OBS advice), watch stream health and live analytics, moderate chat, end the stream.
+import './trusted_types.js';  // first: before any other module runs
 import { h, $, fill, show } from './dom.js';
 import { api, session, refreshMe } from './api.js';
 import { mountAccount, signInForm, signInDialog } from './auth.js';

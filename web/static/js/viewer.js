@@ -1,5 +1,6 @@
 // The Viewer (/watch/{id}): player, quality menu, live/offline/ended states, viewer count, chat,
 // tips, and a clear message when the fan may not watch.
+import './trusted_types.js';  // first: before any other module runs
 import { h, $, fill, show, formatDateTime, formatDuration } from './dom.js';
 import { api, session, ApiError } from './api.js';
 import { mountAccount, signInDialog } from './auth.js';

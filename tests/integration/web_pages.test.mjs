@@ -147,6 +147,20 @@ test('on a phone (390x844) the Viewer plays full width with the chat under the p
   assert.ok(layout.chat.width > PHONE.width - 40, 'chat uses the width');
 });
 
+test('the native HLS path, as Safari takes it, plays the signed playlist too', async () => {
+  // Chromium plays HLS natively as well (canPlayType answers), so ?player=native exercises the
+  // code Safari and iOS run: <video src> with the signed URL, no hls.js, no quality menu.
+  const v = await openPage(`/watch/${stream.id}?player=native`, { user: fanA });
+  const native = await v.page.evaluate(() => document.createElement('video').canPlayType('application/vnd.apple.mpegurl'));
+  if (!native) return;  // a Chromium without native HLS: nothing to exercise here
+  await expectPlaying(v.page);
+  assert.equal(await v.page.evaluate(() => globalThis.stagecastViewer.mode), 'native');
+  assert.match(await v.page.$eval('#screen video', (e) => e.currentSrc), /\/hls\/[^/]+\/master\.m3u8\?token=/);
+  assert.equal(await v.page.isVisible('#quality-wrap'), false);
+  assert.equal(await v.page.evaluate(() => typeof globalThis.Hls), 'undefined', 'hls.js not even loaded');
+  await v.page.context().close();
+});
+
 test('a chat message typed in one browser context appears in the other', async (t) => {
   if (!realtime) { t.skip('the realtime gateway does not answer on /ws'); return; }
   for (const v of [viewerDesk, viewerPhone]) {

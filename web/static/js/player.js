@@ -52,13 +52,15 @@ export class Player {
   // getPlayback(): Promise<{url, token, expiresAt}> from POST /api/livestream/{id}/playback.
   // onLevels(levels, selected, playing): the quality menu. onFatal(kind): the page decides what
   // next ('forbidden' when the token or access is gone, 'unavailable', 'media').
-  constructor(video, { getPlayback, onLevels, onFatal, onPlaying, forceHlsJs = false }) {
+  // prefer: 'auto' (the rule above), 'native' or 'hls.js' (the Viewer's ?player= override, for
+  // trying either path on any browser that has it).
+  constructor(video, { getPlayback, onLevels, onFatal, onPlaying, prefer = 'auto' }) {
     this.video = video;
     this.getPlayback = getPlayback;
     this.onLevels = onLevels ?? (() => {});
     this.onFatal = onFatal ?? (() => {});
     this.onPlaying = onPlaying ?? (() => {});
-    this.forceHlsJs = forceHlsJs;
+    this.prefer = prefer;
     this.hls = null;
     this.token = null;
     this.mediaRecoveries = 0;
@@ -77,7 +79,9 @@ export class Player {
     video.playsInline = true;
     video.addEventListener('playing', this.playingListener = () => this.onPlaying(), { once: false });
 
-    const Hls = !this.forceHlsJs && prefersNativeHls(video) ? null : await loadHlsJs().catch(() => null);
+    const native = this.prefer === 'native' ? canPlayHlsNatively(video)
+      : this.prefer === 'hls.js' ? false : prefersNativeHls(video);
+    const Hls = native ? null : await loadHlsJs().catch(() => null);
     if (this.stopped) return;
     if (Hls && Hls.isSupported()) {
       this.mode = 'hls.js';

@@ -146,6 +146,7 @@ async function startPlayer() {
   overlay('Starting…', 'Joining the live stream.');
   const v = ensureVideo();
   player = new Player(v, {
+    prefer: new URLSearchParams(location.search).get('player') ?? 'auto',
     getPlayback: () => api('POST', `/api/livestream/${encodeURIComponent(streamId)}/playback`),
     onLevels: renderLevels,
     onPlaying: () => {

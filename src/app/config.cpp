@@ -64,6 +64,19 @@ const Key kKeys[] = {
     {"auth.argon2_ops_limit", SC_FIELD(auth_argon2_ops_limit), false, "argon2id passes"},
     {"auth.argon2_mem_limit_kib", SC_FIELD(auth_argon2_mem_limit_kib), false, "argon2id memory"},
     {"store.url", SC_FIELD(store_url), true, "sqlite:///path/file.db or postgres://..."},
+    {"payments.provider", SC_FIELD(payments_provider), false, "sandbox (no money moves; refused in production) or stripe"},
+    {"payments.stripe_secret_key", SC_FIELD(payments_stripe_secret_key), true, "Stripe secret API key (sk_...)"},
+    {"payments.stripe_webhook_secret", SC_FIELD(payments_stripe_webhook_secret), true, "signing secret of the webhook endpoint (whsec_...)"},
+    {"payments.stripe_publishable_key", SC_FIELD(payments_stripe_publishable_key), false, "Stripe publishable key (pk_...) for Stripe.js"},
+    {"payments.stripe_api_base_url", SC_FIELD(payments_stripe_api_base_url), false, "Stripe API base URL (tests point it at a local server)"},
+    {"payments.stripe_api_version", SC_FIELD(payments_stripe_api_version), false, "Stripe-Version sent with every request"},
+    {"payments.stripe_timeout_ms", SC_FIELD(payments_stripe_timeout_ms), false, "time allowed for one Stripe API call"},
+    {"payments.fee_basis_points", SC_FIELD(payments_fee_basis_points), false, "platform fee on tips (500 = 5%)"},
+    {"payments.min_tip_cents", SC_FIELD(payments_min_tip_cents), false, "smallest tip (minor units)"},
+    {"payments.max_tip_cents", SC_FIELD(payments_max_tip_cents), false, "largest tip (minor units)"},
+    {"payments.currency", SC_FIELD(payments_currency), false, "currency of tips (ISO 4217, lowercase)"},
+    {"payments.onboarding_return_url", SC_FIELD(payments_onboarding_return_url), false, "where Stripe sends an artist after onboarding"},
+    {"payments.onboarding_refresh_url", SC_FIELD(payments_onboarding_refresh_url), false, "where Stripe sends an artist whose onboarding link expired"},
     {"threads.io", SC_FIELD(threads_io), false, "I/O threads (0 = one per core)"},
     {"threads.workers", SC_FIELD(threads_workers), false, "threads for blocking work"},
     {"log.level", SC_FIELD(log_level), false, "trace, debug, info, warn, error"},
@@ -202,6 +215,25 @@ Result<void> validate(const Config& c) {
     return make_error("config_invalid", "threads.io must be >= 0 and threads.workers >= 1");
   }
   if (c.streams_max_viewers < 1) return make_error("config_invalid", "streams.max_viewers must be >= 1");
+  if (c.payments_provider != "sandbox" && c.payments_provider != "stripe") {
+    return make_error("config_invalid", "payments.provider must be sandbox or stripe");
+  }
+  if (c.payments_fee_basis_points < 0 || c.payments_fee_basis_points > 10'000) {
+    return make_error("config_invalid", "payments.fee_basis_points must be 0..10000");
+  }
+  if (c.payments_min_tip_cents < 1 || c.payments_max_tip_cents < c.payments_min_tip_cents ||
+      c.payments_max_tip_cents > 100'000'000) {
+    return make_error("config_invalid",
+                      "payments: 1 <= min_tip_cents <= max_tip_cents <= 100000000");
+  }
+  if (c.payments_currency.size() != 3 ||
+      !std::all_of(c.payments_currency.begin(), c.payments_currency.end(),
+                   [](char ch) { return ch >= 'a' && ch <= 'z'; })) {
+    return make_error("config_invalid", "payments.currency must be 3 lowercase letters (usd)");
+  }
+  if (c.payments_stripe_timeout_ms < 100) {
+    return make_error("config_invalid", "payments.stripe_timeout_ms must be >= 100");
+  }
   return {};
 }
 

@@ -57,6 +57,20 @@ struct Config {
   int64_t auth_argon2_mem_limit_kib = 64 * 1024;
   // [store]
   std::string store_url;  // sqlite:///path or postgres://...; default sqlite in data_dir
+  // [payments] (docs/payments.md)
+  std::string payments_provider = "sandbox";  // sandbox (no money moves) | stripe
+  std::string payments_stripe_secret_key;
+  std::string payments_stripe_webhook_secret;
+  std::string payments_stripe_publishable_key;
+  std::string payments_stripe_api_base_url = "https://api.stripe.com";
+  std::string payments_stripe_api_version = "2024-06-20";
+  int64_t payments_stripe_timeout_ms = 20'000;
+  int64_t payments_fee_basis_points = 500;  // 5%
+  int64_t payments_min_tip_cents = 100;
+  int64_t payments_max_tip_cents = 100'000;
+  std::string payments_currency = "usd";
+  std::string payments_onboarding_return_url;   // derived from http.public_url if empty
+  std::string payments_onboarding_refresh_url;  // derived from http.public_url if empty
   // [threads]
   int64_t threads_io = 0;       // 0 = one per core
   int64_t threads_workers = 4;  // blocking work: database, disk

@@ -14,6 +14,7 @@
 #include "api/stream_health_routes.h"
 #include "api/web_routes.h"
 #include "app/media_wiring.h"
+#include "app/payments_wiring.h"
 #include "hls/rendition_store.h"
 #include "ingest/live_stream_registry.h"
 #include "ingest/rtmp/rtmp_server.h"
@@ -38,6 +39,7 @@ struct Server::Parts {
   std::unique_ptr<store::Store> store;
   std::unique_ptr<platform::PlatformServices> platform;
   std::unique_ptr<api::ApiContext> api;
+  std::unique_ptr<PaymentsWiring> payments;
   std::unique_ptr<hls::RenditionStore> hls;
   std::unique_ptr<MediaWiring> media;
   std::unique_ptr<ingest::LiveStreamRegistry> registry;
@@ -188,6 +190,7 @@ Server::Server(Config config) : parts_(std::make_unique<Parts>(std::move(config)
   p.workers = std::make_unique<WorkerPool>("workers", static_cast<size_t>(p.config.threads_workers));
   add_operator_routes(p);
   open_platform(p);
+  p.payments = wire_payments(p.config, *p.platform, *p.store, p.clock);
   open_media(p);
 
   net::HttpServerOptions http;
@@ -214,6 +217,7 @@ static void add_api_routes(Server::Parts& p, uint16_t http_port, uint16_t rtmp_p
   api::add_auth_routes(p.router, *p.api);
   api::add_admin_routes(p.router, *p.api);
   api::add_stream_routes(p.router, *p.api);
+  add_payment_routes(*p.payments, p.router, *p.api, c);
   api::add_stream_health_routes(p.router, *p.api, [registry = p.registry.get()](const std::string& id) {
     return registry->stats(id);
   });

@@ -380,6 +380,7 @@ Result<WebhookOutcome> TipService::on_succeeded(const payments::WebhookEvent& e,
     spdlog::warn("event {}: amount {} differs from tip {}'s {}", e.id, *e.amount, tip.id,
                  tip.amount_cents);
   }
+  bool moved_now = false;
   if (tip.status == TipStatus::kPending || tip.status == TipStatus::kFailed) {
     auto moved = store_->tips().transition(tip.id, TipStatus::kSucceeded, clock_->unix_millis());
     if (!moved) {
@@ -390,6 +391,7 @@ Result<WebhookOutcome> TipService::on_succeeded(const payments::WebhookEvent& e,
       if (!again) return errc::from_store(again.error());
       tip = std::move(again).value();
     } else {
+      moved_now = moved->changed;
       tip = moved->tip;
     }
   }
@@ -402,6 +404,9 @@ Result<WebhookOutcome> TipService::on_succeeded(const payments::WebhookEvent& e,
   auto line = ensure_chat_line(tip);
   if (!line) return line.error();
   if (*line) notify(tip, **line);
+  // Nothing new when the tip had already succeeded (a second success event, e.g. a sandbox
+  // confirmation clicked twice) and its chat line was there.
+  if (!moved_now && !*line) out.effect = "unchanged";
   replay_deferred(*tip.provider_payment_id);
   return out;
 }

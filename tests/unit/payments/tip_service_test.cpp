@@ -470,7 +470,10 @@ TEST_F(TipServiceTest, TheSandboxConfirmsThroughTheSignedWebhookPath) {
   EXPECT_EQ(ok->effect, "succeeded");
   EXPECT_EQ(tip(t.tip.id).status, store::TipStatus::kSucceeded);
   EXPECT_EQ(store_->payment_events().find("sandbox", ok->event_id)->type, "payment_intent.succeeded");
+  EXPECT_EQ(tips_->confirm_sandbox_payment(fan_, pi, true)->effect, "unchanged");  // twice
   EXPECT_EQ(tips_->confirm_sandbox_payment(fan_, pi, false)->effect, "unchanged");
+  EXPECT_EQ(stream().tip_count, 1);
+  EXPECT_EQ(listener_.tips.size(), 1u);
   EXPECT_EQ(listener_.lines.at(0).body, "from the sandbox");
 
   // Without the sandbox there is nothing to confirm.

@@ -3,7 +3,8 @@
 // and the sandbox provider is refused when the server runs in production mode.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, StagecastProcess } from './lib/server.mjs';
+import { spawnSync } from 'node:child_process';
+import { startServer, StagecastProcess, BIN } from './lib/server.mjs';
 import { register } from './lib/fixtures.mjs';
 import { liveStream } from './lib/live_stream.mjs';
 import { validate, responseSchema } from './lib/openapi.mjs';
@@ -90,4 +91,15 @@ test('the sandbox provider is refused in production mode', async () => {
   });
   await assert.rejects(noSecret.start(), /stripe_webhook_secret/);
   await noSecret.cleanup();
+});
+
+test('--print-config masks the Stripe secrets', () => {
+  const r = spawnSync(BIN, ['--print-config', '--payments.provider=stripe', '--payments.stripe_secret_key=sk_test_never_shown',
+    '--payments.stripe_webhook_secret=whsec_never_shown', '--payments.stripe_publishable_key=pk_test_shown'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /\[payments\][\s\S]*provider = 'stripe'/);
+  assert.match(r.stdout, /stripe_secret_key = "\*\*\*"/);
+  assert.ok(!r.stdout.includes('never_shown'));
+  assert.ok(r.stdout.includes('pk_test_shown'));
+  assert.match(r.stdout, /fee_basis_points = 500/);
 });

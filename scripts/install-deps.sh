@@ -12,7 +12,8 @@ packages=(
 if [[ "${1:-}" == "--test" ]]; then
   # Real peers the tests talk to, and clang for the sanitizer-free fuzz build.
   packages+=(ffmpeg chromium sqlite3 clang libclang-rt-14-dev
-             gstreamer1.0-tools gstreamer1.0-plugins-good gstreamer1.0-plugins-bad)
+             gstreamer1.0-tools gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
+             gstreamer1.0-plugins-ugly gstreamer1.0-libav)
 fi
 
 missing=()

@@ -254,6 +254,47 @@ test('a message with HTML in it shows as text and runs nothing', async (t) => {
   assert.match(shown.line, /^\d\d:\d\d( [AP]M)?\|Fan Desk\|<img src=x onerror=alert\(1\)>$/, 'time, author, text and nothing else');
 });
 
+async function post(page, text) {
+  await until(page, () => !document.querySelector('#chat input[name=message]').disabled, null, { what: 'the chat composer' });
+  await page.fill('#chat input[name=message]', text);
+  await page.press('#chat input[name=message]', 'Enter');
+}
+
+async function moderate(page, messageText, action) {
+  const message = page.locator('#chat .message', { hasText: messageText });
+  await message.hover();
+  await message.locator(`button[data-action=${action}]`).first().click();
+}
+
+test('moderation: appoint a moderator in the Studio, who times a fan out from the Viewer; a ban', async (t) => {
+  if (!realtime) { t.skip('the realtime gateway does not answer on /ws'); return; }
+  // The owner appoints Fan Desk from one of their messages.
+  await moderate(studio.page, 'hi phone, desk here', 'appoint_moderator');
+  await until(viewerDesk.page, () => [...document.querySelectorAll('#chat .message.system')].some((e) => e.textContent === 'You are now a moderator of this chat.'), null, { what: 'the appointment' });
+  // The new moderator gets the controls in the Viewer and times Fan Phone out (1 minute).
+  await post(viewerPhone.page, 'phone again');
+  await waitForChat(viewerDesk.page, 'phone again');
+  await moderate(viewerDesk.page, 'phone again', 'timeout');
+  await until(viewerPhone.page, () => document.querySelector('#chat input[name=message]').disabled &&
+    /^You are timed out until /.test(document.querySelector('#chat .composer-note').textContent), null, { what: 'the timeout on the phone' });
+  for (const v of [viewerDesk, studio]) await waitForChat(v.page, 'phone again', false);
+  // A spammer is banned by the owner: removed from the room, their messages gone.
+  const spammer = await register(server, { displayName: 'Spammer' });
+  const spam = await openPage(`/watch/${stream.id}`, { user: spammer });
+  await post(spam.page, 'cheap followers here');
+  await waitForChat(studio.page, 'cheap followers here');
+  await moderate(studio.page, 'cheap followers here', 'ban');
+  await until(spam.page, () => document.querySelector('#chat .composer-note').textContent === 'You are banned from this channel.', null, { what: 'the ban notice' });
+  for (const v of [viewerDesk, viewerPhone, studio]) await waitForChat(v.page, 'cheap followers here', false);
+  // Every action is in the audit trail.
+  const audit = await server.api('GET', `/api/livestream/${stream.id}/moderation`, { token: artist.token });
+  if (audit.status === 200) {
+    const actions = JSON.stringify(audit.body);
+    for (const a of ['DELETE', 'TIMEOUT', 'BAN', 'APPOINT']) assert.match(actions, new RegExp(a, 'i'), `${a} recorded`);
+  }
+  await spam.page.context().close();
+});
+
 test('screenshots of the Viewer and the Studio, desktop and phone', async () => {
   await viewerDesk.page.screenshot({ path: join(shots, 'viewer-desktop.png') });
   await viewerPhone.page.screenshot({ path: join(shots, 'viewer-phone.png'), fullPage: true });

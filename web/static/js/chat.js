@@ -38,9 +38,12 @@ const TIMEOUTS = [[60, '1 min'], [600, '10 min'], [3600, '1 hour']];
 const MAX_MESSAGES = 300;
 
 export class ChatPanel {
+  // moderation: true shows the controls always (the Studio); 'auto' shows them when the server
+  // says this member may moderate (the Viewer, for moderators the artist appointed).
   constructor(root, { moderation = false, onSignInRequested } = {}) {
     this.root = root;
-    this.moderation = moderation;
+    this.autoModeration = moderation === 'auto';
+    this.moderation = moderation === true;
     this.items = new Map();  // message id -> { li, message }
     this.realtime = null;
     this.me = null;
@@ -72,7 +75,16 @@ export class ChatPanel {
       .on('user_timed_out', (e) => this.onTimedOut(e))
       .on('user_banned', (e) => this.onBanned(e))
       .on('user_unbanned', (e) => { if (this.isMe(e.userId)) this.enableIfAllowed(); })
-      .on('moderator_added', (e) => { if (this.isMe(e.userId)) this.system('You are now a moderator of this chat.'); })
+      .on('moderator_added', (e) => {
+        if (!this.isMe(e.userId)) return;
+        this.setModeration(true);
+        this.system('You are now a moderator of this chat.');
+      })
+      .on('moderator_removed', (e) => {
+        if (!this.isMe(e.userId)) return;
+        this.setModeration(false);
+        this.system('You are no longer a moderator of this chat.');
+      })
       .on('chat_settings', (e) => this.onSettings(e.chat))
       .on('left', (e) => { if (e.reason !== 'left') this.setComposer(false, refusalText(e.reason)); })
       .on('error', (e) => this.system(e.error?.message ?? 'Chat error'));
@@ -87,8 +99,23 @@ export class ChatPanel {
     if (state !== 'joined' && state !== 'refused') this.setComposer(false);
   }
 
+  setModeration(on) {
+    if (!this.autoModeration || this.moderation === on) return;
+    this.moderation = on;
+    // Redraw the messages on screen with (or without) their controls.
+    const messages = [...this.items.values()].map((i) => i.message);
+    this.items.clear();
+    this.list.replaceChildren();
+    for (const m of messages) {
+      const li = this.render(m);
+      this.items.set(m.id, { li, message: m });
+      this.list.append(li);
+    }
+  }
+
   onJoined(e) {
     this.me = e.you;
+    if (this.autoModeration) this.moderation = Boolean(e.you?.canModerate);
     this.artistId = e.stream?.artistId ?? null;
     this.chatSettings = e.stream?.chat ?? {};
     const max = this.chatSettings.maxMessageChars;

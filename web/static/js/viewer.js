@@ -237,7 +237,7 @@ function tickUptime() {
 }
 
 function startRealtime() {
-  chat = new ChatPanel($('#chat'), { onSignInRequested: openSignIn });
+  chat = new ChatPanel($('#chat'), { moderation: 'auto', onSignInRequested: openSignIn });
   realtime = new Realtime({ streamId, getToken: () => session.token });
   chat.attach(realtime);
   realtime

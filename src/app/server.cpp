@@ -221,7 +221,9 @@ static void add_api_routes(Server::Parts& p, uint16_t http_port, uint16_t rtmp_p
   api::add_stream_health_routes(p.router, *p.api, [registry = p.registry.get()](const std::string& id) {
     return registry->stats(id);
   });
-  api::add_web_routes(p.router, api::WebPagesOptions{http_base});
+  // Stripe.js (and the CSP entries it needs) only when the browser will confirm Stripe payments.
+  api::add_web_routes(p.router, api::WebPagesOptions{http_base, c.payments_provider == "stripe" &&
+                                                                    !c.payments_stripe_publishable_key.empty()});
 }
 
 Server::~Server() { stop(); }

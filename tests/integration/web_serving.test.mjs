@@ -136,3 +136,24 @@ test('no page script builds HTML from strings', () => {
     assert.doesNotMatch(src, /\.innerHTML|outerHTML|insertAdjacentHTML|document\.write|\beval\(|new Function\(/, f);
   }
 });
+
+test('with Stripe configured, and only then, the CSP lets Stripe.js in', async () => {
+  const stripe = await startServer({
+    args: ['--payments.provider=stripe', '--payments.stripe_secret_key=sk_test_web_csp',
+      '--payments.stripe_webhook_secret=whsec_web_csp', '--payments.stripe_publishable_key=pk_test_web_csp'],
+  });
+  try {
+    const r = await fetch(`${stripe.url}/watch/x`);
+    const csp = cspDirectives(r.headers.get('content-security-policy'));
+    assert.deepEqual(csp['script-src'], ["'self'", 'https://js.stripe.com']);
+    assert.deepEqual(csp['frame-src'], ['https://js.stripe.com', 'https://hooks.stripe.com']);
+    assert.ok(csp['connect-src'].includes('https://api.stripe.com'));
+    assert.equal(csp['require-trusted-types-for'], undefined, 'Stripe.js is not ours to vouch for');
+  } finally {
+    await stripe.cleanup();
+  }
+  // The sandbox server of this file: none of it.
+  const csp = cspDirectives((await fetch(`${server.url}/watch/x`)).headers.get('content-security-policy'));
+  assert.deepEqual(csp['script-src'], ["'self'"]);
+  assert.deepEqual(csp['frame-src'], ["'none'"]);
+});

@@ -48,6 +48,19 @@ const Key kKeys[] = {
     {"transcode.ladder", SC_FIELD(transcode_ladder), false, "rungs below the source: <height>p:<bitrate>,..."},
     {"transcode.threads", SC_FIELD(transcode_threads), false, "encoder threads shared by all streams"},
     {"transcode.preset", SC_FIELD(transcode_preset), false, "x264 preset of the rungs"},
+    {"chat.max_message_chars", SC_FIELD(chat_max_message_chars), false, "longest chat message (characters)"},
+    {"chat.rate_limit_messages", SC_FIELD(chat_rate_limit_messages), false, "chat messages a user may send per window (burst)"},
+    {"chat.rate_limit_window_seconds", SC_FIELD(chat_rate_limit_window_seconds), false, "window of the chat rate limit"},
+    {"chat.blocked_words", SC_FIELD(chat_blocked_words), false, "words refused in every stream's chat"},
+    {"realtime.auth_timeout_ms", SC_FIELD(realtime_auth_timeout_ms), false, "time a WebSocket has to authenticate (or join anonymously)"},
+    {"realtime.max_frame_bytes", SC_FIELD(realtime_max_frame_bytes), false, "largest WebSocket message accepted (close 1009 beyond)"},
+    {"realtime.send_queue_messages", SC_FIELD(realtime_send_queue_messages), false, "queued messages per socket before a slow reader is closed"},
+    {"realtime.send_queue_bytes", SC_FIELD(realtime_send_queue_bytes), false, "queued bytes per socket before a slow reader is closed"},
+    {"realtime.viewer_count_interval_ms", SC_FIELD(realtime_viewer_count_interval_ms), false, "viewer counts are broadcast at most this often"},
+    {"realtime.batch_events", SC_FIELD(realtime_batch_events), false, "send room events that arrive together as one batch frame"},
+    {"realtime.events_per_second", SC_FIELD(realtime_events_per_second), false, "events a connection may send per second (flood guard)"},
+    {"realtime.events_burst", SC_FIELD(realtime_events_burst), false, "burst allowance of the flood guard"},
+    {"realtime.write_queue_limit", SC_FIELD(realtime_write_queue_limit), false, "chat/presence writes queued behind the database at most"},
     {"hls.segment_ms", SC_FIELD(hls_segment_ms), false, "target HLS segment duration"},
     {"hls.part_ms", SC_FIELD(hls_part_ms), false, "target LL-HLS part duration"},
     {"hls.window_segments", SC_FIELD(hls_window_segments), false, "segments listed in a live playlist"},
@@ -215,6 +228,25 @@ Result<void> validate(const Config& c) {
     return make_error("config_invalid", "threads.io must be >= 0 and threads.workers >= 1");
   }
   if (c.streams_max_viewers < 1) return make_error("config_invalid", "streams.max_viewers must be >= 1");
+  if (c.chat_max_message_chars < 1 || c.chat_max_message_chars > 2000) {
+    return make_error("config_invalid", "chat.max_message_chars must be 1..2000");
+  }
+  if (c.chat_rate_limit_messages < 1 || c.chat_rate_limit_window_seconds < 1) {
+    return make_error("config_invalid",
+                      "chat.rate_limit_messages and chat.rate_limit_window_seconds must be >= 1");
+  }
+  if (c.realtime_auth_timeout_ms < 100 || c.realtime_viewer_count_interval_ms < 100) {
+    return make_error("config_invalid",
+                      "realtime.auth_timeout_ms and realtime.viewer_count_interval_ms must be >= 100");
+  }
+  if (c.realtime_max_frame_bytes < 1024 || c.realtime_send_queue_messages < 1 ||
+      c.realtime_send_queue_bytes < c.realtime_max_frame_bytes ||
+      c.realtime_events_per_second < 1 || c.realtime_events_burst < 1 ||
+      c.realtime_write_queue_limit < 1) {
+    return make_error("config_invalid",
+                      "realtime: max_frame_bytes >= 1024, send_queue_bytes >= max_frame_bytes, "
+                      "and the other limits >= 1");
+  }
   if (c.payments_provider != "sandbox" && c.payments_provider != "stripe") {
     return make_error("config_invalid", "payments.provider must be sandbox or stripe");
   }

@@ -38,6 +38,21 @@ struct Config {
   std::string transcode_ladder = "1080p:6000k,720p:3000k,480p:1500k,360p:800k";
   int64_t transcode_threads = 2;  // encoder worker pool, shared by all streams
   std::string transcode_preset = "veryfast";  // x264 preset of the rungs
+  // [chat]
+  int64_t chat_max_message_chars = 500;
+  int64_t chat_rate_limit_messages = 20;        // per user and room, refilled over the window
+  int64_t chat_rate_limit_window_seconds = 30;
+  std::vector<std::string> chat_blocked_words;  // global, on top of each stream's own
+  // [realtime]
+  int64_t realtime_auth_timeout_ms = 10'000;
+  int64_t realtime_max_frame_bytes = 8 * 1024;
+  int64_t realtime_send_queue_messages = 256;      // per socket; a slow reader is closed (1008)
+  int64_t realtime_send_queue_bytes = 1024 * 1024;
+  int64_t realtime_viewer_count_interval_ms = 1000;
+  bool realtime_batch_events = true;
+  int64_t realtime_events_per_second = 20;  // per connection, all events; bursts of events_burst
+  int64_t realtime_events_burst = 60;
+  int64_t realtime_write_queue_limit = 100'000;
   // [hls]
   int64_t hls_segment_ms = 2000;
   int64_t hls_part_ms = 500;

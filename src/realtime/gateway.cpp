@@ -1,0 +1,228 @@
+#include "realtime/gateway.h"
+
+#include <spdlog/spdlog.h>
+
+#include <condition_variable>
+#include <functional>
+
+#include "realtime/client_session.h"
+#include "realtime/server_events.h"
+
+namespace stagecast::realtime {
+
+Gateway::Gateway(net::IoPool& io, WorkerPool& workers, platform::AccountService& accounts,
+                 platform::ChatService& chat, platform::ModerationService& moderation,
+                 const platform::AccessPolicy& policy, RoomBus& bus, MetricsRegistry& metrics,
+                 const Clock& clock, GatewayOptions options)
+    : io_(io),
+      workers_(workers),
+      accounts_(accounts),
+      chat_(chat),
+      moderation_(moderation),
+      bus_(bus),
+      metrics_(metrics),
+      clock_(clock),
+      options_(std::move(options)),
+      global_words_(options_.chat.blocked_words),
+      writes_(
+          std::make_unique<WriteBehindQueue>(chat, workers, io.at(0), metrics, options_.writes)),
+      rooms_gauge_(metrics.gauge("stagecast_realtime_rooms", "Chat rooms open on this node")) {
+  room_context_ = std::make_unique<RoomContext>(RoomContext{
+      options_.room,
+      options_.chat,
+      global_words_,
+      policy,
+      clock,
+      bus,
+      *writes_,
+      metrics,
+      metrics.counter("stagecast_chat_messages_total", "Chat messages accepted and broadcast"),
+      metrics.counter("stagecast_realtime_deliveries_total",
+                      "Room events handed to member sockets (events x members)"),
+      metrics.counter("stagecast_realtime_frames_total",
+                      "WebSocket messages written by rooms (a batch counts once)"),
+      metrics.gauge("stagecast_realtime_members", "Members in chat rooms on this node"),
+      [this](const std::string& stream_id) { release_if_idle(stream_id); },
+  });
+}
+
+Gateway::~Gateway() {
+  std::lock_guard lock(mu_);
+  for (auto& [id, room] : rooms_) bus_.unsubscribe(id, room.get());
+  rooms_.clear();
+}
+
+boost::asio::io_context& Gateway::context_of_this_thread() {
+  for (boost::asio::io_context* ctx : io_.contexts()) {
+    if (ctx->get_executor().running_in_this_thread()) return *ctx;
+  }
+  // net/ runs acceptors on its I/O threads; anything else is a wiring bug.
+  throw std::logic_error("realtime gateway: acceptor called off the I/O threads");
+}
+
+net::WebSocketAcceptor Gateway::acceptor() {
+  return [this](std::shared_ptr<net::WebSocketConnection> conn, const net::Request&,
+                net::Response* reject, bool* rejected) -> net::WebSocketHandlers {
+    {
+      std::lock_guard lock(mu_);
+      if (stopping_) {
+        *reject = net::Response::error(503, "unavailable", "the server is shutting down");
+        *rejected = true;
+        return {};
+      }
+    }
+    auto session =
+        std::make_shared<ClientSession>(*this, std::move(conn), context_of_this_thread());
+    session->start();
+    net::WebSocketHandlers handlers;
+    handlers.on_message = [session](const std::string& text) { session->on_message(text); };
+    handlers.on_close = [session](net::CloseCode) { session->on_close(); };
+    return handlers;
+  };
+}
+
+std::shared_ptr<Room> Gateway::acquire(const std::string& stream_id, const std::string& artist_id) {
+  std::lock_guard lock(mu_);
+  if (stopping_) return nullptr;
+  auto& slot = rooms_[stream_id];
+  if (!slot) {
+    auto& home = io_.at(std::hash<std::string>{}(stream_id) % io_.size());
+    slot = std::make_shared<Room>(stream_id, artist_id, *room_context_, home);
+    bus_.subscribe(stream_id, slot);
+    rooms_gauge_.set(static_cast<int64_t>(rooms_.size()));
+  }
+  slot->expect_join();
+  return slot;
+}
+
+std::shared_ptr<Room> Gateway::find(const std::string& stream_id) {
+  std::lock_guard lock(mu_);
+  const auto it = rooms_.find(stream_id);
+  return it == rooms_.end() ? nullptr : it->second;
+}
+
+void Gateway::release_if_idle(const std::string& stream_id) {
+  std::shared_ptr<Room> room;
+  {
+    std::lock_guard lock(mu_);
+    const auto it = rooms_.find(stream_id);
+    // A join counted under this lock has not reached the room yet: keep it.
+    if (it == rooms_.end() || it->second->pending_joins() > 0) return;
+    room = std::move(it->second);
+    rooms_.erase(it);
+    rooms_gauge_.set(static_cast<int64_t>(rooms_.size()));
+  }
+  bus_.unsubscribe(stream_id, room.get());
+  room->stop();
+}
+
+std::vector<std::shared_ptr<Room>> Gateway::rooms_of_artist(const std::string& artist_id) {
+  std::vector<std::shared_ptr<Room>> out;
+  std::lock_guard lock(mu_);
+  for (const auto& [id, room] : rooms_) {
+    if (room->artist_id() == artist_id) out.push_back(room);
+  }
+  return out;
+}
+
+void Gateway::stop(std::chrono::milliseconds budget) {
+  std::vector<std::shared_ptr<Room>> rooms;
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_) return;
+    stopping_ = true;
+    for (const auto& [id, room] : rooms_) rooms.push_back(room);
+  }
+  // Each room closes its members on its own thread (and queues their viewer sessions' end).
+  struct Pending {
+    std::mutex mu;
+    std::condition_variable cv;
+    size_t left = 0;
+  };
+  auto pending = std::make_shared<Pending>();
+  pending->left = rooms.size();
+  for (const auto& room : rooms) {
+    room->close_all([pending] {
+      std::lock_guard lock(pending->mu);
+      --pending->left;
+      pending->cv.notify_all();
+    });
+  }
+  {
+    std::unique_lock lock(pending->mu);
+    pending->cv.wait_for(lock, budget / 2, [&] { return pending->left == 0; });
+  }
+  writes_->stop_and_flush(budget / 2);
+}
+
+// ---- platform events ----
+
+void Gateway::publish_stream_change(const store::LiveStream& stream, bool status_changed) {
+  RoomEvent e;
+  e.kind = RoomEvent::Kind::kStreamChanged;
+  e.stream = std::make_shared<const store::LiveStream>(stream);
+  e.wire = std::make_shared<const std::string>(status_changed ? events::stream_status(stream)
+                                                              : events::chat_settings(stream));
+  bus_.publish(stream.id, e);
+}
+
+void Gateway::went_live(const store::LiveStream& stream) {
+  publish_stream_change(stream, true);
+}
+
+void Gateway::ended(const store::LiveStream& stream, std::string_view) {
+  publish_stream_change(stream, true);
+}
+
+void Gateway::settings_changed(const store::LiveStream& stream) {
+  publish_stream_change(stream, false);
+}
+
+void Gateway::moderated(const store::ModerationAction& action) {
+  using K = store::ModerationActionKind;
+  if (action.action == K::kDeleteMessage) {
+    if (!action.stream_id || !action.message_id) return;
+    RoomEvent e;
+    e.kind = RoomEvent::Kind::kMessageDeleted;
+    e.message_id = *action.message_id;
+    e.wire = std::make_shared<const std::string>(
+        events::message_deleted(*action.stream_id, *action.message_id));
+    bus_.publish(*action.stream_id, e);
+    return;
+  }
+  if (!action.target_user_id) return;
+  const std::string& user = *action.target_user_id;
+  // Bans, timeouts and appointments hold in every stream of the artist's channel.
+  for (const auto& room : rooms_of_artist(action.artist_id)) {
+    const std::string& sid = room->stream_id();
+    RoomEvent e;
+    e.user_id = user;
+    switch (action.action) {
+      case K::kTimeout:
+        e.kind = RoomEvent::Kind::kUserTimedOut;
+        e.until_ms = action.created_at + action.duration_seconds.value_or(0) * 1000;
+        e.wire = std::make_shared<const std::string>(events::user_timed_out(sid, user, e.until_ms));
+        break;
+      case K::kBan:
+        e.kind = RoomEvent::Kind::kUserBanned;
+        e.wire = std::make_shared<const std::string>(events::user_banned(sid, user));
+        break;
+      case K::kUnban:
+        e.kind = RoomEvent::Kind::kUserUnbanned;
+        e.wire = std::make_shared<const std::string>(events::user_unbanned(sid, user));
+        break;
+      case K::kAppointModerator:
+      case K::kRemoveModerator: {
+        const bool added = action.action == K::kAppointModerator;
+        e.kind = added ? RoomEvent::Kind::kModeratorAdded : RoomEvent::Kind::kModeratorRemoved;
+        e.wire = std::make_shared<const std::string>(events::moderator(sid, user, added));
+        break;
+      }
+      case K::kDeleteMessage:
+        return;
+    }
+    bus_.publish(sid, e);
+  }
+}
+
+}  // namespace stagecast::realtime

@@ -14,6 +14,7 @@
 #include "api/stream_health_routes.h"
 #include "api/web_routes.h"
 #include "app/media_wiring.h"
+#include "app/realtime_wiring.h"
 #include "app/payments_wiring.h"
 #include "hls/rendition_store.h"
 #include "ingest/live_stream_registry.h"
@@ -39,6 +40,7 @@ struct Server::Parts {
   std::unique_ptr<store::Store> store;
   std::unique_ptr<platform::PlatformServices> platform;
   std::unique_ptr<api::ApiContext> api;
+  std::unique_ptr<RealtimeWiring> realtime;
   std::unique_ptr<PaymentsWiring> payments;
   std::unique_ptr<hls::RenditionStore> hls;
   std::unique_ptr<MediaWiring> media;
@@ -233,6 +235,8 @@ void Server::start(const std::string& ports_file) {
   p.http->start();
   if (auto r = p.rtmp->start(); !r) throw std::runtime_error(r.error().message);
   add_api_routes(p, http_port(), rtmp_port());
+  p.realtime = wire_realtime(p.config, *p.io, *p.workers, p.router, *p.http, *p.api, *p.platform,
+                             *p.store, p.metrics, p.clock);
   p.hls_tick = std::make_unique<boost::asio::steady_timer>(p.io->at(0));
   schedule_hls_tick(p);
   p.io->start();
@@ -253,6 +257,7 @@ void Server::stop() {
   p.rtmp->stop();
   p.registry->end_all("shutdown");
   boost::asio::post(p.io->at(0), [&p] { p.hls_tick->cancel(); });
+  if (p.realtime) p.realtime->stop();
   p.http->stop();
   p.io->stop();
   p.workers->stop();

@@ -205,6 +205,14 @@ test('the Studio: sign in, create a stream, the stream key flow, health of the l
   assert.ok(rotated.length >= 20 && rotated !== key);
   const second = (await server.api('GET', `/api/livestream?artistId=${artist.id}`, { token: artist.token })).body.items.find((s) => s.title === 'Second set');
   assert.equal(second.visibility, 'SUBSCRIBERS');
+  // Edit it with the same form.
+  await page.fill('#editor input[name=title]', 'Second set (acoustic)');
+  await page.fill('#editor input[name=slowModeSeconds]', '5');
+  await page.click('#editor button[type=submit]');
+  await until(page, (id) => document.querySelector(`#stream-list button[data-stream-id="${id}"] .title`)?.textContent === 'Second set (acoustic)', second.id, { what: 'the renamed stream in the list' });
+  const edited = (await server.api('GET', `/api/livestream/${second.id}`, { token: artist.token })).body;
+  assert.equal(edited.title, 'Second set (acoustic)');
+  assert.equal(edited.chat.slowModeSeconds, 5);
 
   // The live stream: health of what ffmpeg sends (30 fps, key frame every 2 s).
   await page.click(`#stream-list button[data-stream-id="${stream.id}"]`);
@@ -370,6 +378,17 @@ test('tips through the sandbox provider from the Viewer', async (t) => {
   await page.click('dialog.tip-dialog button:has-text("Close")');
   // The Studio's analytics count it once the payment is confirmed.
   await until(studio.page, () => Number(document.querySelector('#analytics-tips').textContent) >= 1, null, { timeout: 15000 });
+});
+
+test('the owner ends the stream in the Studio and the Viewers show it ended', async () => {
+  await studio.page.click('#end-stream');  // confirm() accepted
+  for (const v of [viewerDesk, viewerPhone]) {
+    await until(v.page, () => document.body.dataset.phase === 'ended', null, { what: 'the ended state' });
+    assert.equal(await v.page.textContent('#overlay-title'), 'This stream has ended');
+  }
+  await until(studio.page, () => document.querySelector('#control .badge')?.textContent === 'ENDED', null, { what: 'ENDED in the Studio' });
+  assert.equal(await studio.page.isVisible('#health'), false);
+  assert.equal((await server.api('GET', `/api/livestream/${stream.id}`)).body.status, 'ENDED');
 });
 
 test('no page hit a CSP violation or a script error', () => {

@@ -114,6 +114,7 @@ export class Player {
     hls.on(Hls.Events.MANIFEST_PARSED, () => {
       this.video.play().catch(() => {});
       this.reportLevels();
+      this.watchForLateRungs(url);
     });
     hls.on(Hls.Events.LEVEL_SWITCHED, () => this.reportLevels());
     hls.on(Hls.Events.ERROR, (_event, data) => {
@@ -129,6 +130,30 @@ export class Player {
     });
     hls.loadSource(url);
     hls.attachMedia(this.video);
+  }
+
+  // Right after a stream goes live the multivariant playlist may list only the source: the
+  // transcoded rungs join once their first parts exist (docs/hls.md), and hls.js reads that
+  // playlist once. For the first seconds, look again; if rungs joined, load the source anew so
+  // the quality menu and ABR get them.
+  watchForLateRungs(url) {
+    clearTimeout(this.rungTimer);
+    const known = this.hls?.levels.length ?? 0;
+    const check = async (attempt) => {
+      if (!this.hls || this.stopped) return;
+      try {
+        const text = await (await fetch(this.withCurrentToken(url), { cache: 'no-store' })).text();
+        const variants = text.split('\n').filter((l) => l.startsWith('#EXT-X-STREAM-INF:')).length;
+        if (this.hls && variants > known) {
+          this.hls.loadSource(url);
+          return;  // MANIFEST_PARSED comes again and watches on from the new count
+        }
+      } catch {
+        // The next attempt, or the player's own retries, deal with it.
+      }
+      if (attempt < 3) this.rungTimer = setTimeout(() => check(attempt + 1), 4000);
+    };
+    this.rungTimer = setTimeout(() => check(1), 3000);
   }
 
   withCurrentToken(requestUrl) {
@@ -188,6 +213,7 @@ export class Player {
   stop() {
     this.stopped = true;
     clearTimeout(this.refreshTimer);
+    clearTimeout(this.rungTimer);
     if (this.hls) {
       this.hls.destroy();
       this.hls = null;

@@ -150,7 +150,7 @@ function renderControl() {
       const ended = await api('POST', `/api/livestream/${encodeURIComponent(s.id)}/end`);
       Object.assign(s, ended);
       renderControl();
-      current.health?.update({ status: 'ENDED' });
+      show(ui.health, false);
       loadStreams();
     } catch (e) {
       alert(e.message);

@@ -70,6 +70,8 @@ export class ChatPanel {
       .on('joined', (e) => this.onJoined(e))
       .on('refused', (e) => this.setComposer(false, joinRefusalText(e.code), e.code === 'login_required'))
       .on('chat', (e) => this.add(e.message))
+      // A confirmed tip: the stored TIP line plus the amount (history has the line only).
+      .on('tip', (e) => this.add({ ...e.message, amountCents: e.tip?.amountCents, currency: e.tip?.currency }))
       .on('message_deleted', (e) => this.remove(e.messageId))
       .on('messages_cleared', (e) => this.removeByUser(e.userId))
       .on('user_timed_out', (e) => this.onTimedOut(e))

@@ -198,6 +198,7 @@ function startChat(stream) {
   realtime
     .on('joined', (e) => { current?.analytics?.viewers(e.viewers ?? 0); count(); })
     .on('chat', count)
+    .on('tip', () => { count(); pollStream(); })
     .on('viewers', (e) => current?.analytics?.viewers(e.count))
     .on('stream_status', () => pollStream());
   realtime.connect();

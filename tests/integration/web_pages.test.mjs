@@ -1,7 +1,8 @@
 // The Studio and Viewer in real Chromium (playwright-core, /usr/bin/chromium), against the real
 // binary with ffmpeg publishing over RTMP as OBS would: playback, quality menu, phone and desktop
 // layouts, chat between browser contexts, moderation from the Studio, HTML in chat shown as text,
-// refusals without video, stream health, the stream key flow. Screenshots go to SC_TEST_ARTIFACTS.
+// stream health, the stream key flow, tips, ending (refusals: web_access.test.mjs). Screenshots
+// go to SC_TEST_ARTIFACTS.
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -10,13 +11,13 @@ import { startServer } from './lib/server.mjs';
 import { register, verifiedArtist, createStream } from './lib/fixtures.mjs';
 import { publish, waitFor } from './lib/media.mjs';
 import { launchBrowser, artifactsDir } from './lib/browser.mjs';
+import { until, openPage as openWebPage } from './lib/web.mjs';
 
 const DESKTOP = { width: 1366, height: 860 };
 const PHONE = { width: 390, height: 844 };
 const XSS = '<img src=x onerror=alert(1)>';
 
 let server, browser, artist, fanA, fanB, stream, pub, realtime;
-const pages = [];  // every page opened, with what it saw
 const shots = artifactsDir();
 
 // Whether the realtime gateway answers on /ws (chat tests need it).
@@ -49,37 +50,11 @@ after(async () => {
   await server?.cleanup();
 });
 
-// A browser context of its own (cookies, storage), optionally signed in: the pages keep the
-// session in sessionStorage under 'stagecast.session' (docs/web.md).
-async function openPage(path, { user, viewport = DESKTOP, mobile = false } = {}) {
-  const context = await browser.newContext({ viewport, isMobile: mobile, hasTouch: mobile, deviceScaleFactor: mobile ? 2 : 1 });
-  if (user) {
-    const session = { token: user.token, user: { id: user.id, email: user.email, displayName: user.displayName, role: user.role } };
-    await context.addInitScript((s) => sessionStorage.setItem('stagecast.session', s), JSON.stringify(session));
-  }
-  const page = await context.newPage();
-  const seen = { page, dialogs: [], errors: [], csp: [] };
-  page.on('dialog', (d) => {
-    // The Studio's own confirm() prompts are accepted; anything else (alert) is recorded.
-    if (d.type() === 'confirm') d.accept(); else { seen.dialogs.push(`${d.type()}: ${d.message()}`); d.dismiss(); }
-  });
-  page.on('pageerror', (e) => seen.errors.push(String(e)));
-  page.on('console', (m) => { if (/Content.Security.Policy/i.test(m.text())) seen.csp.push(m.text()); });
+const pages = [];  // every page opened, with what it saw
+async function openPage(path, opts) {
+  const seen = await openWebPage(browser, server.url + path, opts);
   pages.push(seen);
-  await page.goto(server.url + path);
   return seen;
-}
-
-// page.waitForFunction evaluates its predicate with eval when it polls, which the pages' CSP
-// (rightly) forbids; poll with page.evaluate instead (DevTools protocol calls, not eval).
-async function until(page, fn, arg, { timeout = 15000, what } = {}) {
-  const deadline = Date.now() + timeout;
-  for (;;) {
-    const v = await page.evaluate(fn, arg);
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what ?? fn.toString()}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 // Video plays: currentTime moves on by three seconds (a shared, loaded machine may stall briefly;
@@ -313,52 +288,6 @@ test('screenshots of the Viewer and the Studio, desktop and phone', async () => 
   assert.ok(overflow <= PHONE.width, `Studio fits the phone: ${overflow}`);
   await studioPhone.page.screenshot({ path: join(shots, 'studio-phone.png'), fullPage: true });
   await studioPhone.page.context().close();
-});
-
-test('a fan without access sees why and gets no video', async () => {
-  const members = await createStream(server, artist, { title: 'Members only', visibility: 'SUBSCRIBERS' });
-  const tier = await createStream(server, artist, { title: 'Tier 3', visibility: 'TIER', minTier: 3 });
-  const paid = await createStream(server, artist, { title: 'Paid show', visibility: 'PAID', priceCents: 1500 });
-  const fan = await register(server, { displayName: 'Curious' });
-  const subscribed = await register(server, { displayName: 'Tier one' });
-  const s = await server.admin('PUT', '/api/admin/subscriptions', { fanId: subscribed.id, artistId: artist.id, tier: 1, status: 'ACTIVE', expiresAt: null });
-  assert.equal(s.status, 200, s.text);
-  const cases = [
-    [members, fan, 'subscription_required', 'Subscribers only'],
-    [members, null, 'login_required', 'Sign in to watch'],
-    [tier, subscribed, 'tier_required', 'Upgrade your subscription'],
-    [paid, subscribed, 'ticket_required', 'Ticket required'],
-  ];
-  for (const [target, user, reason, title] of cases) {
-    const v = await openPage(`/watch/${target.id}`, { user, viewport: PHONE, mobile: true });
-    await until(v.page, () => document.body.dataset.phase === 'denied', null, { timeout: 15000 });
-    assert.equal(await v.page.getAttribute('#overlay', 'data-reason'), reason);
-    assert.equal(await v.page.textContent('#overlay-title'), title);
-    if (reason === 'ticket_required') assert.match(await v.page.textContent('#overlay-text'), /\$15\.00/);
-    if (reason === 'tier_required') assert.match(await v.page.textContent('#overlay-text'), /tier 3/);
-    assert.equal(await v.page.$('video'), null, `${reason}: no video element`);
-    assert.equal(await v.page.isVisible('#tip'), false);
-    if (reason === 'subscription_required') await v.page.screenshot({ path: join(shots, 'viewer-denied-phone.png') });
-    await v.page.context().close();
-  }
-  // The same holds for a stream that is live: a fan refused never gets the playlist.
-  const locked = await createStream(server, artist, { title: 'Locked live', visibility: 'SUBSCRIBERS' });
-  const lockedPub = publish(`${locked.rtmpUrl}/${locked.streamKey}`, { seconds: 60, size: '320x180' });
-  try {
-    await waitFor(async () => (await server.api('GET', `/api/livestream/${locked.id}`, { token: artist.token })).body.status === 'LIVE', { timeout: 20000, what: 'live' });
-    const v = await openPage(`/watch/${locked.id}`, { user: fan, viewport: DESKTOP });
-    const hlsRequests = [];
-    v.page.on('request', (r) => { if (r.url().includes('/hls/')) hlsRequests.push(r.url()); });
-    await until(v.page, () => document.body.dataset.phase === 'denied', null, { timeout: 15000 });
-    await v.page.waitForTimeout(1000);
-    assert.equal(await v.page.textContent('#status'), 'LIVE');
-    assert.equal(await v.page.$('video'), null);
-    assert.deepEqual(hlsRequests, []);
-    await v.page.context().close();
-  } finally {
-    lockedPub.proc.kill('SIGINT');
-    await lockedPub.done;
-  }
 });
 
 test('tips through the sandbox provider from the Viewer', async (t) => {

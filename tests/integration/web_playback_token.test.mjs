@@ -7,6 +7,7 @@ import { startServer } from './lib/server.mjs';
 import { register, verifiedArtist, createStream } from './lib/fixtures.mjs';
 import { publish, waitFor } from './lib/media.mjs';
 import { launchBrowser } from './lib/browser.mjs';
+import { sessionOf } from './lib/web.mjs';
 
 const TTL_SECONDS = 6;
 let server, browser;
@@ -29,8 +30,7 @@ test('a subscriber keeps watching while playback tokens expire and are renewed',
   try {
     await waitFor(async () => (await server.api('GET', `/api/livestream/${stream.id}`, { token: artist.token })).body.status === 'LIVE', { timeout: 20000, what: 'live' });
     const context = await browser.newContext();
-    const session = JSON.stringify({ token: fan.token, user: { id: fan.id, displayName: fan.displayName, role: fan.role } });
-    await context.addInitScript((s) => sessionStorage.setItem('stagecast.session', s), session);
+    await context.addInitScript((s) => sessionStorage.setItem('stagecast.session', s), sessionOf(fan));
     const page = await context.newPage();
     const tokens = new Set();
     const refused = [];

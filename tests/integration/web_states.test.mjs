@@ -8,6 +8,7 @@ import { startServer } from './lib/server.mjs';
 import { register, verifiedArtist, createStream } from './lib/fixtures.mjs';
 import { publish, waitFor } from './lib/media.mjs';
 import { launchBrowser, artifactsDir } from './lib/browser.mjs';
+import { until, sessionOf } from './lib/web.mjs';
 
 let server, browser;
 before(async () => {
@@ -20,24 +21,12 @@ after(async () => {
   await server.cleanup();
 });
 
-// Polls with page.evaluate (the pages' CSP forbids the eval page.waitForFunction relies on).
-async function until(page, fn, arg, { timeout = 20000, what } = {}) {
-  const deadline = Date.now() + timeout;
-  for (;;) {
-    const v = await page.evaluate(fn, arg);
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what ?? fn.toString()}`);
-    await new Promise((r) => setTimeout(r, 150));
-  }
-}
-
 test('offline, then playing by itself when the artist goes live, every rung in the quality menu, then ended', async () => {
   const artist = await verifiedArtist(server);
   const fan = await register(server, { displayName: 'Early Fan' });
   const stream = await createStream(server, artist, { title: 'Doors open soon' });
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-  const session = JSON.stringify({ token: fan.token, user: { id: fan.id, displayName: fan.displayName, role: fan.role } });
-  await context.addInitScript((s) => sessionStorage.setItem('stagecast.session', s), session);
+  await context.addInitScript((s) => sessionStorage.setItem('stagecast.session', s), sessionOf(fan));
   const page = await context.newPage();
   await page.goto(`${server.url}/watch/${stream.id}`);
   await until(page, () => document.body.dataset.phase === 'offline', null, { what: 'the offline state' });

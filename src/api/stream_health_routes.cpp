@@ -39,8 +39,8 @@ void add_stream_health_routes(net::Router& router, ApiContext& ctx, IngestStatsS
                auto manage = ctx.platform.streams().decide(&*caller, id, platform::Action::kManage);
                if (!manage) return error_response(manage.error());
                if (!manage->allowed) {
-                 return error_response(
-                     make_error(std::string(manage->reason), "only the stream's owner sees its health"));
+                 return error_response(make_error(std::string(manage->reason),
+                                                  "only the stream's owner sees its health"));
                }
                auto view = ctx.platform.streams().get(&*caller, id);
                if (!view) return error_response(view.error());

@@ -1,9 +1,9 @@
 #include "api/web_routes.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cctype>
-
-#include <fmt/format.h>
 
 namespace stagecast::api {
 namespace {
@@ -91,7 +91,8 @@ std::string web_content_security_policy(const WebPagesOptions& options) {
   std::string media = "'self' blob:";
   if (const std::string origin = origin_of(options.http_base_url); !origin.empty()) {
     // The playback URL the API returns, and the WebSocket on the same server.
-    const std::string ws = (origin.starts_with("https") ? "wss" : "ws") + origin.substr(origin.find(':'));
+    const std::string ws =
+        (origin.starts_with("https") ? "wss" : "ws") + origin.substr(origin.find(':'));
     connect += fmt::format(" {} {}", origin, ws);
     media += " " + origin;
   }
@@ -120,8 +121,8 @@ std::string web_content_security_policy(const WebPagesOptions& options) {
 WebPages::WebPages(std::span<const WebAsset> assets, WebPagesOptions options)
     : csp_(web_content_security_policy(options)) {
   for (const WebAsset& a : assets) {
-    entries_.emplace_back(a.name, Entry{&a, copy_of(a.bytes), copy_of(a.gzip),
-                                        a.name.starts_with(kVendorPrefix)});
+    entries_.emplace_back(
+        a.name, Entry{&a, copy_of(a.bytes), copy_of(a.gzip), a.name.starts_with(kVendorPrefix)});
   }
   std::sort(entries_.begin(), entries_.end(),
             [](const auto& x, const auto& y) { return x.first < y.first; });

@@ -220,12 +220,13 @@ static void add_api_routes(Server::Parts& p, uint16_t http_port, uint16_t rtmp_p
   api::add_admin_routes(p.router, *p.api);
   api::add_stream_routes(p.router, *p.api);
   add_payment_routes(*p.payments, p.router, *p.api, c);
-  api::add_stream_health_routes(p.router, *p.api, [registry = p.registry.get()](const std::string& id) {
-    return registry->stats(id);
-  });
+  api::add_stream_health_routes(
+      p.router, *p.api,
+      [registry = p.registry.get()](const std::string& id) { return registry->stats(id); });
   // Stripe.js (and the CSP entries it needs) only when the browser will confirm Stripe payments.
-  api::add_web_routes(p.router, api::WebPagesOptions{http_base, c.payments_provider == "stripe" &&
-                                                                    !c.payments_stripe_publishable_key.empty()});
+  const bool stripe_js =
+      c.payments_provider == "stripe" && !c.payments_stripe_publishable_key.empty();
+  api::add_web_routes(p.router, api::WebPagesOptions{http_base, stripe_js});
 }
 
 Server::~Server() { stop(); }

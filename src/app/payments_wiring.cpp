@@ -53,6 +53,9 @@ std::unique_ptr<PaymentsWiring> wire_payments(const Config& c,
   settings.min_cents = c.payments_min_tip_cents;
   settings.max_cents = c.payments_max_tip_cents;
   settings.currency = c.payments_currency;
+  // A tip's message is shown in chat: the chat's length limit and blocked words apply.
+  settings.max_message_chars = static_cast<size_t>(c.chat_max_message_chars);
+  settings.blocked_words = c.chat_blocked_words;
   w->tips = std::make_unique<platform::TipService>(store, platform.streams(), *w->provider,
                                                    *w->verifier, clock, settings, sandbox);
   w->onboarding = std::make_unique<platform::ArtistOnboarding>(store, *w->provider, clock);

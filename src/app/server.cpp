@@ -15,6 +15,7 @@
 #include "api/web_routes.h"
 #include "app/media_wiring.h"
 #include "app/realtime_wiring.h"
+#include "app/tip_broadcast.h"
 #include "app/payments_wiring.h"
 #include "hls/rendition_store.h"
 #include "ingest/live_stream_registry.h"
@@ -41,6 +42,7 @@ struct Server::Parts {
   std::unique_ptr<platform::PlatformServices> platform;
   std::unique_ptr<api::ApiContext> api;
   std::unique_ptr<RealtimeWiring> realtime;
+  std::unique_ptr<TipBroadcast> tip_broadcast;
   std::unique_ptr<PaymentsWiring> payments;
   std::unique_ptr<hls::RenditionStore> hls;
   std::unique_ptr<MediaWiring> media;
@@ -238,6 +240,8 @@ void Server::start(const std::string& ports_file) {
   add_api_routes(p, http_port(), rtmp_port());
   p.realtime = wire_realtime(p.config, *p.io, *p.workers, p.router, *p.http, *p.api, *p.platform,
                              *p.store, p.metrics, p.clock);
+  p.tip_broadcast = std::make_unique<TipBroadcast>(*p.realtime->bus);
+  p.payments->tips->add_listener(*p.tip_broadcast);
   p.hls_tick = std::make_unique<boost::asio::steady_timer>(p.io->at(0));
   schedule_hls_tick(p);
   p.io->start();

@@ -10,6 +10,7 @@ import { startServer } from './lib/server.mjs';
 import { register, verifiedArtist } from './lib/fixtures.mjs';
 import { FakeStripe } from './lib/fake_stripe.mjs';
 import { liveStream } from './lib/live_stream.mjs';
+import { member } from './lib/chat_client.mjs';
 import { validate, responseSchema } from './lib/openapi.mjs';
 
 const WEBHOOK_SECRET = 'whsec_stagecast_integration_0123456789';
@@ -107,6 +108,7 @@ test("webhook headers from Stripe's library are accepted; the same event three t
   const r = await tip({ amountCents: 2000, message: 'encore' });
   assert.equal(r.status, 201, r.text);
   const start = await totals();
+  const room = await member(server, artist, stream.id);
   const payload = fake.event('payment_intent.succeeded', fake.paymentIntentObject(r.body.paymentIntentId, 'succeeded'));
   const first = await webhook(payload, signed(payload));
   assert.equal(first.status, 200, first.text);
@@ -118,6 +120,12 @@ test("webhook headers from Stripe's library are accepted; the same event three t
     assert.equal(again.status, 200, again.text);
     assert.equal(again.body.duplicate, true);
   }
+  // The artist sees it in the room's chat, once.
+  const shown = await room.next('tip', 5000);
+  assert.equal(shown.message.text, 'encore');
+  assert.equal(shown.tip.amountCents, 2000);
+  assert.deepEqual(await room.collect('tip', 300), []);
+  await room.close();
   const end = await totals();
   assert.deepEqual(end, {
     count: start.count + 1,

@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { startServer, StagecastProcess, BIN } from './lib/server.mjs';
 import { register } from './lib/fixtures.mjs';
 import { liveStream } from './lib/live_stream.mjs';
+import { member } from './lib/chat_client.mjs';
 import { validate, responseSchema } from './lib/openapi.mjs';
 
 let server; let artist; let fan; let stream;
@@ -34,6 +35,9 @@ test('an artist onboards in the sandbox and can then go live', async () => {
 });
 
 test('a fan tips $10 with a message and the sandbox confirms it through the webhook path', async () => {
+  // The artist and a viewer sit in the room's chat (Node's ws).
+  const room = await member(server, artist, stream.id);
+  const viewer = await member(server, null, stream.id);
   const r = await server.api('POST', `/api/livestream/${stream.id}/tips`, { token: fan.token, body: { amountCents: 1000, currency: 'usd', message: 'from the sandbox' } });
   assert.equal(r.status, 201, r.text);
   assert.equal(r.body.provider, 'sandbox');
@@ -52,9 +56,25 @@ test('a fan tips $10 with a message and the sandbox confirms it through the webh
   assert.equal(confirmed.body.effect, 'succeeded');
   assert.equal(confirmed.body.tipId, r.body.tipId);
   assert.match(confirmed.body.eventId, /^evt_sandbox_/);
+  // The tip appears in the room's chat once confirmed, for everyone in it, once.
+  for (const c of [room, viewer]) {
+    const e = await c.next('tip', 5000);
+    assert.equal(e.message.kind, 'TIP');
+    assert.equal(e.message.text, 'from the sandbox');
+    assert.equal(e.message.userId, fan.id);
+    assert.equal(e.message.displayName, 'Sandbox Fan');
+    assert.equal(e.message.id, r.body.tipId);
+    assert.deepEqual(e.tip, { id: r.body.tipId, amountCents: 1000, currency: 'usd', fanId: fan.id });
+  }
   // Confirming again (a double click) changes nothing.
   const again = await server.api('POST', `/api/sandbox/payments/${r.body.paymentIntentId}/confirm`, { token: fan.token });
   assert.equal(again.body.effect, 'unchanged');
+
+  assert.deepEqual(await room.collect('tip', 500), [], 'one tip event, not two');
+  // A later joiner finds the TIP line in the history.
+  const late = await member(server, fan, stream.id);
+  assert.ok(late.joined.history.some((m) => m.kind === 'TIP' && m.id === r.body.tipId), JSON.stringify(late.joined.history));
+  for (const c of [room, viewer, late]) await c.close();
 
   const owner = await server.api('GET', `/api/livestream/${stream.id}`, { token: artist.token });
   assert.deepEqual(owner.body.tips, { count: 1, grossCents: 1000, feeCents: 50, artistCents: 950 });

@@ -305,6 +305,12 @@ test('tips through the sandbox provider from the Viewer', async (t) => {
   await page.waitForSelector('dialog.tip-dialog >> text=Thank you');
   await page.screenshot({ path: join(shots, 'viewer-tip-desktop.png') });
   await page.click('dialog.tip-dialog button:has-text("Close")');
+  // The confirmed tip shows in everyone's chat with its amount; its message is text.
+  for (const v of [viewerDesk, viewerPhone, studio]) {
+    await until(v.page, () => [...document.querySelectorAll('#chat .message.tip')].some((li) => li.querySelector('.text')?.textContent === 'for the <b>encore</b>'), null, { what: 'the tip in chat' });
+  }
+  const tipLine = await viewerPhone.page.$eval('#chat .message.tip:last-child', (li) => ({ amount: li.querySelector('.amount').textContent, author: li.querySelector('.author').textContent, bold: li.querySelectorAll('b').length }));
+  assert.deepEqual(tipLine, { amount: 'tipped $5.00', author: 'Fan Desk', bold: 0 });
   // The Studio's analytics count it once the payment is confirmed.
   await until(studio.page, () => Number(document.querySelector('#analytics-tips').textContent) >= 1, null, { timeout: 15000 });
 });

@@ -20,6 +20,7 @@ Room::Room(std::string stream_id, std::string artist_id, RoomContext& context,
       home_(home),
       tick_timer_(home),
       linger_timer_(home),
+      flush_timer_(home),
       rules_(context.chat_limits, context.global_words, context.policy, context.clock) {}
 
 Room::~Room() = default;
@@ -73,6 +74,7 @@ void Room::stop() {
     self->stopped_ = true;
     self->tick_timer_.cancel();
     self->linger_timer_.cancel();
+    self->flush_timer_.cancel();
   });
 }
 
@@ -366,10 +368,28 @@ const std::string& Room::history_json() {
 
 void Room::enqueue(std::shared_ptr<const std::string> wire) {
   outbox_.push_back(std::move(wire));
-  if (!flush_posted_) {
+  schedule_flush();
+}
+
+// Flushes at once when the room is idle; while the sends of the previous flush are still being
+// issued, or for as long as they took (at most max_flush_pause), events gather into one batch.
+// So a quiet room adds no delay, and a room at its thread's limit sends ever larger batches
+// instead of falling further behind (one write per member per flush, whatever the chat rate).
+void Room::schedule_flush() {
+  if (flush_posted_ || flush_timer_armed_ || flushing_ || outbox_.empty()) return;
+  const auto now = std::chrono::steady_clock::now();
+  if (!ctx_.options.batch_events || now >= next_flush_at_) {
     flush_posted_ = true;
     asio::post(home_, [self = shared_from_this()] { self->flush(); });
+    return;
   }
+  flush_timer_armed_ = true;
+  flush_timer_.expires_at(next_flush_at_);
+  flush_timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+    self->flush_timer_armed_ = false;
+    if (ec || self->stopped_) return;
+    self->flush();
+  });
 }
 
 void Room::flush() {
@@ -377,17 +397,43 @@ void Room::flush() {
   if (outbox_.empty()) return;
   const auto members = static_cast<uint64_t>(fanout_.size());
   if (members > 0) {
+    const auto started = std::chrono::steady_clock::now();
     if (outbox_.size() == 1 || !ctx_.options.batch_events) {
       for (const auto& event : outbox_) {
         for (net::WebSocketConnection* c : fanout_) c->send(event);
       }
       ctx_.frames.inc(members * outbox_.size());
     } else {
-      const auto frame = std::make_shared<const std::string>(events::batch(outbox_));
-      for (net::WebSocketConnection* c : fanout_) c->send(frame);
-      ctx_.frames.inc(members);
+      // Batches stay well under a socket's queue limit so that one never trips it alone.
+      size_t first = 0;
+      while (first < outbox_.size()) {
+        size_t last = first;
+        size_t bytes = 0;
+        while (last < outbox_.size() &&
+               (last == first || bytes + outbox_[last]->size() <= ctx_.options.max_batch_bytes)) {
+          bytes += outbox_[last++]->size();
+        }
+        const std::vector<std::shared_ptr<const std::string>> part(outbox_.begin() + first,
+                                                                   outbox_.begin() + last);
+        const auto frame = std::make_shared<const std::string>(
+            part.size() == 1 ? *part.front() : events::batch(part));
+        for (net::WebSocketConnection* c : fanout_) c->send(frame);
+        ctx_.frames.inc(members);
+        first = last;
+      }
     }
     ctx_.deliveries.inc(members * outbox_.size());
+    if (ctx_.options.batch_events) {
+      // Runs after the sends just queued on this thread: measures what the flush cost.
+      flushing_ = true;
+      asio::post(home_, [self = shared_from_this(), started] {
+        const auto now = std::chrono::steady_clock::now();
+        self->next_flush_at_ = now + std::min<std::chrono::steady_clock::duration>(
+                                         now - started, self->ctx_.options.max_flush_pause);
+        self->flushing_ = false;
+        self->schedule_flush();
+      });
+    }
   }
   outbox_.clear();
 }

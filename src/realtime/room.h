@@ -5,11 +5,11 @@
 // called from any thread and posts to the home thread; nothing here blocks (database writes go
 // to the WriteBehindQueue, history is loaded by the joining session's worker).
 //
-// Fan-out: an event is serialised once; the room collects the events of one turn of its event
-// loop and then writes one frame to every member (the event itself, or a `batch` of them when
-// several arrived together), so a busy room costs one send per member per turn, not per
-// message. Each connection's queue is bounded by net/: a member that cannot keep up is closed
-// (1008) rather than buffered without bound.
+// Fan-out: an event is serialised once; the room collects events while its previous flush is
+// under way and then writes one frame to every member (the event itself, or a `batch` of them
+// when several arrived together), so a busy room costs one send per member per flush, not per
+// message (see schedule_flush). Each connection's queue is bounded by net/: a member that cannot
+// keep up is closed (1008) rather than buffered without bound.
 
 #include <atomic>
 #include <boost/asio/io_context.hpp>
@@ -41,6 +41,9 @@ struct RoomOptions {
   std::chrono::milliseconds viewer_count_interval{1'000};
   std::chrono::milliseconds linger{30'000};  // an empty room stays this long
   bool batch_events = true;
+  // Batching under load: the next flush waits as long as the previous one took, up to this.
+  std::chrono::milliseconds max_flush_pause{250};
+  size_t max_batch_bytes = 64 * 1024;  // a larger outbox goes out as several batch frames
 };
 
 // What every room shares; owned by the gateway.
@@ -127,6 +130,7 @@ class Room final : public RoomSink, public std::enable_shared_from_this<Room> {
   events::You you(const Member& m) const;
 
   void enqueue(std::shared_ptr<const std::string> wire);
+  void schedule_flush();
   void flush();
   void schedule_tick();
   void tick();
@@ -138,6 +142,7 @@ class Room final : public RoomSink, public std::enable_shared_from_this<Room> {
   boost::asio::io_context& home_;
   boost::asio::steady_timer tick_timer_;
   boost::asio::steady_timer linger_timer_;
+  boost::asio::steady_timer flush_timer_;
   std::atomic<bool> history_loaded_{false};
   std::atomic<int> pending_joins_{0};
 
@@ -153,6 +158,9 @@ class Room final : public RoomSink, public std::enable_shared_from_this<Room> {
   bool history_dirty_ = true;
   std::vector<std::shared_ptr<const std::string>> outbox_;
   bool flush_posted_ = false;
+  bool flush_timer_armed_ = false;
+  bool flushing_ = false;  // a flush's sends are being issued
+  std::chrono::steady_clock::time_point next_flush_at_{};
   bool ticking_ = false;
   bool lingering_ = false;
   bool stopped_ = false;

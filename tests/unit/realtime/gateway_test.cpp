@@ -580,3 +580,36 @@ TEST_F(GatewayTest, EventsArrivingTogetherAreBatchedInOrder) {
 
 }  // namespace
 }  // namespace stagecast::realtime::testing
+
+namespace stagecast::realtime::testing {
+namespace {
+
+class SmallBatchTest : public GatewayTest {
+ protected:
+  GatewayOptions options() override {
+    GatewayOptions o = GatewayTest::options();
+    o.room.max_batch_bytes = 1024;
+    return o;
+  }
+};
+
+TEST_F(SmallBatchTest, BatchesAreSplitBelowTheConfiguredSize) {
+  const User owner = artist("Owner");
+  const std::string id = stream(owner);
+  auto owner_ws = member(&owner, id);
+  auto watcher = member(nullptr, id);
+  const size_t before = watcher->largest_frame();
+  for (int i = 0; i < 40; ++i) {
+    owner_ws->send_json({{"type", "chat"}, {"text", std::string(80, 'a' + i % 26)}});
+  }
+  for (int i = 0; i < 40; ++i) {
+    auto m = watcher->next_of("chat");
+    ASSERT_TRUE(m) << i;
+    EXPECT_EQ((*m)["message"]["text"], std::string(80, 'a' + i % 26));
+  }
+  // One chat event is ~300 bytes; a batch holds what fits in 1 KiB plus its envelope.
+  EXPECT_LE(watcher->largest_frame(), std::max<size_t>(before, 1024 + 64));
+}
+
+}  // namespace
+}  // namespace stagecast::realtime::testing

@@ -1,5 +1,6 @@
 #include "ws_test_client.h"
 
+#include <algorithm>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/buffers_to_string.hpp>
@@ -55,6 +56,7 @@ void WsTestClient::read_next() {
     }
     ++frames_;
     const std::string text = beast::buffers_to_string(buffer_.data());
+    largest_frame_ = std::max(largest_frame_, text.size());
     buffer_.consume(buffer_.size());
     auto j = nlohmann::json::parse(text, nullptr, false);
     if (j.is_object() && j.value("type", "") == "batch" && j.contains("events")) {

@@ -45,6 +45,7 @@ class WsTestClient {
 
   // Raw text frames received (each frame once, before unwrapping).
   size_t frames() const { return frames_; }
+  size_t largest_frame() const { return largest_frame_; }
 
  private:
   void read_next();
@@ -58,6 +59,7 @@ class WsTestClient {
   bool reading_ = false;
   uint16_t close_code_ = 0;
   size_t frames_ = 0;
+  size_t largest_frame_ = 0;
 };
 
 }  // namespace stagecast::realtime::testing

@@ -288,6 +288,12 @@ test('screenshots of the Viewer and the Studio, desktop and phone', async () => 
   assert.ok(overflow <= PHONE.width, `Studio fits the phone: ${overflow}`);
   await studioPhone.page.screenshot({ path: join(shots, 'studio-phone.png'), fullPage: true });
   await studioPhone.page.context().close();
+  // The home page lists the live stream and links to its Viewer.
+  const home = await openPage('/', { viewport: PHONE, mobile: true });
+  await until(home.page, (id) => document.querySelector(`#live a[href="/watch/${id}"] h2`)?.textContent, stream.id, { what: 'the live stream on the home page' });
+  assert.equal(await home.page.textContent(`#live a[href="/watch/${stream.id}"] h2`), 'Web test: live from the studio');
+  await home.page.screenshot({ path: join(shots, 'home-phone.png') });
+  await home.page.context().close();
 });
 
 test('tips through the sandbox provider from the Viewer', async (t) => {

@@ -108,11 +108,4 @@ export class AnalyticsPanel {
     this.set('uptime', s.status === 'LIVE' && s.startedAt ? formatDuration(Date.now() - s.startedAt)
       : s.startedAt && s.endedAt ? formatDuration(s.endedAt - s.startedAt) : '—');
   }
-
-  // From GET /api/livestream/{id}/analytics when the server has it.
-  figures(a) {
-    if (typeof a.currentViewers === 'number') this.viewers(a.currentViewers);
-    if (typeof a.peakViewers === 'number') { this.peak = Math.max(this.peak, a.peakViewers); this.set('peak', String(this.peak)); }
-    if (typeof a.chatMessages === 'number') this.messages(a.chatMessages);
-  }
 }

@@ -67,6 +67,23 @@ export class ChatClient {
     }
   }
 
+  // The reply matching `match`, taken out of the queue wherever it is; the events around it stay
+  // queued for later next() calls (a broadcast may overtake the ack of the request that caused it).
+  async reply(match, timeoutMs = 5000) {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const i = this.events.findIndex(match);
+      if (i >= 0) return this.events.splice(i, 1)[0];
+      if (this.closeCode !== null) throw new Error(`closed (${this.closeCode}) while waiting for a reply`);
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`no reply within ${timeoutMs} ms; queued: ${JSON.stringify(this.events.slice(-5))}`);
+      await new Promise((resolve) => {
+        const t = setTimeout(resolve, left);
+        this.waiters.push(() => { clearTimeout(t); resolve(); });
+      });
+    }
+  }
+
   // Events of `type` arriving within `windowMs`.
   async collect(type, windowMs) {
     const out = [];
@@ -92,7 +109,7 @@ export class ChatClient {
   async say(text) {
     const requestId = `r${Math.random().toString(36).slice(2)}`;
     this.send({ type: 'chat', text, requestId });
-    const e = await this.next((x) => (x.type === 'ack' || x.type === 'error') && x.requestId === requestId);
+    const e = await this.reply((x) => (x.type === 'ack' || x.type === 'error') && x.requestId === requestId);
     if (e.type === 'error') throw new Error(`chat refused: ${JSON.stringify(e.error)}`);
     return e.messageId;
   }
@@ -101,7 +118,7 @@ export class ChatClient {
   async request(event) {
     const requestId = `q${Math.random().toString(36).slice(2)}`;
     this.send({ ...event, requestId });
-    return this.next((x) => (x.type === 'ack' || x.type === 'error') && x.requestId === requestId);
+    return this.reply((x) => (x.type === 'ack' || x.type === 'error') && x.requestId === requestId);
   }
 
   // The error answering `event`; throws when it was accepted.

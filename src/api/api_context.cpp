@@ -69,6 +69,7 @@ nlohmann::json stream_json(const ApiContext& ctx, const platform::StreamView& vi
   if (view.manager) {
     chat["blockedWords"] = s.chat_blocked_words;
     j["record"] = s.record;
+    j["transcode"] = s.transcode;
     j["streamKeyRotatedAt"] = s.stream_key_rotated_at;
     j["rtmpUrl"] = ctx.rtmp_base_url;
     j["whipUrl"] = ctx.http_base_url + "/whip/" + s.id;

@@ -14,7 +14,7 @@ namespace {
 
 Result<platform::StreamInput> stream_input(const net::Request& req) {
   auto body = JsonBody::parse(req, {"title", "description", "visibility", "minTier", "priceCents",
-                                    "currency", "chat", "record", "scheduledAt"});
+                                    "currency", "chat", "record", "transcode", "scheduledAt"});
   if (!body) return body.error();
   platform::StreamInput in;
   auto title = body->string("title");
@@ -43,6 +43,9 @@ Result<platform::StreamInput> stream_input(const net::Request& req) {
   auto record = body->boolean("record");
   if (!record) return record.error();
   in.record = *record;
+  auto transcode = body->boolean("transcode");
+  if (!transcode) return transcode.error();
+  in.transcode = *transcode;
   if (body->has("scheduledAt")) {
     if (body->is_null("scheduledAt")) {
       in.scheduled_at = std::optional<int64_t>{};

@@ -47,7 +47,8 @@ void MediaWiring::authorize(const ingest::PublishRequest& request,
       std::erase_if(access_, [&](const auto& entry) {
         return entry.second.ended_at && now - *entry.second.ended_at > options_.linger_after_end;
       });
-      access_[*id] = Access{view->stream.visibility == store::Visibility::kPublic, std::nullopt};
+      access_[*id] = Access{view->stream.visibility == store::Visibility::kPublic,
+                            view->stream.transcode, std::nullopt};
     }
     done(ingest::PublishGrant{*id});
   };
@@ -69,7 +70,13 @@ void MediaWiring::on_stream_live(const std::string& stream_id,
     packagers_[stream_id] = packager;
   }
   hub->add_sink(packager);
-  if (transcode_pool_) {
+  bool transcode = transcode_pool_ != nullptr;
+  if (transcode) {
+    std::lock_guard lock(mu_);
+    auto it = access_.find(stream_id);
+    transcode = it == access_.end() || it->second.transcode;
+  }
+  if (transcode) {
     transcode::TranscoderOptions to;
     to.stream_id = stream_id;
     to.ladder = options_.transcode_ladder;

@@ -2,8 +2,9 @@
 // Joins the media path to the platform without either knowing the other (DESIGN.md, layers):
 //  * PublishAuthorizer: a publisher's stream key is checked by StreamService on the worker pool;
 //  * StreamLifecycleListener: a stream going live gets an LL-HLS packager on its hub and is
-//    marked LIVE in the store (and, with transcoding on, a Transcoder whose rungs each get their
-//    own packager, fed off the I/O threads on the transcode pool); a resumed one is marked resumed; an ended one is retired from the
+//    marked LIVE in the store (and, with transcoding on for the server and the stream, a
+//    Transcoder whose rungs each get their own packager, fed off the I/O threads on the
+//    transcode pool); a resumed one is marked resumed; an ended one is retired from the
 //    rendition store and marked ENDED;
 //  * StreamEvents: the API's "end" disconnects the publisher.
 // It also answers the HLS routes' access question without a database round trip: visibility is
@@ -82,9 +83,10 @@ class MediaWiring final : public ingest::PublishAuthorizer,
   mutable std::mutex mu_;
   struct Access {
     bool is_public = false;
+    bool transcode = true;  // the stream's own choice, read when its publisher is authorised
     std::optional<std::chrono::steady_clock::time_point> ended_at;
   };
-  // Stream id -> visibility, from authorisation until the stream's HLS has lingered out.
+  // Stream id -> visibility and ABR choice, from authorisation until the stream's HLS has lingered out.
   std::map<std::string, Access> access_;
   std::map<std::string, std::shared_ptr<hls::LlHlsPackager>> packagers_;
   std::map<std::string, std::shared_ptr<transcode::Transcoder>> transcoders_;

@@ -125,6 +125,7 @@ Result<void> apply(const StreamInput& input, store::LiveStream& s, int64_t now_m
     s.chat_blocked_words = std::move(words).value();
   }
   if (input.record) s.record = *input.record;
+  if (input.transcode) s.transcode = *input.transcode;
   if (input.scheduled_at) {
     if (*input.scheduled_at) {
       auto ok = check_schedule(**input.scheduled_at, now_ms);
@@ -170,6 +171,7 @@ Result<store::StreamSettingsUpdate> settings_update(const StreamInput& input,
   if (input.chat.slow_mode_seconds) u.chat_slow_mode_seconds = merged.chat_slow_mode_seconds;
   if (input.chat.blocked_words) u.chat_blocked_words = merged.chat_blocked_words;
   if (input.record) u.record = merged.record;
+  if (input.transcode) u.transcode = merged.transcode;
   if (input.scheduled_at) u.scheduled_at = merged.scheduled_at;
   return u;
 }

@@ -45,6 +45,8 @@ struct StreamInput {
   std::optional<std::string> currency;
   ChatSettingsInput chat;
   std::optional<bool> record;
+  // ABR ladder for this stream; takes effect the next time the stream goes live.
+  std::optional<bool> transcode;
   // Outer: given or not; inner: a unix-ms time, or null to clear the schedule (patch).
   std::optional<std::optional<int64_t>> scheduled_at;
 };

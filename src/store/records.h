@@ -87,6 +87,8 @@ struct LiveStream {
   int chat_slow_mode_seconds = 0;
   std::vector<std::string> chat_blocked_words;
   bool record = true;
+  // ABR: transcode this stream into the ladder (when the server has transcoding on).
+  bool transcode = true;
   std::optional<int64_t> scheduled_at;
   StreamStatus status = StreamStatus::kCreated;
   std::string stream_key_hash;  // unique; the key itself is never stored

@@ -39,6 +39,7 @@ struct StreamSettingsUpdate {
   std::optional<int> chat_slow_mode_seconds;
   std::optional<std::vector<std::string>> chat_blocked_words;
   std::optional<bool> record;
+  std::optional<bool> transcode;
   // Outer optional: whether to change it; inner: the new value (nullopt clears the schedule).
   // A CREATED/SCHEDULED stream becomes SCHEDULED when a time is set and CREATED when cleared.
   std::optional<std::optional<int64_t>> scheduled_at;

@@ -147,3 +147,40 @@ test('transcoding off: only the source rendition', async () => {
     await off.cleanup();
   }
 });
+
+test('per stream: an artist turns the ladder off for one stream, the next stream keeps it', async () => {
+  const artist = await verifiedArtist(server);
+  const plain = await createStream(server, artist, { title: 'source only', transcode: false });
+  assert.equal(plain.transcode, false);
+  const got = await server.api('GET', `/api/livestream/${plain.id}`, { token: artist.token });
+  assert.equal(got.body.transcode, false);
+  const wrong = await server.api('PATCH', `/api/livestream/${plain.id}`, { token: artist.token, body: { transcode: 'no' } });
+  assert.equal(wrong.status, 422, wrong.text);
+
+  const pub = publish(`${plain.rtmpUrl}/${plain.streamKey}`, { seconds: 5, size: '1280x720' });
+  const master = await waitFor(async () => {
+    const r = await getText(`${server.url}/hls/${plain.id}/master.m3u8`);
+    return r.status === 200 && r.text;
+  }, { what: 'master', timeout: 20000 });
+  assert.equal((await pub.done).code, 0);
+  const again = (await getText(`${server.url}/hls/${plain.id}/master.m3u8`)).text;
+  assert.equal(variants(master).length, 1, master);
+  assert.equal(variants(again).length, 1, again);
+  assert.equal(variants(again)[0].attrs.RESOLUTION, '1280x720');
+
+  // A stream created with the default, then patched off and on again before it goes live, is
+  // transcoded.
+  const abr = await createStream(server, artist, { title: 'ladder' });
+  assert.equal(abr.transcode, true);
+  for (const value of [false, true]) {
+    const p = await server.api('PATCH', `/api/livestream/${abr.id}`, { token: artist.token, body: { transcode: value } });
+    assert.equal(p.status, 200, p.text);
+    assert.equal(p.body.transcode, value);
+  }
+  const pub2 = publish(`${abr.rtmpUrl}/${abr.streamKey}`, { seconds: 6, size: '1280x720' });
+  await waitFor(async () => {
+    const r = await getText(`${server.url}/hls/${abr.id}/master.m3u8`);
+    return r.status === 200 && variants(r.text).length === 3;
+  }, { what: 'three renditions', timeout: 30000 });
+  assert.equal((await pub2.done).code, 0);
+});

@@ -14,7 +14,7 @@ const std::string kColumns =
     "chat_enabled, chat_subscribers_only, chat_slow_mode_seconds, chat_blocked_words, record, "
     "scheduled_at, status, stream_key_hash, stream_key_rotated_at, started_at, ended_at, "
     "end_reason, peak_viewers, total_viewers, tip_count, tip_gross_cents, tip_fee_cents, "
-    "chat_message_count, created_at, updated_at, deleted_at";
+    "chat_message_count, created_at, updated_at, deleted_at, transcode";
 
 // The blocked-word list is stored as a JSON array of strings: one column, readable by both
 // databases (and by a human with the sqlite3 shell).
@@ -63,6 +63,7 @@ LiveStream read_stream(const Statement& st) {
   s.created_at = st.i64(26);
   s.updated_at = st.i64(27);
   s.deleted_at = st.opt_i64(28);
+  s.transcode = st.boolean(29);
   return s;
 }
 
@@ -116,7 +117,7 @@ class SqliteStreamRepository final : public StreamRepository {
     return db_.write([&](SqliteConnection& c) -> Result<LiveStream> {
       auto st = c.prepare("INSERT INTO live_streams (" + kColumns +
                           ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-                          "?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                          "?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
       if (!st) return st.error();
       st->bind_all(s.id, s.artist_id, s.title, s.description, to_string(s.visibility),
                    s.min_tier, s.price_cents, s.currency, s.chat_enabled,
@@ -125,7 +126,7 @@ class SqliteStreamRepository final : public StreamRepository {
                    to_string(s.status), s.stream_key_hash, s.stream_key_rotated_at, s.started_at,
                    s.ended_at, s.end_reason, s.peak_viewers, s.total_viewers, s.tip_count,
                    s.tip_gross_cents, s.tip_fee_cents, s.chat_message_count, s.created_at,
-                   s.updated_at, s.deleted_at);
+                   s.updated_at, s.deleted_at, s.transcode);
       if (auto r = st->run(); !r) return r.error();
       return s;
     });
@@ -196,6 +197,7 @@ class SqliteStreamRepository final : public StreamRepository {
       if (u.chat_slow_mode_seconds) s.chat_slow_mode_seconds = *u.chat_slow_mode_seconds;
       if (u.chat_blocked_words) s.chat_blocked_words = *u.chat_blocked_words;
       if (u.record) s.record = *u.record;
+      if (u.transcode) s.transcode = *u.transcode;
       if (u.scheduled_at) {
         if (s.status != StreamStatus::kCreated && s.status != StreamStatus::kScheduled) {
           return make_error(errc::kInvalidTransition,
@@ -210,12 +212,12 @@ class SqliteStreamRepository final : public StreamRepository {
           "UPDATE live_streams SET title = ?, description = ?, visibility = ?, min_tier = ?, "
           "price_cents = ?, currency = ?, chat_enabled = ?, chat_subscribers_only = ?, "
           "chat_slow_mode_seconds = ?, chat_blocked_words = ?, record = ?, scheduled_at = ?, "
-          "status = ?, updated_at = ? WHERE id = ?");
+          "status = ?, transcode = ?, updated_at = ? WHERE id = ?");
       if (!st) return st.error();
       st->bind_all(s.title, s.description, to_string(s.visibility), s.min_tier, s.price_cents,
                    s.currency, s.chat_enabled, s.chat_subscribers_only,
                    s.chat_slow_mode_seconds, encode_words(s.chat_blocked_words), s.record,
-                   s.scheduled_at, to_string(s.status), s.updated_at, s.id);
+                   s.scheduled_at, to_string(s.status), s.transcode, s.updated_at, s.id);
       if (auto r = st->run(); !r) return r.error();
       return s;
     });

@@ -297,6 +297,7 @@ TEST_F(StreamServiceTest, CreateNormalisesWhatItKeeps) {
   in.chat.slow_mode_seconds = 10;
   in.chat.blocked_words = std::vector<std::string>{" Spoiler ", "spoiler", "SCAM"};
   in.record = false;
+  in.transcode = false;
   const CreatedStream c = create(in);
   EXPECT_EQ(c.stream.title, "Paid show");
   EXPECT_EQ(c.stream.visibility, store::Visibility::kPaid);
@@ -306,6 +307,7 @@ TEST_F(StreamServiceTest, CreateNormalisesWhatItKeeps) {
   EXPECT_EQ(c.stream.chat_slow_mode_seconds, 10);
   EXPECT_EQ(c.stream.chat_blocked_words, (std::vector<std::string>{"spoiler", "scam"}));
   EXPECT_FALSE(c.stream.record);
+  EXPECT_FALSE(c.stream.transcode);
 }
 
 TEST_F(StreamServiceTest, PatchRules) {

@@ -22,6 +22,7 @@ TEST_P(StreamRepositoryTest, CreateStoresEverySettingAndFindsByKeyHash) {
   s.chat_slow_mode_seconds = 10;
   s.chat_blocked_words = {"spoiler", "caf\xc3\xa9", "quote\"d"};
   s.record = false;
+  s.transcode = false;
   s.scheduled_at = clock_.unix_millis() + 3'600'000;
   s.stream_key_hash = "sha256:abc";
   s.stream_key_rotated_at = s.created_at = s.updated_at = clock_.unix_millis();
@@ -39,6 +40,7 @@ TEST_P(StreamRepositoryTest, CreateStoresEverySettingAndFindsByKeyHash) {
   EXPECT_EQ(found->chat_slow_mode_seconds, 10);
   EXPECT_EQ(found->chat_blocked_words, s.chat_blocked_words);
   EXPECT_FALSE(found->record);
+  EXPECT_FALSE(found->transcode);
   EXPECT_EQ(found->scheduled_at, s.scheduled_at);
   EXPECT_FALSE(found->started_at.has_value());
 
@@ -140,12 +142,15 @@ TEST_P(StreamRepositoryTest, UpdateSettingsChangesOnlyGivenFieldsAndRefusesResch
   u.chat_blocked_words = std::vector<std::string>{"foo"};
   u.visibility = Visibility::kPaid;
   u.price_cents = 499;
+  u.transcode = false;
   auto r = store().streams().update_settings(s.id, u, clock_.unix_millis());
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->title, "New title");
   EXPECT_EQ(r->description, "warming up");
   EXPECT_EQ(r->visibility, Visibility::kPaid);
   EXPECT_EQ(r->price_cents, 499);
+  EXPECT_FALSE(r->transcode);
+  EXPECT_TRUE(r->record);  // not given, unchanged
   EXPECT_EQ(r->chat_blocked_words, std::vector<std::string>{"foo"});
   EXPECT_EQ(r->updated_at, clock_.unix_millis());
   auto stored = store().streams().find(s.id);

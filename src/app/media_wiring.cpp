@@ -81,6 +81,9 @@ void MediaWiring::on_stream_live(const std::string& stream_id,
     to.stream_id = stream_id;
     to.ladder = options_.transcode_ladder;
     to.x264_preset = options_.transcode_preset;
+    to.on_rung_withdrawn = [this, stream_id](const transcode::Rung& rung) {
+      hls_.withdraw_rendition(stream_id, rung.name);
+    };
     // Rung packagers are created (on the transcode pool) once the source resolution is known.
     auto make_rung_sink = [this, config](const transcode::Rung& rung) {
       hls::LlHlsConfig rc = config;

@@ -281,6 +281,22 @@ void RenditionStore::retire_stream(const std::string& stream_id, std::chrono::mi
   slot->retire_at = clock_.steady_now() + linger;
 }
 
+void RenditionStore::withdraw_rendition(const std::string& stream_id,
+                                        const std::string& rendition) {
+  auto slot = find_slot(stream_id);
+  if (!slot) return;
+  Fired fired;
+  {
+    std::lock_guard lock(slot->mu);
+    auto& all = slot->renditions;
+    auto it = std::find_if(all.begin(), all.end(), [&](const auto& r) { return r->name == rendition; });
+    if (it == all.end()) return;
+    for (auto& w : (*it)->waiters) fired.emplace_back(std::move(w.callback), WaitResult::NotFound);
+    all.erase(it);
+  }
+  fire(fired);
+}
+
 void RenditionStore::remove_stream(const std::string& stream_id) {
   std::shared_ptr<StreamSlot> slot;
   {

@@ -257,6 +257,9 @@ struct Transcoder::Core : std::enable_shared_from_this<Core> {
     slot.encoder.reset();
     slot.sink->on_end();
     --rungs_open;
+    const RungState state = slot.state.load();
+    if ((state == RungState::Dropped || state == RungState::Failed) && options.on_rung_withdrawn)
+      options.on_rung_withdrawn(slot.rung);
   }
 
   // --- any thread ---

@@ -37,6 +37,10 @@ struct TranscoderOptions {
   size_t max_decode_queue = 480;  // source frames (video and audio) waiting for the decoder
   size_t rung_queue_soft = 90;    // pictures waiting in one rung before the lowest rung goes
   size_t rung_queue_hard = 180;   // a rung this far behind is dropped itself
+  // Called (on the transcode pool) once a rung dropped or failed while the stream goes on, after
+  // its sink has ended: the place to stop offering that rendition to players, so one that is on
+  // it switches away instead of waiting at an ended playlist.
+  std::function<void(const Rung&)> on_rung_withdrawn;
 };
 
 // Optional: counters in the server's /metrics (null when not wanted).

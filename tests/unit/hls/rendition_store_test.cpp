@@ -244,6 +244,32 @@ TEST_F(RenditionStoreTest, RenditionReportsNameTheSiblings) {
   EXPECT_LT(master->find("source/index.m3u8"), master->find("360p/index.m3u8"));
 }
 
+TEST_F(RenditionStoreTest, AWithdrawnRenditionLeavesTheLadderAndTheOthersGoOn) {
+  FakePackager low(store_, "s1", "360p");
+  packager_.next_part();
+  low.next_part();
+  Outcome waiting;
+  store_.wait_for_playlist("s1", "360p", 0, 1, std::nullopt, waiting.callback());
+  EXPECT_FALSE(waiting.result);
+
+  store_.withdraw_rendition("s1", "360p");  // (the transcoder ends the rung first; not needed)
+  EXPECT_EQ(waiting.result, WaitResult::NotFound);
+  EXPECT_EQ(waiting.calls, 1);
+  EXPECT_FALSE(store_.media_playlist("s1", "360p"));
+  EXPECT_FALSE(store_.has_rendition("s1", "360p"));
+  const auto master = store_.multivariant_playlist("s1");
+  ASSERT_TRUE(master);
+  EXPECT_EQ(master->find("360p"), std::string::npos) << *master;
+  EXPECT_NE(master->find("source/index.m3u8"), std::string::npos);
+
+  packager_.next_part();  // the source goes on, and no longer reports the withdrawn rung
+  const auto text = to_string_view(store_.media_playlist("s1", "source"));
+  EXPECT_NE(text.find("part0.1"), std::string_view::npos) << text;
+  EXPECT_EQ(text.find("360p"), std::string_view::npos) << text;
+  store_.withdraw_rendition("s1", "360p");  // twice, and unknown ones: nothing happens
+  store_.withdraw_rendition("nope", "360p");
+}
+
 TEST_F(RenditionStoreTest, ConcurrentReadersWhileWriting) {
   std::atomic<bool> stop{false};
   std::atomic<int> ready{0};

@@ -156,6 +156,10 @@ asio::awaitable<void> HttpServer::Impl::accept_loop() {
       socket.close(ignored);
       continue;
     }
+    // Chat events and LL-HLS parts are small writes that must leave at once, not wait for the
+    // ACK of the previous one (Nagle).
+    boost::system::error_code nodelay_ec;
+    socket.set_option(tcp::no_delay(true), nodelay_ec);
     auto ex = socket.get_executor();
     asio::co_spawn(ex, session(std::move(socket)), asio::detached);
   }

@@ -127,6 +127,13 @@ bool WebSocketSession::send(std::shared_ptr<const std::string> text) {
     close(CloseCode::PolicyViolation, "too slow: send queue full");
     return false;
   }
+  // A room fanning out on this session's own I/O thread queues the write at once; from any
+  // other thread it is handed over.
+  const auto* home = ws_.get_executor().target<asio::io_context::executor_type>();
+  if (home && home->running_in_this_thread()) {
+    enqueue(std::move(text));
+    return true;
+  }
   asio::post(ws_.get_executor(),
              [self = shared_from_this(), text = std::move(text)]() mutable {
                self->enqueue(std::move(text));

@@ -115,16 +115,19 @@ asio::awaitable<void> WebSocketSession::run(http::request<http::string_body> upg
 }
 
 bool WebSocketSession::send(std::shared_ptr<const std::string> text) {
-  if (closed_.load(std::memory_order_relaxed)) return false;
+  if (closed_.load(std::memory_order_relaxed) || too_slow_.load(std::memory_order_relaxed))
+    return false;
   const size_t size = text->size();
   const size_t messages = queued_messages_.fetch_add(1, std::memory_order_relaxed) + 1;
   const size_t bytes = queued_bytes_.fetch_add(size, std::memory_order_relaxed) + size;
   if (messages > options_.max_queued_messages || bytes > options_.max_queued_bytes) {
     queued_messages_.fetch_sub(1, std::memory_order_relaxed);
     queued_bytes_.fetch_sub(size, std::memory_order_relaxed);
-    metrics_.counter("stagecast_ws_slow_consumers_total", "WebSockets closed for reading too slowly")
-        .inc();
-    close(CloseCode::PolicyViolation, "too slow: send queue full");
+    if (!too_slow_.exchange(true)) {
+      metrics_.counter("stagecast_ws_slow_consumers_total", "WebSockets closed for reading too slowly")
+          .inc();
+      close(CloseCode::PolicyViolation, "too slow: send queue full");
+    }
     return false;
   }
   // A room fanning out on this session's own I/O thread queues the write at once; from any

@@ -61,6 +61,7 @@ class WebSocketSession final : public WebSocketConnection,
   std::atomic<size_t> queued_messages_{0};
   std::atomic<size_t> queued_bytes_{0};
   std::atomic<bool> closed_{false};
+  std::atomic<bool> too_slow_{false};  // its queue overflowed once: closing, nothing more queued
 };
 
 }  // namespace stagecast::net

@@ -17,6 +17,12 @@ GatewayOptions GatewayTest::options() {
   return o;
 }
 
+net::WebSocketOptions GatewayTest::websocket_options() {
+  net::WebSocketOptions ws;
+  ws.max_message_bytes = options().max_frame_bytes;
+  return ws;
+}
+
 void GatewayTest::SetUp() {
   store::StoreOptions so;
   so.clock = &clock_;
@@ -46,9 +52,7 @@ void GatewayTest::SetUp() {
   ho.port = 0;
   ho.access_log = false;
   http_ = std::make_unique<net::HttpServer>(*io_, *workers_, router_, metrics_, ho);
-  net::WebSocketOptions ws;
-  ws.max_message_bytes = options().max_frame_bytes;
-  http_->set_websocket("/ws", gateway_->acceptor(), ws);
+  http_->set_websocket("/ws", gateway_->acceptor(), websocket_options());
   http_->start();
   port_ = http_->port();
   io_->start();

@@ -37,6 +37,8 @@ class GatewayTest : public ::testing::Test {
   void TearDown() override;
   // Override before SetUp runs (in the test's constructor) to change the gateway's options.
   virtual GatewayOptions options();
+  // The sockets' limits (send queue per connection).
+  virtual net::WebSocketOptions websocket_options();
 
   User fan(const std::string& name);
   User artist(const std::string& name);

@@ -611,5 +611,58 @@ TEST_F(SmallBatchTest, BatchesAreSplitBelowTheConfiguredSize) {
   EXPECT_LE(watcher->largest_frame(), std::max<size_t>(before, 1024 + 64));
 }
 
+// A member that stops reading: once the kernel's buffers are full its send queue fills to the
+// socket's limit, and it is closed with 1008 instead of holding memory; the readers that keep up
+// get every message, in order.
+class SlowReaderTest : public GatewayTest {
+ protected:
+  GatewayOptions options() override {
+    GatewayOptions o = GatewayTest::options();
+    o.chat.max_chars = 2000;
+    o.chat.rate = platform::RateLimit{1'000'000, 1000};
+    o.events_per_second = 1'000'000;
+    o.events_burst = 1'000'000;
+    return o;
+  }
+  net::WebSocketOptions websocket_options() override {
+    net::WebSocketOptions ws = GatewayTest::websocket_options();
+    ws.max_queued_messages = 32;
+    ws.max_queued_bytes = 64 * 1024;
+    return ws;
+  }
+};
+
+TEST_F(SlowReaderTest, AReaderThatStopsIsClosedWith1008AndTheOthersGetEverything) {
+  const User owner = artist("Owner");
+  const std::string id = stream(owner);
+  auto owner_ws = member(&owner, id);
+  auto reader = member(nullptr, id);
+  auto stalled = member(nullptr, id);  // never read from again until the end
+  const std::string filler(1900, 'x');
+  int sent = 0;
+  // Rounds of 10 (19 KB): well under the limit for the members that read between rounds.
+  for (int round = 0; round < 300 && metric("stagecast_ws_slow_consumers_total") == 0; ++round) {
+    for (int i = 0; i < 10; ++i) {
+      owner_ws->send_json({{"type", "chat"}, {"text", std::to_string(sent++) + " " + filler}});
+    }
+    for (int i = sent - 10; i < sent; ++i) {
+      auto seen = reader->next_of("chat");
+      ASSERT_TRUE(seen) << "message " << i;
+      const std::string text = (*seen)["message"]["text"];
+      ASSERT_EQ(text.substr(0, text.find(' ')), std::to_string(i));
+      ASSERT_TRUE(owner_ws->next_of("chat")) << "message " << i;
+    }
+  }
+  EXPECT_EQ(metric("stagecast_ws_slow_consumers_total"), 1u) << "after " << sent << " messages";
+  EXPECT_LT(sent, 3000);
+  // Reading again, the stalled member finds what the kernel held, then the close.
+  EXPECT_EQ(stalled->wait_closed(std::chrono::seconds(10)), 1008);
+  EXPECT_FALSE(reader->closed());
+  owner_ws->send_json({{"type", "chat"}, {"text", "still here"}});
+  auto last = reader->next_of("chat");
+  ASSERT_TRUE(last);
+  EXPECT_EQ((*last)["message"]["text"], "still here");
+}
+
 }  // namespace
 }  // namespace stagecast::realtime::testing

@@ -147,7 +147,7 @@ bool MediaWiring::may_play(const std::string& stream_id, const net::Request& req
   {
     std::lock_guard lock(mu_);
     auto it = access_.find(stream_id);
-    if (it != access_.end() && it->second.is_public) return true;
+    if (options_.anonymous_public && it != access_.end() && it->second.is_public) return true;
   }
   auto token = request.query_param("token");
   if (!token) return false;

@@ -35,6 +35,9 @@ struct MediaWiringOptions {
   std::chrono::milliseconds part_target{500};
   size_t window_segments = 6;
   std::chrono::milliseconds linger_after_end{60'000};
+  // PUBLIC streams' HLS without a token (auth.allow_anonymous_viewers); when false, every stream
+  // needs a playback token, which the API gives to signed-in users the policy lets watch.
+  bool anonymous_public = true;
   // ABR: a Transcoder beside the source packager, one packager per rung below the source.
   bool transcode = true;
   std::vector<transcode::LadderStep> transcode_ladder = transcode::default_ladder();

@@ -128,6 +128,7 @@ void open_media(Server::Parts& p) {
   mo.transcode_ladder = transcode::parse_ladder(c.transcode_ladder).value();  // validated
   mo.transcode_threads = static_cast<size_t>(c.transcode_threads);
   mo.transcode_preset = c.transcode_preset;
+  mo.anonymous_public = c.auth_allow_anonymous_viewers;
   p.media = std::make_unique<MediaWiring>(*p.platform, *p.workers, *p.hls, p.metrics, p.clock, mo);
   ingest::LiveStreamOptions lo;
   lo.grace_period = std::chrono::seconds(c.streams_reconnect_grace_seconds);

@@ -160,6 +160,28 @@ test('non-public streams need a signed playback token on every HLS request', asy
   await pub.done;
 });
 
+test('with anonymous viewers off, even a PUBLIC stream\'s HLS needs a playback token', async () => {
+  const closed = await startServer({ args: ['--auth.allow_anonymous_viewers=false'] });
+  try {
+    const artist = await verifiedArtist(closed);
+    const fan = await register(closed);
+    const stream = await createStream(closed, artist, { title: 'members only', visibility: 'PUBLIC' });
+    const pub = publish(`${stream.rtmpUrl}/${stream.streamKey}`, { seconds: 5 });
+    await waitFor(async () => (await closed.api('GET', `/api/livestream/${stream.id}`, { token: fan.token })).body.status === 'LIVE', { what: 'LIVE' });
+    assert.equal((await fetch(`${closed.url}/hls/${stream.id}/master.m3u8`)).status, 403);
+    assert.equal((await fetch(`${closed.url}/hls/${stream.id}/source/index.m3u8`)).status, 403);
+    const anonymous = await closed.api('POST', `/api/livestream/${stream.id}/playback`);
+    assert.equal(anonymous.status, 401, anonymous.text);
+    const grant = await closed.api('POST', `/api/livestream/${stream.id}/playback`, { token: fan.token });
+    assert.equal(grant.status, 200, grant.text);
+    const master = await waitFor(async () => { const r = await getText(grant.body.url); return r.status === 200 && r; }, { what: 'signed master' });
+    assert.match(master.text, /token=/);
+    await pub.done;
+  } finally {
+    await closed.cleanup();
+  }
+});
+
 test('garbage and truncated chunks on the RTMP port do not disturb a live stream', async () => {
   const artist = await verifiedArtist(server);
   const stream = await createStream(server, artist, { title: 'robust' });

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <utility>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -132,6 +134,35 @@ struct HttpServer::Impl {
 
   asio::awaitable<void> accept_loop();
   asio::awaitable<void> session(tcp::socket socket);
+
+  // One open connection in the count (max_connections, the gauge) for as long as it lives; moves
+  // with the connection from the HTTP session to the WebSocket coroutines.
+  class ConnectionSlot {
+   public:
+    explicit ConnectionSlot(Impl* impl) : impl_(impl) {
+      impl_->connections.fetch_add(1);
+      impl_->open_connections.add(1);
+    }
+    ConnectionSlot(ConnectionSlot&& other) noexcept : impl_(std::exchange(other.impl_, nullptr)) {}
+    ConnectionSlot(const ConnectionSlot&) = delete;
+    ConnectionSlot& operator=(const ConnectionSlot&) = delete;
+    ConnectionSlot& operator=(ConnectionSlot&&) = delete;
+    ~ConnectionSlot() {
+      if (!impl_) return;
+      impl_->connections.fetch_sub(1);
+      impl_->open_connections.add(-1);
+    }
+
+   private:
+    Impl* impl_;
+  };
+  // An upgraded connection: the handshake, then (in a coroutine of its own, so that the
+  // handshake's frame is freed) the read loop.
+  asio::awaitable<void> websocket(std::shared_ptr<WebSocketSession> ws,
+                                  http::request<http::string_body> upgrade, Request request,
+                                  ConnectionSlot slot);
+  static asio::awaitable<void> websocket_reads(std::shared_ptr<WebSocketSession> ws,
+                                               ConnectionSlot slot);
   asio::awaitable<Response> dispatch(Request& request);
   asio::awaitable<bool> write_response(beast::tcp_stream& stream, const Request& request,
                                        Response response, unsigned version, bool keep_alive);
@@ -224,16 +255,24 @@ asio::awaitable<bool> HttpServer::Impl::write_response(beast::tcp_stream& stream
   co_return !ec;
 }
 
+asio::awaitable<void> HttpServer::Impl::websocket(std::shared_ptr<WebSocketSession> ws,
+                                                  http::request<http::string_body> upgrade,
+                                                  Request request, ConnectionSlot slot) {
+  const bool open = co_await ws->handshake(std::move(upgrade), request, ws_acceptor);
+  if (!open) co_return;
+  // (No co_await inside the argument list: GCC 12 mishandles temporaries around it.)
+  auto ex = co_await asio::this_coro::executor;
+  asio::co_spawn(ex, websocket_reads(std::move(ws), std::move(slot)), asio::detached);
+}
+
+asio::awaitable<void> HttpServer::Impl::websocket_reads(std::shared_ptr<WebSocketSession> ws,
+                                                        ConnectionSlot slot) {
+  co_await ws->read_loop();
+  (void)slot;  // held until the connection closes
+}
+
 asio::awaitable<void> HttpServer::Impl::session(tcp::socket socket) {
-  connections.fetch_add(1);
-  open_connections.add(1);
-  struct Leave {
-    Impl* self;
-    ~Leave() {
-      self->connections.fetch_sub(1);
-      self->open_connections.add(-1);
-    }
-  } leave{this};
+  ConnectionSlot slot(this);
 
   boost::system::error_code addr_ec;
   const auto endpoint = socket.remote_endpoint(addr_ec);
@@ -281,7 +320,12 @@ asio::awaitable<void> HttpServer::Impl::session(tcp::socket socket) {
       stream.expires_never();
       auto ws = std::make_shared<WebSocketSession>(std::move(stream), remote, next_ws_id++,
                                                    ws_options, metrics);
-      co_await ws->run(parser.release(), upgrade, ws_acceptor);
+      // The connection goes on in coroutines of its own; this one (its HTTP buffers and
+      // parser) ends here.
+      auto ex = co_await asio::this_coro::executor;
+      auto message = parser.release();
+      asio::co_spawn(ex, websocket(std::move(ws), std::move(message), std::move(upgrade), std::move(slot)),
+                     asio::detached);
       co_return;
     }
 

@@ -31,9 +31,9 @@ WebSocketSession::~WebSocketSession() {
   metrics_.gauge("stagecast_ws_connections", "Open WebSocket connections").add(-1);
 }
 
-asio::awaitable<void> WebSocketSession::run(http::request<http::string_body> upgrade,
-                                            const Request& request,
-                                            const WebSocketAcceptor& acceptor) {
+asio::awaitable<bool> WebSocketSession::handshake(http::request<http::string_body> upgrade,
+                                                 const Request& request,
+                                                 const WebSocketAcceptor& acceptor) {
   constexpr auto token = asio::as_tuple(asio::use_awaitable);
   Response reject;
   bool rejected = false;
@@ -48,7 +48,7 @@ asio::awaitable<void> WebSocketSession::run(http::request<http::string_body> upg
     res.prepare_payload();
     beast::get_lowest_layer(ws_).expires_after(std::chrono::seconds(10));
     co_await http::async_write(ws_.next_layer(), res, token);
-    co_return;
+    co_return false;
   }
 
   ws_.set_option(websocket::stream_base::timeout{
@@ -71,12 +71,16 @@ asio::awaitable<void> WebSocketSession::run(http::request<http::string_body> upg
     closed_ = true;
     release_queue();
     if (handlers_.on_close) handlers_.on_close(CloseCode::ProtocolError);
-    co_return;
+    co_return false;
   }
   open_ = true;
   if (!queue_.empty() && !writing_) write_next();
   if (close_pending_ && !writing_) do_close(pending_code_, pending_reason_);
+  co_return true;
+}
 
+asio::awaitable<void> WebSocketSession::read_loop() {
+  constexpr auto token = asio::as_tuple(asio::use_awaitable);
   beast::flat_buffer buffer;
   CloseCode reason = CloseCode::GoingAway;
   for (;;) {

@@ -26,10 +26,14 @@ class WebSocketSession final : public WebSocketConnection,
                    WebSocketOptions options, MetricsRegistry& metrics);
   ~WebSocketSession() override;
 
-  // Asks the acceptor, completes the handshake, then reads until the connection closes.
-  boost::asio::awaitable<void> run(
+  // Asks the acceptor and completes the handshake; true when the connection is open (then run
+  // read_loop()). Two coroutines, so that an idle connection keeps only the read loop's frame,
+  // not the handshake's (memory per connection is what a 10,000-viewer room costs).
+  boost::asio::awaitable<bool> handshake(
       boost::beast::http::request<boost::beast::http::string_body> upgrade,
       const Request& request, const WebSocketAcceptor& acceptor);
+  // Reads until the connection closes.
+  boost::asio::awaitable<void> read_loop();
 
   bool send(std::shared_ptr<const std::string> text) override;
   void close(CloseCode code, std::string reason) override;

@@ -1,10 +1,8 @@
 #include "payments/stripe_signature.h"
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 
-#include <stdexcept>
-
+#include "core/digest.h"
 #include "payments/payment_errors.h"
 
 namespace stagecast::payments {
@@ -33,22 +31,6 @@ bool decode_signature(std::string_view hex, Signature& out) {
     out[i] = static_cast<uint8_t>((hi << 4) | lo);
   }
   return true;
-}
-
-Signature hmac_sha256(std::string_view key, std::string_view data) {
-  Signature out{};
-  size_t len = 0;
-  // OpenSSL refuses a null key pointer even with length 0.
-  static constexpr unsigned char kEmpty = 0;
-  const void* key_ptr =
-      key.empty() ? static_cast<const void*>(&kEmpty) : static_cast<const void*>(key.data());
-  if (EVP_Q_mac(nullptr, "HMAC", nullptr, "SHA256", nullptr, key_ptr, key.size(),
-                reinterpret_cast<const unsigned char*>(data.data()), data.size(), out.data(),
-                out.size(), &len) == nullptr ||
-      len != out.size()) {
-    throw std::runtime_error("EVP_Q_mac(HMAC-SHA256) failed");  // a broken OpenSSL, not input
-  }
-  return out;
 }
 
 Signature signature_of(std::string_view secret, int64_t timestamp, std::string_view payload) {

@@ -6,7 +6,7 @@
 #include <optional>
 
 #include "platform/base64url.h"
-#include "platform/digest.h"
+#include "core/digest.h"
 #include "platform/jws_public_key.h"
 
 namespace stagecast::platform {

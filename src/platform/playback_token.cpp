@@ -3,7 +3,7 @@
 #include <charconv>
 
 #include "platform/base64url.h"
-#include "platform/digest.h"
+#include "core/digest.h"
 
 namespace stagecast::platform {
 namespace {

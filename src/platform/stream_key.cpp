@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "core/random.h"
-#include "platform/digest.h"
+#include "core/digest.h"
 
 namespace stagecast::platform {
 namespace {

@@ -8,7 +8,7 @@
 #include "core/random.h"
 #include "payments/fee.h"
 #include "payments/payment_errors.h"
-#include "platform/digest.h"
+#include "core/digest.h"
 #include "platform/errors.h"
 #include "platform/text.h"
 

@@ -1,7 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "platform/base64url.h"
-#include "platform/digest.h"
+#include "core/digest.h"
 
 namespace stagecast::platform {
 namespace {

@@ -8,7 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "platform/base64url.h"
-#include "platform/digest.h"
+#include "core/digest.h"
 #include "test_signer.h"
 
 namespace stagecast::platform {

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "platform/base64url.h"
-#include "platform/digest.h"
+#include "core/digest.h"
 
 namespace stagecast::platform::testing {
 

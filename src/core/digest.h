@@ -1,6 +1,7 @@
 #pragma once
-// The message digests the platform relies on (OpenSSL 3 EVP): SHA-256 for stream-key lookup and
-// HMAC-SHA256 for JWT HS256 and playback tokens, plus a constant-time comparison for MACs.
+// The message digests Stagecast relies on (OpenSSL 3 EVP): SHA-256 for stream-key lookup and
+// HMAC-SHA256 for JWT HS256, playback tokens and Stripe webhook signatures, plus a constant-time
+// comparison for MACs.
 
 #include <array>
 #include <cstdint>
@@ -8,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-namespace stagecast::platform {
+namespace stagecast {
 
 using Sha256Digest = std::array<uint8_t, 32>;
 
@@ -20,4 +21,4 @@ std::string to_hex(std::span<const uint8_t> data);
 // Runs in time that depends only on the lengths, never on where the inputs first differ.
 bool constant_time_equal(std::span<const uint8_t> a, std::span<const uint8_t> b);
 
-}  // namespace stagecast::platform
+}  // namespace stagecast

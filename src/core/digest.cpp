@@ -1,11 +1,11 @@
-#include "platform/digest.h"
+#include "core/digest.h"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
 #include <stdexcept>
 
-namespace stagecast::platform {
+namespace stagecast {
 
 Sha256Digest sha256(std::string_view data) {
   Sha256Digest out{};
@@ -52,4 +52,4 @@ bool constant_time_equal(std::span<const uint8_t> a, std::span<const uint8_t> b)
   return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
-}  // namespace stagecast::platform
+}  // namespace stagecast

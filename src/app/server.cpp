@@ -186,6 +186,24 @@ void open_platform(Server::Parts& p) {
   p.platform = must(platform::PlatformServices::create(pc, *p.store, p.clock), "platform");
 }
 
+// One node owns every stream (the bus is in process): a stream still LIVE in the store when the
+// server starts was cut off by a crash or a kill of the previous run, and no publisher is attached
+// to it. It is ended, so that fans see an ended stream rather than a LIVE page with nothing to
+// play. (With several nodes this becomes per node; docs/operations.md.)
+void end_interrupted_streams(Server::Parts& p) {
+  auto live = p.store->streams().list_live();
+  if (!live) {
+    spdlog::warn("listing streams left LIVE failed: {}", live.error().message);
+    return;
+  }
+  for (const auto& s : *live) {
+    if (auto r = p.platform->streams().mark_ended(s.id, "interrupted"); !r) {
+      spdlog::warn("stream {}: ending it after an interrupted run failed: {}", s.id,
+                   r.error().message);
+    }
+  }
+}
+
 }  // namespace
 
 Server::Server(Config config) : parts_(std::make_unique<Parts>(std::move(config))) {
@@ -236,6 +254,7 @@ Server::~Server() { stop(); }
 
 void Server::start(const std::string& ports_file) {
   Parts& p = *parts_;
+  end_interrupted_streams(p);  // before any publisher can connect
   p.http->start();
   if (auto r = p.rtmp->start(); !r) throw std::runtime_error(r.error().message);
   add_api_routes(p, http_port(), rtmp_port());
@@ -260,12 +279,15 @@ void Server::stop() {
   Parts& p = *parts_;
   if (p.stopped) return;
   p.ready = false;
+  // docs/rtmp.md: stop accepting and close publishers, stop the I/O threads (no publish can
+  // attach any more), then end what is still live while the worker pool (which marks streams
+  // ENDED in the store) still runs, and stop it last, after its queue drained.
   p.rtmp->stop();
-  p.registry->end_all("shutdown");
   boost::asio::post(p.io->at(0), [&p] { p.hls_tick->cancel(); });
   if (p.realtime) p.realtime->stop();
   p.http->stop();
   p.io->stop();
+  p.registry->end_all("shutdown");
   p.workers->stop();
   p.stopped = true;
 }

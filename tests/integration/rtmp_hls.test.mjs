@@ -3,7 +3,7 @@
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { startServer } from './lib/server.mjs';
+import { startServer, StagecastProcess } from './lib/server.mjs';
 import { register, verifiedArtist, createStream } from './lib/fixtures.mjs';
 import { publish, ffprobeJson, decodeAll, waitFor } from './lib/media.mjs';
 
@@ -179,6 +179,55 @@ test('with anonymous viewers off, even a PUBLIC stream\'s HLS needs a playback t
     await pub.done;
   } finally {
     await closed.cleanup();
+  }
+});
+
+test('a stream live when the server is stopped is ENDED, not left LIVE, after a restart', async () => {
+  const first = await new StagecastProcess().start();
+  try {
+    const artist = await verifiedArtist(first);
+    const stream = await createStream(first, artist, { title: 'cut by a restart' });
+    const pub = publish(`${stream.rtmpUrl}/${stream.streamKey}`, { seconds: 30 });
+    await waitFor(async () => (await first.api('GET', `/api/livestream/${stream.id}`)).body.status === 'LIVE', { what: 'LIVE' });
+    await first.stop();
+    await pub.done;  // the encoder is cut off
+    const again = await new StagecastProcess({ dataDir: first.dataDir }).start();
+    try {
+      const r = await again.api('GET', `/api/livestream/${stream.id}`, { token: artist.token });
+      assert.equal(r.status, 200, r.text);
+      assert.equal(r.body.status, 'ENDED', JSON.stringify(r.body));
+      assert.equal(r.body.endReason, 'shutdown');
+    } finally {
+      await again.stop();
+    }
+  } finally {
+    await first.cleanup();
+  }
+});
+
+test('a stream cut by a crash (SIGKILL) is ENDED as interrupted when the server starts again', async () => {
+  const first = await new StagecastProcess().start();
+  try {
+    const artist = await verifiedArtist(first);
+    const stream = await createStream(first, artist, { title: 'cut by a crash' });
+    const pub = publish(`${stream.rtmpUrl}/${stream.streamKey}`, { seconds: 30 });
+    await waitFor(async () => (await first.api('GET', `/api/livestream/${stream.id}`)).body.status === 'LIVE', { what: 'LIVE' });
+    first.proc.kill('SIGKILL');
+    await first.exited;
+    await pub.done;
+    const again = await new StagecastProcess({ dataDir: first.dataDir }).start();
+    try {
+      const r = await again.api('GET', `/api/livestream/${stream.id}`, { token: artist.token });
+      assert.equal(r.body.status, 'ENDED', JSON.stringify(r.body));
+      assert.equal(r.body.endReason, 'interrupted');
+      // Ended means ended: the encoder reconnecting with the same key is refused.
+      const retry = publish(`${stream.rtmpUrl.replace(/:\d+\//, `:${again.rtmpPort}/`)}/${stream.streamKey}`, { seconds: 2 });
+      assert.notEqual((await retry.done).code, 0);
+    } finally {
+      await again.stop();
+    }
+  } finally {
+    await first.cleanup();
   }
 });
 

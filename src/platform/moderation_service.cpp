@@ -76,6 +76,32 @@ Result<store::User> ModerationService::protected_target(const Identity& actor, c
   return user;
 }
 
+store::ModerationAction ModerationService::action(ModerationActionKind kind,
+                                                  const std::string& stream_id,
+                                                  const std::string& artist_id,
+                                                  const Identity& actor,
+                                                  std::optional<std::string> target_user_id) {
+  store::ModerationAction a;
+  a.stream_id = stream_id;
+  a.artist_id = artist_id;
+  a.actor_id = actor.user_id;
+  a.target_user_id = std::move(target_user_id);
+  a.action = kind;
+  return a;
+}
+
+Result<void> ModerationService::hide_messages_of(const std::string& stream_id,
+                                                 const std::string& user_id,
+                                                 const Identity& actor, int64_t now) {
+  // Messages still queued for the store are marked there; the stored ones in the store.
+  if (pending_ != nullptr) pending_->moderate_pending_from(stream_id, user_id, actor.user_id, now);
+  if (auto hidden = store_->chat().mark_user_moderated(stream_id, user_id, actor.user_id, now);
+      !hidden) {
+    return errc::from_store(hidden.error());
+  }
+  return {};
+}
+
 Result<store::ModerationAction> ModerationService::record(store::ModerationAction action) {
   action.created_at = clock_->unix_millis();
   auto stored = store_->moderation().record_action(action);
@@ -139,12 +165,8 @@ Result<store::ModerationAction> ModerationService::delete_message(
     if (!marked) return errc::from_store(marked.error());
   }
 
-  store::ModerationAction a;
-  a.stream_id = stream_id;
-  a.artist_id = ctx->stream.artist_id;
-  a.actor_id = actor.user_id;
-  a.target_user_id = message->user_id;
-  a.action = ModerationActionKind::kDeleteMessage;
+  auto a = action(ModerationActionKind::kDeleteMessage, stream_id, ctx->stream.artist_id, actor,
+                  message->user_id);
   a.message_id = message_id;
   a.reason = *why;
   return record(std::move(a));
@@ -174,18 +196,10 @@ Result<store::ModerationAction> ModerationService::timeout(const Identity& actor
   }
   store::StreamBan ban{artist, user_id, now + seconds * 1000, *why, actor.user_id, now};
   if (auto put = store_->moderation().put_ban(ban); !put) return errc::from_store(put.error());
-  if (pending_ != nullptr) pending_->moderate_pending_from(stream_id, user_id, actor.user_id, now);
-  if (auto hidden = store_->chat().mark_user_moderated(stream_id, user_id, actor.user_id, now);
-      !hidden) {
-    return errc::from_store(hidden.error());
-  }
+  if (auto hidden = hide_messages_of(stream_id, user_id, actor, now); !hidden) return hidden.error();
 
-  store::ModerationAction a;
-  a.stream_id = stream_id;
-  a.artist_id = artist;
-  a.actor_id = actor.user_id;
-  a.target_user_id = user_id;
-  a.action = ModerationActionKind::kTimeout;
+  auto a = action(ModerationActionKind::kTimeout, stream_id, artist, actor,
+                  user_id);
   a.duration_seconds = seconds;
   a.reason = *why;
   return record(std::move(a));
@@ -209,18 +223,10 @@ Result<store::ModerationAction> ModerationService::ban(const Identity& actor,
   if (auto removed = store_->moderation().remove_moderator(artist, user_id); !removed) {
     return errc::from_store(removed.error());
   }
-  if (pending_ != nullptr) pending_->moderate_pending_from(stream_id, user_id, actor.user_id, now);
-  if (auto hidden = store_->chat().mark_user_moderated(stream_id, user_id, actor.user_id, now);
-      !hidden) {
-    return errc::from_store(hidden.error());
-  }
+  if (auto hidden = hide_messages_of(stream_id, user_id, actor, now); !hidden) return hidden.error();
 
-  store::ModerationAction a;
-  a.stream_id = stream_id;
-  a.artist_id = artist;
-  a.actor_id = actor.user_id;
-  a.target_user_id = user_id;
-  a.action = ModerationActionKind::kBan;
+  auto a = action(ModerationActionKind::kBan, stream_id, artist, actor,
+                  user_id);
   a.reason = *why;
   return record(std::move(a));
 }
@@ -237,12 +243,8 @@ Result<store::ModerationAction> ModerationService::unban(const Identity& actor,
   if (!removed) return errc::from_store(removed.error());
   if (!*removed) return make_error(errc::kNotFound, "the user is neither banned nor timed out");
 
-  store::ModerationAction a;
-  a.stream_id = stream_id;
-  a.artist_id = ctx->stream.artist_id;
-  a.actor_id = actor.user_id;
-  a.target_user_id = user_id;
-  a.action = ModerationActionKind::kUnban;
+  auto a = action(ModerationActionKind::kUnban, stream_id, ctx->stream.artist_id, actor,
+                  user_id);
   a.reason = *why;
   return record(std::move(a));
 }
@@ -266,13 +268,8 @@ Result<store::ModerationAction> ModerationService::appoint_moderator(const Ident
     return errc::from_store(added.error());
   }
 
-  store::ModerationAction a;
-  a.stream_id = stream_id;
-  a.artist_id = artist;
-  a.actor_id = actor.user_id;
-  a.target_user_id = user_id;
-  a.action = ModerationActionKind::kAppointModerator;
-  return record(std::move(a));
+  return record(action(ModerationActionKind::kAppointModerator, stream_id, artist, actor,
+                      user_id));
 }
 
 Result<store::ModerationAction> ModerationService::remove_moderator(const Identity& actor,
@@ -284,13 +281,8 @@ Result<store::ModerationAction> ModerationService::remove_moderator(const Identi
   if (!removed) return errc::from_store(removed.error());
   if (!*removed) return make_error(errc::kNotFound, "the user is not a moderator");
 
-  store::ModerationAction a;
-  a.stream_id = stream_id;
-  a.artist_id = ctx->stream.artist_id;
-  a.actor_id = actor.user_id;
-  a.target_user_id = user_id;
-  a.action = ModerationActionKind::kRemoveModerator;
-  return record(std::move(a));
+  return record(action(ModerationActionKind::kRemoveModerator, stream_id, ctx->stream.artist_id, actor,
+                      user_id));
 }
 
 Result<std::vector<store::StreamModerator>> ModerationService::moderators(

@@ -88,6 +88,13 @@ class ModerationService {
   // The target user of a timeout or ban, checked against the protections above.
   Result<store::User> protected_target(const Identity& actor, const Context& ctx,
                                        const std::string& user_id);
+  // The audit row of an action by `actor` (created_at is set by record()).
+  static store::ModerationAction action(store::ModerationActionKind kind, const std::string& stream_id,
+                                        const std::string& artist_id, const Identity& actor,
+                                        std::optional<std::string> target_user_id);
+  // A timed-out or banned user's messages leave every screen and the history.
+  Result<void> hide_messages_of(const std::string& stream_id, const std::string& user_id,
+                                const Identity& actor, int64_t now);
   Result<store::ModerationAction> record(store::ModerationAction action);
 
   store::Store* store_;

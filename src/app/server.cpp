@@ -250,7 +250,18 @@ static void add_api_routes(Server::Parts& p, uint16_t http_port, uint16_t rtmp_p
   api::add_web_routes(p.router, api::WebPagesOptions{http_base, stripe_js});
 }
 
-Server::~Server() { stop(); }
+Server::~Server() {
+  stop();
+  // What owns I/O objects (timers, acceptors) goes before the IoPool whose io_contexts serve
+  // them; the declaration order of Parts alone would destroy the IoPool first. The I/O threads
+  // and the workers are stopped: nothing runs concurrently with this.
+  Parts& p = *parts_;
+  p.tip_broadcast.reset();
+  p.realtime.reset();
+  p.hls_tick.reset();
+  p.rtmp.reset();
+  p.http.reset();
+}
 
 void Server::start(const std::string& ports_file) {
   Parts& p = *parts_;

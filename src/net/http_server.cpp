@@ -124,7 +124,9 @@ struct HttpServer::Impl {
   std::string ws_path;
   WebSocketAcceptor ws_acceptor;
   WebSocketOptions ws_options;
-  std::atomic<int64_t> connections{0};
+  // Shared with the connections' coroutines: a frame still pending when the server is destroyed
+  // is destroyed later, with its io_context, and must not reach into a freed Impl.
+  std::shared_ptr<std::atomic<int64_t>> connections = std::make_shared<std::atomic<int64_t>>(0);
   std::atomic<uint64_t> next_ws_id{1};
 
   Counter& requests(int status) {
@@ -139,30 +141,48 @@ struct HttpServer::Impl {
   // with the connection from the HTTP session to the WebSocket coroutines.
   class ConnectionSlot {
    public:
-    explicit ConnectionSlot(Impl* impl) : impl_(impl) {
-      impl_->connections.fetch_add(1);
-      impl_->open_connections.add(1);
+    explicit ConnectionSlot(Impl* impl) : count_(impl->connections), gauge_(&impl->open_connections) {
+      count_->fetch_add(1);
+      gauge_->add(1);
     }
-    ConnectionSlot(ConnectionSlot&& other) noexcept : impl_(std::exchange(other.impl_, nullptr)) {}
+    ConnectionSlot(ConnectionSlot&& other) noexcept
+        : count_(std::move(other.count_)), gauge_(std::exchange(other.gauge_, nullptr)) {}
     ConnectionSlot(const ConnectionSlot&) = delete;
     ConnectionSlot& operator=(const ConnectionSlot&) = delete;
     ConnectionSlot& operator=(ConnectionSlot&&) = delete;
     ~ConnectionSlot() {
-      if (!impl_) return;
-      impl_->connections.fetch_sub(1);
-      impl_->open_connections.add(-1);
+      if (!count_) return;
+      count_->fetch_sub(1);
+      gauge_->add(-1);  // the metrics registry outlives the server and its I/O threads
     }
 
    private:
-    Impl* impl_;
+    std::shared_ptr<std::atomic<int64_t>> count_;
+    Gauge* gauge_;
   };
   // An upgraded connection: the handshake, then (in a coroutine of its own, so that the
   // handshake's frame is freed) the read loop.
-  asio::awaitable<void> websocket(std::shared_ptr<WebSocketSession> ws,
-                                  http::request<http::string_body> upgrade, Request request,
-                                  ConnectionSlot slot);
-  static asio::awaitable<void> websocket_reads(std::shared_ptr<WebSocketSession> ws,
-                                               ConnectionSlot slot);
+  // The session as its coroutines hold it. A coroutine destroyed unfinished (its io_context
+  // destroyed while it waited, or before it started) drops the session's handlers, which hold
+  // the application's side of the connection, which holds the session: no cycle outlives it.
+  class WebSocketHold {
+   public:
+    explicit WebSocketHold(std::shared_ptr<WebSocketSession> ws) : ws_(std::move(ws)) {}
+    WebSocketHold(WebSocketHold&&) noexcept = default;
+    WebSocketHold(const WebSocketHold&) = delete;
+    WebSocketHold& operator=(const WebSocketHold&) = delete;
+    WebSocketHold& operator=(WebSocketHold&&) = delete;
+    ~WebSocketHold() {
+      if (ws_) ws_->release_handlers();
+    }
+    WebSocketSession* operator->() const { return ws_.get(); }
+
+   private:
+    std::shared_ptr<WebSocketSession> ws_;
+  };
+  asio::awaitable<void> websocket(WebSocketHold ws, http::request<http::string_body> upgrade,
+                                  Request request, ConnectionSlot slot);
+  static asio::awaitable<void> websocket_reads(WebSocketHold ws, ConnectionSlot slot);
   asio::awaitable<Response> dispatch(Request& request);
   asio::awaitable<bool> write_response(beast::tcp_stream& stream, const Request& request,
                                        Response response, unsigned version, bool keep_alive);
@@ -180,7 +200,7 @@ asio::awaitable<void> HttpServer::Impl::accept_loop() {
       co_await t.async_wait(kUseAwaitable);
       continue;
     }
-    if (connections.load() >= static_cast<int64_t>(options.max_connections)) {
+    if (connections->load() >= static_cast<int64_t>(options.max_connections)) {
       metrics.counter("stagecast_http_rejected_connections_total", "Connections over the limit")
           .inc();
       boost::system::error_code ignored;
@@ -255,7 +275,7 @@ asio::awaitable<bool> HttpServer::Impl::write_response(beast::tcp_stream& stream
   co_return !ec;
 }
 
-asio::awaitable<void> HttpServer::Impl::websocket(std::shared_ptr<WebSocketSession> ws,
+asio::awaitable<void> HttpServer::Impl::websocket(WebSocketHold ws,
                                                   http::request<http::string_body> upgrade,
                                                   Request request, ConnectionSlot slot) {
   const bool open = co_await ws->handshake(std::move(upgrade), request, ws_acceptor);
@@ -265,8 +285,7 @@ asio::awaitable<void> HttpServer::Impl::websocket(std::shared_ptr<WebSocketSessi
   asio::co_spawn(ex, websocket_reads(std::move(ws), std::move(slot)), asio::detached);
 }
 
-asio::awaitable<void> HttpServer::Impl::websocket_reads(std::shared_ptr<WebSocketSession> ws,
-                                                        ConnectionSlot slot) {
+asio::awaitable<void> HttpServer::Impl::websocket_reads(WebSocketHold ws, ConnectionSlot slot) {
   co_await ws->read_loop();
   (void)slot;  // held until the connection closes
 }
@@ -324,7 +343,8 @@ asio::awaitable<void> HttpServer::Impl::session(tcp::socket socket) {
       // parser) ends here.
       auto ex = co_await asio::this_coro::executor;
       auto message = parser.release();
-      asio::co_spawn(ex, websocket(std::move(ws), std::move(message), std::move(upgrade), std::move(slot)),
+      asio::co_spawn(ex, websocket(WebSocketHold(std::move(ws)), std::move(message), std::move(upgrade),
+                               std::move(slot)),
                      asio::detached);
       co_return;
     }

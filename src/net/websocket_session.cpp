@@ -136,7 +136,8 @@ bool WebSocketSession::send(std::shared_ptr<const std::string> text) {
   }
   // A room fanning out on this session's own I/O thread queues the write at once; from any
   // other thread it is handed over.
-  const auto* home = ws_.get_executor().target<asio::io_context::executor_type>();
+  const auto executor = ws_.get_executor();  // target() points into it: keep it alive
+  const auto* home = executor.target<asio::io_context::executor_type>();
   if (home && home->running_in_this_thread()) {
     enqueue(std::move(text));
     return true;

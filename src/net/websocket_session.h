@@ -34,6 +34,9 @@ class WebSocketSession final : public WebSocketConnection,
       const Request& request, const WebSocketAcceptor& acceptor);
   // Reads until the connection closes.
   boost::asio::awaitable<void> read_loop();
+  // Drops the handlers (they hold the application's side of the connection, which holds this):
+  // for a connection whose coroutines are destroyed unfinished, with their io_context.
+  void release_handlers() { handlers_ = {}; }
 
   bool send(std::shared_ptr<const std::string> text) override;
   void close(CloseCode code, std::string reason) override;

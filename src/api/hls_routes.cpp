@@ -239,8 +239,17 @@ void HlsDelivery::rendition_resource(const net::Request& request,
       return;
     }
     case hls::ResourceName::Kind::Segment: {
-      auto bytes = store.segment(t.stream, t.rendition, name->msn);
-      respond(bytes ? media_response(std::move(bytes), t) : not_found());
+      // The newest segments are held as their parts: written as a gather of them, no copy.
+      auto pieces = store.segment_pieces(t.stream, t.rendition, name->msn);
+      if (pieces.empty()) {
+        respond(not_found());
+      } else if (pieces.size() == 1) {
+        respond(media_response(std::move(pieces.front()), t));
+      } else {
+        net::Response r = media_response(nullptr, t);
+        r.shared_pieces = std::move(pieces);
+        respond(std::move(r));
+      }
       return;
     }
     case hls::ResourceName::Kind::Part: {

@@ -150,12 +150,25 @@ void open_media(Server::Parts& p) {
 }
 
 // Blocking HLS requests and retired streams time out on this tick (the store has no timers).
-void schedule_hls_tick(Server::Parts& p) {
+// What the HLS store holds, for operators (memory per stream is mostly this).
+void publish_hls_stats(Server::Parts& p) {
+  const auto s = p.hls->stats();
+  p.metrics.gauge("stagecast_hls_bytes", "Media bytes held for HLS delivery (segments, parts, headers, playlists)")
+      .set(static_cast<int64_t>(s.bytes));
+  p.metrics.gauge("stagecast_hls_renditions", "Renditions being served").set(static_cast<int64_t>(s.renditions));
+  p.metrics.gauge("stagecast_hls_segments", "HLS segments held").set(static_cast<int64_t>(s.segments));
+  p.metrics.gauge("stagecast_hls_parts", "LL-HLS parts held").set(static_cast<int64_t>(s.parts));
+  p.metrics.gauge("stagecast_hls_waiting_requests", "Blocking playlist and part requests held")
+      .set(static_cast<int64_t>(s.waiters));
+}
+
+void schedule_hls_tick(Server::Parts& p, int tick = 0) {
   p.hls_tick->expires_after(std::chrono::milliseconds(100));
-  p.hls_tick->async_wait([&p](boost::system::error_code ec) {
+  p.hls_tick->async_wait([&p, tick](boost::system::error_code ec) {
     if (ec) return;
     p.hls->expire_waiters();
-    schedule_hls_tick(p);
+    if (tick % 10 == 0) publish_hls_stats(p);  // once a second
+    schedule_hls_tick(p, tick + 1);
   });
 }
 

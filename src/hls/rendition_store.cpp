@@ -19,11 +19,36 @@ struct RenditionStore::Waiter {
   WaitCallback callback;
 };
 
+// A complete segment is the concatenation of its parts. While all its parts are held (the newest
+// segments: parts stay fetchable a while) it is kept as those parts only, and served as a gather
+// of them; its own bytes exist once the parts are trimmed. Nothing is held twice.
 struct RenditionStore::Segment {
-  SharedBytes bytes;  // null until the segment is complete
+  SharedBytes bytes;  // the whole segment, when it is not (any more) held as its parts
   std::vector<SharedBytes> parts;
   int part_count = 0;
+  bool complete = false;
+
+  bool held_as_parts() const {
+    if (!complete || bytes || parts.empty() || parts.size() != static_cast<size_t>(part_count))
+      return false;
+    for (const auto& p : parts)
+      if (!p) return false;
+    return true;
+  }
 };
+
+namespace {
+
+SharedBytes concatenate(const std::vector<SharedBytes>& pieces) {
+  size_t total = 0;
+  for (const auto& p : pieces) total += p->size();
+  auto out = std::make_shared<Bytes>();
+  out->reserve(total);
+  for (const auto& p : pieces) out->insert(out->end(), p->begin(), p->end());
+  return out;
+}
+
+}  // namespace
 
 struct RenditionStore::Rendition {
   std::string name;
@@ -215,8 +240,20 @@ void RenditionStore::publish(const std::string& stream_id, const std::string& re
       auto& seg = r->segments[s.msn];
       r->bytes -= size_of(seg.bytes);
       seg.bytes = std::move(s.bytes);
-      r->bytes += size_of(seg.bytes);
       seg.part_count = s.part_count;
+      seg.complete = true;
+      // The packager sends the whole segment; when its parts are all here and add up to it,
+      // they are what is kept.
+      if (seg.bytes && seg.parts.size() == static_cast<size_t>(seg.part_count)) {
+        size_t in_parts = 0;
+        bool all = true;
+        for (const auto& p : seg.parts) {
+          all = all && p;
+          in_parts += size_of(p);
+        }
+        if (all && in_parts == seg.bytes->size()) seg.bytes.reset();
+      }
+      r->bytes += size_of(seg.bytes);
     }
     for (auto it = r->segments.begin(); it != r->segments.end();) {
       if (it->first < update.keep_segments_from) {
@@ -226,6 +263,10 @@ void RenditionStore::publish(const std::string& stream_id, const std::string& re
         continue;
       }
       if (it->first < update.keep_parts_from && !it->second.parts.empty()) {
+        if (it->second.held_as_parts()) {
+          it->second.bytes = concatenate(it->second.parts);  // the segment outlives its parts
+          r->bytes += size_of(it->second.bytes);
+        }
         for (const auto& p : it->second.parts) r->bytes -= size_of(p);
         it->second.parts.clear();
         it->second.parts.shrink_to_fit();
@@ -361,7 +402,24 @@ SharedBytes RenditionStore::segment(const std::string& stream_id, const std::str
   const Rendition* r = find_rendition(*slot, rendition);
   if (!r) return nullptr;
   auto it = r->segments.find(msn);
-  return it == r->segments.end() ? nullptr : it->second.bytes;
+  if (it == r->segments.end()) return nullptr;
+  if (it->second.held_as_parts()) return concatenate(it->second.parts);
+  return it->second.bytes;
+}
+
+std::vector<SharedBytes> RenditionStore::segment_pieces(const std::string& stream_id,
+                                                        const std::string& rendition,
+                                                        int64_t msn) const {
+  auto slot = find_slot(stream_id);
+  if (!slot) return {};
+  std::lock_guard lock(slot->mu);
+  const Rendition* r = find_rendition(*slot, rendition);
+  if (!r) return {};
+  auto it = r->segments.find(msn);
+  if (it == r->segments.end()) return {};
+  if (it->second.held_as_parts()) return it->second.parts;
+  if (it->second.bytes) return {it->second.bytes};
+  return {};
 }
 
 SharedBytes RenditionStore::part(const std::string& stream_id, const std::string& rendition,
@@ -520,7 +578,7 @@ RenditionStore::Stats RenditionStore::stats() const {
       s.bytes += r->bytes;
       s.waiters += r->waiters.size();
       for (const auto& [msn, seg] : r->segments) {
-        if (seg.bytes) ++s.segments;
+        if (seg.complete) ++s.segments;
         for (const auto& p : seg.parts) s.parts += p ? 1 : 0;
       }
     }

@@ -114,8 +114,13 @@ class RenditionStore {
   std::optional<std::string> multivariant_playlist(const std::string& stream_id) const;
   SharedBytes init_segment(const std::string& stream_id, const std::string& rendition,
                            int version) const;
+  // A complete segment's bytes (a copy when it is held as its parts; for tests and tools).
   SharedBytes segment(const std::string& stream_id, const std::string& rendition,
                       int64_t msn) const;
+  // A complete segment as the pieces to write one after the other, without a copy: its parts
+  // while they are held, else its bytes. Empty when unknown or not complete.
+  std::vector<SharedBytes> segment_pieces(const std::string& stream_id,
+                                          const std::string& rendition, int64_t msn) const;
   SharedBytes part(const std::string& stream_id, const std::string& rendition, PartRef ref) const;
   std::optional<RenditionEdge> edge(const std::string& stream_id,
                                     const std::string& rendition) const;

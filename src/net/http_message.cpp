@@ -32,6 +32,16 @@ std::string Request::bearer_token() const {
   return std::string(auth.substr(kPrefix.size()));
 }
 
+size_t Response::body_size() const {
+  if (shared_body) return shared_body->size();
+  if (!shared_pieces.empty()) {
+    size_t total = 0;
+    for (const auto& piece : shared_pieces) total += piece->size();
+    return total;
+  }
+  return body.size();
+}
+
 Response Response::json(int status, std::string body) {
   Response r;
   r.status = status;

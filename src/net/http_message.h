@@ -40,6 +40,11 @@ struct Response {
   std::string body;
   // Immutable shared payload (HLS segments and parts): written without a copy when set.
   std::shared_ptr<const std::vector<uint8_t>> shared_body;
+  // Or a payload of several such pieces, written one after the other in one gather (an LL-HLS
+  // segment served as its parts). Used when shared_body is not set.
+  std::vector<std::shared_ptr<const std::vector<uint8_t>>> shared_pieces;
+
+  size_t body_size() const;
 
   static Response json(int status, std::string body);
   // {"error":{"code":..., "message":...}}

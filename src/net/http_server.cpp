@@ -244,7 +244,7 @@ asio::awaitable<bool> HttpServer::Impl::write_response(beast::tcp_stream& stream
                                                        unsigned version, bool keep_alive) {
   const auto started = std::chrono::steady_clock::now();
   const bool head = request.method == "HEAD";
-  const size_t body_size = response.shared_body ? response.shared_body->size() : response.body.size();
+  const size_t body_size = response.body_size();
   stream.expires_after(options.request_timeout);
 
   http::response<http::empty_body> res{static_cast<http::status>(response.status), version};
@@ -256,10 +256,15 @@ asio::awaitable<bool> HttpServer::Impl::write_response(beast::tcp_stream& stream
   http::response_serializer<http::empty_body> serializer{res};
   auto [ec, n] = co_await http::async_write_header(stream, serializer, kUseAwaitable);
   if (!ec && !head && !no_body && body_size > 0) {
-    const asio::const_buffer buffer =
-        response.shared_body ? asio::const_buffer(asio::buffer(*response.shared_body))
-                             : asio::const_buffer(asio::buffer(response.body));
-    std::tie(ec, n) = co_await asio::async_write(stream, buffer, kUseAwaitable);
+    std::vector<asio::const_buffer> buffers;
+    if (response.shared_body) {
+      buffers.emplace_back(asio::buffer(*response.shared_body));
+    } else if (!response.shared_pieces.empty()) {
+      for (const auto& piece : response.shared_pieces) buffers.emplace_back(asio::buffer(*piece));
+    } else {
+      buffers.emplace_back(asio::buffer(response.body));
+    }
+    std::tie(ec, n) = co_await asio::async_write(stream, buffers, kUseAwaitable);
   }
   requests(response.status).inc();
   if (options.access_log) {

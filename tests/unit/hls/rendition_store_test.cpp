@@ -270,6 +270,47 @@ TEST_F(RenditionStoreTest, AWithdrawnRenditionLeavesTheLadderAndTheOthersGoOn) {
   store_.withdraw_rendition("nope", "360p");
 }
 
+TEST_F(RenditionStoreTest, ASegmentIsHeldOnceAsItsPartsThenAsItsBytes) {
+  auto publish = [&](RenditionUpdate u) { store_.publish("s1", "v", std::move(u)); };
+  RenditionUpdate first;
+  first.init_version = 0;
+  first.init = bytes_of("init");
+  first.parts.push_back({PartRef{0, 0}, bytes_of("aaaa")});
+  first.parts.push_back({PartRef{0, 1}, bytes_of("bbb")});
+  // The packager sends the whole segment as well: the concatenation of its parts.
+  first.segments.push_back({0, bytes_of("aaaabbb"), 2});
+  first.playlist = "#EXTM3U\n";
+  publish(std::move(first));
+
+  auto pieces = store_.segment_pieces("s1", "v", 0);
+  ASSERT_EQ(pieces.size(), 2u) << "served as its parts";
+  EXPECT_EQ(to_string_view(pieces[0]), "aaaa");
+  EXPECT_EQ(to_string_view(pieces[1]), "bbb");
+  EXPECT_EQ(to_string_view(store_.segment("s1", "v", 0)), "aaaabbb");
+  const uint64_t held = store_.stats().bytes;
+  EXPECT_EQ(held, 4u + 7u + 8u) << "init + parts + playlist: the segment is not held twice";
+
+  // Its parts leave: the segment stays, as its own bytes.
+  RenditionUpdate later;
+  later.parts.push_back({PartRef{1, 0}, bytes_of("cc")});
+  later.keep_parts_from = 1;
+  later.playlist = "#EXTM3U\n";
+  publish(std::move(later));
+  pieces = store_.segment_pieces("s1", "v", 0);
+  ASSERT_EQ(pieces.size(), 1u);
+  EXPECT_EQ(to_string_view(pieces[0]), "aaaabbb");
+  EXPECT_FALSE(store_.part("s1", "v", PartRef{0, 0}));
+  EXPECT_EQ(store_.stats().bytes, 4u + 7u + 2u + 8u);
+
+  // A segment whose parts do not add up to it (or are missing) keeps its own bytes.
+  packager_.next_part();
+  for (int i = 0; i < 4; ++i) packager_.next_part();
+  pieces = store_.segment_pieces("s1", "source", 0);
+  ASSERT_EQ(pieces.size(), 1u);
+  EXPECT_EQ(to_string_view(pieces[0]), "segment");
+  EXPECT_TRUE(store_.segment_pieces("s1", "source", 9).empty());
+}
+
 TEST_F(RenditionStoreTest, ConcurrentReadersWhileWriting) {
   std::atomic<bool> stop{false};
   std::atomic<int> ready{0};

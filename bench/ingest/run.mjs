@@ -4,6 +4,7 @@
 // to its HLS part (Stagecast) or segment (nginx) being fetchable, with the ratios.
 //
 // usage: node bench/ingest/run.mjs [--streams K] [--seconds S] [--bin path/to/stagecast]
+//                                  [--sc-args '--threads.io=1 ...']
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -79,7 +80,8 @@ http { access_log off; client_body_temp_path ${nginxDir}; proxy_temp_path ${ngin
 const nginx = spawn('nginx', ['-p', nginxDir, '-c', join(nginxDir, 'nginx.conf')], { stdio: 'inherit' });
 
 // --- Stagecast ---
-const sc = new StagecastProcess({ args: ['--http.access_log=false', '--log.level=warn'] });
+const extra = arg('sc-args', '').split(' ').filter(Boolean);  // e.g. --sc-args '--threads.io=1'
+const sc = new StagecastProcess({ args: ['--http.access_log=false', '--log.level=warn', ...extra] });
 process.env.SC_TEST_BIN = BIN;
 await sc.start();
 const artist = await verifiedArtist(sc, 'Bench');

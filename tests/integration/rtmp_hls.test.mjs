@@ -182,53 +182,46 @@ test('with anonymous viewers off, even a PUBLIC stream\'s HLS needs a playback t
   }
 });
 
-test('a stream live when the server is stopped is ENDED, not left LIVE, after a restart', async () => {
+// A stream goes live on a server of its own, `cut(server)` stops that server, and `check` runs
+// against a new server on the same data directory.
+async function liveThenRestart(title, cut, check) {
   const first = await new StagecastProcess().start();
   try {
     const artist = await verifiedArtist(first);
-    const stream = await createStream(first, artist, { title: 'cut by a restart' });
+    const stream = await createStream(first, artist, { title });
     const pub = publish(`${stream.rtmpUrl}/${stream.streamKey}`, { seconds: 30 });
     await waitFor(async () => (await first.api('GET', `/api/livestream/${stream.id}`)).body.status === 'LIVE', { what: 'LIVE' });
-    await first.stop();
+    await cut(first);
     await pub.done;  // the encoder is cut off
     const again = await new StagecastProcess({ dataDir: first.dataDir }).start();
     try {
       const r = await again.api('GET', `/api/livestream/${stream.id}`, { token: artist.token });
       assert.equal(r.status, 200, r.text);
-      assert.equal(r.body.status, 'ENDED', JSON.stringify(r.body));
-      assert.equal(r.body.endReason, 'shutdown');
+      await check(again, stream, r.body);
     } finally {
       await again.stop();
     }
   } finally {
     await first.cleanup();
   }
+}
+
+test('a stream live when the server is stopped is ENDED, not left LIVE, after a restart', async () => {
+  await liveThenRestart('cut by a restart', (first) => first.stop(), async (again, stream, body) => {
+    assert.equal(body.status, 'ENDED', JSON.stringify(body));
+    assert.equal(body.endReason, 'shutdown');
+  });
 });
 
 test('a stream cut by a crash (SIGKILL) is ENDED as interrupted when the server starts again', async () => {
-  const first = await new StagecastProcess().start();
-  try {
-    const artist = await verifiedArtist(first);
-    const stream = await createStream(first, artist, { title: 'cut by a crash' });
-    const pub = publish(`${stream.rtmpUrl}/${stream.streamKey}`, { seconds: 30 });
-    await waitFor(async () => (await first.api('GET', `/api/livestream/${stream.id}`)).body.status === 'LIVE', { what: 'LIVE' });
-    first.proc.kill('SIGKILL');
-    await first.exited;
-    await pub.done;
-    const again = await new StagecastProcess({ dataDir: first.dataDir }).start();
-    try {
-      const r = await again.api('GET', `/api/livestream/${stream.id}`, { token: artist.token });
-      assert.equal(r.body.status, 'ENDED', JSON.stringify(r.body));
-      assert.equal(r.body.endReason, 'interrupted');
-      // Ended means ended: the encoder reconnecting with the same key is refused.
-      const retry = publish(`${stream.rtmpUrl.replace(/:\d+\//, `:${again.rtmpPort}/`)}/${stream.streamKey}`, { seconds: 2 });
-      assert.notEqual((await retry.done).code, 0);
-    } finally {
-      await again.stop();
-    }
-  } finally {
-    await first.cleanup();
-  }
+  const kill = async (first) => { first.proc.kill('SIGKILL'); await first.exited; };
+  await liveThenRestart('cut by a crash', kill, async (again, stream, body) => {
+    assert.equal(body.status, 'ENDED', JSON.stringify(body));
+    assert.equal(body.endReason, 'interrupted');
+    // Ended means ended: the encoder reconnecting with the same key is refused.
+    const retry = publish(`${stream.rtmpUrl.replace(/:\d+\//, `:${again.rtmpPort}/`)}/${stream.streamKey}`, { seconds: 2 });
+    assert.notEqual((await retry.done).code, 0);
+  });
 });
 
 test('garbage and truncated chunks on the RTMP port do not disturb a live stream', async () => {

@@ -641,7 +641,7 @@ TEST_F(SlowReaderTest, AReaderThatStopsIsClosedWith1008AndTheOthersGetEverything
   const std::string filler(1900, 'x');
   int sent = 0;
   // Rounds of 10 (19 KB): well under the limit for the members that read between rounds.
-  for (int round = 0; round < 300 && metric("stagecast_ws_slow_consumers_total") == 0; ++round) {
+  for (int round = 0; round < 1000 && metric("stagecast_ws_slow_consumers_total") == 0; ++round) {
     for (int i = 0; i < 10; ++i) {
       owner_ws->send_json({{"type", "chat"}, {"text", std::to_string(sent++) + " " + filler}});
     }
@@ -654,7 +654,7 @@ TEST_F(SlowReaderTest, AReaderThatStopsIsClosedWith1008AndTheOthersGetEverything
     }
   }
   EXPECT_EQ(metric("stagecast_ws_slow_consumers_total"), 1u) << "after " << sent << " messages";
-  EXPECT_LT(sent, 3000);
+  EXPECT_LT(sent, 10000);  // the kernel holds a few MB (tcp_wmem), then the queue fills
   // Reading again, the stalled member finds what the kernel held, then the close.
   EXPECT_EQ(stalled->wait_closed(std::chrono::seconds(10)), 1008);
   EXPECT_FALSE(reader->closed());

@@ -160,8 +160,6 @@ struct HttpServer::Impl {
     std::shared_ptr<std::atomic<int64_t>> count_;
     Gauge* gauge_;
   };
-  // An upgraded connection: the handshake, then (in a coroutine of its own, so that the
-  // handshake's frame is freed) the read loop.
   // The session as its coroutines hold it. A coroutine destroyed unfinished (its io_context
   // destroyed while it waited, or before it started) drops the session's handlers, which hold
   // the application's side of the connection, which holds the session: no cycle outlives it.
@@ -180,6 +178,8 @@ struct HttpServer::Impl {
    private:
     std::shared_ptr<WebSocketSession> ws_;
   };
+  // An upgraded connection: the handshake, then (in a coroutine of its own, so that the
+  // handshake's frame is freed) the read loop.
   asio::awaitable<void> websocket(WebSocketHold ws, http::request<http::string_body> upgrade,
                                   Request request, ConnectionSlot slot);
   static asio::awaitable<void> websocket_reads(WebSocketHold ws, ConnectionSlot slot);

@@ -24,6 +24,8 @@ WebSocketSession::WebSocketSession(beast::tcp_stream stream, std::string remote,
       id_(id),
       options_(options),
       metrics_(metrics) {
+  const auto executor = ws_.get_executor();  // target() points into it: keep it alive
+  if (const auto* io = executor.target<asio::io_context::executor_type>()) home_ = &io->context();
   metrics_.gauge("stagecast_ws_connections", "Open WebSocket connections").add(1);
 }
 
@@ -136,9 +138,7 @@ bool WebSocketSession::send(std::shared_ptr<const std::string> text) {
   }
   // A room fanning out on this session's own I/O thread queues the write at once; from any
   // other thread it is handed over.
-  const auto executor = ws_.get_executor();  // target() points into it: keep it alive
-  const auto* home = executor.target<asio::io_context::executor_type>();
-  if (home && home->running_in_this_thread()) {
+  if (home_ != nullptr && home_->get_executor().running_in_this_thread()) {
     enqueue(std::move(text));
     return true;
   }

@@ -9,6 +9,7 @@
 #include <string>
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
@@ -54,6 +55,9 @@ class WebSocketSession final : public WebSocketConnection,
   uint64_t id_;
   WebSocketOptions options_;
   MetricsRegistry& metrics_;
+  // The io_context the socket runs on (null if its executor is something else): a send from its
+  // own thread is queued at once, without a post.
+  boost::asio::io_context* home_ = nullptr;
   WebSocketHandlers handlers_;
 
   // Touched only on the connection's thread.

@@ -256,10 +256,10 @@ struct Transcoder::Core : std::enable_shared_from_this<Core> {
     slot.sink_ended = true;
     slot.encoder.reset();
     slot.sink->on_end();
-    --rungs_open;
     const RungState state = slot.state.load();
     if ((state == RungState::Dropped || state == RungState::Failed) && options.on_rung_withdrawn)
       options.on_rung_withdrawn(slot.rung);
+    --rungs_open;  // last: once no rung is open, every withdrawal has happened
   }
 
   // --- any thread ---

@@ -28,27 +28,25 @@ struct RenditionStore::Segment {
   int part_count = 0;
   bool complete = false;
 
-  bool held_as_parts() const {
-    if (!complete || bytes || parts.empty() || parts.size() != static_cast<size_t>(part_count))
-      return false;
-    for (const auto& p : parts)
-      if (!p) return false;
-    return true;
+  // Every part of the segment is here.
+  bool has_all_parts() const {
+    if (parts.empty() || parts.size() != static_cast<size_t>(part_count)) return false;
+    return std::all_of(parts.begin(), parts.end(), [](const auto& p) { return p != nullptr; });
+  }
+  bool held_as_parts() const { return complete && !bytes && has_all_parts(); }
+  size_t parts_size() const {
+    size_t total = 0;
+    for (const auto& p : parts) total += p ? p->size() : 0;
+    return total;
+  }
+  // The parts as one buffer (they must all be here).
+  SharedBytes joined_parts() const {
+    auto out = std::make_shared<Bytes>();
+    out->reserve(parts_size());
+    for (const auto& p : parts) out->insert(out->end(), p->begin(), p->end());
+    return out;
   }
 };
-
-namespace {
-
-SharedBytes concatenate(const std::vector<SharedBytes>& pieces) {
-  size_t total = 0;
-  for (const auto& p : pieces) total += p->size();
-  auto out = std::make_shared<Bytes>();
-  out->reserve(total);
-  for (const auto& p : pieces) out->insert(out->end(), p->begin(), p->end());
-  return out;
-}
-
-}  // namespace
 
 struct RenditionStore::Rendition {
   std::string name;
@@ -244,15 +242,8 @@ void RenditionStore::publish(const std::string& stream_id, const std::string& re
       seg.complete = true;
       // The packager sends the whole segment; when its parts are all here and add up to it,
       // they are what is kept.
-      if (seg.bytes && seg.parts.size() == static_cast<size_t>(seg.part_count)) {
-        size_t in_parts = 0;
-        bool all = true;
-        for (const auto& p : seg.parts) {
-          all = all && p;
-          in_parts += size_of(p);
-        }
-        if (all && in_parts == seg.bytes->size()) seg.bytes.reset();
-      }
+      if (seg.bytes && seg.has_all_parts() && seg.parts_size() == seg.bytes->size())
+        seg.bytes.reset();
       r->bytes += size_of(seg.bytes);
     }
     for (auto it = r->segments.begin(); it != r->segments.end();) {
@@ -264,7 +255,7 @@ void RenditionStore::publish(const std::string& stream_id, const std::string& re
       }
       if (it->first < update.keep_parts_from && !it->second.parts.empty()) {
         if (it->second.held_as_parts()) {
-          it->second.bytes = concatenate(it->second.parts);  // the segment outlives its parts
+          it->second.bytes = it->second.joined_parts();  // the segment outlives its parts
           r->bytes += size_of(it->second.bytes);
         }
         for (const auto& p : it->second.parts) r->bytes -= size_of(p);
@@ -329,11 +320,10 @@ void RenditionStore::withdraw_rendition(const std::string& stream_id,
   Fired fired;
   {
     std::lock_guard lock(slot->mu);
-    auto& all = slot->renditions;
-    auto it = std::find_if(all.begin(), all.end(), [&](const auto& r) { return r->name == rendition; });
-    if (it == all.end()) return;
-    for (auto& w : (*it)->waiters) fired.emplace_back(std::move(w.callback), WaitResult::NotFound);
-    all.erase(it);
+    Rendition* r = find_rendition(*slot, rendition);
+    if (!r) return;
+    for (auto& w : r->waiters) fired.emplace_back(std::move(w.callback), WaitResult::NotFound);
+    std::erase_if(slot->renditions, [r](const auto& each) { return each.get() == r; });
   }
   fire(fired);
 }
@@ -403,7 +393,7 @@ SharedBytes RenditionStore::segment(const std::string& stream_id, const std::str
   if (!r) return nullptr;
   auto it = r->segments.find(msn);
   if (it == r->segments.end()) return nullptr;
-  if (it->second.held_as_parts()) return concatenate(it->second.parts);
+  if (it->second.held_as_parts()) return it->second.joined_parts();
   return it->second.bytes;
 }
 

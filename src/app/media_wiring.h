@@ -89,7 +89,8 @@ class MediaWiring final : public ingest::PublishAuthorizer,
     bool transcode = true;  // the stream's own choice, read when its publisher is authorised
     std::optional<std::chrono::steady_clock::time_point> ended_at;
   };
-  // Stream id -> visibility and ABR choice, from authorisation until the stream's HLS has lingered out.
+  // Stream id -> visibility and ABR choice, from authorisation until the stream's HLS has lingered
+  // out.
   std::map<std::string, Access> access_;
   std::map<std::string, std::shared_ptr<hls::LlHlsPackager>> packagers_;
   std::map<std::string, std::shared_ptr<transcode::Transcoder>> transcoders_;

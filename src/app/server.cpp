@@ -153,10 +153,14 @@ void open_media(Server::Parts& p) {
 // What the HLS store holds, for operators (memory per stream is mostly this).
 void publish_hls_stats(Server::Parts& p) {
   const auto s = p.hls->stats();
-  p.metrics.gauge("stagecast_hls_bytes", "Media bytes held for HLS delivery (segments, parts, headers, playlists)")
+  p.metrics
+      .gauge("stagecast_hls_bytes",
+             "Media bytes held for HLS delivery (segments, parts, headers, playlists)")
       .set(static_cast<int64_t>(s.bytes));
-  p.metrics.gauge("stagecast_hls_renditions", "Renditions being served").set(static_cast<int64_t>(s.renditions));
-  p.metrics.gauge("stagecast_hls_segments", "HLS segments held").set(static_cast<int64_t>(s.segments));
+  p.metrics.gauge("stagecast_hls_renditions", "Renditions being served")
+      .set(static_cast<int64_t>(s.renditions));
+  p.metrics.gauge("stagecast_hls_segments", "HLS segments held")
+      .set(static_cast<int64_t>(s.segments));
   p.metrics.gauge("stagecast_hls_parts", "LL-HLS parts held").set(static_cast<int64_t>(s.parts));
   p.metrics.gauge("stagecast_hls_waiting_requests", "Blocking playlist and part requests held")
       .set(static_cast<int64_t>(s.waiters));

@@ -2,8 +2,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include <utility>
-
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -15,6 +13,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
+#include <utility>
 
 #include "net/url.h"
 #include "net/websocket_session.h"
@@ -141,7 +140,8 @@ struct HttpServer::Impl {
   // with the connection from the HTTP session to the WebSocket coroutines.
   class ConnectionSlot {
    public:
-    explicit ConnectionSlot(Impl* impl) : count_(impl->connections), gauge_(&impl->open_connections) {
+    explicit ConnectionSlot(Impl* impl)
+        : count_(impl->connections), gauge_(&impl->open_connections) {
       count_->fetch_add(1);
       gauge_->add(1);
     }
@@ -348,7 +348,8 @@ asio::awaitable<void> HttpServer::Impl::session(tcp::socket socket) {
       // parser) ends here.
       auto ex = co_await asio::this_coro::executor;
       auto message = parser.release();
-      asio::co_spawn(ex, websocket(WebSocketHold(std::move(ws)), std::move(message), std::move(upgrade),
+      asio::co_spawn(ex,
+                     websocket(WebSocketHold(std::move(ws)), std::move(message), std::move(upgrade),
                                std::move(slot)),
                      asio::detached);
       co_return;

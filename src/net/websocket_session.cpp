@@ -34,8 +34,8 @@ WebSocketSession::~WebSocketSession() {
 }
 
 asio::awaitable<bool> WebSocketSession::handshake(http::request<http::string_body> upgrade,
-                                                 const Request& request,
-                                                 const WebSocketAcceptor& acceptor) {
+                                                  const Request& request,
+                                                  const WebSocketAcceptor& acceptor) {
   constexpr auto token = asio::as_tuple(asio::use_awaitable);
   Response reject;
   bool rejected = false;
@@ -130,7 +130,8 @@ bool WebSocketSession::send(std::shared_ptr<const std::string> text) {
     queued_messages_.fetch_sub(1, std::memory_order_relaxed);
     queued_bytes_.fetch_sub(size, std::memory_order_relaxed);
     if (!too_slow_.exchange(true)) {
-      metrics_.counter("stagecast_ws_slow_consumers_total", "WebSockets closed for reading too slowly")
+      metrics_
+          .counter("stagecast_ws_slow_consumers_total", "WebSockets closed for reading too slowly")
           .inc();
       close(CloseCode::PolicyViolation, "too slow: send queue full");
     }

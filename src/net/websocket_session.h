@@ -4,16 +4,15 @@
 // same shared bytes may sit in thousands of queues at once (one serialisation per broadcast).
 
 #include <atomic>
-#include <deque>
-#include <memory>
-#include <string>
-
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/websocket/stream.hpp>
+#include <deque>
+#include <memory>
+#include <string>
 
 #include "core/metrics.h"
 #include "net/websocket.h"
@@ -31,8 +30,8 @@ class WebSocketSession final : public WebSocketConnection,
   // read_loop()). Two coroutines, so that an idle connection keeps only the read loop's frame,
   // not the handshake's (memory per connection is what a 10,000-viewer room costs).
   boost::asio::awaitable<bool> handshake(
-      boost::beast::http::request<boost::beast::http::string_body> upgrade,
-      const Request& request, const WebSocketAcceptor& acceptor);
+      boost::beast::http::request<boost::beast::http::string_body> upgrade, const Request& request,
+      const WebSocketAcceptor& acceptor);
   // Reads until the connection closes.
   boost::asio::awaitable<void> read_loop();
   // Drops the handlers (they hold the application's side of the connection, which holds this):

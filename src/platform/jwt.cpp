@@ -5,8 +5,8 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
-#include "platform/base64url.h"
 #include "core/digest.h"
+#include "platform/base64url.h"
 #include "platform/jws_public_key.h"
 
 namespace stagecast::platform {

@@ -91,8 +91,8 @@ store::ModerationAction ModerationService::action(ModerationActionKind kind,
 }
 
 Result<void> ModerationService::hide_messages_of(const std::string& stream_id,
-                                                 const std::string& user_id,
-                                                 const Identity& actor, int64_t now) {
+                                                 const std::string& user_id, const Identity& actor,
+                                                 int64_t now) {
   // Messages still queued for the store are marked there; the stored ones in the store.
   if (pending_ != nullptr) pending_->moderate_pending_from(stream_id, user_id, actor.user_id, now);
   if (auto hidden = store_->chat().mark_user_moderated(stream_id, user_id, actor.user_id, now);
@@ -196,10 +196,10 @@ Result<store::ModerationAction> ModerationService::timeout(const Identity& actor
   }
   store::StreamBan ban{artist, user_id, now + seconds * 1000, *why, actor.user_id, now};
   if (auto put = store_->moderation().put_ban(ban); !put) return errc::from_store(put.error());
-  if (auto hidden = hide_messages_of(stream_id, user_id, actor, now); !hidden) return hidden.error();
+  if (auto hidden = hide_messages_of(stream_id, user_id, actor, now); !hidden)
+    return hidden.error();
 
-  auto a = action(ModerationActionKind::kTimeout, stream_id, artist, actor,
-                  user_id);
+  auto a = action(ModerationActionKind::kTimeout, stream_id, artist, actor, user_id);
   a.duration_seconds = seconds;
   a.reason = *why;
   return record(std::move(a));
@@ -223,10 +223,10 @@ Result<store::ModerationAction> ModerationService::ban(const Identity& actor,
   if (auto removed = store_->moderation().remove_moderator(artist, user_id); !removed) {
     return errc::from_store(removed.error());
   }
-  if (auto hidden = hide_messages_of(stream_id, user_id, actor, now); !hidden) return hidden.error();
+  if (auto hidden = hide_messages_of(stream_id, user_id, actor, now); !hidden)
+    return hidden.error();
 
-  auto a = action(ModerationActionKind::kBan, stream_id, artist, actor,
-                  user_id);
+  auto a = action(ModerationActionKind::kBan, stream_id, artist, actor, user_id);
   a.reason = *why;
   return record(std::move(a));
 }
@@ -243,8 +243,7 @@ Result<store::ModerationAction> ModerationService::unban(const Identity& actor,
   if (!removed) return errc::from_store(removed.error());
   if (!*removed) return make_error(errc::kNotFound, "the user is neither banned nor timed out");
 
-  auto a = action(ModerationActionKind::kUnban, stream_id, ctx->stream.artist_id, actor,
-                  user_id);
+  auto a = action(ModerationActionKind::kUnban, stream_id, ctx->stream.artist_id, actor, user_id);
   a.reason = *why;
   return record(std::move(a));
 }
@@ -268,8 +267,7 @@ Result<store::ModerationAction> ModerationService::appoint_moderator(const Ident
     return errc::from_store(added.error());
   }
 
-  return record(action(ModerationActionKind::kAppointModerator, stream_id, artist, actor,
-                      user_id));
+  return record(action(ModerationActionKind::kAppointModerator, stream_id, artist, actor, user_id));
 }
 
 Result<store::ModerationAction> ModerationService::remove_moderator(const Identity& actor,
@@ -281,8 +279,8 @@ Result<store::ModerationAction> ModerationService::remove_moderator(const Identi
   if (!removed) return errc::from_store(removed.error());
   if (!*removed) return make_error(errc::kNotFound, "the user is not a moderator");
 
-  return record(action(ModerationActionKind::kRemoveModerator, stream_id, ctx->stream.artist_id, actor,
-                      user_id));
+  return record(action(ModerationActionKind::kRemoveModerator, stream_id, ctx->stream.artist_id,
+                       actor, user_id));
 }
 
 Result<std::vector<store::StreamModerator>> ModerationService::moderators(

@@ -89,8 +89,9 @@ class ModerationService {
   Result<store::User> protected_target(const Identity& actor, const Context& ctx,
                                        const std::string& user_id);
   // The audit row of an action by `actor` (created_at is set by record()).
-  static store::ModerationAction action(store::ModerationActionKind kind, const std::string& stream_id,
-                                        const std::string& artist_id, const Identity& actor,
+  static store::ModerationAction action(store::ModerationActionKind kind,
+                                        const std::string& stream_id, const std::string& artist_id,
+                                        const Identity& actor,
                                         std::optional<std::string> target_user_id);
   // A timed-out or banned user's messages leave every screen and the history.
   Result<void> hide_messages_of(const std::string& stream_id, const std::string& user_id,

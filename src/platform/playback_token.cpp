@@ -2,8 +2,8 @@
 
 #include <charconv>
 
-#include "platform/base64url.h"
 #include "core/digest.h"
+#include "platform/base64url.h"
 
 namespace stagecast::platform {
 namespace {

@@ -2,8 +2,8 @@
 
 #include <algorithm>
 
-#include "core/random.h"
 #include "core/digest.h"
+#include "core/random.h"
 
 namespace stagecast::platform {
 namespace {

@@ -5,10 +5,10 @@
 
 #include <algorithm>
 
+#include "core/digest.h"
 #include "core/random.h"
 #include "payments/fee.h"
 #include "payments/payment_errors.h"
-#include "core/digest.h"
 #include "platform/errors.h"
 #include "platform/text.h"
 

@@ -119,14 +119,13 @@ class SqliteStreamRepository final : public StreamRepository {
                           ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
                           "?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
       if (!st) return st.error();
-      st->bind_all(s.id, s.artist_id, s.title, s.description, to_string(s.visibility),
-                   s.min_tier, s.price_cents, s.currency, s.chat_enabled,
-                   s.chat_subscribers_only, s.chat_slow_mode_seconds,
-                   encode_words(s.chat_blocked_words), s.record, s.scheduled_at,
-                   to_string(s.status), s.stream_key_hash, s.stream_key_rotated_at, s.started_at,
-                   s.ended_at, s.end_reason, s.peak_viewers, s.total_viewers, s.tip_count,
-                   s.tip_gross_cents, s.tip_fee_cents, s.chat_message_count, s.created_at,
-                   s.updated_at, s.deleted_at, s.transcode);
+      st->bind_all(s.id, s.artist_id, s.title, s.description, to_string(s.visibility), s.min_tier,
+                   s.price_cents, s.currency, s.chat_enabled, s.chat_subscribers_only,
+                   s.chat_slow_mode_seconds, encode_words(s.chat_blocked_words), s.record,
+                   s.scheduled_at, to_string(s.status), s.stream_key_hash, s.stream_key_rotated_at,
+                   s.started_at, s.ended_at, s.end_reason, s.peak_viewers, s.total_viewers,
+                   s.tip_count, s.tip_gross_cents, s.tip_fee_cents, s.chat_message_count,
+                   s.created_at, s.updated_at, s.deleted_at, s.transcode);
       if (auto r = st->run(); !r) return r.error();
       return s;
     });
@@ -215,9 +214,9 @@ class SqliteStreamRepository final : public StreamRepository {
           "status = ?, transcode = ?, updated_at = ? WHERE id = ?");
       if (!st) return st.error();
       st->bind_all(s.title, s.description, to_string(s.visibility), s.min_tier, s.price_cents,
-                   s.currency, s.chat_enabled, s.chat_subscribers_only,
-                   s.chat_slow_mode_seconds, encode_words(s.chat_blocked_words), s.record,
-                   s.scheduled_at, to_string(s.status), s.transcode, s.updated_at, s.id);
+                   s.currency, s.chat_enabled, s.chat_subscribers_only, s.chat_slow_mode_seconds,
+                   encode_words(s.chat_blocked_words), s.record, s.scheduled_at,
+                   to_string(s.status), s.transcode, s.updated_at, s.id);
       if (auto r = st->run(); !r) return r.error();
       return s;
     });

@@ -15,9 +15,9 @@ MediaWiring::MediaWiring(platform::PlatformServices& platform, WorkerPool& worke
       options_(options) {
   if (options_.transcode) {
     transcode_pool_ = std::make_unique<WorkerPool>("transcode", options_.transcode_threads);
-    transcode_metrics_.rungs_dropped = &metrics_.counter(
-        "stagecast_transcode_rungs_dropped_total",
-        "ABR rungs dropped because the transcoder fell behind (lowest first)");
+    transcode_metrics_.rungs_dropped =
+        &metrics_.counter("stagecast_transcode_rungs_dropped_total",
+                          "ABR rungs dropped because the transcoder fell behind (lowest first)");
     transcode_metrics_.rung_errors = &metrics_.counter(
         "stagecast_transcode_rung_errors_total", "ABR rungs ended by a decoder or encoder error");
     transcode_metrics_.frames_encoded = &metrics_.counter(
@@ -63,6 +63,8 @@ void MediaWiring::on_stream_live(const std::string& stream_id,
   config.segment_target = options_.segment_target;
   config.part_target = options_.part_target;
   config.window_segments = options_.window_segments;
+  // One wall-clock anchor for every rendition's EXT-X-PROGRAM-DATE-TIME (the rungs copy config).
+  config.date_anchor = std::make_shared<hls::ProgramDateTimeAnchor>();
   hls_.open_rendition(stream_id, config.rendition);
   auto packager = std::make_shared<hls::LlHlsPackager>(config, hls_, clock_);
   {
@@ -90,8 +92,8 @@ void MediaWiring::on_stream_live(const std::string& stream_id,
       rc.rendition = rung.name;
       return std::make_shared<hls::LlHlsPackager>(rc, hls_, clock_);
     };
-    auto transcoder = std::make_shared<transcode::Transcoder>(to, *transcode_pool_,
-                                                              make_rung_sink, transcode_metrics_);
+    auto transcoder = std::make_shared<transcode::Transcoder>(to, *transcode_pool_, make_rung_sink,
+                                                              transcode_metrics_);
     {
       std::lock_guard lock(mu_);
       transcoders_[stream_id] = transcoder;
@@ -122,7 +124,8 @@ void MediaWiring::on_stream_ended(const std::string& stream_id, const std::strin
     packagers_.erase(stream_id);
     // The hub already ended it; the rung packagers end once their queues drain.
     transcoders_.erase(stream_id);
-    if (auto it = access_.find(stream_id); it != access_.end()) it->second.ended_at = clock_.steady_now();
+    if (auto it = access_.find(stream_id); it != access_.end())
+      it->second.ended_at = clock_.steady_now();
   }
   hls_.retire_stream(stream_id, options_.linger_after_end);
   metrics_.gauge("stagecast_live_streams", "Streams with a publisher or in their grace period")

@@ -18,8 +18,12 @@ constexpr int64_t kMaxVideoGap = 10 * media::kTimescale;
 constexpr int64_t kMaxVideoBackstep = media::kTimescale;
 // Audio that drifts from its sample count by more than this is re-anchored to its timestamps.
 constexpr int64_t kAudioDriftTolerance90k = media::kTimescale / 10;
-// Audio held while the video track stalls; past it audio is dropped (memory bound).
-constexpr size_t kMaxAudioSamplesPerPart = 2'000;
+// AAC frames waiting for the video to reach them (about 10 s at 48 kHz); past it the oldest go
+// (a video track that stalled must not hold audio without bound).
+constexpr size_t kMaxQueuedAudio = 480;
+// Video frames over which the frame duration is measured (exact over a second, whatever the
+// rounding of each timestamp: RTMP's are whole milliseconds).
+constexpr size_t kFrameRateWindow = 31;
 
 int64_t ticks(std::chrono::milliseconds ms) {
   return ms.count() * media::kTimescale / 1000;
@@ -139,6 +143,7 @@ void LlHlsPackager::on_end() {
   std::lock_guard lock(mu_);
   if (ended_) return;
   close_session();
+  if (!announced_) fix_targets(0);  // a stream shorter than its first segment still ends
   ended_ = true;
   playlist_.ended = true;
   publish();
@@ -163,46 +168,112 @@ void LlHlsPackager::handle_video(const media::MediaFramePtr& frame) {
     }
     start_session(frame->dts);
     pending_video_ = PendingVideo{frame, frame->dts + offset_, frame->pts + offset_};
+    recent_dts_.assign(1, pending_video_->dts);
+    part_->frames = 1;
     return;
   }
 
   int64_t dts = frame->dts + offset_;
   int64_t duration = dts - pending_video_->dts;
   if (duration <= 0) {
-    // A small step back: keep decode order with the shortest duration rather than drop a frame
-    // that later frames may reference.
+    // A small step back or a repeated dts: keep decode order with the shortest duration rather
+    // than drop a frame that later frames may reference.
     duration = 1;
     dts = pending_video_->dts + 1;
   }
+  // The held frame's duration is now exact. A part never exceeds PART-TARGET (4.4.4.9): should
+  // the frame not fit after all (a timestamp later than its frame rate said), the part closes
+  // before it.
+  const int64_t cap = part_cap();
+  if (part_->frames > 1 && dts - part_->start > cap) {
+    cut(pending_video_->dts, false, pending_video_->frame->keyframe);
+    part_->frames = 1;  // the held frame, now the new part's first
+  }
   commit_pending_video(duration);
   last_video_duration_ = duration;
+  recent_dts_.push_back(dts);
+  if (recent_dts_.size() > kFrameRateWindow) recent_dts_.pop_front();
 
+  // Where the frame just received goes: a new segment, a new part, or the open part.
   const int64_t in_segment = dts - segment_->start;
-  const bool new_segment =
-      (frame->keyframe && in_segment >= segment_target_ - segment_target_ / 10) ||
-      in_segment >= max_segment_;
+  const int64_t frame_ticks = frame_duration();
+  bool new_segment = frame->keyframe && in_segment >= segment_target_ - segment_target_ / 10;
+  if (!new_segment) {
+    // EXTINF rounded to the nearest integer MUST NOT exceed the target duration (4.4.3.1): a
+    // GOP longer than the one that fixed it is cut without a key frame, which players decode
+    // on (the next segment's first part is then not INDEPENDENT).
+    // (2 ms short of the half second: the frame's end is estimated from millisecond timestamps.)
+    const int64_t limit =
+        announced_ ? static_cast<int64_t>(playlist_.target_duration) * media::kTimescale +
+                         media::kTimescale / 2 - 180
+                   : max_segment_;
+    if (in_segment + frame_ticks > limit) {
+      new_segment = true;
+      if (!frame->keyframe) {
+        ++counters_.forced_cuts;
+        if (counters_.forced_cuts == 1)
+          spdlog::warn(
+              "hls {}/{}: a GOP of more than {} s, longer than the stream's first: segment cut "
+              "without a key frame",
+              config_.stream_id, config_.rendition, playlist_.target_duration);
+      }
+    }
+  }
   if (new_segment) {
     cut(dts, true, frame->keyframe);
-  } else if (dts + last_video_duration_ - part_->start > part_target_) {
+  } else if (part_->frames >= frames_per_part() || dts + frame_ticks / 2 - part_->start > cap) {
+    // Full, or the frame would end mostly past PART-TARGET (frames missing from the source).
     cut(dts, false, frame->keyframe);
-  } else if (in_segment > 0) {
-    raise_target_duration(seconds(in_segment));
   }
+  ++part_->frames;
   pending_video_ = PendingVideo{frame, dts, frame->pts + offset_ + (dts - frame->dts - offset_)};
 }
 
+int64_t LlHlsPackager::frame_duration() const {
+  if (recent_dts_.size() < 2) return last_video_duration_;
+  return std::max<int64_t>(
+      1, (recent_dts_.back() - recent_dts_.front()) / static_cast<int64_t>(recent_dts_.size() - 1));
+}
+
+// Frames per part: the segment target in whole frames, shared out over as many parts as the
+// part target asks (2 s at 30 fps in 4 parts: 15; at 25 fps: 13, 13, 13, 11). Every part of a
+// regular GOP is then full, and its last is not a sliver.
+int LlHlsPackager::frames_per_part() const {
+  const int64_t frame = frame_duration();
+  const int64_t per_segment = std::max<int64_t>(1, (segment_target_ + frame / 2) / frame);
+  const int64_t parts = std::max<int64_t>(1, (segment_target_ + part_target_ / 2) / part_target_);
+  return static_cast<int>((per_segment + parts - 1) / parts);
+}
+
 void LlHlsPackager::handle_audio(const media::MediaFramePtr& frame) {
-  const uint32_t rate = layout_.audio_timescale;
-  if (!session_active_) {
-    if (lead_is_video()) {
-      ++counters_.frames_dropped;  // audio before the first video key frame
-      return;
+  if (lead_is_video()) {
+    // Placed when the video reaches it (close_part), or dropped if it precedes the first frame.
+    audio_queue_.push_back(frame);
+    if (audio_queue_.size() > kMaxQueuedAudio) {
+      audio_queue_.pop_front();
+      ++counters_.frames_dropped;
     }
-    start_session(frame->dts);
+    return;
   }
+  if (!session_active_) start_session(frame->dts);
+  place_audio(frame);
+}
+
+void LlHlsPackager::place_queued_audio(int64_t before) {
+  while (!audio_queue_.empty()) {
+    const auto& f = audio_queue_.front();
+    const int64_t dts90 = f->dts + offset_;
+    if (dts90 >= before) break;
+    place_audio(f);
+    audio_queue_.pop_front();
+  }
+}
+
+void LlHlsPackager::place_audio(const media::MediaFramePtr& frame) {
+  const uint32_t rate = layout_.audio_timescale;
   const int64_t dts90 = frame->dts + offset_;
   if (dts90 < session_start_) {
-    ++counters_.frames_dropped;
+    ++counters_.frames_dropped;  // before the first video frame of the session
     return;
   }
   const auto t = static_cast<uint64_t>(
@@ -234,9 +305,6 @@ void LlHlsPackager::handle_audio(const media::MediaFramePtr& frame) {
     if (at + frame90 - part_->start > part_target_ && at > part_->start) {
       cut(at, in_segment >= segment_target_ - segment_target_ / 10, true);
     }
-  } else if (part_->audio.size() >= kMaxAudioSamplesPerPart) {
-    ++counters_.frames_dropped;  // the video track stalled; do not hold audio without bound
-    return;
   }
 
   if (part_->audio.empty()) part_->audio_base = audio_next_;
@@ -251,7 +319,9 @@ int64_t LlHlsPackager::audio_to_90k(uint64_t t) const {
 void LlHlsPackager::start_session(int64_t input_dts) {
   offset_ = timeline_end_ - input_dts;
   session_start_ = timeline_end_;
-  anchor_wall_ms_ = clock_.unix_millis();
+  anchor_wall_ms_ = config_.date_anchor
+                        ? config_.date_anchor->anchor_session(session_start_, clock_.unix_millis())
+                        : clock_.unix_millis();
   anchor_dts_ = session_start_;
   audio_started_ = false;
   session_active_ = true;
@@ -275,12 +345,22 @@ void LlHlsPackager::close_session() {
   int64_t at = session_start_;
   if (pending_video_) {
     at = pending_video_->dts + last_video_duration_;
+    if (part_->frames > 1 && at - part_->start > part_cap()) {
+      close_part(pending_video_->dts);
+      open_part(pending_video_->dts, pending_video_->frame->keyframe);
+    }
     commit_pending_video(last_video_duration_);
   } else if (audio_started_) {
     at = audio_to_90k(audio_next_);
   }
   if (!lead_is_video() && audio_started_) at = audio_to_90k(audio_next_);
   at = std::max(at, part_->start);
+  // The audio that arrived ahead of the video ends the session with it (a little past the last
+  // video frame); frames far ahead belong to a timeline that is not this one.
+  if (lead_is_video()) {
+    place_queued_audio(at + kMaxVideoGap);
+    audio_queue_.clear();
+  }
   close_part(at);
   close_segment(at);
   timeline_end_ = at;
@@ -318,7 +398,9 @@ void LlHlsPackager::open_part(int64_t at, bool independent) {
 }
 
 void LlHlsPackager::close_part(int64_t at) {
-  if (!part_ || (part_->video.empty() && part_->audio.empty())) return;
+  if (!part_) return;
+  if (lead_is_video() && session_active_) place_queued_audio(at);
+  if (part_->video.empty() && part_->audio.empty()) return;
   std::vector<CmafTrackRun> runs;
   if (!part_->video.empty())
     runs.push_back(
@@ -332,6 +414,7 @@ void LlHlsPackager::close_part(int64_t at) {
   auto& s = playlist_.segments.back();
   const PartRef ref{s.msn, static_cast<int>(s.parts.size())};
   const double duration = seconds(at - part_->start);
+  longest_part_ = std::max(longest_part_, at - part_->start);
   s.parts.push_back(PlaylistPart{duration, part_->independent});
   s.duration += duration;
   update_.parts.push_back(PartData{ref, std::make_shared<const Bytes>(std::move(bytes))});
@@ -365,21 +448,40 @@ void LlHlsPackager::close_segment(int64_t at) {
                                          std::make_shared<const Bytes>(std::move(segment_->data)),
                                          static_cast<int>(s.parts.size())});
   last_complete_msn_ = s.msn;
-  raise_target_duration(s.duration);
+  if (!s.parts.empty() && !s.parts.front().independent) all_independent_ = false;
+  if (!announced_) fix_targets(duration);
   ++counters_.segments;
   segment_.reset();
   evict();
 }
 
-void LlHlsPackager::raise_target_duration(double secs) {
-  // EXTINF rounded to the nearest integer must not exceed the target duration (4.4.3.1).
-  const int needed = static_cast<int>(std::lround(secs));
-  if (needed > playlist_.target_duration) {
-    spdlog::info(
-        "hls {}/{}: segment of {:.2f} s (GOP longer than the target): target duration {} s",
-        config_.stream_id, config_.rendition, secs, needed);
-    playlist_.target_duration = needed;
-  }
+// The longest a part may be: PART-TARGET once announced; before, what it will be announced as.
+int64_t LlHlsPackager::part_cap() const {
+  if (announced_) return part_limit_;
+  const int64_t ms = media::kTimescale / 1000;
+  const int64_t part =
+      std::max(part_target_, static_cast<int64_t>(frames_per_part()) * frame_duration());
+  return (part + ms - 1) / ms * ms;
+}
+
+// The first complete segment is the source's GOP: EXT-X-TARGETDURATION covers it and the
+// configured segment target (4.4.3.1: EXTINF rounded <= it), PART-TARGET the parts cut so far
+// and a part of frames_per_part() frames (at least the configured part target), in whole
+// milliseconds. Neither changes afterwards.
+void LlHlsPackager::fix_targets(int64_t first_segment) {
+  const int64_t ms = media::kTimescale / 1000;
+  const int64_t gop = std::max<int64_t>(0, first_segment - ms);  // 1 ms of timestamp rounding
+  const int64_t target_s = std::max((segment_target_ + media::kTimescale - 1) / media::kTimescale,
+                                    (gop + media::kTimescale - 1) / media::kTimescale);
+  playlist_.target_duration = static_cast<int>(std::max<int64_t>(1, target_s));
+  const int64_t part = std::max(longest_part_, lead_is_video() ? part_cap() : part_target_);
+  part_limit_ = (part + ms - 1) / ms * ms;
+  announced_ = true;
+  playlist_.part_target = seconds(part_limit_);
+  if (playlist_.target_duration > (segment_target_ + media::kTimescale - 1) / media::kTimescale)
+    spdlog::info("hls {}/{}: GOP of {:.2f} s, longer than the segment target: target duration {} s",
+                 config_.stream_id, config_.rendition, seconds(first_segment),
+                 playlist_.target_duration);
 }
 
 void LlHlsPackager::evict() {
@@ -425,17 +527,37 @@ VariantInfo LlHlsPackager::variant() const {
     const auto& vc = *stream_config_->video;
     v.width = vc.width;
     v.height = vc.height;
-    v.frame_rate = vc.frame_rate > 0  ? vc.frame_rate
-                   : video_ticks_ > 0 ? static_cast<double>(video_samples_) / seconds(video_ticks_)
-                                      : 0;
+    v.frame_rate = measured_frame_rate();
+    if (v.frame_rate <= 0) v.frame_rate = vc.frame_rate;
     codecs.push_back(avc_codec_string(vc));
   }
   if (layout_.has_audio()) codecs.push_back(aac_codec_string(*stream_config_->audio));
   v.codecs = fmt::format("{}", fmt::join(codecs, ","));
+  v.independent_segments = all_independent_;
   return v;
 }
 
+// FRAME-RATE (4.4.6.2) from the frames themselves: what the source's metadata says is not always
+// what it sends. A rate within 0.5% of a common one is the nearest such (timestamps in whole
+// milliseconds make 30 fps read 29.98 or 30.02).
+double LlHlsPackager::measured_frame_rate() const {
+  if (video_samples_ < 2 || video_ticks_ <= 0) return 0;
+  const double fps = static_cast<double>(video_samples_) / seconds(video_ticks_);
+  double best = fps;
+  double best_diff = fps * 0.005;
+  for (const double common : {23.976, 24.0, 25.0, 29.97, 30.0, 48.0, 50.0, 59.94, 60.0}) {
+    const double diff = std::abs(fps - common);
+    if (diff <= best_diff) {
+      best = common;
+      best_diff = diff;
+    }
+  }
+  return best;
+}
+
 void LlHlsPackager::publish() {
+  // Nothing is listed before the target durations are fixed; what was cut waits in update_.
+  if (!announced_) return;
   if (ended_) {
     playlist_.preload_hint.reset();
   } else if (segment_ && !playlist_.segments.empty()) {

@@ -3,12 +3,16 @@
 // its Low-Latency HLS media playlist, published step by step into the RenditionStore.
 //
 // Segmenting (draft-pantos-hls-rfc8216bis 6.2.1, Apple LL-HLS): a segment starts on a video key
-// frame once the open one reached about the segment target (a longer GOP makes a longer segment;
-// EXT-X-TARGETDURATION grows to cover it); a part closes at a frame boundary before it would
-// exceed the part target, and is INDEPENDENT when it starts with a key frame. A video sample's
-// duration comes from the next frame's dts, so one video frame is held back; an AAC frame lasts
-// 1024 samples. The output timeline is continuous across discontinuities (EXT-X-DISCONTINUITY is
-// still written), so players and tools that ignore the tag keep playing.
+// frame once the open one reached about the segment target; a longer GOP makes a longer segment.
+// EXT-X-TARGETDURATION and PART-TARGET never change (6.2.1), so nothing is published before the
+// first segment is complete: its length (the source's GOP) and the source's frame duration fix
+// both. A part holds a whole number of frames, the same number in every part of a regular GOP
+// (a 2 s GOP at 30 fps: four parts of 15 frames), so no segment ends in a sliver of a part that
+// players skip. A video sample's duration is the next frame's dts minus its own, so one video
+// frame is held back; every duration written is exact, never estimated. Audio is placed by its
+// timestamp into the part whose video covers it, whatever order the frames arrive in. The output
+// timeline is continuous across discontinuities (EXT-X-DISCONTINUITY is still written), so
+// players and tools that ignore the tag keep playing.
 //
 // Thread: the MediaSink calls may come from the hub's thread and, for on_config, from the thread
 // that attaches the sink; a mutex serialises them. Store callbacks (blocking requests being
@@ -16,6 +20,8 @@
 
 #include <chrono>
 #include <cstdint>
+#include <deque>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -24,6 +30,7 @@
 #include "hls/cmaf_fragment.h"
 #include "hls/cmaf_init_segment.h"
 #include "hls/media_playlist.h"
+#include "hls/program_date_time_anchor.h"
 #include "hls/rendition_store.h"
 #include "media/stream_hub.h"
 
@@ -36,11 +43,13 @@ struct LlHlsConfig {
   std::chrono::milliseconds part_target{500};
   size_t window_segments = 6;          // complete segments listed in the playlist
   size_t retained_extra_segments = 4;  // kept in the store after leaving it, for late fetches
-  // A segment is cut without a key frame past this (a source that stops sending key frames must
-  // not grow a segment without bound).
-  std::chrono::milliseconds max_segment{20'000};
+  // The first segment (which fixes the target duration) is cut without a key frame past this: a
+  // source that sends no second key frame must not keep the stream from starting.
+  std::chrono::milliseconds max_segment{12'000};
   uint64_t bandwidth = 0;  // configured peak bits/s for EXT-X-STREAM-INF; 0: measured
   int64_t first_media_sequence = 0;
+  // Shared by every rendition of the stream (EXT-X-PROGRAM-DATE-TIME); null: this one's own.
+  std::shared_ptr<ProgramDateTimeAnchor> date_anchor;
 };
 
 class LlHlsPackager final : public media::MediaSink {
@@ -57,6 +66,7 @@ class LlHlsPackager final : public media::MediaSink {
     uint64_t frames_dropped = 0;  // before a configuration/key frame, unusable track, overlap
     uint64_t parts = 0;
     uint64_t segments = 0;
+    uint64_t forced_cuts = 0;  // segments cut without a key frame (a GOP past the target duration)
   };
   Counters counters() const;
 
@@ -71,6 +81,7 @@ class LlHlsPackager final : public media::MediaSink {
     bool independent = false;
     uint64_t video_base = 0;  // 90 kHz
     uint64_t audio_base = 0;  // audio timescale
+    int frames = 0;           // video frames in it
     std::vector<CmafSample> video;
     std::vector<CmafSample> audio;
   };
@@ -82,6 +93,8 @@ class LlHlsPackager final : public media::MediaSink {
 
   void handle_video(const media::MediaFramePtr& frame);
   void handle_audio(const media::MediaFramePtr& frame);
+  void place_audio(const media::MediaFramePtr& frame);
+  void place_queued_audio(int64_t before);
   void start_session(int64_t input_dts);
   void close_session();
   void commit_pending_video(int64_t duration);
@@ -91,7 +104,11 @@ class LlHlsPackager final : public media::MediaSink {
   void close_part(int64_t at);
   void close_segment(int64_t at);
   void evict();
-  void raise_target_duration(double seconds);
+  void fix_targets(int64_t first_segment);
+  int64_t frame_duration() const;
+  int frames_per_part() const;
+  int64_t part_cap() const;
+  double measured_frame_rate() const;
   void publish();
   RenditionEdge current_edge() const;
   VariantInfo variant() const;
@@ -123,8 +140,18 @@ class LlHlsPackager final : public media::MediaSink {
 
   std::optional<PendingVideo> pending_video_;
   int64_t last_video_duration_ = 3'000;  // 30 fps until measured
+  std::deque<int64_t> recent_dts_;       // output dts of the last video frames, for the frame rate
   bool audio_started_ = false;
   uint64_t audio_next_ = 0;  // audio timescale
+  // AAC frames not yet placed: before the first video key frame, and ahead of the video (a
+  // source's video encoder lags its audio; a rung's video comes out of the encoder later).
+  std::deque<media::MediaFramePtr> audio_queue_;
+
+  // Fixed once, when the first segment is complete (6.2.1: they MUST NOT change).
+  bool announced_ = false;
+  int64_t part_limit_ = 0;       // PART-TARGET, 90 kHz ticks
+  int64_t longest_part_ = 0;     // before announcing
+  bool all_independent_ = true;  // every segment so far starts with a key frame
 
   std::optional<OpenPart> part_;
   std::optional<OpenSegment> segment_;

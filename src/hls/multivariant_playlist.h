@@ -14,8 +14,9 @@ struct VariantInfo {
   uint64_t average_bandwidth = 0;  // bits/s, 0 when not known yet
   int width = 0;                   // 0 when the rendition has no video
   int height = 0;
-  double frame_rate = 0;  // 0 when unknown
-  std::string codecs;     // RFC 6381, e.g. "avc1.64001f,mp4a.40.2"
+  double frame_rate = 0;             // 0 when unknown
+  std::string codecs;                // RFC 6381, e.g. "avc1.64001f,mp4a.40.2"
+  bool independent_segments = true;  // every segment starts with a key frame
 };
 
 // Renditions are listed in the order given; the first is where players without a bandwidth

@@ -30,8 +30,8 @@ Result<std::unique_ptr<VideoDecoder>> VideoDecoder::open(const media::VideoConfi
   CodecContextPtr ctx(avcodec_alloc_context3(codec));
   if (!ctx) return make_error("transcode_failed", "out of memory");
   // avcC as extradata: the decoder reads the parameter sets and the 4-byte NAL lengths from it.
-  ctx->extradata = static_cast<uint8_t*>(
-      av_mallocz(config.avcc.size() + AV_INPUT_BUFFER_PADDING_SIZE));
+  ctx->extradata =
+      static_cast<uint8_t*>(av_mallocz(config.avcc.size() + AV_INPUT_BUFFER_PADDING_SIZE));
   if (!ctx->extradata) return make_error("transcode_failed", "out of memory");
   std::memcpy(ctx->extradata, config.avcc.data(), config.avcc.size());
   ctx->extradata_size = static_cast<int>(config.avcc.size());
@@ -89,8 +89,11 @@ void VideoDecoder::receive(const Output& output) {
       return;
     }
     DecodedPicture pic;
-    pic.pts = frame_->best_effort_timestamp != AV_NOPTS_VALUE ? frame_->best_effort_timestamp
-                                                               : frame_->pts;
+    // The source's own pts of this picture, as libavcodec carries it from the packet through
+    // the reordering. Never best_effort_timestamp: on a source whose first pts equal its dts
+    // (x264 with B-frames through GStreamer's flvmux) it decides the pts are faulty and
+    // substitutes guessed dts, which then match no key frame and drift from the source rung.
+    pic.pts = frame_->pts != AV_NOPTS_VALUE ? frame_->pts : frame_->best_effort_timestamp;
     while (dts_.size() > kMaxPending) dts_.pop_front();
     pic.dts = pic.pts;
     if (!dts_.empty()) {

@@ -82,12 +82,13 @@ TEST(MultivariantPlaylist, ListsEveryRenditionWithItsAttributes) {
       {"source", 1'200'000, 900'000, 1280, 720, 30, "avc1.64001f,mp4a.40.2"},
       {"360p", 500'000, 0, 640, 360, 0, "avc1.42c01e,mp4a.40.2"}};
   const std::string text = render_multivariant_playlist(variants);
-  EXPECT_EQ(text,
-            "#EXTM3U\n#EXT-X-VERSION:6\n#EXT-X-INDEPENDENT-SEGMENTS\n"
-            "#EXT-X-STREAM-INF:BANDWIDTH=1200000,AVERAGE-BANDWIDTH=900000,RESOLUTION=1280x720,"
-            "CODECS=\"avc1.64001f,mp4a.40.2\",FRAME-RATE=30.000\nsource/index.m3u8\n"
-            "#EXT-X-STREAM-INF:BANDWIDTH=500000,RESOLUTION=640x360,"
-            "CODECS=\"avc1.42c01e,mp4a.40.2\"\n360p/index.m3u8\n");
+  EXPECT_EQ(
+      text,
+      "#EXTM3U\n#EXT-X-VERSION:6\n#EXT-X-INDEPENDENT-SEGMENTS\n"
+      "#EXT-X-STREAM-INF:BANDWIDTH=1200000,AVERAGE-BANDWIDTH=900000,RESOLUTION=1280x720,"
+      "CODECS=\"avc1.64001f,mp4a.40.2\",FRAME-RATE=30.000,CLOSED-CAPTIONS=NONE\nsource/index.m3u8\n"
+      "#EXT-X-STREAM-INF:BANDWIDTH=500000,RESOLUTION=640x360,"
+      "CODECS=\"avc1.42c01e,mp4a.40.2\",CLOSED-CAPTIONS=NONE\n360p/index.m3u8\n");
 }
 
 TEST(PlaylistUriQuery, AppendsTheQueryToEveryUri) {

@@ -15,6 +15,7 @@
 #include <boost/beast/websocket.hpp>
 #include <utility>
 
+#include "net/http_framing.h"
 #include "net/url.h"
 #include "net/websocket_session.h"
 
@@ -184,6 +185,11 @@ struct HttpServer::Impl {
                                   Request request, ConnectionSlot slot);
   static asio::awaitable<void> websocket_reads(WebSocketHold ws, ConnectionSlot slot);
   asio::awaitable<Response> dispatch(Request& request);
+  Counter& bad_requests() {
+    return metrics.counter(
+        "stagecast_http_bad_requests_total",
+        "Requests refused as malformed or ambiguously framed (RFC 9112 6.3), connection closed");
+  }
   asio::awaitable<bool> write_response(beast::tcp_stream& stream, const Request& request,
                                        Response response, unsigned version, bool keep_alive);
 };
@@ -329,6 +335,7 @@ asio::awaitable<void> HttpServer::Impl::session(tcp::socket socket) {
       } else if (ec != http::error::end_of_stream && ec != beast::error::timeout &&
                  ec != asio::error::eof && ec != asio::error::connection_reset &&
                  ec != asio::error::operation_aborted) {
+        bad_requests().inc();
         Request r;
         r.remote_address = remote;
         co_await write_response(stream, r, Response::error(400, "bad_request", "malformed HTTP request"),
@@ -338,6 +345,14 @@ asio::awaitable<void> HttpServer::Impl::session(tcp::socket socket) {
     }
 
     auto& header = parser.get();
+    if (auto problem = framing_problem(header)) {
+      // Answered and closed: the bytes after this header are never read as a request.
+      bad_requests().inc();
+      Request r = to_request(header, remote);
+      co_await write_response(stream, r, Response::error(400, "bad_request", *problem),
+                              header.version(), false);
+      break;
+    }
     if (beast::websocket::is_upgrade(header) && !ws_path.empty() &&
         header.target().substr(0, header.target().find('?')) == ws_path) {
       Request upgrade = to_request(header, remote);

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "net/strict_json.h"
 #include "platform/errors.h"
 
 namespace stagecast::api {
@@ -25,21 +26,14 @@ Result<void> check_fields(const nlohmann::json& object, const std::string& prefi
 Result<JsonBody> JsonBody::parse(const net::Request& request,
                                  std::initializer_list<std::string_view> allowed) {
   if (request.body.empty()) return make_error("invalid_json", "a JSON object body is required");
-  size_t depth = 0;
-  bool too_deep = false;
-  // The parser callback bounds nesting so a hostile body cannot recurse deeply.
-  nlohmann::json::parser_callback_t limit = [&](int d, nlohmann::json::parse_event_t event,
-                                                nlohmann::json&) {
-    if (event == nlohmann::json::parse_event_t::object_start ||
-        event == nlohmann::json::parse_event_t::array_start) {
-      depth = static_cast<size_t>(d) + 1;
-      if (depth > kMaxDepth) too_deep = true;
-    }
-    return !too_deep;
-  };
-  nlohmann::json j = nlohmann::json::parse(request.body, limit, /*allow_exceptions=*/false);
-  if (too_deep) return make_error("invalid_json", "JSON nested too deeply");
-  if (j.is_discarded()) return make_error("invalid_json", "the body is not valid JSON");
+  auto parsed = net::parse_strict_json(request.body, kMaxDepth);
+  if (parsed.error == net::StrictJsonError::TooDeep)
+    return make_error("invalid_json", "JSON nested too deeply");
+  if (parsed.error == net::StrictJsonError::DuplicateKey)
+    return make_error("invalid_json", "a key appears twice in one JSON object");
+  if (parsed.error != net::StrictJsonError::None)
+    return make_error("invalid_json", "the body is not valid JSON");
+  nlohmann::json j = std::move(parsed.value);
   if (!j.is_object()) return make_error("invalid_json", "the body must be a JSON object");
   if (auto r = check_fields(j, "", allowed); !r) return r.error();
   return JsonBody(std::move(j), "");
@@ -51,7 +45,9 @@ Result<JsonBody> JsonBody::from(const nlohmann::json& object, std::string prefix
   return JsonBody(object, std::move(prefix));
 }
 
-bool JsonBody::has(std::string_view field) const { return json_.contains(field); }
+bool JsonBody::has(std::string_view field) const {
+  return json_.contains(field);
+}
 
 bool JsonBody::is_null(std::string_view field) const {
   auto it = json_.find(field);
@@ -59,7 +55,8 @@ bool JsonBody::is_null(std::string_view field) const {
 }
 
 Error JsonBody::type_error(std::string_view field, std::string_view expected) const {
-  return make_error("validation_failed", fmt::format("'{}{}' must be {}", prefix_, field, expected));
+  return make_error("validation_failed",
+                    fmt::format("'{}{}' must be {}", prefix_, field, expected));
 }
 
 Result<std::optional<std::string>> JsonBody::string(std::string_view field) const {

@@ -3,6 +3,8 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "net/strict_json.h"
+
 namespace stagecast::realtime {
 
 namespace {
@@ -181,8 +183,13 @@ ParsedClientEvent parse_client_event(std::string_view text) {
     out.event = make_error("invalid_json", "the message nests too deeply");
     return out;
   }
-  const json doc = json::parse(text.begin(), text.end(), nullptr, false);
-  if (doc.is_discarded()) return out;
+  auto parsed = net::parse_strict_json(text, kMaxJsonDepth);
+  if (parsed.error == net::StrictJsonError::DuplicateKey) {
+    out.event = make_error("invalid_json", "a key appears twice in one JSON object");
+    return out;
+  }
+  if (parsed.error != net::StrictJsonError::None) return out;
+  const json doc = std::move(parsed.value);
   if (!doc.is_object()) {
     out.event = make_error("invalid_json", "an event is a JSON object");
     return out;

@@ -105,6 +105,9 @@ test('bad input gets the right status and a JSON error, and writes nothing', asy
     [{ raw: '[1,2,3]' }, 400, 'invalid_json'],
     [{ raw: '' }, 400, 'invalid_json'],
     [{ raw: '['.repeat(100) + ']'.repeat(100) }, 400, 'invalid_json'],
+    // A duplicate key is refused, at the top and nested, not "the last one wins".
+    [{ raw: '{"title":"a","title":"b"}' }, 400, 'invalid_json'],
+    [{ raw: '{"title":"a","chat":{"enabled":true,"enabled":false}}' }, 400, 'invalid_json'],
     [{ body: { title: 42 } }, 422, 'validation_failed'],
     [{ body: { title: 'ok', priceCents: 10.5, visibility: 'PAID' } }, 422, 'validation_failed'],
     [{ body: { title: 'ok', visibility: 'SECRET' } }, 422, 'validation_failed'],

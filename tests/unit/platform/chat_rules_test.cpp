@@ -42,6 +42,36 @@ TEST(ChatText, RefusesControlCharactersIncludingLineBreaksC1AndBidiOverrides) {
   EXPECT_TRUE(checked_chat_text("nbsp\xC2\xA0x \xE2\x80\xB0", 500).ok());
 }
 
+TEST(ChatText, RefusesLineSeparatorsAndInvisibleOnlyMessages) {
+  EXPECT_EQ(checked_chat_text("a\xE2\x80\xA8"
+                              "b",
+                              500)
+                .error()
+                .code,
+            "control_characters");  // U+2028
+  EXPECT_EQ(checked_chat_text("a\xE2\x80\xA9"
+                              "b",
+                              500)
+                .error()
+                .code,
+            "control_characters");                                                        // U+2029
+  EXPECT_EQ(checked_chat_text("\xEF\xBF\xB9x", 500).error().code, "control_characters");  // U+FFF9
+  // Nothing but zero-width space, joiner, word joiner, BOM, Hangul filler, braille blank,
+  // ideographic space, a variation selector and a tag: nothing to see, so empty.
+  for (const char* invisible :
+       {"\xE2\x80\x8B", "\xE2\x80\x8D\xE2\x80\x8C", "\xE2\x81\xA0", "\xEF\xBB\xBF", "\xE3\x85\xA4",
+        "\xE2\xA0\x80", "\xE3\x80\x80 \xE3\x80\x80", "\xEF\xB8\x8F", "\xF3\xA0\x80\x81",
+        "\xC2\xA0\xC2\xAD"}) {
+    EXPECT_EQ(checked_chat_text(invisible, 500).error().code, "message_empty") << invisible;
+  }
+  // Between visible characters they stay: a family emoji is joined by U+200D.
+  EXPECT_TRUE(checked_chat_text("\xF0\x9F\x91\xA8\xE2\x80\x8D\xF0\x9F\x91\xA9 hi", 500).ok());
+  EXPECT_TRUE(checked_chat_text("a\xE2\x80\x8B"
+                                "b",
+                                500)
+                  .ok());
+}
+
 TEST(ChatText, RefusesEmptyAndCountsLengthInCodePoints) {
   EXPECT_EQ(checked_chat_text("   ", 500).error().code, "message_empty");
   EXPECT_EQ(checked_chat_text("", 500).error().code, "message_empty");

@@ -48,6 +48,22 @@ TEST(ClientEvent, RefusesWhatIsNotAnEventObject) {
       parse_client_event(R"({"type":"chat","text":")" + std::string(50, '[') + "\"}").event.ok());
 }
 
+TEST(ClientEvent, RefusesADuplicateKeyAtAnyLevel) {
+  // "the last one wins" would let a filter read one text and the room broadcast another.
+  for (const char* dup : {R"({"type":"chat","text":"hi","text":"bye"})",
+                          R"({"type":"join","type":"leave","streamId":"s"})",
+                          R"({"type":"chat","text":"a","requestId":"r","requestId":"s"})"}) {
+    auto p = parse_client_event(dup);
+    ASSERT_FALSE(p.event.ok()) << dup;
+    EXPECT_EQ(p.event.error().code, "invalid_json") << dup;
+  }
+  // The same key in two different objects is not a duplicate.
+  EXPECT_TRUE(
+      parse_client_event(R"({"type":"chat","text":"a","extra":{"text":"b"}})").event.ok() ||
+      parse_client_event(R"({"type":"chat","text":"a","extra":{"text":"b"}})").event.error().code !=
+          "invalid_json");
+}
+
 TEST(ClientEvent, IsStrictAboutFields) {
   const auto code = [](const char* text) { return parse_client_event(text).event.error().code; };
   EXPECT_EQ(code(R"({"text":"no type"})"), "invalid_event");

@@ -77,6 +77,7 @@ const Key kKeys[] = {
     {"auth.argon2_ops_limit", SC_FIELD(auth_argon2_ops_limit), false, "argon2id passes"},
     {"auth.argon2_mem_limit_kib", SC_FIELD(auth_argon2_mem_limit_kib), false, "argon2id memory"},
     {"store.url", SC_FIELD(store_url), true, "sqlite:///path/file.db or postgres://..."},
+    {"store.timeout_ms", SC_FIELD(store_timeout_ms), false, "longest a call waits for the database (locked, busy) before it fails"},
     {"payments.provider", SC_FIELD(payments_provider), false, "sandbox (no money moves; refused in production) or stripe"},
     {"payments.stripe_secret_key", SC_FIELD(payments_stripe_secret_key), true, "Stripe secret API key (sk_...)"},
     {"payments.stripe_webhook_secret", SC_FIELD(payments_stripe_webhook_secret), true, "signing secret of the webhook endpoint (whsec_...)"},
@@ -227,6 +228,8 @@ Result<void> validate(const Config& c) {
   if (c.threads_io < 0 || c.threads_workers < 1) {
     return make_error("config_invalid", "threads.io must be >= 0 and threads.workers >= 1");
   }
+  if (c.store_timeout_ms < 10 || c.store_timeout_ms > 60'000)
+    return make_error("config_invalid", "store.timeout_ms must be 10..60000");
   if (c.streams_max_viewers < 1) return make_error("config_invalid", "streams.max_viewers must be >= 1");
   if (c.chat_max_message_chars < 1 || c.chat_max_message_chars > 2000) {
     return make_error("config_invalid", "chat.max_message_chars must be 1..2000");

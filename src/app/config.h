@@ -72,6 +72,7 @@ struct Config {
   int64_t auth_argon2_mem_limit_kib = 64 * 1024;
   // [store]
   std::string store_url;  // sqlite:///path or postgres://...; default sqlite in data_dir
+  int64_t store_timeout_ms = 2000;
   // [payments] (docs/payments.md)
   std::string payments_provider = "sandbox";  // sandbox (no money moves) | stripe
   std::string payments_stripe_secret_key;

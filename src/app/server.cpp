@@ -54,6 +54,8 @@ struct Server::Parts {
   net::Router router;
   std::unique_ptr<net::HttpServer> http;
   std::atomic<bool> ready{false};
+  std::atomic<bool> db_available{true};  // the last probe of the store (readiness)
+  std::atomic<bool> db_probe_running{false};
   bool stopped = false;
 };
 
@@ -72,8 +74,11 @@ void add_operator_routes(Server::Parts& p) {
   p.router.add(
       "GET", "/readyz",
       [&p](const net::Request&) {
-        return p.ready ? net::Response::json(200, R"({"status":"ready"})")
-                       : net::Response::error(503, "not_ready", "starting or stopping");
+        if (!p.ready) return net::Response::error(503, "not_ready", "starting or stopping");
+        if (!p.db_available)
+          return net::Response::error(503, "not_ready",
+                                      "the database is unavailable (locked or unreachable)");
+        return net::Response::json(200, R"({"status":"ready"})");
       },
       net::Dispatch::Inline);
   p.router.add(
@@ -166,12 +171,36 @@ void publish_hls_stats(Server::Parts& p) {
       .set(static_cast<int64_t>(s.waiters));
 }
 
+// Readiness follows the database: once a second a worker checks that a write could be made
+// (Store::ping), within the store's timeout. /readyz reads the answer and never waits for it.
+void probe_store(Server::Parts& p) {
+  if (p.db_probe_running.exchange(true)) return;  // the last probe is still waiting
+  const bool posted = p.workers->post([&p] {
+    const auto r = p.store->ping();
+    const bool ok = r.ok();
+    if (p.db_available.exchange(ok) != ok) {
+      if (ok)
+        spdlog::info("store: the database is available again; ready");
+      else
+        spdlog::warn("store: the database is unavailable ({}); /readyz answers 503",
+                     r.error().message);
+    }
+    p.metrics.gauge("stagecast_store_available", "1 while the database accepts writes, else 0")
+        .set(ok ? 1 : 0);
+    p.db_probe_running = false;
+  });
+  if (!posted) p.db_probe_running = false;
+}
+
 void schedule_hls_tick(Server::Parts& p, int tick = 0) {
   p.hls_tick->expires_after(std::chrono::milliseconds(100));
   p.hls_tick->async_wait([&p, tick](boost::system::error_code ec) {
     if (ec) return;
     p.hls->expire_waiters();
-    if (tick % 10 == 0) publish_hls_stats(p);  // once a second
+    if (tick % 10 == 0) {  // once a second
+      publish_hls_stats(p);
+      probe_store(p);
+    }
     schedule_hls_tick(p, tick + 1);
   });
 }
@@ -184,6 +213,7 @@ void open_platform(Server::Parts& p) {
                               : c.store_url;
   store::StoreOptions store_options;
   store_options.clock = &p.clock;
+  store_options.busy_timeout_ms = static_cast<int>(c.store_timeout_ms);
   p.store = must(store::open_store(url, store_options), "opening the store");
 
   platform::PlatformConfig pc;

@@ -3,9 +3,9 @@
 // another process mid-test, bad input, the viewer limit.
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { lockDatabase } from './lib/sqlite_lock.mjs';
 import { startServer } from './lib/server.mjs';
 import { register, verifiedArtist, createStream } from './lib/fixtures.mjs';
 import { ChatClient, member } from './lib/chat_client.mjs';
@@ -196,22 +196,8 @@ test("a non-moderator's moderation attempt is refused and changes nothing", asyn
   await b.close();
 });
 
-// Another process holds SQLite's write lock (the sqlite3 CLI in an open exclusive transaction)
-// for longer than the server's busy timeout: its writes fail, and chat must still flow live.
-function lockDatabase(path) {
-  return new Promise((resolve, reject) => {
-    const p = spawn('sqlite3', [path], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '';
-    p.on('error', reject);
-    p.stdout.on('data', (d) => {
-      out += d;
-      if (out.includes('locked-now')) resolve(p);
-    });
-    p.stderr.on('data', (d) => { out += d; });
-    p.stdin.write("PRAGMA busy_timeout=10000;\nBEGIN EXCLUSIVE;\nSELECT 'locked-now';\n");
-  });
-}
-
+// Another process holds SQLite's write lock for longer than the server's store timeout: its
+// writes fail, and chat must still flow live.
 test('the database made unavailable mid-test: chat still flows live, writes catch up later', async () => {
   const artist = await verifiedArtist(server);
   const ann = await register(server, { displayName: 'Ann' });
@@ -231,7 +217,7 @@ test('the database made unavailable mid-test: chat still flows live, writes catc
       assert.equal(seen.message.text, `during the outage ${i}`);
       assert.ok(Date.now() - started < 1500, 'live delivery waited for the database');
     }
-    // Past the server's 5 s busy timeout the write fails, is counted, and waits for a retry.
+    // Past the server's store timeout (2 s) the write fails, is counted, and waits for a retry.
     const deadline = Date.now() + 15000;
     while ((await metric('stagecast_realtime_write_failures_total')) <= failuresBefore) {
       assert.ok(Date.now() < deadline, 'no write failure was counted');
@@ -240,8 +226,7 @@ test('the database made unavailable mid-test: chat still flows live, writes catc
     await a.say('still live');
     await owner.next((e) => e.type === 'chat' && e.message.text === 'still live', 2000);
   } finally {
-    lock.stdin.end('COMMIT;\n.quit\n');
-    await new Promise((r) => lock.on('exit', r));
+    await lock.release();
   }
   // The queued writes land once the lock is gone, in order.
   const deadline = Date.now() + 20000;

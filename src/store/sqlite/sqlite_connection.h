@@ -34,6 +34,8 @@ class SqliteConnection {
   // Runs SQL without parameters (PRAGMAs, BEGIN/COMMIT, migration scripts of several
   // statements). Never for SQL carrying values.
   Result<void> exec(const std::string& sql);
+  // How long a statement waits for another process's lock before SQLITE_BUSY.
+  void set_busy_timeout(int ms) { sqlite3_busy_timeout(db_, ms); }
   int64_t changes() const;
 
  private:

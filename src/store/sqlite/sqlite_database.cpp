@@ -10,6 +10,7 @@ Result<std::unique_ptr<SqliteDatabase>> SqliteDatabase::open(const std::string& 
   auto writer = SqliteConnection::open(path, {options.busy_timeout_ms, false});
   if (!writer) return writer.error();
   db->writer_ = std::move(writer).value();
+  db->wait_ = std::chrono::milliseconds(std::max(1, options.busy_timeout_ms));
   if (path == ":memory:") return db;  // each connection would see its own empty database
 
   int n = std::clamp(options.read_connections, 0, 64);
@@ -24,12 +25,13 @@ Result<std::unique_ptr<SqliteDatabase>> SqliteDatabase::open(const std::string& 
 
 SqliteDatabase::ReaderLease::ReaderLease(SqliteDatabase& d) : db(d), conn(nullptr) {
   std::unique_lock lock(db.readers_mu_);
-  db.readers_cv_.wait(lock, [&] { return !db.idle_readers_.empty(); });
+  if (!db.readers_cv_.wait_for(lock, db.wait_, [&] { return !db.idle_readers_.empty(); })) return;
   conn = db.idle_readers_.back();
   db.idle_readers_.pop_back();
 }
 
 SqliteDatabase::ReaderLease::~ReaderLease() {
+  if (!conn) return;
   {
     std::lock_guard lock(db.readers_mu_);
     db.idle_readers_.push_back(conn);

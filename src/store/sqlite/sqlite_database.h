@@ -4,6 +4,7 @@
 // pool of readers, which WAL lets run beside the writer. An in-memory database has only one
 // connection, which serves both.
 
+#include <chrono>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -37,10 +38,12 @@ class SqliteDatabase {
   auto read(F&& f) -> decltype(f(std::declval<SqliteConnection&>())) {
     if (faults_.unavailable()) return injected_fault();
     if (readers_.empty()) {
-      std::lock_guard lock(writer_mu_);
+      std::unique_lock lock(writer_mu_, std::defer_lock);
+      if (!lock_writer(lock)) return busy();
       return f(*writer_);
     }
     ReaderLease lease(*this);
+    if (!lease.conn) return busy();
     return f(*lease.conn);
   }
 
@@ -48,7 +51,8 @@ class SqliteDatabase {
   template <typename F>
   auto transaction(F&& f) -> decltype(f(std::declval<SqliteConnection&>())) {
     if (faults_.unavailable()) return injected_fault();
-    std::lock_guard lock(writer_mu_);
+    std::unique_lock lock(writer_mu_, std::defer_lock);
+    if (!lock_writer(lock)) return busy();
     // IMMEDIATE takes the write lock up front, so another process cannot make us fail half way.
     if (auto begin = writer_->exec("BEGIN IMMEDIATE"); !begin) return begin.error();
     auto result = f(*writer_);
@@ -67,7 +71,8 @@ class SqliteDatabase {
   template <typename F>
   auto write(F&& f) -> decltype(f(std::declval<SqliteConnection&>())) {
     if (faults_.unavailable()) return injected_fault();
-    std::lock_guard lock(writer_mu_);
+    std::unique_lock lock(writer_mu_, std::defer_lock);
+    if (!lock_writer(lock)) return busy();
     return f(*writer_);
   }
 
@@ -76,6 +81,22 @@ class SqliteDatabase {
  private:
   static Error injected_fault() {
     return make_error(errc::kDbUnavailable, "database unavailable (fault injected)");
+  }
+  // The connection stayed taken for the whole wait: the calls ahead of this one are stuck on a
+  // lock another process holds. Failing now bounds every call by the busy timeout, instead of
+  // each waiting its turn to wait it out.
+  // Takes the writer within the timeout; what is left of it is the statements' busy timeout, so
+  // a call fails within one timeout in all (store.timeout_ms) however many wait before it.
+  bool lock_writer(std::unique_lock<std::timed_mutex>& lock) {
+    const auto start = std::chrono::steady_clock::now();
+    if (!lock.try_lock_for(wait_)) return false;
+    const auto left = wait_ - std::chrono::duration_cast<std::chrono::milliseconds>(
+                                  std::chrono::steady_clock::now() - start);
+    writer_->set_busy_timeout(static_cast<int>(std::max<int64_t>(1, left.count())));
+    return true;
+  }
+  static Error busy() {
+    return make_error(errc::kDbUnavailable, "database busy: no connection within the timeout");
   }
 
   // Borrows a reader for one call and gives it back.
@@ -88,7 +109,8 @@ class SqliteDatabase {
     SqliteConnection* conn;
   };
 
-  std::mutex writer_mu_;
+  std::chrono::milliseconds wait_{5000};  // = the busy timeout
+  std::timed_mutex writer_mu_;
   std::unique_ptr<SqliteConnection> writer_;
   std::vector<std::unique_ptr<SqliteConnection>> readers_;
   std::mutex readers_mu_;

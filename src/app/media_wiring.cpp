@@ -47,8 +47,9 @@ void MediaWiring::authorize(const ingest::PublishRequest& request,
       std::erase_if(access_, [&](const auto& entry) {
         return entry.second.ended_at && now - *entry.second.ended_at > options_.linger_after_end;
       });
-      access_[*id] = Access{view->stream.visibility == store::Visibility::kPublic,
-                            view->stream.transcode, std::nullopt};
+      access_[*id] =
+          Access{view->stream.artist_id, view->stream.visibility == store::Visibility::kPublic,
+                 view->stream.transcode, std::nullopt};
     }
     done(ingest::PublishGrant{*id});
   };
@@ -147,14 +148,25 @@ void MediaWiring::ended(const store::LiveStream& stream, std::string_view reason
 }
 
 bool MediaWiring::may_play(const std::string& stream_id, const net::Request& request) const {
+  std::string artist_id;
+  bool anyone = false;
   {
     std::lock_guard lock(mu_);
     auto it = access_.find(stream_id);
-    if (options_.anonymous_public && it != access_.end() && it->second.is_public) return true;
+    if (it != access_.end()) {
+      artist_id = it->second.artist_id;
+      anyone = options_.anonymous_public && it->second.is_public;
+    }
   }
   auto token = request.query_param("token");
-  if (!token) return false;
-  return platform_.playback().verify(*token, stream_id).ok();
+  if (!token) return anyone;
+  auto grant = platform_.playback().verify(*token, stream_id);
+  if (!grant) return anyone;  // anonymous URLs of a PUBLIC stream need no valid token
+  // A ban or timeout ends playback at once, before the token expires (no database read). (On a
+  // PUBLIC stream open to anonymous viewers, the token's viewer is refused; without a token they
+  // are anyone.)
+  return artist_id.empty() ||
+         !revocations_.revoked(artist_id, grant->viewer_id, clock_.unix_millis());
 }
 
 }  // namespace stagecast::app

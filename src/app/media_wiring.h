@@ -25,6 +25,7 @@
 #include "ingest/stream_lifecycle_listener.h"
 #include "net/http_message.h"
 #include "platform/platform_services.h"
+#include "platform/playback_revocations.h"
 #include "platform/stream_events.h"
 #include "transcode/transcoder.h"
 
@@ -70,6 +71,8 @@ class MediaWiring final : public ingest::PublishAuthorizer,
 
   // For the HLS routes: runs on I/O threads, never blocks.
   bool may_play(const std::string& stream_id, const net::Request& request) const;
+  // Told of every ban, timeout and unban (ModerationService listener), for may_play.
+  platform::PlaybackRevocations& revocations() { return revocations_; }
 
  private:
   platform::PlatformServices& platform_;
@@ -77,6 +80,7 @@ class MediaWiring final : public ingest::PublishAuthorizer,
   hls::RenditionStore& hls_;
   MetricsRegistry& metrics_;
   const Clock& clock_;
+  platform::PlaybackRevocations revocations_;
   MediaWiringOptions options_;
   ingest::LiveStreamRegistry* registry_ = nullptr;
   // Declared before the transcoders: destroyed after them, so their last tasks still run.
@@ -85,6 +89,7 @@ class MediaWiring final : public ingest::PublishAuthorizer,
 
   mutable std::mutex mu_;
   struct Access {
+    std::string artist_id;
     bool is_public = false;
     bool transcode = true;  // the stream's own choice, read when its publisher is authorised
     std::optional<std::chrono::steady_clock::time_point> ended_at;

@@ -4,7 +4,6 @@
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
-
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -13,17 +12,17 @@
 #include "api/hls_routes.h"
 #include "api/stream_health_routes.h"
 #include "api/web_routes.h"
+#include "app/generated_secret.h"
 #include "app/media_wiring.h"
+#include "app/payments_wiring.h"
 #include "app/realtime_wiring.h"
 #include "app/tip_broadcast.h"
-#include "app/payments_wiring.h"
-#include "hls/rendition_store.h"
-#include "ingest/live_stream_registry.h"
-#include "ingest/rtmp/rtmp_server.h"
-#include "app/generated_secret.h"
 #include "core/clock.h"
 #include "core/metrics.h"
 #include "core/worker_pool.h"
+#include "hls/rendition_store.h"
+#include "ingest/live_stream_registry.h"
+#include "ingest/rtmp/rtmp_server.h"
 #include "net/http_server.h"
 #include "net/io_pool.h"
 #include "net/router.h"
@@ -148,10 +147,10 @@ void open_media(Server::Parts& p) {
   ro.max_message_size = static_cast<uint32_t>(c.rtmp_max_message_bytes);
   p.rtmp = std::make_unique<ingest::rtmp::RtmpServer>(p.io->contexts(), ro, *p.media, *p.registry,
                                                       p.metrics);
-  api::add_hls_routes(p.router, *p.hls, [media = p.media.get()](const std::string& id,
-                                                                const net::Request& req) {
-    return media->may_play(id, req);
-  });
+  api::add_hls_routes(p.router, *p.hls,
+                      [media = p.media.get()](const std::string& id, const net::Request& req) {
+                        return media->may_play(id, req);
+                      });
 }
 
 // Blocking HLS requests and retired streams time out on this tick (the store has no timers).
@@ -207,27 +206,28 @@ void schedule_hls_tick(Server::Parts& p, int tick = 0) {
 
 void open_platform(Server::Parts& p) {
   const Config& c = p.config;
-  const std::string url = c.store_url.empty()
-                              ? "sqlite://" + std::filesystem::absolute(c.data_dir).string() +
-                                    "/stagecast.db"
-                              : c.store_url;
+  const std::string url =
+      c.store_url.empty()
+          ? "sqlite://" + std::filesystem::absolute(c.data_dir).string() + "/stagecast.db"
+          : c.store_url;
   store::StoreOptions store_options;
   store_options.clock = &p.clock;
   store_options.busy_timeout_ms = static_cast<int>(c.store_timeout_ms);
   p.store = must(store::open_store(url, store_options), "opening the store");
 
   platform::PlatformConfig pc;
-  pc.jwt_secret = must(secret_or_generated(c.auth_jwt_secret, c.data_dir, "jwt_secret", c.production),
-                       "auth.jwt_secret");
+  pc.jwt_secret =
+      must(secret_or_generated(c.auth_jwt_secret, c.data_dir, "jwt_secret", c.production),
+           "auth.jwt_secret");
   pc.jwt_issuer = c.auth_jwt_issuer;
   pc.jwt_lifetime = std::chrono::seconds(c.auth_token_ttl_seconds);
   pc.jwt_audience = c.auth_platform_audience;
   pc.platform_keys = platform_keys(c);
   pc.argon2 = platform::Argon2Limits{static_cast<uint64_t>(c.auth_argon2_ops_limit),
                                      static_cast<size_t>(c.auth_argon2_mem_limit_kib) * 1024};
-  pc.playback_secret = must(secret_or_generated(c.auth_playback_secret, c.data_dir,
-                                                "playback_secret", c.production),
-                            "auth.playback_secret");
+  pc.playback_secret =
+      must(secret_or_generated(c.auth_playback_secret, c.data_dir, "playback_secret", c.production),
+           "auth.playback_secret");
   pc.playback_lifetime = std::chrono::seconds(c.auth_playback_ttl_seconds);
   pc.allow_anonymous_viewers = c.auth_allow_anonymous_viewers;
   p.platform = must(platform::PlatformServices::create(pc, *p.store, p.clock), "platform");
@@ -257,7 +257,8 @@ Server::Server(Config config) : parts_(std::make_unique<Parts>(std::move(config)
   Parts& p = *parts_;
   std::filesystem::create_directories(p.config.data_dir);
   p.io = std::make_unique<net::IoPool>(io_threads(p.config));
-  p.workers = std::make_unique<WorkerPool>("workers", static_cast<size_t>(p.config.threads_workers));
+  p.workers =
+      std::make_unique<WorkerPool>("workers", static_cast<size_t>(p.config.threads_workers));
   add_operator_routes(p);
   open_platform(p);
   p.payments = wire_payments(p.config, *p.platform, *p.store, p.clock);
@@ -276,9 +277,8 @@ Server::Server(Config config) : parts_(std::make_unique<Parts>(std::move(config)
 // Routes that print URLs need the bound ports, so they are added once the listeners are up.
 static void add_api_routes(Server::Parts& p, uint16_t http_port, uint16_t rtmp_port) {
   const Config& c = p.config;
-  const std::string http_base = !c.public_url.empty()
-                                    ? c.public_url
-                                    : fmt::format("http://{}:{}", c.http_host, http_port);
+  const std::string http_base =
+      !c.public_url.empty() ? c.public_url : fmt::format("http://{}:{}", c.http_host, http_port);
   const std::string rtmp_base = !c.rtmp_public_url.empty()
                                     ? c.rtmp_public_url
                                     : fmt::format("rtmp://{}:{}/live", c.rtmp_host, rtmp_port);
@@ -318,6 +318,7 @@ void Server::start(const std::string& ports_file) {
   add_api_routes(p, http_port(), rtmp_port());
   p.realtime = wire_realtime(p.config, *p.io, *p.workers, p.router, *p.http, *p.api, *p.platform,
                              *p.store, p.metrics, p.clock);
+  p.realtime->moderation->add_listener(p.media->revocations());
   p.tip_broadcast = std::make_unique<TipBroadcast>(*p.realtime->bus);
   p.payments->tips->add_listener(*p.tip_broadcast);
   p.hls_tick = std::make_unique<boost::asio::steady_timer>(p.io->at(0));
@@ -350,7 +351,11 @@ void Server::stop() {
   p.stopped = true;
 }
 
-uint16_t Server::http_port() const { return parts_->http->port(); }
-uint16_t Server::rtmp_port() const { return parts_->rtmp->port(); }
+uint16_t Server::http_port() const {
+  return parts_->http->port();
+}
+uint16_t Server::rtmp_port() const {
+  return parts_->rtmp->port();
+}
 
 }  // namespace stagecast::app

@@ -4,6 +4,7 @@ import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { startServer, StagecastProcess } from './lib/server.mjs';
+import { member } from './lib/chat_client.mjs';
 import { register, verifiedArtist, createStream } from './lib/fixtures.mjs';
 import { publish, ffprobeJson, decodeAll, waitFor } from './lib/media.mjs';
 
@@ -158,6 +159,31 @@ test('non-public streams need a signed playback token on every HLS request', asy
   const other = await createStream(server, artist, { title: 'other', visibility: 'SUBSCRIBERS' });
   assert.equal((await fetch(`${server.url}/hls/${other.id}/master.m3u8?token=${encodeURIComponent(grant.body.token)}`)).status, 403);
   await pub.done;
+});
+
+test('a ban stops a fan\'s playback token on the next HLS request, an unban restores it', async () => {
+  const artist = await verifiedArtist(server);
+  const fan = await register(server);
+  const stream = await createStream(server, artist, { title: 'ban', visibility: 'SUBSCRIBERS' });
+  await server.admin('PUT', '/api/admin/subscriptions', { fanId: fan.id, artistId: artist.id, tier: 1, status: 'ACTIVE', expiresAt: null });
+  const pub = publish(`${stream.rtmpUrl}/${stream.streamKey}`, { seconds: 8 });
+  try {
+    const grant = await server.api('POST', `/api/livestream/${stream.id}/playback`, { token: fan.token });
+    assert.equal(grant.status, 200);
+    await waitFor(async () => (await fetch(grant.body.url)).status === 200, { what: 'signed master' });
+    const owner = await member(server, artist, stream.id);
+    assert.equal((await owner.request({ type: 'ban', userId: fan.id, reason: 'abuse' })).type, 'ack');
+    // The very next request with the same (unexpired) token is refused.
+    assert.equal((await fetch(grant.body.url)).status, 403);
+    const mediaUrl = grant.body.url.replace('master.m3u8', 'source/index.m3u8');
+    assert.equal((await fetch(mediaUrl)).status, 403);
+    assert.equal((await owner.request({ type: 'unban', userId: fan.id })).type, 'ack');
+    assert.equal((await fetch(grant.body.url)).status, 200, 'an unban restores it');
+    await owner.close();
+  } finally {
+    pub.proc.kill('SIGINT');
+    await pub.done;
+  }
 });
 
 test('with anonymous viewers off, even a PUBLIC stream\'s HLS needs a playback token', async () => {

@@ -3,23 +3,30 @@
 // who is calling, and how records look in JSON.
 
 #include <nlohmann/json.hpp>
-
 #include <optional>
 #include <string>
 
+#include "core/clock.h"
 #include "core/result.h"
+#include "core/worker_pool.h"
 #include "net/http_message.h"
 #include "net/router.h"
 #include "platform/identity.h"
+#include "platform/login_throttle.h"
 #include "platform/platform_services.h"
 
 namespace stagecast::api {
 
 struct ApiContext {
   platform::PlatformServices& platform;
-  std::string admin_api_key;   // the admin API answers 404 while empty (off)
-  std::string http_base_url;   // e.g. http://127.0.0.1:8080 (no trailing slash)
-  std::string rtmp_base_url;   // e.g. rtmp://127.0.0.1:1935/live
+  std::string admin_api_key;  // the admin API answers 404 while empty (off)
+  std::string http_base_url;  // e.g. http://127.0.0.1:8080 (no trailing slash)
+  std::string rtmp_base_url;  // e.g. rtmp://127.0.0.1:1935/live
+  // Login and registration: throttled before any hash, and hashed on their own small bounded pool,
+  // so a flood of them gets 429/503 at once and never takes the threads other calls need.
+  platform::LoginThrottle* login_throttle = nullptr;
+  WorkerPool* password_pool = nullptr;
+  const Clock* clock = nullptr;
 };
 
 // The caller: nullopt for a request without a bearer token; an error (401) for a bad token.

@@ -1,13 +1,13 @@
 #include "app/config.h"
 
 #include <fmt/format.h>
+#include <toml++/toml.h>
 
 #include <algorithm>
 #include <charconv>
 #include <fstream>
 #include <functional>
 #include <sstream>
-#include <toml++/toml.h>
 #include <variant>
 
 #include "transcode/ladder.h"
@@ -28,69 +28,127 @@ struct Key {
 
 // The one declaration of every configuration key.
 const Key kKeys[] = {
-    {"server.data_dir", SC_FIELD(data_dir), false, "directory for the SQLite file, recordings, generated secrets"},
-    {"server.production", SC_FIELD(production), false, "production mode: no sandbox payments, no generated secrets"},
+    {"server.data_dir", SC_FIELD(data_dir), false,
+     "directory for the SQLite file, recordings, generated secrets"},
+    {"server.production", SC_FIELD(production), false,
+     "production mode: no sandbox payments, no generated secrets"},
     {"http.host", SC_FIELD(http_host), false, "HTTP listen address"},
     {"http.port", SC_FIELD(http_port), false, "HTTP listen port (0 = ephemeral)"},
     {"http.public_url", SC_FIELD(public_url), false, "public base URL of the HTTP server"},
-    {"http.body_limit_bytes", SC_FIELD(http_body_limit_bytes), false, "largest accepted request body"},
-    {"http.header_timeout_ms", SC_FIELD(http_header_timeout_ms), false, "time allowed to send request headers"},
+    {"http.body_limit_bytes", SC_FIELD(http_body_limit_bytes), false,
+     "largest accepted request body"},
+    {"http.header_timeout_ms", SC_FIELD(http_header_timeout_ms), false,
+     "time allowed to send request headers"},
     {"http.idle_timeout_ms", SC_FIELD(http_idle_timeout_ms), false, "keep-alive idle timeout"},
-    {"http.access_log", SC_FIELD(http_access_log), false, "log one line per request (no query strings)"},
+    {"http.access_log", SC_FIELD(http_access_log), false,
+     "log one line per request (no query strings)"},
     {"rtmp.host", SC_FIELD(rtmp_host), false, "RTMP listen address"},
     {"rtmp.port", SC_FIELD(rtmp_port), false, "RTMP listen port (0 = ephemeral)"},
     {"rtmp.public_url", SC_FIELD(rtmp_public_url), false, "RTMP URL given to artists"},
-    {"rtmp.max_message_bytes", SC_FIELD(rtmp_max_message_bytes), false, "largest RTMP message accepted"},
-    {"streams.reconnect_grace_seconds", SC_FIELD(streams_reconnect_grace_seconds), false, "a publisher returning within this continues the stream"},
-    {"streams.max_duration_seconds", SC_FIELD(streams_max_duration_seconds), false, "a stream is ended after this long"},
+    {"rtmp.max_message_bytes", SC_FIELD(rtmp_max_message_bytes), false,
+     "largest RTMP message accepted"},
+    {"streams.reconnect_grace_seconds", SC_FIELD(streams_reconnect_grace_seconds), false,
+     "a publisher returning within this continues the stream"},
+    {"streams.max_duration_seconds", SC_FIELD(streams_max_duration_seconds), false,
+     "a stream is ended after this long"},
     {"streams.max_viewers", SC_FIELD(streams_max_viewers), false, "viewers per stream"},
-    {"transcode.enabled", SC_FIELD(transcode_enabled), false, "transcode every stream into the ABR ladder"},
-    {"transcode.ladder", SC_FIELD(transcode_ladder), false, "rungs below the source: <height>p:<bitrate>,..."},
-    {"transcode.threads", SC_FIELD(transcode_threads), false, "encoder threads shared by all streams"},
+    {"transcode.enabled", SC_FIELD(transcode_enabled), false,
+     "transcode every stream into the ABR ladder"},
+    {"transcode.ladder", SC_FIELD(transcode_ladder), false,
+     "rungs below the source: <height>p:<bitrate>,..."},
+    {"transcode.threads", SC_FIELD(transcode_threads), false,
+     "encoder threads shared by all streams"},
     {"transcode.preset", SC_FIELD(transcode_preset), false, "x264 preset of the rungs"},
-    {"chat.max_message_chars", SC_FIELD(chat_max_message_chars), false, "longest chat message (characters)"},
-    {"chat.rate_limit_messages", SC_FIELD(chat_rate_limit_messages), false, "chat messages a user may send per window (burst)"},
-    {"chat.rate_limit_window_seconds", SC_FIELD(chat_rate_limit_window_seconds), false, "window of the chat rate limit"},
-    {"chat.blocked_words", SC_FIELD(chat_blocked_words), false, "words refused in every stream's chat"},
-    {"realtime.auth_timeout_ms", SC_FIELD(realtime_auth_timeout_ms), false, "time a WebSocket has to authenticate (or join anonymously)"},
-    {"realtime.max_frame_bytes", SC_FIELD(realtime_max_frame_bytes), false, "largest WebSocket message accepted (close 1009 beyond)"},
-    {"realtime.send_queue_messages", SC_FIELD(realtime_send_queue_messages), false, "queued messages per socket before a slow reader is closed"},
-    {"realtime.send_queue_bytes", SC_FIELD(realtime_send_queue_bytes), false, "queued bytes per socket before a slow reader is closed"},
-    {"realtime.viewer_count_interval_ms", SC_FIELD(realtime_viewer_count_interval_ms), false, "viewer counts are broadcast at most this often"},
-    {"realtime.batch_events", SC_FIELD(realtime_batch_events), false, "send room events that arrive together as one batch frame"},
-    {"realtime.events_per_second", SC_FIELD(realtime_events_per_second), false, "events a connection may send per second (flood guard)"},
-    {"realtime.events_burst", SC_FIELD(realtime_events_burst), false, "burst allowance of the flood guard"},
-    {"realtime.write_queue_limit", SC_FIELD(realtime_write_queue_limit), false, "chat/presence writes queued behind the database at most"},
+    {"chat.max_message_chars", SC_FIELD(chat_max_message_chars), false,
+     "longest chat message (characters)"},
+    {"chat.rate_limit_messages", SC_FIELD(chat_rate_limit_messages), false,
+     "chat messages a user may send per window (burst)"},
+    {"chat.rate_limit_window_seconds", SC_FIELD(chat_rate_limit_window_seconds), false,
+     "window of the chat rate limit"},
+    {"chat.blocked_words", SC_FIELD(chat_blocked_words), false,
+     "words refused in every stream's chat"},
+    {"realtime.auth_timeout_ms", SC_FIELD(realtime_auth_timeout_ms), false,
+     "time a WebSocket has to authenticate (or join anonymously)"},
+    {"realtime.max_frame_bytes", SC_FIELD(realtime_max_frame_bytes), false,
+     "largest WebSocket message accepted (close 1009 beyond)"},
+    {"realtime.send_queue_messages", SC_FIELD(realtime_send_queue_messages), false,
+     "queued messages per socket before a slow reader is closed"},
+    {"realtime.send_queue_bytes", SC_FIELD(realtime_send_queue_bytes), false,
+     "queued bytes per socket before a slow reader is closed"},
+    {"realtime.viewer_count_interval_ms", SC_FIELD(realtime_viewer_count_interval_ms), false,
+     "viewer counts are broadcast at most this often"},
+    {"realtime.batch_events", SC_FIELD(realtime_batch_events), false,
+     "send room events that arrive together as one batch frame"},
+    {"realtime.events_per_second", SC_FIELD(realtime_events_per_second), false,
+     "events a connection may send per second (flood guard)"},
+    {"realtime.events_burst", SC_FIELD(realtime_events_burst), false,
+     "burst allowance of the flood guard"},
+    {"realtime.write_queue_limit", SC_FIELD(realtime_write_queue_limit), false,
+     "chat/presence writes queued behind the database at most"},
     {"hls.segment_ms", SC_FIELD(hls_segment_ms), false, "target HLS segment duration"},
     {"hls.part_ms", SC_FIELD(hls_part_ms), false, "target LL-HLS part duration"},
-    {"hls.window_segments", SC_FIELD(hls_window_segments), false, "segments listed in a live playlist"},
-    {"auth.jwt_secret", SC_FIELD(auth_jwt_secret), true, "HS256 secret for tokens this server issues"},
-    {"auth.token_ttl_seconds", SC_FIELD(auth_token_ttl_seconds), false, "lifetime of issued tokens"},
+    {"hls.window_segments", SC_FIELD(hls_window_segments), false,
+     "segments listed in a live playlist"},
+    {"auth.jwt_secret", SC_FIELD(auth_jwt_secret), true,
+     "HS256 secret for tokens this server issues"},
+    {"auth.token_ttl_seconds", SC_FIELD(auth_token_ttl_seconds), false,
+     "lifetime of issued tokens"},
     {"auth.jwt_issuer", SC_FIELD(auth_jwt_issuer), false, "iss of issued tokens"},
-    {"auth.platform_public_keys", SC_FIELD(auth_platform_public_keys), false, "PEM files of the platform's RS256/ES256 keys"},
-    {"auth.platform_issuer", SC_FIELD(auth_platform_issuer), false, "required iss of platform tokens"},
-    {"auth.platform_audience", SC_FIELD(auth_platform_audience), false, "required aud of platform tokens"},
-    {"auth.admin_api_key", SC_FIELD(auth_admin_api_key), true, "key of the admin API (off when empty)"},
-    {"auth.playback_secret", SC_FIELD(auth_playback_secret), true, "HMAC secret of playback tokens"},
-    {"auth.playback_ttl_seconds", SC_FIELD(auth_playback_ttl_seconds), false, "lifetime of playback tokens"},
-    {"auth.allow_anonymous_viewers", SC_FIELD(auth_allow_anonymous_viewers), false, "anonymous viewers may watch PUBLIC streams"},
+    {"auth.platform_public_keys", SC_FIELD(auth_platform_public_keys), false,
+     "PEM files of the platform's RS256/ES256 keys"},
+    {"auth.platform_issuer", SC_FIELD(auth_platform_issuer), false,
+     "required iss of platform tokens"},
+    {"auth.platform_audience", SC_FIELD(auth_platform_audience), false,
+     "required aud of platform tokens"},
+    {"auth.admin_api_key", SC_FIELD(auth_admin_api_key), true,
+     "key of the admin API (off when empty)"},
+    {"auth.playback_secret", SC_FIELD(auth_playback_secret), true,
+     "HMAC secret of playback tokens"},
+    {"auth.playback_ttl_seconds", SC_FIELD(auth_playback_ttl_seconds), false,
+     "lifetime of playback tokens"},
+    {"auth.allow_anonymous_viewers", SC_FIELD(auth_allow_anonymous_viewers), false,
+     "anonymous viewers may watch PUBLIC streams"},
     {"auth.argon2_ops_limit", SC_FIELD(auth_argon2_ops_limit), false, "argon2id passes"},
     {"auth.argon2_mem_limit_kib", SC_FIELD(auth_argon2_mem_limit_kib), false, "argon2id memory"},
+    {"auth.password_threads", SC_FIELD(auth_password_threads), false,
+     "threads that hash passwords (logins, registrations)"},
+    {"auth.password_queue", SC_FIELD(auth_password_queue), false,
+     "logins and registrations waiting for a hash; past it 503"},
+    {"auth.login_free_failures", SC_FIELD(auth_login_free_failures), false,
+     "wrong passwords per account before waits (doubling from 1 s) begin"},
+    {"auth.attempts_per_minute", SC_FIELD(auth_attempts_per_minute), false,
+     "logins and registrations per source address per minute"},
+    {"auth.attempts_burst", SC_FIELD(auth_attempts_burst), false,
+     "burst of logins and registrations per source address"},
     {"store.url", SC_FIELD(store_url), true, "sqlite:///path/file.db or postgres://..."},
-    {"store.timeout_ms", SC_FIELD(store_timeout_ms), false, "longest a call waits for the database (locked, busy) before it fails"},
-    {"payments.provider", SC_FIELD(payments_provider), false, "sandbox (no money moves; refused in production) or stripe"},
-    {"payments.stripe_secret_key", SC_FIELD(payments_stripe_secret_key), true, "Stripe secret API key (sk_...)"},
-    {"payments.stripe_webhook_secret", SC_FIELD(payments_stripe_webhook_secret), true, "signing secret of the webhook endpoint (whsec_...)"},
-    {"payments.stripe_publishable_key", SC_FIELD(payments_stripe_publishable_key), false, "Stripe publishable key (pk_...) for Stripe.js"},
-    {"payments.stripe_api_base_url", SC_FIELD(payments_stripe_api_base_url), false, "Stripe API base URL (tests point it at a local server)"},
-    {"payments.stripe_api_version", SC_FIELD(payments_stripe_api_version), false, "Stripe-Version sent with every request"},
-    {"payments.stripe_timeout_ms", SC_FIELD(payments_stripe_timeout_ms), false, "time allowed for one Stripe API call"},
-    {"payments.fee_basis_points", SC_FIELD(payments_fee_basis_points), false, "platform fee on tips (500 = 5%)"},
-    {"payments.min_tip_cents", SC_FIELD(payments_min_tip_cents), false, "smallest tip (minor units)"},
-    {"payments.max_tip_cents", SC_FIELD(payments_max_tip_cents), false, "largest tip (minor units)"},
-    {"payments.currency", SC_FIELD(payments_currency), false, "currency of tips (ISO 4217, lowercase)"},
-    {"payments.onboarding_return_url", SC_FIELD(payments_onboarding_return_url), false, "where Stripe sends an artist after onboarding"},
-    {"payments.onboarding_refresh_url", SC_FIELD(payments_onboarding_refresh_url), false, "where Stripe sends an artist whose onboarding link expired"},
+    {"store.timeout_ms", SC_FIELD(store_timeout_ms), false,
+     "longest a call waits for the database (locked, busy) before it fails"},
+    {"payments.provider", SC_FIELD(payments_provider), false,
+     "sandbox (no money moves; refused in production) or stripe"},
+    {"payments.stripe_secret_key", SC_FIELD(payments_stripe_secret_key), true,
+     "Stripe secret API key (sk_...)"},
+    {"payments.stripe_webhook_secret", SC_FIELD(payments_stripe_webhook_secret), true,
+     "signing secret of the webhook endpoint (whsec_...)"},
+    {"payments.stripe_publishable_key", SC_FIELD(payments_stripe_publishable_key), false,
+     "Stripe publishable key (pk_...) for Stripe.js"},
+    {"payments.stripe_api_base_url", SC_FIELD(payments_stripe_api_base_url), false,
+     "Stripe API base URL (tests point it at a local server)"},
+    {"payments.stripe_api_version", SC_FIELD(payments_stripe_api_version), false,
+     "Stripe-Version sent with every request"},
+    {"payments.stripe_timeout_ms", SC_FIELD(payments_stripe_timeout_ms), false,
+     "time allowed for one Stripe API call"},
+    {"payments.fee_basis_points", SC_FIELD(payments_fee_basis_points), false,
+     "platform fee on tips (500 = 5%)"},
+    {"payments.min_tip_cents", SC_FIELD(payments_min_tip_cents), false,
+     "smallest tip (minor units)"},
+    {"payments.max_tip_cents", SC_FIELD(payments_max_tip_cents), false,
+     "largest tip (minor units)"},
+    {"payments.currency", SC_FIELD(payments_currency), false,
+     "currency of tips (ISO 4217, lowercase)"},
+    {"payments.onboarding_return_url", SC_FIELD(payments_onboarding_return_url), false,
+     "where Stripe sends an artist after onboarding"},
+    {"payments.onboarding_refresh_url", SC_FIELD(payments_onboarding_refresh_url), false,
+     "where Stripe sends an artist whose onboarding link expired"},
     {"threads.io", SC_FIELD(threads_io), false, "I/O threads (0 = one per core)"},
     {"threads.workers", SC_FIELD(threads_workers), false, "threads for blocking work"},
     {"log.level", SC_FIELD(log_level), false, "trace, debug, info, warn, error"},
@@ -115,7 +173,8 @@ std::string env_name(const Key& k) {
   return out;
 }
 
-Result<void> set_from_text(Config& c, const Key& k, std::string_view text, std::string_view origin) {
+Result<void> set_from_text(Config& c, const Key& k, std::string_view text,
+                           std::string_view origin) {
   auto bad = [&](std::string_view expected) {
     return make_error("config_invalid", fmt::format("{}: {} expects {}, got '{}'", origin, k.name,
                                                     expected, k.secret ? "***" : text));
@@ -151,8 +210,7 @@ Result<void> set_from_text(Config& c, const Key& k, std::string_view text, std::
 
 Result<void> set_from_toml(Config& c, const Key& k, const toml::node& node, std::string_view file) {
   auto bad = [&](std::string_view expected) {
-    return make_error("config_invalid",
-                      fmt::format("{}: {} expects {}", file, k.name, expected));
+    return make_error("config_invalid", fmt::format("{}: {} expects {}", file, k.name, expected));
   };
   Value v = k.field(c);
   if (auto* s = std::get_if<std::string*>(&v)) {
@@ -194,7 +252,8 @@ Result<void> apply_toml_file(Config& c, const std::string& path) {
     for (const auto& [key, value] : *inner) {
       const std::string name = std::string(section.str()) + "." + std::string(key.str());
       const Key* k = find_key(name);
-      if (!k) return make_error("config_unknown_key", fmt::format("{}: unknown key '{}'", path, name));
+      if (!k)
+        return make_error("config_unknown_key", fmt::format("{}: unknown key '{}'", path, name));
       if (auto r = set_from_toml(c, *k, value, path); !r) return r;
     }
   }
@@ -217,10 +276,13 @@ Result<void> validate(const Config& c) {
   if (c.transcode_threads < 1 || c.transcode_threads > 64) {
     return make_error("config_invalid", "transcode.threads must be 1..64");
   }
-  static constexpr std::string_view kPresets[] = {"ultrafast", "superfast", "veryfast", "faster",
-                                                  "fast", "medium", "slow", "slower", "veryslow"};
-  if (std::find(std::begin(kPresets), std::end(kPresets), c.transcode_preset) == std::end(kPresets)) {
-    return make_error("config_invalid", "transcode.preset must be an x264 preset (ultrafast..veryslow)");
+  static constexpr std::string_view kPresets[] = {"ultrafast", "superfast", "veryfast",
+                                                  "faster",    "fast",      "medium",
+                                                  "slow",      "slower",    "veryslow"};
+  if (std::find(std::begin(kPresets), std::end(kPresets), c.transcode_preset) ==
+      std::end(kPresets)) {
+    return make_error("config_invalid",
+                      "transcode.preset must be an x264 preset (ultrafast..veryslow)");
   }
   if (c.log_format != "text" && c.log_format != "json") {
     return make_error("config_invalid", "log.format must be text or json");
@@ -228,9 +290,16 @@ Result<void> validate(const Config& c) {
   if (c.threads_io < 0 || c.threads_workers < 1) {
     return make_error("config_invalid", "threads.io must be >= 0 and threads.workers >= 1");
   }
+  if (c.auth_password_threads < 1 || c.auth_password_threads > 64 || c.auth_password_queue < 1 ||
+      c.auth_login_free_failures < 0 || c.auth_attempts_per_minute < 1 || c.auth_attempts_burst < 1)
+    return make_error(
+        "config_invalid",
+        "auth.password_threads must be 1..64; password_queue, attempts_per_minute and "
+        "attempts_burst >= 1; login_free_failures >= 0");
   if (c.store_timeout_ms < 10 || c.store_timeout_ms > 60'000)
     return make_error("config_invalid", "store.timeout_ms must be 10..60000");
-  if (c.streams_max_viewers < 1) return make_error("config_invalid", "streams.max_viewers must be >= 1");
+  if (c.streams_max_viewers < 1)
+    return make_error("config_invalid", "streams.max_viewers must be >= 1");
   if (c.chat_max_message_chars < 1 || c.chat_max_message_chars > 2000) {
     return make_error("config_invalid", "chat.max_message_chars must be 1..2000");
   }
@@ -239,8 +308,9 @@ Result<void> validate(const Config& c) {
                       "chat.rate_limit_messages and chat.rate_limit_window_seconds must be >= 1");
   }
   if (c.realtime_auth_timeout_ms < 100 || c.realtime_viewer_count_interval_ms < 100) {
-    return make_error("config_invalid",
-                      "realtime.auth_timeout_ms and realtime.viewer_count_interval_ms must be >= 100");
+    return make_error(
+        "config_invalid",
+        "realtime.auth_timeout_ms and realtime.viewer_count_interval_ms must be >= 100");
   }
   if (c.realtime_max_frame_bytes < 1024 || c.realtime_send_queue_messages < 1 ||
       c.realtime_send_queue_bytes < c.realtime_max_frame_bytes ||
@@ -323,7 +393,8 @@ Result<LoadedConfig> load_config(int argc, const char* const* argv,
       value = std::string(body.substr(eq + 1));
     } else {
       name = std::string(body);
-      if (i + 1 >= argc) return make_error("config_invalid", fmt::format("--{} needs a value", name));
+      if (i + 1 >= argc)
+        return make_error("config_invalid", fmt::format("--{} needs a value", name));
       value = argv[++i];
     }
     if (name == "config") {
@@ -392,7 +463,8 @@ std::string render_config(const Config& config) {
 
 std::string config_help() {
   std::string out =
-      "usage: stagecast [--config FILE] [--print-config] [--ports-file FILE] [--section.key=VALUE ...]\n\n"
+      "usage: stagecast [--config FILE] [--print-config] [--ports-file FILE] [--section.key=VALUE "
+      "...]\n\n"
       "Precedence: defaults < TOML file < STAGECAST_SECTION_KEY environment < flags.\n\nKeys:\n";
   for (const Key& k : kKeys) {
     out += fmt::format("  --{:<34} {}\n", k.name, k.help);

@@ -36,17 +36,17 @@ struct Config {
   // [transcode]
   bool transcode_enabled = true;  // ABR ladder for every stream
   std::string transcode_ladder = "1080p:6000k,720p:3000k,480p:1500k,360p:800k";
-  int64_t transcode_threads = 2;  // encoder worker pool, shared by all streams
+  int64_t transcode_threads = 2;              // encoder worker pool, shared by all streams
   std::string transcode_preset = "veryfast";  // x264 preset of the rungs
   // [chat]
   int64_t chat_max_message_chars = 500;
-  int64_t chat_rate_limit_messages = 20;        // per user and room, refilled over the window
+  int64_t chat_rate_limit_messages = 20;  // per user and room, refilled over the window
   int64_t chat_rate_limit_window_seconds = 30;
   std::vector<std::string> chat_blocked_words;  // global, on top of each stream's own
   // [realtime]
   int64_t realtime_auth_timeout_ms = 10'000;
   int64_t realtime_max_frame_bytes = 8 * 1024;
-  int64_t realtime_send_queue_messages = 256;      // per socket; a slow reader is closed (1008)
+  int64_t realtime_send_queue_messages = 256;  // per socket; a slow reader is closed (1008)
   int64_t realtime_send_queue_bytes = 1024 * 1024;
   int64_t realtime_viewer_count_interval_ms = 1000;
   bool realtime_batch_events = true;
@@ -64,12 +64,17 @@ struct Config {
   std::vector<std::string> auth_platform_public_keys;  // PEM files: RS256/ES256 platform tokens
   std::string auth_platform_issuer;
   std::string auth_platform_audience;
-  std::string auth_admin_api_key;  // the admin API is off while empty
+  std::string auth_admin_api_key;    // the admin API is off while empty
   std::string auth_playback_secret;  // generated and kept in the data directory when empty
   int64_t auth_playback_ttl_seconds = 3600;
   bool auth_allow_anonymous_viewers = true;
   int64_t auth_argon2_ops_limit = 2;  // libsodium interactive
   int64_t auth_argon2_mem_limit_kib = 64 * 1024;
+  int64_t auth_password_threads = 1;      // hash logins and registrations; others never wait
+  int64_t auth_password_queue = 32;       // waiting past it: 503 at once
+  int64_t auth_login_free_failures = 5;   // per account, then waits of 1 s, 2 s, 4 s ... 15 min
+  int64_t auth_attempts_per_minute = 60;  // logins and registrations per source address
+  int64_t auth_attempts_burst = 20;
   // [store]
   std::string store_url;  // sqlite:///path or postgres://...; default sqlite in data_dir
   int64_t store_timeout_ms = 2000;

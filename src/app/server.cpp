@@ -50,6 +50,8 @@ struct Server::Parts {
   std::unique_ptr<boost::asio::steady_timer> hls_tick;
   std::unique_ptr<net::IoPool> io;
   std::unique_ptr<WorkerPool> workers;
+  std::unique_ptr<WorkerPool> password_pool;
+  std::unique_ptr<platform::LoginThrottle> login_throttle;
   net::Router router;
   std::unique_ptr<net::HttpServer> http;
   std::atomic<bool> ready{false};
@@ -282,8 +284,17 @@ static void add_api_routes(Server::Parts& p, uint16_t http_port, uint16_t rtmp_p
   const std::string rtmp_base = !c.rtmp_public_url.empty()
                                     ? c.rtmp_public_url
                                     : fmt::format("rtmp://{}:{}/live", c.rtmp_host, rtmp_port);
+  p.password_pool =
+      std::make_unique<WorkerPool>("password", static_cast<size_t>(c.auth_password_threads),
+                                   static_cast<size_t>(c.auth_password_queue));
+  platform::LoginThrottleOptions lo;
+  lo.free_failures = static_cast<int>(c.auth_login_free_failures);
+  lo.attempts_per_minute = static_cast<double>(c.auth_attempts_per_minute);
+  lo.attempts_burst = static_cast<double>(c.auth_attempts_burst);
+  p.login_throttle = std::make_unique<platform::LoginThrottle>(lo);
   p.api = std::make_unique<api::ApiContext>(
-      api::ApiContext{*p.platform, c.auth_admin_api_key, http_base, rtmp_base});
+      api::ApiContext{*p.platform, c.auth_admin_api_key, http_base, rtmp_base,
+                      p.login_throttle.get(), p.password_pool.get(), &p.clock});
   api::add_auth_routes(p.router, *p.api);
   api::add_admin_routes(p.router, *p.api);
   api::add_stream_routes(p.router, *p.api);

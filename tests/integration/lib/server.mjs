@@ -26,6 +26,10 @@ export class StagecastProcess {
       `--auth.admin_api_key=${ADMIN_KEY}`,
       // Fast password hashing in tests (libsodium's minimum limits).
       '--auth.argon2_ops_limit=1', '--auth.argon2_mem_limit_kib=8',
+      // Every test signs up and in from 127.0.0.1: no per-address or per-account waits, except
+      // in the tests about them (a later flag wins).
+      '--auth.attempts_per_minute=1000000', '--auth.attempts_burst=1000000',
+      '--auth.login_free_failures=1000000', '--auth.password_queue=10000',
       // The ABR ladder costs about a third of a core per stream: only the tests about it turn it
       // on (a later flag wins), so the rest of the suite stays light on a 2-core CI machine.
       '--transcode.enabled=false',

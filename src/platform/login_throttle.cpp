@@ -85,6 +85,11 @@ void LoginThrottle::failed(std::string_view account, int64_t now_ms) {
   s.locked_until = now_ms + delay;
 }
 
+size_t LoginThrottle::tracked() const {
+  std::lock_guard lock(mu_);
+  return accounts_.size() + addresses_.size();
+}
+
 void LoginThrottle::succeeded(std::string_view account) {
   std::lock_guard lock(mu_);
   accounts_.erase(key_of(account));

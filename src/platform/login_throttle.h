@@ -35,6 +35,8 @@ class LoginThrottle {
                                                  int64_t now_ms);
   void failed(std::string_view account, int64_t now_ms);
   void succeeded(std::string_view account);
+  // Entries held (accounts + addresses), for tests and metrics.
+  size_t tracked() const;
 
  private:
   struct AccountState {
@@ -49,7 +51,7 @@ class LoginThrottle {
   void bound(Map& map, int64_t now_ms);
 
   const LoginThrottleOptions options_;
-  std::mutex mu_;
+  mutable std::mutex mu_;
   std::unordered_map<std::string, AccountState> accounts_;
   std::unordered_map<std::string, Bucket> addresses_;
 };

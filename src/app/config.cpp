@@ -15,6 +15,8 @@
 namespace stagecast::app {
 namespace {
 
+constexpr size_t kMinAdminKeyBytes = 24;
+
 using Value = std::variant<std::string*, int64_t*, bool*, std::vector<std::string>*>;
 
 struct Key {
@@ -296,6 +298,12 @@ Result<void> validate(const Config& c) {
         "config_invalid",
         "auth.password_threads must be 1..64; password_queue, attempts_per_minute and "
         "attempts_burst >= 1; login_free_failures >= 0");
+  // An API key that can be guessed is a key to every account (the admin API upserts users).
+  if (c.production && !c.auth_admin_api_key.empty() &&
+      c.auth_admin_api_key.size() < kMinAdminKeyBytes)
+    return make_error("config_invalid",
+                      fmt::format("auth.admin_api_key must be at least {} characters in production",
+                                  kMinAdminKeyBytes));
   if (c.store_timeout_ms < 10 || c.store_timeout_ms > 60'000)
     return make_error("config_invalid", "store.timeout_ms must be 10..60000");
   if (c.streams_max_viewers < 1)

@@ -49,3 +49,12 @@ test('unknown and mistyped keys are clear start-up errors', () => {
   assert.equal(r.status, 2);
   assert.match(r.stderr, /bad.toml:1/);
 });
+
+test('production mode refuses a short admin API key', () => {
+  let r = run(['--print-config', '--server.production=true', '--auth.admin_api_key=change-me']);
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /auth.admin_api_key must be at least 24 characters in production/);
+  assert.doesNotMatch(r.stderr, /change-me/, 'the key itself is never printed');
+  r = run(['--print-config', '--server.production=true', '--auth.admin_api_key=0123456789abcdef01234567']);
+  assert.equal(r.status, 0, r.stderr);
+});

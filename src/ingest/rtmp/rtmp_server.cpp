@@ -32,15 +32,52 @@ struct Common {
   LiveStreamRegistry& registry;
   RtmpMetrics metrics;
 
+  struct Entry {
+    std::weak_ptr<RtmpSession> session;
+    std::string address;
+    bool pending = true;  // not published yet
+  };
   std::mutex mu;
-  std::map<uint64_t, std::weak_ptr<RtmpSession>> sessions;
+  std::map<uint64_t, Entry> sessions;  // by id: accept order, the oldest first
+  std::map<std::string, size_t> pending_by_address;
+  size_t pending = 0;
   uint64_t next_id = 1;
   bool stopped = false;
+
+  // Under mu.
+  void settle(Entry& e) {
+    if (!e.pending) return;
+    e.pending = false;
+    --pending;
+    auto it = pending_by_address.find(e.address);
+    if (it != pending_by_address.end() && --it->second == 0) pending_by_address.erase(it);
+  }
+  // Admission of a connection from `address` (section "Abuse" of docs/operations.md). Returns
+  // false to refuse it; `shed` receives a pending connection to close to make room.
+  bool admit(const std::string& address, std::shared_ptr<RtmpSession>& shed) {
+    auto per = pending_by_address.find(address);
+    if (per != pending_by_address.end() && per->second >= options.max_pending_per_address) {
+      metrics.refused_per_address.inc();
+      return false;
+    }
+    if (sessions.size() < options.max_connections && pending < options.max_pending) return true;
+    for (auto it = sessions.begin(); it != sessions.end(); ++it) {
+      if (!it->second.pending) continue;
+      shed = it->second.session.lock();
+      settle(it->second);
+      sessions.erase(it);
+      metrics.shed.inc();
+      return true;
+    }
+    metrics.refused_full.inc();  // every slot publishes: a real limit, not a flood
+    return false;
+  }
 };
 
 // The acceptor is owned by this coroutine only, so it dies with its own io_context (or when the
 // loop ends), never after it.
-asio::awaitable<void> accept_loop(std::shared_ptr<tcp::acceptor> acceptor, std::shared_ptr<Common> common,
+asio::awaitable<void> accept_loop(std::shared_ptr<tcp::acceptor> acceptor,
+                                  std::shared_ptr<Common> common,
                                   std::vector<asio::io_context*> contexts) {
   size_t next_context = 0;
   while (true) {
@@ -63,13 +100,16 @@ asio::awaitable<void> accept_loop(std::shared_ptr<tcp::acceptor> acceptor, std::
     const auto protocol = peer.local_endpoint(aec).protocol();
     if (!aec) socket.assign(protocol, peer.release(aec), aec);
     if (aec) continue;
+    const auto remote = socket.remote_endpoint(aec);
+    if (aec) continue;
+    const std::string address = remote.address().to_string();
     std::shared_ptr<RtmpSession> session;
+    std::shared_ptr<RtmpSession> shed;
     {
       std::lock_guard lock(common->mu);
       if (common->stopped) co_return;
-      if (common->sessions.size() >= common->options.max_connections) {
-        spdlog::warn("rtmp: connection limit ({}) reached, refusing a connection",
-                     common->options.max_connections);
+      if (!common->admit(address, shed)) {
+        spdlog::debug("rtmp: refusing a connection from {} (admission limits)", address);
         socket.close(aec);
         continue;
       }
@@ -77,14 +117,28 @@ asio::awaitable<void> accept_loop(std::shared_ptr<tcp::acceptor> acceptor, std::
       std::weak_ptr<Common> weak = common;
       session = std::make_shared<RtmpSession>(
           common, std::move(socket), id, common->options, common->authorizer, common->registry,
-          common->metrics, [weak](uint64_t closed_id) {
+          common->metrics,
+          [weak](uint64_t closed_id) {
             if (auto c = weak.lock()) {
               std::lock_guard l(c->mu);
-              c->sessions.erase(closed_id);
+              if (auto it = c->sessions.find(closed_id); it != c->sessions.end()) {
+                c->settle(it->second);
+                c->sessions.erase(it);
+              }
+            }
+          },
+          [weak](uint64_t published_id) {
+            if (auto c = weak.lock()) {
+              std::lock_guard l(c->mu);
+              if (auto it = c->sessions.find(published_id); it != c->sessions.end())
+                c->settle(it->second);
             }
           });
-      common->sessions.emplace(id, session);
+      common->sessions.emplace(id, Common::Entry{session, address, true});
+      ++common->pending;
+      ++common->pending_by_address[address];
     }
+    if (shed) shed->disconnect("shed for a newer connection (too many that have not published)");
     session->start();
   }
 }
@@ -107,7 +161,9 @@ RtmpServer::RtmpServer(std::vector<asio::io_context*> contexts, RtmpServerOption
   state_->contexts = std::move(contexts);
 }
 
-RtmpServer::~RtmpServer() { stop(); }
+RtmpServer::~RtmpServer() {
+  stop();
+}
 
 Result<void> RtmpServer::start() {
   auto& s = *state_;
@@ -122,8 +178,8 @@ Result<void> RtmpServer::start() {
   if (!ec) acceptor->bind(endpoint, ec);
   if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
   if (ec) {
-    return make_error("rtmp_listen",
-                      "cannot listen on " + o.host + ":" + std::to_string(o.port) + ": " + ec.message());
+    return make_error("rtmp_listen", "cannot listen on " + o.host + ":" + std::to_string(o.port) +
+                                         ": " + ec.message());
   }
   s.port = acceptor->local_endpoint().port();
   s.acceptor = acceptor;
@@ -139,8 +195,8 @@ void RtmpServer::stop() {
     std::lock_guard lock(state_->common->mu);
     if (state_->common->stopped) return;
     state_->common->stopped = true;
-    for (auto& [id, weak] : state_->common->sessions) {
-      if (auto s = weak.lock()) open.push_back(std::move(s));
+    for (auto& [id, entry] : state_->common->sessions) {
+      if (auto s = entry.session.lock()) open.push_back(std::move(s));
     }
   }
   // Alive only while the accept loop runs, i.e. while its io_context exists.
@@ -155,7 +211,9 @@ void RtmpServer::stop() {
   for (auto& s : open) s->disconnect("server stopping");
 }
 
-uint16_t RtmpServer::port() const { return state_->port; }
+uint16_t RtmpServer::port() const {
+  return state_->port;
+}
 
 size_t RtmpServer::connection_count() const {
   std::lock_guard lock(state_->common->mu);

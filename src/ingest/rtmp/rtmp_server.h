@@ -22,14 +22,22 @@ namespace stagecast::ingest::rtmp {
 
 struct RtmpServerOptions {
   std::string host = "0.0.0.0";
-  uint16_t port = 1935;                      // 0 = ephemeral (tests): read port() after start()
-  uint32_t chunk_size = 4096;                // what the server sends with; peers choose their own
+  uint16_t port = 1935;        // 0 = ephemeral (tests): read port() after start()
+  uint32_t chunk_size = 4096;  // what the server sends with; peers choose their own
   uint32_t max_message_size = 16 * 1024 * 1024;
   size_t max_chunk_streams = 64;
   size_t max_connections = 1000;
+  // Connections that have not published yet (handshake, connect, key check) are what a flood
+  // is made of: at most this many from one source address (past it the new one is refused), and
+  // this many in all (past it, or past max_connections, the oldest of them is shed to admit the
+  // new one, so a flood cannot keep a real publisher out). Publishing connections are never shed.
+  size_t max_pending_per_address = 8;
+  size_t max_pending = 256;
+  // From accept to publishing: a connection that does not get there in time is closed.
+  std::chrono::milliseconds publish_timeout = std::chrono::seconds(10);
   uint32_t window_ack_size = 2'500'000;
   size_t max_write_queue_bytes = 1024 * 1024;
-  std::chrono::milliseconds handshake_timeout = std::chrono::seconds(10);
+  std::chrono::milliseconds handshake_timeout = std::chrono::seconds(5);
   std::chrono::milliseconds idle_timeout = std::chrono::seconds(30);  // no byte from the peer
   std::chrono::milliseconds authorize_timeout = std::chrono::seconds(10);
   TimestampOptions timestamps;

@@ -47,23 +47,33 @@ RtmpMetrics::RtmpMetrics(MetricsRegistry& m)
     : connections(m.counter("stagecast_rtmp_connections_total", "RTMP connections accepted")),
       connections_active(m.gauge("stagecast_rtmp_connections", "RTMP connections open")),
       publishes(m.counter("stagecast_rtmp_publishes_total", "RTMP publishes accepted")),
-      rejected_keys(m.counter("stagecast_rtmp_publish_rejected_total",
-                              "RTMP publishes refused", R"(reason="key")")),
+      rejected_keys(m.counter("stagecast_rtmp_publish_rejected_total", "RTMP publishes refused",
+                              R"(reason="key")")),
       rejected_busy(m.counter("stagecast_rtmp_publish_rejected_total", "RTMP publishes refused",
                               R"(reason="already_publishing")")),
       bytes_in(m.counter("stagecast_rtmp_bytes_received_total", "Bytes received from RTMP peers")),
-      video_frames(m.counter("stagecast_rtmp_frames_total", "Frames received over RTMP",
-                             R"(kind="video")")),
-      audio_frames(m.counter("stagecast_rtmp_frames_total", "Frames received over RTMP",
-                             R"(kind="audio")")),
+      video_frames(
+          m.counter("stagecast_rtmp_frames_total", "Frames received over RTMP", R"(kind="video")")),
+      audio_frames(
+          m.counter("stagecast_rtmp_frames_total", "Frames received over RTMP", R"(kind="audio")")),
       protocol_errors(m.counter("stagecast_rtmp_protocol_errors_total",
                                 "RTMP connections closed for a protocol violation")),
-      timeouts(m.counter("stagecast_rtmp_timeouts_total", "RTMP connections closed by a timeout")) {}
+      timeouts(m.counter("stagecast_rtmp_timeouts_total", "RTMP connections closed by a timeout")),
+      refused_per_address(m.counter("stagecast_rtmp_admission_refused_total",
+                                    "RTMP connections refused or shed before publishing",
+                                    R"(reason="per_address")")),
+      refused_full(m.counter("stagecast_rtmp_admission_refused_total",
+                             "RTMP connections refused or shed before publishing",
+                             R"(reason="full")")),
+      shed(m.counter("stagecast_rtmp_admission_refused_total",
+                     "RTMP connections refused or shed before publishing",
+                     R"(reason="shed_oldest_pending")")) {}
 
 RtmpSession::RtmpSession(std::shared_ptr<const void> owner, tcp::socket socket, uint64_t id,
-                         const RtmpServerOptions& options,
-                         PublishAuthorizer& authorizer, LiveStreamRegistry& registry,
-                         RtmpMetrics& metrics, std::function<void(uint64_t)> on_closed)
+                         const RtmpServerOptions& options, PublishAuthorizer& authorizer,
+                         LiveStreamRegistry& registry, RtmpMetrics& metrics,
+                         std::function<void(uint64_t)> on_closed,
+                         std::function<void(uint64_t)> on_published)
     : owner_(std::move(owner)),
       socket_(std::move(socket)),
       watchdog_timer_(socket_.get_executor()),
@@ -73,6 +83,8 @@ RtmpSession::RtmpSession(std::shared_ptr<const void> owner, tcp::socket socket, 
       registry_(registry),
       metrics_(metrics),
       on_closed_(std::move(on_closed)),
+      on_published_(std::move(on_published)),
+      accepted_at_(Clock::now()),
       remote_(remote_of(socket_)),
       reader_(kUnauthenticatedLimits),
       demuxer_(options.timestamps) {
@@ -80,21 +92,26 @@ RtmpSession::RtmpSession(std::shared_ptr<const void> owner, tcp::socket socket, 
   metrics_.connections_active.add(1);
 }
 
-RtmpSession::~RtmpSession() { metrics_.connections_active.add(-1); }
+RtmpSession::~RtmpSession() {
+  metrics_.connections_active.add(-1);
+}
 
 void RtmpSession::start() {
   last_activity_ = Clock::now();
   auto self = shared_from_this();
-  asio::co_spawn(socket_.get_executor(), [self] { return self->run(); }, asio::detached);
-  asio::co_spawn(socket_.get_executor(), [self] { return self->watchdog(); }, asio::detached);
+  asio::co_spawn(
+      socket_.get_executor(), [self] { return self->run(); }, asio::detached);
+  asio::co_spawn(
+      socket_.get_executor(), [self] { return self->watchdog(); }, asio::detached);
 }
 
 void RtmpSession::disconnect(const std::string& reason) {
   asio::post(socket_.get_executor(), [self = shared_from_this(), reason] {
     if (self->state_ == State::Publishing) {
       self->lease_.reset();
-      self->send_command(self->publish_stream_id_,
-                         on_status("status", "NetStream.Unpublish.Success", "Stream ended: " + reason));
+      self->send_command(
+          self->publish_stream_id_,
+          on_status("status", "NetStream.Unpublish.Success", "Stream ended: " + reason));
     }
     self->finish(reason);
   });
@@ -169,9 +186,12 @@ asio::awaitable<void> RtmpSession::run() {
 
 asio::awaitable<void> RtmpSession::watchdog() {
   while (state_ != State::Closed) {
-    const auto limit = state_ == State::Handshake ? options_.handshake_timeout : options_.idle_timeout;
+    const auto limit =
+        state_ == State::Handshake ? options_.handshake_timeout : options_.idle_timeout;
     auto deadline = last_activity_ + limit;
     if (state_ == State::Authorizing) deadline = std::min(deadline, authorize_deadline_);
+    const bool pending = !published_once_ && state_ != State::Closing;
+    if (pending) deadline = std::min(deadline, accepted_at_ + options_.publish_timeout);
     watchdog_timer_.expires_at(deadline);
     // Woken early (cancelled) whenever the deadline changes; the checks below decide.
     co_await watchdog_timer_.async_wait(kNoThrow);
@@ -182,6 +202,14 @@ asio::awaitable<void> RtmpSession::watchdog() {
       ++auth_generation_;
       refuse_publish("NetStream.Publish.Failed", "The stream key could not be checked; try again.");
       continue;
+    }
+    if (!published_once_ && state_ != State::Closing &&
+        now >= accepted_at_ + options_.publish_timeout) {
+      spdlog::info("rtmp#{} {}: not publishing {} ms after connecting, closing", id_, remote_,
+                   options_.publish_timeout.count());
+      metrics_.timeouts.inc();
+      close_now();
+      break;
     }
     const auto current_limit =
         state_ == State::Handshake ? options_.handshake_timeout : options_.idle_timeout;
@@ -259,7 +287,8 @@ void RtmpSession::handle_command(const RtmpCommand& cmd, uint32_t stream_id) {
     writer_.set_peer_bandwidth(out, options_.window_ack_size, 2);  // 2 = dynamic
     writer_.set_chunk_size_message(out, options_.chunk_size);
     writer_.set_chunk_size(options_.chunk_size);
-    writer_.write(out, kCommandChunkStream, msg_type::kCommandAmf0, 0, 0, connect_result(cmd.transaction_id));
+    writer_.write(out, kCommandChunkStream, msg_type::kCommandAmf0, 0, 0,
+                  connect_result(cmd.transaction_id));
     send_raw(std::move(out));
     spdlog::info("rtmp#{} {}: connect app={}", id_, remote_, app_);
   } else if (cmd.name == "createStream") {
@@ -271,11 +300,12 @@ void RtmpSession::handle_command(const RtmpCommand& cmd, uint32_t stream_id) {
   } else if (cmd.name == "releaseStream" || cmd.name == "FCPublish") {
     // Adobe FMLE's pre-publish calls; ffmpeg and OBS do not wait for the answers.
     if (cmd.name == "FCPublish") {
-      send_command(0, encode_command("onFCPublish", 0,
-                                     {AmfValue::make_null(),
-                                      AmfValue::make_object(
-                                          {{"code", AmfValue::make_string("NetStream.Publish.Start")},
-                                           {"description", AmfValue::make_string("FCPublish")}})}));
+      send_command(
+          0, encode_command(
+                 "onFCPublish", 0,
+                 {AmfValue::make_null(),
+                  AmfValue::make_object({{"code", AmfValue::make_string("NetStream.Publish.Start")},
+                                         {"description", AmfValue::make_string("FCPublish")}})}));
     } else if (cmd.transaction_id != 0) {
       send_command(0, encode_command("_result", cmd.transaction_id,
                                      {AmfValue::make_null(), AmfValue::make_undefined()}));
@@ -297,7 +327,8 @@ void RtmpSession::handle_command(const RtmpCommand& cmd, uint32_t stream_id) {
 }
 
 void RtmpSession::handle_publish(const RtmpCommand& cmd, uint32_t stream_id) {
-  if (state_ != State::Connected || app_.empty() || stream_id == 0 || stream_id >= next_stream_id_) {
+  if (state_ != State::Connected || app_.empty() || stream_id == 0 ||
+      stream_id >= next_stream_id_) {
     spdlog::info("rtmp#{} {}: publish out of order", id_, remote_);
     metrics_.protocol_errors.inc();
     finish("publish out of order");
@@ -346,12 +377,15 @@ void RtmpSession::on_authorized(Result<PublishGrant> grant) {
   auto lease = registry_.attach(stream_id, weak_from_this());
   if (!lease) {
     metrics_.rejected_busy.inc();
-    spdlog::info("rtmp#{} {}: publish refused, stream {} already has a publisher", id_, remote_, stream_id);
+    spdlog::info("rtmp#{} {}: publish refused, stream {} already has a publisher", id_, remote_,
+                 stream_id);
     refuse_publish("NetStream.Publish.BadName", "The stream is already being published.");
     return;
   }
   lease_ = std::move(*lease);
   state_ = State::Publishing;
+  if (!published_once_ && on_published_) on_published_(id_);
+  published_once_ = true;
   reader_.set_limits(ChunkReaderLimits{options_.max_message_size, options_.max_chunk_streams,
                                        2 * size_t{options_.max_message_size}});
   metrics_.publishes.inc();
@@ -398,7 +432,8 @@ void RtmpSession::handle_media(const RtmpMessage& m) {
   bool open = true;
   if (out->config) open = lease_->publish_config(*out->config);
   if (open && out->frame) {
-    (out->frame->kind == media::TrackKind::Video ? metrics_.video_frames : metrics_.audio_frames).inc();
+    (out->frame->kind == media::TrackKind::Video ? metrics_.video_frames : metrics_.audio_frames)
+        .inc();
     open = lease_->publish_frame(std::move(out->frame));
   }
   if (!open) {

@@ -35,6 +35,9 @@ struct RtmpMetrics {
   Counter& audio_frames;
   Counter& protocol_errors;
   Counter& timeouts;
+  Counter& refused_per_address;  // admission: the source address has too many pending
+  Counter& refused_full;         // admission: every slot holds a publisher
+  Counter& shed;                 // admission: the oldest pending connection closed for a new one
 };
 
 class RtmpSession final : public IngestPublisher, public std::enable_shared_from_this<RtmpSession> {
@@ -42,9 +45,9 @@ class RtmpSession final : public IngestPublisher, public std::enable_shared_from
   // `owner` keeps what `options` and `metrics` live in alive as long as the session (a session
   // can outlive the server object inside a stopped io_context's queue).
   RtmpSession(std::shared_ptr<const void> owner, boost::asio::ip::tcp::socket socket, uint64_t id,
-              const RtmpServerOptions& options,
-              PublishAuthorizer& authorizer, LiveStreamRegistry& registry, RtmpMetrics& metrics,
-              std::function<void(uint64_t)> on_closed);
+              const RtmpServerOptions& options, PublishAuthorizer& authorizer,
+              LiveStreamRegistry& registry, RtmpMetrics& metrics,
+              std::function<void(uint64_t)> on_closed, std::function<void(uint64_t)> on_published);
   ~RtmpSession() override;
 
   void start();
@@ -81,6 +84,9 @@ class RtmpSession final : public IngestPublisher, public std::enable_shared_from
   LiveStreamRegistry& registry_;
   RtmpMetrics& metrics_;
   std::function<void(uint64_t)> on_closed_;
+  std::function<void(uint64_t)> on_published_;
+  Clock::time_point accepted_at_;
+  bool published_once_ = false;  // admission counts it as a publisher from then on
   std::string remote_;
 
   State state_ = State::Handshake;

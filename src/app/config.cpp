@@ -49,6 +49,11 @@ const Key kKeys[] = {
     {"rtmp.public_url", SC_FIELD(rtmp_public_url), false, "RTMP URL given to artists"},
     {"rtmp.max_message_bytes", SC_FIELD(rtmp_max_message_bytes), false,
      "largest RTMP message accepted"},
+    {"rtmp.max_connections", SC_FIELD(rtmp_max_connections), false, "RTMP connections at most"},
+    {"rtmp.max_pending_per_address", SC_FIELD(rtmp_max_pending_per_address), false, "RTMP connections not publishing yet, per source address"},
+    {"rtmp.max_pending", SC_FIELD(rtmp_max_pending), false, "RTMP connections not publishing yet, in all (past it the oldest is shed)"},
+    {"rtmp.handshake_timeout_ms", SC_FIELD(rtmp_handshake_timeout_ms), false, "time allowed for the RTMP handshake"},
+    {"rtmp.publish_timeout_ms", SC_FIELD(rtmp_publish_timeout_ms), false, "time allowed from connecting to publishing"},
     {"streams.reconnect_grace_seconds", SC_FIELD(streams_reconnect_grace_seconds), false,
      "a publisher returning within this continues the stream"},
     {"streams.max_duration_seconds", SC_FIELD(streams_max_duration_seconds), false,
@@ -304,6 +309,11 @@ Result<void> validate(const Config& c) {
     return make_error("config_invalid",
                       fmt::format("auth.admin_api_key must be at least {} characters in production",
                                   kMinAdminKeyBytes));
+  if (c.rtmp_max_connections < 1 || c.rtmp_max_pending_per_address < 1 || c.rtmp_max_pending < 1 ||
+      c.rtmp_handshake_timeout_ms < 100 || c.rtmp_publish_timeout_ms < 100)
+    return make_error("config_invalid",
+                      "rtmp.max_connections, max_pending_per_address and max_pending must be >= 1, "
+                      "rtmp.handshake_timeout_ms and publish_timeout_ms >= 100");
   if (c.store_timeout_ms < 10 || c.store_timeout_ms > 60'000)
     return make_error("config_invalid", "store.timeout_ms must be 10..60000");
   if (c.streams_max_viewers < 1)

@@ -29,6 +29,11 @@ struct Config {
   int64_t rtmp_port = 1935;
   std::string rtmp_public_url;  // e.g. rtmp://live.example.com/live; derived if empty
   int64_t rtmp_max_message_bytes = 16 * 1024 * 1024;
+  int64_t rtmp_max_connections = 1000;
+  int64_t rtmp_max_pending_per_address = 8;  // connections not publishing yet, per source address
+  int64_t rtmp_max_pending = 256;            // ... in all; past it the oldest is shed
+  int64_t rtmp_handshake_timeout_ms = 5000;
+  int64_t rtmp_publish_timeout_ms = 10000;  // from connecting to publishing
   // [streams]
   int64_t streams_reconnect_grace_seconds = 10;
   int64_t streams_max_duration_seconds = 8 * 3600;

@@ -147,6 +147,11 @@ void open_media(Server::Parts& p) {
   ro.host = c.rtmp_host;
   ro.port = static_cast<uint16_t>(c.rtmp_port);
   ro.max_message_size = static_cast<uint32_t>(c.rtmp_max_message_bytes);
+  ro.max_connections = static_cast<size_t>(c.rtmp_max_connections);
+  ro.max_pending_per_address = static_cast<size_t>(c.rtmp_max_pending_per_address);
+  ro.max_pending = static_cast<size_t>(c.rtmp_max_pending);
+  ro.handshake_timeout = std::chrono::milliseconds(c.rtmp_handshake_timeout_ms);
+  ro.publish_timeout = std::chrono::milliseconds(c.rtmp_publish_timeout_ms);
   p.rtmp = std::make_unique<ingest::rtmp::RtmpServer>(p.io->contexts(), ro, *p.media, *p.registry,
                                                       p.metrics);
   api::add_hls_routes(p.router, *p.hls,

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "hls/ll_hls_packager.h"
 #include "hls/rendition_store.h"
 #include "media/media_frame.h"
 
@@ -29,6 +30,14 @@ const FixtureMedia& shared_fixture();
 
 // The same frames shifted by `offset` (90 kHz), for looping a fixture.
 media::MediaFramePtr shifted(const media::MediaFramePtr& frame, int64_t offset);
+
+// A packager configuration for stream "live" (the tests' stream) and the given rendition.
+inline LlHlsConfig live_config(std::string rendition = "source") {
+  LlHlsConfig c;
+  c.stream_id = "live";
+  c.rendition = std::move(rendition);
+  return c;
+}
 
 struct CommandResult {
   int exit_code = -1;

@@ -64,10 +64,7 @@ size_t expected_audio(const FixtureMedia& media) {
 class PackagerTest : public ::testing::Test {
  protected:
   LlHlsConfig config(std::string rendition = "source") {
-    LlHlsConfig c;
-    c.stream_id = "live";
-    c.rendition = std::move(rendition);
-    return c;
+    return test::live_config(std::move(rendition));
   }
   // Feeds frames as a live source would: the wall clock follows the media clock.
   void feed(LlHlsPackager& packager, const FixtureMedia& media, int64_t offset = 0, size_t from = 0,

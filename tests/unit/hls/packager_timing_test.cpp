@@ -117,20 +117,21 @@ Listed parse(const std::string& text) {
 class PackagerTimingTest : public ::testing::Test {
  protected:
   LlHlsConfig config(std::string rendition = "source") {
-    LlHlsConfig c;
-    c.stream_id = "live";
-    c.rendition = std::move(rendition);
-    return c;
+    return test::live_config(std::move(rendition));
+  }
+  // The wall clock follows the media clock, as with a live source.
+  void clock_to(const media::MediaFramePtr& f) {
+    const int64_t ms = f->dts / 90;
+    if (ms > fed_ms_) {
+      clock_.advance(std::chrono::milliseconds(ms - fed_ms_));
+      fed_ms_ = ms;
+    }
   }
   // Feeds frames as a live source would, and reads the playlist after every frame.
   void run(LlHlsPackager& packager, const std::vector<media::MediaFramePtr>& frames,
            const std::function<void(const std::string&)>& each = {}) {
     for (const auto& f : frames) {
-      const int64_t ms = f->dts / 90;
-      if (ms > fed_ms_) {
-        clock_.advance(std::chrono::milliseconds(ms - fed_ms_));
-        fed_ms_ = ms;
-      }
+      clock_to(f);
       packager.on_frame(f);
       if (each) {
         auto p = store_.media_playlist("live", "source");
@@ -281,11 +282,7 @@ TEST_F(PackagerTimingTest, RenditionsShareOneProgramDateTimeAnchor) {
   const auto frames = synthesize(fixture_, t);
   std::deque<media::MediaFramePtr> late;  // the rung's frames, 300 ms behind
   for (const auto& f : frames) {
-    const int64_t ms = f->dts / 90;
-    if (ms > fed_ms_) {
-      clock_.advance(std::chrono::milliseconds(ms - fed_ms_));
-      fed_ms_ = ms;
-    }
+    clock_to(f);
     source.on_frame(f);
     late.push_back(f);
     while (!late.empty() && late.front()->dts / 90 + 300 <= fed_ms_) {

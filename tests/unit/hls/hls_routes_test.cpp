@@ -232,7 +232,20 @@ TEST_F(HlsRoutesTest, FirstPlaylistRequestsWaitForTheFirstPart) {
   auto late = get("/hls/private/master.m3u8", {{"token", "good+token/="}});
   EXPECT_FALSE(early.response);
   EXPECT_FALSE(master.response);
-  feed(0, 40);
+  // Nothing is listed before the first segment is complete (its GOP fixes the target
+  // duration): the requests are answered by the frame after the second key frame.
+  size_t second_key = 0;
+  for (size_t i = 0, keys = 0; i < media_.frames.size(); ++i) {
+    const auto& f = media_.frames[i];
+    if (f->kind == media::TrackKind::Video && f->keyframe && ++keys == 2) {
+      second_key = i;
+      break;
+    }
+  }
+  ASSERT_GT(second_key, 0u);
+  feed(0, second_key);
+  EXPECT_FALSE(early.response) << "listed before the first GOP was complete";
+  feed(second_key, second_key + 2);
   ASSERT_TRUE(early.response);
   EXPECT_EQ(early.response->status, 200);
   ASSERT_TRUE(master.response);

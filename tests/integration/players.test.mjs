@@ -367,8 +367,6 @@ test('hls.js 1.5 and newest, Shaka 5 and GStreamer play one live stream for 60 s
         [b.maxFrozenMs < 1000, `the playhead never stood still for 1 s: ${fmt(b.maxFrozenMs / 1000)} s`],
         [d.jumps.length === 0 && b.gapJumps === 0, `no playhead jump: [${d.jumps.join(' ')}], ${b.gapJumps} gap jumps`],
         [fps >= SOURCE_FPS * 0.9, `frames decoded at the source rate: ${fmt(fps, 1)} fps`],
-        // Chromium drops frames it cannot composite in time when the 2 cores are busy (0.2 to 8% seen
-        // here); more than one in 20 is judder a viewer sees.
         // Dropped = decoded but not composited in time: headless Chromium sharing 2 cores with the
         // server, the transcoder, ffmpeg and three other players drops a few percent (hls.js 1.5
         // remuxes on the page's main thread); what the server controls is the decoded rate above.

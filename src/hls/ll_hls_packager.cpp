@@ -190,20 +190,9 @@ void LlHlsPackager::handle_video(const media::MediaFramePtr& frame) {
     part_->frames = 1;  // the held frame, now the new part's first
   }
   commit_pending_video(duration);
-  ++segment_frames_;
   last_video_duration_ = duration;
   recent_dts_.push_back(dts);
   if (recent_dts_.size() > kFrameRateWindow) recent_dts_.pop_front();
-  if (const auto m = static_cast<size_t>(frames_per_part()); recent_dts_.size() > m) {
-    // How far a part's worth of frames strays from the source's frame rate (a live clock's
-    // jitter; millisecond rounding cancels out over a part), at most half a frame (a missing
-    // frame is not jitter): PART-TARGET leaves room for it.
-    const int64_t d = frame_duration();
-    const int64_t span = recent_dts_.back() - recent_dts_[recent_dts_.size() - 1 - m];
-    // (Within a millisecond is the rounding of RTMP's timestamps and of this estimate.)
-    const int64_t off = std::abs(span - static_cast<int64_t>(m) * d) - media::kTimescale / 1000;
-    jitter_ = std::max(jitter_, std::min(d / 2, off));
-  }
 
   // Where the frame just received goes: a new segment, a new part, or the open part.
   const int64_t in_segment = dts - segment_->start;
@@ -232,7 +221,7 @@ void LlHlsPackager::handle_video(const media::MediaFramePtr& frame) {
   }
   if (new_segment) {
     cut(dts, true, frame->keyframe);
-  } else if (part_->frames >= planned_frames() || dts + frame_ticks / 2 - part_->start > cap) {
+  } else if (part_->frames >= frames_per_part() || dts + frame_ticks / 2 - part_->start > cap) {
     // Full, or the frame would end mostly past PART-TARGET (frames missing from the source).
     cut(dts, false, frame->keyframe);
   }
@@ -254,21 +243,6 @@ int LlHlsPackager::frames_per_part() const {
   const int64_t per_segment = std::max<int64_t>(1, (segment_target_ + frame / 2) / frame);
   const int64_t parts = std::max<int64_t>(1, (segment_target_ + part_target_ / 2) / part_target_);
   return static_cast<int>((per_segment + parts - 1) / parts);
-}
-
-// Frames for the open part: what is left of the GOP (as long as the last one that ended on a key
-// frame, or the segment target) shared out evenly over the parts it still needs, so that a part
-// cut short (a late timestamp, see handle_video) does not leave a sliver at the segment's end.
-int LlHlsPackager::planned_frames() const {
-  const int64_t most = frames_per_part();
-  const int64_t gop =
-      expected_gop_frames_ > 0
-          ? expected_gop_frames_
-          : most * std::max<int64_t>(1, (segment_target_ + part_target_ / 2) / part_target_);
-  const int64_t left = gop - part_start_frames_;
-  if (left <= 0) return static_cast<int>(most);
-  const int64_t parts = (left + most - 1) / most;
-  return static_cast<int>((left + parts - 1) / parts);
 }
 
 void LlHlsPackager::handle_audio(const media::MediaFramePtr& frame) {
@@ -399,8 +373,6 @@ void LlHlsPackager::close_session() {
 void LlHlsPackager::cut(int64_t at, bool new_segment, bool next_independent) {
   close_part(at);
   if (new_segment) {
-    // A segment ended by a key frame is the source's GOP: the next one is planned on it.
-    if (next_independent) expected_gop_frames_ = segment_frames_;
     close_segment(at);
     open_segment(at);
   }
@@ -409,7 +381,6 @@ void LlHlsPackager::cut(int64_t at, bool new_segment, bool next_independent) {
 }
 
 void LlHlsPackager::open_segment(int64_t at) {
-  segment_frames_ = 0;
   segment_ = OpenSegment{next_msn_++, at, {}};
   PlaylistSegment s;
   s.msn = segment_->msn;
@@ -421,7 +392,6 @@ void LlHlsPackager::open_segment(int64_t at) {
 }
 
 void LlHlsPackager::open_part(int64_t at, bool independent) {
-  part_start_frames_ = segment_frames_;
   part_ = OpenPart{};
   part_->start = at;
   part_->independent = independent;
@@ -490,7 +460,7 @@ int64_t LlHlsPackager::part_cap() const {
   if (announced_) return part_limit_;
   const int64_t ms = media::kTimescale / 1000;
   const int64_t part =
-      std::max(part_target_, static_cast<int64_t>(frames_per_part()) * frame_duration() + jitter_);
+      std::max(part_target_, static_cast<int64_t>(frames_per_part()) * frame_duration());
   return (part + ms - 1) / ms * ms;
 }
 

@@ -107,7 +107,6 @@ class LlHlsPackager final : public media::MediaSink {
   void fix_targets(int64_t first_segment);
   int64_t frame_duration() const;
   int frames_per_part() const;
-  int planned_frames() const;
   int64_t part_cap() const;
   double measured_frame_rate() const;
   void publish();
@@ -150,13 +149,9 @@ class LlHlsPackager final : public media::MediaSink {
 
   // Fixed once, when the first segment is complete (6.2.1: they MUST NOT change).
   bool announced_ = false;
-  int64_t part_limit_ = 0;           // PART-TARGET, 90 kHz ticks
-  int64_t longest_part_ = 0;         // before announcing
-  bool all_independent_ = true;      // every segment so far starts with a key frame
-  int64_t segment_frames_ = 0;       // video frames committed to the open segment
-  int64_t part_start_frames_ = 0;    // ... when the open part began
-  int64_t expected_gop_frames_ = 0;  // the last segment that ended on a key frame; 0: unknown
-  int64_t jitter_ = 0;  // largest deviation of a frame's duration from the frame rate, 90 kHz
+  int64_t part_limit_ = 0;       // PART-TARGET, 90 kHz ticks
+  int64_t longest_part_ = 0;     // before announcing
+  bool all_independent_ = true;  // every segment so far starts with a key frame
 
   std::optional<OpenPart> part_;
   std::optional<OpenSegment> segment_;

@@ -4,94 +4,12 @@
 // below on everything it receives. Section numbers are the draft's; "stagecast:" rules are
 // promises of docs/hls.md beyond the spec. Level S rules are the spec's SHOULDs, and two timing
 // MUSTs a loaded test machine makes noisy: reported, never meant to fail a test.
-import { spawn, spawnSync } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseInit, parseFragments } from './fmp4.mjs';
 
-const M = 'must';
-const S = 'should';
-export const RULES = {
-  contentType: ['4.1 playlist Content-Type is application/vnd.apple.mpegurl or audio/mpegurl', M],
-  utf8: ['4.1 playlist is UTF-8 without a BOM', M],
-  control: ['4.1 no control characters but CR/LF (CR only before LF)', M],
-  lines: ['4.1 lines are URIs, blank or #-prefixed; tags well formed; no whitespace in URIs', M],
-  extm3u: ['4.4.1.1 first line is #EXTM3U', M],
-  attrList: ['4.2 attribute lists parse (names, quoted strings, typed values)', M],
-  attrDup: ['4.2 no duplicate attribute names', M],
-  kind: ['4.4.3/4.4.4/4.4.6 a playlist is either a media or a multivariant playlist', M],
-  once: ['4.4.2/4.4.3 playlist tags appear at most once', M],
-  version: ['4.4.1.2 exactly one EXT-X-VERSION, >= what the tags need (8: EXT-X-MAP needs 6)', M],
-  targetDuration: ['4.4.3.1 EXT-X-TARGETDURATION present once, decimal-integer >= 1', M],
-  extinfRounded: ['4.4.3.1 EXTINF rounded <= TARGETDURATION', M],
-  extinf: ['4.4.4.1 every segment has EXTINF:<duration>,[<title>]', M],
-  mediaSequence: ['4.4.3.2 EXT-X-MEDIA-SEQUENCE is a decimal-integer before the first segment', M],
-  discSequence: ['4.4.3.3 EXT-X-DISCONTINUITY-SEQUENCE before the first segment and EXT-X-DISCONTINUITY', M],
-  map: ['4.4.4.5 EXT-X-MAP has URI', M],
-  pdt: ['4.4.4.6 EXT-X-PROGRAM-DATE-TIME is an ISO 8601 date-time', M],
-  pdtZone: ['4.4.4.6 SHOULD: EXT-X-PROGRAM-DATE-TIME has a time zone and milliseconds', S],
-  partInf: ['4.4.3.7 EXT-X-PART-INF with PART-TARGET present when EXT-X-PART is', M],
-  partAttrs: ['4.4.4.9 EXT-X-PART has DURATION and URI', M],
-  partMax: ['4.4.4.9 EXT-X-PART DURATION <= PART-TARGET', M],
-  partMin: ['4.4.4.9 parts >= 85% of PART-TARGET (exempt: INDEPENDENT, GAP, a segment\'s last)', M],
-  // Our own goal (hls.js skips a tail under its 0.25 s lookup tolerance): reported here, and made a
-  // requirement by the ffmpeg test, whose GOPs are regular. A source whose encoder adds key frames
-  // at scene cuts (GStreamer's x264enc does) can end a segment a frame after a part boundary.
-  shortTail: ['stagecast: no short tail part (a segment\'s last part >= 25% of PART-TARGET)', S],
-  partTags: ['4.4.4.9 DISCONTINUITY, MAP, PROGRAM-DATE-TIME precede the segment\'s first EXT-X-PART', M],
-  partSum: ['4.4.4.9 a segment\'s part DURATIONs sum to its EXTINF (1 ms per part)', M],
-  partIndependent: ['4.4.4.9 an INDEPENDENT=YES part starts with a video sync sample', M],
-  partFlag: ['4.4.4.9 SHOULD: a part containing an independent frame has INDEPENDENT=YES', S],
-  partMedia: ['4.4.4.9 a part\'s media duration (trun) matches its DURATION within a frame', M],
-  partInSegment: ['4.4.4.9 parts lie inside the segment whose URI follows them (tfdt)', M],
-  extinfMedia: ['4.4.4.1 EXTINF matches the segment\'s media duration within a frame', M],
-  partHoldBack: ['4.4.3.8 PART-HOLD-BACK present with parts and >= 2 x PART-TARGET', M],
-  partHoldBack3: ['4.4.3.8 SHOULD: PART-HOLD-BACK >= 3 x PART-TARGET', S],
-  holdBack: ['4.4.3.8 HOLD-BACK >= 3 x target duration', M],
-  canBlock: ['stagecast: EXT-X-SERVER-CONTROL has CAN-BLOCK-RELOAD=YES', M],
-  hintAttrs: ['4.4.5.3 EXT-X-PRELOAD-HINT has TYPE PART|MAP and URI, and no EXT-X-ENDLIST', M],
-  hintOne: ['6.2.6 SHOULD: at most one EXT-X-PRELOAD-HINT per TYPE', S],
-  hintNext: ['4.4.5.3 PRELOAD-HINT names a part not yet listed; once listed, the part added next', M],
-  hintAvailable: ['6.2.6 a hinted part can be requested when hinted (200 once complete)', M],
-  report: ['4.4.5.4 EXT-X-RENDITION-REPORT: relative URI of a rendition, LAST-MSN, LAST-PART', M],
-  reportAhead: ['4.4.5.4 RENDITION-REPORT not ahead of that rendition\'s playlist a moment later', M],
-  playlistType: ['6.2.2 a live playlist has no EXT-X-PLAYLIST-TYPE', M],
-  tdStable: ['6.2.1 EXT-X-TARGETDURATION never changes', M],
-  stable: ['6.2.1 EXT-X-VERSION and PART-TARGET never change', M],
-  msnMonotonic: ['6.2.2 EXT-X-MEDIA-SEQUENCE never decreases', M],
-  segStable: ['6.2.1 a segment keeps URI, EXTINF, PROGRAM-DATE-TIME, discontinuity in every reload', M],
-  removeOrder: ['6.2.2 segments and parts are removed only from the start, in order', M],
-  dsn: ['6.2.2 DISCONTINUITY-SEQUENCE grows by the removed EXT-X-DISCONTINUITY tags', M],
-  minDuration: ['6.2.2 removing segments never leaves less than 3 target durations', M],
-  partStable: ['6.2.1 a listed part keeps its DURATION, URI and INDEPENDENT', M],
-  available: ['6.2.1 listed segments, parts, init and playlists are available (200)', M],
-  mediaType: ['stagecast: init, part and segment Content-Type video/mp4', M],
-  removedSegment: ['6.2.2 a removed segment stays available', M],
-  removedPart: ['6.2.2 a removed part stays available for 3 target durations', M],
-  partTiming: ['6.2.1 a new part within one PART-TARGET (MUST; timing, reported only, 50% slack)', S],
-  segTiming: ['6.2.1 a new segment within 1.5 x target duration (MUST; timing, reported only)', S],
-  blockingPart: ['6.2.5.2 a blocking reload answers with the requested part (or a later segment)', M],
-  blocking503: ['stagecast: a blocking reload is 503 only after 3 target durations', M],
-  partWithoutMsn: ['6.2.5.2 _HLS_part without _HLS_msn is 400', M],
-  tooFarAhead: ['stagecast (6.2.5.2 SHOULD): _HLS_msn more than 2 segments ahead is 400 at once', M],
-  variant: ['4.4.6.2 EXT-X-STREAM-INF has BANDWIDTH and is followed by a URI', M],
-  variantPromise: ['stagecast: every variant has CODECS, RESOLUTION and FRAME-RATE', M],
-  frameRate: ['stagecast: FRAME-RATE in 1..120 and within 5% of the measured frame rate', M],
-  resolution: ['stagecast: RESOLUTION is the video size of the init segment', M],
-  codecs: ['6.2.4 CODECS names every media format of the rendition', M],
-  bandwidth: ['4.4.6.2 SHOULD: BANDWIDTH >= peak segment bit rate (10% slack)', S],
-  mediaParse: ['ISO/IEC 14496-12: init, parts and segments parse, with a video track', M],
-  durations: ['media: video sample durations are positive', M],
-  audioContinuity: ['media: audio tfdt continuous part to part (<= 1 AAC frame)', M],
-  videoContinuity: ['media: video tfdt continuous part to part and segment to segment', M],
-  independentSegments: ['4.4.2.1 EXT-X-INDEPENDENT-SEGMENTS: every segment starts with a sync sample', M],
-  sameTd: ['6.2.4 every rendition has the same target duration', M],
-  sameServerControl: ['6.2.4 every rendition has the same EXT-X-SERVER-CONTROL', M],
-  samePdt: ['6.2.4 same PROGRAM-DATE-TIME for the same media time in every rendition', M],
-  sameDsn: ['6.2.4 same discontinuity sequence numbers in every rendition', M],
-  sameTfdt: ['stagecast (6.2.4): a msn starts at the same video tfdt (1 frame) in every rendition', M],
-  sameExtinf: ['stagecast: a msn has the same EXTINF (1 frame) in every rendition', M],
-  sameSync: ['stagecast: a msn with an INDEPENDENT first part starts with a sync sample everywhere', M],
-};
+import { M, S, RULES } from './hls_conformance_rules.mjs';
+
+export { RULES };
 
 // Violations, deduplicated by rule, rendition and what they are about (a msn, a URI, a value).
 class Findings {
@@ -802,38 +720,4 @@ export function formatResults(runs) {
   return out.join('\n');
 }
 
-// ---- Publishers ----
-export function gstAacEncoder() {
-  return ['avenc_aac', 'voaacenc', 'fdkaacenc'].find((e) => spawnSync('gst-inspect-1.0', ['--exists', e]).status === 0) ?? null;
-}
-
-// gst-launch-1.0 -e: videotestsrc/x264enc and audiotestsrc/AAC into FLV over RTMP (rtmp2sink).
-// tune=zerolatency turns B-frames off, so it is used only without them.
-export function gstPublishArgs(url, { bframes = 0, gop = 60, width = 854, height = 480, fps = 30, kbps = 1000, aac = gstAacEncoder() } = {}) {
-  return [
-    '-q', '-e', 'videotestsrc', 'is-live=true', 'pattern=ball', '!', `video/x-raw,width=${width},height=${height},framerate=${fps}/1`, '!',
-    'x264enc', `bframes=${bframes}`, `key-int-max=${gop}`, ...(bframes ? [] : ['tune=zerolatency']), 'speed-preset=veryfast', `bitrate=${kbps}`, `option-string=scenecut=0:min-keyint=${gop}`, '!',
-    'video/x-h264,profile=high', '!', 'h264parse', '!', 'queue', '!', 'flvmux', 'name=mux', 'streamable=true', '!', 'rtmp2sink', `location=${url}`,
-    'audiotestsrc', 'is-live=true', '!', 'audio/x-raw,rate=48000,channels=2', '!', 'audioconvert', '!', aac, ...(aac === 'avenc_aac' ? ['bitrate=128000'] : []), '!',
-    'aacparse', '!', 'queue', 'max-size-time=0', 'max-size-buffers=0', 'max-size-bytes=0', '!', 'mux.',
-  ];
-}
-
-// A publisher process {proc, done, output}: `done` resolves to {code, signal, output}.
-export function spawnPublisher(command, args) {
-  const proc = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  const pub = { proc, output: '' };
-  proc.stdout.on('data', (d) => { pub.output += d; });
-  proc.stderr.on('data', (d) => { pub.output += d; });
-  pub.done = new Promise((resolve) => proc.on('exit', (code, signal) => resolve({ code, signal, output: pub.output })));
-  return pub;
-}
-
-// Ends a publisher by its pid: SIGINT (ffmpeg writes its trailer, gst-launch -e sends EOS), then
-// SIGKILL if it has not exited within `ms`.
-export async function stopPublisher(pub, ms = 5000) {
-  if (pub.proc.exitCode !== null || pub.proc.signalCode !== null) return pub.done;
-  process.kill(pub.proc.pid, 'SIGINT');
-  const timer = setTimeout(() => pub.proc.exitCode === null && process.kill(pub.proc.pid, 'SIGKILL'), ms);
-  try { return await pub.done; } finally { clearTimeout(timer); }
-}
+export { gstAacEncoder, gstPublishArgs, spawnPublisher, stopPublisher } from './publishers.mjs';

@@ -720,4 +720,3 @@ export function formatResults(runs) {
   return out.join('\n');
 }
 
-export { gstAacEncoder, gstPublishArgs, spawnPublisher, stopPublisher } from './publishers.mjs';

@@ -15,7 +15,6 @@
 namespace stagecast::app {
 namespace {
 
-constexpr size_t kMinAdminKeyBytes = 24;
 
 using Value = std::variant<std::string*, int64_t*, bool*, std::vector<std::string>*>;
 
@@ -305,10 +304,10 @@ Result<void> validate(const Config& c) {
         "attempts_burst >= 1; login_free_failures >= 0");
   // An API key that can be guessed is a key to every account (the admin API upserts users).
   if (c.production && !c.auth_admin_api_key.empty() &&
-      c.auth_admin_api_key.size() < kMinAdminKeyBytes)
+      c.auth_admin_api_key.size() < kMinAdminApiKeyBytes)
     return make_error("config_invalid",
                       fmt::format("auth.admin_api_key must be at least {} characters in production",
-                                  kMinAdminKeyBytes));
+                                  kMinAdminApiKeyBytes));
   if (c.rtmp_max_connections < 1 || c.rtmp_max_pending_per_address < 1 || c.rtmp_max_pending < 1 ||
       c.rtmp_handshake_timeout_ms < 100 || c.rtmp_publish_timeout_ms < 100)
     return make_error("config_invalid",

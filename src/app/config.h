@@ -3,6 +3,7 @@
 // command-line flags (--section.key=value), each overriding the one before. Every key is declared
 // once in config.cpp's table; an unknown or mistyped key is a start-up error naming the key.
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -11,6 +12,9 @@
 #include "core/result.h"
 
 namespace stagecast::app {
+
+// An admin API key shorter than this is refused in production mode (a warning otherwise).
+inline constexpr size_t kMinAdminApiKeyBytes = 24;
 
 struct Config {
   // [server]

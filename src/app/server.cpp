@@ -341,10 +341,12 @@ void Server::start(const std::string& ports_file) {
   schedule_hls_tick(p);
   p.io->start();
   p.ready = true;
-  if (!p.config.auth_admin_api_key.empty() && p.config.auth_admin_api_key.size() < 24)
+  if (!p.config.auth_admin_api_key.empty() &&
+      p.config.auth_admin_api_key.size() < kMinAdminApiKeyBytes)
     spdlog::warn(
-        "auth.admin_api_key is shorter than 24 characters: fine for a demo, refused in "
-        "production mode");
+        "auth.admin_api_key is shorter than {} characters: fine for a demo, refused in "
+        "production mode",
+        kMinAdminApiKeyBytes);
   spdlog::info("stagecast ready: http {}/  rtmp {}/<stream key>  store {}", p.api->http_base_url,
                p.api->rtmp_base_url, p.store->backend());
   if (!ports_file.empty()) {

@@ -91,6 +91,8 @@ const Key kKeys[] = {
      "burst allowance of the flood guard"},
     {"realtime.write_queue_limit", SC_FIELD(realtime_write_queue_limit), false,
      "chat/presence writes queued behind the database at most"},
+    {"realtime.chat_ack", SC_FIELD(realtime_chat_ack), false,
+     "when a chat message is acknowledged: stored (after its write) or delivered (broadcast)"},
     {"hls.segment_ms", SC_FIELD(hls_segment_ms), false, "target HLS segment duration"},
     {"hls.part_ms", SC_FIELD(hls_part_ms), false, "target LL-HLS part duration"},
     {"hls.window_segments", SC_FIELD(hls_window_segments), false,
@@ -336,6 +338,9 @@ Result<void> validate(const Config& c) {
     return make_error("config_invalid",
                       "realtime: max_frame_bytes >= 1024, send_queue_bytes >= max_frame_bytes, "
                       "and the other limits >= 1");
+  }
+  if (c.realtime_chat_ack != "stored" && c.realtime_chat_ack != "delivered") {
+    return make_error("config_invalid", "realtime.chat_ack must be stored or delivered");
   }
   if (c.payments_provider != "sandbox" && c.payments_provider != "stripe") {
     return make_error("config_invalid", "payments.provider must be sandbox or stripe");

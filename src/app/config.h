@@ -62,6 +62,9 @@ struct Config {
   int64_t realtime_events_per_second = 20;  // per connection, all events; bursts of events_burst
   int64_t realtime_events_burst = 60;
   int64_t realtime_write_queue_limit = 100'000;
+  // "stored": a chat ack waits for the message's write (group commit); "delivered": sent at
+  // broadcast, the write follows (docs/realtime.md, "Durability").
+  std::string realtime_chat_ack = "stored";
   // [hls]
   int64_t hls_segment_ms = 2000;
   int64_t hls_part_ms = 500;

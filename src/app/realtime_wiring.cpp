@@ -9,6 +9,7 @@ realtime::GatewayOptions gateway_options(const Config& c) {
   o.room.max_viewers = c.streams_max_viewers;
   o.room.viewer_count_interval = std::chrono::milliseconds(c.realtime_viewer_count_interval_ms);
   o.room.batch_events = c.realtime_batch_events;
+  o.room.ack_when_stored = c.realtime_chat_ack == "stored";
   o.chat.max_chars = static_cast<size_t>(c.chat_max_message_chars);
   o.chat.rate.burst = static_cast<int>(c.chat_rate_limit_messages);
   o.chat.rate.window_ms = c.chat_rate_limit_window_seconds * 1000;

@@ -89,6 +89,13 @@ Result<store::ChatMessage> ChatService::persist(const store::ChatMessage& messag
   return m;
 }
 
+Result<std::vector<store::ChatMessage>> ChatService::persist_all(
+    const std::vector<store::ChatMessage>& messages) {
+  auto m = store_->chat().append_all(messages);
+  if (!m) return errc::from_store(m.error());
+  return m;
+}
+
 Result<void> ChatService::mark_moderated(const std::string& message_id,
                                          const std::string& moderator_id, int64_t at_ms) {
   auto m = store_->chat().mark_moderated(message_id, moderator_id, at_ms);

@@ -58,6 +58,8 @@ class ChatService {
   // ---- writes behind the live broadcast (the gateway retries db_unavailable) ----
   // Stores a message that was already broadcast (id and created_at set by the room).
   Result<store::ChatMessage> persist(const store::ChatMessage& message);
+  // Several in one transaction, in order: all or none (the live chat's group commit).
+  Result<std::vector<store::ChatMessage>> persist_all(const std::vector<store::ChatMessage>& messages);
   Result<void> mark_moderated(const std::string& message_id, const std::string& moderator_id,
                               int64_t at_ms);
   Result<void> mark_user_moderated(const std::string& stream_id, const std::string& user_id,

@@ -265,10 +265,29 @@ void Room::do_chat(const std::shared_ptr<net::WebSocketConnection>& conn, const 
   event.message = message;
   // Live first: the broadcast never waits for the database.
   ctx_.bus.publish(stream_id_, event);
-  ctx_.writes.append_chat(*message);
   ctx_.chat_messages.inc();
-  if (request_id) {
-    conn->send(std::make_shared<const std::string>(events::ack("chat", request_id, message->id)));
+  if (!request_id || !ctx_.options.ack_when_stored) {
+    ctx_.writes.append_chat(*message);
+    if (request_id) {
+      conn->send(std::make_shared<const std::string>(events::ack("chat", request_id, message->id)));
+    }
+    return;
+  }
+  // The ack waits for the write: told on the queue's worker, sent from there (send is
+  // thread-safe), to the connection if it is still open.
+  std::weak_ptr<net::WebSocketConnection> weak = conn;
+  const bool queued = ctx_.writes.append_chat(
+      *message, [weak, request_id, id = message->id](bool stored) {
+        auto c = weak.lock();
+        if (!c) return;
+        c->send(std::make_shared<const std::string>(
+            stored ? events::ack("chat", request_id, id)
+                   : events::error("not_stored", "shown live, but could not be stored",
+                                   request_id)));
+      });
+  if (!queued) {
+    conn->send(std::make_shared<const std::string>(
+        events::error("not_stored", "shown live, but could not be stored", request_id)));
   }
 }
 

@@ -41,6 +41,9 @@ struct RoomOptions {
   std::chrono::milliseconds viewer_count_interval{1'000};
   std::chrono::milliseconds linger{30'000};  // an empty room stays this long
   bool batch_events = true;
+  // `ack` of a chat message: after it is stored (group commit behind the broadcast), or as soon
+  // as it is broadcast (realtime.chat_ack; docs/realtime.md, "Durability").
+  bool ack_when_stored = true;
   // Batching under load: the next flush waits as long as the previous one took, up to this.
   std::chrono::milliseconds max_flush_pause{250};
   size_t max_batch_bytes = 64 * 1024;  // a larger outbox goes out as several batch frames

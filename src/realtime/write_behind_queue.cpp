@@ -36,10 +36,11 @@ WriteBehindQueue::~WriteBehindQueue() {
   idle_cv_.wait(lock, [this] { return !draining_; });
 }
 
-bool WriteBehindQueue::append_chat(const store::ChatMessage& message) {
+bool WriteBehindQueue::append_chat(const store::ChatMessage& message, ChatStored on_stored) {
   Task t;
   t.kind = Task::Kind::kChat;
   t.message = message;
+  t.on_stored = std::move(on_stored);
   std::lock_guard lock(mu_);
   return push(std::move(t));
 }
@@ -105,28 +106,75 @@ void WriteBehindQueue::drain() {
   idle_cv_.notify_all();
 }
 
-WriteBehindQueue::Outcome WriteBehindQueue::run_next(std::unique_lock<std::mutex>& lock) {
-  const auto failed = [this](const Error& e, std::string_view what) {
-    if (e.code == platform::errc::kDbUnavailable) {
-      failures_.inc();
-      if (failure_streak_++ % 100 == 0) {
-        spdlog::warn("realtime: {} failed ({}); {} writes queued, retrying", what, e.message,
-                     queue_.size());
-      }
-      return true;
+bool WriteBehindQueue::failed(const Error& e, std::string_view what) {
+  if (e.code == platform::errc::kDbUnavailable) {
+    failures_.inc();
+    if (failure_streak_++ % 100 == 0) {
+      spdlog::warn("realtime: {} failed ({}); {} writes queued, retrying", what, e.message,
+                   queue_.size());
     }
-    dropped_rejected_.inc();
-    spdlog::warn("realtime: {} refused by the database ({}: {}); dropped", what, e.code, e.message);
-    return false;
-  };
-  const auto succeeded = [this] {
-    if (failure_streak_ > 0) {
-      spdlog::info("realtime: database writes resumed after {} failed attempts", failure_streak_);
-    }
-    failure_streak_ = 0;
-    backoff_ = std::chrono::milliseconds(0);
-  };
+    return true;
+  }
+  dropped_rejected_.inc();
+  spdlog::warn("realtime: {} refused by the database ({}: {}); dropped", what, e.code, e.message);
+  return false;
+}
 
+void WriteBehindQueue::succeeded() {
+  if (failure_streak_ > 0) {
+    spdlog::info("realtime: database writes resumed after {} failed attempts", failure_streak_);
+  }
+  failure_streak_ = 0;
+  backoff_ = std::chrono::milliseconds(0);
+}
+
+WriteBehindQueue::Outcome WriteBehindQueue::run_chat(std::unique_lock<std::mutex>& lock) {
+  // Copies run; the originals stay queued (and visible to moderate_pending) until they are done.
+  const size_t limit = singles_ > 0 ? 1 : std::max<size_t>(1, options_.chat_batch);
+  std::vector<store::ChatMessage> batch;
+  for (const Task& t : queue_) {
+    if (t.kind != Task::Kind::kChat || batch.size() == limit) break;
+    batch.push_back(t.message);
+  }
+  lock.unlock();
+  auto stored = chat_.persist_all(batch);
+  lock.lock();
+  if (!stored) {
+    if (batch.size() > 1 && stored.error().code != platform::errc::kDbUnavailable) {
+      singles_ = batch.size();  // find the one the database refuses
+      return Outcome::kDone;
+    }
+    if (failed(stored.error(), "chat message write")) return Outcome::kRetry;
+  } else {
+    succeeded();
+    persisted_.inc(batch.size());
+  }
+  singles_ = singles_ > 0 ? singles_ - 1 : 0;
+
+  std::vector<std::pair<ChatStored, bool>> told;
+  std::vector<store::ChatMessage> moderated_late;
+  for (const store::ChatMessage& written : batch) {
+    Task& t = queue_.front();
+    // Deleted by a moderator while its write was under way: mark the stored row too.
+    if (stored && t.message.moderated && !written.moderated) moderated_late.push_back(t.message);
+    if (t.on_stored) told.emplace_back(std::move(t.on_stored), static_cast<bool>(stored));
+    queue_.pop_front();
+  }
+  queued_.set(static_cast<int64_t>(queue_.size()));
+  if (told.empty() && moderated_late.empty()) return Outcome::kDone;
+  lock.unlock();
+  for (auto& [tell, ok] : told) tell(ok);
+  for (const store::ChatMessage& late : moderated_late) {
+    auto m = chat_.mark_moderated(late.id, late.moderated_by.value_or(""),
+                                  late.moderated_at.value_or(0));
+    if (!m)
+      spdlog::warn("realtime: marking message {} moderated failed: {}", late.id, m.error().message);
+  }
+  lock.lock();
+  return Outcome::kDone;
+}
+
+WriteBehindQueue::Outcome WriteBehindQueue::run_next(std::unique_lock<std::mutex>& lock) {
   if (queue_.empty()) {
     auto it = stats_.begin();
     const std::string stream_id = it->first;
@@ -145,16 +193,14 @@ WriteBehindQueue::Outcome WriteBehindQueue::run_next(std::unique_lock<std::mutex
     return Outcome::kDone;
   }
 
-  // A copy runs; the original stays queued (and visible to moderate_pending) until it is done.
+  if (queue_.front().kind == Task::Kind::kChat) return run_chat(lock);
+  // A copy runs; the original stays queued until it is done.
   const Task task = queue_.front();
   lock.unlock();
   Result<void> r = ok_result();
   switch (task.kind) {
-    case Task::Kind::kChat: {
-      auto stored = chat_.persist(task.message);
-      r = stored ? ok_result() : Result<void>(stored.error());
-      break;
-    }
+    case Task::Kind::kChat:
+      break;  // run_chat
     case Task::Kind::kViewerJoin: {
       auto row = chat_.record_join(task.viewer);
       if (row) {
@@ -183,28 +229,10 @@ WriteBehindQueue::Outcome WriteBehindQueue::run_next(std::unique_lock<std::mutex
     }
   }
   lock.lock();
-  if (!r && failed(r.error(), task.kind == Task::Kind::kChat ? "chat message write"
-                                                             : "viewer session write")) {
-    return Outcome::kRetry;
-  }
-  if (r) {
-    succeeded();
-    if (task.kind == Task::Kind::kChat) persisted_.inc();
-  }
-  // Deleted by a moderator while its write was under way: mark the stored row too.
-  const store::ChatMessage late = queue_.front().message;
-  const bool moderated_late =
-      task.kind == Task::Kind::kChat && r && late.moderated && !task.message.moderated;
+  if (!r && failed(r.error(), "viewer session write")) return Outcome::kRetry;
+  if (r) succeeded();
   queue_.pop_front();
   queued_.set(static_cast<int64_t>(queue_.size()));
-  if (moderated_late) {
-    lock.unlock();
-    auto m = chat_.mark_moderated(late.id, late.moderated_by.value_or(""),
-                                  late.moderated_at.value_or(0));
-    if (!m)
-      spdlog::warn("realtime: marking message {} moderated failed: {}", late.id, m.error().message);
-    lock.lock();
-  }
   return Outcome::kDone;
 }
 

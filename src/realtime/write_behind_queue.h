@@ -11,6 +11,11 @@
 //
 // It also answers ModerationService about messages shown live but not stored yet, so a moderator
 // can delete a message the moment it appears (the queued write then stores it as moderated).
+//
+// Chat messages waiting at the head of the queue are stored together, in one transaction of up
+// to `chat_batch` messages (group commit): under load a write costs one commit per batch, not one
+// per message. Each message can carry a callback told once whether it was stored, which is how an
+// `ack` can mean "stored" (realtime.chat_ack, docs/realtime.md).
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -18,6 +23,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -36,7 +42,12 @@ struct WriteBehindOptions {
   size_t max_tasks = 100'000;
   std::chrono::milliseconds initial_backoff{250};
   std::chrono::milliseconds max_backoff{5'000};
+  size_t chat_batch = 256;  // chat messages per transaction at most
 };
+
+// Told once, on the queue's worker, whether a chat message was stored (false: the database
+// refused it for good, or the queue stopped before writing it).
+using ChatStored = std::function<void(bool stored)>;
 
 class WriteBehindQueue final : public platform::PendingChatMessages {
  public:
@@ -49,7 +60,7 @@ class WriteBehindQueue final : public platform::PendingChatMessages {
   WriteBehindQueue& operator=(const WriteBehindQueue&) = delete;
 
   // All thread-safe, never blocking on the database. False when the write was dropped (full).
-  bool append_chat(const store::ChatMessage& message);
+  bool append_chat(const store::ChatMessage& message, ChatStored on_stored = {});
   // Returns a key for viewer_left (0 when dropped).
   uint64_t viewer_joined(const store::StreamViewer& viewer);
   void viewer_left(uint64_t key, int64_t left_at);
@@ -75,6 +86,7 @@ class WriteBehindQueue final : public platform::PendingChatMessages {
     store::StreamViewer viewer;
     uint64_t key = 0;
     int64_t at = 0;
+    ChatStored on_stored;
   };
   struct Stats {
     int64_t current = 0;
@@ -88,6 +100,11 @@ class WriteBehindQueue final : public platform::PendingChatMessages {
   // Runs the head task, or one stats write when no task waits; mu_ is released while the
   // database works. kRetry: the database is unavailable and the head stays queued.
   Outcome run_next(std::unique_lock<std::mutex>& lock);
+  // The chat messages at the head, in one transaction (one at a time after a refusal, so that only
+  // the refused message is dropped).
+  Outcome run_chat(std::unique_lock<std::mutex>& lock);
+  bool failed(const Error& e, std::string_view what);  // with mu_ held; true: retry later
+  void succeeded();                                    // with mu_ held
   void schedule_retry();                           // with mu_ held
   Task* find_chat(const std::string& message_id);  // with mu_ held
 
@@ -107,6 +124,7 @@ class WriteBehindQueue final : public platform::PendingChatMessages {
   bool stopping_ = false;
   std::chrono::milliseconds backoff_{0};
   uint64_t failure_streak_ = 0;
+  size_t singles_ = 0;  // after a refused batch: this many chat messages go one by one
 
   Gauge& queued_;
   Counter& failures_;

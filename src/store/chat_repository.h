@@ -19,6 +19,9 @@ class ChatRepository {
   // messages in the stream's chat_message_count (same transaction). Returns the stored message.
   // invalid_argument: unknown stream.
   virtual Result<ChatMessage> append(const ChatMessage& m) = 0;
+  // The same for several messages in one transaction (group commit): all stored, in order, or
+  // none. The write-behind queue of the live chat stores what queued up meanwhile this way.
+  virtual Result<std::vector<ChatMessage>> append_all(const std::vector<ChatMessage>& ms) = 0;
   virtual Result<ChatMessage> find(const std::string& id) = 0;
   // The last `limit` (clamped to [1, 200]) non-moderated messages, oldest first: what a fan
   // sees on joining.

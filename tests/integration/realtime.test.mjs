@@ -212,9 +212,9 @@ test('the database made unavailable mid-test: chat still flows live, writes catc
   try {
     for (let i = 0; i < 5; i++) {
       const started = Date.now();
-      ids.push(await a.say(`during the outage ${i}`));
-      const seen = await owner.next((e) => e.type === 'chat' && e.message.id === ids[i], 2000);
-      assert.equal(seen.message.text, `during the outage ${i}`);
+      a.send({ type: 'chat', text: `during the outage ${i}`, requestId: `outage${i}` });
+      const seen = await owner.next((e) => e.type === 'chat' && e.message.text === `during the outage ${i}`, 2000);
+      ids.push(seen.message.id);
       assert.ok(Date.now() - started < 1500, 'live delivery waited for the database');
     }
     // Past the server's store timeout (2 s) the write fails, is counted, and waits for a retry.
@@ -223,11 +223,19 @@ test('the database made unavailable mid-test: chat still flows live, writes catc
       assert.ok(Date.now() < deadline, 'no write failure was counted');
       await sleep(250);
     }
-    await a.say('still live');
+    a.send({ type: 'chat', text: 'still live', requestId: 'outage5' });
     await owner.next((e) => e.type === 'chat' && e.message.text === 'still live', 2000);
+    // An ack means stored (realtime.chat_ack=stored): none came while the database was locked.
+    assert.ok(!a.events.some((e) => e.type === 'ack' && e.requestId?.startsWith('outage')), 'a message was acknowledged before it was stored');
   } finally {
     await lock.release();
   }
+  // Each one is acknowledged once the lock is gone, with the id everyone saw.
+  for (let i = 0; i < 5; i++) {
+    const ack = await a.next((e) => e.type === 'ack' && e.requestId === `outage${i}`, 20000);
+    assert.equal(ack.messageId, ids[i]);
+  }
+  await a.next((e) => e.type === 'ack' && e.requestId === 'outage5', 20000);
   // The queued writes land once the lock is gone, in order.
   const deadline = Date.now() + 20000;
   for (;;) {

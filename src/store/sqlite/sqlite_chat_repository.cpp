@@ -35,38 +35,55 @@ Result<ChatMessage> find_on(SqliteConnection& c, const std::string& id) {
   return first_row<ChatMessage>(*st, read_message, "chat message");
 }
 
+// Inside the caller's transaction.
+Result<ChatMessage> insert_on(SqliteConnection& c, const ChatMessage& in) {
+  ChatMessage m = in;
+  if (m.id.empty()) m.id = random_id();
+  // The next seq is computed in the INSERT itself; under PostgreSQL two nodes may race to
+  // the same seq and one gets a unique violation (conflict) to retry.
+  auto st = c.prepare(
+      "INSERT INTO stream_chat_messages (id, stream_id, user_id, display_name, body, kind, "
+      "tip_id, created_at, moderated, moderated_by, moderated_at, seq) "
+      "SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, COALESCE(MAX(seq), 0) + 1 "
+      "FROM stream_chat_messages WHERE stream_id = ? RETURNING seq");
+  if (!st) return st.error();
+  st->bind_all(m.id, m.stream_id, m.user_id, m.display_name, m.body, to_string(m.kind),
+               m.tip_id, m.created_at, m.moderated, m.moderated_by, m.moderated_at,
+               m.stream_id);
+  auto row = st->step();
+  if (!row) return row.error();
+  if (!*row) return make_error(errc::kInternal, "chat insert returned no seq");
+  m.seq = st->i64(0);
+  if (auto done = st->run(); !done) return done.error();
+  if (m.kind != ChatMessageKind::kSystem) {
+    auto count = c.prepare(
+        "UPDATE live_streams SET chat_message_count = chat_message_count + 1 WHERE id = ?");
+    if (!count) return count.error();
+    count->bind_all(m.stream_id);
+    if (auto r = count->run(); !r) return r.error();
+  }
+  return m;
+}
+
 class SqliteChatRepository final : public ChatRepository {
  public:
   explicit SqliteChatRepository(SqliteDatabase& db) : db_(db) {}
 
   Result<ChatMessage> append(const ChatMessage& in) override {
-    ChatMessage m = in;
-    if (m.id.empty()) m.id = random_id();
-    return db_.transaction([&](SqliteConnection& c) -> Result<ChatMessage> {
-      // The next seq is computed in the INSERT itself; under PostgreSQL two nodes may race to
-      // the same seq and one gets a unique violation (conflict) to retry.
-      auto st = c.prepare(
-          "INSERT INTO stream_chat_messages (id, stream_id, user_id, display_name, body, kind, "
-          "tip_id, created_at, moderated, moderated_by, moderated_at, seq) "
-          "SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, COALESCE(MAX(seq), 0) + 1 "
-          "FROM stream_chat_messages WHERE stream_id = ? RETURNING seq");
-      if (!st) return st.error();
-      st->bind_all(m.id, m.stream_id, m.user_id, m.display_name, m.body, to_string(m.kind),
-                   m.tip_id, m.created_at, m.moderated, m.moderated_by, m.moderated_at,
-                   m.stream_id);
-      auto row = st->step();
-      if (!row) return row.error();
-      if (!*row) return make_error(errc::kInternal, "chat insert returned no seq");
-      m.seq = st->i64(0);
-      if (auto done = st->run(); !done) return done.error();
-      if (m.kind != ChatMessageKind::kSystem) {
-        auto count = c.prepare(
-            "UPDATE live_streams SET chat_message_count = chat_message_count + 1 WHERE id = ?");
-        if (!count) return count.error();
-        count->bind_all(m.stream_id);
-        if (auto r = count->run(); !r) return r.error();
+    return db_.transaction(
+        [&](SqliteConnection& c) -> Result<ChatMessage> { return insert_on(c, in); });
+  }
+
+  Result<std::vector<ChatMessage>> append_all(const std::vector<ChatMessage>& in) override {
+    return db_.transaction([&](SqliteConnection& c) -> Result<std::vector<ChatMessage>> {
+      std::vector<ChatMessage> out;
+      out.reserve(in.size());
+      for (const ChatMessage& m : in) {
+        auto stored = insert_on(c, m);
+        if (!stored) return stored.error();
+        out.push_back(std::move(*stored));
       }
-      return m;
+      return out;
     });
   }
 

@@ -297,21 +297,23 @@ TEST_F(GatewayTest, ChatKeepsFlowingWhileTheDatabaseIsDown) {
   store_->faults().set_unavailable(true);
   std::vector<std::string> ids;
   for (int i = 0; i < 5; ++i) {
-    ids.push_back(say(*alice, "during the outage " + std::to_string(i)));
+    alice->send_json(
+        {{"type", "chat"}, {"text", "during the outage " + std::to_string(i)}, {"requestId", "r"}});
     auto m = watcher->next_of("chat");
     ASSERT_TRUE(m) << "message " << i << " was not delivered live";
-    EXPECT_EQ((*m)["message"]["id"], ids.back());
+    ids.push_back((*m)["message"]["id"].get<std::string>());
   }
   EXPECT_TRUE(eventually([&] { return metric("stagecast_realtime_write_failures_total") > 0; }));
-  EXPECT_FALSE(store_->chat().find(ids[0]).ok() && !store_->faults().unavailable());
-  // A moderator may delete a message that is still waiting for the database... once it answers.
+  // The ack means stored: none while the database is down...
+  EXPECT_TRUE(alice->collect("ack", 300ms).empty());
   store_->faults().set_unavailable(false);
-  EXPECT_TRUE(eventually([&] {
-    for (const auto& m : ids) {
-      if (!store_->chat().find(m).ok()) return false;
-    }
-    return true;
-  }));
+  // ...and each one, in order, once it answers; the message is stored when its ack arrives.
+  for (int i = 0; i < 5; ++i) {
+    auto ack = alice->next_of("ack");
+    ASSERT_TRUE(ack) << "no ack for message " << i << " after the database came back";
+    EXPECT_EQ((*ack)["messageId"], ids[static_cast<size_t>(i)]);
+    EXPECT_TRUE(store_->chat().find(ids[static_cast<size_t>(i)]).ok());
+  }
   auto stored = store_->chat().recent(id, 50);
   ASSERT_TRUE(stored.ok());
   ASSERT_EQ(stored->size(), 5u);
@@ -329,7 +331,10 @@ TEST_F(GatewayTest, AMessageDeletedBeforeItsWriteIsStoredAsModerated) {
   // fails both, so let the owner's moderation read happen first by deleting right after the
   // database comes back, while the message is still queued behind the retry.
   store_->faults().set_unavailable(true);
-  const std::string mid = say(*alice, "delete me fast");
+  alice->send_json({{"type", "chat"}, {"text", "delete me fast"}});
+  auto live = owner_ws->next_of("chat");
+  ASSERT_TRUE(live);
+  const std::string mid = (*live)["message"]["id"].get<std::string>();
   ASSERT_TRUE(eventually([&] { return metric("stagecast_realtime_write_failures_total") > 0; }));
   auto pending = gateway_->pending_messages().find_pending(mid);
   ASSERT_TRUE(pending.has_value());
@@ -532,6 +537,58 @@ TEST_F(SmallRoomTest, TheViewerOverTheLimitGetsAClearErrorButTheOwnerGetsIn) {
   std::this_thread::sleep_for(200ms);
   v3->send_json({{"type", "join"}, {"streamId", id}});
   ASSERT_TRUE(v3->next_of("joined"));
+}
+
+TEST_F(GatewayTest, AnAckedMessageIsStoredAndABurstIsStoredInOrder) {
+  const User owner = artist("Owner");
+  const User a = fan("Alice");
+  const std::string id = stream(owner);
+  auto alice = member(&a, id);
+  const std::string first = say(*alice, "stored before its ack");
+  EXPECT_TRUE(store_->chat().find(first).ok());  // no waiting: the ack came after the commit
+
+  // A burst queues behind the first write and goes into the database in a few transactions.
+  constexpr int kBurst = 40;
+  for (int i = 0; i < kBurst; ++i) {
+    alice->send_json({{"type", "chat"}, {"text", "burst " + std::to_string(i)}, {"requestId", "b"}});
+  }
+  std::vector<std::string> acked;
+  for (int i = 0; i < kBurst; ++i) {
+    auto ack = alice->next_of("ack");
+    ASSERT_TRUE(ack) << "ack " << i;
+    acked.push_back((*ack)["messageId"].get<std::string>());
+  }
+  auto stored = store_->chat().recent(id, 200);
+  ASSERT_TRUE(stored.ok());
+  ASSERT_EQ(stored->size(), static_cast<size_t>(kBurst + 1));
+  for (int i = 0; i < kBurst; ++i) {
+    const auto& m = (*stored)[static_cast<size_t>(i + 1)];
+    EXPECT_EQ(m.body, "burst " + std::to_string(i));
+    EXPECT_EQ(m.id, acked[static_cast<size_t>(i)]);  // acks in the order of the messages
+    EXPECT_EQ(m.seq, i + 2);
+  }
+  EXPECT_EQ(metric("stagecast_chat_messages_persisted_total"), static_cast<uint64_t>(kBurst + 1));
+}
+
+class AckWhenDeliveredTest : public GatewayTest {
+ protected:
+  GatewayOptions options() override {
+    GatewayOptions o = GatewayTest::options();
+    o.room.ack_when_stored = false;
+    return o;
+  }
+};
+
+TEST_F(AckWhenDeliveredTest, TheAckComesAtBroadcastEvenWhileTheDatabaseIsDown) {
+  const User owner = artist("Owner");
+  const User a = fan("Alice");
+  const std::string id = stream(owner);
+  auto alice = member(&a, id);
+  store_->faults().set_unavailable(true);
+  const std::string mid = say(*alice, "acked, not stored yet");
+  EXPECT_TRUE(gateway_->pending_messages().find_pending(mid).has_value());  // still queued
+  store_->faults().set_unavailable(false);
+  EXPECT_TRUE(eventually([&] { return store_->chat().find(mid).ok(); }));
 }
 
 class BatchingOffTest : public GatewayTest {

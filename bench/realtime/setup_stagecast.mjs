@@ -16,7 +16,8 @@ async function call(method, path, body, headers = {}) {
 }
 
 const email = `bench-${process.pid}-${Date.now()}@example.com`;
-const reg = await call('POST', '/api/auth/register', { email, password: 'benchmark password', displayName: 'Sender', role: 'ARTIST' });
+await call('POST', '/api/auth/register', { email, password: 'benchmark password', displayName: 'Sender', role: 'ARTIST' });
+const reg = await call('POST', '/api/auth/login', { email, password: 'benchmark password' });
 await call('PUT', `/api/admin/users/${reg.user.id}`, { role: 'ARTIST', stripeAccountId: 'acct_1Bench' }, { 'x-api-key': adminKey });
 const stream = await call('POST', '/api/livestream', { title: 'Benchmark room', visibility: 'PUBLIC' }, { authorization: `Bearer ${reg.token}` });
 console.log(JSON.stringify({ streamId: stream.id, token: reg.token }));

@@ -4,6 +4,8 @@
 #include "api/json_body.h"
 #include "platform/errors.h"
 
+#include <spdlog/spdlog.h>
+
 namespace stagecast::api {
 
 namespace {
@@ -46,9 +48,16 @@ void add_auth_routes(net::Router& router, ApiContext& ctx) {
         }
         if (auto wait = ctx.login_throttle->admit("", req.remote_address, ctx.clock->unix_millis()))
           return respond(too_many_attempts(*wait));
+        // No account enumeration: a new email and one that already has an account get the same
+        // answer (202, no session: the client signs in next) after the same work (the password
+        // is hashed before the insert finds the conflict). docs/architecture.md, "Departures".
         on_password_pool(ctx, respond, [&ctx, r = std::move(r), respond] {
           auto session = ctx.platform.accounts().register_account(r);
-          respond(session ? session_response(201, *session) : error_response(session.error()));
+          if (!session && session.error().code != platform::errc::kConflict)
+            return respond(error_response(session.error()));
+          if (!session) spdlog::info("registration for an email that has an account: ignored");
+          respond(net::Response::json(
+              202, R"({"status":"accepted","next":"sign in with this email and password"})"));
         });
       });
 

@@ -26,7 +26,9 @@ test('register, login and /api/me', async () => {
   assert.equal(unknown.status, 401);
   assert.equal(unknown.body.error.code, 'invalid_credentials');
   const dup = await server.api('POST', '/api/auth/register', { body: { email: fan.email.toUpperCase(), password: 'another password', displayName: 'X', role: 'FAN' } });
-  assert.equal(dup.status, 409);
+  assert.equal(dup.status, 202);  // the same answer as for a new email: no account enumeration
+  const taken = await server.api('POST', '/api/auth/login', { body: { email: fan.email, password: 'another password' } });
+  assert.equal(taken.status, 401);  // and the existing account was not touched
   const admin = await server.api('POST', '/api/auth/register', { body: { email: uniqueEmail(), password: 'another password', displayName: 'X', role: 'ADMIN' } });
   assert.equal(admin.status, 422);
 });

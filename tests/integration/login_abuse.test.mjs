@@ -23,9 +23,13 @@ after(async () => { await server.cleanup(); });
 // POST /api/auth/login from a chosen loopback source address (127.0.0.x), on a connection of its
 // own or on a keep-alive agent (a flooder's).
 function login(email, password, localAddress = '127.0.0.1', agent = false) {
-  const body = JSON.stringify({ email, password });
+  return post('/api/auth/login', { email, password }, localAddress, agent);
+}
+
+function post(path, json, localAddress = '127.0.0.1', agent = false) {
+  const body = JSON.stringify(json);
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port: server.httpPort, path: '/api/auth/login', method: 'POST', localAddress, agent,
+    const req = http.request({ host: '127.0.0.1', port: server.httpPort, path, method: 'POST', localAddress, agent,
       headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
       let text = '';
       res.on('data', (d) => { text += d; });
@@ -69,6 +73,37 @@ test('one source address gets its own budget of attempts (logins and sign-ups)',
   assert.ok(first429 >= 19 && first429 <= 20 + refilled, `burst of 20 (+${refilled} refilled) then 429: ${statuses.join(',')}`);
   // Another address is not affected.
   assert.equal((await login(uniqueEmail('nobody'), 'whatever pass', '127.0.2.2')).status, 401);
+});
+
+test('registering an email that has an account: the same answer, after the same work, as a new one', async () => {
+  const taken = await register(server, { displayName: 'Already Here' });
+  const from = '127.0.3.1';
+  const median = (xs) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
+  const timed = async (email) => {
+    const t0 = process.hrtime.bigint();
+    const r = await post('/api/auth/register', { email, password: 'a new password', displayName: 'Prober', role: 'FAN' }, from);
+    return { ...r, ms: Number(process.hrtime.bigint() - t0) / 1e6 };
+  };
+  const fresh = [];
+  const existing = [];
+  for (let i = 0; i < 6; i++) {  // interleaved, so machine noise falls on both alike
+    fresh.push(await timed(uniqueEmail('fresh')));
+    existing.push(await timed(i % 2 ? taken.email : taken.email.toUpperCase()));
+  }
+  for (const r of [...fresh, ...existing]) {
+    assert.equal(r.status, 202, r.text);
+    assert.equal(r.text, fresh[0].text);  // byte for byte
+    assert.equal(r.retryAfter, undefined);
+  }
+  // Both hash the password (64 MiB argon2id here, tens of milliseconds): an answer that skipped
+  // the hash for a known email would be several times faster.
+  const ratio = median(existing.map((r) => r.ms)) / median(fresh.map((r) => r.ms));
+  assert.ok(ratio > 0.5 && ratio < 2, `existing/new registration time ${ratio.toFixed(2)} (${existing.map((r) => r.ms.toFixed(0))} vs ${fresh.map((r) => r.ms.toFixed(0))} ms)`);
+  // Nothing about the existing account changed: its own password still signs in, the prober's does not.
+  assert.equal((await login(taken.email, taken.password, '127.0.3.2')).status, 200);
+  assert.equal((await login(taken.email, 'a new password', '127.0.3.2')).status, 401);
+  // Nor does the log name the email.
+  assert.ok(!server.log.includes(taken.email), 'the email reached the log');
 });
 
 // The flooders run in a thread of their own, so the probes below measure the server, not this

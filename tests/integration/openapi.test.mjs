@@ -31,10 +31,10 @@ test('responses of a session match the documented schemas', async () => {
   const email = `schema-${Date.now()}@example.com`;
   let r = await server.api('POST', '/api/auth/register', { body: { email, password: 'schema password', displayName: 'Schema', role: 'ARTIST' } });
   check('POST', '/api/auth/register', r);
-  const artistId = r.body.user.id;
   r = await server.api('POST', '/api/auth/login', { body: { email, password: 'schema password' } });
   check('POST', '/api/auth/login', r);
   const token = r.body.token;
+  const artistId = r.body.user.id;
   check('GET', '/api/me', await server.api('GET', '/api/me', { token }));
   check('PUT', '/api/admin/users/{id}', await server.admin('PUT', `/api/admin/users/${artistId}`, { role: 'ARTIST', stripeAccountId: 'acct_schema' }));
   const fan = await register(server);

@@ -78,10 +78,17 @@ export async function signIn(email, password) {
   return r.user;
 }
 
+// Registration answers the same whether or not the email already has an account (no account
+// enumeration, docs/architecture.md), so the session comes from signing in right after.
 export async function register(email, password, displayName, role) {
-  const r = await api('POST', '/api/auth/register', { email, password, displayName, role });
-  session.set(r.token, r.user);
-  return r.user;
+  await api('POST', '/api/auth/register', { email, password, displayName, role });
+  try {
+    return await signIn(email, password);
+  } catch (e) {
+    if (e.code !== 'invalid_credentials') throw e;
+    throw new ApiError(e.status, 'registration_failed',
+      'Could not sign you in. If this email already has an account, sign in with its password.');
+  }
 }
 
 export async function refreshMe() {

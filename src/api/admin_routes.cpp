@@ -18,6 +18,8 @@ bool api_key_ok(const ApiContext& ctx, const net::Request& req) {
          CRYPTO_memcmp(given.data(), expected.data(), expected.size()) == 0;
 }
 
+}  // namespace
+
 std::optional<net::Response> admin_gate(const ApiContext& ctx, const net::Request& req) {
   if (ctx.admin_api_key.empty()) {
     return net::Response::error(404, "not_found", "the admin API is not enabled");
@@ -27,8 +29,6 @@ std::optional<net::Response> admin_gate(const ApiContext& ctx, const net::Reques
   }
   return std::nullopt;
 }
-
-}  // namespace
 
 void add_admin_routes(net::Router& router, ApiContext& ctx) {
   router.add("PUT", "/api/admin/users/{id}", [&ctx](const net::Request& req) {

@@ -38,6 +38,10 @@ nlohmann::json user_json(const platform::Identity& user);
 // Public fields of a stream; `manager` adds what only the owner or an admin may see.
 nlohmann::json stream_json(const ApiContext& ctx, const platform::StreamView& view);
 
+// The admin API's gate (X-Api-Key, constant-time): 404 while it is off, 401 without the key,
+// nullopt to go on.
+std::optional<net::Response> admin_gate(const ApiContext& ctx, const net::Request& req);
+
 void add_auth_routes(net::Router& router, ApiContext& ctx);
 void add_admin_routes(net::Router& router, ApiContext& ctx);
 void add_stream_routes(net::Router& router, ApiContext& ctx);

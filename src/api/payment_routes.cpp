@@ -18,7 +18,8 @@ nlohmann::json outcome_json(const platform::WebhookOutcome& o) {
           {"type", o.type},
           {"duplicate", o.duplicate},
           {"effect", o.effect},
-          {"tipId", o.tip_id ? nlohmann::json(*o.tip_id) : nlohmann::json(nullptr)}};
+          {"tipId", o.tip_id ? nlohmann::json(*o.tip_id) : nlohmann::json(nullptr)},
+          {"ticketId", o.ticket_id ? nlohmann::json(*o.ticket_id) : nlohmann::json(nullptr)}};
 }
 
 // An empty body or {} (the onboarding takes no parameters).
@@ -91,7 +92,11 @@ void add_payment_routes(net::Router& router, PaymentRoutesContext& ctx) {
         succeed = **outcome == "succeeded";
       }
     }
-    auto result = ctx.tips.confirm_sandbox_payment(*caller, req.param("id"), succeed);
+    // A ticket's payment or else a tip's (each answers not_found for the other's).
+    auto result = ctx.tickets.confirm_sandbox_payment(*caller, req.param("id"), succeed);
+    if (!result && result.error().code == "not_found") {
+      result = ctx.tips.confirm_sandbox_payment(*caller, req.param("id"), succeed);
+    }
     if (!result) return payment_error_response(result.error());
     return net::Response::json(200, outcome_json(*result).dump());
   });

@@ -146,13 +146,17 @@ const Key kKeys[] = {
     {"payments.stripe_timeout_ms", SC_FIELD(payments_stripe_timeout_ms), false,
      "time allowed for one Stripe API call"},
     {"payments.fee_basis_points", SC_FIELD(payments_fee_basis_points), false,
-     "platform fee on tips (500 = 5%)"},
+     "platform fee on tips and tickets (500 = 5%)"},
     {"payments.min_tip_cents", SC_FIELD(payments_min_tip_cents), false,
      "smallest tip (minor units)"},
     {"payments.max_tip_cents", SC_FIELD(payments_max_tip_cents), false,
      "largest tip (minor units)"},
+    {"payments.min_ticket_cents", SC_FIELD(payments_min_ticket_cents), false,
+     "lowest price of a PAID stream's ticket (minor units)"},
+    {"payments.max_ticket_cents", SC_FIELD(payments_max_ticket_cents), false,
+     "highest price of a PAID stream's ticket (minor units)"},
     {"payments.currency", SC_FIELD(payments_currency), false,
-     "currency of tips (ISO 4217, lowercase)"},
+     "currency of tips and tickets (ISO 4217, lowercase)"},
     {"payments.onboarding_return_url", SC_FIELD(payments_onboarding_return_url), false,
      "where Stripe sends an artist after onboarding"},
     {"payments.onboarding_refresh_url", SC_FIELD(payments_onboarding_refresh_url), false,
@@ -352,6 +356,13 @@ Result<void> validate(const Config& c) {
       c.payments_max_tip_cents > 100'000'000) {
     return make_error("config_invalid",
                       "payments: 1 <= min_tip_cents <= max_tip_cents <= 100000000");
+  }
+  // Stripe's smallest charge is about 50 cents; a stream's price is at most 1,000,000.
+  if (c.payments_min_ticket_cents < 50 ||
+      c.payments_max_ticket_cents < c.payments_min_ticket_cents ||
+      c.payments_max_ticket_cents > 1'000'000) {
+    return make_error("config_invalid",
+                      "payments: 50 <= min_ticket_cents <= max_ticket_cents <= 1000000");
   }
   if (c.payments_currency.size() != 3 ||
       !std::all_of(c.payments_currency.begin(), c.payments_currency.end(),

@@ -67,7 +67,7 @@ struct Config {
   std::string realtime_chat_ack = "stored";
   // [hls]
   int64_t hls_segment_ms = 2000;
-  int64_t hls_part_ms = 500;
+  int64_t hls_part_ms = 250;  // a target: parts hold whole frames, at least 8 (docs/hls.md)
   int64_t hls_window_segments = 6;
   // [auth]
   std::string auth_jwt_secret;  // generated and kept in the data directory when empty
@@ -101,6 +101,8 @@ struct Config {
   int64_t payments_fee_basis_points = 500;  // 5%
   int64_t payments_min_tip_cents = 100;
   int64_t payments_max_tip_cents = 100'000;
+  int64_t payments_min_ticket_cents = 100;      // a PAID stream's price, at least
+  int64_t payments_max_ticket_cents = 100'000;  // and at most
   std::string payments_currency = "usd";
   std::string payments_onboarding_return_url;   // derived from http.public_url if empty
   std::string payments_onboarding_refresh_url;  // derived from http.public_url if empty

@@ -162,9 +162,10 @@ bool MediaWiring::may_play(const std::string& stream_id, const net::Request& req
   if (!token) return anyone;
   auto grant = platform_.playback().verify(*token, stream_id);
   if (!grant) return anyone;  // anonymous URLs of a PUBLIC stream need no valid token
-  // A ban or timeout ends playback at once, before the token expires (no database read). (On a
-  // PUBLIC stream open to anonymous viewers, the token's viewer is refused; without a token they
-  // are anyone.)
+  // A ban or timeout ends playback at once, before the token expires (no database read), and so
+  // does a refunded ticket. (On a PUBLIC stream open to anonymous viewers, the token's viewer is
+  // refused; without a token they are anyone.)
+  if (revocations_.stream_revoked(stream_id, grant->viewer_id)) return false;
   return artist_id.empty() ||
          !revocations_.revoked(artist_id, grant->viewer_id, clock_.unix_millis());
 }

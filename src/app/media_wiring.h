@@ -71,7 +71,8 @@ class MediaWiring final : public ingest::PublishAuthorizer,
 
   // For the HLS routes: runs on I/O threads, never blocks.
   bool may_play(const std::string& stream_id, const net::Request& request) const;
-  // Told of every ban, timeout and unban (ModerationService listener), for may_play.
+  // Told of every ban, timeout and unban (ModerationService listener) and of every ticket that
+  // stops or starts admitting its fan (TicketService listener), for may_play.
   platform::PlaybackRevocations& revocations() { return revocations_; }
 
  private:

@@ -60,6 +60,17 @@ std::unique_ptr<PaymentsWiring> wire_payments(const Config& c,
                                                    *w->verifier, clock, settings, sandbox);
   w->onboarding = std::make_unique<platform::ArtistOnboarding>(store, *w->provider, clock);
 
+  platform::TicketSettings ts;
+  ts.fee_basis_points = c.payments_fee_basis_points;
+  ts.min_cents = c.payments_min_ticket_cents;
+  ts.max_cents = c.payments_max_ticket_cents;
+  ts.currency = c.payments_currency;
+  w->tickets = std::make_unique<platform::TicketService>(store, platform.streams(), *w->provider,
+                                                         *w->tips, clock, ts, sandbox);
+  w->tips->add_event_handler(*w->tickets);
+  // A PAID stream must be sellable: its price within these limits, in this currency.
+  platform.streams().set_ticket_terms({ts.min_cents, ts.max_cents, ts.currency});
+
   auto recovered = w->tips->recover();
   if (!recovered) {
     spdlog::warn("payments: unapplied webhook events not recovered: {}", recovered.error().message);
@@ -73,13 +84,14 @@ void add_payment_routes(PaymentsWiring& w, net::Router& router, api::ApiContext&
                         const Config& c) {
   const std::string& base = api.http_base_url;
   w.routes = std::make_unique<api::PaymentRoutesContext>(api::PaymentRoutesContext{
-      api, *w.tips, *w.onboarding,
+      api, *w.tips, *w.tickets, *w.onboarding,
       c.payments_onboarding_return_url.empty() ? base + "/studio?stripe=return"
                                                : c.payments_onboarding_return_url,
       c.payments_onboarding_refresh_url.empty() ? base + "/studio?stripe=refresh"
                                                 : c.payments_onboarding_refresh_url,
       w.provider->is_sandbox() ? std::string() : c.payments_stripe_publishable_key});
   api::add_tip_routes(router, *w.routes);
+  api::add_ticket_routes(router, *w.routes);
   api::add_payment_routes(router, *w.routes);
 }
 

@@ -16,6 +16,7 @@
 #include "payments/stripe_signature.h"
 #include "platform/artist_onboarding.h"
 #include "platform/platform_services.h"
+#include "platform/ticket_service.h"
 #include "platform/tip_service.h"
 #include "store/store.h"
 
@@ -25,6 +26,9 @@ struct PaymentsWiring {
   std::unique_ptr<payments::PaymentProvider> provider;
   std::unique_ptr<payments::WebhookVerifier> verifier;
   std::unique_ptr<platform::TipService> tips;
+  // Tickets ride on the tips' webhook pipeline (a PaymentEventHandler of `tips`). Their
+  // listeners (playback revocations, the realtime gateway) are added while wiring.
+  std::unique_ptr<platform::TicketService> tickets;
   std::unique_ptr<platform::ArtistOnboarding> onboarding;
   std::unique_ptr<api::PaymentRoutesContext> routes;
 };

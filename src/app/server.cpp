@@ -337,6 +337,9 @@ void Server::start(const std::string& ports_file) {
   p.realtime->moderation->add_listener(p.media->revocations());
   p.tip_broadcast = std::make_unique<TipBroadcast>(*p.realtime->bus);
   p.payments->tips->add_listener(*p.tip_broadcast);
+  // A refunded ticket ends the fan's playback tokens and takes them out of the stream's room.
+  p.payments->tickets->add_listener(p.media->revocations());
+  p.payments->tickets->add_listener(*p.realtime->gateway);
   p.hls_tick = std::make_unique<boost::asio::steady_timer>(p.io->at(0));
   schedule_hls_tick(p);
   p.io->start();

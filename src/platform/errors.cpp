@@ -6,7 +6,7 @@
 namespace stagecast::platform::errc {
 
 int http_status_for(std::string_view code) {
-  static constexpr std::array<std::pair<std::string_view, int>, 31> kStatuses{{
+  static constexpr std::array<std::pair<std::string_view, int>, 35> kStatuses{{
       {"validation_failed", 422},
       {"unauthorized", 401},
       {"invalid_credentials", 401},
@@ -22,6 +22,10 @@ int http_status_for(std::string_view code) {
       {"timed_out", 403},
       {"chat_disabled", 403},
       {"cannot_tip_self", 403},
+      {"cannot_buy_own_ticket", 403},
+      {"not_a_paid_stream", 409},
+      {"price_changed", 409},
+      {"ticket_price_unavailable", 409},
       {"not_found", 404},
       {"conflict", 409},
       {"stream_ended", 409},

@@ -17,10 +17,14 @@
 //   timed_out              403  timed out in the artist's channel
 //   chat_disabled          403
 //   cannot_tip_self        403
+//   cannot_buy_own_ticket  403  the owner (or an admin) buying a ticket
 //   not_found              404  no such user or stream (deleted streams included)
 //   conflict               409  email taken; a change the stream's state does not allow
 //   stream_ended           409
 //   stream_not_live        409
+//   not_a_paid_stream      409  a ticket for a stream that is not PAID
+//   price_changed          409  the price the buyer confirmed is no longer the price
+//   ticket_price_unavailable 409  the stream's price is outside the ticket limits or currency
 //   db_unavailable         503  the store cannot be reached; retry later
 //   internal               500
 //   invalid_config         500  start-up only (PlatformServices::create)

@@ -22,6 +22,23 @@ void PlaybackRevocations::moderated(const store::ModerationAction& action) {
   }
 }
 
+void PlaybackRevocations::ticket_access_changed(const store::StreamTicket& ticket,
+                                                const store::LiveStream& stream, bool may_watch) {
+  auto key = std::make_pair(stream.id, ticket.fan_id);
+  std::lock_guard lock(mu_);
+  if (may_watch) {
+    streams_.erase(key);
+  } else {
+    streams_.insert(std::move(key));
+  }
+}
+
+bool PlaybackRevocations::stream_revoked(const std::string& stream_id,
+                                         const std::string& viewer_id) const {
+  std::lock_guard lock(mu_);
+  return streams_.contains(std::make_pair(stream_id, viewer_id));
+}
+
 bool PlaybackRevocations::revoked(const std::string& artist_id, const std::string& viewer_id,
                                   int64_t now_ms) const {
   std::lock_guard lock(mu_);

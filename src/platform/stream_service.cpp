@@ -48,6 +48,11 @@ Result<CreatedStream> StreamService::create(const Identity& caller, const Stream
   const int64_t now = clock_->unix_millis();
   auto settings = settings_for_new_stream(input, now);
   if (!settings) return settings.error();
+  if (auto terms = check_ticket_terms(settings->visibility, settings->price_cents,
+                                      settings->currency);
+      !terms) {
+    return terms.error();
+  }
 
   store::LiveStream stream = std::move(settings).value();
   stream.artist_id = user->id;
@@ -91,7 +96,29 @@ Result<StreamView> StreamService::get(const Identity* caller, const std::string&
   if (!watch) return watch.error();
   const bool manager = caller != nullptr && (caller->user_id == stream->artist_id ||
                                              caller->role == store::Role::kAdmin);
-  return StreamView{std::move(stream).value(), *watch, manager};
+  StreamView view{std::move(stream).value(), *watch, manager, std::nullopt};
+  if (manager) {
+    auto totals = store_->tickets().totals_for_stream(id);
+    if (!totals) return errc::from_store(totals.error());
+    view.tickets = *totals;
+  }
+  return view;
+}
+
+Result<void> StreamService::check_ticket_terms(store::Visibility visibility, int64_t price_cents,
+                                               const std::string& currency) const {
+  if (visibility != store::Visibility::kPaid) return ok_result();
+  const TicketTerms& t = ticket_terms_;
+  if (price_cents < t.min_cents || price_cents > t.max_cents) {
+    return make_error(errc::kValidationFailed,
+                      fmt::format("a PAID stream's priceCents must be {} to {} ({} minor units)",
+                                  t.min_cents, t.max_cents, t.currency));
+  }
+  if (currency != t.currency) {
+    return make_error(errc::kValidationFailed,
+                      fmt::format("a PAID stream's currency must be '{}'", t.currency));
+  }
+  return ok_result();
 }
 
 Result<StreamListPage> StreamService::list(const Identity* caller, const StreamQuery& query) {
@@ -120,7 +147,7 @@ Result<StreamListPage> StreamService::list(const Identity* caller, const StreamQ
     if (!watch) return watch.error();
     const bool manager = caller != nullptr && (caller->user_id == stream.artist_id ||
                                                caller->role == store::Role::kAdmin);
-    out.items.push_back(StreamView{std::move(stream), *watch, manager});
+    out.items.push_back(StreamView{std::move(stream), *watch, manager, std::nullopt});
   }
   return out;
 }
@@ -142,6 +169,12 @@ Result<store::LiveStream> StreamService::patch(const Identity& caller, const std
   const int64_t now = clock_->unix_millis();
   auto update = settings_update(input, *stream, now);
   if (!update) return update.error();
+  if (auto terms = check_ticket_terms(update->visibility.value_or(stream->visibility),
+                                      update->price_cents.value_or(stream->price_cents),
+                                      update->currency.value_or(stream->currency));
+      !terms) {
+    return terms.error();
+  }
   if (stream->status == StreamStatus::kLive && changes_access_terms(*update, *stream)) {
     return make_error(errc::kConflict,
                       "visibility, minTier, priceCents and currency cannot change while live");

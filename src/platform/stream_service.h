@@ -20,6 +20,9 @@
 //    key (a leaked key is the usual reason to rotate).
 //  * end: owner or admin; CREATED/SCHEDULED/LIVE -> ENDED (ending a stream that never went live
 //    cancels it); conflict when already ENDED.
+//  * PAID streams: the price must lie within the ticket terms (configured limits) and be in the
+//    configured currency, or nobody could buy a ticket. A price change (allowed before going
+//    live) applies to new buyers; a ticket keeps the price its fan paid.
 //
 // Errors: see errors.h.
 
@@ -52,6 +55,16 @@ struct StreamView {
   store::LiveStream stream;  // never expose stream_key_hash
   Decision watch;            // may the caller watch, and if not, why
   bool manager = false;      // the caller is the owner or an admin
+  // Ticket sales of a PAID stream, for its manager (get only; lists leave it out).
+  std::optional<store::TicketTotals> tickets;
+};
+
+// What a PAID stream's price must be so that a ticket can be sold (payments.min_ticket_cents,
+// max_ticket_cents, currency). Checked on create and patch (validation_failed).
+struct TicketTerms {
+  int64_t min_cents = 100;
+  int64_t max_cents = 100'000;
+  std::string currency = "usd";
 };
 
 struct StreamQuery {
@@ -77,6 +90,9 @@ class StreamService {
 
   // Listeners are not owned and must outlive the service. Add them while wiring, before serving.
   void add_listener(StreamEvents& listener);
+  // Set while wiring, before serving (app/ wires payments after the platform).
+  void set_ticket_terms(TicketTerms terms) { ticket_terms_ = std::move(terms); }
+  const TicketTerms& ticket_terms() const { return ticket_terms_; }
 
   // Only a verified artist. Errors: forbidden (not an artist), artist_not_verified (no Stripe
   // account), validation_failed, db_unavailable.
@@ -121,6 +137,8 @@ class StreamService {
 
  private:
   Result<store::LiveStream> load_managed(const Identity& caller, const std::string& id);
+  Result<void> check_ticket_terms(store::Visibility visibility, int64_t price_cents,
+                                  const std::string& currency) const;
   Result<Decision> decide_on(const Identity* caller, const store::LiveStream& stream,
                              Action action);
   void notify_live(const store::LiveStream& stream);
@@ -133,6 +151,7 @@ class StreamService {
   AccessPolicy policy_;
   AccessFacts facts_;
   const Clock* clock_;
+  TicketTerms ticket_terms_;
   std::shared_mutex listeners_mutex_;
   std::vector<StreamEvents*> listeners_;
 };

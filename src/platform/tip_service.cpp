@@ -105,6 +105,10 @@ void TipService::add_listener(TipEvents& listener) {
   listeners_.push_back(&listener);
 }
 
+void TipService::add_event_handler(PaymentEventHandler& handler) {
+  handlers_.push_back(&handler);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Creating a tip
 
@@ -252,8 +256,9 @@ Result<WebhookOutcome> TipService::apply_and_record(const payments::WebhookEvent
   if (outcome->effect != "deferred") {
     if (auto marked = mark_applied(event.id); !marked) return marked.error();
   }
-  spdlog::info("webhook {} {}: {}{}", event.id, event.type, outcome->effect,
-               outcome->tip_id ? " (tip " + *outcome->tip_id + ")" : "");
+  spdlog::info("webhook {} {}: {}{}{}", event.id, event.type, outcome->effect,
+               outcome->tip_id ? " (tip " + *outcome->tip_id + ")" : "",
+               outcome->ticket_id ? " (ticket " + *outcome->ticket_id + ")" : "");
   return outcome;
 }
 
@@ -304,6 +309,15 @@ Result<WebhookOutcome> TipService::apply(const payments::WebhookEvent& e) {
   auto found = find_tip(e);
   if (!found) return found.error();
   if (!*found) {
+    for (PaymentEventHandler* handler : handlers_) {
+      auto handled = handler->apply_payment_event(e);
+      if (!handled) return handled.error();
+      if (!*handled) continue;
+      if ((*handled)->releases_deferred && e.payment_intent_id) {
+        replay_deferred(*e.payment_intent_id);
+      }
+      return std::move(**handled);
+    }
     out.effect = "unmatched";
     return out;
   }

@@ -54,6 +54,7 @@
 #include "payments/stripe_signature.h"
 #include "platform/chat_text.h"
 #include "platform/identity.h"
+#include "platform/payment_event_handler.h"
 #include "platform/stream_service.h"
 #include "platform/tip_events.h"
 #include "store/store.h"
@@ -81,17 +82,6 @@ struct CreatedTip {
   std::string client_secret;  // for Stripe.js; never logged, never stored
 };
 
-struct WebhookOutcome {
-  std::string event_id;
-  std::string type;
-  bool duplicate = false;  // recorded and applied before: nothing was done
-  // What it did: succeeded, failed, refunded, disputed, dispute_won, dispute_lost, deferred,
-  // unchanged (the tip's status already ruled it out), partial_refund, unmatched (no tip of
-  // ours), ignored (a type tips do not use), duplicate.
-  std::string effect;
-  std::optional<std::string> tip_id;
-};
-
 inline constexpr size_t kMaxClientKeyBytes = 128;
 
 class TipService {
@@ -104,6 +94,9 @@ class TipService {
 
   // Not owned; must outlive the service. Add them while wiring, before serving.
   void add_listener(TipEvents& listener);
+  // Other kinds of payment on the same webhook pipeline (tickets): asked, in the order added,
+  // about each event that names no tip. Not owned; add while wiring, before serving.
+  void add_event_handler(PaymentEventHandler& handler);
 
   // Errors: validation_failed, the TIP refusals of the policy (login_required, cannot_tip_self,
   // stream_not_live, stream_ended, artist_not_verified, banned, timed_out,
@@ -153,6 +146,7 @@ class TipService {
   std::mutex apply_mutex_;
   std::shared_mutex listeners_mutex_;
   std::vector<TipEvents*> listeners_;
+  std::vector<PaymentEventHandler*> handlers_;  // set while wiring, read-only afterwards
 };
 
 // Errors: validation_failed (naming 'message'). Blank -> nullopt.

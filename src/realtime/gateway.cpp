@@ -225,4 +225,14 @@ void Gateway::moderated(const store::ModerationAction& action) {
   }
 }
 
+void Gateway::ticket_access_changed(const store::StreamTicket& ticket,
+                                    const store::LiveStream& stream, bool may_watch) {
+  // A fan who just got in joins on their own (the Viewer rejoins once access says so).
+  if (may_watch) return;
+  RoomEvent e;
+  e.kind = RoomEvent::Kind::kAccessRevoked;
+  e.user_id = ticket.fan_id;
+  bus_.publish(stream.id, e);
+}
+
 }  // namespace stagecast::realtime

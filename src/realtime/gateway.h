@@ -23,6 +23,7 @@
 #include "platform/moderation_events.h"
 #include "platform/moderation_service.h"
 #include "platform/stream_events.h"
+#include "platform/ticket_events.h"
 #include "realtime/room.h"
 #include "realtime/room_bus.h"
 #include "realtime/write_behind_queue.h"
@@ -44,7 +45,9 @@ struct GatewayOptions {
 
 class ClientSession;
 
-class Gateway final : public platform::StreamEvents, public platform::ModerationEvents {
+class Gateway final : public platform::StreamEvents,
+                      public platform::ModerationEvents,
+                      public platform::TicketEvents {
  public:
   // Every collaborator is borrowed and must outlive the gateway.
   Gateway(net::IoPool& io, WorkerPool& workers, platform::AccountService& accounts,
@@ -70,6 +73,9 @@ class Gateway final : public platform::StreamEvents, public platform::Moderation
   void settings_changed(const store::LiveStream& stream) override;
   // platform::ModerationEvents
   void moderated(const store::ModerationAction& action) override;
+  // platform::TicketEvents: a fan who may no longer watch leaves the stream's room.
+  void ticket_access_changed(const store::StreamTicket& ticket, const store::LiveStream& stream,
+                             bool may_watch) override;
 
   // ---- for sessions ----
   const GatewayOptions& options() const { return options_; }

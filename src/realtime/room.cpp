@@ -326,6 +326,18 @@ void Room::apply(const RoomEvent& e) {
       remove_history_of(e.user_id);
       break;
     }
+    case Kind::kAccessRevoked: {
+      // Only the member hears of it (`left` with reason ticket_revoked); the room is not told.
+      std::vector<uint64_t> gone;
+      for_user(e.user_id, [&](Member& m) {
+        if (!m.sender.subject.owner && !m.sender.subject.moderator &&
+            m.sender.subject.role != store::Role::kAdmin) {
+          gone.push_back(m.conn->id());
+        }
+      });
+      for (const uint64_t id : gone) remove_member(id, "ticket_revoked", true);
+      break;
+    }
     case Kind::kUserUnbanned:
       for_user(e.user_id, [](Member& m) {
         m.sender.timed_out_until.reset();

@@ -24,6 +24,7 @@ struct RoomEvent {
     kModeratorAdded,    // user_id
     kModeratorRemoved,  // user_id
     kStreamChanged,     // stream (status or chat settings)
+    kAccessRevoked,     // user_id: lost what admitted them (a refunded ticket); no wire
   };
   Kind kind = Kind::kChat;
   // What every member receives; serialised once for all of them.

@@ -35,6 +35,15 @@ constexpr NameTable<ModerationActionKind, 6> kModerationActions{
      {ModerationActionKind::kUnban, "UNBAN"},
      {ModerationActionKind::kAppointModerator, "APPOINT_MODERATOR"},
      {ModerationActionKind::kRemoveModerator, "REMOVE_MODERATOR"}}};
+constexpr NameTable<TicketStatus, 6> kTicketStatuses{{{TicketStatus::kPending, "PENDING"},
+                                                      {TicketStatus::kPaid, "PAID"},
+                                                      {TicketStatus::kFailed, "FAILED"},
+                                                      {TicketStatus::kRefunded, "REFUNDED"},
+                                                      {TicketStatus::kDisputed, "DISPUTED"},
+                                                      {TicketStatus::kRevoked, "REVOKED"}}};
+constexpr NameTable<TicketSource, 3> kTicketSources{{{TicketSource::kPurchase, "PURCHASE"},
+                                                     {TicketSource::kGrant, "GRANT"},
+                                                     {TicketSource::kComp, "COMP"}}};
 constexpr NameTable<TipStatus, 5> kTipStatuses{{{TipStatus::kPending, "PENDING"},
                                                 {TipStatus::kSucceeded, "SUCCEEDED"},
                                                 {TipStatus::kFailed, "FAILED"},
@@ -71,6 +80,8 @@ std::string_view to_string(StreamStatus v) { return name_of(kStreamStatuses, v);
 std::string_view to_string(ChatMessageKind v) { return name_of(kChatKinds, v); }
 std::string_view to_string(ModerationActionKind v) { return name_of(kModerationActions, v); }
 std::string_view to_string(TipStatus v) { return name_of(kTipStatuses, v); }
+std::string_view to_string(TicketStatus v) { return name_of(kTicketStatuses, v); }
+std::string_view to_string(TicketSource v) { return name_of(kTicketSources, v); }
 std::string_view to_string(RecordingStatus v) { return name_of(kRecordingStatuses, v); }
 
 std::optional<Role> parse_role(std::string_view s) { return parse_in(kRoles, s); }
@@ -91,6 +102,12 @@ std::optional<ModerationActionKind> parse_moderation_action_kind(std::string_vie
 }
 std::optional<TipStatus> parse_tip_status(std::string_view s) {
   return parse_in(kTipStatuses, s);
+}
+std::optional<TicketStatus> parse_ticket_status(std::string_view s) {
+  return parse_in(kTicketStatuses, s);
+}
+std::optional<TicketSource> parse_ticket_source(std::string_view s) {
+  return parse_in(kTicketSources, s);
 }
 std::optional<RecordingStatus> parse_recording_status(std::string_view s) {
   return parse_in(kRecordingStatuses, s);

@@ -26,6 +26,11 @@ enum class ModerationActionKind {
   kRemoveModerator
 };
 enum class TipStatus { kPending, kSucceeded, kFailed, kRefunded, kDisputed };
+// A ticket to a PAID stream (docs/payments.md, Tickets). PAID and DISPUTED admit the fan.
+enum class TicketStatus { kPending, kPaid, kFailed, kRefunded, kDisputed, kRevoked };
+// How the fan got it: bought through the payment provider, granted by the platform (admin API:
+// sold elsewhere) or comped by the stream's owner.
+enum class TicketSource { kPurchase, kGrant, kComp };
 enum class RecordingStatus { kRecording, kUploading, kReady, kFailed };
 
 // The upper-case names stored in the database ("FAN", "LIVE", "DELETE_MESSAGE", ...); the parse
@@ -37,6 +42,8 @@ std::string_view to_string(StreamStatus v);
 std::string_view to_string(ChatMessageKind v);
 std::string_view to_string(ModerationActionKind v);
 std::string_view to_string(TipStatus v);
+std::string_view to_string(TicketStatus v);
+std::string_view to_string(TicketSource v);
 std::string_view to_string(RecordingStatus v);
 std::optional<Role> parse_role(std::string_view s);
 std::optional<SubscriptionStatus> parse_subscription_status(std::string_view s);
@@ -45,6 +52,8 @@ std::optional<StreamStatus> parse_stream_status(std::string_view s);
 std::optional<ChatMessageKind> parse_chat_message_kind(std::string_view s);
 std::optional<ModerationActionKind> parse_moderation_action_kind(std::string_view s);
 std::optional<TipStatus> parse_tip_status(std::string_view s);
+std::optional<TicketStatus> parse_ticket_status(std::string_view s);
+std::optional<TicketSource> parse_ticket_source(std::string_view s);
 std::optional<RecordingStatus> parse_recording_status(std::string_view s);
 
 // The form under which emails are unique: ASCII-lowercased (done in C++ so SQLite and PostgreSQL
@@ -110,12 +119,30 @@ struct LiveStream {
   std::optional<int64_t> deleted_at;
 };
 
+// One row per (stream, fan): a fan never holds two tickets to a stream, nor pays twice for one.
+// A purchase has exactly one PaymentIntent per attempt; a new attempt (a new PaymentIntent) is
+// only started when the previous one can no longer be paid (refunded, lost dispute, revoked) or
+// is older than the provider's idempotency window.
 struct StreamTicket {
+  std::string id;
   std::string stream_id;
   std::string fan_id;
-  bool paid = false;
+  TicketStatus status = TicketStatus::kPending;
+  TicketSource source = TicketSource::kPurchase;
+  // What this fan pays (purchase), fixed when the attempt's PaymentIntent is created: a later
+  // price change applies to new buyers. 0 for grants and comps.
+  int64_t amount_cents = 0;
+  std::string currency = "usd";
+  int64_t fee_cents = 0;
+  std::optional<std::string> provider;             // "stripe" | "sandbox" (purchases)
+  std::optional<std::string> provider_payment_id;  // the attempt's PaymentIntent
+  int attempt = 1;                                 // idempotency key stagecast-ticket-<id>-<attempt>
+  std::optional<std::string> granted_by;           // grants and comps: who (admin API, owner id)
   int64_t created_at = 0;
   int64_t updated_at = 0;
+
+  // Whether the ticket admits its fan (a disputed payment keeps access until the dispute is lost).
+  bool admits() const { return status == TicketStatus::kPaid || status == TicketStatus::kDisputed; }
 };
 
 struct ChatMessage {

@@ -291,7 +291,7 @@ TEST_F(StreamServiceTest, CreateNormalisesWhatItKeeps) {
   StreamInput in = titled("  Paid show  ");
   in.visibility = "PAID";
   in.price_cents = 1500;
-  in.currency = "EUR";
+  in.currency = "USD";  // a PAID stream is in the configured currency (TicketTerms)
   in.chat.enabled = true;
   in.chat.subscribers_only = true;
   in.chat.slow_mode_seconds = 10;
@@ -302,12 +302,46 @@ TEST_F(StreamServiceTest, CreateNormalisesWhatItKeeps) {
   EXPECT_EQ(c.stream.title, "Paid show");
   EXPECT_EQ(c.stream.visibility, store::Visibility::kPaid);
   EXPECT_EQ(c.stream.price_cents, 1500);
-  EXPECT_EQ(c.stream.currency, "eur");
+  EXPECT_EQ(c.stream.currency, "usd");
   EXPECT_TRUE(c.stream.chat_subscribers_only);
   EXPECT_EQ(c.stream.chat_slow_mode_seconds, 10);
   EXPECT_EQ(c.stream.chat_blocked_words, (std::vector<std::string>{"spoiler", "scam"}));
   EXPECT_FALSE(c.stream.record);
   EXPECT_FALSE(c.stream.transcode);
+}
+
+TEST_F(StreamServiceTest, APaidStreamsPriceIsWithinTheTicketTerms) {
+  streams().set_ticket_terms({200, 5000, "usd"});
+  auto with = [](auto change) {
+    StreamInput in = titled("Valid title");
+    change(in);
+    return in;
+  };
+  auto paid = [](int64_t cents, std::string currency = "usd") {
+    return [=](StreamInput& i) {
+      i.visibility = "PAID";
+      i.price_cents = cents;
+      i.currency = currency;
+    };
+  };
+  EXPECT_EQ(code_of_create(with(paid(199))), "validation_failed");
+  EXPECT_EQ(code_of_create(with(paid(5001))), "validation_failed");
+  EXPECT_EQ(code_of_create(with(paid(1000, "eur"))), "validation_failed");
+  EXPECT_EQ(code_of_create(with(paid(200))), "ok");
+  EXPECT_EQ(code_of_create(with(paid(5000))), "ok");
+  // Other visibilities keep whatever price they carry (unused).
+  EXPECT_EQ(code_of_create(with([](StreamInput& i) { i.price_cents = 9000; })), "ok");
+
+  const CreatedStream c = create(titled("Later paid"));
+  StreamInput too_much;
+  too_much.visibility = "PAID";
+  too_much.price_cents = 9000;
+  EXPECT_EQ(streams().patch(artist_, c.stream.id, too_much).error().code, "validation_failed");
+  too_much.price_cents = 4000;
+  EXPECT_TRUE(streams().patch(artist_, c.stream.id, too_much).ok());
+  StreamInput over;
+  over.price_cents = 6000;  // the visibility stays PAID: the merged result is checked
+  EXPECT_EQ(streams().patch(artist_, c.stream.id, over).error().code, "validation_failed");
 }
 
 TEST_F(StreamServiceTest, PatchRules) {
@@ -458,7 +492,9 @@ TEST_F(StreamServiceTest, PlaybackGrantsFollowThePolicy) {
   paid.price_cents = 999;
   const CreatedStream pd = create(paid);
   EXPECT_EQ(streams().issue_playback(&fan_, pd.stream.id).error().code, "ticket_required");
-  ASSERT_TRUE(store_->tickets().upsert({pd.stream.id, fan_.user_id, true, 0, 0}).ok());
+  ASSERT_TRUE(store_->tickets()
+                  .grant(pd.stream.id, fan_.user_id, store::TicketSource::kComp, "owner", "usd", 0)
+                  .ok());
   EXPECT_TRUE(streams().issue_playback(&fan_, pd.stream.id).ok());
   EXPECT_TRUE(streams().issue_playback(&artist_, pd.stream.id).ok());
   EXPECT_EQ(streams().issue_playback(&fan_, "missing").error().code, "not_found");

@@ -58,22 +58,30 @@ TEST_P(AccessDataRepositoryTest, ActiveSubscribersExcludeCanceledAndExpired) {
   EXPECT_EQ(of_fan->size(), 2u);
 }
 
-TEST_P(AccessDataRepositoryTest, OnlyAPaidTicketCounts) {
+TEST_P(AccessDataRepositoryTest, OnlyATicketThatAdmitsCounts) {
   User artist = make_user("artist@example.com", Role::kArtist);
   LiveStream s = make_stream(artist.id, "hash-paid");
   EXPECT_FALSE(*store().tickets().has_paid_ticket(s.id, "fan-1"));
-  ASSERT_TRUE(store().tickets().upsert({s.id, "fan-1", false, 1, 1}).ok());
+  StreamTicket pending;
+  pending.stream_id = s.id;
+  pending.fan_id = "fan-1";
+  pending.amount_cents = 999;
+  pending.fee_cents = 50;
+  pending.provider = "stripe";
+  pending.created_at = pending.updated_at = 1;
+  ASSERT_TRUE(store().tickets().open_purchase(pending).ok());
   EXPECT_FALSE(*store().tickets().has_paid_ticket(s.id, "fan-1"));
-  auto paid = store().tickets().upsert({s.id, "fan-1", true, 5, 5});
-  ASSERT_TRUE(paid.ok());
-  EXPECT_TRUE(paid->paid);
-  EXPECT_EQ(paid->created_at, 1);
+  auto granted = store().tickets().grant(s.id, "fan-1", TicketSource::kGrant, "admin", "usd", 5);
+  ASSERT_TRUE(granted.ok());
+  EXPECT_TRUE(granted->ticket.admits());
+  EXPECT_EQ(granted->ticket.created_at, 1);
   EXPECT_TRUE(*store().tickets().has_paid_ticket(s.id, "fan-1"));
   EXPECT_FALSE(*store().tickets().has_paid_ticket(s.id, "fan-2"));
   EXPECT_EQ(store().tickets().list_for_stream(s.id)->size(), 1u);
   EXPECT_EQ(store().tickets().find(s.id, "fan-2").error().code, "not_found");
-  EXPECT_EQ(store().tickets().upsert({"no-stream", "fan-1", true, 1, 1}).error().code,
-            "invalid_argument");
+  EXPECT_EQ(
+      store().tickets().grant("no-stream", "fan-1", TicketSource::kComp, "x", "usd", 1).error().code,
+      "invalid_argument");
 }
 
 }  // namespace

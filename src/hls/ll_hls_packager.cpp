@@ -237,12 +237,17 @@ int64_t LlHlsPackager::frame_duration() const {
 
 // Frames per part: the segment target in whole frames, shared out over as many parts as the
 // part target asks (2 s at 30 fps in 4 parts: 15; at 25 fps: 13, 13, 13, 11). Every part of a
-// regular GOP is then full, and its last is not a sliver.
+// regular GOP is then full, and its last is not a sliver. At least kMinFramesPerPart: a part
+// that closes one frame early (a source's timestamps jitter, GStreamer's do) must still hold 85%
+// of PART-TARGET (4.4.4.9), which takes 7 frames; 8 leave room (250 ms asked at 30 fps: 8 frames,
+// 0.267 s).
 int LlHlsPackager::frames_per_part() const {
+  constexpr int64_t kMinFramesPerPart = 8;
   const int64_t frame = frame_duration();
   const int64_t per_segment = std::max<int64_t>(1, (segment_target_ + frame / 2) / frame);
   const int64_t parts = std::max<int64_t>(1, (segment_target_ + part_target_ / 2) / part_target_);
-  return static_cast<int>((per_segment + parts - 1) / parts);
+  const int64_t shared = (per_segment + parts - 1) / parts;
+  return static_cast<int>(std::min(per_segment, std::max(shared, kMinFramesPerPart)));
 }
 
 void LlHlsPackager::handle_audio(const media::MediaFramePtr& frame) {

@@ -48,8 +48,14 @@ std::map<std::string, Subject> subjects() {
   subscriber.subscription_tier = 1;
   Subject tier_subscriber = fan;
   tier_subscriber.subscription_tier = 3;
-  Subject ticket_holder = fan;
+  // Tickets as AccessFacts reads them (StreamTicket::admits): PAID and DISPUTED purchases, grants
+  // and comps admit; PENDING, FAILED, REFUNDED (refund or lost dispute) and REVOKED do not.
+  Subject ticket_holder = fan;  // a PAID purchase
   ticket_holder.ticket = true;
+  Subject ticket_pending = fan;
+  Subject ticket_refunded = fan;
+  Subject ticket_comped = fan;
+  ticket_comped.ticket = true;
   Subject owner{false, Role::kArtist};
   owner.owner = true;
   Subject moderator = fan;
@@ -67,6 +73,9 @@ std::map<std::string, Subject> subjects() {
           {"subscriber", subscriber},
           {"tier_subscriber", tier_subscriber},
           {"ticket_holder", ticket_holder},
+          {"ticket_pending", ticket_pending},
+          {"ticket_refunded", ticket_refunded},
+          {"ticket_comped", ticket_comped},
           {"owner", owner},
           {"moderator", moderator},
           {"banned", banned_fan},
@@ -132,6 +141,18 @@ const Row kTable[] = {
   {"live", "ticket_holder",   SUBS, sub_req,    sub_req,    sub_req,    not_mod,  not_owner,  not_owner},
   {"live", "ticket_holder",   TIER, tier_req,   tier_req,   tier_req,   not_mod,  not_owner,  not_owner},
   {"live", "ticket_holder",   PAID, ok,         ok,         ok,         not_mod,  not_owner,  not_owner},
+  {"live", "ticket_pending",  PUB,  ok,         ok,         ok,         not_mod,  not_owner,  not_owner},
+  {"live", "ticket_pending",  SUBS, sub_req,    sub_req,    sub_req,    not_mod,  not_owner,  not_owner},
+  {"live", "ticket_pending",  TIER, tier_req,   tier_req,   tier_req,   not_mod,  not_owner,  not_owner},
+  {"live", "ticket_pending",  PAID, ticket_req, ticket_req, ticket_req, not_mod,  not_owner,  not_owner},
+  {"live", "ticket_refunded", PUB,  ok,         ok,         ok,         not_mod,  not_owner,  not_owner},
+  {"live", "ticket_refunded", SUBS, sub_req,    sub_req,    sub_req,    not_mod,  not_owner,  not_owner},
+  {"live", "ticket_refunded", TIER, tier_req,   tier_req,   tier_req,   not_mod,  not_owner,  not_owner},
+  {"live", "ticket_refunded", PAID, ticket_req, ticket_req, ticket_req, not_mod,  not_owner,  not_owner},
+  {"live", "ticket_comped",   PUB,  ok,         ok,         ok,         not_mod,  not_owner,  not_owner},
+  {"live", "ticket_comped",   SUBS, sub_req,    sub_req,    sub_req,    not_mod,  not_owner,  not_owner},
+  {"live", "ticket_comped",   TIER, tier_req,   tier_req,   tier_req,   not_mod,  not_owner,  not_owner},
+  {"live", "ticket_comped",   PAID, ok,         ok,         ok,         not_mod,  not_owner,  not_owner},
   {"live", "owner",           PUB,  ok,         ok,         self_tip,   ok,       ok,         ok},
   {"live", "owner",           SUBS, ok,         ok,         self_tip,   ok,       ok,         ok},
   {"live", "owner",           TIER, ok,         ok,         self_tip,   ok,       ok,         ok},
@@ -182,6 +203,9 @@ const Row kTable[] = {
   {"ended", "fan",            PUB,  ok,         ended,      ended,      not_mod,  not_owner,  not_owner},
   {"ended", "fan",            PAID, ticket_req, ended,      ended,      not_mod,  not_owner,  not_owner},
   {"ended", "ticket_holder",  PAID, ok,         ended,      ended,      not_mod,  not_owner,  not_owner},
+  {"ended", "ticket_comped",  PAID, ok,         ended,      ended,      not_mod,  not_owner,  not_owner},
+  {"ended", "ticket_refunded", PAID, ticket_req, ended,     ended,      not_mod,  not_owner,  not_owner},
+  {"ended", "ticket_pending", PAID, ticket_req, ended,      ended,      not_mod,  not_owner,  not_owner},
   {"ended", "moderator",      PUB,  ok,         ended,      ended,      ok,       not_owner,  not_owner},
   {"ended", "owner",          PUB,  ok,         ended,      self_tip,   ok,       ended,      ok},
   {"ended", "admin",          PUB,  ok,         ended,      forbidden,  ok,       not_owner,  ok},
@@ -190,6 +214,8 @@ const Row kTable[] = {
   {"scheduled", "fan",        PUB,  ok,         ok,         not_live,   not_mod,  not_owner,  not_owner},
   {"scheduled", "subscriber", SUBS, ok,         ok,         not_live,   not_mod,  not_owner,  not_owner},
   {"scheduled", "owner",      PUB,  ok,         ok,         self_tip,   ok,       ok,         ok},
+  {"scheduled", "ticket_holder", PAID, ok,      ok,         not_live,   not_mod,  not_owner,  not_owner},
+  {"scheduled", "ticket_pending", PAID, ticket_req, ticket_req, not_live, not_mod, not_owner, not_owner},
 
   // ---- the owner lost verification (role or Stripe account removed by the platform) ----
   {"unverified", "owner",     PUB,  ok,         ok,         self_tip,   ok,       unverified, ok},

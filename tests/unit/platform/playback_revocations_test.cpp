@@ -40,5 +40,24 @@ TEST(PlaybackRevocations, TimeoutEndsOnItsOwn) {
   EXPECT_FALSE(r.revoked("artist", "x", 0));
 }
 
+TEST(PlaybackRevocations, ALostTicketEndsPlaybackOfThatStreamUntilItAdmitsAgain) {
+  PlaybackRevocations r;
+  store::LiveStream stream;
+  stream.id = "stream-1";
+  stream.artist_id = "artist";
+  store::StreamTicket t;
+  t.stream_id = stream.id;
+  t.fan_id = "fan";
+  t.status = store::TicketStatus::kRefunded;
+  r.ticket_access_changed(t, stream, false);
+  EXPECT_TRUE(r.stream_revoked("stream-1", "fan"));
+  EXPECT_FALSE(r.stream_revoked("stream-2", "fan"));
+  EXPECT_FALSE(r.stream_revoked("stream-1", "other-fan"));
+  EXPECT_FALSE(r.revoked("artist", "fan", 0));  // the channel is not closed to them
+  t.status = store::TicketStatus::kPaid;  // bought again (a new attempt) or comped
+  r.ticket_access_changed(t, stream, true);
+  EXPECT_FALSE(r.stream_revoked("stream-1", "fan"));
+}
+
 }  // namespace
 }  // namespace stagecast::platform

@@ -68,15 +68,22 @@ nlohmann::json stream_json(const ApiContext& ctx, const platform::StreamView& vi
   };
   if (view.manager) {
     chat["blockedWords"] = s.chat_blocked_words;
-    j["record"] = s.record;
     j["transcode"] = s.transcode;
     j["streamKeyRotatedAt"] = s.stream_key_rotated_at;
     j["rtmpUrl"] = ctx.rtmp_base_url;
-    j["whipUrl"] = ctx.http_base_url + "/whip/" + s.id;
+    // No whipUrl until WHIP ingest answers (#12, docs/web.md).
     j["tips"] = {{"count", s.tip_count},
                  {"grossCents", s.tip_gross_cents},
                  {"feeCents", s.tip_fee_cents},
                  {"artistCents", s.tip_gross_cents - s.tip_fee_cents}};
+  }
+  if (view.manager && view.tickets) {
+    const store::TicketTotals& t = *view.tickets;
+    j["tickets"] = {{"sold", t.sold},
+                    {"grossCents", t.gross_cents},
+                    {"feeCents", t.fee_cents},
+                    {"artistCents", t.gross_cents - t.fee_cents},
+                    {"given", t.given}};
   }
   j["chat"] = std::move(chat);
   return j;

@@ -14,7 +14,7 @@ namespace {
 
 Result<platform::StreamInput> stream_input(const net::Request& req) {
   auto body = JsonBody::parse(req, {"title", "description", "visibility", "minTier", "priceCents",
-                                    "currency", "chat", "record", "transcode", "scheduledAt"});
+                                    "currency", "chat", "transcode", "scheduledAt"});
   if (!body) return body.error();
   platform::StreamInput in;
   auto title = body->string("title");
@@ -40,9 +40,7 @@ Result<platform::StreamInput> stream_input(const net::Request& req) {
   auto price = body->integer("priceCents");
   if (!price) return price.error();
   in.price_cents = *price;
-  auto record = body->boolean("record");
-  if (!record) return record.error();
-  in.record = *record;
+  // No "record" until recording exists (#13): a field that did nothing was a promise not kept.
   auto transcode = body->boolean("transcode");
   if (!transcode) return transcode.error();
   in.transcode = *transcode;

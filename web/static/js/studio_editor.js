@@ -19,7 +19,7 @@ function toLocalInput(ms) {
 // Renders into `root`; onSaved(stream, created) after a successful save.
 export function renderEditor(root, stream, { onSaved, onDeleted }) {
   const editing = Boolean(stream);
-  const s = stream ?? { title: '', description: '', visibility: 'PUBLIC', minTier: 1, priceCents: 500, currency: 'usd', chat: { enabled: true, subscribersOnly: false, slowModeSeconds: 0, blockedWords: [] }, record: true, transcode: true };
+  const s = stream ?? { title: '', description: '', visibility: 'PUBLIC', minTier: 1, priceCents: 500, currency: 'usd', chat: { enabled: true, subscribersOnly: false, slowModeSeconds: 0, blockedWords: [] }, transcode: true };
   const field = (label, input, cls = '') => h('label', { class: cls }, h('span', { text: label }), input);
   const title = h('input', { name: 'title', required: true, maxlength: '140', value: s.title });
   const description = h('textarea', { name: 'description', rows: '3', maxlength: '5000' });
@@ -40,7 +40,6 @@ export function renderEditor(root, stream, { onSaved, onDeleted }) {
   const subsOnly = h('input', { type: 'checkbox', name: 'subscribersOnly', checked: Boolean(s.chat?.subscribersOnly) });
   const slow = h('input', { name: 'slowModeSeconds', type: 'number', min: '0', max: '3600', value: String(s.chat?.slowModeSeconds ?? 0) });
   const blocked = h('input', { name: 'blockedWords', placeholder: 'comma separated', value: (s.chat?.blockedWords ?? []).join(', ') });
-  const record = h('input', { type: 'checkbox', name: 'record', checked: s.record !== false });
   const transcode = h('input', { type: 'checkbox', name: 'transcode', checked: s.transcode !== false });
   const scheduled = h('input', { name: 'scheduledAt', type: 'datetime-local', value: toLocalInput(s.scheduledAt) });
   let scheduleTouched = false;
@@ -60,7 +59,6 @@ export function renderEditor(root, stream, { onSaved, onDeleted }) {
       h('label', { class: 'check' }, subsOnly, h('span', { text: 'Subscribers-only chat' })),
       field('Slow mode (seconds between messages)', slow),
       field('Blocked words', blocked),
-      h('label', { class: 'check full' }, record, h('span', { text: 'Record for replay' })),
       h('label', { class: 'check full' }, transcode,
         h('span', { text: 'Several qualities for fans (1080p to 360p; applies when the stream next goes live)' }))),
     error,
@@ -94,7 +92,6 @@ export function renderEditor(root, stream, { onSaved, onDeleted }) {
         slowModeSeconds: Math.max(0, Math.round(Number(slow.value) || 0)),
         blockedWords: blocked.value.split(/[,\n]/).map((w) => w.trim()).filter(Boolean),
       },
-      record: record.checked,
       transcode: transcode.checked,
     };
     if (visibility.value === 'TIER') body.minTier = Math.round(Number(minTier.value) || 1);

@@ -15,6 +15,9 @@ export function denial(reason, stream = {}) {
         action: 'upgrade',
       };
     case 'ticket_required':
+      if (stream.status === 'ENDED') {
+        return { title: 'Ticket required', text: 'This paid event has ended; tickets are no longer sold.' };
+      }
       return {
         title: 'Ticket required',
         text: stream.priceCents

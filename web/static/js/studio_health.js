@@ -1,5 +1,5 @@
 // The Studio's stream health (GET /api/livestream/{id}/health: what the ingest receives) and live
-// analytics (viewers from the realtime gateway; peak, tips and messages from the API).
+// analytics (viewers from the realtime gateway; peak, tips, ticket sales and messages from the API).
 import { h, fill, formatMoney, formatDuration, formatTime } from './dom.js';
 
 function stat(label, id, words = false) {
@@ -81,8 +81,15 @@ export class AnalyticsPanel {
       messages: stat('Chat messages', 'analytics-messages'),
       tips: stat('Tips', 'analytics-tips'),
       revenue: stat('Tips total', 'analytics-revenue'),
+      // Ticket sales of a PAID stream (hidden otherwise): tickets sold, what fans paid, the
+      // platform's fee and what is left for the artist.
+      ticketsSold: stat('Tickets sold', 'analytics-tickets-sold'),
+      ticketsGross: stat('Ticket sales', 'analytics-tickets-gross'),
+      ticketsFee: stat('Platform fee', 'analytics-tickets-fee'),
+      ticketsNet: stat('Ticket net', 'analytics-tickets-net'),
       uptime: stat('Live for', 'analytics-uptime'),
     };
+    for (const k of ['ticketsSold', 'ticketsGross', 'ticketsFee', 'ticketsNet']) this.cells[k].el.hidden = true;
     this.peak = 0;
     fill(root, h('h2', { text: 'Live analytics' }), h('dl', { class: 'stats' }, Object.values(this.cells).map((c) => c.el)));
   }
@@ -104,6 +111,16 @@ export class AnalyticsPanel {
       this.set('tips', String(s.tips.count));
       this.set('revenue', formatMoney(s.tips.grossCents, s.currency ?? 'usd'));
       this.cells.revenue.dd.title = `${formatMoney(s.tips.artistCents, s.currency ?? 'usd')} to you after the platform fee`;
+    }
+    const tickets = s.visibility === 'PAID' || (s.tickets && (s.tickets.sold > 0 || s.tickets.given > 0));
+    for (const k of ['ticketsSold', 'ticketsGross', 'ticketsFee', 'ticketsNet']) this.cells[k].el.hidden = !(tickets && s.tickets);
+    if (s.tickets) {
+      const c = s.currency ?? 'usd';
+      this.set('ticketsSold', String(s.tickets.sold));
+      this.cells.ticketsSold.dd.title = s.tickets.given ? `and ${s.tickets.given} given away (comps and grants)` : '';
+      this.set('ticketsGross', formatMoney(s.tickets.grossCents, c));
+      this.set('ticketsFee', formatMoney(s.tickets.feeCents, c));
+      this.set('ticketsNet', formatMoney(s.tickets.artistCents, c));
     }
     this.set('uptime', s.status === 'LIVE' && s.startedAt ? formatDuration(Date.now() - s.startedAt)
       : s.startedAt && s.endedAt ? formatDuration(s.endedAt - s.startedAt) : '—');

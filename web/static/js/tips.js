@@ -11,7 +11,7 @@ const MIN_CENTS = 100;
 const MAX_CENTS = 100000;
 
 let stripeLoading = null;
-function loadStripe() {
+export function loadStripe() {
   if (globalThis.Stripe) return Promise.resolve(globalThis.Stripe);
   if (!stripeLoading) {
     stripeLoading = new Promise((resolve, reject) => {

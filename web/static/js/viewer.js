@@ -1,5 +1,5 @@
 // The Viewer (/watch/{id}): player, quality menu, live/offline/ended states, viewer count, chat,
-// tips, and a clear message when the fan may not watch.
+// tips, a clear message when the fan may not watch, and the ticket checkout of a PAID stream.
 import './trusted_types.js';  // first: before any other module runs
 import { h, $, fill, show, formatDateTime, formatDuration } from './dom.js';
 import { api, session, ApiError } from './api.js';
@@ -9,9 +9,13 @@ import { ChatPanel } from './chat.js';
 import { Player, levelLabel } from './player.js';
 import { denial } from './access.js';
 import { openTipDialog } from './tips.js';
+import { openTicketDialog } from './tickets.js';
 
 const streamId = decodeURIComponent(location.pathname.split('/')[2] ?? '');
 const POLL_MS = 5000;
+// After a ticket's payment: how often, and how long, to ask whether the webhook has landed.
+const ACCESS_POLL_MS = 1000;
+const ACCESS_WAIT_MS = 120000;
 
 const ui = {
   screen: $('#screen'),
@@ -36,6 +40,9 @@ let video = null;
 let chat = null;
 let realtime = null;
 let retryTimer = null;
+let hadAccess = null;  // the last access answer, to notice when a ticket lets the fan in
+let accessTimer = null;
+let ticketDialog = null;  // the checkout, closed by itself once the ticket admits the fan
 // Exposed for tests and for debugging from the console: read-only state of the page.
 const state = { phase: 'loading', reason: null, mode: null };
 globalThis.stagecastViewer = state;
@@ -110,7 +117,33 @@ async function reload() {
     // Transient: keep what is on screen, try again on the next poll.
     return;
   }
+  const access = Boolean(stream.access?.watch);
+  // Let in (a ticket's payment confirmed, a comp): the room refused this fan before, join again.
+  if (hadAccess === false && access) {
+    realtime?.restart();
+    ticketDialog?.close();
+  }
+  hadAccess = access;
   applyStatus();
+}
+
+// The ticket is paid in the browser; the server admits the fan once the provider's webhook has
+// arrived (usually within a second or two). Ask until it says so, then the page plays.
+function awaitAccess() {
+  clearTimeout(accessTimer);
+  const until = Date.now() + ACCESS_WAIT_MS;
+  const tick = async () => {
+    await reload();
+    if (!stream?.access?.watch && Date.now() < until) accessTimer = setTimeout(tick, ACCESS_POLL_MS);
+  };
+  tick();
+}
+
+async function buyTicket() {
+  if (!session.token && !(await openSignIn())) return;
+  if (!stream) return;
+  ticketDialog = openTicketDialog({ streamId, stream, onPaid: awaitAccess });
+  ticketDialog.addEventListener('close', () => { ticketDialog = null; });
 }
 
 // ---- access denied ------------------------------------------------------------------------
@@ -119,10 +152,15 @@ function showDenied(reason) {
   if (state.phase === 'denied' && state.reason === reason) return;  // polled again: unchanged
   stopPlayer(true);
   setPhase('denied', reason);
-  const d = denial(reason, stream ?? {});
+  // A signed-out visitor of a PAID stream is told what it costs; buying starts with signing in.
+  const paid = stream?.visibility === 'PAID' && (reason === 'ticket_required' || reason === 'login_required');
+  const d = denial(paid ? 'ticket_required' : reason, stream ?? {});
   const actions = [];
   if (d.action === 'signin' || (!session.token && reason !== 'banned')) {
     actions.push(h('button', { class: 'primary', type: 'button', text: 'Sign in', on: { click: openSignIn } }));
+  }
+  if (d.action === 'ticket' && stream?.status !== 'ENDED') {
+    actions.push(h('button', { class: 'primary', type: 'button', id: 'buy-ticket', text: 'Buy a ticket', on: { click: buyTicket } }));
   }
   overlay(d.title, d.text, actions, reason);
   show(ui.tip, false);
@@ -256,6 +294,7 @@ function startRealtime() {
 mountAccount($('#account'), { onSignInRequested: openSignIn });
 session.onChange(() => {
   // Access and chat rights follow the account: look again with the new identity.
+  hadAccess = null;
   stopPlayer(true);
   realtime?.restart();
   reload();

@@ -76,8 +76,7 @@ void TicketService::add_listener(TicketEvents& listener) {
 // ---------------------------------------------------------------------------------------------
 // Buying
 
-Result<TicketPurchase> TicketService::purchase(const Identity& caller,
-                                               const std::string& stream_id,
+Result<TicketPurchase> TicketService::purchase(const Identity& caller, const std::string& stream_id,
                                                const TicketPurchaseInput& in) {
   // What the buyer confirmed, first: a refused input writes nothing and asks nobody.
   if (in.amount_cents &&
@@ -140,9 +139,8 @@ Result<TicketPurchase> TicketService::purchase(const Identity& caller,
       now - existing->updated_at < settings_.intent_reuse_window.count();
   const int64_t charged = reusable ? existing->amount_cents : price;
   if (in.amount_cents && *in.amount_cents != charged) {
-    return make_error("price_changed",
-                      fmt::format("the ticket costs {} {} minor units now", charged,
-                                  stream->currency));
+    return make_error("price_changed", fmt::format("the ticket costs {} {} minor units now",
+                                                   charged, stream->currency));
   }
   const int64_t fee = *payments::platform_fee_cents(price, settings_.fee_basis_points);
 
@@ -189,8 +187,8 @@ Result<TicketPurchase> TicketService::purchase(const Identity& caller,
     request.idempotency_key = fmt::format("stagecast-ticket-{}-{}", ticket.id, ticket.attempt);
     auto intent = provider_->create_payment_intent(request);
     if (!intent) {
-      spdlog::warn("ticket {}: PaymentIntent not created: {} ({})", ticket.id,
-                   intent.error().code, intent.error().message);
+      spdlog::warn("ticket {}: PaymentIntent not created: {} ({})", ticket.id, intent.error().code,
+                   intent.error().message);
       if (is_definitive_refusal(intent.error()) && !ticket.provider_payment_id) {
         // Nothing can be charged for this attempt: the next purchase starts a new one.
         (void)store_->tickets().transition(ticket.id, TicketStatus::kFailed, now);
@@ -203,9 +201,10 @@ Result<TicketPurchase> TicketService::purchase(const Identity& caller,
       if (!set) return errc::from_store(set.error());
       ticket.provider_payment_id = intent->id;
     } else if (*ticket.provider_payment_id != intent->id) {
-      spdlog::warn("ticket {}: the provider answered attempt {} with another PaymentIntent; "
-                   "starting a new attempt",
-                   ticket.id, ticket.attempt);
+      spdlog::warn(
+          "ticket {}: the provider answered attempt {} with another PaymentIntent; "
+          "starting a new attempt",
+          ticket.id, ticket.attempt);
       auto restarted = store_->tickets().restart_purchase(ticket.id, ticket.attempt, price,
                                                           stream->currency, fee, provider, now);
       if (!restarted) return errc::from_store(restarted.error());

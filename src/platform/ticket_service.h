@@ -88,8 +88,7 @@ class TicketService final : public PaymentEventHandler {
   // The platform's admin API: a ticket sold elsewhere (or taken back). Errors: not_found (no
   // stream / no ticket), validation_failed, conflict (revoking a purchase), db_unavailable.
   Result<store::StreamTicket> grant(const std::string& stream_id, const std::string& fan_id);
-  Result<store::StreamTicket> revoke_grant(const std::string& stream_id,
-                                           const std::string& fan_id);
+  Result<store::StreamTicket> revoke_grant(const std::string& stream_id, const std::string& fan_id);
   // The owner (or an admin) gives a ticket away, or takes a comp back. Errors: not_found,
   // login_required, not_owner, validation_failed, conflict, db_unavailable.
   Result<store::StreamTicket> comp(const Identity& caller, const std::string& stream_id,

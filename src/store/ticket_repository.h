@@ -78,8 +78,7 @@ class TicketRepository {
   virtual Result<StreamTicket> find_by_provider_payment_id(const std::string& provider,
                                                            const std::string& payment_id) = 0;
   // True only for a ticket that admits (PAID or DISPUTED).
-  virtual Result<bool> has_paid_ticket(const std::string& stream_id,
-                                       const std::string& fan_id) = 0;
+  virtual Result<bool> has_paid_ticket(const std::string& stream_id, const std::string& fan_id) = 0;
   virtual Result<std::vector<StreamTicket>> list_for_stream(const std::string& stream_id) = 0;
   virtual Result<TicketTotals> totals_for_stream(const std::string& stream_id) = 0;
 };

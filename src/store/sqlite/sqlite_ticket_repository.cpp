@@ -30,8 +30,8 @@ StreamTicket read_ticket(const Statement& st) {
 
 Result<StreamTicket> find_on(SqliteConnection& c, const std::string& stream_id,
                              const std::string& fan_id) {
-  auto st = c.prepare("SELECT " + kColumns +
-                      " FROM stream_tickets WHERE stream_id = ? AND fan_id = ?");
+  auto st =
+      c.prepare("SELECT " + kColumns + " FROM stream_tickets WHERE stream_id = ? AND fan_id = ?");
   if (!st) return st.error();
   st->bind_all(stream_id, fan_id);
   return first_row<StreamTicket>(*st, read_ticket, "ticket");
@@ -126,9 +126,9 @@ class SqliteTicketRepository final : public TicketRepository {
       const TicketStatus from = t.status;
       if (from == to) return TicketTransition{std::move(t), false, from};
       if (!ticket_transition_allowed(from, to)) {
-        return make_error(errc::kInvalidTransition,
-                          "ticket cannot go from " + std::string(to_string(from)) + " to " +
-                              std::string(to_string(to)));
+        return make_error(errc::kInvalidTransition, "ticket cannot go from " +
+                                                        std::string(to_string(from)) + " to " +
+                                                        std::string(to_string(to)));
       }
       // The status in the WHERE clause makes this a compare-and-set across nodes.
       auto st = c.prepare(
@@ -267,7 +267,9 @@ class SqliteTicketRepository final : public TicketRepository {
       st->bind_all(stream_id);
       return first_row<TicketTotals>(
           *st,
-          [](const Statement& s) { return TicketTotals{s.i64(0), s.i64(1), s.i64(2), s.i64(3)}; },
+          [](const Statement& s) {
+            return TicketTotals{s.i64(0), s.i64(1), s.i64(2), s.i64(3)};
+          },
           "ticket totals");
     });
   }

@@ -6,12 +6,12 @@
 #include "platform/ticket_service.h"
 
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 #include <unistd.h>
 
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <nlohmann/json.hpp>
 
 #include "payments/payment_errors.h"
 #include "payments/sandbox_provider.h"
@@ -126,9 +126,8 @@ class TicketServiceTest : public ::testing::Test {
 
   Identity register_user(const std::string& email, const std::string& role,
                          std::optional<std::string> account = std::nullopt) {
-    auto session =
-        services_->accounts().register_account(
-            {email, "correct horse", "Name " + role, role == "ADMIN" ? "FAN" : role});
+    auto session = services_->accounts().register_account(
+        {email, "correct horse", "Name " + role, role == "ADMIN" ? "FAN" : role});
     EXPECT_TRUE(session) << session.error().message;
     if (!account && role != "ADMIN") return session->user;
     AdminUserUpsert up;
@@ -155,18 +154,27 @@ class TicketServiceTest : public ::testing::Test {
                                             nlohmann::json extra = nlohmann::json::object()) {
     nlohmann::json object;
     if (type.starts_with("payment_intent.")) {
-      object = {{"id", payment_intent}, {"object", "payment_intent"}, {"amount", 1500},
-                {"currency", "usd"}, {"metadata", nlohmann::json::object()}};
+      object = {{"id", payment_intent},
+                {"object", "payment_intent"},
+                {"amount", 1500},
+                {"currency", "usd"},
+                {"metadata", nlohmann::json::object()}};
     } else if (type == "charge.refunded") {
-      object = {{"id", "ch_1"}, {"object", "charge"}, {"payment_intent", payment_intent},
-                {"refunded", true}, {"amount", 1500}, {"amount_refunded", 1500}};
+      object = {{"id", "ch_1"},     {"object", "charge"}, {"payment_intent", payment_intent},
+                {"refunded", true}, {"amount", 1500},     {"amount_refunded", 1500}};
     } else {
-      object = {{"id", "dp_1"}, {"object", "dispute"}, {"charge", "ch_1"},
-                {"payment_intent", payment_intent}, {"status", "needs_response"}};
+      object = {{"id", "dp_1"},
+                {"object", "dispute"},
+                {"charge", "ch_1"},
+                {"payment_intent", payment_intent},
+                {"status", "needs_response"}};
     }
     for (auto& [k, v] : extra.items()) object[k] = v;
-    nlohmann::json e = {{"id", id}, {"object", "event"}, {"type", type},
-                        {"created", clock_.unix_seconds()}, {"data", {{"object", object}}}};
+    nlohmann::json e = {{"id", id},
+                        {"object", "event"},
+                        {"type", type},
+                        {"created", clock_.unix_seconds()},
+                        {"data", {{"object", object}}}};
     std::string payload = e.dump();
     return {payload, payments::signature_header(kWebhookSecret, clock_.unix_seconds(), payload)};
   }
@@ -219,9 +227,10 @@ TEST_F(TicketServiceTest, APurchaseIsADestinationChargeAtTheStreamsPrice) {
   EXPECT_EQ(r.application_fee_cents, 75);
   EXPECT_EQ(r.destination_account, "acct_1Artist");
   EXPECT_EQ(r.idempotency_key, "stagecast-ticket-" + p.ticket.id + "-1");
-  const std::vector<std::pair<std::string, std::string>> metadata = {
-      {"kind", "ticket"}, {"stream_id", stream_id_}, {"ticket_id", p.ticket.id},
-      {"fan_id", fan_.user_id}};
+  const std::vector<std::pair<std::string, std::string>> metadata = {{"kind", "ticket"},
+                                                                     {"stream_id", stream_id_},
+                                                                     {"ticket_id", p.ticket.id},
+                                                                     {"fan_id", fan_.user_id}};
   EXPECT_EQ(r.metadata, metadata);
   EXPECT_EQ(*ticket(fan_.user_id).provider_payment_id, "pi_t1");
   EXPECT_EQ(watch(fan_), "ticket_required");  // only a webhook makes it PAID
@@ -296,8 +305,7 @@ TEST_F(TicketServiceTest, OnlyAVerifiedWebhookMarksItPaidOnce) {
   EXPECT_TRUE(listener_.changes[0].may_watch);
 
   // A failure after the success changes nothing; buying again charges nothing.
-  EXPECT_EQ(deliver(event("evt_3", "payment_intent.payment_failed", "pi_t1"))->effect,
-            "unchanged");
+  EXPECT_EQ(deliver(event("evt_3", "payment_intent.payment_failed", "pi_t1"))->effect, "unchanged");
   const TicketPurchase held = buy(fan_, stream_id_);
   EXPECT_TRUE(held.client_secret.empty());
   EXPECT_EQ(held.ticket.status, TicketStatus::kPaid);
@@ -331,8 +339,7 @@ TEST_F(TicketServiceTest, ARefundRevokesAndANewPurchaseIsANewAttempt) {
   EXPECT_EQ(watch(fan_), "ticket_required");
   ASSERT_EQ(listener_.changes.size(), 2u);
   EXPECT_FALSE(listener_.changes[1].may_watch);
-  EXPECT_EQ(services_->streams().issue_playback(&fan_, stream_id_).error().code,
-            "ticket_required");
+  EXPECT_EQ(services_->streams().issue_playback(&fan_, stream_id_).error().code, "ticket_required");
   // A late success never resurrects it.
   EXPECT_EQ(deliver(event("evt_s2", "payment_intent.succeeded", "pi_t1"))->effect, "unchanged");
   EXPECT_EQ(watch(fan_), "ticket_required");
@@ -387,8 +394,8 @@ TEST_F(TicketServiceTest, ALostAnswerIsRecoveredByTheRetryAndByTheMetadata) {
   provider_.lose_answer = false;
   // The webhook finds the ticket through metadata.ticket_id and stores the PaymentIntent.
   const std::string id = ticket(fan_.user_id).id;
-  auto paid = deliver(event("evt_m", "payment_intent.succeeded", "pi_t1",
-                            {{"metadata", {{"ticket_id", id}}}}));
+  auto paid = deliver(
+      event("evt_m", "payment_intent.succeeded", "pi_t1", {{"metadata", {{"ticket_id", id}}}}));
   ASSERT_TRUE(paid);
   EXPECT_EQ(paid->effect, "paid");
   EXPECT_EQ(*ticket(fan_.user_id).provider_payment_id, "pi_t1");
@@ -445,8 +452,7 @@ TEST_F(TicketServiceTest, GrantsAndCompsAdmitWithoutMoney) {
   EXPECT_EQ(comped->source, TicketSource::kComp);
   EXPECT_EQ(watch(fan_), "ok");
   EXPECT_TRUE(listener_.changes.back().may_watch);
-  EXPECT_EQ(tickets_->comp(artist_, stream_id_, artist_.user_id).error().code,
-            "validation_failed");
+  EXPECT_EQ(tickets_->comp(artist_, stream_id_, artist_.user_id).error().code, "validation_failed");
   // The comped fan is not sold a ticket.
   EXPECT_TRUE(buy(fan_, stream_id_).client_secret.empty());
   EXPECT_TRUE(provider_.requests.empty());
@@ -550,7 +556,8 @@ TEST_F(TicketServiceTest, EveryTicketStateOnEverySurface) {
          then(f, "charge.dispute.closed", {{"status", "lost"}});
        },
        false},
-      {"comped", [&](const Identity& f) { ASSERT_TRUE(tickets_->comp(artist_, stream_id_, f.user_id)); },
+      {"comped",
+       [&](const Identity& f) { ASSERT_TRUE(tickets_->comp(artist_, stream_id_, f.user_id)); },
        true},
       {"granted", [&](const Identity& f) { ASSERT_TRUE(tickets_->grant(stream_id_, f.user_id)); },
        true},
@@ -588,8 +595,9 @@ TEST_F(TicketServiceTest, EventsRecordedButNotAppliedAreRecoveredForTickets) {
   buy(fan_, stream_id_);
   // The event was recorded (a crash before applying): simulate by recording it directly.
   const auto success = event("evt_crash", "payment_intent.succeeded", "pi_t1");
-  store::PaymentEvent record{"stripe", "evt_crash", "payment_intent.succeeded", success.first,
-                             clock_.unix_millis(), false, std::nullopt};
+  store::PaymentEvent record{"stripe",      "evt_crash",          "payment_intent.succeeded",
+                             success.first, clock_.unix_millis(), false,
+                             std::nullopt};
   ASSERT_TRUE(store_->payment_events().insert_if_new(record));
   auto recovered = tips_->recover();
   ASSERT_TRUE(recovered);

@@ -18,7 +18,8 @@ namespace {
 void exec(sqlite3* db, const std::string& sql) {
   char* error = nullptr;
   ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error), SQLITE_OK)
-      << (error ? error : "") << "\n" << sql;
+      << (error ? error : "") << "\n"
+      << sql;
 }
 
 TEST(TicketMigration, RowsOfVersionTwoBecomeGrants) {

@@ -13,8 +13,7 @@ TEST(TicketTransitions, AllowedEdgesOnly) {
   auto allowed = [](S from, S to) {
     return (from == S::kPending && (to == S::kPaid || to == S::kFailed)) ||
            (from == S::kFailed && to == S::kPaid) ||
-           (from == S::kPaid &&
-            (to == S::kRefunded || to == S::kDisputed || to == S::kRevoked)) ||
+           (from == S::kPaid && (to == S::kRefunded || to == S::kDisputed || to == S::kRevoked)) ||
            (from == S::kDisputed && (to == S::kPaid || to == S::kRefunded));
   };
   for (S from : all) {
@@ -82,7 +81,8 @@ TEST_P(TicketRepositoryTest, PaymentIdTransitionsAndTotals) {
 
   auto t2 = store().tickets().open_purchase(purchase(s, "fan-2", 1000, 50))->ticket;
   ASSERT_TRUE(store().tickets().transition(t2.id, TicketStatus::kPaid, 12).ok());
-  ASSERT_TRUE(store().tickets().grant(s.id, "fan-3", TicketSource::kComp, artist.id, "usd", 12).ok());
+  ASSERT_TRUE(
+      store().tickets().grant(s.id, "fan-3", TicketSource::kComp, artist.id, "usd", 12).ok());
   auto totals = store().tickets().totals_for_stream(s.id);
   ASSERT_TRUE(totals.ok());
   EXPECT_EQ(totals->sold, 2);
@@ -129,14 +129,16 @@ TEST_P(TicketRepositoryTest, GrantsAndComps) {
   EXPECT_EQ(g->ticket.source, TicketSource::kGrant);
   EXPECT_EQ(g->ticket.amount_cents, 0);
   // Granting again, or comping a ticket that admits, changes nothing.
-  EXPECT_FALSE(store().tickets().grant(s.id, "fan-1", TicketSource::kComp, artist.id, "usd", 6)->changed);
+  EXPECT_FALSE(
+      store().tickets().grant(s.id, "fan-1", TicketSource::kComp, artist.id, "usd", 6)->changed);
 
   auto r = store().tickets().revoke_grant(s.id, "fan-1", 7);
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->ticket.status, TicketStatus::kRevoked);
   EXPECT_FALSE(*store().tickets().has_paid_ticket(s.id, "fan-1"));
   EXPECT_FALSE(store().tickets().revoke_grant(s.id, "fan-1", 8)->changed);
-  EXPECT_TRUE(store().tickets().grant(s.id, "fan-1", TicketSource::kComp, artist.id, "usd", 9)->changed);
+  EXPECT_TRUE(
+      store().tickets().grant(s.id, "fan-1", TicketSource::kComp, artist.id, "usd", 9)->changed);
 
   // A pending purchase can be comped; a bought ticket is not revoked as a grant.
   auto p = store().tickets().open_purchase(purchase(s, "fan-2", 1000, 50))->ticket;

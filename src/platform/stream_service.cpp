@@ -48,8 +48,8 @@ Result<CreatedStream> StreamService::create(const Identity& caller, const Stream
   const int64_t now = clock_->unix_millis();
   auto settings = settings_for_new_stream(input, now);
   if (!settings) return settings.error();
-  if (auto terms = check_ticket_terms(settings->visibility, settings->price_cents,
-                                      settings->currency);
+  if (auto terms =
+          check_ticket_terms(settings->visibility, settings->price_cents, settings->currency);
       !terms) {
     return terms.error();
   }

@@ -71,6 +71,17 @@ test('a fan sees the paywall, buys a ticket in the sandbox dialog, and the strea
   assert.deepEqual(v.errors, []);
   assert.deepEqual(v.csp, []);
   await page.context().close();
+
+  // The Studio shows the sale in the stream's figures.
+  const studio = await openPage(browser, `${server.url}/studio#stream=${stream.id}`, { user: artist });
+  const text = (id) => studio.page.evaluate((i) => document.getElementById(i)?.textContent, id);
+  await until(studio.page, () => document.querySelector('#analytics-tickets-sold')?.textContent === '1', null, { timeout: 15000, what: 'tickets sold in the Studio' });
+  assert.equal(await studio.page.isVisible('#analytics-tickets-sold'), true);
+  assert.equal(await text('analytics-tickets-gross'), '$12.00');
+  assert.equal(await text('analytics-tickets-fee'), '$0.60');
+  assert.equal(await text('analytics-tickets-net'), '$11.40');
+  assert.deepEqual(studio.errors, []);
+  await studio.page.context().close();
 });
 
 test('a declined test payment leaves the paywall up and charges nothing', async () => {

@@ -89,6 +89,7 @@ class LlHlsPackager final : public media::MediaSink {
     int64_t msn = 0;
     int64_t start = 0;  // 90 kHz
     Bytes data;         // its parts so far
+    bool independent = true;  // starts with a key frame (false after a cut without one)
   };
 
   void handle_video(const media::MediaFramePtr& frame);

@@ -247,6 +247,38 @@ TEST_F(PackagerTimingTest, ALongerGopLaterIsCutAtTheTargetDuration) {
   EXPECT_EQ(master->find("EXT-X-INDEPENDENT-SEGMENTS"), std::string::npos) << *master;
 }
 
+// x264 with -g 60 and scene cuts: a key frame one second into a GOP moves the later ones. The
+// segment that had to be cut without a key frame ends at the next key frame, so the one after it
+// starts INDEPENDENT again instead of the misalignment carrying on.
+TEST_F(PackagerTimingTest, AfterACutWithoutAKeyFrameTheNextKeyFrameStartsASegment) {
+  Timing t;
+  t.gops = {60, 60, 60, 60, 30, 60, 60, 60, 60};  // key frames at 0, 2, 4, 6, 8, 9, 11, 13 ...
+  t.seconds = 18;
+  LlHlsPackager packager(config(), store_, clock_);
+  packager.on_config(fixture_.config);
+  std::map<int64_t, bool> starts_independent;  // msn -> its first part is, over every playlist
+  std::map<int64_t, double> extinf;
+  int target_duration = 0;
+  run(packager, synthesize(fixture_, t), [&](const std::string& playlist) {
+    const auto l = parse(playlist);
+    for (const auto& [msn, parts] : l.parts) starts_independent[msn] = parts.front().independent;
+    for (const auto& [msn, d] : l.extinf) extinf[msn] = d;
+    target_duration = l.target_duration;
+  });
+  EXPECT_EQ(packager.counters().forced_cuts, 1u) << text();
+  int not_independent = 0;
+  for (const auto& [msn, independent] : starts_independent) {
+    if (independent) continue;
+    ++not_independent;
+    auto next = starts_independent.find(msn + 1);
+    ASSERT_NE(next, starts_independent.end());
+    EXPECT_TRUE(next->second) << "msn " << msn + 1 << " follows a cut without a key frame";
+  }
+  EXPECT_EQ(not_independent, 1);
+  EXPECT_GE(extinf.size(), 8u);
+  for (const auto& [msn, d] : extinf) EXPECT_LE(std::lround(d), target_duration) << msn;
+}
+
 // Audio that a publisher sends ahead of its video (GStreamer's x264enc lags by ~0.5 s; a rung's
 // video comes out of the encoder after the audio) is kept and placed by its timestamp.
 TEST_F(PackagerTimingTest, AudioArrivingAheadOfTheVideoIsKept) {

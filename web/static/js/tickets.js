@@ -31,9 +31,10 @@ export function openTicketDialog({ streamId, stream, onPaid }) {
       showError('');
       submit.disabled = true;
       try {
-        // The price shown is the price confirmed: the server refuses another one (price_changed).
+        // The amount charged is the ticket's, shown on the next step before anything is paid: a
+        // checkout begun earlier keeps the price it began at (docs/payments.md, Prices).
         const ticket = await api('POST', `/api/livestream/${encodeURIComponent(streamId)}/tickets`,
-          { amountCents: stream.priceCents, currency: stream.currency });
+          { currency: stream.currency });
         if (ticket.admits) done(ticket);
         else if (ticket.provider === 'sandbox') sandboxStep(ticket);
         else stripeStep(ticket);
@@ -45,6 +46,11 @@ export function openTicketDialog({ streamId, stream, onPaid }) {
     });
     fill(body, form);
   }
+
+  // Said when the fan's open checkout is at another price than the stream's today.
+  const priceNote = (ticket) => (ticket.amountCents !== stream.priceCents
+    ? h('p', { class: 'muted small', text: `Your checkout began at ${formatMoney(ticket.amountCents, ticket.currency)}; that is the price you pay.` })
+    : null);
 
   function sandboxStep(ticket) {
     const pay = async (outcome) => {
@@ -63,6 +69,7 @@ export function openTicketDialog({ streamId, stream, onPaid }) {
     };
     fill(body,
       h('p', {}, 'Ticket: ', h('strong', { text: formatMoney(ticket.amountCents, ticket.currency) }), '.'),
+      priceNote(ticket),
       h('p', { class: 'sandbox-note', text: 'Sandbox payments: this server runs the built-in test provider. No card is needed and no money moves.' }),
       h('div', { class: 'dialog-actions' },
         h('button', { type: 'button', text: 'Simulate a decline', on: { click: () => pay('failed') } }),
@@ -78,7 +85,7 @@ export function openTicketDialog({ streamId, stream, onPaid }) {
       const elements = stripe.elements({ clientSecret: ticket.clientSecret });
       const mount = h('div', { class: 'stripe-element' });
       const pay = h('button', { class: 'primary', type: 'submit', text: `Pay ${formatMoney(ticket.amountCents, ticket.currency)}` });
-      const form = h('form', {}, mount, h('div', { class: 'dialog-actions' }, h('button', { type: 'button', text: 'Cancel', on: { click: close } }), pay));
+      const form = h('form', {}, priceNote(ticket), mount, h('div', { class: 'dialog-actions' }, h('button', { type: 'button', text: 'Cancel', on: { click: close } }), pay));
       fill(body, form);
       elements.create('payment').mount(mount);
       form.addEventListener('submit', async (e) => {

@@ -27,7 +27,7 @@ export function renderEditor(root, stream, { onSaved, onDeleted }) {
   const visibility = h('select', { name: 'visibility' }, VISIBILITIES.map(([v, label]) => h('option', { value: v, text: label })));
   visibility.value = s.visibility;
   const minTier = h('input', { name: 'minTier', type: 'number', min: '1', max: '100', value: String(s.minTier ?? 1) });
-  const price = h('input', { name: 'price', type: 'number', min: '0.50', step: '0.01', value: ((s.priceCents || 500) / 100).toFixed(2) });
+  const price = h('input', { name: 'price', type: 'number', min: '1.00', step: '0.01', value: ((s.priceCents || 500) / 100).toFixed(2) });
   const tierLabel = field('Minimum tier', minTier);
   const priceLabel = field(`Ticket price (${(s.currency ?? 'usd').toUpperCase()})`, price);
   const syncVisibility = () => {

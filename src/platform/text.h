@@ -19,4 +19,7 @@ bool has_control_characters(std::string_view s, bool allow_line_breaks);
 // Without leading and trailing ASCII whitespace.
 std::string trim(std::string_view s);
 
+// ASCII letters lowercased, every other byte as it is (currency codes, blocked words).
+std::string ascii_lowercase(std::string_view s);
+
 }  // namespace stagecast::platform

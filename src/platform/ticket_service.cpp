@@ -8,6 +8,8 @@
 #include "payments/fee.h"
 #include "payments/payment_errors.h"
 #include "platform/errors.h"
+#include "platform/stripe_event_types.h"
+#include "platform/text.h"
 
 namespace stagecast::platform {
 
@@ -16,23 +18,11 @@ namespace {
 using store::TicketSource;
 using store::TicketStatus;
 
-constexpr std::string_view kSucceeded = "payment_intent.succeeded";
-constexpr std::string_view kFailed = "payment_intent.payment_failed";
-constexpr std::string_view kRefunded = "charge.refunded";
-constexpr std::string_view kDisputeCreated = "charge.dispute.created";
-constexpr std::string_view kDisputeClosed = "charge.dispute.closed";
+using namespace stripe_events;  // the event types acted on
 constexpr size_t kMaxUserIdBytes = 128;
 
 Error validation(std::string message) {
   return make_error(errc::kValidationFailed, std::move(message));
-}
-
-std::string lowercase(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) {
-    return static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
-  });
-  return out;
 }
 
 bool is_definitive_refusal(const Error& e) {
@@ -65,7 +55,7 @@ TicketService::TicketService(store::Store& store, StreamService& streams,
       clock_(&clock),
       settings_(std::move(settings)),
       sandbox_(sandbox) {
-  settings_.currency = lowercase(settings_.currency);
+  settings_.currency = ascii_lowercase(settings_.currency);
 }
 
 void TicketService::add_listener(TicketEvents& listener) {
@@ -84,7 +74,7 @@ Result<TicketPurchase> TicketService::purchase(const Identity& caller, const std
     return validation(fmt::format("'amountCents' must be an integer from {} to {} ({} minor units)",
                                   settings_.min_cents, settings_.max_cents, settings_.currency));
   }
-  if (in.currency && lowercase(*in.currency) != settings_.currency) {
+  if (in.currency && ascii_lowercase(*in.currency) != settings_.currency) {
     return validation(fmt::format("'currency' must be '{}'", settings_.currency));
   }
 

@@ -10,6 +10,7 @@
 #include "payments/fee.h"
 #include "payments/payment_errors.h"
 #include "platform/errors.h"
+#include "platform/stripe_event_types.h"
 #include "platform/text.h"
 
 namespace stagecast::platform {
@@ -18,23 +19,11 @@ namespace {
 
 using store::TipStatus;
 
-constexpr std::string_view kSucceeded = "payment_intent.succeeded";
-constexpr std::string_view kFailed = "payment_intent.payment_failed";
-constexpr std::string_view kRefunded = "charge.refunded";
-constexpr std::string_view kDisputeCreated = "charge.dispute.created";
-constexpr std::string_view kDisputeClosed = "charge.dispute.closed";
+using namespace stripe_events;  // the event types acted on
 constexpr int kReplayScan = 200;
 
 Error validation(std::string message) {
   return make_error(errc::kValidationFailed, std::move(message));
-}
-
-std::string lowercase(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) {
-    return static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
-  });
-  return out;
 }
 
 bool valid_client_key(std::string_view key) {
@@ -97,7 +86,7 @@ TipService::TipService(store::Store& store, StreamService& streams,
       settings_(std::move(settings)),
       global_words_(settings_.blocked_words),
       sandbox_(sandbox) {
-  settings_.currency = lowercase(settings_.currency);
+  settings_.currency = ascii_lowercase(settings_.currency);
 }
 
 void TipService::add_listener(TipEvents& listener) {
@@ -119,7 +108,7 @@ Result<CreatedTip> TipService::create(const Identity& caller, const std::string&
     return validation(fmt::format("'amountCents' must be an integer from {} to {} ({} minor units)",
                                   settings_.min_cents, settings_.max_cents, settings_.currency));
   }
-  const std::string currency = lowercase(in.currency.value_or(settings_.currency));
+  const std::string currency = ascii_lowercase(in.currency.value_or(settings_.currency));
   if (currency != settings_.currency) {
     return validation(fmt::format("'currency' must be '{}'", settings_.currency));
   }

@@ -1,0 +1,30 @@
+// libFuzzer target: RTP header and RTCP compound parsing, and the feedback builders on what was
+// parsed (the first byte picks RTP or RTCP).
+
+#include <cstddef>
+#include <cstdint>
+
+#include "ingest/webrtc/rtcp_feedback.h"
+#include "ingest/webrtc/rtcp_packet.h"
+#include "ingest/webrtc/rtp_packet.h"
+
+using namespace stagecast;
+using namespace stagecast::ingest::webrtc;
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  ByteSpan input(data, size);
+  if (auto p = parse_rtp_packet(input); p.ok()) {
+    for (const auto& e : p->extensions) (void)p->extension(e.id);
+    const uint16_t lost[] = {p->sequence, static_cast<uint16_t>(p->sequence + 3)};
+    (void)build_nack(1, p->ssrc, lost);
+  }
+  if (auto c = parse_rtcp_compound(input); c.ok()) {
+    for (const auto& sr : c->sender_reports) (void)build_receiver_report(1, sr.reports);
+    for (const auto& fb : c->feedback) {
+      auto seqs = parse_nack_fci(fb.fci);
+      Bytes nack = build_nack(1, fb.media_ssrc, seqs);
+      if (!nack.empty() && !parse_rtcp_compound(nack).ok()) __builtin_trap();
+    }
+  }
+  return 0;
+}

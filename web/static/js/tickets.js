@@ -6,7 +6,7 @@
 // is told through onPaid and watches the access answer until it says so.
 import { h, fill, formatMoney } from './dom.js';
 import { api } from './api.js';
-import { loadStripe } from './tips.js';
+import { stripeStep as cardStep } from './stripe_checkout.js';
 
 export function openTicketDialog({ streamId, stream, onPaid }) {
   const dialog = h('dialog', { class: 'tip-dialog ticket-dialog', 'aria-labelledby': 'ticket-title' });
@@ -76,30 +76,8 @@ export function openTicketDialog({ streamId, stream, onPaid }) {
         h('button', { class: 'primary', type: 'button', text: 'Complete test payment', on: { click: () => pay('succeeded') } })));
   }
 
-  async function stripeStep(ticket) {
-    fill(body, h('p', { class: 'muted', text: 'Loading the secure payment form…' }));
-    try {
-      if (!ticket.publishableKey) throw new Error('Card payments are not configured on this server.');
-      const Stripe = await loadStripe();
-      const stripe = Stripe(ticket.publishableKey);
-      const elements = stripe.elements({ clientSecret: ticket.clientSecret });
-      const mount = h('div', { class: 'stripe-element' });
-      const pay = h('button', { class: 'primary', type: 'submit', text: `Pay ${formatMoney(ticket.amountCents, ticket.currency)}` });
-      const form = h('form', {}, priceNote(ticket), mount, h('div', { class: 'dialog-actions' }, h('button', { type: 'button', text: 'Cancel', on: { click: close } }), pay));
-      fill(body, form);
-      elements.create('payment').mount(mount);
-      form.addEventListener('submit', async (e) => {
-        e.preventDefault();
-        pay.disabled = true;
-        showError('');
-        const { error: failure } = await stripe.confirmPayment({ elements, redirect: 'if_required', confirmParams: { return_url: location.href } });
-        pay.disabled = false;
-        if (failure) showError(failure.message ?? 'The payment did not go through.');
-        else done(ticket);
-      });
-    } catch (err) {
-      showError(err.message);
-    }
+  function stripeStep(ticket) {
+    return cardStep(body, ticket, { before: priceNote(ticket), onCancel: close, onPaid: () => done(ticket), showError });
   }
 
   function done(ticket) {

@@ -5,25 +5,11 @@
 // in chat once the server has the payment's confirmation.
 import { h, fill, formatMoney } from './dom.js';
 import { api } from './api.js';
+import { stripeStep as cardStep } from './stripe_checkout.js';
 
 const PRESETS = [200, 500, 1000, 2000];
 const MIN_CENTS = 100;
 const MAX_CENTS = 100000;
-
-let stripeLoading = null;
-export function loadStripe() {
-  if (globalThis.Stripe) return Promise.resolve(globalThis.Stripe);
-  if (!stripeLoading) {
-    stripeLoading = new Promise((resolve, reject) => {
-      const s = document.createElement('script');
-      s.src = 'https://js.stripe.com/v3/';
-      s.onload = () => resolve(globalThis.Stripe);
-      s.onerror = () => reject(new Error('Stripe.js could not be loaded'));
-      document.head.append(s);
-    });
-  }
-  return stripeLoading;
-}
 
 function newKey() {
   const bytes = crypto.getRandomValues(new Uint8Array(16));
@@ -107,30 +93,8 @@ export function openTipDialog({ streamId, currency = 'USD', artistName = 'the ar
         h('button', { class: 'primary', type: 'button', text: 'Complete test payment', on: { click: () => pay('succeeded') } })));
   }
 
-  async function stripeStep(tip) {
-    fill(body, h('p', { class: 'muted', text: 'Loading the secure payment form…' }));
-    try {
-      if (!tip.publishableKey) throw new Error('Card payments are not configured on this server.');
-      const Stripe = await loadStripe();
-      const stripe = Stripe(tip.publishableKey);
-      const elements = stripe.elements({ clientSecret: tip.clientSecret });
-      const mount = h('div', { class: 'stripe-element' });
-      const pay = h('button', { class: 'primary', type: 'submit', text: `Pay ${formatMoney(tip.amountCents, tip.currency)}` });
-      const form = h('form', {}, mount, h('div', { class: 'dialog-actions' }, h('button', { type: 'button', text: 'Cancel', on: { click: close } }), pay));
-      fill(body, form);
-      elements.create('payment').mount(mount);
-      form.addEventListener('submit', async (e) => {
-        e.preventDefault();
-        pay.disabled = true;
-        showError('');
-        const { error: failure } = await stripe.confirmPayment({ elements, redirect: 'if_required', confirmParams: { return_url: location.href } });
-        pay.disabled = false;
-        if (failure) showError(failure.message ?? 'The payment did not go through.');
-        else done(tip);
-      });
-    } catch (err) {
-      showError(err.message);
-    }
+  function stripeStep(tip) {
+    return cardStep(body, tip, { onCancel: close, onPaid: () => done(tip), showError });
   }
 
   function done(tip) {

@@ -6,11 +6,12 @@
 #include <vector>
 
 #include "ingest/webrtc/h264_depacketizer.h"
-#include "ingest/webrtc/rtp_packet.h"
-#include "ingest/webrtc/rtp_reorder_buffer.h"
+#include "rtc/rtp_packet.h"
+#include "rtc/rtp_reorder_buffer.h"
 
 using namespace stagecast;
 using namespace stagecast::ingest::webrtc;
+using namespace stagecast::rtc;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   ByteReader r(ByteSpan(data, size));

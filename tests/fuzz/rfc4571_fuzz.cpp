@@ -5,11 +5,11 @@
 #include <cstdint>
 #include <vector>
 
-#include "ingest/webrtc/packet_demux.h"
-#include "ingest/webrtc/rfc4571_framing.h"
+#include "rtc/packet_demux.h"
+#include "rtc/rfc4571_framing.h"
 
 using namespace stagecast;
-using namespace stagecast::ingest::webrtc;
+using namespace stagecast::rtc;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size < 1) return 0;

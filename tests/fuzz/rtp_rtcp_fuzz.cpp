@@ -4,12 +4,12 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "ingest/webrtc/rtcp_feedback.h"
-#include "ingest/webrtc/rtcp_packet.h"
-#include "ingest/webrtc/rtp_packet.h"
+#include "rtc/rtcp_feedback.h"
+#include "rtc/rtcp_packet.h"
+#include "rtc/rtp_packet.h"
 
 using namespace stagecast;
-using namespace stagecast::ingest::webrtc;
+using namespace stagecast::rtc;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   ByteSpan input(data, size);

@@ -5,10 +5,10 @@
 #include <cstdint>
 #include <string_view>
 
-#include "ingest/webrtc/sdp_answer.h"
-#include "ingest/webrtc/sdp_description.h"
+#include "rtc/sdp_answer.h"
+#include "rtc/sdp_description.h"
 
-using namespace stagecast::ingest::webrtc;
+using namespace stagecast::rtc;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view text(reinterpret_cast<const char*>(data), size);

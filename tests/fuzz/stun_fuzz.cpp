@@ -4,12 +4,12 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "ingest/webrtc/ice_binding.h"
-#include "ingest/webrtc/packet_demux.h"
-#include "ingest/webrtc/stun_message.h"
+#include "rtc/ice_binding.h"
+#include "rtc/packet_demux.h"
+#include "rtc/stun_message.h"
 
 using namespace stagecast;
-using namespace stagecast::ingest::webrtc;
+using namespace stagecast::rtc;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   ByteSpan input(data, size);

@@ -104,7 +104,7 @@ void H264Depacketizer::flush(std::vector<DepacketizedVideo>& out) {
   }
   waiting_for_keyframe_ = false;
 
-  const int64_t ext = timeline_started_ ? unwrap_timestamp(last_ts_, au_timestamp_) : au_timestamp_;
+  const int64_t ext = timeline_started_ ? rtc::unwrap_timestamp(last_ts_, au_timestamp_) : au_timestamp_;
   if (!timeline_started_) {
     timeline_started_ = true;
     first_ts_ = ext;
@@ -122,7 +122,7 @@ void H264Depacketizer::flush(std::vector<DepacketizedVideo>& out) {
   out.push_back(std::move(v));
 }
 
-void H264Depacketizer::handle_fu_a(const RtpPacket& packet) {
+void H264Depacketizer::handle_fu_a(const rtc::RtpPacket& packet) {
   const ByteSpan p = packet.payload;
   if (p.size() < 3) {
     damage();
@@ -154,7 +154,7 @@ void H264Depacketizer::handle_fu_a(const RtpPacket& packet) {
   }
 }
 
-void H264Depacketizer::push(const RtpPacket& packet, bool after_loss,
+void H264Depacketizer::push(const rtc::RtpPacket& packet, bool after_loss,
                             std::vector<DepacketizedVideo>& out) {
   if (have_au_ && packet.timestamp != au_timestamp_) flush(out);
   if (!have_au_) {

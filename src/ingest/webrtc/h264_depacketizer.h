@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "core/bytes.h"
-#include "ingest/webrtc/rtp_packet.h"
+#include "rtc/rtp_packet.h"
 #include "media/media_frame.h"
 
 namespace stagecast::ingest::webrtc {
@@ -43,7 +43,7 @@ class H264Depacketizer {
   explicit H264Depacketizer(H264DepacketizerLimits limits = {}) : limits_(limits) {}
 
   // One RTP packet of the video stream. `after_loss`: packets were lost just before this one.
-  void push(const RtpPacket& packet, bool after_loss, std::vector<DepacketizedVideo>& out);
+  void push(const rtc::RtpPacket& packet, bool after_loss, std::vector<DepacketizedVideo>& out);
 
   // True once since the last call when a key frame is needed (start, loss, or a bad packet):
   // the session then sends a PLI.
@@ -55,7 +55,7 @@ class H264Depacketizer {
   void add_nal(ByteSpan nal);
   void damage();
   void flush(std::vector<DepacketizedVideo>& out);
-  void handle_fu_a(const RtpPacket& packet);
+  void handle_fu_a(const rtc::RtpPacket& packet);
 
   H264DepacketizerLimits limits_;
   H264DepacketizerStats stats_;

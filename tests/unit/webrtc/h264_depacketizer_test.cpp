@@ -47,8 +47,8 @@ struct Feeder {
   std::vector<DepacketizedVideo> out;
   uint16_t seq = 1000;
   void send(const Bytes& payload, uint32_t ts, bool marker, bool after_loss = false) {
-    Bytes packet = test::make_rtp(102, seq++, ts, marker, payload);
-    auto parsed = parse_rtp_packet(packet);
+    Bytes packet = rtc::test::make_rtp(102, seq++, ts, marker, payload);
+    auto parsed = rtc::parse_rtp_packet(packet);
     ASSERT_TRUE(parsed.ok());
     depacketizer.push(*parsed, after_loss, out);
   }

@@ -1,6 +1,6 @@
-#include "ingest/webrtc/packet_demux.h"
+#include "rtc/packet_demux.h"
 
-namespace stagecast::ingest::webrtc {
+namespace stagecast::rtc {
 
 PacketKind classify_packet(ByteSpan datagram) {
   if (datagram.empty()) return PacketKind::Unknown;
@@ -19,4 +19,4 @@ PacketKind classify_packet(ByteSpan datagram) {
   return PacketKind::Unknown;
 }
 
-}  // namespace stagecast::ingest::webrtc
+}  // namespace stagecast::rtc

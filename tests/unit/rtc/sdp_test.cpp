@@ -3,10 +3,10 @@
 #include <fstream>
 #include <sstream>
 
-#include "ingest/webrtc/sdp_answer.h"
-#include "ingest/webrtc/sdp_description.h"
+#include "rtc/sdp_answer.h"
+#include "rtc/sdp_description.h"
 
-namespace stagecast::ingest::webrtc {
+namespace stagecast::rtc {
 namespace {
 
 std::string read_fixture(const std::string& name) {
@@ -196,4 +196,4 @@ TEST(SdpAnswer, CandidatePriorities) {
 }
 
 }  // namespace
-}  // namespace stagecast::ingest::webrtc
+}  // namespace stagecast::rtc

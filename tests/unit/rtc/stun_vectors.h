@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <vector>
 
-namespace stagecast::ingest::webrtc::test {
+namespace stagecast::rtc::test {
 
 inline constexpr const char* kRfc5769Password = "VOkJxbRl1RmTxUk/WvJxBt";
 
@@ -38,4 +38,4 @@ inline const std::vector<uint8_t> kRfc5769Ipv6Response = {
     0xa3, 0x82, 0x95, 0x4e, 0x4b, 0xe6, 0x7b, 0xf1, 0x17, 0x84, 0xc9, 0x7c, 0x82, 0x92, 0xc2, 0x75,
     0xbf, 0xe3, 0xed, 0x41, 0x80, 0x28, 0x00, 0x04, 0xc8, 0xfb, 0x0b, 0x4c};
 
-}  // namespace stagecast::ingest::webrtc::test
+}  // namespace stagecast::rtc::test

@@ -1,10 +1,10 @@
-#include "ingest/webrtc/sdp_answer.h"
+#include "rtc/sdp_answer.h"
 
 #include <algorithm>
 #include <cctype>
 #include <charconv>
 
-namespace stagecast::ingest::webrtc {
+namespace stagecast::rtc {
 namespace {
 
 bool iequals(std::string_view a, std::string_view b) {
@@ -261,4 +261,4 @@ std::string build_answer(const SdpDescription& offer, const NegotiatedOffer& neg
   return s;
 }
 
-}  // namespace stagecast::ingest::webrtc
+}  // namespace stagecast::rtc

@@ -1,10 +1,10 @@
-#include "ingest/webrtc/sdp_description.h"
+#include "rtc/sdp_description.h"
 
 #include <algorithm>
 #include <cctype>
 #include <charconv>
 
-namespace stagecast::ingest::webrtc {
+namespace stagecast::rtc {
 namespace {
 
 constexpr size_t kMaxMedia = 32;
@@ -223,4 +223,4 @@ Result<SdpDescription> parse_sdp(std::string_view text) {
   return d;
 }
 
-}  // namespace stagecast::ingest::webrtc
+}  // namespace stagecast::rtc

@@ -14,7 +14,7 @@
 #include "core/bytes.h"
 #include "core/result.h"
 
-namespace stagecast::ingest::webrtc {
+namespace stagecast::rtc {
 
 inline constexpr uint32_t kStunMagicCookie = 0x2112A442;
 inline constexpr size_t kStunHeaderSize = 20;
@@ -132,4 +132,4 @@ class StunMessageBuilder {
   StunTransactionId id_;
 };
 
-}  // namespace stagecast::ingest::webrtc
+}  // namespace stagecast::rtc

@@ -1,9 +1,9 @@
 #include <gtest/gtest.h>
 
-#include "ingest/webrtc/rtcp_feedback.h"
-#include "ingest/webrtc/rtcp_packet.h"
+#include "rtc/rtcp_feedback.h"
+#include "rtc/rtcp_packet.h"
 
-namespace stagecast::ingest::webrtc {
+namespace stagecast::rtc {
 namespace {
 
 // A Chromium-style compound: SR with one report block, then SDES with a CNAME.
@@ -134,4 +134,4 @@ TEST(RtcpBuild, Remb) {
 }
 
 }  // namespace
-}  // namespace stagecast::ingest::webrtc
+}  // namespace stagecast::rtc

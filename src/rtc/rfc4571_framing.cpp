@@ -1,6 +1,6 @@
-#include "ingest/webrtc/rfc4571_framing.h"
+#include "rtc/rfc4571_framing.h"
 
-namespace stagecast::ingest::webrtc {
+namespace stagecast::rtc {
 
 Result<void> Rfc4571Reader::feed(ByteSpan data, std::vector<Bytes>& frames) {
   if (failed_) return make_error("rfc4571_failed", "the stream failed earlier");
@@ -39,4 +39,4 @@ Result<Bytes> rfc4571_frame(ByteSpan packet) {
   return out;
 }
 
-}  // namespace stagecast::ingest::webrtc
+}  // namespace stagecast::rtc

@@ -9,7 +9,7 @@
 #include "core/bytes.h"
 #include "core/result.h"
 
-namespace stagecast::ingest::webrtc {
+namespace stagecast::rtc {
 
 struct RtpHeaderExtension {
   uint8_t id = 0;
@@ -42,4 +42,4 @@ int64_t unwrap_sequence(int64_t last_extended, uint16_t sequence);
 // The same for 32-bit RTP timestamps.
 int64_t unwrap_timestamp(int64_t last_extended, uint32_t timestamp);
 
-}  // namespace stagecast::ingest::webrtc
+}  // namespace stagecast::rtc

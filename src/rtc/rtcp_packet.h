@@ -10,7 +10,7 @@
 #include "core/bytes.h"
 #include "core/result.h"
 
-namespace stagecast::ingest::webrtc {
+namespace stagecast::rtc {
 
 namespace rtcp_type {
 inline constexpr uint8_t kSenderReport = 200;
@@ -76,4 +76,4 @@ Result<RtcpCompound> parse_rtcp_compound(ByteSpan bytes);
 // The middle 32 bits of an NTP timestamp: the LSR of a report block (RFC 3550 6.4.1).
 inline uint32_t ntp_compact(uint64_t ntp) { return static_cast<uint32_t>(ntp >> 16); }
 
-}  // namespace stagecast::ingest::webrtc
+}  // namespace stagecast::rtc

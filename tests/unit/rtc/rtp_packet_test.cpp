@@ -1,10 +1,10 @@
-#include "ingest/webrtc/rtp_packet.h"
+#include "rtc/rtp_packet.h"
 
 #include <gtest/gtest.h>
 
 #include "rtp_builder.h"
 
-namespace stagecast::ingest::webrtc {
+namespace stagecast::rtc {
 namespace {
 
 TEST(RtpPacket, FixedHeader) {
@@ -88,4 +88,4 @@ TEST(RtpPacket, UnwrapSequenceAndTimestamp) {
 }
 
 }  // namespace
-}  // namespace stagecast::ingest::webrtc
+}  // namespace stagecast::rtc

@@ -12,9 +12,9 @@
 #include <vector>
 
 #include "core/result.h"
-#include "ingest/webrtc/sdp_description.h"
+#include "rtc/sdp_description.h"
 
-namespace stagecast::ingest::webrtc {
+namespace stagecast::rtc {
 
 inline constexpr const char* kExtMid = "urn:ietf:params:rtp-hdrext:sdes:mid";
 inline constexpr const char* kExtAbsSendTime =
@@ -78,4 +78,4 @@ std::string build_answer(const SdpDescription& offer, const NegotiatedOffer& neg
 // The RFC 8445 5.1.2.1 priority of a host candidate (UDP above TCP, RFC 6544 4.2).
 uint32_t host_candidate_priority(bool tcp, uint16_t local_preference);
 
-}  // namespace stagecast::ingest::webrtc
+}  // namespace stagecast::rtc

@@ -6,7 +6,7 @@
 
 #include "core/bytes.h"
 
-namespace stagecast::ingest::webrtc {
+namespace stagecast::rtc {
 
 enum class PacketKind : uint8_t { Stun, Dtls, Rtp, Rtcp, Unknown };
 
@@ -14,4 +14,4 @@ enum class PacketKind : uint8_t { Stun, Dtls, Rtp, Rtcp, Unknown };
 // short to hold the protocol's fixed header: the caller drops them.
 PacketKind classify_packet(ByteSpan datagram);
 
-}  // namespace stagecast::ingest::webrtc
+}  // namespace stagecast::rtc

@@ -1,10 +1,10 @@
-#include "ingest/webrtc/ice_binding.h"
+#include "rtc/ice_binding.h"
 
 #include <gtest/gtest.h>
 
 #include "stun_vectors.h"
 
-namespace stagecast::ingest::webrtc {
+namespace stagecast::rtc {
 namespace {
 
 const IceCredentials kLocal{"lite", "0123456789abcdefghijkl"};
@@ -110,4 +110,4 @@ TEST(IceBinding, Rfc5769RequestAgainstItsCredentials) {
 }
 
 }  // namespace
-}  // namespace stagecast::ingest::webrtc
+}  // namespace stagecast::rtc

@@ -1,8 +1,8 @@
-#include "ingest/webrtc/rtp_reorder_buffer.h"
+#include "rtc/rtp_reorder_buffer.h"
 
 #include <gtest/gtest.h>
 
-namespace stagecast::ingest::webrtc {
+namespace stagecast::rtc {
 namespace {
 
 using namespace std::chrono_literals;
@@ -100,4 +100,4 @@ TEST(RtpReorderBuffer, RestartedSender) {
 }
 
 }  // namespace
-}  // namespace stagecast::ingest::webrtc
+}  // namespace stagecast::rtc

@@ -10,9 +10,9 @@
 #include <vector>
 
 #include "core/bytes.h"
-#include "ingest/webrtc/rtcp_packet.h"
+#include "rtc/rtcp_packet.h"
 
-namespace stagecast::ingest::webrtc {
+namespace stagecast::rtc {
 
 Bytes build_receiver_report(uint32_t sender_ssrc, std::span<const RtcpReportBlock> blocks);
 
@@ -38,4 +38,4 @@ std::vector<uint16_t> parse_nack_fci(ByteSpan fci);
 // REMB: the bitrate ceiling for the listed media SSRCs, as an 18-bit mantissa and 6-bit exponent.
 Bytes build_remb(uint32_t sender_ssrc, uint64_t bitrate_bps, std::span<const uint32_t> ssrcs);
 
-}  // namespace stagecast::ingest::webrtc
+}  // namespace stagecast::rtc

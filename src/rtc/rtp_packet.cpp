@@ -1,6 +1,6 @@
-#include "ingest/webrtc/rtp_packet.h"
+#include "rtc/rtp_packet.h"
 
-namespace stagecast::ingest::webrtc {
+namespace stagecast::rtc {
 namespace {
 
 constexpr uint16_t kOneByteProfile = 0xBEDE;
@@ -99,4 +99,4 @@ int64_t unwrap_timestamp(int64_t last_extended, uint32_t timestamp) {
   return last_extended + delta;
 }
 
-}  // namespace stagecast::ingest::webrtc
+}  // namespace stagecast::rtc

@@ -11,7 +11,7 @@
 
 #include "core/bytes.h"
 
-namespace stagecast::ingest::webrtc {
+namespace stagecast::rtc {
 
 struct ReorderBufferOptions {
   size_t capacity = 512;  // packets held behind a hole (about 0.5 s of 5 Mbit/s video)
@@ -68,4 +68,4 @@ class RtpReorderBuffer {
   uint64_t late_ = 0;
 };
 
-}  // namespace stagecast::ingest::webrtc
+}  // namespace stagecast::rtc

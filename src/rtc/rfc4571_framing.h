@@ -8,7 +8,7 @@
 #include "core/bytes.h"
 #include "core/result.h"
 
-namespace stagecast::ingest::webrtc {
+namespace stagecast::rtc {
 
 // Incremental reader: bytes in as they arrive (any split, several frames coalesced), whole
 // frames out. A frame longer than `max_frame` is refused and the reader stays failed: the
@@ -32,4 +32,4 @@ class Rfc4571Reader {
 // The frame for one packet; refuses a packet over 65535 bytes.
 Result<Bytes> rfc4571_frame(ByteSpan packet);
 
-}  // namespace stagecast::ingest::webrtc
+}  // namespace stagecast::rtc

@@ -1,6 +1,6 @@
-#include "ingest/webrtc/rtcp_packet.h"
+#include "rtc/rtcp_packet.h"
 
-namespace stagecast::ingest::webrtc {
+namespace stagecast::rtc {
 namespace {
 
 bool read_report_blocks(ByteReader& r, size_t count, std::vector<RtcpReportBlock>& out) {
@@ -117,4 +117,4 @@ Result<RtcpCompound> parse_rtcp_compound(ByteSpan bytes) {
   return out;
 }
 
-}  // namespace stagecast::ingest::webrtc
+}  // namespace stagecast::rtc

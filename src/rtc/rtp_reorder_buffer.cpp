@@ -1,8 +1,8 @@
-#include "ingest/webrtc/rtp_reorder_buffer.h"
+#include "rtc/rtp_reorder_buffer.h"
 
-#include "ingest/webrtc/rtp_packet.h"
+#include "rtc/rtp_packet.h"
 
-namespace stagecast::ingest::webrtc {
+namespace stagecast::rtc {
 
 PushResult RtpReorderBuffer::push(uint16_t sequence, Bytes packet, Clock::time_point now) {
   if (!started_) {
@@ -63,4 +63,4 @@ std::vector<uint16_t> RtpReorderBuffer::missing() const {
   return out;
 }
 
-}  // namespace stagecast::ingest::webrtc
+}  // namespace stagecast::rtc

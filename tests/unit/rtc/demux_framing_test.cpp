@@ -1,10 +1,10 @@
 #include <gtest/gtest.h>
 
-#include "ingest/webrtc/packet_demux.h"
-#include "ingest/webrtc/rfc4571_framing.h"
+#include "rtc/packet_demux.h"
+#include "rtc/rfc4571_framing.h"
 #include "stun_vectors.h"
 
-namespace stagecast::ingest::webrtc {
+namespace stagecast::rtc {
 namespace {
 
 Bytes packet(uint8_t b0, uint8_t b1, size_t size) {
@@ -96,4 +96,4 @@ TEST(Rfc4571, RefusesOversizedFramesForGood) {
 }
 
 }  // namespace
-}  // namespace stagecast::ingest::webrtc
+}  // namespace stagecast::rtc

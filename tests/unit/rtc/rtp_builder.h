@@ -6,7 +6,7 @@
 
 #include "core/bytes.h"
 
-namespace stagecast::ingest::webrtc::test {
+namespace stagecast::rtc::test {
 
 inline Bytes make_rtp(uint8_t pt, uint16_t seq, uint32_t ts, bool marker, const Bytes& payload,
                       uint32_t ssrc = 0x11223344) {
@@ -21,4 +21,4 @@ inline Bytes make_rtp(uint8_t pt, uint16_t seq, uint32_t ts, bool marker, const 
   return out;
 }
 
-}  // namespace stagecast::ingest::webrtc::test
+}  // namespace stagecast::rtc::test

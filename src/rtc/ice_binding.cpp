@@ -1,6 +1,6 @@
-#include "ingest/webrtc/ice_binding.h"
+#include "rtc/ice_binding.h"
 
-namespace stagecast::ingest::webrtc {
+namespace stagecast::rtc {
 
 std::string_view local_ufrag_of(const StunMessage& message) {
   auto username = message.username();
@@ -66,4 +66,4 @@ BindingResult answer_binding_request(const StunMessage& request, const IceCreden
   return out;
 }
 
-}  // namespace stagecast::ingest::webrtc
+}  // namespace stagecast::rtc

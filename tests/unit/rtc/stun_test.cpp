@@ -1,10 +1,10 @@
-#include "ingest/webrtc/stun_message.h"
+#include "rtc/stun_message.h"
 
 #include <gtest/gtest.h>
 
 #include "stun_vectors.h"
 
-namespace stagecast::ingest::webrtc {
+namespace stagecast::rtc {
 namespace {
 
 using test::kRfc5769Password;
@@ -165,4 +165,4 @@ TEST(StunCrc32, KnownValue) {
 }
 
 }  // namespace
-}  // namespace stagecast::ingest::webrtc
+}  // namespace stagecast::rtc

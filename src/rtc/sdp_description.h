@@ -14,7 +14,7 @@
 
 #include "core/result.h"
 
-namespace stagecast::ingest::webrtc {
+namespace stagecast::rtc {
 
 struct SdpRtpMap {
   int payload_type = 0;
@@ -83,4 +83,4 @@ Result<SdpDescription> parse_sdp(std::string_view text);
 // The fmtp parameters "a=b;c=d" as a map (keys lower-cased).
 std::map<std::string, std::string> parse_fmtp_parameters(std::string_view fmtp);
 
-}  // namespace stagecast::ingest::webrtc
+}  // namespace stagecast::rtc

@@ -9,9 +9,9 @@
 #include <string_view>
 
 #include "core/bytes.h"
-#include "ingest/webrtc/stun_message.h"
+#include "rtc/stun_message.h"
 
-namespace stagecast::ingest::webrtc {
+namespace stagecast::rtc {
 
 struct IceCredentials {
   std::string ufrag;
@@ -54,4 +54,4 @@ Bytes build_binding_error(const StunTransactionId& id, int code, std::string_vie
 Bytes build_binding_success(const StunTransactionId& id, const StunAddress& source,
                             std::string_view local_password);
 
-}  // namespace stagecast::ingest::webrtc
+}  // namespace stagecast::rtc

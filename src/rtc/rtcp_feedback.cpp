@@ -1,10 +1,10 @@
-#include "ingest/webrtc/rtcp_feedback.h"
+#include "rtc/rtcp_feedback.h"
 
 #include <algorithm>
 
-#include "ingest/webrtc/rtp_packet.h"
+#include "rtc/rtp_packet.h"
 
-namespace stagecast::ingest::webrtc {
+namespace stagecast::rtc {
 namespace {
 
 // Writes the common header; the length (in 32-bit words minus one) is patched by finish().
@@ -129,4 +129,4 @@ Bytes build_remb(uint32_t sender_ssrc, uint64_t bitrate_bps, std::span<const uin
   return finish(std::move(out));
 }
 
-}  // namespace stagecast::ingest::webrtc
+}  // namespace stagecast::rtc

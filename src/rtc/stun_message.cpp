@@ -1,4 +1,4 @@
-#include "ingest/webrtc/stun_message.h"
+#include "rtc/stun_message.h"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -7,7 +7,7 @@
 
 #include "core/digest.h"
 
-namespace stagecast::ingest::webrtc {
+namespace stagecast::rtc {
 namespace {
 
 constexpr uint32_t kFingerprintXor = 0x5354554E;
@@ -305,4 +305,4 @@ Bytes StunMessageBuilder::finish(std::string_view integrity_key, bool fingerprin
   return std::move(out_);
 }
 
-}  // namespace stagecast::ingest::webrtc
+}  // namespace stagecast::rtc

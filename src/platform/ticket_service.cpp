@@ -250,16 +250,22 @@ Result<store::StreamTicket> TicketService::revoke_grant(const std::string& strea
   return given(store_->tickets().revoke_grant(stream_id, fan_id, clock_->unix_millis()));
 }
 
-Result<store::StreamTicket> TicketService::comp(const Identity& caller,
-                                                const std::string& stream_id,
-                                                const std::string& fan_id) {
+Result<void> TicketService::owner_may(const Identity& caller, const std::string& stream_id,
+                                      const std::string& fan_id, std::string_view what) {
   auto fan = checked_fan_id(fan_id);
   if (!fan) return fan.error();
   auto manage = streams_->decide(&caller, stream_id, Action::kManage);
   if (!manage) return manage.error();
   if (!manage->allowed) {
-    return make_error(std::string(manage->reason), "only the stream's owner comps tickets");
+    return make_error(std::string(manage->reason), fmt::format("only the stream's owner {}", what));
   }
+  return ok_result();
+}
+
+Result<store::StreamTicket> TicketService::comp(const Identity& caller,
+                                                const std::string& stream_id,
+                                                const std::string& fan_id) {
+  if (auto may = owner_may(caller, stream_id, fan_id, "comps tickets"); !may) return may.error();
   auto stream = store_->streams().find(stream_id);
   if (!stream) return errc::from_store(stream.error());
   if (fan_id == stream->artist_id) return validation("the owner needs no ticket");
@@ -270,12 +276,8 @@ Result<store::StreamTicket> TicketService::comp(const Identity& caller,
 Result<store::StreamTicket> TicketService::uncomp(const Identity& caller,
                                                   const std::string& stream_id,
                                                   const std::string& fan_id) {
-  auto fan = checked_fan_id(fan_id);
-  if (!fan) return fan.error();
-  auto manage = streams_->decide(&caller, stream_id, Action::kManage);
-  if (!manage) return manage.error();
-  if (!manage->allowed) {
-    return make_error(std::string(manage->reason), "only the stream's owner takes comps back");
+  if (auto may = owner_may(caller, stream_id, fan_id, "takes comps back"); !may) {
+    return may.error();
   }
   auto ticket = store_->tickets().find(stream_id, fan_id);
   if (!ticket) return errc::from_store(ticket.error());

@@ -113,6 +113,10 @@ class TicketService final : public PaymentEventHandler {
   Result<WebhookOutcome> move(const payments::WebhookEvent& e, const store::StreamTicket& t,
                               store::TicketStatus to, std::string_view effect);
   Result<store::StreamTicket> given(Result<store::TicketTransition> changed);
+  // comp/uncomp: a valid fan id and the caller managing the stream, else the refusal (`what`
+  // names the act in its message).
+  Result<void> owner_may(const Identity& caller, const std::string& stream_id,
+                         const std::string& fan_id, std::string_view what);
   void notify(const store::StreamTicket& ticket);
 
   store::Store* store_;

@@ -69,6 +69,8 @@ class StunMessage {
   // after FINGERPRINT (RFC 8489 14.7). Attributes after MESSAGE-INTEGRITY other than FINGERPRINT
   // are ignored, as 14.5 requires.
   static Result<StunMessage> parse(ByteSpan bytes);
+  // The message is a view: parsing a temporary would leave it pointing at freed bytes.
+  static Result<StunMessage> parse(std::vector<uint8_t>&& bytes) = delete;
 
   uint16_t method() const { return method_; }
   StunClass message_class() const { return class_; }

@@ -165,6 +165,10 @@ test('48 parallel login flooders: the API and WebSocket joins stay fast', async 
   await flood.terminate();
   console.log(`flood outcomes ${JSON.stringify(outcomes)}; GET /api/livestream p99 ${p99(api).toFixed(1)} ms over ${api.length}; WebSocket join p99 ${p99(joins).toFixed(1)} ms over ${joins.length}`);
   assert.ok((outcomes[503] ?? 0) + (outcomes[429] ?? 0) > 0, 'the flood was refused in part, at once');
-  assert.ok(p99(api) < 100, `GET /api/livestream p99 ${p99(api)} ms`);
-  assert.ok(p99(joins) < 200, `WebSocket join p99 ${p99(joins)} ms`);
+  // The issue's bounds, for the release build; the ASan+UBSan debug build runs several times
+  // slower everywhere, so there they are three times wider (what is tested is that the flood
+  // does not starve the rest, not the build's speed).
+  const slack = process.env.SC_TEST_SANITIZED === '1' ? 3 : 1;
+  assert.ok(p99(api) < 100 * slack, `GET /api/livestream p99 ${p99(api)} ms`);
+  assert.ok(p99(joins) < 200 * slack, `WebSocket join p99 ${p99(joins)} ms`);
 });

@@ -15,6 +15,8 @@ import { verifiedArtist, createStream } from './lib/fixtures.mjs';
 import { publish, waitFor } from './lib/media.mjs';
 import { launchBrowser } from './lib/browser.mjs';
 
+const SANITIZED = process.env.SC_TEST_SANITIZED === '1';
+
 const require = createRequire(import.meta.url);
 const version = (pkg) => require(`${pkg}/package.json`).version;
 const SOURCE_FPS = 30;
@@ -312,6 +314,14 @@ test('hls.js 1.5 and newest, Shaka 5 and GStreamer play one live stream for 60 s
   }));
   // Every condition a player broke, at once (not only the first), so a failure shows all of them.
   const verdict = (checks) => assert.deepEqual(checks.filter(([ok]) => !ok).map(([, what]) => what), []);
+  // Under ASan+UBSan (a debug build several times slower) the server cannot keep a live ladder in
+  // real time on two cores, so what is about time (real time, stalls, rates) is printed, not
+  // asserted; what is about correctness still is. The release build asserts everything.
+  const timed = (checks) => {
+    if (!SANITIZED) return checks;
+    for (const [ok, what] of checks) if (!ok) console.log(`# (sanitizer build, not asserted) ${what}`);
+    return [];
+  };
 
   const masterAfter = await (await fetch(src)).text();
   // Matching content carries matching dates in every rendition (RFC 8216bis 6.2.4); players that
@@ -333,8 +343,8 @@ test('hls.js 1.5 and newest, Shaka 5 and GStreamer play one live stream for 60 s
       `the same PROGRAM-DATE-TIME on both rungs for the same segment: 360p minus source ${JSON.stringify(dateDiffs)} ms`);
     // A live edge late on the wall clock means the publisher (or the server) lost real time, which
     // every player below then suffers: this machine was too busy for the test to say much.
-    assert.ok(Math.max(t0.edgeLag, t1.edgeLag) < 1.5,
-      `the live edge kept real time: ${fmt(t0.edgeLag)} s, ${fmt(t1.edgeLag)} s behind`);
+    verdict(timed([[Math.max(t0.edgeLag, t1.edgeLag) < 1.5,
+      `the live edge kept real time: ${fmt(t0.edgeLag)} s, ${fmt(t1.edgeLag)} s behind`]]));
     assert.deepEqual(variants(masterAfter).map((v) => v.resolution), ['854x480', '640x360'], masterAfter);
   });
 
@@ -362,16 +372,18 @@ test('hls.js 1.5 and newest, Shaka 5 and GStreamer play one live stream for 60 s
         [d.fatal.length === 0, `no fatal player error: ${d.fatal.join(' | ')}`],
         [a.started, 'started playing within 30 s'],
         [[...d.levels].sort().join() === '640x360,854x480', `sees both rungs: ${d.levels}`],
-        [d.stalls.length === 0, `no stall after playback started: ${d.stalls.join(' ')}`],
-        [b.waiting === 0, `no 'waiting' after playback started: ${b.waiting}`],
-        [b.maxFrozenMs < 1000, `the playhead never stood still for 1 s: ${fmt(b.maxFrozenMs / 1000)} s`],
-        [d.jumps.length === 0 && b.gapJumps === 0, `no playhead jump: [${d.jumps.join(' ')}], ${b.gapJumps} gap jumps`],
-        [fps >= SOURCE_FPS * 0.9, `frames decoded at the source rate: ${fmt(fps, 1)} fps`],
-        // Dropped = decoded but not composited in time: headless Chromium sharing 2 cores with the
-        // server, the transcoder, ffmpeg and three other players drops a few percent (hls.js 1.5
-        // remuxes on the page's main thread); what the server controls is the decoded rate above.
-        [dropped <= decoded * 0.10, `few frames dropped (10% at most): ${dropped} of ${decoded}`],
-        [played >= wallS * (55 / 60), `currentTime advanced ${fmt(played, 1)} s in ${fmt(wallS, 1)} s`],
+        ...timed([
+          [d.stalls.length === 0, `no stall after playback started: ${d.stalls.join(' ')}`],
+          [b.waiting === 0, `no 'waiting' after playback started: ${b.waiting}`],
+          [b.maxFrozenMs < 1000, `the playhead never stood still for 1 s: ${fmt(b.maxFrozenMs / 1000)} s`],
+          [d.jumps.length === 0 && b.gapJumps === 0, `no playhead jump: [${d.jumps.join(' ')}], ${b.gapJumps} gap jumps`],
+          [fps >= SOURCE_FPS * 0.9, `frames decoded at the source rate: ${fmt(fps, 1)} fps`],
+          // Dropped = decoded but not composited in time: headless Chromium sharing 2 cores with the
+          // server, the transcoder, ffmpeg and three other players drops a few percent (hls.js 1.5
+          // remuxes on the page's main thread); what the server controls is the decoded rate above.
+          [dropped <= decoded * 0.10, `few frames dropped (10% at most): ${dropped} of ${decoded}`],
+          [played >= wallS * (55 / 60), `currentTime advanced ${fmt(played, 1)} s in ${fmt(wallS, 1)} s`],
+        ]),
         // The latency is printed, not bounded: none of these players catches up by default, so it is
         // the target (PART-HOLD-BACK, 1.0 s at 30 fps) plus whatever the start took on a loaded machine; falling
         // behind during the window shows in currentTime above.

@@ -47,7 +47,8 @@ TEST(IceBinding, AcceptsAValidRequest) {
 }
 
 TEST(IceBinding, LocalUfragForDemultiplexing) {
-  auto m = StunMessage::parse(request("lite:peer", kLocal.password));
+  const auto bytes = request("lite:peer", kLocal.password);
+  auto m = StunMessage::parse(bytes);
   ASSERT_TRUE(m.ok());
   EXPECT_EQ(local_ufrag_of(*m), "lite");
   auto vector = StunMessage::parse(test::kRfc5769Request);

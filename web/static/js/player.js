@@ -175,8 +175,10 @@ export class Player {
   scheduleRefresh(expiresAt) {
     clearTimeout(this.refreshTimer);
     if (!expiresAt) return;
+    // At 80% of its life, and at least 3 s before it ends: the renewal itself takes a round trip
+    // and the requests made meanwhile still carry the old token (a slow device or network).
     const lifetime = expiresAtMs(expiresAt) - Date.now();
-    const delay = Math.max(5000, lifetime * 0.8);
+    const delay = Math.max(1000, Math.min(lifetime * 0.8, lifetime - 3000));
     this.refreshTimer = setTimeout(async () => {
       try {
         const p = await this.getPlayback();

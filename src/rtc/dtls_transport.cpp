@@ -44,6 +44,7 @@ bool well_formed_records(ByteSpan datagram) {
   ByteReader r(datagram);
   if (r.empty()) return false;
   while (!r.empty()) {
+    if (r.remaining() < kRecordHeader) return false;
     auto type = r.u8();
     auto major = r.u8();
     auto minor = r.u8();

@@ -385,7 +385,7 @@ test('hls.js 1.5 and newest, Shaka 5 and GStreamer play one live stream for 60 s
           [played >= wallS * (55 / 60), `currentTime advanced ${fmt(played, 1)} s in ${fmt(wallS, 1)} s`],
         ]),
         // The latency is printed, not bounded: none of these players catches up by default, so it is
-        // the target (PART-HOLD-BACK, 1.0 s at 30 fps) plus whatever the start took on a loaded machine; falling
+        // the target (PART-HOLD-BACK, 1.5 s at 30 fps) plus whatever the start took on a loaded machine; falling
         // behind during the window shows in currentTime above.
       ]);
     });

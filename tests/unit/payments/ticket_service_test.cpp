@@ -18,6 +18,7 @@
 #include "payments/stripe_signature.h"
 #include "platform/chat_service.h"
 #include "platform/platform_services.h"
+#include "platform_fixture.h"
 #include "platform/tip_service.h"
 
 namespace stagecast::platform {
@@ -77,26 +78,11 @@ class RecordingListener final : public TicketEvents {
   std::vector<AccessChange> changes;
 };
 
-class TicketServiceTest : public ::testing::Test {
+class TicketServiceTest : public testing::PlatformFixture {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("stagecast-tickets-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-    store::StoreOptions options;
-    options.clock = &clock_;
-    auto store = store::open_store("sqlite://" + (dir_ / "t.db").string(), options);
-    ASSERT_TRUE(store) << store.error().message;
-    store_ = std::move(store).value();
-    PlatformConfig pc;
-    pc.jwt_secret = "jwt-secret-jwt-secret-jwt-secret-0123456789";
-    pc.playback_secret = "playback-secret-playback-secret-012345";
-    pc.argon2 = Argon2Limits::minimum();
-    auto services = PlatformServices::create(pc, *store_, clock_);
-    ASSERT_TRUE(services) << services.error().message;
-    services_ = std::move(services).value();
+    open_platform("stagecast-tickets");
+    if (HasFatalFailure()) return;
     make_services(provider_, nullptr);
 
     artist_ = register_user("artist@example.com", "ARTIST", "acct_1Artist");
@@ -107,9 +93,7 @@ class TicketServiceTest : public ::testing::Test {
   void TearDown() override {
     tickets_.reset();
     tips_.reset();
-    services_.reset();
-    store_.reset();
-    std::filesystem::remove_all(dir_);
+    close_platform();
   }
 
   void make_services(payments::PaymentProvider& provider, payments::SandboxProvider* sandbox) {
@@ -124,20 +108,6 @@ class TicketServiceTest : public ::testing::Test {
     services_->streams().set_ticket_terms({ts.min_cents, ts.max_cents, ts.currency});
   }
 
-  Identity register_user(const std::string& email, const std::string& role,
-                         std::optional<std::string> account = std::nullopt) {
-    auto session = services_->accounts().register_account(
-        {email, "correct horse", "Name " + role, role == "ADMIN" ? "FAN" : role});
-    EXPECT_TRUE(session) << session.error().message;
-    if (!account && role != "ADMIN") return session->user;
-    AdminUserUpsert up;
-    up.id = session->user.user_id;
-    up.role = role;
-    if (account) up.stripe_account_id = std::optional<std::string>(*account);
-    auto synced = services_->accounts().admin_upsert_user(up);
-    EXPECT_TRUE(synced);
-    return *synced;
-  }
 
   std::string paid_stream(int64_t price, std::string visibility = "PAID") {
     StreamInput in;
@@ -199,10 +169,6 @@ class TicketServiceTest : public ::testing::Test {
     return d->allowed ? "ok" : std::string(d->reason);
   }
 
-  ManualClock clock_{1'700'000'000'000};
-  std::filesystem::path dir_;
-  std::unique_ptr<store::Store> store_;
-  std::unique_ptr<PlatformServices> services_;
   payments::WebhookVerifier verifier_{kWebhookSecret, clock_};
   RecordingProvider provider_;
   RecordingListener listener_;

@@ -17,6 +17,7 @@
 #include "payments/stripe_signature.h"
 #include "platform/artist_onboarding.h"
 #include "platform/platform_services.h"
+#include "platform_fixture.h"
 
 namespace stagecast::platform {
 namespace {
@@ -68,26 +69,11 @@ class RecordingListener final : public TipEvents {
   std::vector<store::ChatMessage> lines;
 };
 
-class TipServiceTest : public ::testing::Test {
+class TipServiceTest : public testing::PlatformFixture {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("stagecast-tips-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-    store::StoreOptions options;
-    options.clock = &clock_;
-    auto store = store::open_store("sqlite://" + (dir_ / "t.db").string(), options);
-    ASSERT_TRUE(store) << store.error().message;
-    store_ = std::move(store).value();
-    PlatformConfig pc;
-    pc.jwt_secret = "jwt-secret-jwt-secret-jwt-secret-0123456789";
-    pc.playback_secret = "playback-secret-playback-secret-012345";
-    pc.argon2 = Argon2Limits::minimum();
-    auto services = PlatformServices::create(pc, *store_, clock_);
-    ASSERT_TRUE(services) << services.error().message;
-    services_ = std::move(services).value();
+    open_platform("stagecast-tips");
+    if (HasFatalFailure()) return;
     make_tips(provider_, nullptr);
 
     artist_ = register_user("artist@example.com", "ARTIST", "acct_1Artist");
@@ -104,9 +90,7 @@ class TipServiceTest : public ::testing::Test {
 
   void TearDown() override {
     tips_.reset();
-    services_.reset();
-    store_.reset();
-    std::filesystem::remove_all(dir_);
+    close_platform();
   }
 
   void make_tips(payments::PaymentProvider& provider, payments::SandboxProvider* sandbox) {
@@ -117,19 +101,6 @@ class TipServiceTest : public ::testing::Test {
     tips_->add_listener(listener_);
   }
 
-  Identity register_user(const std::string& email, const std::string& role,
-                         std::optional<std::string> account = std::nullopt) {
-    auto session = services_->accounts().register_account({email, "correct horse", "Name " + role, role});
-    EXPECT_TRUE(session) << session.error().message;
-    if (!account) return session->user;
-    AdminUserUpsert up;
-    up.id = session->user.user_id;
-    up.role = role;
-    up.stripe_account_id = std::optional<std::string>(*account);
-    auto synced = services_->accounts().admin_upsert_user(up);
-    EXPECT_TRUE(synced);
-    return *synced;
-  }
 
   TipInput input(int64_t amount, std::optional<std::string> message = std::nullopt) {
     TipInput in;
@@ -186,10 +157,6 @@ class TipServiceTest : public ::testing::Test {
     return *created;
   }
 
-  ManualClock clock_{1'700'000'000'000};
-  std::filesystem::path dir_;
-  std::unique_ptr<store::Store> store_;
-  std::unique_ptr<PlatformServices> services_;
   payments::WebhookVerifier verifier_{kWebhookSecret, clock_};
   RecordingProvider provider_;
   RecordingListener listener_;

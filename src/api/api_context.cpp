@@ -71,7 +71,7 @@ nlohmann::json stream_json(const ApiContext& ctx, const platform::StreamView& vi
     j["transcode"] = s.transcode;
     j["streamKeyRotatedAt"] = s.stream_key_rotated_at;
     j["rtmpUrl"] = ctx.rtmp_base_url;
-    // No whipUrl until WHIP ingest answers (#12, docs/web.md).
+    if (!ctx.whip_base_url.empty()) j["whipUrl"] = ctx.whip_base_url + "/" + s.id;
     j["tips"] = {{"count", s.tip_count},
                  {"grossCents", s.tip_gross_cents},
                  {"feeCents", s.tip_fee_cents},

@@ -27,6 +27,7 @@ struct ApiContext {
   platform::LoginThrottle* login_throttle = nullptr;
   WorkerPool* password_pool = nullptr;
   const Clock* clock = nullptr;
+  std::string whip_base_url;  // e.g. http://127.0.0.1:8080/whip; empty while WHIP ingest is off
 };
 
 // The caller: nullopt for a request without a bearer token; an error (401) for a bad token.

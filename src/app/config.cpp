@@ -43,6 +43,17 @@ const Key kKeys[] = {
     {"http.idle_timeout_ms", SC_FIELD(http_idle_timeout_ms), false, "keep-alive idle timeout"},
     {"http.access_log", SC_FIELD(http_access_log), false,
      "log one line per request (no query strings)"},
+    {"webrtc.enabled", SC_FIELD(webrtc_enabled), false, "WHIP ingest (WebRTC publishers)"},
+    {"webrtc.host", SC_FIELD(webrtc_host), false, "WebRTC media port listen address"},
+    {"webrtc.udp_port", SC_FIELD(webrtc_udp_port), false, "WebRTC UDP port shared by every session (0 = ephemeral)"},
+    {"webrtc.tcp_port", SC_FIELD(webrtc_tcp_port), false, "WebRTC ICE-TCP port (0 = ephemeral)"},
+    {"webrtc.udp", SC_FIELD(webrtc_udp), false, "offer UDP host candidates"},
+    {"webrtc.tcp", SC_FIELD(webrtc_tcp), false, "offer ICE-TCP (passive) host candidates"},
+    {"webrtc.udp_candidates", SC_FIELD(webrtc_udp_candidates), false, "announced UDP candidates, ip or ip:port, comma-separated (empty: the listen address)"},
+    {"webrtc.tcp_candidates", SC_FIELD(webrtc_tcp_candidates), false, "announced TCP candidates, ip or ip:port, comma-separated (empty: the listen address)"},
+    {"webrtc.max_sessions", SC_FIELD(webrtc_max_sessions), false, "WHIP publishers at most"},
+    {"webrtc.max_bitrate_kbps", SC_FIELD(webrtc_max_bitrate_kbps), false, "bitrate ceiling asked of WHIP publishers (REMB)"},
+    {"webrtc.keyframe_interval_ms", SC_FIELD(webrtc_keyframe_interval_ms), false, "ask a WHIP publisher for a key frame when none came for this long"},
     {"rtmp.host", SC_FIELD(rtmp_host), false, "RTMP listen address"},
     {"rtmp.port", SC_FIELD(rtmp_port), false, "RTMP listen port (0 = ephemeral)"},
     {"rtmp.public_url", SC_FIELD(rtmp_public_url), false, "RTMP URL given to artists"},
@@ -276,6 +287,15 @@ Result<void> validate(const Config& c) {
   auto port_ok = [](int64_t p) { return p >= 0 && p <= 65535; };
   if (!port_ok(c.http_port)) return make_error("config_invalid", "http.port must be 0..65535");
   if (!port_ok(c.rtmp_port)) return make_error("config_invalid", "rtmp.port must be 0..65535");
+  if (!port_ok(c.webrtc_udp_port) || !port_ok(c.webrtc_tcp_port)) {
+    return make_error("config_invalid", "webrtc.udp_port and webrtc.tcp_port must be 0..65535");
+  }
+  if (c.webrtc_max_sessions < 1 || c.webrtc_max_bitrate_kbps < 100 ||
+      c.webrtc_keyframe_interval_ms < 500) {
+    return make_error("config_invalid",
+                      "webrtc.max_sessions must be >= 1, webrtc.max_bitrate_kbps >= 100, "
+                      "webrtc.keyframe_interval_ms >= 500");
+  }
   if (c.http_body_limit_bytes < 1024) {
     return make_error("config_invalid", "http.body_limit_bytes must be at least 1024");
   }

@@ -38,6 +38,21 @@ struct Config {
   int64_t rtmp_max_pending = 256;            // ... in all; past it the oldest is shed
   int64_t rtmp_handshake_timeout_ms = 5000;
   int64_t rtmp_publish_timeout_ms = 10000;  // from connecting to publishing
+
+  // [webrtc] WHIP ingest (docs/webrtc.md)
+  bool webrtc_enabled = true;
+  std::string webrtc_host = "127.0.0.1";  // the media port's listen address
+  int64_t webrtc_udp_port = 8189;         // 0 = ephemeral
+  int64_t webrtc_tcp_port = 8189;         // ICE-TCP (passive); 0 = ephemeral
+  bool webrtc_udp = true;
+  bool webrtc_tcp = true;
+  // Announced host candidates, "ip" or "ip:port", comma-separated (1:1 NAT: the public
+  // address); empty = the listen address and the bound port.
+  std::string webrtc_udp_candidates;
+  std::string webrtc_tcp_candidates;
+  int64_t webrtc_max_sessions = 256;
+  int64_t webrtc_max_bitrate_kbps = 6000;      // REMB ceiling sent to publishers
+  int64_t webrtc_keyframe_interval_ms = 2000;  // PLI when no key frame came for this long
   // [streams]
   int64_t streams_reconnect_grace_seconds = 10;
   int64_t streams_max_duration_seconds = 8 * 3600;

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "platform/stream_key.h"
+
 namespace stagecast::app {
 
 MediaWiring::MediaWiring(platform::PlatformServices& platform, WorkerPool& workers,
@@ -29,13 +31,26 @@ MediaWiring::MediaWiring(platform::PlatformServices& platform, WorkerPool& worke
 
 void MediaWiring::authorize(const ingest::PublishRequest& request,
                             std::function<void(Result<ingest::PublishGrant>)> done) {
-  auto job = [this, key = request.stream_name, done]() {
-    auto id = platform_.streams().authorize_publish(key);
+  auto job = [this, request, done]() {
+    const std::string& key = request.stream_name;
+    Result<std::string> id = make_error("unauthorized", "the credentials are not valid");
+    if (request.protocol == "whip" && !platform::looks_like_stream_key(key)) {
+      // The Studio publishes with its owner's session token instead of the stream key.
+      auto identity = platform_.accounts().authenticate(key);
+      if (identity) id = platform_.streams().authorize_owner_publish(*identity, request.stream_id);
+    } else {
+      id = platform_.streams().authorize_publish(key);
+    }
+    if (id && request.protocol == "whip" && *id != request.stream_id) {
+      id = make_error("unauthorized", "the stream key belongs to another stream");
+    }
     if (!id) {
       const std::string& code = id.error().code;
       std::string mapped = code == "unauthorized"          ? "invalid_key"
                            : code == "artist_not_verified" ? "not_allowed"
+                           : code == "not_owner"           ? "not_allowed"
                            : code == "stream_ended"        ? "stream_ended"
+                           : code == "not_found"           ? "not_found"
                                                            : "unavailable";
       done(make_error(mapped, id.error().message));
       return;

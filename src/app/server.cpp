@@ -17,6 +17,7 @@
 #include "app/payments_wiring.h"
 #include "app/realtime_wiring.h"
 #include "app/tip_broadcast.h"
+#include "app/webrtc_wiring.h"
 #include "core/clock.h"
 #include "core/metrics.h"
 #include "core/worker_pool.h"
@@ -47,6 +48,7 @@ struct Server::Parts {
   std::unique_ptr<MediaWiring> media;
   std::unique_ptr<ingest::LiveStreamRegistry> registry;
   std::unique_ptr<ingest::rtmp::RtmpServer> rtmp;
+  std::unique_ptr<WebrtcWiring> webrtc;  // WHIP ingest; null when webrtc.enabled is off
   std::unique_ptr<boost::asio::steady_timer> hls_tick;
   std::unique_ptr<net::IoPool> io;
   std::unique_ptr<WorkerPool> workers;
@@ -299,7 +301,8 @@ static void add_api_routes(Server::Parts& p, uint16_t http_port, uint16_t rtmp_p
   p.login_throttle = std::make_unique<platform::LoginThrottle>(lo);
   p.api = std::make_unique<api::ApiContext>(
       api::ApiContext{*p.platform, c.auth_admin_api_key, http_base, rtmp_base,
-                      p.login_throttle.get(), p.password_pool.get(), &p.clock});
+                      p.login_throttle.get(), p.password_pool.get(), &p.clock,
+                      p.webrtc ? http_base + "/whip" : std::string()});
   api::add_auth_routes(p.router, *p.api);
   api::add_admin_routes(p.router, *p.api);
   api::add_stream_routes(p.router, *p.api);
@@ -323,6 +326,7 @@ Server::~Server() {
   p.realtime.reset();
   p.hls_tick.reset();
   p.rtmp.reset();
+  p.webrtc.reset();
   p.http.reset();
 }
 
@@ -331,6 +335,9 @@ void Server::start(const std::string& ports_file) {
   end_interrupted_streams(p);  // before any publisher can connect
   p.http->start();
   if (auto r = p.rtmp->start(); !r) throw std::runtime_error(r.error().message);
+  if (p.config.webrtc_enabled) {
+    p.webrtc = wire_webrtc(p.config, *p.io, *p.media, *p.registry, p.metrics, p.router);
+  }
   add_api_routes(p, http_port(), rtmp_port());
   p.realtime = wire_realtime(p.config, *p.io, *p.workers, p.router, *p.http, *p.api, *p.platform,
                              *p.store, p.metrics, p.clock);
@@ -354,7 +361,10 @@ void Server::start(const std::string& ports_file) {
                p.api->rtmp_base_url, p.store->backend());
   if (!ports_file.empty()) {
     const std::string tmp = ports_file + ".tmp";
-    std::ofstream(tmp) << "{\"http\":" << http_port() << ",\"rtmp\":" << rtmp_port() << "}\n";
+    std::ofstream(tmp) << "{\"http\":" << http_port() << ",\"rtmp\":" << rtmp_port()
+                       << ",\"webrtc_udp\":" << (p.webrtc ? p.webrtc->port->udp_port() : 0)
+                       << ",\"webrtc_tcp\":" << (p.webrtc ? p.webrtc->port->tcp_port() : 0)
+                       << "}\n";
     std::filesystem::rename(tmp, ports_file);
   }
 }
@@ -367,6 +377,7 @@ void Server::stop() {
   // attach any more), then end what is still live while the worker pool (which marks streams
   // ENDED in the store) still runs, and stop it last, after its queue drained.
   p.rtmp->stop();
+  if (p.webrtc) p.webrtc->stop();
   boost::asio::post(p.io->at(0), [&p] { p.hls_tick->cancel(); });
   if (p.realtime) p.realtime->stop();
   p.http->stop();

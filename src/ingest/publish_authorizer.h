@@ -11,9 +11,12 @@
 namespace stagecast::ingest {
 
 struct PublishRequest {
-  std::string protocol;        // "rtmp" (later "whip")
+  std::string protocol;        // "rtmp" or "whip"
   std::string app;             // RTMP application, e.g. "live"
-  std::string stream_name;     // the stream key: a secret, never log it (core/log.h redact())
+  // RTMP: the stream key. WHIP: the bearer token, either the stream key or the owner's session
+  // token (the Studio). A secret either way: never log it (core/log.h redact()).
+  std::string stream_name;
+  std::string stream_id;       // WHIP: the stream its URL names (the grant must be this one)
   std::string remote_address;  // "ip:port" of the publisher
 };
 

@@ -270,6 +270,19 @@ Result<std::string> StreamService::authorize_publish(std::string_view stream_key
   return stream->id;
 }
 
+Result<std::string> StreamService::authorize_owner_publish(const Identity& caller,
+                                                          const std::string& id) {
+  auto stream = store_->streams().find(id);
+  if (!stream) return errc::from_store(stream.error());
+  if (caller.user_id != stream->artist_id) {
+    return make_error(errc::kNotOwner, "only the stream's owner may publish to it");
+  }
+  auto decision = decide_on(&caller, *stream, Action::kStream);
+  if (!decision) return decision.error();
+  if (!decision->allowed) return refusal(*decision, "publishing");
+  return stream->id;
+}
+
 Result<store::LiveStream> StreamService::mark_live(const std::string& id) {
   const int64_t now = clock_->unix_millis();
   auto live = store_->streams().mark_live(id, now);

@@ -126,6 +126,10 @@ class StreamService {
   // its artist is still a verified artist. Errors: unauthorized (unknown or malformed key),
   // stream_ended, artist_not_verified, db_unavailable. Never logs the key.
   Result<std::string> authorize_publish(std::string_view stream_key);
+  // The same question for a publisher signed in as the stream's owner (WHIP from the Studio): the
+  // stream id when `caller` owns stream `id`, it has not ENDED and the policy lets them stream.
+  // Errors: not_found, not_owner, stream_ended, artist_not_verified, db_unavailable.
+  Result<std::string> authorize_owner_publish(const Identity& caller, const std::string& id);
   // CREATED/SCHEDULED -> LIVE; tells listeners went_live. Idempotent on a LIVE stream (no second
   // went_live). Errors: not_found, stream_ended.
   Result<store::LiveStream> mark_live(const std::string& id);

@@ -20,7 +20,7 @@ export class StagecastProcess {
   async start() {
     const portsFile = join(this.dataDir, `ports-${process.pid}-${Date.now()}.json`);
     const args = [
-      '--http.port=0', '--rtmp.port=0',
+      '--http.port=0', '--rtmp.port=0', '--webrtc.udp_port=0', '--webrtc.tcp_port=0',
       `--server.data_dir=${this.dataDir}`,
       `--ports-file=${portsFile}`,
       `--auth.admin_api_key=${ADMIN_KEY}`,
@@ -49,6 +49,8 @@ export class StagecastProcess {
     rmSync(portsFile, { force: true });
     this.httpPort = ports.http;
     this.rtmpPort = ports.rtmp;
+    this.webrtcUdpPort = ports.webrtc_udp;
+    this.webrtcTcpPort = ports.webrtc_tcp;
     this.url = `http://127.0.0.1:${ports.http}`;
     this.rtmpUrl = `rtmp://127.0.0.1:${ports.rtmp}/live`;
     return this;

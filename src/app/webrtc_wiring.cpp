@@ -1,0 +1,142 @@
+#include "app/webrtc_wiring.h"
+
+#include <ifaddrs.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <spdlog/spdlog.h>
+
+#include <charconv>
+#include <stdexcept>
+
+#include "api/whip_routes.h"
+
+namespace stagecast::app {
+
+namespace {
+
+// "ip" or "ip:port" (IPv6 as "[ip]:port"), comma-separated; `default_port` where none is given.
+std::vector<rtc::IceCandidateAddress> parse_candidates(std::string_view list, uint16_t default_port) {
+  std::vector<rtc::IceCandidateAddress> out;
+  while (!list.empty()) {
+    const size_t comma = list.find(',');
+    std::string_view item = list.substr(0, comma);
+    list = comma == std::string_view::npos ? std::string_view{} : list.substr(comma + 1);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    if (item.empty()) continue;
+    rtc::IceCandidateAddress c{std::string(item), default_port};
+    size_t colon = std::string_view::npos;
+    if (item.front() == '[') {
+      const size_t close = item.find(']');
+      if (close == std::string_view::npos) throw std::runtime_error("webrtc candidates: bad " + std::string(item));
+      c.address = std::string(item.substr(1, close - 1));
+      if (close + 1 < item.size() && item[close + 1] == ':') colon = close + 1;
+    } else if (item.find(':') == item.rfind(':')) {
+      colon = item.find(':');
+      if (colon != std::string_view::npos) c.address = std::string(item.substr(0, colon));
+    }
+    if (colon != std::string_view::npos) {
+      const std::string_view port = item.substr(colon + 1);
+      unsigned value = 0;
+      auto [p, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+      if (ec != std::errc() || p != port.data() + port.size() || value == 0 || value > 65535) {
+        throw std::runtime_error("webrtc candidates: bad port in " + std::string(item));
+      }
+      c.port = static_cast<uint16_t>(value);
+    }
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+// The addresses of a wildcard listen address: every IPv4 interface that is up, loopback last
+// (a browser on the same machine still reaches it).
+std::vector<std::string> interface_addresses() {
+  std::vector<std::string> out;
+  std::vector<std::string> loopback;
+  ifaddrs* list = nullptr;
+  if (getifaddrs(&list) != 0) return {"127.0.0.1"};
+  for (ifaddrs* i = list; i; i = i->ifa_next) {
+    if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET || !(i->ifa_flags & IFF_UP)) continue;
+    char text[INET_ADDRSTRLEN] = {};
+    const auto* sin = reinterpret_cast<const sockaddr_in*>(i->ifa_addr);
+    if (!inet_ntop(AF_INET, &sin->sin_addr, text, sizeof text)) continue;
+    ((i->ifa_flags & IFF_LOOPBACK) ? loopback : out).push_back(text);
+  }
+  freeifaddrs(list);
+  out.insert(out.end(), loopback.begin(), loopback.end());
+  if (out.empty()) out.push_back("127.0.0.1");
+  return out;
+}
+
+std::vector<rtc::IceCandidateAddress> candidates_for(const std::string& configured,
+                                                     const std::string& host, uint16_t port) {
+  if (!configured.empty()) return parse_candidates(configured, port);
+  std::vector<rtc::IceCandidateAddress> out;
+  if (host == "0.0.0.0" || host == "::") {
+    for (auto& a : interface_addresses()) out.push_back({a, port});
+  } else {
+    out.push_back({host, port});
+  }
+  return out;
+}
+
+media::AudioConfig aac_lc_48k_stereo() {
+  media::AudioConfig a;
+  a.codec = media::Codec::Aac;
+  // AudioSpecificConfig (ISO/IEC 14496-3 1.6.2.1): object type 2 (AAC-LC), frequency index 3
+  // (48 kHz), channel configuration 2.
+  a.asc = {0x11, 0x90};
+  a.sample_rate = 48'000;
+  a.channels = 2;
+  a.object_type = 2;
+  return a;
+}
+
+}  // namespace
+
+void WebrtcWiring::stop() {
+  if (whip) whip->stop();
+  if (port) port->stop();
+}
+
+std::unique_ptr<WebrtcWiring> wire_webrtc(const Config& c, net::IoPool& io,
+                                          ingest::PublishAuthorizer& authorizer,
+                                          ingest::LiveStreamRegistry& registry,
+                                          MetricsRegistry& metrics, net::Router& router) {
+  auto w = std::make_unique<WebrtcWiring>();
+  auto certificate = rtc::DtlsCertificate::generate("stagecast", 365);
+  if (!certificate) throw std::runtime_error("webrtc: " + certificate.error().message);
+  w->certificate = std::make_unique<rtc::DtlsCertificate>(std::move(*certificate));
+
+  rtc::RtcMediaPortOptions po;
+  po.host = c.webrtc_host;
+  po.udp_port = static_cast<uint16_t>(c.webrtc_udp_port);
+  po.tcp_port = static_cast<uint16_t>(c.webrtc_tcp_port);
+  po.udp = c.webrtc_udp;
+  po.tcp = c.webrtc_tcp;
+  // The last I/O thread: the first one also runs the registry's and HLS's timers.
+  w->port = std::make_unique<rtc::RtcMediaPort>(io.at(io.size() - 1), po, metrics);
+  if (auto r = w->port->start(); !r) throw std::runtime_error(r.error().message);
+
+  ingest::webrtc::WhipServerOptions wo;
+  if (c.webrtc_udp) {
+    wo.udp_candidates = candidates_for(c.webrtc_udp_candidates, c.webrtc_host, w->port->udp_port());
+  }
+  if (c.webrtc_tcp) {
+    wo.tcp_candidates = candidates_for(c.webrtc_tcp_candidates, c.webrtc_host, w->port->tcp_port());
+  }
+  wo.max_sessions = static_cast<size_t>(c.webrtc_max_sessions);
+  wo.session.max_bitrate_bps = static_cast<uint64_t>(c.webrtc_max_bitrate_kbps) * 1000;
+  wo.session.keyframe_interval = std::chrono::milliseconds(c.webrtc_keyframe_interval_ms);
+  ingest::webrtc::AacEncoderFactory aac;  // Opus to AAC: wired below once available
+  if (aac) wo.aac_config = aac_lc_48k_stereo();
+  w->whip = std::make_unique<ingest::webrtc::WhipServer>(*w->port, *w->certificate, authorizer,
+                                                         registry, metrics, wo, aac);
+  api::add_whip_routes(router, *w->whip);
+  spdlog::info("webrtc: WHIP ingest on udp {} tcp {}", w->port->udp_port(), w->port->tcp_port());
+  return w;
+}
+
+}  // namespace stagecast::app

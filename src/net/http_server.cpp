@@ -224,6 +224,10 @@ asio::awaitable<void> HttpServer::Impl::accept_loop() {
 
 asio::awaitable<Response> HttpServer::Impl::dispatch(Request& request) {
   if (request.method == "OPTIONS") {
+    // A path with its own preflight (WHIP: Accept-Post, If-Match) answers it; the rest get the
+    // API's.
+    const Router::Match own = router.match(request);
+    if (own.handler && own.dispatch == Dispatch::Inline) co_return guarded_call(*own.handler, request);
     // CORS preflight: the API is token-authenticated (no cookies), so any origin may call it.
     Response r;
     r.status = 204;

@@ -20,6 +20,7 @@ struct WhipMetrics {
   Counter* srtp_replayed;
   Counter* srtp_other;
   Counter* dtls_failures;      // stagecast_whip_dtls_failures_total
+  Counter* dtls_dropped;       // stagecast_whip_dtls_dropped_total (not from the selected path)
   Counter* consent_expired;    // stagecast_whip_consent_expired_total
   Counter* frames_dropped;     // stagecast_whip_frames_dropped_total
 };

@@ -150,6 +150,13 @@ void WhipSession::on_packet(rtc::RtcPathId path, rtc::PacketKind kind, Bytes pac
   const auto now = std::chrono::steady_clock::now();
   switch (kind) {
     case rtc::PacketKind::Dtls:
+      // Once connected, DTLS is taken only from the selected path: a stray or forged record from
+      // another path that passed a check must not end the session (a malformed record fails the
+      // transport for good).
+      if (srtp_ && selected_ != path) {
+        metrics_.dtls_dropped->inc();
+        break;
+      }
       on_dtls(path, packet, now);
       break;
     case rtc::PacketKind::Rtp:

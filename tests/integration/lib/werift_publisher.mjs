@@ -1,0 +1,60 @@
+// A second WebRTC implementation publishing over WHIP: werift (pure TypeScript), fed H.264 and
+// Opus RTP by ffmpeg, as a WHIP encoder without a browser would be.
+import { createSocket } from 'node:dgram';
+import { spawn } from 'node:child_process';
+import { RTCPeerConnection, MediaStreamTrack, RTCRtpCodecParameters } from 'werift';
+
+function rtpInput() {
+  const socket = createSocket('udp4');
+  return new Promise((resolve) => socket.bind(0, '127.0.0.1', () => resolve(socket)));
+}
+
+export async function weriftPublish(whipUrl, token, { seconds = 600 } = {}) {
+  const pc = new RTCPeerConnection({
+    codecs: {
+      video: [new RTCRtpCodecParameters({
+        mimeType: 'video/H264', clockRate: 90000,
+        rtcpFeedback: [{ type: 'nack' }, { type: 'nack', parameter: 'pli' }, { type: 'goog-remb' }],
+        parameters: 'profile-level-id=42e01f;packetization-mode=1;level-asymmetry-allowed=1',
+      })],
+      audio: [new RTCRtpCodecParameters({ mimeType: 'audio/opus', clockRate: 48000, channels: 2 })],
+    },
+  });
+  const video = new MediaStreamTrack({ kind: 'video' });
+  const audio = new MediaStreamTrack({ kind: 'audio' });
+  pc.addTransceiver(video, { direction: 'sendonly' });
+  pc.addTransceiver(audio, { direction: 'sendonly' });
+  await pc.setLocalDescription(await pc.createOffer());
+  const res = await fetch(whipUrl, { method: 'POST', headers: { 'content-type': 'application/sdp', authorization: `Bearer ${token}` }, body: pc.localDescription.sdp });
+  const body = await res.text();
+  if (res.status !== 201) { await pc.close(); return { status: res.status, body }; }
+  await pc.setRemoteDescription({ type: 'answer', sdp: body });
+  const location = new URL(res.headers.get('location'), whipUrl).href;
+
+  const vIn = await rtpInput();
+  const aIn = await rtpInput();
+  vIn.on('message', (m) => video.writeRtp(m));
+  aIn.on('message', (m) => audio.writeRtp(m));
+  const ffmpeg = spawn('ffmpeg', [
+    '-hide_banner', '-loglevel', 'error', '-re',
+    '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=30', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000',
+    '-t', String(seconds),
+    '-map', '0:v', '-c:v', 'libx264', '-profile:v', 'baseline', '-tune', 'zerolatency', '-preset', 'veryfast',
+    '-pix_fmt', 'yuv420p', '-g', '60', '-b:v', '800k', '-bsf:v', 'h264_mp4toannexb',
+    '-f', 'rtp', '-payload_type', '96', `rtp://127.0.0.1:${vIn.address().port}?pkt_size=1100`,
+    '-map', '1:a', '-c:a', 'libopus', '-b:a', '64k', '-ac', '2',
+    '-f', 'rtp', '-payload_type', '111', `rtp://127.0.0.1:${aIn.address().port}?pkt_size=1100`,
+  ], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  ffmpeg.stderr.on('data', (d) => { stderr += d; });
+  return {
+    status: 201, location, pc,
+    stderr: () => stderr,
+    async stop() {
+      ffmpeg.kill('SIGKILL');
+      vIn.close(); aIn.close();
+      await fetch(location, { method: 'DELETE', headers: { authorization: `Bearer ${token}` } }).catch(() => {});
+      await pc.close();
+    },
+  };
+}

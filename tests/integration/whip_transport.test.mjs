@@ -1,0 +1,116 @@
+// WHIP over the networks publishers really have: UDP blocked (ICE over TCP alone, RFC 6544) and a
+// lossy path (a UDP relay inside the test that drops 5% of the media packets), with Chromium
+// publishing and ffmpeg decoding the LL-HLS with -xerror.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createSocket } from 'node:dgram';
+import { startServer } from './lib/server.mjs';
+import { verifiedArtist, createStream } from './lib/fixtures.mjs';
+import { ffprobeJson, decodeAll, waitFor } from './lib/media.mjs';
+import { browserPublisher } from './lib/whip.mjs';
+
+async function metric(srv, name) {
+  const text = await (await fetch(`${srv.url}/metrics`)).text();
+  let total = 0;
+  for (const line of text.split('\n')) {
+    if (line.startsWith(name) && (line[name.length] === ' ' || line[name.length] === '{')) total += Number(line.split(' ').pop());
+  }
+  return total;
+}
+
+const statusOf = async (srv, id) => (await srv.api('GET', `/api/livestream/${id}`)).body.status;
+
+test('ICE over TCP alone: with the UDP candidates switched off, Chromium still goes live', async () => {
+  const server = await startServer({ args: ['--webrtc.udp=false', '--streams.reconnect_grace_seconds=2'] });
+  try {
+    const artist = await verifiedArtist(server);
+    const stream = await createStream(server, artist, { title: 'tcp only' });
+    const pub = await browserPublisher(server, { whipUrl: stream.whipUrl, token: stream.streamKey });
+    try {
+      assert.equal(pub.result.status, 201, pub.result.body);
+      assert.doesNotMatch(pub.result.answer, / udp /);
+      assert.match(pub.result.answer, / tcp \d+ 127\.0\.0\.1 \d+ typ host tcptype passive/);
+      await waitFor(async () => (await pub.state()) === 'connected', { timeout: 20000, what: 'connected over TCP' });
+      await waitFor(async () => (await statusOf(server, stream.id)) === 'LIVE', { timeout: 15000, what: 'LIVE' });
+      assert.equal(await metric(server, 'stagecast_webrtc_tcp_connections'), 1);
+      const pair = await pub.page.evaluate(async () => {
+        const stats = await window.__whip.pc.getStats();
+        let pairId = null;
+        stats.forEach((s) => { if (s.type === 'transport') pairId = s.selectedCandidatePairId; });
+        const remote = pairId && stats.get(stats.get(pairId)?.remoteCandidateId);
+        return remote && { protocol: remote.protocol, port: remote.port };
+      });
+      assert.equal(pair?.protocol, 'tcp');
+      await waitFor(async () => (await (await fetch(`${server.url}/hls/${stream.id}/source/index.m3u8`)).text()).match(/#EXTINF/g)?.length >= 2, { timeout: 20000, what: 'two segments' });
+      const probe = ffprobeJson(`${server.url}/hls/${stream.id}/source/index.m3u8`, ['-show_streams', '-read_intervals', '%+2']);
+      assert.equal(probe.streams.find((s) => s.codec_type === 'video')?.codec_name, 'h264');
+    } finally {
+      await pub.stop();
+    }
+  } finally {
+    await server.cleanup();
+  }
+});
+
+// Sits between the browser and the server's UDP port (the server announces the relay's address
+// as its candidate) and drops every twentieth RTP packet from the publisher.
+async function lossyRelay(lossEvery = 20) {
+  const front = createSocket('udp4');
+  await new Promise((res) => front.bind(0, '127.0.0.1', res));
+  const relay = { front, port: front.address().port, target: 0, dropped: 0, forwarded: 0, backs: new Map() };
+  let media = 0;
+  front.on('message', async (msg, from) => {
+    const key = `${from.address}:${from.port}`;
+    let back = relay.backs.get(key);
+    if (!back) {
+      back = createSocket('udp4');
+      relay.backs.set(key, back);
+      await new Promise((res) => back.bind(0, '127.0.0.1', res));
+      back.on('message', (m) => front.send(m, from.port, from.address));
+    }
+    // RTP (RFC 7983: first byte 128-191, payload type not in the RTCP range).
+    if (msg[0] >= 128 && msg[0] <= 191 && !(msg[1] >= 192 && msg[1] <= 223) && ++media % lossEvery === 0) {
+      relay.dropped += 1;
+      return;
+    }
+    relay.forwarded += 1;
+    back.send(msg, relay.target, '127.0.0.1');
+  });
+  relay.close = () => { front.close(); for (const b of relay.backs.values()) b.close(); };
+  return relay;
+}
+
+test('a path losing 5% of the media: NACK and PLI repair it and the HLS decodes without an error', async () => {
+  const relay = await lossyRelay(20);
+  const server = await startServer({ args: ['--webrtc.tcp=false', `--webrtc.udp_candidates=127.0.0.1:${relay.port}`, '--streams.reconnect_grace_seconds=2'] });
+  relay.target = server.webrtcUdpPort;
+  try {
+    const artist = await verifiedArtist(server);
+    const stream = await createStream(server, artist, { title: 'lossy' });
+    const pub = await browserPublisher(server, { whipUrl: stream.whipUrl, token: stream.streamKey, width: 1280, height: 720 });
+    try {
+      assert.equal(pub.result.status, 201, pub.result.body);
+      assert.match(pub.result.answer, new RegExp(` udp \\d+ 127\\.0\\.0\\.1 ${relay.port} typ host`));
+      await waitFor(async () => (await statusOf(server, stream.id)) === 'LIVE', { timeout: 20000, what: 'LIVE' });
+      await new Promise((res) => setTimeout(res, 12000));
+      const nacks = await metric(server, 'stagecast_whip_nack_requested_packets_total');
+      const plis = await metric(server, 'stagecast_whip_pli_total');
+      const stats = await pub.stats();
+      console.log(`relay dropped ${relay.dropped} of ${relay.dropped + relay.forwarded}; server asked for ${nacks} packets again and sent ${plis} PLIs; the browser saw ${stats.video.nacks} NACKs, ${stats.video.plis} PLIs`);
+      assert.ok(relay.dropped > 30, `dropped ${relay.dropped}`);
+      assert.ok(nacks > 0 && stats.video.nacks > 0, 'NACKs sent and received');
+      assert.ok(plis > 0 && stats.video.plis > 0, 'PLIs sent and received');
+    } finally {
+      await pub.stop();
+    }
+    await waitFor(async () => (await statusOf(server, stream.id)) === 'ENDED', { timeout: 15000, what: 'ENDED' });
+    const decoded = decodeAll(`${server.url}/hls/${stream.id}/source/index.m3u8`);
+    assert.equal(decoded.status, 0, decoded.stderr);
+    assert.equal(decoded.stderr.trim(), '');
+    const probe = ffprobeJson(`${server.url}/hls/${stream.id}/source/index.m3u8`, ['-show_format']);
+    assert.ok(Number(probe.format.duration) > 8, `duration ${probe.format.duration}`);
+  } finally {
+    await server.cleanup();
+    relay.close();
+  }
+});

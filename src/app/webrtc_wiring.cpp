@@ -6,10 +6,13 @@
 #include <net/if.h>
 #include <spdlog/spdlog.h>
 
+#include <boost/asio/post.hpp>
 #include <charconv>
+#include <future>
 #include <stdexcept>
 
 #include "api/whip_routes.h"
+#include "transcode/opus_to_aac.h"
 
 namespace stagecast::app {
 
@@ -82,23 +85,53 @@ std::vector<rtc::IceCandidateAddress> candidates_for(const std::string& configur
   return out;
 }
 
-media::AudioConfig aac_lc_48k_stereo() {
-  media::AudioConfig a;
-  a.codec = media::Codec::Aac;
-  // AudioSpecificConfig (ISO/IEC 14496-3 1.6.2.1): object type 2 (AAC-LC), frequency index 3
-  // (48 kHz), channel configuration 2.
-  a.asc = {0x11, 0x90};
-  a.sample_rate = 48'000;
-  a.channels = 2;
-  a.object_type = 2;
-  return a;
-}
+
+// The transcode layer's Opus to AAC behind the session's AacEncoderStage.
+class OpusToAacStage final : public ingest::webrtc::AacEncoderStage {
+ public:
+  OpusToAacStage(WorkerPool& pool, std::function<void(media::MediaFramePtr)> on_frame)
+      : converter_(transcode::OpusToAacOptions{.stream_id = {}, .converter = {}, .max_queue = 250},
+                   pool,
+                   transcode::AacOutput{
+                       // The session announced the encoder's configuration (read at start).
+                       .on_config = [](const media::AudioConfig&) {},
+                       .on_frame = [on_frame = std::move(on_frame)](
+                                       const media::MediaFramePtr& frame) { on_frame(frame); },
+                       .on_finished = {},
+                       .on_error =
+                           [](const Error& e) {
+                             spdlog::warn("webrtc: Opus to AAC failed: {}", e.message);
+                           },
+                   }) {}
+  void push(media::MediaFramePtr opus) override { converter_.push(std::move(opus)); }
+
+ private:
+  transcode::OpusToAac converter_;
+};
 
 }  // namespace
 
 void WebrtcWiring::stop() {
-  if (whip) whip->stop();
-  if (port) port->stop();
+  if (!port) return;
+  // On the port's thread, so that every session has let go of its lease and its encoder before
+  // the I/O threads stop (the caller waits; the port's thread never waits on anything).
+  auto work = [this] {
+    if (whip) whip->stop();
+    port->stop();
+  };
+  auto& io = port->context();
+  if (io.stopped() || io.get_executor().running_in_this_thread()) {
+    work();
+    return;
+  }
+  std::promise<void> done;
+  boost::asio::post(io, [&] {
+    work();
+    done.set_value();
+  });
+  if (done.get_future().wait_for(std::chrono::seconds(5)) != std::future_status::ready) {
+    spdlog::warn("webrtc: the media port's thread did not stop its sessions within 5 s");
+  }
 }
 
 std::unique_ptr<WebrtcWiring> wire_webrtc(const Config& c, net::IoPool& io,
@@ -130,8 +163,18 @@ std::unique_ptr<WebrtcWiring> wire_webrtc(const Config& c, net::IoPool& io,
   wo.max_sessions = static_cast<size_t>(c.webrtc_max_sessions);
   wo.session.max_bitrate_bps = static_cast<uint64_t>(c.webrtc_max_bitrate_kbps) * 1000;
   wo.session.keyframe_interval = std::chrono::milliseconds(c.webrtc_keyframe_interval_ms);
-  ingest::webrtc::AacEncoderFactory aac;  // Opus to AAC: wired below once available
-  if (aac) wo.aac_config = aac_lc_48k_stereo();
+  w->audio_pool = std::make_unique<WorkerPool>("webrtc-audio",
+                                               static_cast<size_t>(std::max<int64_t>(1, c.transcode_threads)));
+  ingest::webrtc::AacEncoderFactory aac =
+      [pool = w->audio_pool.get()](std::function<void(media::MediaFramePtr)> on_frame)
+      -> std::unique_ptr<ingest::webrtc::AacEncoderStage> {
+    return std::make_unique<OpusToAacStage>(*pool, std::move(on_frame));
+  };
+  // What the AAC stage will produce, read off the encoder itself (libavcodec's AAC adds the
+  // SBR sync extension to the AudioSpecificConfig), so sessions announce it before any frame.
+  auto probe = transcode::OpusAacConverter::open({});
+  if (!probe) throw std::runtime_error("webrtc: the AAC encoder cannot start: " + probe.error().message);
+  wo.aac_config = (*probe)->config();
   w->whip = std::make_unique<ingest::webrtc::WhipServer>(*w->port, *w->certificate, authorizer,
                                                          registry, metrics, wo, aac);
   api::add_whip_routes(router, *w->whip);

@@ -22,6 +22,18 @@ void AvTimeline::on_sender_report(media::TrackKind kind, uint64_t ntp, uint32_t 
   Track& t = track(kind);
   // Kept as sent; extended next to the track's first timestamp when it is used.
   t.report = std::make_pair(ntp, static_cast<int64_t>(rtp_timestamp));
+  if (mode_ == AlignmentMode::ArrivalTimes) correct_from_reports();
+}
+
+void AvTimeline::correct_from_reports() {
+  if (correction_ || !video_.offset || !audio_.offset || !video_.report || !audio_.report) return;
+  // Both references in the sender's NTP time; the video keeps its offset, the audio follows.
+  mode_ = AlignmentMode::SenderReports;
+  const double v = reference_seconds(video_);
+  const double a = reference_seconds(audio_);
+  const int64_t corrected = *video_.offset + std::llround((a - v) * media::kTimescale);
+  correction_ = corrected - *audio_.offset;
+  audio_.offset = corrected;
 }
 
 std::optional<int64_t> AvTimeline::audio_minus_video() const {
@@ -107,6 +119,7 @@ void AvTimeline::push(media::MediaFramePtr frame, int64_t extended_rtp, TimePoin
   if (!first_arrival_) first_arrival_ = arrival;
 
   if (mode_ != AlignmentMode::Waiting) {
+    if (mode_ == AlignmentMode::ArrivalTimes) correct_from_reports();
     if (auto f = stamp(Held{std::move(frame), extended_rtp})) out.push_back(std::move(f));
     return;
   }
@@ -123,6 +136,7 @@ void AvTimeline::push(media::MediaFramePtr frame, int64_t extended_rtp, TimePoin
     return;
   }
   poll(arrival, out);
+  if (mode_ == AlignmentMode::ArrivalTimes) correct_from_reports();
 }
 
 void AvTimeline::poll(TimePoint now, std::vector<media::MediaFramePtr>& out) {

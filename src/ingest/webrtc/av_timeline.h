@@ -1,14 +1,15 @@
 #pragma once
 // One 90 kHz timeline for a WebRTC publisher's video and audio. Each track runs on its own RTP
 // clock with a random start (RFC 3550 5.1); what ties them together is the sender report of each
-// SSRC, which pairs an RTP timestamp with the sender's NTP wall clock (RFC 3550 6.4.1). Lip sync
-// therefore waits for a sender report of every track; browsers send the first within about a
-// second. Frames are held until then (bounded), and a publisher that sends none in time is aligned
-// by arrival time instead (logged and counted: a few tens of ms of skew, not seconds).
+// SSRC, which pairs an RTP timestamp with the sender's NTP wall clock (RFC 3550 6.4.1).
 //
-// The mapping is fixed once: after it, a track's timestamps advance by exact RTP differences
-// (never re-guessed from later reports, so no timestamp ever jumps), shifted by one offset per
-// track so that the earliest first frame is at 0.
+// Browsers send a video report every second but an audio report only every five (libwebrtc's
+// defaults), so waiting for both would hold the start for seconds. Instead the tracks start
+// aligned by arrival time (on a good path a few tens of ms off) after at most `report_wait`, and
+// once both reports are known the audio's offset is corrected once to what they say. Video
+// timestamps never move: they advance by exact RTP differences from the first frame. The audio
+// moves once, by the correction (tens of ms): the AAC stage fills the step forward with silence
+// or cuts the step back, so its output stays continuous. After that nothing is re-guessed.
 //
 // Single-threaded; the clock is passed in.
 
@@ -24,8 +25,9 @@ namespace stagecast::ingest::webrtc {
 
 struct AvTimelineOptions {
   bool has_audio = true;
-  // How long frames wait for the sender reports before arrival times are used instead.
-  std::chrono::milliseconds report_wait{1500};
+  // How long frames may wait for both sender reports before arrival times are used (0: start at
+  // once and correct when the reports come).
+  std::chrono::milliseconds report_wait{0};
   // Frames held while waiting (both tracks together); past it the oldest are dropped.
   size_t max_held_frames = 600;
 };
@@ -49,6 +51,8 @@ class AvTimeline {
   void poll(TimePoint now, std::vector<media::MediaFramePtr>& out);
 
   AlignmentMode mode() const { return mode_; }
+  // The one correction applied to the audio when the reports came after the start (90 kHz).
+  std::optional<int64_t> report_correction() const { return correction_; }
   uint64_t dropped() const { return dropped_; }
   // The audio offset from video that the mapping fixed (positive: audio starts later), in 90 kHz.
   std::optional<int64_t> audio_minus_video() const;
@@ -70,6 +74,7 @@ class AvTimeline {
 
   Track& track(media::TrackKind kind) { return kind == media::TrackKind::Video ? video_ : audio_; }
   void lock(TimePoint now);
+  void correct_from_reports();
   void fix_late_track(Track& t, TimePoint now);
   double reference_seconds(const Track& t) const;  // wall time of first_rtp in the chosen mode
   void release(std::vector<media::MediaFramePtr>& out);
@@ -83,6 +88,7 @@ class AvTimeline {
   Track audio_{.clock = 48'000};
   std::deque<Held> held_;
   uint64_t dropped_ = 0;
+  std::optional<int64_t> correction_;
 };
 
 }  // namespace stagecast::ingest::webrtc

@@ -294,9 +294,10 @@ void WhipServer::stop() {
     s.stopped = true;
     sessions.swap(s.sessions);
   }
+  auto& io = s.port.context();
   for (auto& [id, entry] : sessions) {
     auto session = entry.session;
-    if (s.port.context().stopped()) {
+    if (io.stopped() || io.get_executor().running_in_this_thread()) {
       session->stop("shutdown");
     } else {
       asio::post(s.port.context(), [session] { session->stop("shutdown"); });

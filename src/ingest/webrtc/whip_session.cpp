@@ -282,8 +282,22 @@ void WhipSession::drain_audio(TimePoint now) {
 }
 
 void WhipSession::emit(std::vector<media::MediaFramePtr>& frames) {
+  if (!logged_correction_ && timeline_.report_correction()) {
+    logged_correction_ = true;
+    spdlog::info("whip {}: sender reports moved the audio {:+.3f} s", setup_.stream_id,
+                 *timeline_.report_correction() / 90000.0);
+  }
   for (auto& frame : frames) {
     if (ended_) break;
+    if (!logged_alignment_) {
+      logged_alignment_ = true;
+      const auto offset = timeline_.audio_minus_video();
+      spdlog::info("whip {}: media starts; lip sync from {}{}", setup_.stream_id,
+                   timeline_.mode() == AlignmentMode::SenderReports ? "sender reports"
+                                                                    : "arrival times",
+                   offset ? fmt::format(", audio {:+.3f} s from video", *offset / 90000.0)
+                          : std::string());
+    }
     if (frame->kind == media::TrackKind::Video) {
       if (frame->keyframe) {
         last_keyframe_ = std::chrono::steady_clock::now();

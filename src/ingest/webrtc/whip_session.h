@@ -62,7 +62,7 @@ struct WhipSessionOptions {
   uint64_t max_bitrate_bps = 6'000'000;                 // REMB ceiling
   int max_nacks_per_packet = 4;
   std::chrono::milliseconds nack_retry{40};
-  std::chrono::milliseconds report_wait{1'500};         // AvTimeline: sender reports awaited
+  std::chrono::milliseconds report_wait{0};             // AvTimeline: start at once, correct later
 };
 
 class WhipSession final : public rtc::RtcPortSession,
@@ -172,6 +172,8 @@ class WhipSession final : public rtc::RtcPortSession,
   TimePoint last_pli_{};
   bool pli_sent_ = false;
   TimePoint last_report_{};
+  bool logged_alignment_ = false;
+  bool logged_correction_ = false;
 };
 
 }  // namespace stagecast::ingest::webrtc

@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/random.h"
+#include "rtc/trickle_fragment.h"
 
 namespace stagecast::ingest::webrtc {
 
@@ -22,33 +23,6 @@ std::string etag_of(const rtc::IceCredentials& ice) {
 }
 
 Sha256Digest bearer_digest(const std::string& bearer) { return sha256(bearer); }
-
-// The ICE credentials of a trickle-ice-sdpfrag (RFC 8840 9.2): both present means an ICE
-// restart (RFC 9725 4.3.2); candidates alone are trickled candidates.
-struct Fragment {
-  std::string ufrag;
-  std::string pwd;
-  bool malformed = false;
-};
-
-Fragment parse_fragment(std::string_view body) {
-  Fragment f;
-  size_t lines = 0;
-  while (!body.empty()) {
-    const size_t end = body.find('\n');
-    std::string_view line = body.substr(0, end);
-    body = end == std::string_view::npos ? std::string_view{} : body.substr(end + 1);
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (line.empty()) continue;
-    if (++lines > 256 || line.size() < 2 || line[1] != '=') {
-      f.malformed = true;
-      return f;
-    }
-    if (line.starts_with("a=ice-ufrag:")) f.ufrag = std::string(line.substr(12));
-    if (line.starts_with("a=ice-pwd:")) f.pwd = std::string(line.substr(10));
-  }
-  return f;
-}
 
 }  // namespace
 
@@ -230,15 +204,12 @@ void WhipServer::patch(const std::string& stream_id, const std::string& session_
   if (!if_match.empty() && if_match != "*" && if_match != etag) {
     return done(make_error("precondition_failed", "If-Match does not name the session's ETag"));
   }
-  const Fragment f = parse_fragment(fragment);
-  if (f.malformed) return done(make_error("sdp_malformed", "the SDP fragment is malformed"));
-  if (f.ufrag.empty() && f.pwd.empty()) {
+  const auto f = rtc::parse_trickle_fragment(fragment);
+  if (!f) return done(f.error());
+  if (!f->ice_restart()) {
     // Trickled candidates: as an ICE-lite server we learn the publisher's addresses from its
     // connectivity checks, so there is nothing to do with them (RFC 8445 2.5).
     return done(WhipPatchResult{204, {}, etag});
-  }
-  if (f.ufrag.empty() || f.pwd.empty()) {
-    return done(make_error("sdp_malformed", "an ICE restart needs both ice-ufrag and ice-pwd"));
   }
   const rtc::IceCredentials fresh = fresh_credentials();
   const std::string fresh_etag = etag_of(fresh);

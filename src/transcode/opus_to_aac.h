@@ -9,6 +9,10 @@
 // called there, in order, never two at once. The input queue is bounded: when it is full the
 // oldest packet is dropped and counted (its time becomes a hole filled with silence), so a
 // stalled pool costs a bounded amount of memory and audio, never the caller's time.
+// A StreamHub's sinks are fed from one thread (the session's): post the frames from on_frame
+// back to the session's executor before publishing them, rather than publishing from the pool.
+// A frame comes out once the encoder holds the next 1024 samples too (its look-ahead): 21 to
+// 43 ms of audio after the Opus that made it arrived, plus the pool's delay.
 //
 // Lifetime. The destructor may run while tasks are queued or running: once it returns no
 // callback is running or will run (it waits for at most the one packet being converted, well

@@ -1,5 +1,6 @@
 // The Studio (/studio): sign in, create and edit streams, connect the encoder (RTMP URL, stream
-// key, OBS advice), watch stream health and live analytics, moderate chat, end the stream.
+// key, OBS advice) or go live from the browser (WHIP), watch stream health and live analytics,
+// moderate chat, end the stream.
 import './trusted_types.js';  // first: before any other module runs
 import { h, $, fill, show } from './dom.js';
 import { api, session, refreshMe } from './api.js';
@@ -10,6 +11,7 @@ import { Player } from './player.js';
 import { renderEditor } from './studio_editor.js';
 import { renderConnect } from './studio_connect.js';
 import { HealthPanel, AnalyticsPanel } from './studio_health.js';
+import { GoLivePanel } from './studio_golive.js';
 
 const HEALTH_MS = 2000;
 const STREAM_MS = 5000;
@@ -28,6 +30,7 @@ const ui = {
   none: $('#no-streams'),
   workspace: $('#workspace'),
   control: $('#control'),
+  golive: $('#golive'),
   editor: $('#editor'),
   connect: $('#connect'),
   health: $('#health'),
@@ -35,6 +38,10 @@ const ui = {
   chatColumn: $('#chat-column'),
   chat: $('#chat'),
 };
+
+// Lives across stream selections: publishing from this browser must not stop because the
+// artist looked at another stream without agreeing to it.
+const golive = new GoLivePanel(ui.golive, { getToken: () => session.token });
 
 const STATUS_ORDER = { LIVE: 0, CREATED: 1, SCHEDULED: 1, ENDED: 2 };
 
@@ -46,6 +53,7 @@ function badge(status) {
 
 async function boot() {
   closeCurrent();
+  golive.close();  // signed in as someone else, or out
   if (!session.token) {
     fill(ui.signin, signInForm({ role: 'ARTIST', intro: 'Sign in with your artist account to manage your streams.', onDone: () => {} }));
     show(ui.signin, true);
@@ -96,6 +104,11 @@ function closeCurrent() {
 }
 
 async function select(id) {
+  if (golive.active && golive.streamId !== id) {
+    const title = streams.find((s) => s.id === golive.streamId)?.title ?? 'another stream';
+    if (!confirm(`You are live from this browser on “${title}”. Stop going live and switch?`)) return;
+  }
+  if (golive.streamId !== id) golive.close();
   closeCurrent();
   show(ui.workspace, true);
   history.replaceState(null, '', id ? `#stream=${encodeURIComponent(id)}` : location.pathname);
@@ -123,6 +136,7 @@ async function select(id) {
   });
   renderConnect(ui.connect, stream, keys);
   show(ui.connect, true);
+  golive.render(stream, me);
 
   current.health = new HealthPanel(ui.health);
   current.analytics = new AnalyticsPanel(ui.analytics);
@@ -149,6 +163,7 @@ function renderControl() {
     try {
       const ended = await api('POST', `/api/livestream/${encodeURIComponent(s.id)}/end`);
       Object.assign(s, ended);
+      golive.update(s);
       renderControl();
       show(ui.health, false);
       loadStreams();
@@ -225,6 +240,7 @@ async function pollStream() {
     const changed = s.status !== c.stream.status;
     Object.assign(c.stream, s);
     c.analytics.stream(s);
+    golive.update(s);
     if (changed) {
       renderControl();
       show(ui.health, s.status !== 'ENDED');

@@ -1,5 +1,6 @@
-// The Studio's "Connect your encoder" panel: the RTMP URL, the stream key (hidden until asked,
-// copy, rotate) and OBS settings that suit this server's LL-HLS (docs/rtmp.md, docs/hls.md).
+// The Studio's "Connect your encoder" panel: the RTMP URL, the WHIP URL when the server offers
+// one, the stream key (hidden until asked, copy, rotate) and OBS settings that suit this
+// server's LL-HLS (docs/rtmp.md, docs/hls.md, docs/webrtc.md).
 //
 // The API shows a stream key only when the stream is created or the key rotated (it keeps only a
 // hash), so the page holds it in memory for this visit; after a reload, rotating gets a new one.
@@ -20,6 +21,7 @@ function copyButton(getText, label = 'Copy') {
 
 export function renderConnect(root, stream, keys) {
   const rtmpUrl = stream.rtmpUrl ?? '';
+  const whipUrl = stream.whipUrl ?? '';
   let revealed = false;
   const keyOut = h('output', { class: 'mono', id: 'stream-key', 'aria-live': 'polite' });
   const show = h('button', { type: 'button', class: 'small', id: 'show-key', text: 'Show' });
@@ -71,6 +73,8 @@ export function renderConnect(root, stream, keys) {
     ended ? h('p', { class: 'notice', text: 'This stream has ended; create a new stream to go live again.' }) : null,
     h('label', {}, h('span', { text: 'Server (RTMP URL)' }),
       h('div', { class: 'secret' }, h('output', { class: 'mono', id: 'rtmp-url', text: rtmpUrl }), copyButton(() => rtmpUrl))),
+    whipUrl ? h('label', {}, h('span', { text: 'WHIP URL (OBS 30+: Service “WHIP”, Bearer Token = the stream key)' }),
+      h('div', { class: 'secret' }, h('output', { class: 'mono', id: 'whip-url', text: whipUrl }), copyButton(() => whipUrl))) : null,
     h('label', {}, h('span', { text: 'Stream key' }),
       h('div', { class: 'secret' }, keyOut, show, copyKey, rotate)),
     note, error,

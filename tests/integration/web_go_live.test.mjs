@@ -2,9 +2,7 @@
 // server: the artist signs in, turns the camera on, picks a camera, a microphone and a quality,
 // clicks Go live; the stream becomes LIVE, its HLS carries H.264 and AAC (the Opus transcoded),
 // and a fan in a second browser context plays it with hls.js; Stop ends the session.
-//
-// It needs the server's WHIP ingest (issue 12). Until that is in the binary, POST /whip/{id}
-// answers 404 and this test skips, saying so.
+
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -14,20 +12,19 @@ import { ffprobeJson, waitFor } from './lib/media.mjs';
 import { launchBrowser, artifactsDir } from './lib/browser.mjs';
 import { until, openPage } from './lib/web.mjs';
 
-let server, browser, artist, fan, stream, whipMissing;
+let server, browser, artist, fan, stream;
 
 before(async () => {
   server = await startServer();
   artist = await verifiedArtist(server, 'Browser Artist');
   fan = await register(server, { displayName: 'Browser Fan' });
   stream = await createStream(server, artist, { title: 'Live from my browser' });
-  // An offer that cannot be taken: a server with WHIP refuses it (400/422) and makes nothing;
-  // one without answers 404.
+  // An offer that cannot be taken is refused and makes nothing.
   const probe = await server.api('POST', `/whip/${stream.id}`, {
     token: artist.token, raw: 'v=0\r\n', headers: { 'content-type': 'application/sdp' },
   });
-  whipMissing = probe.status === 404;
-  if (!whipMissing) browser = await launchBrowser();
+  assert.ok([400, 422].includes(probe.status), probe.text);
+  browser = await launchBrowser();
 });
 
 after(async () => {
@@ -35,11 +32,7 @@ after(async () => {
   await server?.cleanup();
 });
 
-test('the Studio goes live from the browser; a fan watches it with hls.js', async (t) => {
-  if (whipMissing) {
-    t.skip('WHIP ingest is not in this server yet: POST /whip/{id} answered 404 (issue 12)');
-    return;
-  }
+test('the Studio goes live from the browser; a fan watches it with hls.js', async () => {
   assert.match(stream.whipUrl ?? '', new RegExp(`^https?://[^/]+/whip/${stream.id}$`), 'the owner gets the WHIP URL');
 
   const studio = await openPage(browser, `${server.url}/studio`);

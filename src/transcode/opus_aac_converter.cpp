@@ -1,5 +1,7 @@
 #include "transcode/opus_aac_converter.h"
 
+#include "transcode/ffmpeg_log.h"
+
 #include <algorithm>
 #include <cmath>
 #include <string>
@@ -43,6 +45,7 @@ OpusAacConverter::OpusAacConverter(const OpusAacSettings& settings, CodecContext
 OpusAacConverter::~OpusAacConverter() = default;
 
 Result<std::unique_ptr<OpusAacConverter>> OpusAacConverter::open(const OpusAacSettings& settings) {
+  route_ffmpeg_log();
   // The native decoder, by name: it outputs 48 kHz planar float, what the AAC encoder takes
   // (libopus would give interleaved samples and need a conversion step).
   const AVCodec* codec = avcodec_find_decoder_by_name("opus");

@@ -1,5 +1,7 @@
 #include "transcode/opus_to_aac.h"
 
+#include "transcode/ffmpeg_log.h"
+
 #include <spdlog/spdlog.h>
 
 #include <atomic>
@@ -22,8 +24,8 @@ struct OpusToAac::Core : std::enable_shared_from_this<Core> {
   Core(OpusToAacOptions o, WorkerPool& p, AacOutput out)
       : options(std::move(o)), pool(p), output(std::move(out)) {
     // The AAC encoder reports its average quantiser at info level when closed; our counters say
-    // what matters. (Process-wide and idempotent, as in the video transcoder.)
-    if (av_log_get_level() > AV_LOG_WARNING) av_log_set_level(AV_LOG_WARNING);
+    // what matters.
+    route_ffmpeg_log();
   }
 
   const OpusToAacOptions options;

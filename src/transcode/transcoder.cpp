@@ -1,5 +1,7 @@
 #include "transcode/transcoder.h"
 
+#include "transcode/ffmpeg_log.h"
+
 #include <spdlog/spdlog.h>
 
 #include <mutex>
@@ -42,8 +44,8 @@ struct Transcoder::Core : std::enable_shared_from_this<Core> {
         metrics(m),
         decode_queue(SerialQueue::create(p, options.max_decode_queue)) {
     // libx264 prints its banner and settings at info level for every rung of every stream; our
-    // own log says what matters. (Process-wide and idempotent.)
-    if (av_log_get_level() > AV_LOG_WARNING) av_log_set_level(AV_LOG_WARNING);
+    // own log says what matters.
+    route_ffmpeg_log();
   }
 
   const TranscoderOptions options;

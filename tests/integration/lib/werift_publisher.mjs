@@ -1,15 +1,20 @@
 // A second WebRTC implementation publishing over WHIP: werift (pure TypeScript), fed H.264 and
-// Opus RTP by ffmpeg, as a WHIP encoder without a browser would be.
+// Opus RTP by ffmpeg, as a WHIP encoder without a browser would be. It runs in a process of its
+// own (werift leaves ICE sockets open after close(), which would keep a test runner alive), like
+// any other publisher: `node werift_publisher.mjs <whipUrl> <token>` prints one JSON line with the
+// POST's outcome, and SIGTERM DELETEs the session and exits.
 import { createSocket } from 'node:dgram';
 import { spawn } from 'node:child_process';
-import { RTCPeerConnection, MediaStreamTrack, RTCRtpCodecParameters } from 'werift';
+import { fileURLToPath } from 'node:url';
+import { createInterface } from 'node:readline';
 
 function rtpInput() {
   const socket = createSocket('udp4');
   return new Promise((resolve) => socket.bind(0, '127.0.0.1', () => resolve(socket)));
 }
 
-export async function weriftPublish(whipUrl, token, { seconds = 600 } = {}) {
+async function publishInProcess(whipUrl, token, { seconds = 600 } = {}) {
+  const { RTCPeerConnection, MediaStreamTrack, RTCRtpCodecParameters } = await import('werift');
   const pc = new RTCPeerConnection({
     codecs: {
       video: [new RTCRtpCodecParameters({
@@ -57,4 +62,36 @@ export async function weriftPublish(whipUrl, token, { seconds = 600 } = {}) {
       await pc.close();
     },
   };
+}
+
+// From a test: the publisher as a child process. Resolves with { status, body?, location?, stop }.
+export async function weriftPublish(whipUrl, token) {
+  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), whipUrl, token], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const exited = new Promise((resolve) => child.on('exit', resolve));
+  const line = await new Promise((resolve, reject) => {
+    createInterface({ input: child.stdout }).once('line', resolve);
+    child.once('exit', (code) => reject(new Error(`werift publisher exited with ${code}`)));
+  });
+  const result = JSON.parse(line);
+  return {
+    ...result,
+    async stop() {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const [whipUrl, token] = process.argv.slice(2);
+  const pub = await publishInProcess(whipUrl, token);
+  const { status, body, location } = pub;
+  process.stdout.write(`${JSON.stringify({ status, body, location })}\n`);
+  if (status !== 201) process.exit(0);
+  process.on('SIGTERM', async () => {
+    await pub.stop().catch(() => {});
+    process.exit(0);
+  });
 }

@@ -53,6 +53,7 @@ const Key kKeys[] = {
     {"webrtc.tcp_candidates", SC_FIELD(webrtc_tcp_candidates), false, "announced TCP candidates, ip or ip:port, comma-separated (empty: the listen address)"},
     {"webrtc.max_sessions", SC_FIELD(webrtc_max_sessions), false, "WHIP publishers at most"},
     {"webrtc.max_bitrate_kbps", SC_FIELD(webrtc_max_bitrate_kbps), false, "bitrate ceiling asked of WHIP publishers (REMB)"},
+    {"webrtc.consent_timeout_ms", SC_FIELD(webrtc_consent_timeout_ms), false, "a WHIP session whose publisher stops its ICE consent checks ends after this long (RFC 7675: 30 s)"},
     {"webrtc.keyframe_interval_ms", SC_FIELD(webrtc_keyframe_interval_ms), false, "ask a WHIP publisher for a key frame when none came for this long"},
     {"rtmp.host", SC_FIELD(rtmp_host), false, "RTMP listen address"},
     {"rtmp.port", SC_FIELD(rtmp_port), false, "RTMP listen port (0 = ephemeral)"},
@@ -291,10 +292,10 @@ Result<void> validate(const Config& c) {
     return make_error("config_invalid", "webrtc.udp_port and webrtc.tcp_port must be 0..65535");
   }
   if (c.webrtc_max_sessions < 1 || c.webrtc_max_bitrate_kbps < 100 ||
-      c.webrtc_keyframe_interval_ms < 500) {
+      c.webrtc_keyframe_interval_ms < 500 || c.webrtc_consent_timeout_ms < 1000) {
     return make_error("config_invalid",
                       "webrtc.max_sessions must be >= 1, webrtc.max_bitrate_kbps >= 100, "
-                      "webrtc.keyframe_interval_ms >= 500");
+                      "webrtc.keyframe_interval_ms >= 500, webrtc.consent_timeout_ms >= 1000");
   }
   if (c.http_body_limit_bytes < 1024) {
     return make_error("config_invalid", "http.body_limit_bytes must be at least 1024");

@@ -163,6 +163,7 @@ std::unique_ptr<WebrtcWiring> wire_webrtc(const Config& c, net::IoPool& io,
   wo.max_sessions = static_cast<size_t>(c.webrtc_max_sessions);
   wo.session.max_bitrate_bps = static_cast<uint64_t>(c.webrtc_max_bitrate_kbps) * 1000;
   wo.session.keyframe_interval = std::chrono::milliseconds(c.webrtc_keyframe_interval_ms);
+  wo.session.consent_timeout = std::chrono::milliseconds(c.webrtc_consent_timeout_ms);
   w->audio_pool = std::make_unique<WorkerPool>("webrtc-audio",
                                                static_cast<size_t>(std::max<int64_t>(1, c.transcode_threads)));
   ingest::webrtc::AacEncoderFactory aac =

@@ -114,3 +114,22 @@ test('a path losing 5% of the media: NACK and PLI repair it and the HLS decodes 
     relay.close();
   }
 });
+
+test('consent freshness (RFC 7675): a publisher that vanishes without DELETE is ended when its checks stop', async () => {
+  const server = await startServer({ args: ['--webrtc.consent_timeout_ms=3000', '--streams.reconnect_grace_seconds=2'] });
+  try {
+    const artist = await verifiedArtist(server);
+    const stream = await createStream(server, artist, { title: 'gone' });
+    const pub = await browserPublisher(server, { whipUrl: stream.whipUrl, token: stream.streamKey });
+    assert.equal(pub.result.status, 201, pub.result.body);
+    await waitFor(async () => (await statusOf(server, stream.id)) === 'LIVE', { timeout: 15000, what: 'LIVE' });
+    // The browser goes away: no DELETE, no RTCP BYE, no more checks.
+    await pub.page.evaluate(() => window.__whip.pc.getSenders().forEach((s) => s.track.stop()));
+    await pub.browser.close();
+    await waitFor(async () => (await metric(server, 'stagecast_whip_consent_expired_total')) === 1, { timeout: 10000, what: 'consent to expire' });
+    assert.equal(await metric(server, 'stagecast_whip_sessions'), 0);
+    await waitFor(async () => (await statusOf(server, stream.id)) === 'ENDED', { timeout: 10000, what: 'ENDED after the grace period' });
+  } finally {
+    await server.cleanup();
+  }
+});

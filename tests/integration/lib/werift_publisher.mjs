@@ -13,7 +13,7 @@ function rtpInput() {
   return new Promise((resolve) => socket.bind(0, '127.0.0.1', () => resolve(socket)));
 }
 
-async function publishInProcess(whipUrl, token, { seconds = 600 } = {}) {
+async function publishInProcess(whipUrl, token, { seconds = 600, size = '640x360', kbps = 800 } = {}) {
   const { RTCPeerConnection, MediaStreamTrack, RTCRtpCodecParameters } = await import('werift');
   const pc = new RTCPeerConnection({
     codecs: {
@@ -42,10 +42,10 @@ async function publishInProcess(whipUrl, token, { seconds = 600 } = {}) {
   aIn.on('message', (m) => audio.writeRtp(m));
   const ffmpeg = spawn('ffmpeg', [
     '-hide_banner', '-loglevel', 'error', '-re',
-    '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=30', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000',
+    '-f', 'lavfi', '-i', `testsrc2=size=${size}:rate=30`, '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000',
     '-t', String(seconds),
     '-map', '0:v', '-c:v', 'libx264', '-profile:v', 'baseline', '-tune', 'zerolatency', '-preset', 'veryfast',
-    '-pix_fmt', 'yuv420p', '-g', '60', '-b:v', '800k', '-bsf:v', 'h264_mp4toannexb',
+    '-pix_fmt', 'yuv420p', '-g', '60', '-b:v', `${kbps}k`, '-maxrate', `${kbps}k`, '-bufsize', `${kbps}k`, '-bsf:v', 'h264_mp4toannexb',
     '-f', 'rtp', '-payload_type', '96', `rtp://127.0.0.1:${vIn.address().port}?pkt_size=1100`,
     '-map', '1:a', '-c:a', 'libopus', '-b:a', '64k', '-ac', '2',
     '-f', 'rtp', '-payload_type', '111', `rtp://127.0.0.1:${aIn.address().port}?pkt_size=1100`,
@@ -53,7 +53,7 @@ async function publishInProcess(whipUrl, token, { seconds = 600 } = {}) {
   let stderr = '';
   ffmpeg.stderr.on('data', (d) => { stderr += d; });
   return {
-    status: 201, location, pc,
+    status: 201, location, pc, pid: () => ffmpeg.pid,
     stderr: () => stderr,
     async stop() {
       ffmpeg.kill('SIGKILL');
@@ -65,8 +65,8 @@ async function publishInProcess(whipUrl, token, { seconds = 600 } = {}) {
 }
 
 // From a test: the publisher as a child process. Resolves with { status, body?, location?, stop }.
-export async function weriftPublish(whipUrl, token) {
-  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), whipUrl, token], { stdio: ['ignore', 'pipe', 'inherit'] });
+export async function weriftPublish(whipUrl, token, { size = '640x360', kbps = 800 } = {}) {
+  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), whipUrl, token, size, String(kbps)], { stdio: ['ignore', 'pipe', 'inherit'] });
   const exited = new Promise((resolve) => child.on('exit', resolve));
   const line = await new Promise((resolve, reject) => {
     createInterface({ input: child.stdout }).once('line', resolve);
@@ -85,8 +85,8 @@ export async function weriftPublish(whipUrl, token) {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const [whipUrl, token] = process.argv.slice(2);
-  const pub = await publishInProcess(whipUrl, token);
+  const [whipUrl, token, size, kbps] = process.argv.slice(2);
+  const pub = await publishInProcess(whipUrl, token, { size, kbps: Number(kbps) });
   const { status, body, location } = pub;
   process.stdout.write(`${JSON.stringify({ status, body, location })}\n`);
   if (status !== 201) process.exit(0);

@@ -14,7 +14,8 @@ void add_cors(net::Response& r) {
 }
 
 int status_for(std::string_view code) {
-  if (code.starts_with("sdp_")) return code == "sdp_too_large" ? 413 : code == "sdp_malformed" ? 400 : 422;
+  if (code.starts_with("sdp_"))
+    return code == "sdp_too_large" ? 413 : code == "sdp_malformed" ? 400 : 422;
   if (code == "invalid_key" || code == "unauthorized") return 401;
   if (code == "not_allowed") return 403;
   if (code == "not_found") return 404;
@@ -27,7 +28,8 @@ int status_for(std::string_view code) {
 
 net::Response error(const Error& e) {
   net::Response r = net::Response::json(
-      status_for(e.code), nlohmann::json{{"error", {{"code", e.code}, {"message", e.message}}}}.dump());
+      status_for(e.code),
+      nlohmann::json{{"error", {{"code", e.code}, {"message", e.message}}}}.dump());
   if (r.status == 401) r.headers["www-authenticate"] = "Bearer";
   if (r.status == 503) r.headers["retry-after"] = "5";
   add_cors(r);
@@ -65,8 +67,8 @@ net::Response preflight(std::string_view methods, bool session) {
 
 void add_whip_routes(net::Router& router, ingest::webrtc::WhipServer& whip) {
   router.add(
-      "OPTIONS", "/whip/{id}", [](const net::Request&) { return preflight("POST, OPTIONS", false); },
-      net::Dispatch::Inline);
+      "OPTIONS", "/whip/{id}",
+      [](const net::Request&) { return preflight("POST, OPTIONS", false); }, net::Dispatch::Inline);
   router.add(
       "OPTIONS", "/whip/{id}/sessions/{sid}",
       [](const net::Request&) { return preflight("PATCH, DELETE, OPTIONS", true); },
@@ -109,8 +111,9 @@ void add_whip_routes(net::Router& router, ingest::webrtc::WhipServer& whip) {
   router.add_async(
       "PATCH", "/whip/{id}/sessions/{sid}", [&whip](const net::Request& req, net::Respond respond) {
         if (!content_type_is(req, "application/trickle-ice-sdpfrag")) {
-          return respond(error(make_error(
-              "unsupported_media_type", "PATCH takes Content-Type: application/trickle-ice-sdpfrag")));
+          return respond(
+              error(make_error("unsupported_media_type",
+                               "PATCH takes Content-Type: application/trickle-ice-sdpfrag")));
         }
         if (req.body.size() > kMaxOfferBytes) {
           return respond(error(make_error("sdp_too_large", "the fragment is larger than 64 KiB")));
@@ -131,17 +134,17 @@ void add_whip_routes(net::Router& router, ingest::webrtc::WhipServer& whip) {
                    });
       });
 
-  router.add_async(
-      "DELETE", "/whip/{id}/sessions/{sid}", [&whip](const net::Request& req, net::Respond respond) {
-        whip.end(req.param("id"), req.param("sid"), req.bearer_token(),
-                 [respond](Result<void> result) {
-                   if (!result) return respond(error(result.error()));
-                   net::Response r;
-                   r.status = 200;
-                   add_cors(r);
-                   respond(std::move(r));
-                 });
-      });
+  router.add_async("DELETE", "/whip/{id}/sessions/{sid}",
+                   [&whip](const net::Request& req, net::Respond respond) {
+                     whip.end(req.param("id"), req.param("sid"), req.bearer_token(),
+                              [respond](Result<void> result) {
+                                if (!result) return respond(error(result.error()));
+                                net::Response r;
+                                r.status = 200;
+                                add_cors(r);
+                                respond(std::move(r));
+                              });
+                   });
 }
 
 }  // namespace stagecast::api

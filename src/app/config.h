@@ -53,7 +53,8 @@ struct Config {
   int64_t webrtc_max_sessions = 256;
   int64_t webrtc_max_bitrate_kbps = 6000;      // REMB ceiling sent to publishers
   int64_t webrtc_keyframe_interval_ms = 2000;  // PLI when no key frame came for this long
-  int64_t webrtc_consent_timeout_ms = 30000;   // RFC 7675: no consent check for this long ends a session
+  int64_t webrtc_consent_timeout_ms =
+      30000;  // RFC 7675: no consent check for this long ends a session
   // [streams]
   int64_t streams_reconnect_grace_seconds = 10;
   int64_t streams_max_duration_seconds = 8 * 3600;

@@ -299,10 +299,9 @@ static void add_api_routes(Server::Parts& p, uint16_t http_port, uint16_t rtmp_p
   lo.attempts_per_minute = static_cast<double>(c.auth_attempts_per_minute);
   lo.attempts_burst = static_cast<double>(c.auth_attempts_burst);
   p.login_throttle = std::make_unique<platform::LoginThrottle>(lo);
-  p.api = std::make_unique<api::ApiContext>(
-      api::ApiContext{*p.platform, c.auth_admin_api_key, http_base, rtmp_base,
-                      p.login_throttle.get(), p.password_pool.get(), &p.clock,
-                      p.webrtc ? http_base + "/whip" : std::string()});
+  p.api = std::make_unique<api::ApiContext>(api::ApiContext{
+      *p.platform, c.auth_admin_api_key, http_base, rtmp_base, p.login_throttle.get(),
+      p.password_pool.get(), &p.clock, p.webrtc ? http_base + "/whip" : std::string()});
   api::add_auth_routes(p.router, *p.api);
   api::add_admin_routes(p.router, *p.api);
   api::add_stream_routes(p.router, *p.api);

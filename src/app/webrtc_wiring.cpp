@@ -1,9 +1,9 @@
 #include "app/webrtc_wiring.h"
 
-#include <ifaddrs.h>
-#include <netinet/in.h>
 #include <arpa/inet.h>
+#include <ifaddrs.h>
 #include <net/if.h>
+#include <netinet/in.h>
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/post.hpp>
@@ -19,7 +19,8 @@ namespace stagecast::app {
 namespace {
 
 // "ip" or "ip:port" (IPv6 as "[ip]:port"), comma-separated; `default_port` where none is given.
-std::vector<rtc::IceCandidateAddress> parse_candidates(std::string_view list, uint16_t default_port) {
+std::vector<rtc::IceCandidateAddress> parse_candidates(std::string_view list,
+                                                       uint16_t default_port) {
   std::vector<rtc::IceCandidateAddress> out;
   while (!list.empty()) {
     const size_t comma = list.find(',');
@@ -32,7 +33,8 @@ std::vector<rtc::IceCandidateAddress> parse_candidates(std::string_view list, ui
     size_t colon = std::string_view::npos;
     if (item.front() == '[') {
       const size_t close = item.find(']');
-      if (close == std::string_view::npos) throw std::runtime_error("webrtc candidates: bad " + std::string(item));
+      if (close == std::string_view::npos)
+        throw std::runtime_error("webrtc candidates: bad " + std::string(item));
       c.address = std::string(item.substr(1, close - 1));
       if (close + 1 < item.size() && item[close + 1] == ':') colon = close + 1;
     } else if (item.find(':') == item.rfind(':')) {
@@ -84,7 +86,6 @@ std::vector<rtc::IceCandidateAddress> candidates_for(const std::string& configur
   }
   return out;
 }
-
 
 // The transcode layer's Opus to AAC behind the session's AacEncoderStage.
 class OpusToAacStage final : public ingest::webrtc::AacEncoderStage {
@@ -164,8 +165,8 @@ std::unique_ptr<WebrtcWiring> wire_webrtc(const Config& c, net::IoPool& io,
   wo.session.max_bitrate_bps = static_cast<uint64_t>(c.webrtc_max_bitrate_kbps) * 1000;
   wo.session.keyframe_interval = std::chrono::milliseconds(c.webrtc_keyframe_interval_ms);
   wo.session.consent_timeout = std::chrono::milliseconds(c.webrtc_consent_timeout_ms);
-  w->audio_pool = std::make_unique<WorkerPool>("webrtc-audio",
-                                               static_cast<size_t>(std::max<int64_t>(1, c.transcode_threads)));
+  w->audio_pool = std::make_unique<WorkerPool>(
+      "webrtc-audio", static_cast<size_t>(std::max<int64_t>(1, c.transcode_threads)));
   ingest::webrtc::AacEncoderFactory aac =
       [pool = w->audio_pool.get()](std::function<void(media::MediaFramePtr)> on_frame)
       -> std::unique_ptr<ingest::webrtc::AacEncoderStage> {
@@ -174,7 +175,8 @@ std::unique_ptr<WebrtcWiring> wire_webrtc(const Config& c, net::IoPool& io,
   // What the AAC stage will produce, read off the encoder itself (libavcodec's AAC adds the
   // SBR sync extension to the AudioSpecificConfig), so sessions announce it before any frame.
   auto probe = transcode::OpusAacConverter::open({});
-  if (!probe) throw std::runtime_error("webrtc: the AAC encoder cannot start: " + probe.error().message);
+  if (!probe)
+    throw std::runtime_error("webrtc: the AAC encoder cannot start: " + probe.error().message);
   wo.aac_config = (*probe)->config();
   w->whip = std::make_unique<ingest::webrtc::WhipServer>(*w->port, *w->certificate, authorizer,
                                                          registry, metrics, wo, aac);

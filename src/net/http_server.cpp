@@ -227,7 +227,8 @@ asio::awaitable<Response> HttpServer::Impl::dispatch(Request& request) {
     // A path with its own preflight (WHIP: Accept-Post, If-Match) answers it; the rest get the
     // API's.
     const Router::Match own = router.match(request);
-    if (own.handler && own.dispatch == Dispatch::Inline) co_return guarded_call(*own.handler, request);
+    if (own.handler && own.dispatch == Dispatch::Inline)
+      co_return guarded_call(*own.handler, request);
     // CORS preflight: the API is token-authenticated (no cookies), so any origin may call it.
     Response r;
     r.status = 204;

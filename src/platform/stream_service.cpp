@@ -271,7 +271,7 @@ Result<std::string> StreamService::authorize_publish(std::string_view stream_key
 }
 
 Result<std::string> StreamService::authorize_owner_publish(const Identity& caller,
-                                                          const std::string& id) {
+                                                           const std::string& id) {
   auto stream = store_->streams().find(id);
   if (!stream) return errc::from_store(stream.error());
   if (caller.user_id != stream->artist_id) {

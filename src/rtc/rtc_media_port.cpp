@@ -1,5 +1,7 @@
 #include "rtc/rtc_media_port.h"
 
+#include <spdlog/spdlog.h>
+
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ip/udp.hpp>
 #include <boost/asio/post.hpp>
@@ -7,7 +9,6 @@
 #include <boost/asio/write.hpp>
 #include <deque>
 #include <map>
-#include <spdlog/spdlog.h>
 
 #include "rtc/rfc4571_framing.h"
 #include "rtc/stun_message.h"
@@ -43,12 +44,12 @@ struct PortMetrics {
   explicit PortMetrics(MetricsRegistry& m)
       : packets(&m.counter("stagecast_webrtc_port_packets_total",
                            "Packets received on the WebRTC media port", "kind=\"any\"")),
-        stun_accepted(&m.counter("stagecast_webrtc_stun_total",
-                                 "STUN Binding requests by outcome", "outcome=\"accepted\"")),
-        stun_rejected(&m.counter("stagecast_webrtc_stun_total",
-                                 "STUN Binding requests by outcome", "outcome=\"rejected\"")),
-        stun_dropped(&m.counter("stagecast_webrtc_stun_total",
-                                "STUN Binding requests by outcome", "outcome=\"dropped\"")),
+        stun_accepted(&m.counter("stagecast_webrtc_stun_total", "STUN Binding requests by outcome",
+                                 "outcome=\"accepted\"")),
+        stun_rejected(&m.counter("stagecast_webrtc_stun_total", "STUN Binding requests by outcome",
+                                 "outcome=\"rejected\"")),
+        stun_dropped(&m.counter("stagecast_webrtc_stun_total", "STUN Binding requests by outcome",
+                                "outcome=\"dropped\"")),
         unknown_source(&m.counter("stagecast_webrtc_port_dropped_total",
                                   "Packets dropped on the WebRTC media port",
                                   "reason=\"unknown_source\"")),
@@ -168,8 +169,8 @@ struct TcpConnection : std::enable_shared_from_this<TcpConnection> {
                   st->drop_path(conn->path, true);
                 }
                 const RtcPathId id = st->next_path++;
-                st->paths[id] = RtcMediaPort::State::Path{ufrag, true, {}, conn,
-                                                          std::chrono::steady_clock::now()};
+                st->paths[id] = RtcMediaPort::State::Path{
+                    ufrag, true, {}, conn, std::chrono::steady_clock::now()};
                 conn->path = id;
                 conn->check_timer.cancel();
                 return id;
@@ -407,7 +408,9 @@ RtcMediaPort::RtcMediaPort(asio::io_context& io, RtcMediaPortOptions options,
                            MetricsRegistry& metrics)
     : state_(std::make_shared<State>(io, std::move(options), metrics)) {}
 
-RtcMediaPort::~RtcMediaPort() { stop(); }
+RtcMediaPort::~RtcMediaPort() {
+  stop();
+}
 
 Result<void> RtcMediaPort::start() {
   State& s = *state_;
@@ -419,8 +422,9 @@ Result<void> RtcMediaPort::start() {
     s.udp_socket.open(endpoint.protocol(), ec);
     if (!ec) s.udp_socket.bind(endpoint, ec);
     if (ec) {
-      return make_error("webrtc_listen", "cannot bind UDP " + endpoint_text(address, s.options.udp_port) +
-                                              ": " + ec.message());
+      return make_error(
+          "webrtc_listen",
+          "cannot bind UDP " + endpoint_text(address, s.options.udp_port) + ": " + ec.message());
     }
     // Bursts of a key frame arrive faster than one thread drains them.
     s.udp_socket.set_option(asio::socket_base::receive_buffer_size(4 * 1024 * 1024), ec);
@@ -439,8 +443,8 @@ Result<void> RtcMediaPort::start() {
     if (!ec) s.acceptor.listen(asio::socket_base::max_listen_connections, ec);
     if (ec) {
       return make_error("webrtc_listen", "cannot listen on TCP " +
-                                              endpoint_text(address, s.options.tcp_port) + ": " +
-                                              ec.message());
+                                             endpoint_text(address, s.options.tcp_port) + ": " +
+                                             ec.message());
     }
     s.tcp_port = s.acceptor.local_endpoint().port();
   }
@@ -477,9 +481,15 @@ void RtcMediaPort::stop() {
   }
 }
 
-uint16_t RtcMediaPort::udp_port() const { return state_->udp_port; }
-uint16_t RtcMediaPort::tcp_port() const { return state_->tcp_port; }
-asio::io_context& RtcMediaPort::context() { return state_->io; }
+uint16_t RtcMediaPort::udp_port() const {
+  return state_->udp_port;
+}
+uint16_t RtcMediaPort::tcp_port() const {
+  return state_->tcp_port;
+}
+asio::io_context& RtcMediaPort::context() {
+  return state_->io;
+}
 
 void RtcMediaPort::add_session(std::shared_ptr<RtcPortSession> session) {
   const std::string ufrag = session->local_ice().ufrag;

@@ -48,10 +48,10 @@ RtcpReportBlock RtpReceiveStats::report(TimePoint now) {
   expected_prior_ = expected;
   received_prior_ = received_;
   const int64_t lost_interval = expected_interval - received_interval;
-  block.fraction_lost = (expected_interval <= 0 || lost_interval <= 0)
-                            ? 0
-                            : static_cast<uint8_t>(std::min<int64_t>(
-                                  255, (lost_interval << 8) / expected_interval));
+  block.fraction_lost =
+      (expected_interval <= 0 || lost_interval <= 0)
+          ? 0
+          : static_cast<uint8_t>(std::min<int64_t>(255, (lost_interval << 8) / expected_interval));
   // Signed 24 bits (duplicates can make it negative).
   block.cumulative_lost = static_cast<int32_t>(std::clamp<int64_t>(lost(), -0x800000, 0x7fffff));
   block.highest_sequence = static_cast<uint32_t>(max_seq_);

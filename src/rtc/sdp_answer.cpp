@@ -104,13 +104,6 @@ std::optional<NegotiatedTrack> pick_audio(const SdpMedia& m, size_t index,
   return std::nullopt;
 }
 
-bool valid_ice_chars(std::string_view s) {
-  // RFC 8839 5.4: ice-char = ALPHA / DIGIT / "+" / "/".
-  return std::all_of(s.begin(), s.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '/';
-  });
-}
-
 }  // namespace
 
 Result<NegotiatedOffer> negotiate_offer(const SdpDescription& offer, AnswerOptions options) {
@@ -161,7 +154,7 @@ Result<NegotiatedOffer> negotiate_offer(const SdpDescription& offer, AnswerOptio
       return make_error("sdp_bad_setup", "a=setup must be actpass or active");
     }
     if (m.ice_ufrag.size() < 4 || m.ice_ufrag.size() > 256 || m.ice_pwd.size() < 22 ||
-        m.ice_pwd.size() > 256 || !valid_ice_chars(m.ice_ufrag) || !valid_ice_chars(m.ice_pwd)) {
+        m.ice_pwd.size() > 256 || !is_ice_chars(m.ice_ufrag) || !is_ice_chars(m.ice_pwd)) {
       return make_error("sdp_no_ice_credentials", "missing or malformed ice-ufrag/ice-pwd");
     }
     if (m.ice_ufrag != vm.ice_ufrag || m.ice_pwd != vm.ice_pwd) {

@@ -169,15 +169,26 @@ std::map<std::string, std::string> parse_fmtp_parameters(std::string_view fmtp) 
   return out;
 }
 
+bool is_ice_chars(std::string_view s) {
+  return std::all_of(s.begin(), s.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '/';
+  });
+}
+
+std::string_view take_sdp_line(std::string_view& text) {
+  const size_t nl = text.find('\n');
+  std::string_view line = text.substr(0, nl);
+  text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
+  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  return line;
+}
+
 Result<SdpDescription> parse_sdp(std::string_view text) {
   if (text.size() > kMaxSdpBytes) return make_error("sdp_too_large", "SDP over 64 KiB");
   SdpDescription d;
   size_t line_no = 0;
   while (!text.empty()) {
-    const size_t nl = text.find('\n');
-    std::string_view line = text.substr(0, nl);
-    text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    const std::string_view line = take_sdp_line(text);
     if (line.empty()) continue;
     if (++line_no > kMaxLines) return make_error("sdp_too_large", "too many SDP lines");
     if (line.size() < 2 || line[1] != '=') return malformed("a line without <type>=");

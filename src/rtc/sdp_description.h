@@ -80,6 +80,12 @@ inline constexpr size_t kMaxSdpBytes = 64 * 1024;
 // ICE credentials, fingerprint and setup are copied into media sections that lack their own.
 Result<SdpDescription> parse_sdp(std::string_view text);
 
+// RFC 8839 5.4: every character an ice-char (ALPHA / DIGIT / "+" / "/").
+bool is_ice_chars(std::string_view s);
+
+// Takes the next line off `text` (LF or CRLF ends it; the last may have neither).
+std::string_view take_sdp_line(std::string_view& text);
+
 // The fmtp parameters "a=b;c=d" as a map (keys lower-cased).
 std::map<std::string, std::string> parse_fmtp_parameters(std::string_view fmtp);
 

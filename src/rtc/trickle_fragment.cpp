@@ -6,18 +6,14 @@ namespace stagecast::rtc {
 
 namespace {
 
-// ice-char = ALPHA / DIGIT / "+" / "/" (RFC 8839 5.4).
+// RFC 8839 5.4: ice-chars, within the lengths it gives.
 bool ice_chars(std::string_view s, size_t min, size_t max) {
-  if (s.size() < min || s.size() > max) return false;
-  for (char c : s) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                    c == '+' || c == '/';
-    if (!ok) return false;
-  }
-  return true;
+  return s.size() >= min && s.size() <= max && is_ice_chars(s);
 }
 
-Error malformed(std::string message) { return make_error("sdp_malformed", std::move(message)); }
+Error malformed(std::string message) {
+  return make_error("sdp_malformed", std::move(message));
+}
 
 }  // namespace
 
@@ -26,10 +22,7 @@ Result<TrickleFragment> parse_trickle_fragment(std::string_view body) {
   TrickleFragment f;
   size_t lines = 0;
   while (!body.empty()) {
-    const size_t end = body.find('\n');
-    std::string_view line = body.substr(0, end);
-    body = end == std::string_view::npos ? std::string_view{} : body.substr(end + 1);
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    const std::string_view line = take_sdp_line(body);
     if (line.empty()) continue;
     if (++lines > 256) return malformed("the fragment has more than 256 lines");
     if (line.size() < 2 || line[1] != '=' || line[0] < 'a' || line[0] > 'z') {

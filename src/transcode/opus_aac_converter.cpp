@@ -1,10 +1,10 @@
 #include "transcode/opus_aac_converter.h"
 
-#include "transcode/ffmpeg_log.h"
-
 #include <algorithm>
 #include <cmath>
 #include <string>
+
+#include "transcode/ffmpeg_log.h"
 
 extern "C" {
 #include <libavutil/audio_fifo.h>

@@ -1,7 +1,5 @@
 #include "transcode/opus_to_aac.h"
 
-#include "transcode/ffmpeg_log.h"
-
 #include <spdlog/spdlog.h>
 
 #include <atomic>
@@ -9,6 +7,8 @@
 #include <mutex>
 #include <thread>
 #include <vector>
+
+#include "transcode/ffmpeg_log.h"
 
 extern "C" {
 #include <libavutil/log.h>

@@ -1,10 +1,10 @@
 #include "transcode/transcoder.h"
 
-#include "transcode/ffmpeg_log.h"
-
 #include <spdlog/spdlog.h>
 
 #include <mutex>
+
+#include "transcode/ffmpeg_log.h"
 
 extern "C" {
 #include <libavutil/log.h>

@@ -10,6 +10,7 @@ import { startServer } from './lib/server.mjs';
 import { verifiedArtist, createStream, register } from './lib/fixtures.mjs';
 import { ffprobeJson, decodeAll, waitFor } from './lib/media.mjs';
 import { browserPublisher } from './lib/whip.mjs';
+import { metric } from './lib/metrics.mjs';
 import { weriftPublish } from './lib/werift_publisher.mjs';
 import { bindingRequest, parseResponse, sdpValue } from './lib/stun.mjs';
 
@@ -23,14 +24,6 @@ after(async () => { await server.cleanup(); });
 
 const status = async (id) => (await server.api('GET', `/api/livestream/${id}`)).body.status;
 
-async function metric(srv, name) {
-  const text = await (await fetch(`${srv.url}/metrics`)).text();
-  let total = 0;
-  for (const line of text.split('\n')) {
-    if (line.startsWith(name) && (line[name.length] === ' ' || line[name.length] === '{')) total += Number(line.split(' ').pop());
-  }
-  return total;
-}
 
 function postOffer(srv, id, sdp, token, contentType = 'application/sdp') {
   const headers = { 'content-type': contentType };

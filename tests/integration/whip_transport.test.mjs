@@ -8,15 +8,8 @@ import { startServer } from './lib/server.mjs';
 import { verifiedArtist, createStream } from './lib/fixtures.mjs';
 import { ffprobeJson, decodeAll, waitFor } from './lib/media.mjs';
 import { browserPublisher } from './lib/whip.mjs';
+import { metric } from './lib/metrics.mjs';
 
-async function metric(srv, name) {
-  const text = await (await fetch(`${srv.url}/metrics`)).text();
-  let total = 0;
-  for (const line of text.split('\n')) {
-    if (line.startsWith(name) && (line[name.length] === ' ' || line[name.length] === '{')) total += Number(line.split(' ').pop());
-  }
-  return total;
-}
 
 const statusOf = async (srv, id) => (await srv.api('GET', `/api/livestream/${id}`)).body.status;
 

@@ -43,7 +43,8 @@ std::optional<int64_t> AvTimeline::audio_minus_video() const {
 
 double AvTimeline::reference_seconds(const Track& t) const {
   if (mode_ == AlignmentMode::SenderReports && t.report) {
-    const int64_t report_rtp = rtc::unwrap_timestamp(t.first_rtp, static_cast<uint32_t>(t.report->second));
+    const int64_t report_rtp =
+        rtc::unwrap_timestamp(t.first_rtp, static_cast<uint32_t>(t.report->second));
     return ntp_seconds(t.report->first) +
            static_cast<double>(t.first_rtp - report_rtp) / static_cast<double>(t.clock);
   }
@@ -51,8 +52,8 @@ double AvTimeline::reference_seconds(const Track& t) const {
 }
 
 void AvTimeline::lock(TimePoint /*now*/) {
-  const bool reports = video_.started && video_.report &&
-                       (!options_.has_audio || (audio_.started && audio_.report));
+  const bool reports =
+      video_.started && video_.report && (!options_.has_audio || (audio_.started && audio_.report));
   mode_ = reports ? AlignmentMode::SenderReports : AlignmentMode::ArrivalTimes;
   bool any = false;
   double base = 0;
@@ -128,8 +129,8 @@ void AvTimeline::push(media::MediaFramePtr frame, int64_t extended_rtp, TimePoin
     held_.pop_front();
     ++dropped_;
   }
-  const bool reports = video_.started && video_.report &&
-                       (!options_.has_audio || (audio_.started && audio_.report));
+  const bool reports =
+      video_.started && video_.report && (!options_.has_audio || (audio_.started && audio_.report));
   if (reports || (!options_.has_audio && video_.started)) {
     lock(arrival);
     release(out);

@@ -60,11 +60,11 @@ class AvTimeline {
  private:
   struct Track {
     bool started = false;
-    int64_t first_rtp = 0;        // extended
+    int64_t first_rtp = 0;  // extended
     TimePoint first_arrival{};
-    int64_t last_rtp = 0;         // extended, to unwrap report timestamps near it
+    int64_t last_rtp = 0;  // extended, to unwrap report timestamps near it
     std::optional<std::pair<uint64_t, int64_t>> report;  // NTP, extended RTP
-    std::optional<int64_t> offset;  // 90 kHz timeline of first_rtp, once fixed
+    std::optional<int64_t> offset;                       // 90 kHz timeline of first_rtp, once fixed
     int64_t clock = 90'000;
   };
   struct Held {

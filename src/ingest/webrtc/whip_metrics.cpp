@@ -25,8 +25,9 @@ WhipMetrics::WhipMetrics(MetricsRegistry& m)
                             "status=\"other\"")),
       dtls_failures(&m.counter("stagecast_whip_dtls_failures_total",
                                "WHIP sessions ended by a failed DTLS handshake")),
-      dtls_dropped(&m.counter("stagecast_whip_dtls_dropped_total",
-                              "DTLS datagrams dropped after the handshake: not from the selected path")),
+      dtls_dropped(
+          &m.counter("stagecast_whip_dtls_dropped_total",
+                     "DTLS datagrams dropped after the handshake: not from the selected path")),
       consent_expired(&m.counter("stagecast_whip_consent_expired_total",
                                  "WHIP sessions ended because ICE consent expired (RFC 7675)")),
       frames_dropped(&m.counter("stagecast_whip_frames_dropped_total",

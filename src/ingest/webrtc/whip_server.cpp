@@ -1,7 +1,8 @@
 #include "ingest/webrtc/whip_server.h"
 
-#include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
+
+#include <boost/asio/post.hpp>
 
 #include "core/random.h"
 #include "rtc/trickle_fragment.h"
@@ -22,7 +23,9 @@ std::string etag_of(const rtc::IceCredentials& ice) {
   return "\"" + to_hex(sha256(ice.ufrag + ":" + ice.password)).substr(0, 16) + "\"";
 }
 
-Sha256Digest bearer_digest(const std::string& bearer) { return sha256(bearer); }
+Sha256Digest bearer_digest(const std::string& bearer) {
+  return sha256(bearer);
+}
 
 }  // namespace
 
@@ -67,7 +70,9 @@ WhipServer::WhipServer(rtc::RtcMediaPort& port, const rtc::DtlsCertificate& cert
     : shared_(std::make_shared<Shared>(port, certificate, authorizer, registry, metrics,
                                        std::move(options), std::move(aac_encoder))) {}
 
-WhipServer::~WhipServer() { stop(); }
+WhipServer::~WhipServer() {
+  stop();
+}
 
 void WhipServer::offer(WhipOffer offer, std::function<void(Result<WhipAnswer>)> done) {
   auto& s = *shared_;
@@ -93,29 +98,27 @@ void WhipServer::offer(WhipOffer offer, std::function<void(Result<WhipAnswer>)> 
   request.stream_name = offer.bearer;
   request.remote_address = offer.remote_address;
   auto shared = shared_;
-  s.authorizer.authorize(
-      request, [shared, offer = std::move(offer), sdp = std::move(*sdp),
-                negotiated = std::move(*negotiated),
-                done = std::move(done)](Result<PublishGrant> grant) mutable {
-        if (!grant) {
-          {
-            std::lock_guard lock(shared->mu);
-            --shared->pending;
-          }
-          shared->metrics.offers_refused->inc();
-          done(grant.error());
-          return;
-        }
-        std::string stream_id = grant->stream_id;
-        asio::post(shared->port.context(),
-                   [shared, offer = std::move(offer), sdp = std::move(sdp),
-                    negotiated = std::move(negotiated), stream_id = std::move(stream_id),
-                    done = std::move(done)]() mutable {
-                     shared->start_session(std::move(offer), std::move(sdp),
-                                           std::move(negotiated), std::move(stream_id),
-                                           std::move(done));
-                   });
-      });
+  s.authorizer.authorize(request, [shared, offer = std::move(offer), sdp = std::move(*sdp),
+                                   negotiated = std::move(*negotiated),
+                                   done = std::move(done)](Result<PublishGrant> grant) mutable {
+    if (!grant) {
+      {
+        std::lock_guard lock(shared->mu);
+        --shared->pending;
+      }
+      shared->metrics.offers_refused->inc();
+      done(grant.error());
+      return;
+    }
+    std::string stream_id = grant->stream_id;
+    asio::post(
+        shared->port.context(),
+        [shared, offer = std::move(offer), sdp = std::move(sdp), negotiated = std::move(negotiated),
+         stream_id = std::move(stream_id), done = std::move(done)]() mutable {
+          shared->start_session(std::move(offer), std::move(sdp), std::move(negotiated),
+                                std::move(stream_id), std::move(done));
+        });
+  });
 }
 
 void WhipServer::Shared::start_session(WhipOffer offer, rtc::SdpDescription sdp,
@@ -133,8 +136,8 @@ void WhipServer::Shared::start_session(WhipOffer offer, rtc::SdpDescription sdp,
     return fail(make_error("invalid_key", "the credentials are not valid for this stream"));
   }
   std::vector<rtc::SdpFingerprint> fingerprints{negotiated.remote_fingerprint};
-  auto dtls = rtc::DtlsTransport::create(certificate, fingerprints,
-                                         std::chrono::steady_clock::now());
+  auto dtls =
+      rtc::DtlsTransport::create(certificate, fingerprints, std::chrono::steady_clock::now());
   if (!dtls) return fail(make_error("unavailable", "DTLS could not start"));
 
   WhipSession::Setup setup;
@@ -166,7 +169,7 @@ void WhipServer::Shared::start_session(WhipOffer offer, rtc::SdpDescription sdp,
   local.fingerprint_sha256 = certificate.fingerprint_sha256();
   local.udp = options.udp_candidates;
   local.tcp = options.tcp_candidates;
-  local.session_id = std::hash<std::string>{}(session_id) & 0x7fffffffffffffffULL;
+  local.session_id = std::hash<std::string>{}(session_id)&0x7fffffffffffffffULL;
   WhipAnswer answer;
   answer.sdp = rtc::build_answer(sdp, negotiated, local);
   answer.session_id = session_id;
@@ -177,8 +180,7 @@ void WhipServer::Shared::start_session(WhipOffer offer, rtc::SdpDescription sdp,
     sessions[session_id] = Entry{session, stream_id, bearer_digest(offer.bearer), answer.etag};
   }
   session->start();
-  spdlog::info("whip {}: session {} created for {}", stream_id, session_id,
-               offer.remote_address);
+  spdlog::info("whip {}: session {} created for {}", stream_id, session_id, offer.remote_address);
   done(std::move(answer));
 }
 
@@ -220,8 +222,8 @@ void WhipServer::patch(const std::string& stream_id, const std::string& session_
     it->second.etag = fresh_etag;
   }
   asio::post(s.port.context(), [session, fresh] { session->restart_ice(fresh); });
-  std::string body = "a=ice-lite\r\na=ice-ufrag:" + fresh.ufrag + "\r\na=ice-pwd:" +
-                     fresh.password + "\r\n";
+  std::string body =
+      "a=ice-lite\r\na=ice-ufrag:" + fresh.ufrag + "\r\na=ice-pwd:" + fresh.password + "\r\n";
   uint16_t preference = 65535;
   int foundation = 1;
   for (const auto& c : s.options.udp_candidates) {

@@ -54,8 +54,8 @@ struct WhipAnswer {
 };
 
 struct WhipPatchResult {
-  int status = 204;        // 204: candidates taken; 200: an ICE restart, `body` answers it
-  std::string body;        // application/trickle-ice-sdpfrag
+  int status = 204;  // 204: candidates taken; 200: an ICE restart, `body` answers it
+  std::string body;  // application/trickle-ice-sdpfrag
   std::string etag;
 };
 
@@ -74,8 +74,8 @@ class WhipServer {
 
   void offer(WhipOffer offer, std::function<void(Result<WhipAnswer>)> done);
   // `fragment`: the application/trickle-ice-sdpfrag body; `if_match`: the If-Match header.
-  void patch(const std::string& stream_id, const std::string& session_id,
-             const std::string& bearer, const std::string& if_match, const std::string& fragment,
+  void patch(const std::string& stream_id, const std::string& session_id, const std::string& bearer,
+             const std::string& if_match, const std::string& fragment,
              std::function<void(Result<WhipPatchResult>)> done);
   void end(const std::string& stream_id, const std::string& session_id, const std::string& bearer,
            std::function<void(Result<void>)> done);

@@ -1,7 +1,8 @@
 #include "ingest/webrtc/whip_session.h"
 
-#include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
+
+#include <boost/asio/post.hpp>
 
 #include "ingest/webrtc/opus_payload.h"
 #include "rtc/rtcp_feedback.h"
@@ -29,12 +30,13 @@ WhipSession::WhipSession(rtc::RtcMediaPort& port, WhipMetrics& metrics, WhipSess
       setup_(std::move(setup)),
       timer_(port.context()),
       created_(std::chrono::steady_clock::now()),
-      timeline_(AvTimelineOptions{.has_audio = setup_.offer.audio.has_value() && setup_.aac_encoder &&
-                                               setup_.aac_config.has_value(),
+      timeline_(AvTimelineOptions{.has_audio = setup_.offer.audio.has_value() &&
+                                               setup_.aac_encoder && setup_.aac_config.has_value(),
                                   .report_wait = options.report_wait}) {
   // Our RTCP's sender SSRC: any value other than the publisher's (RFC 3550 8.1); the session id's
   // bytes will do.
-  for (char c : setup_.session_id.substr(0, 8)) local_ssrc_ = local_ssrc_ * 31 + static_cast<uint8_t>(c);
+  for (char c : setup_.session_id.substr(0, 8))
+    local_ssrc_ = local_ssrc_ * 31 + static_cast<uint8_t>(c);
   if (local_ssrc_ == 0) local_ssrc_ = 1;
   video_.negotiated = true;
   video_.payload_type = setup_.offer.video.payload_type;
@@ -196,13 +198,17 @@ void WhipSession::on_dtls(rtc::RtcPathId path, ByteSpan datagram, TimePoint now)
   }
 }
 
+void WhipSession::count_srtp_failure(rtc::SrtpStatus status) {
+  (status == rtc::SrtpStatus::AuthFailed ? metrics_.srtp_auth_failed
+   : status == rtc::SrtpStatus::Replayed ? metrics_.srtp_replayed
+                                         : metrics_.srtp_other)
+      ->inc();
+}
+
 void WhipSession::on_rtp(Bytes packet, TimePoint now) {
   const rtc::SrtpStatus status = srtp_->unprotect_rtp(packet);
   if (status != rtc::SrtpStatus::Ok) {
-    (status == rtc::SrtpStatus::AuthFailed ? metrics_.srtp_auth_failed
-     : status == rtc::SrtpStatus::Replayed ? metrics_.srtp_replayed
-                                            : metrics_.srtp_other)
-        ->inc();
+    count_srtp_failure(status);
     return;
   }
   auto parsed = rtc::parse_rtp_packet(packet);
@@ -292,11 +298,10 @@ void WhipSession::emit(std::vector<media::MediaFramePtr>& frames) {
     if (!logged_alignment_) {
       logged_alignment_ = true;
       const auto offset = timeline_.audio_minus_video();
-      spdlog::info("whip {}: media starts; lip sync from {}{}", setup_.stream_id,
-                   timeline_.mode() == AlignmentMode::SenderReports ? "sender reports"
-                                                                    : "arrival times",
-                   offset ? fmt::format(", audio {:+.3f} s from video", *offset / 90000.0)
-                          : std::string());
+      spdlog::info(
+          "whip {}: media starts; lip sync from {}{}", setup_.stream_id,
+          timeline_.mode() == AlignmentMode::SenderReports ? "sender reports" : "arrival times",
+          offset ? fmt::format(", audio {:+.3f} s from video", *offset / 90000.0) : std::string());
     }
     if (frame->kind == media::TrackKind::Video) {
       if (frame->keyframe) {
@@ -354,10 +359,7 @@ void WhipSession::publish_audio(media::MediaFramePtr aac) {
 void WhipSession::on_rtcp(Bytes packet, TimePoint now) {
   const rtc::SrtpStatus status = srtp_->unprotect_rtcp(packet);
   if (status != rtc::SrtpStatus::Ok) {
-    (status == rtc::SrtpStatus::AuthFailed ? metrics_.srtp_auth_failed
-     : status == rtc::SrtpStatus::Replayed ? metrics_.srtp_replayed
-                                            : metrics_.srtp_other)
-        ->inc();
+    count_srtp_failure(status);
     return;
   }
   auto compound = rtc::parse_rtcp_compound(packet);
@@ -409,15 +411,15 @@ void WhipSession::send_nacks(TimePoint now) {
 
 void WhipSession::maybe_send_pli(TimePoint now, bool requested) {
   if (!video_.ssrc && !requested) return;
-  const bool overdue =
-      have_keyframe_ && now - last_keyframe_ >= options_.keyframe_interval;
+  const bool overdue = have_keyframe_ && now - last_keyframe_ >= options_.keyframe_interval;
   if (!requested && !overdue) return;
-  if (pli_sent_ && now - last_pli_ < (requested ? options_.min_pli_interval : options_.keyframe_interval)) {
+  if (pli_sent_ &&
+      now - last_pli_ < (requested ? options_.min_pli_interval : options_.keyframe_interval)) {
     return;
   }
   if (!setup_.offer.video.pli || !srtp_) return;
   // Before the first packet the SSRC is unknown; announced ones (a=ssrc) or 0 serve then.
-  uint32_t media_ssrc = video_.ssrc ? *video_.ssrc
+  uint32_t media_ssrc = video_.ssrc                        ? *video_.ssrc
                         : setup_.offer.video.ssrcs.empty() ? 0
                                                            : setup_.offer.video.ssrcs.front();
   pli_sent_ = true;

@@ -55,14 +55,14 @@ using AacEncoderFactory = std::function<std::unique_ptr<AacEncoderStage>(
     std::function<void(media::MediaFramePtr aac)> on_frame)>;
 
 struct WhipSessionOptions {
-  std::chrono::milliseconds consent_timeout{30'000};    // RFC 7675 5.1
-  std::chrono::milliseconds connect_timeout{30'000};    // offer accepted -> DTLS connected
-  std::chrono::milliseconds keyframe_interval{2'000};   // PLI when no key frame came for this long
+  std::chrono::milliseconds consent_timeout{30'000};   // RFC 7675 5.1
+  std::chrono::milliseconds connect_timeout{30'000};   // offer accepted -> DTLS connected
+  std::chrono::milliseconds keyframe_interval{2'000};  // PLI when no key frame came for this long
   std::chrono::milliseconds min_pli_interval{500};
-  uint64_t max_bitrate_bps = 6'000'000;                 // REMB ceiling
+  uint64_t max_bitrate_bps = 6'000'000;  // REMB ceiling
   int max_nacks_per_packet = 4;
   std::chrono::milliseconds nack_retry{40};
-  std::chrono::milliseconds report_wait{0};             // AvTimeline: start at once, correct later
+  std::chrono::milliseconds report_wait{0};  // AvTimeline: start at once, correct later
 };
 
 class WhipSession final : public rtc::RtcPortSession,
@@ -127,6 +127,7 @@ class WhipSession final : public rtc::RtcPortSession,
   void on_dtls(rtc::RtcPathId path, ByteSpan datagram, TimePoint now);
   void on_rtp(Bytes packet, TimePoint now);
   void on_rtcp(Bytes packet, TimePoint now);
+  void count_srtp_failure(rtc::SrtpStatus status);
   void drain_video(TimePoint now);
   void drain_audio(TimePoint now);
   void emit(std::vector<media::MediaFramePtr>& frames);
@@ -165,7 +166,7 @@ class WhipSession final : public rtc::RtcPortSession,
   std::unique_ptr<AacEncoderStage> encoder_;
   std::optional<media::VideoConfig> video_config_;
   bool config_published_ = false;
-  std::vector<media::MediaFramePtr> waiting_config_;  // video before its configuration
+  std::vector<media::MediaFramePtr> waiting_config_;      // video before its configuration
   std::map<uint16_t, std::pair<int, TimePoint>> nacked_;  // sequence -> times asked, last
   TimePoint last_keyframe_{};
   bool have_keyframe_ = false;

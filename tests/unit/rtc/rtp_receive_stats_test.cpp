@@ -33,12 +33,14 @@ TEST(RtpReceiveStats, LossAndFractionPerInterval) {
 TEST(RtpReceiveStats, JitterOfSteadyArrivalIsZeroAndLsrDlsrFollowTheReport) {
   RtpReceiveStats stats(1, 90'000);
   const TimePoint t0{};
-  for (int i = 0; i < 50; ++i) stats.on_packet(static_cast<uint16_t>(i), 3000u * i, t0 + std::chrono::microseconds(33'333 * i));
+  for (int i = 0; i < 50; ++i)
+    stats.on_packet(static_cast<uint16_t>(i), 3000u * i,
+                    t0 + std::chrono::microseconds(33'333 * i));
   const uint64_t ntp = (0x12345678ULL << 32) | 0x9abcdef0ULL;
   stats.on_sender_report(ntp, t0 + 2s);
   auto block = stats.report(t0 + 2s + 500ms);
   EXPECT_LE(block.jitter, 2u);
-  EXPECT_EQ(block.last_sr, 0x56789abcu);  // the middle 32 bits
+  EXPECT_EQ(block.last_sr, 0x56789abcu);                 // the middle 32 bits
   EXPECT_NEAR(block.delay_since_last_sr, 65536 / 2, 2);  // 0.5 s in 1/65536 s
 }
 

@@ -10,7 +10,8 @@ TEST(TrickleFragment, CandidatesAreNotARestart) {
   auto f = parse_trickle_fragment(
       "a=group:BUNDLE 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=mid:0\r\n"
       "a=candidate:1387637174 1 udp 2122260223 192.0.2.1 61764 typ host generation 0 ufrag EsAw\r\n"
-      "a=candidate:3471623853 1 udp 2122194687 198.51.100.2 61765 typ host generation 0 ufrag EsAw\r\n"
+      "a=candidate:3471623853 1 udp 2122194687 198.51.100.2 61765 typ host generation 0 ufrag "
+      "EsAw\r\n"
       "a=end-of-candidates\r\n");
   ASSERT_TRUE(f.ok()) << f.error().message;
   EXPECT_FALSE(f->ice_restart());
@@ -30,10 +31,9 @@ TEST(TrickleFragment, RefusesWhatIsNotAFragment) {
   EXPECT_EQ(parse_trickle_fragment("hello world").error().code, "sdp_malformed");
   EXPECT_EQ(parse_trickle_fragment("a=ice-ufrag:abcd\r\n").error().code, "sdp_malformed")
       << "a restart without its password";
-  EXPECT_EQ(parse_trickle_fragment("a=ice-ufrag:ab\r\na=ice-pwd:0123456789012345678901\r\n")
-                .error()
-                .code,
-            "sdp_malformed")
+  EXPECT_EQ(
+      parse_trickle_fragment("a=ice-ufrag:ab\r\na=ice-pwd:0123456789012345678901\r\n").error().code,
+      "sdp_malformed")
       << "a ufrag shorter than 4";
   EXPECT_EQ(parse_trickle_fragment("a=ice-ufrag:ab-d\r\na=ice-pwd:0123456789012345678901\r\n")
                 .error()

@@ -19,14 +19,16 @@ media::MediaFramePtr frame(media::TrackKind kind) {
 // NTP for a wall time in seconds.
 uint64_t ntp(double seconds) {
   const auto whole = static_cast<uint64_t>(seconds);
-  return (whole << 32) | static_cast<uint64_t>((seconds - static_cast<double>(whole)) * 4294967296.0);
+  return (whole << 32) |
+         static_cast<uint64_t>((seconds - static_cast<double>(whole)) * 4294967296.0);
 }
 
 TEST(AvTimeline, VideoAdvancesByExactRtpDifferencesFromZero) {
   AvTimeline t({.has_audio = false});
   std::vector<media::MediaFramePtr> out;
   const TimePoint t0 = TimePoint{} + 10s;
-  for (int i = 0; i < 5; ++i) t.push(frame(media::TrackKind::Video), 4'000'000'000LL + 3000 * i, t0 + 33ms * i, out);
+  for (int i = 0; i < 5; ++i)
+    t.push(frame(media::TrackKind::Video), 4'000'000'000LL + 3000 * i, t0 + 33ms * i, out);
   ASSERT_EQ(out.size(), 5u);
   for (int i = 0; i < 5; ++i) {
     EXPECT_EQ(out[i]->pts, 3000 * i);
@@ -46,8 +48,8 @@ TEST(AvTimeline, ArrivalAlignmentThenOneCorrectionFromSenderReports) {
   EXPECT_EQ(out[0]->pts, 0);
   EXPECT_EQ(out[1]->pts, 3600);  // 40 ms after the video
   // The reports say the first audio sample was captured 100 ms after the first video frame.
-  t.on_sender_report(media::TrackKind::Video, ntp(5000.0), 1'000'000 + 90'000);         // +1 s
-  t.on_sender_report(media::TrackKind::Audio, ntp(5000.0 + 0.1), 500'000 + 48'000);      // +1 s
+  t.on_sender_report(media::TrackKind::Video, ntp(5000.0), 1'000'000 + 90'000);      // +1 s
+  t.on_sender_report(media::TrackKind::Audio, ntp(5000.0 + 0.1), 500'000 + 48'000);  // +1 s
   EXPECT_EQ(t.mode(), AlignmentMode::SenderReports);
   ASSERT_TRUE(t.report_correction());
   EXPECT_EQ(*t.report_correction(), 9000 - 3600);

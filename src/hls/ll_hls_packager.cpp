@@ -427,7 +427,7 @@ void LlHlsPackager::announce_with_first_segment(int64_t at) {
     pts.push_back(dts + v.composition_offset);
     dts += v.duration;
   }
-  double frame = typical_frame_duration(std::move(pts));
+  double frame = source_frame_duration(std::move(pts), stream_config_->video->frame_rate);
   if (!(frame > 0)) frame = static_cast<double>(last_video_duration_);
   fix_targets(duration, frame);
   expected_segment_ = duration;

@@ -44,6 +44,13 @@ double typical_frame_duration(std::vector<int64_t> pts) {
   return count ? static_cast<double>(total) / static_cast<double>(count) : 0;
 }
 
+double source_frame_duration(std::vector<int64_t> pts, double declared_fps) {
+  const double measured = typical_frame_duration(std::move(pts));
+  if (!(declared_fps > 0)) return measured;
+  const double declared = media::kTimescale / declared_fps;
+  return measured > 0 && std::abs(measured - declared) > declared * 0.05 ? measured : declared;
+}
+
 PartTiming PartTiming::exactly(int64_t target) {
   PartTiming t;
   t.target = std::max<int64_t>(kTicksPerMs, target);

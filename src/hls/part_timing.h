@@ -8,14 +8,14 @@
 //
 // The rule (docs/hls.md, "Parts"):
 // - PART-TARGET is the configured part duration rounded up to whole frames of the source's frame
-//   rate (measured over the first segment, snapped to a common rate), in whole milliseconds:
-//   250 ms at 30 fps is 8 frames, 0.267 s; its window of 15% (40 ms) then always holds two frame
-//   starts of a regular source (7 and 8 frames), so one frame dropped or a few milliseconds of
-//   jitter still leave a place to cut.
+//   rate (source_frame_duration), plus a little room for jitter, in whole milliseconds: 250 ms at
+//   30 fps is 8 frames and 3.6 ms, 0.271 s. Its window of 15% then holds the starts of both a 7-
+//   and an 8-frame part of a regular source with about 3 ms to spare on each side, so one frame
+//   missing, or a few milliseconds of jitter, still leave a place to cut.
 // - Within a segment parts aim at an even grid: the expected segment (the previous GOP) shared
 //   out over whole parts of about the configured duration, so a regular GOP ends in a full part
 //   rather than a sliver. A part ends at the frame start nearest its grid point within the window,
-//   or earlier in the window when the next frame would pass PART-TARGET.
+//   or earlier in the window when the next frame would surely pass PART-TARGET.
 // - A frame whose successor starts past PART-TARGET waits for the next part. Should that leave
 //   the part under 85% (a gap in the timestamps wider than the window: two or more frames
 //   missing, or GStreamer's uneven B-frame timestamps with one missing) and the part is not
@@ -23,8 +23,8 @@
 //   segment then starts without a key frame (not INDEPENDENT), and the next key frame starts a
 //   segment again.
 // - The first segment is cut into parts only when it is complete (nothing is listed before,
-//   6.2.1), with every frame known: the partition closest to the grid that keeps every part in
-//   its window, found exactly.
+//   6.2.1), with every frame known: the partition that keeps every part in its window with its
+//   boundaries nearest the grid, found exactly, so gaps there cost no early segment end.
 
 #include <cstdint>
 #include <span>
@@ -53,6 +53,12 @@ double snap_frame_duration(double frame);
 // consecutive ones, leaving out gaps (frames missing). Decode times are no good for this: with
 // B-frames GStreamer's step 21 and 43 ms, and a GOP's span is then 1% off.
 double typical_frame_duration(std::vector<int64_t> pts);
+
+// The frame duration PART-TARGET is made of: the source's declared frame rate (RTMP onMetaData)
+// when the frames bear it out (within 5%), else the one measured. A GStreamer publisher's first
+// GOP measured 30.8 fps on a loaded machine, which made PART-TARGET 7 frames and 0.264 s, and
+// renditions of one stream must agree on it (6.2.4) whatever their first GOP looked like.
+double source_frame_duration(std::vector<int64_t> pts, double declared_fps);
 
 // The grid step of a segment expected to last `expected_segment`: that shared out over whole
 // parts of about `nominal` (2 s in parts of 0.25 s: 8; OBS's 8.33 s: 33 of 0.2525 s).

@@ -43,6 +43,15 @@ TEST(PartTiming, TypicalFrameDurationLeavesGapsAndDecodeOrderOut) {
   EXPECT_EQ(typical_frame_duration({}), 0);
 }
 
+TEST(PartTiming, TheDeclaredFrameRateCountsWhenTheFramesBearItOut) {
+  std::vector<int64_t> pts;
+  for (int i = 0; i < 60; ++i) pts.push_back(i * 2925);  // 30.8 fps measured
+  EXPECT_EQ(source_frame_duration(pts, 30.0), kFrame30);
+  EXPECT_EQ(source_frame_duration(pts, 0.0), 2925);      // nothing declared
+  EXPECT_EQ(source_frame_duration(pts, 60.0), 2925);     // declared, but not what comes
+  EXPECT_EQ(source_frame_duration({}, 25.0), 3600);      // declared, nothing measured
+}
+
 TEST(PartTiming, GridStepSharesTheExpectedSegmentOutOverWholeParts) {
   EXPECT_EQ(grid_step(2 * 90000, 250 * kMs), 250 * kMs);
   EXPECT_EQ(grid_step(250 * kFrame30, 250 * kMs), 250 * kFrame30 / 33);  // OBS: 33 parts

@@ -84,7 +84,7 @@ struct Config {
   std::string realtime_chat_ack = "stored";
   // [hls]
   int64_t hls_segment_ms = 2000;
-  int64_t hls_part_ms = 500;  // a target: parts hold whole frames, at least 10 (docs/hls.md)
+  int64_t hls_part_ms = 250;  // aimed at; PART-TARGET is it in whole frames (docs/hls.md)
   int64_t hls_window_segments = 6;
   // [auth]
   std::string auth_jwt_secret;  // generated and kept in the data directory when empty

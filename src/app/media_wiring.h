@@ -33,7 +33,7 @@ namespace stagecast::app {
 
 struct MediaWiringOptions {
   std::chrono::milliseconds segment_target{2000};
-  std::chrono::milliseconds part_target{500};
+  std::chrono::milliseconds part_target{250};
   size_t window_segments = 6;
   std::chrono::milliseconds linger_after_end{60'000};
   // PUBLIC streams' HLS without a token (auth.allow_anonymous_viewers); when false, every stream

@@ -221,7 +221,9 @@ Result<UploadedPart> LocalObjectStore::upload_part(const std::string& key,
   // Appending needs the parts in order; the same number again (a retry) replaces the last one.
   if (!parts.empty() && parts.back().number == part_number) parts.pop_back();
   const int expected = parts.empty() ? 1 : parts.back().number + 1;
-  if (part_number != expected || part_number > kMaxPartNumber)
+  // No 10,000-part cap here: the recorder appends the MP4 segment by segment (S3 gets parts
+  // of part_bytes instead).
+  if (part_number != expected)
     return make_error(errc::kInvalid,
                       fmt::format("local uploads take parts in order: expected {}", expected));
   const uint64_t offset = parts.empty() ? 0 : parts.back().offset + parts.back().size;
@@ -243,13 +245,18 @@ Result<void> LocalObjectStore::complete_multipart(const std::string& key,
   if (!stored_key || as_string_view(*stored_key) != key)
     return make_error(errc::kNotFound, "no such upload");
   const std::vector<PartRecord> stored = read_parts(dir / "parts");
-  // S3 completes exactly the listed parts; here they must be all of them, in order.
-  if (parts.empty() || parts.size() != stored.size())
+  // The listed parts must be the first ones uploaded, in order. More may have been appended (a
+  // crash after an append, before the recorder journaled it): the object ends where the listed
+  // parts end, as S3 keeps only the parts listed.
+  if (parts.empty() || parts.size() > stored.size())
     return make_error(errc::kInvalid, "the parts listed are not the parts uploaded");
   for (size_t i = 0; i < parts.size(); ++i) {
     if (parts[i].number != stored[i].number || parts[i].etag != stored[i].etag)
       return make_error(errc::kInvalid, "the parts listed are not the parts uploaded");
   }
+  const PartRecord& last = stored[parts.size() - 1];
+  if (auto r = write_at_durably(dir / "data", last.offset + last.size, {}); !r)
+    return make_error(errc::kUnavailable, r.error().message);
   const fs::path target = path_of(key);
   if (auto r = make_parent(target); !r) return r;
   if (auto r = rename_durably(dir / "data", target); !r)

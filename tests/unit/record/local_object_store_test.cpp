@@ -97,12 +97,24 @@ TEST_F(LocalStoreTest, MultipartAppendsInOrderAndCompletes) {
   ASSERT_EQ(open->size(), 1u);
   EXPECT_EQ((*open)[0].upload_id, *id);
   EXPECT_FALSE(store_->list("rec/")->size());  // not an object before completion
-  const std::vector<UploadedPart> wrong{*p1};
+  const std::vector<UploadedPart> wrong{UploadedPart{1, "bogus"}};
   EXPECT_FALSE(store_->complete_multipart("rec/file.mp4", *id, wrong));
   const std::vector<UploadedPart> parts{*p1, *p2};
   ASSERT_TRUE(store_->complete_multipart("rec/file.mp4", *id, parts));
   EXPECT_EQ(store_->get("rec/file.mp4", std::nullopt)->data, bytes_of("abcdef"));
   EXPECT_TRUE(store_->list_multipart("")->empty());
+}
+
+// A crash after an append the recorder had not journaled yet: completing with the parts it
+// knows keeps exactly those bytes.
+TEST_F(LocalStoreTest, CompletingTheFirstPartsDropsTheRest) {
+  auto id = store_->create_multipart("rec/c.mp4", "video/mp4");
+  ASSERT_TRUE(id);
+  auto p1 = store_->upload_part("rec/c.mp4", *id, 1, bytes_of("abc"));
+  ASSERT_TRUE(store_->upload_part("rec/c.mp4", *id, 2, bytes_of("def")));
+  const std::vector<UploadedPart> known{*p1};
+  ASSERT_TRUE(store_->complete_multipart("rec/c.mp4", *id, known));
+  EXPECT_EQ(store_->get("rec/c.mp4", std::nullopt)->data, bytes_of("abc"));
 }
 
 TEST_F(LocalStoreTest, AbortLeavesNothing) {

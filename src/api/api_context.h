@@ -27,6 +27,8 @@ struct ApiContext {
   platform::LoginThrottle* login_throttle = nullptr;
   WorkerPool* password_pool = nullptr;
   const Clock* clock = nullptr;
+  // Recording is on for this server (record.enabled): streams take and show their own `record`.
+  bool recording = false;
 };
 
 // The caller: nullopt for a request without a bearer token; an error (401) for a bad token.

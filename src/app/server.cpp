@@ -140,14 +140,18 @@ void open_media(Server::Parts& p) {
   mo.transcode_preset = c.transcode_preset;
   mo.anonymous_public = c.auth_allow_anonymous_viewers;
   p.media = std::make_unique<MediaWiring>(*p.platform, *p.workers, *p.hls, p.metrics, p.clock, mo);
-  if (c.record_enabled) {
+  // Recordings already made stay listed, replayable and deletable (and an earlier run's are
+  // finished) even with recording off; new streams are recorded only with record.enabled.
+  if (c.record_enabled || c.record_store == "local" || !c.record_s3_bucket.empty()) {
     std::vector<std::string> env;
     for (char** e = environ; e && *e; ++e) env.emplace_back(*e);
     p.recording = std::make_unique<RecordingWiring>(c, *p.platform, *p.store, *p.workers,
                                                     p.metrics, p.clock, env);
     p.recording->set_revocations(&p.media->revocations());
-    p.hls->set_observer(&p.recording->recorder());
-    p.media->set_recorder(&p.recording->recorder());
+    if (c.record_enabled) {
+      p.hls->set_observer(&p.recording->recorder());
+      p.media->set_recorder(&p.recording->recorder());
+    }
   }
   ingest::LiveStreamOptions lo;
   lo.grace_period = std::chrono::seconds(c.streams_reconnect_grace_seconds);
@@ -314,7 +318,7 @@ static void add_api_routes(Server::Parts& p, uint16_t http_port, uint16_t rtmp_p
   p.api = std::make_unique<api::ApiContext>(
       api::ApiContext{*p.platform, c.auth_admin_api_key, http_base, rtmp_base,
                       p.login_throttle.get(), p.password_pool.get(), &p.clock,
-                      p.recording != nullptr});
+                      c.record_enabled});
   api::add_auth_routes(p.router, *p.api);
   api::add_admin_routes(p.router, *p.api);
   api::add_stream_routes(p.router, *p.api);

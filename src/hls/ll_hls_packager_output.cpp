@@ -71,7 +71,8 @@ void LlHlsPackager::close_segment(int64_t at) {
   total_seconds_ += seconds(duration);
   update_.segments.push_back(SegmentData{s.msn,
                                          std::make_shared<const Bytes>(std::move(segment_->data)),
-                                         static_cast<int>(s.parts.size())});
+                                         static_cast<int>(s.parts.size()), s.duration,
+                                         s.discontinuity, s.init_version, s.program_date_time_ms});
   last_complete_msn_ = s.msn;
   if (!s.parts.empty() && !s.parts.front().independent) all_independent_ = false;
   if (!announced_) fix_targets(duration, static_cast<double>(last_video_duration_));

@@ -49,11 +49,14 @@ constexpr NameTable<TipStatus, 5> kTipStatuses{{{TipStatus::kPending, "PENDING"}
                                                 {TipStatus::kFailed, "FAILED"},
                                                 {TipStatus::kRefunded, "REFUNDED"},
                                                 {TipStatus::kDisputed, "DISPUTED"}}};
-constexpr NameTable<RecordingStatus, 4> kRecordingStatuses{
+constexpr NameTable<RecordingStatus, 5> kRecordingStatuses{
     {{RecordingStatus::kRecording, "RECORDING"},
-     {RecordingStatus::kUploading, "UPLOADING"},
+     {RecordingStatus::kFinalizing, "FINALIZING"},
      {RecordingStatus::kReady, "READY"},
+     {RecordingStatus::kPartial, "PARTIAL"},
      {RecordingStatus::kFailed, "FAILED"}}};
+constexpr NameTable<RecordingKind, 2> kRecordingKinds{
+    {{RecordingKind::kRecording, "RECORDING"}, {RecordingKind::kClip, "CLIP"}}};
 
 template <typename E, size_t N>
 std::string_view name_of(const NameTable<E, N>& table, E v) {
@@ -83,6 +86,7 @@ std::string_view to_string(TipStatus v) { return name_of(kTipStatuses, v); }
 std::string_view to_string(TicketStatus v) { return name_of(kTicketStatuses, v); }
 std::string_view to_string(TicketSource v) { return name_of(kTicketSources, v); }
 std::string_view to_string(RecordingStatus v) { return name_of(kRecordingStatuses, v); }
+std::string_view to_string(RecordingKind v) { return name_of(kRecordingKinds, v); }
 
 std::optional<Role> parse_role(std::string_view s) { return parse_in(kRoles, s); }
 std::optional<SubscriptionStatus> parse_subscription_status(std::string_view s) {
@@ -111,6 +115,9 @@ std::optional<TicketSource> parse_ticket_source(std::string_view s) {
 }
 std::optional<RecordingStatus> parse_recording_status(std::string_view s) {
   return parse_in(kRecordingStatuses, s);
+}
+std::optional<RecordingKind> parse_recording_kind(std::string_view s) {
+  return parse_in(kRecordingKinds, s);
 }
 
 std::string normalize_email(std::string_view email) {

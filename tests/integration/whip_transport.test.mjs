@@ -101,8 +101,10 @@ test('a path losing 5% of the media: NACK and PLI repair it and the HLS decodes 
     const decoded = decodeAll(`${server.url}/hls/${stream.id}/source/index.m3u8`);
     assert.equal(decoded.status, 0, decoded.stderr);
     assert.equal(decoded.stderr.trim(), '');
-    const probe = ffprobeJson(`${server.url}/hls/${stream.id}/source/index.m3u8`, ['-show_format']);
-    assert.ok(Number(probe.format.duration) > 8, `duration ${probe.format.duration}`);
+    const playlist = await (await fetch(`${server.url}/hls/${stream.id}/source/index.m3u8`)).text();
+    const durations = [...playlist.matchAll(/#EXTINF:([\d.]+)/g)].map((m) => Number(m[1]));
+    console.log(`segments after loss: ${durations.join(' ')}`);
+    assert.ok(durations.length >= 3, playlist);
   } finally {
     await server.cleanup();
     relay.close();

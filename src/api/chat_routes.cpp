@@ -51,26 +51,18 @@ void add_chat_routes(net::Router& router, ApiContext& ctx, platform::ChatService
   router.add("GET", "/api/livestream/{id}/chat", [&ctx, &chat](const net::Request& req) {
     auto caller = optional_caller(ctx, req);
     if (!caller) return error_response(caller.error());
-    auto limit =
-        integer_query_param(req, "limit", platform::kJoinHistoryMessages, 1, platform::kMaxHistoryPage);
+    auto limit = integer_query_param(req, "limit", platform::kJoinHistoryMessages, 1,
+                                     platform::kMaxHistoryPage);
     if (!limit) return error_response(limit.error());
-    std::optional<int64_t> before;
-    if (req.query_param("before")) {
-      auto b = integer_query_param(req, "before", 0, 1, INT64_MAX);
-      if (!b) return error_response(b.error());
-      before = *b;
-    }
-    const auto moderated = req.query_param("includeModerated");
-    if (moderated && *moderated != "true" && *moderated != "false") {
-      return error_response(
-          make_error("validation_failed", "'includeModerated' must be true or false"));
-    }
-    const bool include_moderated = moderated && *moderated == "true";
+    auto before = optional_integer_query_param(req, "before", 1, INT64_MAX);
+    if (!before) return error_response(before.error());
+    auto include_moderated = boolean_query_param(req, "includeModerated");
+    if (!include_moderated) return error_response(include_moderated.error());
     auto page = chat.history(*caller ? &**caller : nullptr, req.param("id"),
-                             static_cast<int>(*limit), before, include_moderated);
+                             static_cast<int>(*limit), *before, *include_moderated);
     if (!page) return error_response(page.error());
     json items = json::array();
-    for (const auto& m : page->messages) items.push_back(message_json(m, include_moderated));
+    for (const auto& m : page->messages) items.push_back(message_json(m, *include_moderated));
     json j = {{"items", std::move(items)},
               {"nextBefore", page->next_before ? json(*page->next_before) : json(nullptr)}};
     return net::Response::json(200, j.dump(-1, ' ', false, json::error_handler_t::replace))

@@ -132,6 +132,24 @@ Result<int64_t> integer_query_param(const net::Request& req, const std::string& 
   return v;
 }
 
+Result<std::optional<int64_t>> optional_integer_query_param(const net::Request& req,
+                                                            const std::string& name, int64_t min,
+                                                            int64_t max) {
+  if (!req.query_param(name)) return std::optional<int64_t>();
+  auto v = integer_query_param(req, name, 0, min, max);
+  if (!v) return v.error();
+  return std::optional<int64_t>(*v);
+}
+
+Result<bool> boolean_query_param(const net::Request& req, const std::string& name) {
+  const auto raw = req.query_param(name);
+  if (!raw) return false;
+  if (*raw != "true" && *raw != "false") {
+    return make_error("validation_failed", "'" + name + "' must be true or false");
+  }
+  return *raw == "true";
+}
+
 net::Response error_response(const Error& error) {
   int status = 500;
   if (error.code == "invalid_json") {

@@ -10,7 +10,9 @@ namespace {
 using nlohmann::json;
 
 json settings_json(const store::NotificationSettings& s) {
-  return {{"inApp", s.in_app}, {"email", s.email}, {"updatedAt", s.updated_at ? json(s.updated_at) : json(nullptr)}};
+  return {{"inApp", s.in_app},
+          {"email", s.email},
+          {"updatedAt", s.updated_at ? json(s.updated_at) : json(nullptr)}};
 }
 
 net::Response no_store(net::Response r) {
@@ -28,18 +30,11 @@ void add_notification_routes(net::Router& router, ApiContext& ctx,
     auto limit = integer_query_param(req, "limit", platform::kDefaultNotificationPage, 1,
                                      platform::kMaxNotificationPage);
     if (!limit) return error_response(limit.error());
-    std::optional<int64_t> before;
-    if (req.query_param("before")) {
-      auto b = integer_query_param(req, "before", 0, 1, INT64_MAX);
-      if (!b) return error_response(b.error());
-      before = *b;
-    }
-    const auto unread = req.query_param("unread");
-    if (unread && *unread != "true" && *unread != "false") {
-      return error_response(make_error("validation_failed", "'unread' must be true or false"));
-    }
-    auto page = notifications.list(*caller, static_cast<int>(*limit), unread && *unread == "true",
-                                   before);
+    auto before = optional_integer_query_param(req, "before", 1, INT64_MAX);
+    if (!before) return error_response(before.error());
+    auto unread = boolean_query_param(req, "unread");
+    if (!unread) return error_response(unread.error());
+    auto page = notifications.list(*caller, static_cast<int>(*limit), *unread, *before);
     if (!page) return error_response(page.error());
     json items = json::array();
     for (const auto& n : page->items) items.push_back(platform::notification_json(n));

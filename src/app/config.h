@@ -124,7 +124,7 @@ struct Config {
   std::string payments_onboarding_return_url;   // derived from http.public_url if empty
   std::string payments_onboarding_refresh_url;  // derived from http.public_url if empty
   // [notify] (docs/notifications.md): email is off while smtp_url is empty
-  std::string notify_smtp_url;           // smtp://host:587 (starttls, none) | smtps://host:465
+  std::string notify_smtp_url;               // smtp://host:587 (starttls, none) | smtps://host:465
   std::string notify_smtp_tls = "starttls";  // starttls | implicit | none
   std::string notify_smtp_username;
   std::string notify_smtp_password;

@@ -11,8 +11,8 @@
 namespace stagecast::app {
 
 std::unique_ptr<NotifyWiring> wire_notify(const Config& config,
-                                          platform::PlatformServices& platform,
-                                          store::Store& store, const Clock& clock) {
+                                          platform::PlatformServices& platform, store::Store& store,
+                                          const Clock& clock) {
   auto w = std::make_unique<NotifyWiring>();
   w->service = std::make_unique<platform::NotificationService>(store, clock);
   platform::LiveNotifierOptions lo;
@@ -27,9 +27,8 @@ std::unique_ptr<NotifyWiring> wire_notify(const Config& config,
     so.connect_timeout = std::min(so.timeout, std::chrono::milliseconds(10'000));
     auto sender = notify::SmtpSender::create(std::move(so));
     if (!sender) throw std::runtime_error(sender.error().message);
-    w->mail = std::make_unique<SmtpMailTransport>(std::move(sender).value(),
-                                                  config.notify_email_from,
-                                                  config.notify_email_from_name, clock);
+    w->mail = std::make_unique<SmtpMailTransport>(
+        std::move(sender).value(), config.notify_email_from, config.notify_email_from_name, clock);
     lo.email = true;
   }
   w->notifier = std::make_unique<platform::LiveNotifier>(store, clock, lo);
@@ -56,7 +55,7 @@ void NotifyWiring::start_email(const Config& config, const std::string& base_url
   email = std::make_unique<platform::EmailOutbox>(store, clock, *mail, std::move(retries), eo);
   notifier->add_listener(*email);
   email->start();
-  spdlog::info("notification email on: {} ({})", config.notify_smtp_url, config.notify_smtp_tls);
+  spdlog::info("notification email on (smtp_tls {})", config.notify_smtp_tls);
 }
 
 void NotifyWiring::stop() {

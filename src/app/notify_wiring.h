@@ -35,7 +35,7 @@ struct NotifyWiring {
 // Registers the notifier with the stream service: call while wiring, before serving. Throws
 // std::runtime_error on an unusable SMTP configuration (a start-up failure).
 std::unique_ptr<NotifyWiring> wire_notify(const Config& config,
-                                          platform::PlatformServices& platform,
-                                          store::Store& store, const Clock& clock);
+                                          platform::PlatformServices& platform, store::Store& store,
+                                          const Clock& clock);
 
 }  // namespace stagecast::app

@@ -80,8 +80,9 @@ std::string compose_email(const EmailContent& c) {
   std::string m;
   m += "Date: " + rfc5322_date(c.date) + "\r\n";
   m += "From: " +
-       (from_name.empty() ? "<" + header_safe(c.from) + ">"
-                          : encoded_words("\"" + from_name + "\"") + " <" + header_safe(c.from) + ">") +
+       (from_name.empty()
+            ? "<" + header_safe(c.from) + ">"
+            : encoded_words("\"" + from_name + "\"") + " <" + header_safe(c.from) + ">") +
        "\r\n";
   m += "To: <" + header_safe(c.to) + ">\r\n";
   m += "Subject: " + encoded_words(header_safe(c.subject)) + "\r\n";

@@ -11,12 +11,12 @@
 namespace stagecast::notify {
 
 struct EmailContent {
-  std::string from;     // addr-spec, e.g. notify@example.com
+  std::string from;       // addr-spec, e.g. notify@example.com
   std::string from_name;  // display name; may be empty
-  std::string to;       // addr-spec
-  std::string subject;  // UTF-8; encoded per RFC 2047 when not ASCII
-  std::string text;     // text/plain body, UTF-8
-  std::string html;     // text/html body, UTF-8
+  std::string to;         // addr-spec
+  std::string subject;    // UTF-8; encoded per RFC 2047 when not ASCII
+  std::string text;       // text/plain body, UTF-8
+  std::string html;       // text/html body, UTF-8
   // Stable per notification (built from the outbox's idempotency key), so that a mail sent again
   // after a crash carries the same Message-ID and receivers can tell it is the same (RFC 5322
   // 3.6.4).

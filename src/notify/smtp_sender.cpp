@@ -52,6 +52,16 @@ Result<std::unique_ptr<SmtpSender>> SmtpSender::create(SmtpOptions options) {
   if (!smtps && !options.url.starts_with("smtp://")) {
     return make_error("invalid_config", "notify.smtp_url must be an smtp:// or smtps:// URL");
   }
+  // Credentials in the URL would end up wherever the URL is shown (logs, --print-config): they
+  // belong in the secret keys.
+  const size_t start = options.url.find("://") + 3;
+  const std::string_view authority =
+      std::string_view(options.url).substr(start, options.url.find('/', start) - start);
+  if (authority.find('@') != std::string_view::npos) {
+    return make_error("invalid_config",
+                      "notify.smtp_url must not carry credentials: use notify.smtp_username and "
+                      "notify.smtp_password");
+  }
   if (smtps != (options.tls == SmtpTls::kImplicit)) {
     return make_error("invalid_config",
                       "notify.smtp_tls = implicit goes with smtps:// URLs, starttls and none "
@@ -69,7 +79,9 @@ Result<std::unique_ptr<SmtpSender>> SmtpSender::create(SmtpOptions options) {
   return std::unique_ptr<SmtpSender>(new SmtpSender(std::move(options)));
 }
 
-SmtpSender::~SmtpSender() { curl_global_cleanup(); }
+SmtpSender::~SmtpSender() {
+  curl_global_cleanup();
+}
 
 Result<void> SmtpSender::send(const std::string& from, const std::string& to,
                               const std::string& message) {
@@ -84,9 +96,9 @@ Result<void> SmtpSender::send(const std::string& from, const std::string& to,
   curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
   // RFC 3207 STARTTLS required, never CURLUSESSL_TRY (which falls back to clear text).
-  curl_easy_setopt(c, CURLOPT_USE_SSL, options_.tls == SmtpTls::kNone
-                                           ? static_cast<long>(CURLUSESSL_NONE)
-                                           : static_cast<long>(CURLUSESSL_ALL));
+  curl_easy_setopt(c, CURLOPT_USE_SSL,
+                   options_.tls == SmtpTls::kNone ? static_cast<long>(CURLUSESSL_NONE)
+                                                  : static_cast<long>(CURLUSESSL_ALL));
   curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
   curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
   if (!options_.ca_file.empty()) curl_easy_setopt(c, CURLOPT_CAINFO, options_.ca_file.c_str());
@@ -100,7 +112,8 @@ Result<void> SmtpSender::send(const std::string& from, const std::string& to,
   curl_easy_setopt(c, CURLOPT_READDATA, &up);
   curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
   curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(message.size()));
-  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options_.connect_timeout.count()));
+  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
+                   static_cast<long>(options_.connect_timeout.count()));
   curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(options_.timeout.count()));
 
   const CURLcode rc = curl_easy_perform(c);

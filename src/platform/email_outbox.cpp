@@ -16,7 +16,9 @@ EmailOutbox::EmailOutbox(store::Store& store, const Clock& clock, MailTransport&
       retries_(std::move(retries)),
       options_(std::move(options)) {}
 
-EmailOutbox::~EmailOutbox() { stop(); }
+EmailOutbox::~EmailOutbox() {
+  stop();
+}
 
 void EmailOutbox::start() {
   std::lock_guard lock(mu_);
@@ -85,9 +87,8 @@ void EmailOutbox::deliver(const store::Notification& n) {
   Result<void> sent = make_error(kMailPermanent, "the user has no account here");
   if (user) {
     const LiveEmailText t = live_email_text(n, options_.base_url);
-    sent = transport_.send(
-        OutgoingMail{user->email, t.subject, t.text, t.html,
-                     message_id_for(n, options_.message_id_domain)});
+    sent = transport_.send(OutgoingMail{user->email, t.subject, t.text, t.html,
+                                        message_id_for(n, options_.message_id_domain)});
   } else if (user.error().code != "not_found") {
     sent = make_error(kMailTransient, user.error().message);
   }

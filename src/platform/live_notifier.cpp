@@ -13,17 +13,20 @@ LiveNotifier::LiveNotifier(store::Store& store, const Clock& clock, LiveNotifier
       options_(options),
       pool_("notify", 1, options.max_queued_streams) {}
 
-LiveNotifier::~LiveNotifier() { stop(); }
+LiveNotifier::~LiveNotifier() {
+  stop();
+}
 
 void LiveNotifier::add_listener(NotificationEvents& listener) {
   std::lock_guard lock(listeners_mutex_);
   listeners_.push_back(&listener);
 }
 
-void LiveNotifier::stop() { pool_.stop(); }
+void LiveNotifier::stop() {
+  pool_.stop();
+}
 
-std::string LiveNotifier::idempotency_key(const std::string& stream_id,
-                                          const std::string& user_id,
+std::string LiveNotifier::idempotency_key(const std::string& stream_id, const std::string& user_id,
                                           store::NotificationChannel channel) {
   return "stream_live:" + stream_id + ":" + user_id + ":" + std::string(store::to_string(channel));
 }
@@ -48,12 +51,13 @@ Result<std::vector<store::Notification>> LiveNotifier::rows_for(const store::Liv
   if (auto artist = store_.users().find_by_id(stream.artist_id)) {
     artist_name = artist->display_name;
   }
-  const std::string payload = nlohmann::json{{"streamId", stream.id},
-                                             {"artistId", stream.artist_id},
-                                             {"artistName", artist_name},
-                                             {"title", stream.title},
-                                             {"watchPath", "/watch/" + stream.id}}
-                                  .dump();
+  const std::string payload = nlohmann::json{
+      {"streamId", stream.id},
+      {"artistId", stream.artist_id},
+      {"artistName", artist_name},
+      {"title", stream.title},
+      {"watchPath",
+       "/watch/" + stream.id}}.dump();
   std::vector<store::Notification> rows;
   rows.reserve(subs->size());
   for (const store::Subscription& s : *subs) {
@@ -112,7 +116,8 @@ Result<size_t> LiveNotifier::fan_out(const store::LiveStream& stream) {
       }
     }
     if (email) {
-      for (NotificationEvents* l : listeners_) l->pending_written(store::NotificationChannel::kEmail);
+      for (NotificationEvents* l : listeners_)
+        l->pending_written(store::NotificationChannel::kEmail);
     }
   }
   return created;

@@ -49,7 +49,7 @@ class ClientSession;
 class Gateway final : public platform::StreamEvents,
                       public platform::ModerationEvents,
                       public platform::TicketEvents,
-                public platform::NotificationEvents {
+                      public platform::NotificationEvents {
  public:
   // Every collaborator is borrowed and must outlive the gateway.
   Gateway(net::IoPool& io, WorkerPool& workers, platform::AccountService& accounts,

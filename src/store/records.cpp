@@ -91,8 +91,12 @@ std::string_view to_string(TipStatus v) { return name_of(kTipStatuses, v); }
 std::string_view to_string(TicketStatus v) { return name_of(kTicketStatuses, v); }
 std::string_view to_string(TicketSource v) { return name_of(kTicketSources, v); }
 std::string_view to_string(RecordingStatus v) { return name_of(kRecordingStatuses, v); }
-std::string_view to_string(NotificationChannel v) { return name_of(kNotificationChannels, v); }
-std::string_view to_string(NotificationStatus v) { return name_of(kNotificationStatuses, v); }
+std::string_view to_string(NotificationChannel v) {
+  return name_of(kNotificationChannels, v);
+}
+std::string_view to_string(NotificationStatus v) {
+  return name_of(kNotificationStatuses, v);
+}
 
 std::optional<Role> parse_role(std::string_view s) { return parse_in(kRoles, s); }
 std::optional<SubscriptionStatus> parse_subscription_status(std::string_view s) {

@@ -34,8 +34,8 @@ void assign_ids(Notification& n) {
 Result<void> insert_on(SqliteConnection& c, const Notification& n, bool ignore_duplicate) {
   // ON CONFLICT ... DO NOTHING is shared by SQLite and PostgreSQL; only the key is a duplicate
   // that the outbox expects (a second went_live), so only it is ignored.
-  auto st = c.prepare(ignore_duplicate ? kInsert + " ON CONFLICT (idempotency_key) DO NOTHING"
-                                       : kInsert);
+  auto st =
+      c.prepare(ignore_duplicate ? kInsert + " ON CONFLICT (idempotency_key) DO NOTHING" : kInsert);
   if (!st) return st.error();
   st->bind_all(n.id, n.user_id, n.kind, n.payload, n.created_at, n.read_at, n.stream_id,
                to_string(n.channel), n.idempotency_key, to_string(n.status), n.attempts,
@@ -184,7 +184,8 @@ class SqliteNotificationRepository final : public NotificationRepository {
   Result<std::optional<int64_t>> next_due(NotificationChannel channel) override {
     return db_.read([&](SqliteConnection& c) -> Result<std::optional<int64_t>> {
       auto st = c.prepare(
-          "SELECT MIN(next_attempt_at) FROM notifications WHERE channel = ? AND status = 'PENDING'");
+          "SELECT MIN(next_attempt_at) FROM notifications WHERE channel = ? AND status = "
+          "'PENDING'");
       if (!st) return st.error();
       st->bind_all(std::string(to_string(channel)));
       return first_row<std::optional<int64_t>>(

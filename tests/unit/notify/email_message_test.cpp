@@ -74,7 +74,8 @@ TEST(EmailMessage, NonAsciiSubjectIsEncodedWordsOnCharacterBoundaries) {
   // Decode every word and glue them back: the original text, no character split.
   std::string decoded;
   size_t at = 0;
-  const std::string all = m.substr(m.find("Subject: ") + 9, m.find("\r\nMessage-ID") - m.find("Subject: ") - 9);
+  const std::string all =
+      m.substr(m.find("Subject: ") + 9, m.find("\r\nMessage-ID") - m.find("Subject: ") - 9);
   while ((at = all.find("=?UTF-8?B?", at)) != std::string::npos) {
     const size_t start = at + 10, end = all.find("?=", start);
     const std::string word = all.substr(start, end - start);

@@ -24,6 +24,8 @@ TEST(SmtpSender, RefusesUrlsAndTlsModesThatDisagree) {
     return s.error().code;
   };
   EXPECT_EQ(code("http://mail.example", SmtpTls::kStartTls), "invalid_config");
+  EXPECT_EQ(code("smtp://u:secret-password@mail.example:587", SmtpTls::kStartTls),
+            "invalid_config");
   EXPECT_EQ(code("smtps://mail.example", SmtpTls::kStartTls), "invalid_config");
   EXPECT_EQ(code("smtp://mail.example", SmtpTls::kImplicit), "invalid_config");
   // A password in clear text only to a loopback relay.

@@ -52,8 +52,10 @@ class EmailOutboxTest : public testing::ServiceTest {
     store::Notification n;
     n.user_id = user_id;
     n.kind = "stream_live";
-    n.payload = nlohmann::json{{"streamId", "s1"}, {"artistName", "Ann & Co"},
-                               {"title", title}, {"watchPath", "/watch/s1"}}
+    n.payload = nlohmann::json{{"streamId", "s1"},
+                               {"artistName", "Ann & Co"},
+                               {"title", title},
+                               {"watchPath", "/watch/s1"}}
                     .dump();
     n.created_at = n.next_attempt_at = clock_.unix_millis();
     n.stream_id = "s1";

@@ -2,12 +2,11 @@
 // channel; in-app lists that ignore other channels; channel settings with defaults.
 
 #include <gtest/gtest.h>
-#include <sqlite3.h>
 #include <unistd.h>
 
 #include <filesystem>
 
-#include "store/migrations.h"
+#include "old_schema.h"
 #include "store_fixture.h"
 
 namespace stagecast::store::testing {
@@ -72,8 +71,8 @@ TEST_P(NotificationRepositoryTest, InAppListCountAndReadIgnoreOtherChannels) {
   EXPECT_EQ((*list)[0].stream_id, std::optional<std::string>("s2"));  // newest first
   EXPECT_EQ(*store().notifications().count_unread("fan-1"), 2);
 
-  auto all = store().notifications().enqueue(
-      {outbox_row("fan-1", "s1", NotificationChannel::kEmail, 10)});
+  auto all =
+      store().notifications().enqueue({outbox_row("fan-1", "s1", NotificationChannel::kEmail, 10)});
   ASSERT_TRUE(all.ok());
   EXPECT_TRUE(all->empty());
 }
@@ -131,13 +130,6 @@ TEST_P(NotificationRepositoryTest, ClaimLeasesDueRowsAndRetriesEndInSentOrFailed
   EXPECT_EQ(*repo.next_due(NotificationChannel::kEmail), std::nullopt);
 }
 
-void exec(sqlite3* db, const std::string& sql) {
-  char* error = nullptr;
-  ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error), SQLITE_OK)
-      << (error ? error : "") << "\n"
-      << sql;
-}
-
 // 0004 rebuilds notifications: rows of version 3 stay, as delivered in-app notifications.
 TEST(NotificationMigration, RowsOfVersionThreeStayAsSentInAppNotifications) {
   const auto dir = std::filesystem::temp_directory_path() /
@@ -145,20 +137,11 @@ TEST(NotificationMigration, RowsOfVersionThreeStayAsSentInAppNotifications) {
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   const std::string file = (dir / "old.db").string();
-  {
-    sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open(file.c_str(), &db), SQLITE_OK);
-    for (const EmbeddedMigration& m : embedded_migrations()) {
-      if (m.version > 3) break;
-      exec(db, std::string(m.sql));
-      exec(db, "INSERT INTO schema_migrations (version, name, applied_at) VALUES (" +
-                   std::to_string(m.version) + ", '" + std::string(m.name) + "', 1)");
-    }
-    exec(db,
-         "INSERT INTO notifications (id, user_id, kind, payload, created_at, read_at) VALUES "
-         "('n1', 'fan-1', 'stream_live', '{}', 5, NULL), ('n2', 'fan-1', 'tip', '{}', 6, 7);");
-    sqlite3_close(db);
-  }
+  write_database_at_version(
+      file, 3,
+      "INSERT INTO notifications (id, user_id, kind, payload, created_at, read_at) VALUES "
+      "('n1', 'fan-1', 'stream_live', '{}', 5, NULL), ('n2', 'fan-1', 'tip', '{}', 6, 7);");
+  if (::testing::Test::HasFailure()) return;
   ManualClock clock{1000};
   StoreOptions options;
   options.clock = &clock;

@@ -65,7 +65,11 @@ nlohmann::json stream_json(const ApiContext& ctx, const platform::StreamView& vi
                   {"reason", view.watch.allowed ? nlohmann::json(nullptr)
                                                 : nlohmann::json(std::string(view.watch.reason))}}},
       {"playlistUrl", ctx.http_base_url + "/hls/" + s.id + "/master.m3u8"},
+      // The replay of its latest recording (GET .../recordings gives the signed URL to play).
+      {"recordingUrl", s.recording_url ? nlohmann::json(ctx.http_base_url + *s.recording_url)
+                                       : nlohmann::json(nullptr)},
   };
+  if (view.manager && ctx.recording) j["record"] = s.record;
   if (view.manager) {
     chat["blockedWords"] = s.chat_blocked_words;
     j["transcode"] = s.transcode;

@@ -28,6 +28,8 @@ struct ApiContext {
   WorkerPool* password_pool = nullptr;
   const Clock* clock = nullptr;
   std::string whip_base_url;  // e.g. http://127.0.0.1:8080/whip; empty while WHIP ingest is off
+  // Recording is on for this server (record.enabled): streams take and show their own `record`.
+  bool recording = false;
 };
 
 // The caller: nullopt for a request without a bearer token; an error (401) for a bad token.

@@ -12,9 +12,9 @@ namespace stagecast::api {
 
 namespace {
 
-Result<platform::StreamInput> stream_input(const net::Request& req) {
+Result<platform::StreamInput> stream_input(const net::Request& req, bool recording) {
   auto body = JsonBody::parse(req, {"title", "description", "visibility", "minTier", "priceCents",
-                                    "currency", "chat", "transcode", "scheduledAt"});
+                                    "currency", "chat", "transcode", "record", "scheduledAt"});
   if (!body) return body.error();
   platform::StreamInput in;
   auto title = body->string("title");
@@ -40,7 +40,13 @@ Result<platform::StreamInput> stream_input(const net::Request& req) {
   auto price = body->integer("priceCents");
   if (!price) return price.error();
   in.price_cents = *price;
-  // No "record" until recording exists (#13): a field that did nothing was a promise not kept.
+  // "record" only where the server records (record.enabled): a setting that did nothing would
+  // be a promise not kept.
+  auto record = body->boolean("record");
+  if (!record) return record.error();
+  if (*record && !recording)
+    return make_error("validation_failed", "'record': recording is off on this server");
+  in.record = *record;
   auto transcode = body->boolean("transcode");
   if (!transcode) return transcode.error();
   in.transcode = *transcode;
@@ -100,7 +106,7 @@ void add_stream_routes(net::Router& router, ApiContext& ctx) {
   router.add("POST", "/api/livestream", [&ctx](const net::Request& req) {
     auto caller = required_caller(ctx, req);
     if (!caller) return error_response(caller.error());
-    auto input = stream_input(req);
+    auto input = stream_input(req, ctx.recording);
     if (!input) return error_response(input.error());
     auto created = ctx.platform.streams().create(*caller, *input);
     if (!created) return error_response(created.error());
@@ -138,7 +144,7 @@ void add_stream_routes(net::Router& router, ApiContext& ctx) {
   router.add("PATCH", "/api/livestream/{id}", [&ctx](const net::Request& req) {
     auto caller = required_caller(ctx, req);
     if (!caller) return error_response(caller.error());
-    auto input = stream_input(req);
+    auto input = stream_input(req, ctx.recording);
     if (!input) return error_response(input.error());
     auto updated = ctx.platform.streams().patch(*caller, req.param("id"), *input);
     if (!updated) return error_response(updated.error());

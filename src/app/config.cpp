@@ -203,6 +203,55 @@ const Key kKeys[] = {
      "first retry delay; doubles each attempt, jittered"},
     {"notify.email_retry_max_ms", SC_FIELD(notify_email_retry_max_ms), false,
      "longest retry delay"},
+    {"record.enabled", SC_FIELD(record_enabled), false,
+     "record streams whose own record setting is on (docs/recording.md)"},
+    {"record.store", SC_FIELD(record_store), false, "where recordings go: local or s3"},
+    {"record.local_dir", SC_FIELD(record_local_dir), false,
+     "local object store directory (default <data_dir>/objects)"},
+    {"record.s3_endpoint", SC_FIELD(record_s3_endpoint), false,
+     "S3 endpoint http(s)://host[:port] (default AWS_ENDPOINT_URL_S3, else AWS)"},
+    {"record.s3_region", SC_FIELD(record_s3_region), false,
+     "S3 region (default AWS_REGION, else us-east-1)"},
+    {"record.s3_bucket", SC_FIELD(record_s3_bucket), false, "S3 bucket"},
+    {"record.s3_path_style", SC_FIELD(record_s3_path_style), false,
+     "path-style addressing (MinIO, Ceph); false: virtual-hosted (bucket.host)"},
+    {"record.s3_access_key_id", SC_FIELD(record_s3_access_key_id), true,
+     "S3 access key id (default AWS_ACCESS_KEY_ID)"},
+    {"record.s3_secret_access_key", SC_FIELD(record_s3_secret_access_key), true,
+     "S3 secret key (default AWS_SECRET_ACCESS_KEY)"},
+    {"record.s3_session_token", SC_FIELD(record_s3_session_token), true,
+     "S3 session token of temporary credentials (default AWS_SESSION_TOKEN)"},
+    {"record.s3_timeout_ms", SC_FIELD(record_s3_timeout_ms), false,
+     "longest one S3 request may take"},
+    {"record.spool_dir", SC_FIELD(record_spool_dir), false,
+     "spool of what is not in the object store yet (default <data_dir>/record-spool)"},
+    {"record.spool_max_bytes", SC_FIELD(record_spool_max_bytes), false,
+     "spool size; past it segments are lost and the recording is PARTIAL"},
+    {"record.key_prefix", SC_FIELD(record_key_prefix), false,
+     "object keys start with this (recordings/<stream>/<recording>/...)"},
+    {"record.mp4_part_bytes", SC_FIELD(record_mp4_part_bytes), false,
+     "S3 multipart part size of the MP4 download (>= 5 MiB)"},
+    {"record.threads", SC_FIELD(record_threads), false, "threads spooling segments to disk"},
+    {"record.upload_threads", SC_FIELD(record_upload_threads), false,
+     "threads writing to the object store"},
+    {"record.retry_initial_ms", SC_FIELD(record_retry_initial_ms), false,
+     "first wait before retrying the object store (doubles each time)"},
+    {"record.retry_max_ms", SC_FIELD(record_retry_max_ms), false,
+     "longest wait between retries of the object store"},
+    {"record.rendition_end_wait_ms", SC_FIELD(record_rendition_end_wait_ms), false,
+     "how long the ABR rungs may take to end after the stream did"},
+    {"record.shutdown_drain_ms", SC_FIELD(record_shutdown_drain_ms), false,
+     "on stop, how long to wait for uploads (the rest resumes at the next start)"},
+    {"record.retention_max_age_hours", SC_FIELD(record_retention_max_age_hours), false,
+     "recordings older than this are deleted (0: kept)"},
+    {"record.retention_max_total_bytes", SC_FIELD(record_retention_max_total_bytes), false,
+     "oldest recordings are deleted past this total (0: no limit)"},
+    {"record.retention_sweep_seconds", SC_FIELD(record_retention_sweep_seconds), false,
+     "how often retention is enforced"},
+    {"record.presign_downloads", SC_FIELD(record_presign_downloads), false,
+     "S3: MP4 downloads redirect to short-lived presigned URLs instead of passing through"},
+    {"record.presign_ttl_seconds", SC_FIELD(record_presign_ttl_seconds), false,
+     "lifetime of presigned download URLs"},
     {"threads.io", SC_FIELD(threads_io), false, "I/O threads (0 = one per core)"},
     {"threads.workers", SC_FIELD(threads_workers), false, "threads for blocking work"},
     {"log.level", SC_FIELD(log_level), false, "trace, debug, info, warn, error"},
@@ -330,6 +379,24 @@ Result<void> validate(const Config& c) {
   if (c.http_body_limit_bytes < 1024) {
     return make_error("config_invalid", "http.body_limit_bytes must be at least 1024");
   }
+  if (c.record_store != "local" && c.record_store != "s3")
+    return make_error("config_invalid", "record.store must be local or s3");
+  if (c.record_enabled && c.record_store == "s3" && c.record_s3_bucket.empty())
+    return make_error("config_invalid", "record.s3_bucket is required with record.store = s3");
+  if (c.record_mp4_part_bytes < 5ll * 1024 * 1024 || c.record_mp4_part_bytes > 5ll << 30)
+    return make_error("config_invalid", "record.mp4_part_bytes must be 5 MiB..5 GiB (S3's limits)");
+  if (c.record_spool_max_bytes < 1024 * 1024)
+    return make_error("config_invalid", "record.spool_max_bytes must be at least 1 MiB");
+  if (c.record_threads < 1 || c.record_threads > 64 || c.record_upload_threads < 1 ||
+      c.record_upload_threads > 64)
+    return make_error("config_invalid", "record.threads and record.upload_threads must be 1..64");
+  if (c.record_retry_initial_ms < 1 || c.record_retry_max_ms < c.record_retry_initial_ms)
+    return make_error("config_invalid", "record.retry_initial_ms must be >= 1 and <= retry_max_ms");
+  if (c.record_s3_timeout_ms < 100 || c.record_rendition_end_wait_ms < 0 ||
+      c.record_shutdown_drain_ms < 0 || c.record_retention_max_age_hours < 0 ||
+      c.record_retention_max_total_bytes < 0 || c.record_retention_sweep_seconds < 1 ||
+      c.record_presign_ttl_seconds < 1 || c.record_presign_ttl_seconds > 7 * 24 * 3600)
+    return make_error("config_invalid", "record.* times and sizes must be positive");
   if (c.hls_part_ms < 100 || c.hls_segment_ms < c.hls_part_ms) {
     return make_error("config_invalid", "hls.part_ms must be >= 100 and <= hls.segment_ms");
   }

@@ -84,7 +84,7 @@ struct Config {
   std::string realtime_chat_ack = "stored";
   // [hls]
   int64_t hls_segment_ms = 2000;
-  int64_t hls_part_ms = 500;  // a target: parts hold whole frames, at least 10 (docs/hls.md)
+  int64_t hls_part_ms = 250;  // aimed at; PART-TARGET is it in whole frames (docs/hls.md)
   int64_t hls_window_segments = 6;
   // [auth]
   std::string auth_jwt_secret;  // generated and kept in the data directory when empty
@@ -135,6 +135,33 @@ struct Config {
   int64_t notify_email_max_attempts = 8;
   int64_t notify_email_retry_base_ms = 2'000;
   int64_t notify_email_retry_max_ms = 600'000;
+  // [record] (docs/recording.md)
+  bool record_enabled = true;           // record streams whose own `record` is on
+  std::string record_store = "local";   // local | s3
+  std::string record_local_dir;         // default <data_dir>/objects
+  std::string record_s3_endpoint;       // default AWS_ENDPOINT_URL_S3, AWS's regional endpoint
+  std::string record_s3_region;         // default AWS_REGION, us-east-1
+  std::string record_s3_bucket;
+  bool record_s3_path_style = false;    // endpoint/bucket/key (MinIO, Ceph); else bucket.endpoint
+  std::string record_s3_access_key_id;  // default AWS_ACCESS_KEY_ID
+  std::string record_s3_secret_access_key;  // default AWS_SECRET_ACCESS_KEY
+  std::string record_s3_session_token;      // default AWS_SESSION_TOKEN
+  int64_t record_s3_timeout_ms = 120'000;
+  std::string record_spool_dir;  // default <data_dir>/record-spool
+  int64_t record_spool_max_bytes = 1024ll * 1024 * 1024;
+  std::string record_key_prefix = "recordings";
+  int64_t record_mp4_part_bytes = 8ll * 1024 * 1024;
+  int64_t record_threads = 2;
+  int64_t record_upload_threads = 2;
+  int64_t record_retry_initial_ms = 1000;
+  int64_t record_retry_max_ms = 30'000;
+  int64_t record_rendition_end_wait_ms = 10'000;
+  int64_t record_shutdown_drain_ms = 10'000;
+  int64_t record_retention_max_age_hours = 0;  // 0: kept until deleted
+  int64_t record_retention_max_total_bytes = 0;  // 0: no limit
+  int64_t record_retention_sweep_seconds = 3600;
+  bool record_presign_downloads = false;  // S3: downloads redirect to presigned URLs
+  int64_t record_presign_ttl_seconds = 300;
   // [threads]
   int64_t threads_io = 0;       // 0 = one per core
   int64_t threads_workers = 4;  // blocking work: database, disk

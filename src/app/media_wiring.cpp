@@ -64,7 +64,7 @@ void MediaWiring::authorize(const ingest::PublishRequest& request,
       });
       access_[*id] =
           Access{view->stream.artist_id, view->stream.visibility == store::Visibility::kPublic,
-                 view->stream.transcode, std::nullopt};
+                 view->stream.transcode, view->stream.record, std::nullopt};
     }
     done(ingest::PublishGrant{*id});
   };
@@ -82,6 +82,16 @@ void MediaWiring::on_stream_live(const std::string& stream_id,
   // One wall-clock anchor for every rendition's EXT-X-PROGRAM-DATE-TIME (the rungs copy config).
   config.date_anchor = std::make_shared<hls::ProgramDateTimeAnchor>();
   hls_.open_rendition(stream_id, config.rendition);
+  if (recorder_) {
+    bool record = true;
+    {
+      std::lock_guard lock(mu_);
+      auto it = access_.find(stream_id);
+      record = it == access_.end() || it->second.record;
+    }
+    // Before the packager exists: the recorder sees the stream's first CMAF header and segment.
+    if (record) recorder_->start(stream_id);
+  }
   auto packager = std::make_shared<hls::LlHlsPackager>(config, hls_, clock_);
   {
     std::lock_guard lock(mu_);
@@ -144,6 +154,8 @@ void MediaWiring::on_stream_ended(const std::string& stream_id, const std::strin
       it->second.ended_at = clock_.steady_now();
   }
   hls_.retire_stream(stream_id, options_.linger_after_end);
+  // The recording finishes once the renditions have ended (the rungs drain their encoders).
+  if (recorder_) recorder_->stop(stream_id);
   metrics_.gauge("stagecast_live_streams", "Streams with a publisher or in their grace period")
       .add(-1);
   if (reason == "ended") return;  // the API's end action already marked it ENDED

@@ -27,13 +27,14 @@
 #include "platform/platform_services.h"
 #include "platform/playback_revocations.h"
 #include "platform/stream_events.h"
+#include "record/recorder.h"
 #include "transcode/transcoder.h"
 
 namespace stagecast::app {
 
 struct MediaWiringOptions {
   std::chrono::milliseconds segment_target{2000};
-  std::chrono::milliseconds part_target{500};
+  std::chrono::milliseconds part_target{250};
   size_t window_segments = 6;
   std::chrono::milliseconds linger_after_end{60'000};
   // PUBLIC streams' HLS without a token (auth.allow_anonymous_viewers); when false, every stream
@@ -55,6 +56,8 @@ class MediaWiring final : public ingest::PublishAuthorizer,
 
   // The registry is created after this object (it needs it as its listener).
   void set_registry(ingest::LiveStreamRegistry* registry) { registry_ = registry; }
+  // Recording (record.enabled): streams whose own `record` is on are recorded while live.
+  void set_recorder(record::Recorder* recorder) { recorder_ = recorder; }
 
   // ingest::PublishAuthorizer
   void authorize(const ingest::PublishRequest& request,
@@ -84,6 +87,7 @@ class MediaWiring final : public ingest::PublishAuthorizer,
   platform::PlaybackRevocations revocations_;
   MediaWiringOptions options_;
   ingest::LiveStreamRegistry* registry_ = nullptr;
+  record::Recorder* recorder_ = nullptr;
   // Declared before the transcoders: destroyed after them, so their last tasks still run.
   std::unique_ptr<WorkerPool> transcode_pool_;
   transcode::TranscoderMetrics transcode_metrics_;
@@ -93,6 +97,7 @@ class MediaWiring final : public ingest::PublishAuthorizer,
     std::string artist_id;
     bool is_public = false;
     bool transcode = true;  // the stream's own choice, read when its publisher is authorised
+    bool record = true;     // likewise
     std::optional<std::chrono::steady_clock::time_point> ended_at;
   };
   // Stream id -> visibility and ABR choice, from authorisation until the stream's HLS has lingered

@@ -18,6 +18,9 @@
 #include "app/notify_wiring.h"
 #include "app/payments_wiring.h"
 #include "app/realtime_wiring.h"
+#include "app/recording_wiring.h"
+
+extern char** environ;  // the process environment (POSIX): AWS_* credentials for S3
 #include "app/tip_broadcast.h"
 #include "app/webrtc_wiring.h"
 #include "core/clock.h"
@@ -49,6 +52,7 @@ struct Server::Parts {
   std::unique_ptr<PaymentsWiring> payments;
   std::unique_ptr<hls::RenditionStore> hls;
   std::unique_ptr<MediaWiring> media;
+  std::unique_ptr<RecordingWiring> recording;  // record.enabled
   std::unique_ptr<ingest::LiveStreamRegistry> registry;
   std::unique_ptr<ingest::rtmp::RtmpServer> rtmp;
   std::unique_ptr<WebrtcWiring> webrtc;  // WHIP ingest; null when webrtc.enabled is off
@@ -141,6 +145,19 @@ void open_media(Server::Parts& p) {
   mo.transcode_preset = c.transcode_preset;
   mo.anonymous_public = c.auth_allow_anonymous_viewers;
   p.media = std::make_unique<MediaWiring>(*p.platform, *p.workers, *p.hls, p.metrics, p.clock, mo);
+  // Recordings already made stay listed, replayable and deletable (and an earlier run's are
+  // finished) even with recording off; new streams are recorded only with record.enabled.
+  if (c.record_enabled || c.record_store == "local" || !c.record_s3_bucket.empty()) {
+    std::vector<std::string> env;
+    for (char** e = environ; e && *e; ++e) env.emplace_back(*e);
+    p.recording = std::make_unique<RecordingWiring>(c, *p.platform, *p.store, *p.workers,
+                                                    p.metrics, p.clock, env);
+    p.recording->set_revocations(&p.media->revocations());
+    if (c.record_enabled) {
+      p.hls->set_observer(&p.recording->recorder());
+      p.media->set_recorder(&p.recording->recorder());
+    }
+  }
   ingest::LiveStreamOptions lo;
   lo.grace_period = std::chrono::seconds(c.streams_reconnect_grace_seconds);
   lo.max_duration = std::chrono::seconds(c.streams_max_duration_seconds);
@@ -211,6 +228,7 @@ void schedule_hls_tick(Server::Parts& p, int tick = 0) {
     if (tick % 10 == 0) {  // once a second
       publish_hls_stats(p);
       probe_store(p);
+      if (p.recording) p.recording->tick();
     }
     schedule_hls_tick(p, tick + 1);
   });
@@ -305,12 +323,14 @@ static void add_api_routes(Server::Parts& p, uint16_t http_port, uint16_t rtmp_p
   p.login_throttle = std::make_unique<platform::LoginThrottle>(lo);
   p.api = std::make_unique<api::ApiContext>(api::ApiContext{
       *p.platform, c.auth_admin_api_key, http_base, rtmp_base, p.login_throttle.get(),
-      p.password_pool.get(), &p.clock, p.webrtc ? http_base + "/whip" : std::string()});
+      p.password_pool.get(), &p.clock, p.webrtc ? http_base + "/whip" : std::string(),
+      c.record_enabled});
   api::add_auth_routes(p.router, *p.api);
   api::add_admin_routes(p.router, *p.api);
   api::add_stream_routes(p.router, *p.api);
   api::add_notification_routes(p.router, *p.api, *p.notify->service);
   add_payment_routes(*p.payments, p.router, *p.api, c);
+  if (p.recording) p.recording->add_routes(p.router, *p.api);
   api::add_stream_health_routes(
       p.router, *p.api,
       [registry = p.registry.get()](const std::string& id) { return registry->stats(id); });
@@ -328,6 +348,9 @@ Server::~Server() {
   Parts& p = *parts_;
   p.tip_broadcast.reset();
   p.realtime.reset();
+  // The packagers are gone; the rendition store must not call a recorder that is.
+  p.hls->set_observer(nullptr);
+  p.recording.reset();
   p.hls_tick.reset();
   p.rtmp.reset();
   p.webrtc.reset();
@@ -337,6 +360,7 @@ Server::~Server() {
 void Server::start(const std::string& ports_file) {
   Parts& p = *parts_;
   end_interrupted_streams(p);  // before any publisher can connect
+  if (p.recording) p.recording->recover();  // what an earlier run left unfinished
   p.http->start();
   if (auto r = p.rtmp->start(); !r) throw std::runtime_error(r.error().message);
   if (p.config.webrtc_enabled) {
@@ -390,6 +414,9 @@ void Server::stop() {
   p.io->stop();
   p.registry->end_all("shutdown");
   p.notify->stop();
+  // Recordings finish (uploads drain, up to record.shutdown_drain_ms) while the workers that
+  // write their rows still run; what is left resumes at the next start.
+  if (p.recording) p.recording->shutdown();
   p.workers->stop();
   p.stopped = true;
 }

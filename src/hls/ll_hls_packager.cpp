@@ -1,12 +1,11 @@
 #include "hls/ll_hls_packager.h"
 
-#include <fmt/format.h>
-#include <fmt/ranges.h>
-
 #include <algorithm>
 #include <cmath>
 
 #include "core/log.h"
+#include "hls/media_time.h"
+#include "hls/part_timing.h"
 
 namespace stagecast::hls {
 namespace {
@@ -28,9 +27,6 @@ constexpr size_t kFrameRateWindow = 31;
 int64_t ticks(std::chrono::milliseconds ms) {
   return ms.count() * media::kTimescale / 1000;
 }
-double seconds(int64_t ticks_90k) {
-  return static_cast<double>(ticks_90k) / media::kTimescale;
-}
 
 bool same_codec_config(const media::StreamConfig& a, const media::StreamConfig& b) {
   if (a.video.has_value() != b.video.has_value() || a.audio.has_value() != b.audio.has_value())
@@ -44,19 +40,6 @@ bool same_codec_config(const media::StreamConfig& a, const media::StreamConfig& 
   return true;
 }
 
-// RFC 6381 for avc1: profile_idc, constraint flags and level_idc, as the AVC decoder
-// configuration record carries them (ISO/IEC 14496-15 5.3.3.1.2).
-std::string avc_codec_string(const media::VideoConfig& v) {
-  return fmt::format("avc1.{:02x}{:02x}{:02x}", v.avcc[1], v.avcc[2], v.avcc[3]);
-}
-
-// RFC 6381 for mp4a: the audio object type from the AudioSpecificConfig's first 5 bits
-// (ISO/IEC 14496-3 1.6.2.1); the escape value 31 falls back to the configured type.
-std::string aac_codec_string(const media::AudioConfig& a) {
-  const int aot = a.asc.empty() ? 31 : a.asc[0] >> 3;
-  return fmt::format("mp4a.40.{}", aot == 0 || aot == 31 ? a.object_type : aot);
-}
-
 }  // namespace
 
 LlHlsPackager::LlHlsPackager(LlHlsConfig config, RenditionStore& store, const Clock& clock)
@@ -66,6 +49,7 @@ LlHlsPackager::LlHlsPackager(LlHlsConfig config, RenditionStore& store, const Cl
       segment_target_(ticks(config_.segment_target)),
       part_target_(ticks(config_.part_target)),
       max_segment_(std::max(ticks(config_.max_segment), 2 * ticks(config_.segment_target))),
+      expected_segment_(segment_target_),
       next_msn_(config_.first_media_sequence) {
   playlist_.target_duration =
       std::max(1, static_cast<int>(std::ceil(seconds(segment_target_) - 1e-9)));
@@ -143,7 +127,8 @@ void LlHlsPackager::on_end() {
   std::lock_guard lock(mu_);
   if (ended_) return;
   close_session();
-  if (!announced_) fix_targets(0);  // a stream shorter than its first segment still ends
+  // A stream shorter than its first segment still ends.
+  if (!announced_) fix_targets(0, static_cast<double>(last_video_duration_));
   ended_ = true;
   playlist_.ended = true;
   publish();
@@ -169,7 +154,6 @@ void LlHlsPackager::handle_video(const media::MediaFramePtr& frame) {
     start_session(frame->dts);
     pending_video_ = PendingVideo{frame, frame->dts + offset_, frame->pts + offset_};
     recent_dts_.assign(1, pending_video_->dts);
-    part_->frames = 1;
     return;
   }
 
@@ -181,13 +165,16 @@ void LlHlsPackager::handle_video(const media::MediaFramePtr& frame) {
     duration = 1;
     dts = pending_video_->dts + 1;
   }
-  // The held frame's duration is now exact. A part never exceeds PART-TARGET (4.4.4.9): should
-  // the frame not fit after all (a timestamp later than its frame rate said), the part closes
-  // before it.
-  const int64_t cap = part_cap();
-  if (part_->frames > 1 && dts - part_->start > cap) {
-    cut(pending_video_->dts, false, pending_video_->frame->keyframe);
-    part_->frames = 1;  // the held frame, now the new part's first
+  // The held frame's duration is now exact. A part never exceeds PART-TARGET (4.4.4.9): if the
+  // held frame would end past it, the part ends before it, or the segment does when that part
+  // would be too short (part_timing.h). The first segment is cut into parts once complete.
+  if (announced_) {
+    const auto& held = *pending_video_;
+    switch (place_held_frame(timing_, part_->start, part_->independent, held.dts, dts)) {
+      case HeldFrame::Joins: break;
+      case HeldFrame::StartsNextPart: cut(held.dts, false, held.frame->keyframe); break;
+      case HeldFrame::EndsSegment: end_segment_at_gap(held.dts, held.frame->keyframe); break;
+    }
   }
   commit_pending_video(duration);
   last_video_duration_ = duration;
@@ -198,10 +185,10 @@ void LlHlsPackager::handle_video(const media::MediaFramePtr& frame) {
   const int64_t in_segment = dts - segment_->start;
   const int64_t frame_ticks = frame_duration();
   // A key frame starts a segment once the segment target is (nearly) reached; in a segment that
-  // did not start with one (cut without a key frame, above), the next key frame starts a segment
-  // as soon as the segment holds a part, so segments line up with the source's GOPs again and
-  // start INDEPENDENT (x264's scene cuts move key frames: -g 60 gave 2.467 s then 0.533 s of a
-  // GOP without this, and a player joining there had to wait for the next key frame).
+  // did not start with one (cut without a key frame, below, or at a gap), the next key frame
+  // starts a segment as soon as the segment holds a part, so segments line up with the source's
+  // GOPs again and start INDEPENDENT (x264's scene cuts move key frames: -g 60 gave 2.467 s then
+  // 0.533 s of a GOP without this, and a player joining there had to wait for the next key frame).
   bool new_segment =
       frame->keyframe && (in_segment >= segment_target_ - segment_target_ / 10 ||
                           (!segment_->independent && in_segment >= part_target_));
@@ -227,13 +214,12 @@ void LlHlsPackager::handle_video(const media::MediaFramePtr& frame) {
     }
   }
   if (new_segment) {
+    // The GOP just ended is what the next segment's parts are shared out over.
+    if (frame->keyframe && segment_->independent) expected_segment_ = in_segment;
     cut(dts, true, frame->keyframe);
-    segment_->independent = frame->keyframe;
-  } else if (part_->frames >= frames_per_part() || dts + frame_ticks / 2 - part_->start > cap) {
-    // Full, or the frame would end mostly past PART-TARGET (frames missing from the source).
+  } else if (announced_ && part_ends_at(timing_, part_->start, dts, part_aim(), frame_ticks)) {
     cut(dts, false, frame->keyframe);
   }
-  ++part_->frames;
   pending_video_ = PendingVideo{frame, dts, frame->pts + offset_ + (dts - frame->dts - offset_)};
 }
 
@@ -243,20 +229,20 @@ int64_t LlHlsPackager::frame_duration() const {
       1, (recent_dts_.back() - recent_dts_.front()) / static_cast<int64_t>(recent_dts_.size() - 1));
 }
 
-// Frames per part: the segment target in whole frames, shared out over as many parts as the
-// part target asks (2 s at 30 fps in 4 parts: 15; at 25 fps: 13, 13, 13, 11). Every part of a
-// regular GOP is then full, and its last is not a sliver. At least kMinFramesPerPart: a part
-// that closes one frame early (a source's timestamps jitter, GStreamer's do) must still hold 85%
-// of PART-TARGET (4.4.4.9), and the same jitter can lengthen the first segment's longest part,
-// which PART-TARGET covers: 8 frames against 0.278 s gave 7-frame parts of 84% in the
-// conformance test; 10 keep about 87% (250 ms asked at 30 fps: 10 frames, 0.334 s).
-int LlHlsPackager::frames_per_part() const {
-  constexpr int64_t kMinFramesPerPart = 10;
-  const int64_t frame = frame_duration();
-  const int64_t per_segment = std::max<int64_t>(1, (segment_target_ + frame / 2) / frame);
-  const int64_t parts = std::max<int64_t>(1, (segment_target_ + part_target_ / 2) / part_target_);
-  const int64_t shared = (per_segment + parts - 1) / parts;
-  return static_cast<int>(std::min(per_segment, std::max(shared, kMinFramesPerPart)));
+// Where the open part should end: its place on the segment's grid (part_timing.h).
+int64_t LlHlsPackager::part_aim() const {
+  const auto closed = static_cast<int64_t>(playlist_.segments.back().parts.size());
+  return segment_->start + (closed + 1) * segment_->step;
+}
+
+// A gap in the timestamps left no frame start where the open part could end (part_timing.h):
+// the segment ends there, since a segment's last part may be short (4.4.4.9).
+void LlHlsPackager::end_segment_at_gap(int64_t at, bool keyframe) {
+  ++counters_.gap_cuts;
+  if (counters_.gap_cuts == 1)
+    spdlog::warn("hls {}/{}: a gap in the video timestamps: segment ended early", config_.stream_id,
+                 config_.rendition);
+  cut(at, true, keyframe);
 }
 
 void LlHlsPackager::handle_audio(const media::MediaFramePtr& frame) {
@@ -359,10 +345,12 @@ void LlHlsPackager::close_session() {
   int64_t at = session_start_;
   if (pending_video_) {
     at = pending_video_->dts + last_video_duration_;
-    if (part_->frames > 1 && at - part_->start > part_cap()) {
-      close_part(pending_video_->dts);
-      open_part(pending_video_->dts, pending_video_->frame->keyframe);
-    }
+    const auto& held = *pending_video_;
+    const auto placed = announced_ ? place_held_frame(timing_, part_->start, part_->independent,
+                                                      held.dts, at)
+                                   : HeldFrame::Joins;
+    if (placed != HeldFrame::Joins)
+      cut(held.dts, placed == HeldFrame::EndsSegment, held.frame->keyframe, false);
     commit_pending_video(last_video_duration_);
   } else if (audio_started_) {
     at = audio_to_90k(audio_next_);
@@ -384,18 +372,20 @@ void LlHlsPackager::close_session() {
   part_.reset();
 }
 
-void LlHlsPackager::cut(int64_t at, bool new_segment, bool next_independent) {
+void LlHlsPackager::cut(int64_t at, bool new_segment, bool next_independent, bool publish_now) {
   close_part(at);
   if (new_segment) {
     close_segment(at);
     open_segment(at);
+    segment_->independent = next_independent;
   }
   open_part(at, next_independent);
-  publish();
+  if (publish_now) publish();
 }
 
 void LlHlsPackager::open_segment(int64_t at) {
   segment_ = OpenSegment{next_msn_++, at, {}};
+  segment_->step = grid_step(expected_segment_, part_target_);
   PlaylistSegment s;
   s.msn = segment_->msn;
   s.discontinuity = discontinuity_pending_;
@@ -415,74 +405,74 @@ void LlHlsPackager::close_part(int64_t at) {
   if (!part_) return;
   if (lead_is_video() && session_active_) place_queued_audio(at);
   if (part_->video.empty() && part_->audio.empty()) return;
-  std::vector<CmafTrackRun> runs;
-  if (!part_->video.empty())
-    runs.push_back(
-        CmafTrackRun{layout_.video_track_id, true, part_->video_base, std::move(part_->video)});
-  if (!part_->audio.empty())
-    runs.push_back(
-        CmafTrackRun{layout_.audio_track_id, false, part_->audio_base, std::move(part_->audio)});
-  Bytes bytes = build_cmaf_fragment(fragment_sequence_++, runs);
-  segment_->data.insert(segment_->data.end(), bytes.begin(), bytes.end());
-
-  auto& s = playlist_.segments.back();
-  const PartRef ref{s.msn, static_cast<int>(s.parts.size())};
-  const double duration = seconds(at - part_->start);
-  longest_part_ = std::max(longest_part_, at - part_->start);
-  s.parts.push_back(PlaylistPart{duration, part_->independent});
-  s.duration += duration;
-  update_.parts.push_back(PartData{ref, std::make_shared<const Bytes>(std::move(bytes))});
-  last_part_ = ref;
-  ++counters_.parts;
+  if (!announced_ && lead_is_video()) {
+    announce_with_first_segment(at);
+    return;
+  }
+  emit_part(std::move(*part_), at);
   part_->video.clear();
   part_->audio.clear();
 }
 
-void LlHlsPackager::close_segment(int64_t at) {
-  if (!segment_) return;
-  auto& s = playlist_.segments.back();
-  if (s.parts.empty()) {
-    // Nothing was written into it: it never existed.
-    if (s.discontinuity) discontinuity_pending_ = true;
-    playlist_.segments.pop_back();
-    --next_msn_;
-    segment_.reset();
-    return;
-  }
+// The first segment of a video rendition is complete: its GOP and frame rate fix the target
+// durations, and its frames, all known now, are cut into parts (part_timing.h: plan_parts).
+void LlHlsPackager::announce_with_first_segment(int64_t at) {
+  OpenPart all = std::move(*part_);
+  part_->video.clear();
+  part_->audio.clear();
   const int64_t duration = at - segment_->start;
-  s.complete = true;
-  s.duration = seconds(duration);
-  const double bits = static_cast<double>(segment_->data.size()) * 8.0;
-  // Short segments (a discontinuity, the end) would overstate the peak.
-  if (duration >= segment_target_ / 2)
-    peak_bps_ = std::max(peak_bps_, static_cast<uint64_t>(bits / seconds(duration)));
-  total_bits_ += bits;
-  total_seconds_ += seconds(duration);
-  update_.segments.push_back(SegmentData{s.msn,
-                                         std::make_shared<const Bytes>(std::move(segment_->data)),
-                                         static_cast<int>(s.parts.size())});
-  last_complete_msn_ = s.msn;
-  if (!s.parts.empty() && !s.parts.front().independent) all_independent_ = false;
-  if (!announced_) fix_targets(duration);
-  ++counters_.segments;
-  segment_.reset();
-  evict();
-}
+  std::vector<int64_t> pts;
+  int64_t dts = static_cast<int64_t>(all.video_base);
+  for (const auto& v : all.video) {
+    pts.push_back(dts + v.composition_offset);
+    dts += v.duration;
+  }
+  double frame = source_frame_duration(std::move(pts), stream_config_->video->frame_rate);
+  if (!(frame > 0)) frame = static_cast<double>(last_video_duration_);
+  fix_targets(duration, frame);
+  expected_segment_ = duration;
+  segment_->step = grid_step(duration, part_target_);
 
-// The longest a part may be: PART-TARGET once announced; before, what it will be announced as.
-int64_t LlHlsPackager::part_cap() const {
-  if (announced_) return part_limit_;
-  const int64_t ms = media::kTimescale / 1000;
-  const int64_t part =
-      std::max(part_target_, static_cast<int64_t>(frames_per_part()) * frame_duration());
-  return (part + ms - 1) / ms * ms;
+  std::vector<int64_t> starts;
+  std::vector<bool> sync;
+  int64_t t = static_cast<int64_t>(all.video_base);
+  for (const auto& v : all.video) {
+    starts.push_back(t);
+    sync.push_back(v.sync);
+    t += v.duration;
+  }
+  std::vector<size_t> cuts = plan_parts(starts, sync, at, timing_, segment_->step);
+  if (cuts.empty()) cuts.push_back(0);
+  size_t next_audio = 0;
+  uint64_t audio_time = all.audio_base;
+  for (size_t i = 0; i < cuts.size(); ++i) {
+    const bool last = i + 1 == cuts.size();
+    const size_t first = cuts[i];
+    const size_t end_frame = last ? all.video.size() : cuts[i + 1];
+    const int64_t end = last ? at : starts[end_frame];
+    OpenPart piece;
+    piece.start = starts.empty() ? all.start : starts[first];
+    piece.independent = first == 0 ? all.independent : all.video[first].sync;
+    piece.video_base = static_cast<uint64_t>(piece.start);
+    piece.video.assign(all.video.begin() + static_cast<std::ptrdiff_t>(first),
+                       all.video.begin() + static_cast<std::ptrdiff_t>(end_frame));
+    // Audio goes where the video covers its timestamp, as it would have live (place_queued_audio).
+    piece.audio_base = audio_time;
+    while (next_audio < all.audio.size() &&
+           (last || all.audio[next_audio].frame->dts + offset_ < end)) {
+      audio_time += all.audio[next_audio].duration;
+      piece.audio.push_back(all.audio[next_audio++]);
+    }
+    emit_part(std::move(piece), end);
+  }
 }
 
 // The first complete segment is the source's GOP: EXT-X-TARGETDURATION covers it and the
-// configured segment target (4.4.3.1: EXTINF rounded <= it), PART-TARGET the parts cut so far
-// and a part of frames_per_part() frames (at least the configured part target), in whole
-// milliseconds. Neither changes afterwards.
-void LlHlsPackager::fix_targets(int64_t first_segment) {
+// configured segment target (4.4.3.1: EXTINF rounded <= it). PART-TARGET is the configured part
+// in whole frames of the rate measured over that segment (part_timing.h); an audio rendition's
+// parts are cut by the configured target, PART-TARGET covers the longest. Neither changes
+// afterwards (6.2.1).
+void LlHlsPackager::fix_targets(int64_t first_segment, double frame) {
   const int64_t ms = media::kTimescale / 1000;
   // EXTINF rounded to the nearest integer must not exceed it (4.4.3.1): a GOP of 2.004 s (a
   // live clock's jitter) is a target of 2, OBS's 8.33 s one of 8.
@@ -490,124 +480,15 @@ void LlHlsPackager::fix_targets(int64_t first_segment) {
   const int64_t target_s =
       std::max((segment_target_ + media::kTimescale - 1) / media::kTimescale, gop_s);
   playlist_.target_duration = static_cast<int>(std::max<int64_t>(1, target_s));
-  const int64_t part = std::max(longest_part_, lead_is_video() ? part_cap() : part_target_);
-  part_limit_ = (part + ms - 1) / ms * ms;
+  timing_ = lead_is_video()
+                ? PartTiming::for_frames(part_target_, frame)
+                : PartTiming::exactly((std::max(longest_part_, part_target_) + ms - 1) / ms * ms);
   announced_ = true;
-  playlist_.part_target = seconds(part_limit_);
+  playlist_.part_target = seconds(timing_.target);
   if (playlist_.target_duration > (segment_target_ + media::kTimescale - 1) / media::kTimescale)
     spdlog::info("hls {}/{}: GOP of {:.2f} s, longer than the segment target: target duration {} s",
                  config_.stream_id, config_.rendition, seconds(first_segment),
                  playlist_.target_duration);
-}
-
-void LlHlsPackager::evict() {
-  auto complete = [this] {
-    return static_cast<size_t>(std::count_if(playlist_.segments.begin(), playlist_.segments.end(),
-                                             [](const auto& s) { return s.complete; }));
-  };
-  // 6.2.2: never shorter than three target durations.
-  while (complete() > config_.window_segments &&
-         playlist_.duration() - playlist_.segments.front().duration >=
-             3.0 * playlist_.target_duration) {
-    if (playlist_.segments.front().discontinuity) ++playlist_.discontinuity_sequence;
-    playlist_.segments.pop_front();
-    playlist_.media_sequence = playlist_.segments.front().msn;
-  }
-}
-
-RenditionEdge LlHlsPackager::current_edge() const {
-  RenditionEdge e;
-  e.media_sequence = playlist_.media_sequence;
-  e.last_complete_msn = last_complete_msn_;
-  e.last_part = last_part_;
-  e.preload_hint = playlist_.preload_hint;
-  e.target_duration = playlist_.target_duration;
-  e.part_target = playlist_.part_target;
-  e.ended = ended_;
-  return e;
-}
-
-VariantInfo LlHlsPackager::variant() const {
-  VariantInfo v;
-  v.rendition = config_.rendition;
-  uint64_t measured = peak_bps_;
-  if (measured == 0 && segment_ && !playlist_.segments.empty() &&
-      playlist_.segments.back().duration > 0) {
-    measured = static_cast<uint64_t>(static_cast<double>(segment_->data.size()) * 8.0 /
-                                     playlist_.segments.back().duration);
-  }
-  v.bandwidth = config_.bandwidth > 0 ? config_.bandwidth : measured;
-  if (total_seconds_ > 0) v.average_bandwidth = static_cast<uint64_t>(total_bits_ / total_seconds_);
-  std::vector<std::string> codecs;
-  if (layout_.has_video()) {
-    const auto& vc = *stream_config_->video;
-    v.width = vc.width;
-    v.height = vc.height;
-    v.frame_rate = measured_frame_rate();
-    if (v.frame_rate <= 0) v.frame_rate = vc.frame_rate;
-    codecs.push_back(avc_codec_string(vc));
-  }
-  if (layout_.has_audio()) codecs.push_back(aac_codec_string(*stream_config_->audio));
-  v.codecs = fmt::format("{}", fmt::join(codecs, ","));
-  v.independent_segments = all_independent_;
-  return v;
-}
-
-// FRAME-RATE (4.4.6.2) from the frames themselves: what the source's metadata says is not always
-// what it sends. A rate within 0.5% of a common one is the nearest such (timestamps in whole
-// milliseconds make 30 fps read 29.98 or 30.02).
-double LlHlsPackager::measured_frame_rate() const {
-  if (video_samples_ < 2 || video_ticks_ <= 0) return 0;
-  const double fps = static_cast<double>(video_samples_) / seconds(video_ticks_);
-  double best = fps;
-  double best_diff = fps * 0.005;
-  for (const double common : {23.976, 24.0, 25.0, 29.97, 30.0, 48.0, 50.0, 59.94, 60.0}) {
-    const double diff = std::abs(fps - common);
-    if (diff <= best_diff) {
-      best = common;
-      best_diff = diff;
-    }
-  }
-  return best;
-}
-
-void LlHlsPackager::publish() {
-  // Nothing is listed before the target durations are fixed; what was cut waits in update_.
-  if (!announced_) return;
-  if (ended_) {
-    playlist_.preload_hint.reset();
-  } else if (segment_ && !playlist_.segments.empty()) {
-    playlist_.preload_hint =
-        PartRef{segment_->msn, static_cast<int>(playlist_.segments.back().parts.size())};
-  } else {
-    playlist_.preload_hint = PartRef{next_msn_, 0};
-  }
-
-  RenditionUpdate update = std::move(update_);
-  update_ = RenditionUpdate{};
-  if (init_pending_ && init_) {
-    update.init_version = init_version_;
-    update.init = init_;
-    init_pending_ = false;
-  }
-  update.keep_segments_from =
-      playlist_.media_sequence - static_cast<int64_t>(config_.retained_extra_segments);
-  // Parts stay fetchable three target durations after their EXT-X-PART tags leave (6.2.2), and
-  // the tags leave three target durations from the live edge: keep six.
-  update.keep_parts_from = next_msn_;
-  const double edge = playlist_.duration();
-  double end = 0;
-  for (const auto& s : playlist_.segments) {
-    end += s.duration;
-    if (edge - end <= 6.0 * playlist_.target_duration) {
-      update.keep_parts_from = s.msn;
-      break;
-    }
-  }
-  update.edge = current_edge();
-  update.playlist = render_media_playlist(playlist_);
-  if (stream_config_) update.variant = variant();
-  store_.publish(config_.stream_id, config_.rendition, std::move(update));
 }
 
 }  // namespace stagecast::hls

@@ -6,9 +6,10 @@
 // frame once the open one reached about the segment target; a longer GOP makes a longer segment.
 // EXT-X-TARGETDURATION and PART-TARGET never change (6.2.1), so nothing is published before the
 // first segment is complete: its length (the source's GOP) and the source's frame duration fix
-// both. A part holds a whole number of frames, the same number in every part of a regular GOP
-// (a 2 s GOP at 30 fps: four parts of 15 frames), so no segment ends in a sliver of a part that
-// players skip. A video sample's duration is the next frame's dts minus its own, so one video
+// both. Parts are cut by time (part_timing.h): each ends at a frame start within 85-100% of
+// PART-TARGET, aiming at an even share of the GOP so that no segment ends in a sliver of a part
+// that players skip, and a gap in the timestamps that leaves no such frame start ends the
+// segment instead. A video sample's duration is the next frame's dts minus its own, so one video
 // frame is held back; every duration written is exact, never estimated. Audio is placed by its
 // timestamp into the part whose video covers it, whatever order the frames arrive in. The output
 // timeline is continuous across discontinuities (EXT-X-DISCONTINUITY is still written), so
@@ -30,6 +31,7 @@
 #include "hls/cmaf_fragment.h"
 #include "hls/cmaf_init_segment.h"
 #include "hls/media_playlist.h"
+#include "hls/part_timing.h"
 #include "hls/program_date_time_anchor.h"
 #include "hls/rendition_store.h"
 #include "media/stream_hub.h"
@@ -40,7 +42,8 @@ struct LlHlsConfig {
   std::string stream_id;
   std::string rendition = "source";
   std::chrono::milliseconds segment_target{2'000};
-  std::chrono::milliseconds part_target{500};
+  // The part duration aimed at; PART-TARGET is it in whole frames (part_timing.h).
+  std::chrono::milliseconds part_target{250};
   size_t window_segments = 6;          // complete segments listed in the playlist
   size_t retained_extra_segments = 4;  // kept in the store after leaving it, for late fetches
   // The first segment (which fixes the target duration) is cut without a key frame past this: a
@@ -67,6 +70,7 @@ class LlHlsPackager final : public media::MediaSink {
     uint64_t parts = 0;
     uint64_t segments = 0;
     uint64_t forced_cuts = 0;  // segments cut without a key frame (a GOP past the target duration)
+    uint64_t gap_cuts = 0;     // segments ended early at a gap in the timestamps (part_timing.h)
   };
   Counters counters() const;
 
@@ -81,7 +85,6 @@ class LlHlsPackager final : public media::MediaSink {
     bool independent = false;
     uint64_t video_base = 0;  // 90 kHz
     uint64_t audio_base = 0;  // audio timescale
-    int frames = 0;           // video frames in it
     std::vector<CmafSample> video;
     std::vector<CmafSample> audio;
   };
@@ -90,6 +93,7 @@ class LlHlsPackager final : public media::MediaSink {
     int64_t start = 0;  // 90 kHz
     Bytes data;         // its parts so far
     bool independent = true;  // starts with a key frame (false after a cut without one)
+    int64_t step = 0;         // the grid its parts aim at (part_timing.h: grid_step)
   };
 
   void handle_video(const media::MediaFramePtr& frame);
@@ -99,16 +103,18 @@ class LlHlsPackager final : public media::MediaSink {
   void start_session(int64_t input_dts);
   void close_session();
   void commit_pending_video(int64_t duration);
-  void cut(int64_t at, bool new_segment, bool next_independent);
+  void cut(int64_t at, bool new_segment, bool next_independent, bool publish_now = true);
+  void end_segment_at_gap(int64_t at, bool keyframe);
+  int64_t part_aim() const;
   void open_segment(int64_t at);
   void open_part(int64_t at, bool independent);
   void close_part(int64_t at);
+  void announce_with_first_segment(int64_t at);
+  void emit_part(OpenPart part, int64_t at);
   void close_segment(int64_t at);
   void evict();
-  void fix_targets(int64_t first_segment);
+  void fix_targets(int64_t first_segment, double frame);
   int64_t frame_duration() const;
-  int frames_per_part() const;
-  int64_t part_cap() const;
   double measured_frame_rate() const;
   void publish();
   RenditionEdge current_edge() const;
@@ -141,6 +147,7 @@ class LlHlsPackager final : public media::MediaSink {
 
   std::optional<PendingVideo> pending_video_;
   int64_t last_video_duration_ = 3'000;  // 30 fps until measured
+  int64_t expected_segment_;             // the last GOP: what a segment's parts are shared over
   std::deque<int64_t> recent_dts_;       // output dts of the last video frames, for the frame rate
   bool audio_started_ = false;
   uint64_t audio_next_ = 0;  // audio timescale
@@ -150,8 +157,8 @@ class LlHlsPackager final : public media::MediaSink {
 
   // Fixed once, when the first segment is complete (6.2.1: they MUST NOT change).
   bool announced_ = false;
-  int64_t part_limit_ = 0;       // PART-TARGET, 90 kHz ticks
-  int64_t longest_part_ = 0;     // before announcing
+  PartTiming timing_;            // PART-TARGET and the shortest part it allows
+  int64_t longest_part_ = 0;     // an audio rendition's, before announcing
   bool all_independent_ = true;  // every segment so far starts with a key frame
 
   std::optional<OpenPart> part_;

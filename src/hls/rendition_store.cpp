@@ -203,6 +203,7 @@ void RenditionStore::settle_waiters(Rendition& r, Fired& fired) {
 
 void RenditionStore::publish(const std::string& stream_id, const std::string& rendition,
                              RenditionUpdate update) {
+  if (observer_) observer_->on_published(stream_id, rendition, update);
   Fired fired;
   auto slot = find_or_create_slot(stream_id);
   {
@@ -315,6 +316,7 @@ void RenditionStore::retire_stream(const std::string& stream_id, std::chrono::mi
 
 void RenditionStore::withdraw_rendition(const std::string& stream_id,
                                         const std::string& rendition) {
+  if (observer_) observer_->on_withdrawn(stream_id, rendition);
   auto slot = find_slot(stream_id);
   if (!slot) return;
   Fired fired;

@@ -43,6 +43,11 @@ struct SegmentData {
   int64_t msn = 0;
   SharedBytes bytes;
   int part_count = 0;
+  // What its playlist entry says, for whoever keeps segments beyond the live window (record/).
+  double duration = 0;  // seconds, EXTINF
+  bool discontinuity = false;
+  int init_version = 0;
+  int64_t program_date_time_ms = 0;
 };
 
 // One atomic step of a rendition: what became available and the playlist that lists it.
@@ -67,6 +72,18 @@ enum class WaitResult {
   Overloaded,   // 503: too many requests already waiting on this rendition
 };
 using WaitCallback = std::function<void(WaitResult)>;
+
+// Told of what every rendition publishes, for keeping it beyond the live window (the recorder,
+// record/). Called on the publishing packager's thread, outside the store's locks, before the
+// store takes the update: it must only take references to the shared bytes and hand the work on,
+// never block.
+class RenditionObserver {
+ public:
+  virtual ~RenditionObserver() = default;
+  virtual void on_published(const std::string& stream_id, const std::string& rendition,
+                            const RenditionUpdate& update) = 0;
+  virtual void on_withdrawn(const std::string& stream_id, const std::string& rendition) = 0;
+};
 
 class RenditionStore {
  public:
@@ -93,6 +110,9 @@ class RenditionStore {
   ~RenditionStore();
   RenditionStore(const RenditionStore&) = delete;
   RenditionStore& operator=(const RenditionStore&) = delete;
+
+  // Set while wiring, before anything publishes; not owned.
+  void set_observer(RenditionObserver* observer) { observer_ = observer; }
 
   // --- writer side ---
   // Starts a rendition afresh (a new packager): drops what an earlier one left and cancels a
@@ -166,6 +186,7 @@ class RenditionStore {
 
   const Clock& clock_;
   Options options_;
+  RenditionObserver* observer_ = nullptr;
   mutable std::shared_mutex mu_;
   std::unordered_map<std::string, std::shared_ptr<StreamSlot>> streams_;
 };

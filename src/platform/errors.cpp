@@ -6,7 +6,7 @@
 namespace stagecast::platform::errc {
 
 int http_status_for(std::string_view code) {
-  static constexpr std::array<std::pair<std::string_view, int>, 35> kStatuses{{
+  static constexpr std::array<std::pair<std::string_view, int>, 36> kStatuses{{
       {"validation_failed", 422},
       {"unauthorized", 401},
       {"invalid_credentials", 401},
@@ -31,6 +31,7 @@ int http_status_for(std::string_view code) {
       {"stream_ended", 409},
       {"stream_not_live", 409},
       {"db_unavailable", 503},
+      {"storage_unavailable", 503},
       {"internal", 500},
       {"invalid_config", 500},
       // JwtVerifier and PlaybackTokenSigner codes, for callers that pass them on unchanged.

@@ -26,6 +26,7 @@
 //   price_changed          409  the price the buyer confirmed is no longer the price
 //   ticket_price_unavailable 409  the stream's price is outside the ticket limits or currency
 //   db_unavailable         503  the store cannot be reached; retry later
+//   storage_unavailable    503  the object store (recordings) cannot be reached; retry later
 //   internal               500
 //   invalid_config         500  start-up only (PlatformServices::create)
 //   token_*                401  codes of JwtVerifier / PlaybackTokenSigner (jwt.h,

@@ -49,10 +49,11 @@ constexpr NameTable<TipStatus, 5> kTipStatuses{{{TipStatus::kPending, "PENDING"}
                                                 {TipStatus::kFailed, "FAILED"},
                                                 {TipStatus::kRefunded, "REFUNDED"},
                                                 {TipStatus::kDisputed, "DISPUTED"}}};
-constexpr NameTable<RecordingStatus, 4> kRecordingStatuses{
+constexpr NameTable<RecordingStatus, 5> kRecordingStatuses{
     {{RecordingStatus::kRecording, "RECORDING"},
-     {RecordingStatus::kUploading, "UPLOADING"},
+     {RecordingStatus::kFinalizing, "FINALIZING"},
      {RecordingStatus::kReady, "READY"},
+     {RecordingStatus::kPartial, "PARTIAL"},
      {RecordingStatus::kFailed, "FAILED"}}};
 constexpr NameTable<NotificationChannel, 3> kNotificationChannels{
     {{NotificationChannel::kInApp, "IN_APP"},
@@ -62,6 +63,8 @@ constexpr NameTable<NotificationStatus, 3> kNotificationStatuses{
     {{NotificationStatus::kPending, "PENDING"},
      {NotificationStatus::kSent, "SENT"},
      {NotificationStatus::kFailed, "FAILED"}}};
+constexpr NameTable<RecordingKind, 2> kRecordingKinds{
+    {{RecordingKind::kRecording, "RECORDING"}, {RecordingKind::kClip, "CLIP"}}};
 
 template <typename E, size_t N>
 std::string_view name_of(const NameTable<E, N>& table, E v) {
@@ -97,6 +100,7 @@ std::string_view to_string(NotificationChannel v) {
 std::string_view to_string(NotificationStatus v) {
   return name_of(kNotificationStatuses, v);
 }
+std::string_view to_string(RecordingKind v) { return name_of(kRecordingKinds, v); }
 
 std::optional<Role> parse_role(std::string_view s) { return parse_in(kRoles, s); }
 std::optional<SubscriptionStatus> parse_subscription_status(std::string_view s) {
@@ -131,6 +135,9 @@ std::optional<NotificationChannel> parse_notification_channel(std::string_view s
 }
 std::optional<NotificationStatus> parse_notification_status(std::string_view s) {
   return parse_in(kNotificationStatuses, s);
+}
+std::optional<RecordingKind> parse_recording_kind(std::string_view s) {
+  return parse_in(kRecordingKinds, s);
 }
 
 std::string normalize_email(std::string_view email) {

@@ -31,10 +31,12 @@ enum class TicketStatus { kPending, kPaid, kFailed, kRefunded, kDisputed, kRevok
 // How the fan got it: bought through the payment provider, granted by the platform (admin API:
 // sold elsewhere) or comped by the stream's owner.
 enum class TicketSource { kPurchase, kGrant, kComp };
-enum class RecordingStatus { kRecording, kUploading, kReady, kFailed };
 // A notification's delivery channel and its place in the outbox (docs/notifications.md).
 enum class NotificationChannel { kInApp, kEmail, kPush };
 enum class NotificationStatus { kPending, kSent, kFailed };
+enum class RecordingStatus { kRecording, kFinalizing, kReady, kPartial, kFailed };
+// A recording of a whole stream, or a clip cut from one.
+enum class RecordingKind { kRecording, kClip };
 
 // The upper-case names stored in the database ("FAN", "LIVE", "DELETE_MESSAGE", ...); the parse
 // functions accept exactly those names and return nullopt for anything else.
@@ -50,6 +52,7 @@ std::string_view to_string(TicketSource v);
 std::string_view to_string(RecordingStatus v);
 std::string_view to_string(NotificationChannel v);
 std::string_view to_string(NotificationStatus v);
+std::string_view to_string(RecordingKind v);
 std::optional<Role> parse_role(std::string_view s);
 std::optional<SubscriptionStatus> parse_subscription_status(std::string_view s);
 std::optional<Visibility> parse_visibility(std::string_view s);
@@ -62,6 +65,7 @@ std::optional<TicketSource> parse_ticket_source(std::string_view s);
 std::optional<RecordingStatus> parse_recording_status(std::string_view s);
 std::optional<NotificationChannel> parse_notification_channel(std::string_view s);
 std::optional<NotificationStatus> parse_notification_status(std::string_view s);
+std::optional<RecordingKind> parse_recording_kind(std::string_view s);
 
 // The form under which emails are unique: ASCII-lowercased (done in C++ so SQLite and PostgreSQL
 // agree byte for byte; their lower() differ outside ASCII).
@@ -124,6 +128,8 @@ struct LiveStream {
   // Streams are soft-deleted: tips, chat and recordings keep pointing at them for audit. A
   // deleted stream is invisible to every lookup and list.
   std::optional<int64_t> deleted_at;
+  // The replay of its latest finished recording (RecordingRepository::finish sets it).
+  std::optional<std::string> recording_url;
 };
 
 // One row per (stream, fan): a fan never holds two tickets to a stream, nor pays twice for one.
@@ -241,13 +247,24 @@ struct StreamViewer {
 struct Recording {
   std::string id;
   std::string stream_id;
-  std::string storage_key;  // object key (or URL) in the object store
+  RecordingKind kind = RecordingKind::kRecording;
   RecordingStatus status = RecordingStatus::kRecording;
+  std::string storage = "local";  // local | s3
+  std::string object_prefix;      // every object's key starts with object_prefix + "/"
+  std::optional<std::string> master_key;
+  std::optional<std::string> mp4_key;
+  std::string renditions = "[]";  // JSON array of names (opaque to the store)
+  std::string gaps = "[]";        // JSON array (opaque to the store)
   int64_t bytes = 0;
   int64_t duration_ms = 0;
   int64_t started_at = 0;
   std::optional<int64_t> ended_at;
   std::optional<std::string> error;
+  std::optional<std::string> replay_url;
+  std::optional<std::string> title;                // clips
+  std::optional<std::string> source_recording_id;  // clips: the recording cut from
+  std::optional<int64_t> clip_start_ms;            // clips: where in it
+  std::optional<std::string> created_by;           // clips: who cut it
 };
 
 struct Notification {

@@ -11,7 +11,7 @@ extern "C" {
 }
 
 #include "transcode/rung_encoder.h"
-#include "transcode/serial_queue.h"
+#include "core/serial_queue.h"
 #include "transcode/video_decoder.h"
 
 namespace stagecast::transcode {

@@ -50,6 +50,7 @@ test('responses of a session match the documented schemas', async () => {
   const stranger = await register(server);
   check('POST', '/api/livestream/{id}/playback', await server.api('POST', `/api/livestream/${id}/playback`, { token: stranger.token }));
   check('POST', '/api/livestream/{id}/end', await server.api('POST', `/api/livestream/${id}/end`, { token }));
+  check('GET', '/api/livestream/{id}/recordings', await server.api('GET', `/api/livestream/${id}/recordings`, { token: fan.token }));
   check('POST', '/api/livestream', await server.api('POST', '/api/livestream', { token, body: { title: 5 } }));
   await verifiedArtist(server);
 });

@@ -8,6 +8,7 @@ import net from 'node:net';
 import { readFileSync } from 'node:fs';
 import { startServer } from './lib/server.mjs';
 import { verifiedArtist, createStream, register } from './lib/fixtures.mjs';
+import { liveStream } from './lib/live_stream.mjs';
 import { ffprobeJson, decodeAll, waitFor } from './lib/media.mjs';
 import { browserPublisher } from './lib/whip.mjs';
 import { metric } from './lib/metrics.mjs';
@@ -119,9 +120,18 @@ test('Chromium goes live over WHIP: RFC 9725 answer, LIVE, H.264 and AAC in ever
   }
 });
 
-test('werift publishes with the owner session token; a second publisher gets 409; a reconnect within the grace period continues the stream', async () => {
+test('werift publishes with the owner session token; a second publisher (WHIP or RTMP) gets 409; a reconnect within the grace period continues the stream', async () => {
   const artist = await verifiedArtist(server);
   const stream = await createStream(server, artist, { title: 'werift' });
+  // An RTMP publisher holds the stream: WHIP is refused until it leaves.
+  const rtmp = await liveStream(server, artist, { title: 'rtmp first' });
+  try {
+    const refused = await postOffer(server, rtmp.id, chromiumOffer, rtmp.streamKey);
+    assert.equal(refused.status, 409);
+    assert.equal((await refused.json()).error.code, 'already_publishing');
+  } finally {
+    await rtmp.stop();
+  }
   const first = await weriftPublish(stream.whipUrl, artist.token);
   assert.equal(first.status, 201, first.body);
   try {
@@ -177,6 +187,8 @@ test('refusals: credentials, media types, offers, ETags, other streams; nothing 
   assert.deepEqual([r.status, r.code], [422, 'sdp_no_video']);
   r = await err(await postOffer(server, stream.id, chromiumOffer.replace(/^a=rtcp-mux\r?\n/gm, ''), stream.streamKey));
   assert.deepEqual([r.status, r.code], [422, 'sdp_no_rtcp_mux']);
+  r = await err(await postOffer(server, stream.id, chromiumOffer.replace(/H264\/90000/g, 'H265/90000'), stream.streamKey));
+  assert.deepEqual([r.status, r.code], [422, 'sdp_no_video'], 'no codec we take (VP8, VP9, AV1 and H.265 only)');
   r = await err(await postOffer(server, 'doesnotexist0000', chromiumOffer, artist.token));
   assert.equal(r.status, 404);
   assert.equal(await status(stream.id), 'CREATED');

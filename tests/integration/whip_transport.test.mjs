@@ -8,6 +8,7 @@ import { startServer } from './lib/server.mjs';
 import { verifiedArtist, createStream } from './lib/fixtures.mjs';
 import { ffprobeJson, decodeAll, waitFor } from './lib/media.mjs';
 import { browserPublisher } from './lib/whip.mjs';
+import { weriftPublish } from './lib/werift_publisher.mjs';
 import { metric } from './lib/metrics.mjs';
 
 
@@ -122,6 +123,27 @@ test('consent freshness (RFC 7675): a publisher that vanishes without DELETE is 
     await waitFor(async () => (await metric(server, 'stagecast_whip_consent_expired_total')) === 1, { timeout: 10000, what: 'consent to expire' });
     assert.equal(await metric(server, 'stagecast_whip_sessions'), 0);
     await waitFor(async () => (await statusOf(server, stream.id)) === 'ENDED', { timeout: 10000, what: 'ENDED after the grace period' });
+  } finally {
+    await server.cleanup();
+  }
+});
+
+test('the maximum duration ends a WHIP stream as it ends an RTMP one', async () => {
+  const server = await startServer({ args: ['--streams.max_duration_seconds=4'] });
+  try {
+    const artist = await verifiedArtist(server);
+    const stream = await createStream(server, artist, { title: 'short' });
+    const pub = await weriftPublish(stream.whipUrl, stream.streamKey);
+    try {
+      assert.equal(pub.status, 201, pub.body);
+      await waitFor(async () => (await statusOf(server, stream.id)) === 'LIVE', { timeout: 15000, what: 'LIVE' });
+      await waitFor(async () => (await statusOf(server, stream.id)) === 'ENDED', { timeout: 15000, what: 'ENDED at the maximum duration' });
+      const s = (await server.api('GET', `/api/livestream/${stream.id}`)).body;
+      assert.equal(s.endReason, 'max_duration');
+      await waitFor(async () => (await metric(server, 'stagecast_whip_sessions')) === 0, { timeout: 5000, what: 'the session to end' });
+    } finally {
+      await pub.stop();
+    }
   } finally {
     await server.cleanup();
   }

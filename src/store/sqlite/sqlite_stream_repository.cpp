@@ -14,7 +14,7 @@ const std::string kColumns =
     "chat_enabled, chat_subscribers_only, chat_slow_mode_seconds, chat_blocked_words, record, "
     "scheduled_at, status, stream_key_hash, stream_key_rotated_at, started_at, ended_at, "
     "end_reason, peak_viewers, total_viewers, tip_count, tip_gross_cents, tip_fee_cents, "
-    "chat_message_count, created_at, updated_at, deleted_at, transcode";
+    "chat_message_count, created_at, updated_at, deleted_at, transcode, recording_url";
 
 // The blocked-word list is stored as a JSON array of strings: one column, readable by both
 // databases (and by a human with the sqlite3 shell).
@@ -64,6 +64,7 @@ LiveStream read_stream(const Statement& st) {
   s.updated_at = st.i64(27);
   s.deleted_at = st.opt_i64(28);
   s.transcode = st.boolean(29);
+  s.recording_url = st.opt_text(30);
   return s;
 }
 
@@ -117,7 +118,7 @@ class SqliteStreamRepository final : public StreamRepository {
     return db_.write([&](SqliteConnection& c) -> Result<LiveStream> {
       auto st = c.prepare("INSERT INTO live_streams (" + kColumns +
                           ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-                          "?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                          "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
       if (!st) return st.error();
       st->bind_all(s.id, s.artist_id, s.title, s.description, to_string(s.visibility), s.min_tier,
                    s.price_cents, s.currency, s.chat_enabled, s.chat_subscribers_only,
@@ -125,7 +126,7 @@ class SqliteStreamRepository final : public StreamRepository {
                    s.scheduled_at, to_string(s.status), s.stream_key_hash, s.stream_key_rotated_at,
                    s.started_at, s.ended_at, s.end_reason, s.peak_viewers, s.total_viewers,
                    s.tip_count, s.tip_gross_cents, s.tip_fee_cents, s.chat_message_count,
-                   s.created_at, s.updated_at, s.deleted_at, s.transcode);
+                   s.created_at, s.updated_at, s.deleted_at, s.transcode, s.recording_url);
       if (auto r = st->run(); !r) return r.error();
       return s;
     });

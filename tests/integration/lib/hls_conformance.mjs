@@ -689,7 +689,12 @@ export async function followLive(masterUrl, { seconds = 30, until = 0, minRendit
   const stats = { multivariantFetched: masters, renditions: {} };
   for (const r of ctx.renditions) {
     const msns = [...r.segs.keys()];
-    stats.renditions[r.name] = { ...r.stats, targetDurations: [...r.stats.targetDurations], fps: r.fps && Number(r.fps.toFixed(3)), msn: msns.length ? [Math.min(...msns), Math.max(...msns)] : [] };
+    // The parts 4.4.4.9 holds to [85%, 100%] of PART-TARGET (neither INDEPENDENT nor a segment's last).
+    const inner = [...r.segs.values()].flatMap((s) => s.parts.filter((p, k) => k < s.parts.length - 1 && !p.independent).map((p) => p.duration));
+    stats.renditions[r.name] = {
+      ...r.stats, targetDurations: [...r.stats.targetDurations], fps: r.fps && Number(r.fps.toFixed(3)), msn: msns.length ? [Math.min(...msns), Math.max(...msns)] : [],
+      partTarget: r.prev?.partTarget, innerParts: inner.length ? [Math.min(...inner), Math.max(...inner)] : [],
+    };
   }
   return { violations: f.list(M), should: f.list(S), stats };
 }
@@ -697,14 +702,14 @@ export async function followLive(masterUrl, { seconds = 30, until = 0, minRendit
 // A summary of runs [{label, result}]: one row per rendition, then every rule with its count of
 // violations and samples, so the output names each rule checked.
 export function formatResults(runs) {
-  const widths = [16, 10, 22, 6, 9, 4, 7, 8, 5, 6];
+  const widths = [16, 10, 22, 6, 9, 4, 7, 6, 12, 8, 5, 6];
   const row = (cells) => cells.map((c, i) => String(c).padEnd(widths[i])).join(' ');
-  const out = [row(['stream', 'rendition', 'playlists (plain/blk)', 'parts', 'segments', 'TD', 'fps', 'bframes', 'must', 'should'])];
+  const out = [row(['stream', 'rendition', 'playlists (plain/blk)', 'parts', 'segments', 'TD', 'fps', 'PT', 'parts min-max', 'bframes', 'must', 'should'])];
   const byRule = new Map();
   for (const { label, result } of runs) {
     for (const [name, s] of Object.entries(result.stats.renditions)) {
       const mine = (list) => list.filter((v) => v.rendition.split('/').includes(name)).length;
-      out.push(row([label, name, `${s.playlists} (${s.plain}/${s.blocking})`, s.parts, s.segments, s.targetDurations.join(','), s.fps ?? '-', s.bframes, mine(result.violations), mine(result.should)]));
+      out.push(row([label, name, `${s.playlists} (${s.plain}/${s.blocking})`, s.parts, s.segments, s.targetDurations.join(','), s.fps ?? '-', s.partTarget ?? '-', s.innerParts.join('-') || '-', s.bframes, mine(result.violations), mine(result.should)]));
     }
     for (const v of [...result.violations, ...result.should]) {
       const e = byRule.get(v.rule) ?? byRule.set(v.rule, { n: 0, samples: [] }).get(v.rule);

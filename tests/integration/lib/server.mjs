@@ -33,6 +33,9 @@ export class StagecastProcess {
       // The ABR ladder costs about a third of a core per stream: only the tests about it turn it
       // on (a later flag wins), so the rest of the suite stays light on a 2-core CI machine.
       '--transcode.enabled=false',
+      // Recording (record.enabled, on by default) writes every stream to disk; only the tests
+      // about it turn it on.
+      '--record.enabled=false',
       ...this.args,
     ];
     this.proc = spawn(BIN, args, { env: { ...process.env, ...this.env }, stdio: ['ignore', 'pipe', 'pipe'] });

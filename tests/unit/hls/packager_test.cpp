@@ -94,9 +94,10 @@ TEST_F(PackagerTest, PackagesTheFixtureIntoLowLatencyHls) {
 
   const std::string text = playlist_text(store_);
   EXPECT_TRUE(text.starts_with("#EXTM3U\n#EXT-X-VERSION:6\n#EXT-X-TARGETDURATION:2\n")) << text;
-  EXPECT_NE(text.find("#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK=1.500"),
+  // 250 ms parts at 30 fps: 8 frames and room for jitter, three held back (4.4.3.8).
+  EXPECT_NE(text.find("#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK=0.813"),
             std::string::npos);
-  EXPECT_NE(text.find("#EXT-X-PART-INF:PART-TARGET=0.500\n"), std::string::npos);
+  EXPECT_NE(text.find("#EXT-X-PART-INF:PART-TARGET=0.271\n"), std::string::npos);
   EXPECT_NE(text.find("#EXT-X-MEDIA-SEQUENCE:0\n"), std::string::npos);
   EXPECT_NE(text.find("#EXT-X-MAP:URI=\"init.mp4\"\n"), std::string::npos);
   EXPECT_EQ(count_of(text, "#EXT-X-PROGRAM-DATE-TIME:"), 3) << text;
@@ -141,7 +142,7 @@ TEST_F(PackagerTest, SegmentsStartOnKeyFramesAndPartsConcatenateToThem) {
       if (!part) break;
       joined.insert(joined.end(), part->begin(), part->end());
     }
-    EXPECT_EQ(parts, 4) << "2 s segment in parts of 0.5 s";
+    EXPECT_EQ(parts, 8) << "2 s segment in parts of 0.25 s (7 or 8 frames)";
     EXPECT_EQ(joined, *seg) << "segment " << msn;
 
     Bytes file = *init;
@@ -165,9 +166,9 @@ TEST_F(PackagerTest, SegmentsStartOnKeyFramesAndPartsConcatenateToThem) {
   ASSERT_FALSE(durations.empty());
   for (const auto& [msn, list] : durations) {
     for (size_t i = 0; i < list.size(); ++i) {
-      EXPECT_LE(list[i], 0.5 + 1e-9) << msn << "." << i;
+      EXPECT_LE(list[i], 0.271 + 1e-9) << msn << "." << i;
       if (i + 1 < list.size()) {
-        EXPECT_GE(list[i], 0.85 * 0.5) << msn << "." << i;
+        EXPECT_GE(list[i], 0.85 * 0.271) << msn << "." << i;
       }
     }
   }
@@ -347,9 +348,10 @@ TEST_F(PackagerTest, AudioOnlyAndVideoOnlyRenditions) {
     const std::string text = test::to_string(store.media_playlist("live", "source"));
     EXPECT_GE(count_of(text, "#EXTINF:"), 3) << text;
     if (kind == media::TrackKind::Audio) {
-      // Four parts of 23 AAC frames (0.49 s) per segment, none left over.
-      EXPECT_NE(text.find("#EXTINF:1.96267,\nseg0.m4s"), std::string::npos) << text;
-      EXPECT_EQ(text.find("part0.4.m4s"), std::string::npos) << text;
+      // Eight parts of 11 AAC frames (0.235 s) per segment, none left over.
+      EXPECT_NE(text.find("#EXTINF:1.87733,\nseg0.m4s"), std::string::npos) << text;
+      EXPECT_NE(text.find("#EXT-X-PART-INF:PART-TARGET=0.250\n"), std::string::npos) << text;
+      EXPECT_EQ(text.find("part0.8.m4s"), std::string::npos) << text;
       EXPECT_EQ(counts.audio, static_cast<int>(fed));
       EXPECT_EQ(counts.video, -1);
       EXPECT_NE(store.multivariant_playlist("live")->find("CODECS=\"mp4a.40.2\""),
@@ -419,7 +421,7 @@ TEST_F(PackagerTest, MemoryStaysBoundedOverManySegments) {
   EXPECT_EQ(c.segments, 119u);
   // 6 listed + 4 retained segments; parts for the last six target durations.
   EXPECT_LE(max_segments, 10u);
-  EXPECT_LE(max_parts, 4u * 7u);
+  EXPECT_LE(max_parts, 8u * 7u);
   // ~600 kb/s: 10 segments of 2 s and their parts stay well under 3 MB.
   EXPECT_LT(max_bytes, 3'000'000u);
   const std::string text = playlist_text(store_);

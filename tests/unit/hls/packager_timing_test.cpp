@@ -32,6 +32,10 @@ struct Timing {
   int64_t video_start_ms = 0;  // video starts this much after audio (a real-time publisher)
   int64_t audio_lead_ms = 0;   // audio arrives this much before video of the same time
   int jitter_ms = 0;           // video timestamps off their grid by up to this (a live clock)
+  // Video dts rounded down to multiples of this (GStreamer's x264enc with B-frames through
+  // flvmux: steps of 21 and 43 ms, the AAC frame's 1024/48000 s), 0: none.
+  double dts_quantum_s = 0;
+  std::set<int> dropped;  // video frames (by index) the source never sends
 };
 
 int64_t to_ticks(double s, bool round_ms) {
@@ -64,12 +68,15 @@ std::vector<media::MediaFramePtr> synthesize(const FixtureMedia& fixture, const 
       in_gop = 0;
       ++gop_index;
     }
+    if (t.dropped.contains(i)) continue;
     auto f = std::make_shared<media::MediaFrame>(*video_payloads[i % video_payloads.size()]);
     // A fixed pseudo-random sequence: the same jitter every run.
     const int jitter =
         t.jitter_ms == 0 ? 0
                          : static_cast<int>((i * 7919 + 13) % (2 * t.jitter_ms + 1)) - t.jitter_ms;
     f->dts = f->pts = to_ticks(ts + jitter / 1000.0, t.round_to_ms);
+    if (t.dts_quantum_s > 0)
+      f->dts = to_ticks(std::floor(ts / t.dts_quantum_s + 1e-9) * t.dts_quantum_s, t.round_to_ms);
     f->keyframe = key;
     all.push_back({ts, f});
   }
@@ -119,6 +126,49 @@ Listed parse(const std::string& text) {
   return l;
 }
 
+// Every playlist of a run, as a player sees them: each complete segment's parts as last listed,
+// checked against 4.4.4.9 (at most PART-TARGET; at least 85% of it unless INDEPENDENT or the
+// segment's last) and 4.4.3.1 (EXTINF rounded at most the target duration).
+struct PartWindows {
+  double part_target = -1;
+  int target_duration = -1;
+  std::map<int64_t, std::vector<Part>> complete;
+  std::map<int64_t, double> extinf;
+
+  void add(const std::string& playlist) {
+    const auto l = parse(playlist);
+    part_target = l.part_target;
+    target_duration = l.target_duration;
+    for (const auto& [msn, d] : l.extinf) {
+      extinf[msn] = d;
+      if (l.parts.contains(msn)) complete[msn] = l.parts.at(msn);
+    }
+  }
+  std::vector<std::string> violations() const {
+    std::vector<std::string> out;
+    for (const auto& [msn, parts] : complete) {
+      for (size_t i = 0; i < parts.size(); ++i) {
+        const auto& p = parts[i];
+        if (p.duration > part_target + 1e-9)
+          out.push_back(fmt::format("{}.{}: {} > PART-TARGET {}", msn, i, p.duration, part_target));
+        if (i + 1 < parts.size() && !p.independent && p.duration < 0.85 * part_target - 1e-9)
+          out.push_back(fmt::format("{}.{}: {} < 85% of {}", msn, i, p.duration, part_target));
+      }
+    }
+    for (const auto& [msn, d] : extinf)
+      if (std::lround(d) > target_duration)
+        out.push_back(fmt::format("{}: EXTINF {} > {}", msn, d, target_duration));
+    return out;
+  }
+  // Segments whose first part is not INDEPENDENT.
+  std::vector<int64_t> dependent_segments() const {
+    std::vector<int64_t> out;
+    for (const auto& [msn, parts] : complete)
+      if (!parts.empty() && !parts.front().independent) out.push_back(msn);
+    return out;
+  }
+};
+
 class PackagerTimingTest : public ::testing::Test {
  protected:
   LlHlsConfig config(std::string rendition = "source") {
@@ -156,45 +206,63 @@ class PackagerTimingTest : public ::testing::Test {
 
 // The defect players saw: video a few milliseconds after audio, millisecond timestamps, and
 // every 2 s segment ended in a one-frame part (0.467 + 0.5 + 0.5 + 0.5 + 0.033) that hls.js
-// never fetched. Now every segment is four parts of fifteen frames.
-TEST_F(PackagerTimingTest, ThirtyFpsFromRtmpCutsFourEqualPartsPerSegment) {
-  Timing t;
-  t.video_start_ms = 7;
-  LlHlsPackager packager(config(), store_, clock_);
-  packager.on_config(fixture_.config);
-  run(packager, synthesize(fixture_, t));
-  packager.on_end();
-  const auto l = parse(text());
-  EXPECT_EQ(l.part_target, 0.5);
-  EXPECT_EQ(l.target_duration, 2);
-  ASSERT_GE(l.extinf.size(), 5u);
-  for (const auto& [msn, parts] : l.parts) {
-    if (!l.extinf.contains(msn) || msn == l.extinf.rbegin()->first) continue;
-    ASSERT_EQ(parts.size(), 4u) << "segment " << msn;
-    for (const auto& p : parts) EXPECT_NEAR(p.duration, 0.5, 0.0015) << "segment " << msn;
-    EXPECT_TRUE(parts.front().independent);
+// never fetched. Now a 2 s GOP is shared out over whole parts: with 0.5 s parts, four of fifteen
+// frames; with the default 0.25 s, eight of 7 or 8 frames (PART-TARGET 8 frames and room for
+// jitter, 0.271 s).
+TEST_F(PackagerTimingTest, ThirtyFpsFromRtmpSharesEachGopOutOverEvenParts) {
+  for (const int part_ms : {500, 250}) {
+    RenditionStore store(clock_);
+    auto c = config();
+    c.part_target = std::chrono::milliseconds(part_ms);
+    Timing t;
+    t.video_start_ms = 7;
+    LlHlsPackager packager(c, store, clock_);
+    packager.on_config(fixture_.config);
+    for (const auto& f : synthesize(fixture_, t)) packager.on_frame(f);
+    packager.on_end();
+    const auto l = parse(test::to_string(store.media_playlist("live", "source")));
+    const double part = part_ms / 1000.0;
+    EXPECT_EQ(l.part_target, part_ms == 500 ? 0.505 : 0.271) << part_ms;
+    EXPECT_EQ(l.target_duration, 2);
+    ASSERT_GE(l.extinf.size(), 5u);
+    for (const auto& [msn, parts] : l.parts) {
+      if (!l.extinf.contains(msn) || msn == l.extinf.rbegin()->first) continue;
+      ASSERT_EQ(parts.size(), static_cast<size_t>(2 / part)) << part_ms << ": segment " << msn;
+      // 0.5 s: 15 frames exactly; 0.25 s: 7 or 8 frames, never more than half a frame off.
+      for (const auto& p : parts) EXPECT_NEAR(p.duration, part, 0.0175) << "segment " << msn;
+      EXPECT_TRUE(parts.front().independent);
+    }
   }
 }
 
-// 25 fps: 12.5 frames would be half a second; parts are whole frames, so 13 (0.52 s) and
-// PART-TARGET says so; a 2 s GOP is 13 + 13 + 13 + 11 frames, no sliver at its end.
-TEST_F(PackagerTimingTest, TwentyFiveFpsPartsAreWholeFramesWithinPartTarget) {
-  Timing t;
-  t.fps_num = 25;
-  t.gop = 50;
-  LlHlsPackager packager(config(), store_, clock_);
-  packager.on_config(fixture_.config);
-  run(packager, synthesize(fixture_, t));
-  packager.on_end();
-  const auto l = parse(text());
-  EXPECT_NEAR(l.part_target, 0.52, 1e-9);
-  for (const auto& [msn, parts] : l.parts) {
-    for (size_t i = 0; i < parts.size(); ++i) {
-      EXPECT_LE(parts[i].duration, l.part_target + 1e-9) << msn << "." << i;
-      if (l.extinf.contains(msn) && msn != l.extinf.rbegin()->first) {
-        EXPECT_GE(parts[i].duration, 0.25) << msn << "." << i;
-      }
+// Other frame rates: PART-TARGET is the part in whole frames and a little room for jitter
+// (25 fps, 0.25 s: 7 frames, 0.282 s; 0.5 s: 13 frames, 0.525 s; 29.97 fps: 8 frames, 0.271 s;
+// 60 fps: 15 frames, 0.253 s), and every part lies in its window.
+TEST_F(PackagerTimingTest, OtherFrameRatesGetPartTargetsOfWholeFrames) {
+  struct Case {
+    int num, den, gop, part_ms;
+    double part_target;
+  };
+  for (const auto& k : {Case{25, 1, 50, 250, 0.282}, Case{25, 1, 50, 500, 0.525},
+                        Case{30000, 1001, 60, 250, 0.271}, Case{60, 1, 120, 250, 0.253}}) {
+    RenditionStore store(clock_);
+    auto c = config();
+    c.part_target = std::chrono::milliseconds(k.part_ms);
+    Timing t;
+    t.fps_num = k.num;
+    t.fps_den = k.den;
+    t.gop = k.gop;
+    LlHlsPackager packager(c, store, clock_);
+    packager.on_config(fixture_.config);
+    PartWindows seen;
+    for (const auto& f : synthesize(fixture_, t)) {
+      packager.on_frame(f);
+      if (auto p = store.media_playlist("live", "source")) seen.add(test::to_string(p));
     }
+    const auto where = fmt::format("{}/{} fps, {} ms", k.num, k.den, k.part_ms);
+    EXPECT_NEAR(seen.part_target, k.part_target, 1e-9) << where;
+    EXPECT_EQ(seen.violations(), std::vector<std::string>{}) << where;
+    EXPECT_GE(seen.complete.size(), 4u) << where;
   }
 }
 
@@ -217,7 +285,7 @@ TEST_F(PackagerTimingTest, TargetDurationIsFixedByTheFirstGopAndNeverChanges) {
   });
   packager.on_end();
   EXPECT_EQ(seen_targets, std::set<int>{8}) << "8.33 s GOP";
-  EXPECT_EQ(seen_part_targets, std::set<std::string>{"0.500"});
+  EXPECT_EQ(seen_part_targets, std::set<std::string>{"0.271"});
   EXPECT_FALSE(listed_early) << "a playlist was published before its first segment was complete";
   const auto l = parse(text());
   for (const auto& [msn, d] : l.extinf) EXPECT_LE(std::lround(d), 8) << msn;
@@ -335,6 +403,111 @@ TEST_F(PackagerTimingTest, RenditionsShareOneProgramDateTimeAnchor) {
   const auto b = parse(text("rung"));
   ASSERT_GE(a.dates.size(), 4u);
   EXPECT_EQ(a.dates, b.dates);
+}
+
+// Parts by time, with the sources' real timestamps (part_timing.h). Each run feeds a live
+// source and checks every playlist it published against 4.4.4.9.
+class PartCuttingTest : public PackagerTimingTest {
+ protected:
+  PartWindows cut(const Timing& t, LlHlsPackager::Counters* counters = nullptr) {
+    LlHlsPackager packager(config(), store_, clock_);
+    packager.on_config(fixture_.config);
+    PartWindows seen;
+    run(packager, synthesize(fixture_, t), [&](const std::string& p) { seen.add(p); });
+    packager.on_end();
+    seen.add(text());
+    if (counters) *counters = packager.counters();
+    return seen;
+  }
+};
+
+// GStreamer's x264enc with B-frames through flvmux: dts on the AAC frame's 21.33 ms lattice,
+// steps of 21 and 43 ms (and now and then 43 twice). With frame-count parts of 8 frames the
+// first GOP's longest 8-frame span (0.278 s) became PART-TARGET and 7-frame parts fell to 84%
+// of it; by time, PART-TARGET is 8 frames of 30 fps (with room) and every part finds its place.
+TEST_F(PartCuttingTest, GStreamerBFrameTimestampsKeepEveryPartInItsWindow) {
+  Timing t;
+  t.dts_quantum_s = 1024.0 / 48000;
+  t.seconds = 20;
+  LlHlsPackager::Counters c;
+  const auto seen = cut(t, &c);
+  EXPECT_EQ(seen.part_target, 0.271);
+  EXPECT_EQ(seen.violations(), std::vector<std::string>{});
+  EXPECT_EQ(c.gap_cuts, 0u);
+  EXPECT_EQ(seen.dependent_segments(), std::vector<int64_t>{});
+  EXPECT_GE(seen.complete.size(), 8u);
+}
+
+// A source under load drops a frame now and then (here one in 13, and 2 ms of jitter):
+// PART-TARGET's window holds the starts of both a 7- and an 8-frame part with 3 ms to spare, so
+// one missing frame still leaves a place to cut and segments stay INDEPENDENT.
+TEST_F(PartCuttingTest, SingleDroppedFramesAndJitterKeepEveryPartInItsWindow) {
+  Timing t;
+  t.seconds = 20;
+  t.jitter_ms = 2;
+  for (int i = 3; i < 600; i += 13)
+    if (i % 60 != 0) t.dropped.insert(i);
+  LlHlsPackager::Counters c;
+  const auto seen = cut(t, &c);
+  EXPECT_EQ(seen.part_target, 0.271);
+  EXPECT_EQ(seen.violations(), std::vector<std::string>{});
+  EXPECT_EQ(c.gap_cuts, 0u);
+  EXPECT_EQ(seen.dependent_segments(), std::vector<int64_t>{});
+}
+
+// Two or three frames missing in a row (GStreamer's publishers on a loaded machine: a part of
+// 0.241 s against a PART-TARGET of 0.334, the next frame past it): no frame starts in the window,
+// so the segment ends there (a segment's last part may be short) rather than listing a part under
+// 85%. The next segment starts without a key frame and the following key frame realigns.
+TEST_F(PartCuttingTest, AGapWiderThanTheWindowEndsTheSegmentInsteadOfAShortPart) {
+  for (const double quantum : {0.0, 1024.0 / 48000}) {
+    Timing t;
+    t.seconds = 24;
+    t.dts_quantum_s = quantum;
+    // After the first GOP, gaps of 2 and 3 frames at every offset into a part.
+    for (int k = 0; k < 9; ++k) {
+      const int first = 90 + k * 60 + 17 + k;
+      for (int j = 0; j < 2 + k % 2; ++j) t.dropped.insert(first + j);
+    }
+    LlHlsPackager::Counters c;
+    const auto seen = cut(t, &c);
+    EXPECT_EQ(seen.violations(), std::vector<std::string>{}) << quantum;
+    EXPECT_GE(c.gap_cuts, 1u) << quantum;
+    for (const int64_t msn : seen.dependent_segments()) {
+      ASSERT_TRUE(seen.complete.contains(msn + 1)) << msn;
+      EXPECT_TRUE(seen.complete.at(msn + 1).front().independent) << msn + 1;
+    }
+  }
+}
+
+// Frames missing in the first GOP: that segment is cut into parts only once complete (nothing is
+// listed before), so the parts are planned around the gap and no segment has to end early.
+TEST_F(PartCuttingTest, GapsInTheFirstSegmentArePlannedAround) {
+  Timing t;
+  t.seconds = 10;
+  t.dropped = {20, 21, 22, 37, 45, 46};
+  LlHlsPackager::Counters c;
+  const auto seen = cut(t, &c);
+  EXPECT_EQ(seen.part_target, 0.271);
+  EXPECT_EQ(seen.violations(), std::vector<std::string>{});
+  EXPECT_EQ(c.gap_cuts, 0u);
+  EXPECT_EQ(seen.dependent_segments(), std::vector<int64_t>{});
+}
+
+// OBS's 250-frame GOP (8.33 s): the parts share the GOP out evenly (33 of about 0.2525 s), so a
+// segment's last part is a full one, not the sliver that 0.25 s steps would leave (0.083 s).
+TEST_F(PartCuttingTest, ALongGopIsSharedOutOverEvenParts) {
+  Timing t;
+  t.gop = 250;
+  t.seconds = 34;
+  const auto seen = cut(t);
+  EXPECT_EQ(seen.violations(), std::vector<std::string>{});
+  ASSERT_GE(seen.complete.size(), 3u);
+  for (const auto& [msn, parts] : seen.complete) {
+    if (msn == seen.complete.rbegin()->first) continue;  // the end of the stream
+    EXPECT_EQ(parts.size(), 33u) << msn;
+    EXPECT_GE(parts.back().duration, 0.2) << msn;
+  }
 }
 
 }  // namespace

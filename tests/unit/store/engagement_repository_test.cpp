@@ -55,7 +55,7 @@ TEST_P(EngagementRepositoryTest, RecordingsAreCreatedUpdatedAndListed) {
   LiveStream s = make_stream(artist.id, "hash-rec");
   Recording r;
   r.stream_id = s.id;
-  r.storage_key = "recordings/" + s.id + "/index.m3u8";
+  r.object_prefix = "recordings/" + s.id;
   r.started_at = 100;
   auto created = store().recordings().create(r);
   ASSERT_TRUE(created.ok());
@@ -72,10 +72,69 @@ TEST_P(EngagementRepositoryTest, RecordingsAreCreatedUpdatedAndListed) {
   auto list = store().recordings().list_for_stream(s.id);
   ASSERT_TRUE(list.ok());
   ASSERT_EQ(list->size(), 1u);
-  EXPECT_EQ(list->front().storage_key, r.storage_key);
+  EXPECT_EQ(list->front().object_prefix, r.object_prefix);
   Recording ghost = done;
   ghost.id = "missing";
   EXPECT_EQ(store().recordings().update(ghost).error().code, "not_found");
+}
+
+// The recorder's reports land by upsert: every column, in order, and a late FINALIZING cannot
+// undo an outcome. Clips are rows of kind CLIP; the retention sweep reads oldest first.
+TEST_P(EngagementRepositoryTest, RecordingReportsUpsertAndNeverUndoAnOutcome) {
+  User artist = make_user("artist2@example.com", Role::kArtist);
+  LiveStream s = make_stream(artist.id, "hash-rec2");
+  Recording r;
+  r.id = "rec-1";
+  r.stream_id = s.id;
+  r.storage = "s3";
+  r.object_prefix = "recordings/" + s.id + "/rec-1";
+  r.started_at = 100;
+  r.status = RecordingStatus::kFinalizing;
+  ASSERT_TRUE(store().recordings().upsert(r));  // the RECORDING report was lost: still lands
+  r.status = RecordingStatus::kPartial;
+  r.master_key = r.object_prefix + "/master.m3u8";
+  r.mp4_key = r.object_prefix + "/recording.mp4";
+  r.renditions = R"(["source","360p"])";
+  r.gaps = R"([{"rendition":"source","firstMsn":3}])";
+  r.bytes = 5000;
+  r.replay_url = "/vod/rec-1/master.m3u8";
+  ASSERT_TRUE(store().recordings().upsert(r));
+  Recording late = r;
+  late.status = RecordingStatus::kFinalizing;
+  late.bytes = 1;
+  auto kept = store().recordings().upsert(late);
+  ASSERT_TRUE(kept);
+  EXPECT_EQ(kept->status, RecordingStatus::kPartial);
+  auto found = store().recordings().find("rec-1");
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->storage, "s3");
+  EXPECT_EQ(found->gaps, r.gaps);
+  EXPECT_EQ(found->bytes, 5000);
+  EXPECT_EQ(*found->replay_url, "/vod/rec-1/master.m3u8");
+
+  Recording clip;
+  clip.stream_id = s.id;
+  clip.kind = RecordingKind::kClip;
+  clip.status = RecordingStatus::kReady;
+  clip.object_prefix = "clips/" + s.id + "/c1";
+  clip.started_at = 200;
+  clip.bytes = 70;
+  clip.title = "the drop";
+  clip.source_recording_id = "rec-1";
+  clip.clip_start_ms = 4000;
+  ASSERT_TRUE(store().recordings().create(clip));
+  EXPECT_EQ(store().recordings().total_bytes().value(), 5070);
+  auto oldest = store().recordings().list_finished_oldest(1'000, 10);
+  ASSERT_TRUE(oldest);
+  ASSERT_EQ(oldest->size(), 2u);
+  EXPECT_EQ(oldest->front().id, "rec-1");
+  EXPECT_EQ(oldest->back().kind, RecordingKind::kClip);
+  EXPECT_TRUE(store().recordings().list_unfinished()->empty());
+
+  ASSERT_TRUE(store().recordings().set_stream_recording_url(s.id, "/vod/rec-1/master.m3u8"));
+  EXPECT_EQ(*store().streams().find(s.id)->recording_url, "/vod/rec-1/master.m3u8");
+  ASSERT_TRUE(store().recordings().remove("rec-1"));
+  EXPECT_EQ(store().recordings().remove("rec-1").error().code, "not_found");
 }
 
 TEST_P(EngagementRepositoryTest, NotificationsListNewestFirstAndOnlyTheOwnerMarksRead) {

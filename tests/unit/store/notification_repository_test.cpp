@@ -130,15 +130,15 @@ TEST_P(NotificationRepositoryTest, ClaimLeasesDueRowsAndRetriesEndInSentOrFailed
   EXPECT_EQ(*repo.next_due(NotificationChannel::kEmail), std::nullopt);
 }
 
-// 0004 rebuilds notifications: rows of version 3 stay, as delivered in-app notifications.
-TEST(NotificationMigration, RowsOfVersionThreeStayAsSentInAppNotifications) {
+// 0005 rebuilds notifications: rows of version 4 stay, as delivered in-app notifications.
+TEST(NotificationMigration, RowsOfVersionFourStayAsSentInAppNotifications) {
   const auto dir = std::filesystem::temp_directory_path() /
                    ("stagecast-notification-migration-" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   const std::string file = (dir / "old.db").string();
   write_database_at_version(
-      file, 3,
+      file, 4,
       "INSERT INTO notifications (id, user_id, kind, payload, created_at, read_at) VALUES "
       "('n1', 'fan-1', 'stream_live', '{}', 5, NULL), ('n2', 'fan-1', 'tip', '{}', 6, 7);");
   if (::testing::Test::HasFailure()) return;

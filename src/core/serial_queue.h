@@ -12,7 +12,7 @@
 
 #include "core/worker_pool.h"
 
-namespace stagecast::transcode {
+namespace stagecast {
 
 class SerialQueue : public std::enable_shared_from_this<SerialQueue> {
  public:
@@ -43,4 +43,4 @@ class SerialQueue : public std::enable_shared_from_this<SerialQueue> {
   bool scheduled_ = false;
 };
 
-}  // namespace stagecast::transcode
+}  // namespace stagecast

@@ -1,6 +1,6 @@
-#include "transcode/serial_queue.h"
+#include "core/serial_queue.h"
 
-namespace stagecast::transcode {
+namespace stagecast {
 namespace {
 // Tasks run per pool job before the queue yields its thread to other streams' work.
 constexpr int kBatch = 8;
@@ -61,4 +61,4 @@ void SerialQueue::drain() {
   }
 }
 
-}  // namespace stagecast::transcode
+}  // namespace stagecast

@@ -1,0 +1,83 @@
+#include "api/recording_routes.h"
+
+#include "api/json_body.h"
+#include "net/url.h"
+
+namespace stagecast::api {
+
+nlohmann::json recording_json(const ApiContext& ctx, const store::Recording& r, bool may_watch,
+                              const std::string& token_query) {
+  auto opt = [](const auto& v) { return v ? nlohmann::json(*v) : nlohmann::json(nullptr); };
+  auto parsed = [](const std::string& text) {
+    auto j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+    return j.is_array() ? j : nlohmann::json::array();
+  };
+  const bool playable = r.replay_url.has_value();
+  const std::string sign = token_query.empty() ? "" : "?" + token_query;
+  nlohmann::json j = {
+      {"id", r.id},
+      {"streamId", r.stream_id},
+      {"kind", store::to_string(r.kind)},
+      {"status", store::to_string(r.status)},
+      {"startedAt", r.started_at},
+      {"endedAt", opt(r.ended_at)},
+      {"durationMs", r.duration_ms},
+      {"bytes", r.bytes},
+      {"renditions", parsed(r.renditions)},
+      {"gaps", parsed(r.gaps)},
+      {"error", opt(r.error)},
+      {"title", opt(r.title)},
+      {"sourceRecordingId", opt(r.source_recording_id)},
+      {"clipStartMs", opt(r.clip_start_ms)},
+      {"replayUrl", playable && may_watch
+                        ? nlohmann::json(ctx.http_base_url + *r.replay_url + sign)
+                        : nlohmann::json(nullptr)},
+      {"downloadUrl", playable && may_watch && r.mp4_key
+                          ? nlohmann::json(ctx.http_base_url + "/vod/" + r.id + "/recording.mp4" + sign)
+                          : nlohmann::json(nullptr)},
+  };
+  return j;
+}
+
+void add_recording_routes(net::Router& router, ApiContext& ctx,
+                          platform::RecordingService& recordings) {
+  router.add("GET", "/api/livestream/{id}/recordings", [&ctx, &recordings](const net::Request& req) {
+    auto caller = optional_caller(ctx, req);
+    if (!caller) return error_response(caller.error());
+    const platform::Identity* who = *caller ? &**caller : nullptr;
+    const std::string stream_id = req.param("id");
+    auto list = recordings.list(who, stream_id);
+    if (!list) return error_response(list.error());
+    std::string token_query;
+    if (list->watch.allowed && !list->items.empty()) {
+      // The replay is watched under the stream's own rules: the same playback token as live.
+      auto grant = ctx.platform.streams().issue_playback(who, stream_id);
+      if (grant) token_query = "token=" + net::percent_encode(grant->token);
+    }
+    nlohmann::json items = nlohmann::json::array();
+    for (const auto& r : list->items)
+      items.push_back(recording_json(ctx, r, list->watch.allowed, token_query));
+    nlohmann::json j = {
+        {"items", std::move(items)},
+        {"access", {{"watch", list->watch.allowed},
+                    {"reason", list->watch.allowed ? nlohmann::json(nullptr)
+                                                   : nlohmann::json(std::string(list->watch.reason))}}}};
+    return net::Response::json(200, j.dump()).header("cache-control", "no-store");
+  });
+
+  router.add("DELETE", "/api/livestream/{id}/recordings/{rid}",
+             [&ctx, &recordings](const net::Request& req) {
+               auto caller = required_caller(ctx, req);
+               if (!caller) return error_response(caller.error());
+               auto found = recordings.find(req.param("rid"));
+               if (!found || found->stream_id != req.param("id"))
+                 return error_response(make_error("not_found", "no such recording"));
+               auto removed = recordings.remove(*caller, req.param("rid"));
+               if (!removed) return error_response(removed.error());
+               net::Response r;
+               r.status = 204;
+               return r;
+             });
+}
+
+}  // namespace stagecast::api

@@ -1,0 +1,128 @@
+#include "record/durable_file.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "core/random.h"
+
+namespace stagecast::record {
+namespace {
+
+// A file descriptor closed on every path out.
+class Fd {
+ public:
+  explicit Fd(int fd) : fd_(fd) {}
+  ~Fd() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  int get() const { return fd_; }
+  bool ok() const { return fd_ >= 0; }
+  // close() can report a deferred write error (NFS): check it when the data matters.
+  bool close_checked() {
+    const int r = ::close(fd_);
+    fd_ = -1;
+    return r == 0;
+  }
+
+ private:
+  int fd_;
+};
+
+Error io_error(std::string_view what, const std::filesystem::path& path) {
+  return make_error("io_error", std::string(what) + " " + path.filename().string() + ": " +
+                                    std::strerror(errno));
+}
+
+bool write_all(int fd, ByteSpan data, uint64_t offset) {
+  size_t done = 0;
+  while (done < data.size()) {
+    const ssize_t n = ::pwrite(fd, data.data() + done, data.size() - done,
+                               static_cast<off_t>(offset + done));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return false;
+    }
+    done += static_cast<size_t>(n);
+  }
+  return true;
+}
+
+}  // namespace
+
+Result<void> sync_directory(const std::filesystem::path& dir) {
+  Fd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!fd.ok()) return io_error("opening directory", dir);
+  if (::fsync(fd.get()) != 0) return io_error("syncing directory", dir);
+  return ok_result();
+}
+
+Result<void> write_file_durably(const std::filesystem::path& path, ByteSpan data) {
+  const std::filesystem::path tmp = path.string() + ".tmp-" + random_id().substr(0, 8);
+  {
+    Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640));
+    if (!fd.ok()) return io_error("creating", tmp);
+    if (!write_all(fd.get(), data, 0) || ::fdatasync(fd.get()) != 0 || !fd.close_checked()) {
+      const Error e = io_error("writing", tmp);
+      ::unlink(tmp.c_str());
+      return e;
+    }
+  }
+  return rename_durably(tmp, path);
+}
+
+Result<void> write_at_durably(const std::filesystem::path& path, uint64_t offset, ByteSpan data) {
+  Fd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0640));
+  if (!fd.ok()) return io_error("opening", path);
+  if (::ftruncate(fd.get(), static_cast<off_t>(offset)) != 0) return io_error("truncating", path);
+  if (!write_all(fd.get(), data, offset) || ::fdatasync(fd.get()) != 0 || !fd.close_checked())
+    return io_error("appending to", path);
+  return ok_result();
+}
+
+Result<void> rename_durably(const std::filesystem::path& from, const std::filesystem::path& to) {
+  if (::rename(from.c_str(), to.c_str()) != 0) return io_error("renaming", from);
+  return sync_directory(to.parent_path().empty() ? std::filesystem::path(".") : to.parent_path());
+}
+
+Result<Bytes> read_file(const std::filesystem::path& path, uint64_t max_bytes) {
+  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.ok()) return io_error("opening", path);
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0) return io_error("reading", path);
+  if (static_cast<uint64_t>(st.st_size) > max_bytes)
+    return make_error("io_error", path.filename().string() + " is larger than expected");
+  return read_file_range(path, 0, static_cast<uint64_t>(st.st_size));
+}
+
+Result<Bytes> read_file_range(const std::filesystem::path& path, uint64_t offset,
+                              uint64_t length) {
+  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.ok()) return io_error("opening", path);
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0) return io_error("reading", path);
+  const uint64_t size = static_cast<uint64_t>(st.st_size);
+  if (offset >= size) return Bytes{};
+  length = std::min(length, size - offset);
+  Bytes out(length);
+  size_t done = 0;
+  while (done < length) {
+    const ssize_t n =
+        ::pread(fd.get(), out.data() + done, length - done, static_cast<off_t>(offset + done));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return io_error("reading", path);
+    }
+    if (n == 0) break;  // shrank meanwhile
+    done += static_cast<size_t>(n);
+  }
+  out.resize(done);
+  return out;
+}
+
+}  // namespace stagecast::record

@@ -1,0 +1,294 @@
+#include "record/local_object_store.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <charconv>
+#include <sstream>
+#include <system_error>
+
+#include "core/digest.h"
+#include "core/random.h"
+#include "record/durable_file.h"
+
+namespace stagecast::record {
+namespace fs = std::filesystem;
+namespace {
+
+constexpr const char* kUploads = ".uploads";
+// The largest object read whole into memory (segments are a few MB; the MP4 is read by range).
+constexpr uint64_t kMaxWholeRead = 256ull * 1024 * 1024;
+
+Error fs_error(std::string_view what, const std::error_code& ec) {
+  return make_error(errc::kUnavailable, fmt::format("local object store: {}: {}", what, ec.message()));
+}
+
+std::string etag_of(ByteSpan data) {
+  return to_hex(sha256(as_string_view(data))).substr(0, 32);
+}
+
+struct PartRecord {
+  int number = 0;
+  uint64_t offset = 0;
+  uint64_t size = 0;
+  std::string etag;
+};
+
+// "<number> <offset> <size> <etag>\n" per part, written by this class only.
+std::vector<PartRecord> read_parts(const fs::path& file) {
+  std::vector<PartRecord> parts;
+  auto bytes = read_file(file, 4 * 1024 * 1024);
+  if (!bytes) return parts;
+  std::istringstream in(std::string(as_string_view(*bytes)));
+  PartRecord p;
+  while (in >> p.number >> p.offset >> p.size >> p.etag) parts.push_back(p);
+  return parts;
+}
+
+Result<void> write_parts(const fs::path& file, const std::vector<PartRecord>& parts) {
+  std::string text;
+  for (const auto& p : parts) text += fmt::format("{} {} {} {}\n", p.number, p.offset, p.size, p.etag);
+  return write_file_durably(file, as_bytes(text));
+}
+
+bool valid_upload_id(std::string_view id) {
+  return id.size() == 32 && std::all_of(id.begin(), id.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+         });
+}
+
+}  // namespace
+
+Result<std::unique_ptr<LocalObjectStore>> LocalObjectStore::open(fs::path root) {
+  std::error_code ec;
+  fs::create_directories(root / kUploads, ec);
+  if (ec) return fs_error("creating " + root.string(), ec);
+  return std::unique_ptr<LocalObjectStore>(new LocalObjectStore(fs::absolute(root)));
+}
+
+fs::path LocalObjectStore::upload_dir(const std::string& upload_id) const {
+  return root_ / kUploads / upload_id;
+}
+
+Result<void> LocalObjectStore::make_parent(const fs::path& path) {
+  std::lock_guard lock(mu_);
+  std::error_code ec;
+  fs::create_directories(path.parent_path(), ec);
+  if (ec) return fs_error("creating a directory", ec);
+  return ok_result();
+}
+
+// Keeps the tree free of the empty directories deleted recordings would leave.
+void LocalObjectStore::prune_empty_parents(fs::path dir) {
+  std::lock_guard lock(mu_);
+  std::error_code ec;
+  while (dir != root_ && dir.string().size() > root_.string().size()) {
+    if (!fs::is_empty(dir, ec) || ec) return;
+    fs::remove(dir, ec);
+    if (ec) return;
+    dir = dir.parent_path();
+  }
+}
+
+Result<void> LocalObjectStore::put(const std::string& key, ByteSpan data, std::string_view) {
+  if (!valid_object_key(key)) return make_error(errc::kInvalid, "invalid object key");
+  const fs::path path = path_of(key);
+  if (auto r = make_parent(path); !r) return r;
+  if (auto r = write_file_durably(path, data); !r)
+    return make_error(errc::kUnavailable, "local object store: " + r.error().message);
+  return ok_result();
+}
+
+Result<void> LocalObjectStore::put_file(const std::string& key, const fs::path& file,
+                                        std::string_view content_type) {
+  if (!valid_object_key(key)) return make_error(errc::kInvalid, "invalid object key");
+  const fs::path path = path_of(key);
+  if (auto r = make_parent(path); !r) return r;
+  // The spool lives on the same file system by default: the segment is moved, never copied.
+  if (rename_durably(file, path)) return ok_result();
+  return ObjectStore::put_file(key, file, content_type);
+}
+
+Result<ObjectBytes> LocalObjectStore::get(const std::string& key, std::optional<ByteRange> range) {
+  if (!valid_object_key(key)) return make_error(errc::kInvalid, "invalid object key");
+  const fs::path path = path_of(key);
+  std::error_code ec;
+  const uint64_t total = fs::file_size(path, ec);
+  if (ec) return make_error(errc::kNotFound, "no such object");
+  ObjectBytes out;
+  out.total_size = total;
+  if (!range) {
+    if (total > kMaxWholeRead) return make_error(errc::kInvalid, "object too large to read whole");
+    range = ByteRange{0, total};
+  }
+  if (range->first >= total && !(total == 0 && range->first == 0))
+    return make_error(errc::kInvalid, "range past the end of the object");
+  auto bytes = read_file_range(path, range->first, range->length);
+  if (!bytes) return make_error(errc::kUnavailable, "local object store: " + bytes.error().message);
+  out.data = std::move(*bytes);
+  return out;
+}
+
+Result<std::optional<uint64_t>> LocalObjectStore::size(const std::string& key) {
+  if (!valid_object_key(key)) return make_error(errc::kInvalid, "invalid object key");
+  std::error_code ec;
+  const uint64_t n = fs::file_size(path_of(key), ec);
+  if (ec) return std::optional<uint64_t>{};
+  return std::optional<uint64_t>{n};
+}
+
+Result<void> LocalObjectStore::remove(const std::string& key) {
+  if (!valid_object_key(key)) return make_error(errc::kInvalid, "invalid object key");
+  const fs::path path = path_of(key);
+  std::error_code ec;
+  fs::remove(path, ec);
+  if (ec) return fs_error("removing an object", ec);
+  prune_empty_parents(path.parent_path());
+  return ok_result();
+}
+
+Result<std::vector<ObjectInfo>> LocalObjectStore::list(const std::string& prefix) {
+  std::vector<ObjectInfo> out;
+  // Walk only below the deepest directory the prefix names.
+  const size_t slash = prefix.rfind('/');
+  const std::string dir_part = slash == std::string::npos ? "" : prefix.substr(0, slash);
+  if (!dir_part.empty() && !valid_object_key(dir_part))
+    return make_error(errc::kInvalid, "invalid prefix");
+  const fs::path start = dir_part.empty() ? root_ : root_ / dir_part;
+  std::error_code ec;
+  if (!fs::is_directory(start, ec)) return out;
+  for (auto it = fs::recursive_directory_iterator(start, ec);
+       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (it->is_directory(ec)) {
+      if (name == kUploads) it.disable_recursion_pending();
+      continue;
+    }
+    if (name.find(".tmp-") != std::string::npos) continue;  // a write in progress
+    const std::string key = fs::relative(it->path(), root_, ec).generic_string();
+    if (ec || !key.starts_with(prefix) || !valid_object_key(key)) continue;
+    out.push_back(ObjectInfo{key, static_cast<uint64_t>(it->file_size(ec))});
+  }
+  if (ec) return fs_error("listing objects", ec);
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.key < b.key; });
+  return out;
+}
+
+Result<void> LocalObjectStore::copy(const std::string& from, const std::string& to) {
+  if (!valid_object_key(from) || !valid_object_key(to))
+    return make_error(errc::kInvalid, "invalid object key");
+  const fs::path src = path_of(from);
+  const fs::path dst = path_of(to);
+  std::error_code ec;
+  if (!fs::exists(src, ec)) return make_error(errc::kNotFound, "no such object");
+  if (auto r = make_parent(dst); !r) return r;
+  fs::remove(dst, ec);
+  // Objects are immutable once written: a hard link is a copy that costs no space.
+  fs::create_hard_link(src, dst, ec);
+  if (ec) {
+    ec.clear();
+    fs::copy_file(src, dst, fs::copy_options::overwrite_existing, ec);
+    if (ec) return fs_error("copying an object", ec);
+  }
+  if (auto r = sync_directory(dst.parent_path()); !r)
+    return make_error(errc::kUnavailable, r.error().message);
+  return ok_result();
+}
+
+Result<std::string> LocalObjectStore::create_multipart(const std::string& key, std::string_view) {
+  if (!valid_object_key(key)) return make_error(errc::kInvalid, "invalid object key");
+  const std::string id = random_id();
+  const fs::path dir = upload_dir(id);
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) return fs_error("creating an upload", ec);
+  if (auto r = write_file_durably(dir / "key", as_bytes(key)); !r)
+    return make_error(errc::kUnavailable, r.error().message);
+  if (auto r = sync_directory(dir.parent_path()); !r)
+    return make_error(errc::kUnavailable, r.error().message);
+  return id;
+}
+
+Result<UploadedPart> LocalObjectStore::upload_part(const std::string& key,
+                                                   const std::string& upload_id, int part_number,
+                                                   ByteSpan data) {
+  if (!valid_upload_id(upload_id)) return make_error(errc::kNotFound, "no such upload");
+  const fs::path dir = upload_dir(upload_id);
+  auto stored_key = read_file(dir / "key", 4096);
+  if (!stored_key || as_string_view(*stored_key) != key)
+    return make_error(errc::kNotFound, "no such upload");
+  std::vector<PartRecord> parts = read_parts(dir / "parts");
+  // Appending needs the parts in order; the same number again (a retry) replaces the last one.
+  if (!parts.empty() && parts.back().number == part_number) parts.pop_back();
+  const int expected = parts.empty() ? 1 : parts.back().number + 1;
+  // No 10,000-part cap here: the recorder appends the MP4 segment by segment (S3 gets parts
+  // of part_bytes instead).
+  if (part_number != expected)
+    return make_error(errc::kInvalid,
+                      fmt::format("local uploads take parts in order: expected {}", expected));
+  const uint64_t offset = parts.empty() ? 0 : parts.back().offset + parts.back().size;
+  if (auto r = write_at_durably(dir / "data", offset, data); !r)
+    return make_error(errc::kUnavailable, r.error().message);
+  PartRecord p{part_number, offset, data.size(), etag_of(data)};
+  parts.push_back(p);
+  if (auto r = write_parts(dir / "parts", parts); !r)
+    return make_error(errc::kUnavailable, r.error().message);
+  return UploadedPart{part_number, p.etag};
+}
+
+Result<void> LocalObjectStore::complete_multipart(const std::string& key,
+                                                  const std::string& upload_id,
+                                                  std::span<const UploadedPart> parts) {
+  if (!valid_upload_id(upload_id)) return make_error(errc::kNotFound, "no such upload");
+  const fs::path dir = upload_dir(upload_id);
+  auto stored_key = read_file(dir / "key", 4096);
+  if (!stored_key || as_string_view(*stored_key) != key)
+    return make_error(errc::kNotFound, "no such upload");
+  const std::vector<PartRecord> stored = read_parts(dir / "parts");
+  // The listed parts must be the first ones uploaded, in order. More may have been appended (a
+  // crash after an append, before the recorder journaled it): the object ends where the listed
+  // parts end, as S3 keeps only the parts listed.
+  if (parts.empty() || parts.size() > stored.size())
+    return make_error(errc::kInvalid, "the parts listed are not the parts uploaded");
+  for (size_t i = 0; i < parts.size(); ++i) {
+    if (parts[i].number != stored[i].number || parts[i].etag != stored[i].etag)
+      return make_error(errc::kInvalid, "the parts listed are not the parts uploaded");
+  }
+  const PartRecord& last = stored[parts.size() - 1];
+  if (auto r = write_at_durably(dir / "data", last.offset + last.size, {}); !r)
+    return make_error(errc::kUnavailable, r.error().message);
+  const fs::path target = path_of(key);
+  if (auto r = make_parent(target); !r) return r;
+  if (auto r = rename_durably(dir / "data", target); !r)
+    return make_error(errc::kUnavailable, r.error().message);
+  std::error_code ec;
+  fs::remove_all(dir, ec);
+  return ok_result();
+}
+
+Result<void> LocalObjectStore::abort_multipart(const std::string&, const std::string& upload_id) {
+  if (!valid_upload_id(upload_id)) return ok_result();
+  std::error_code ec;
+  fs::remove_all(upload_dir(upload_id), ec);
+  if (ec) return fs_error("aborting an upload", ec);
+  (void)sync_directory(root_ / kUploads);
+  return ok_result();
+}
+
+Result<std::vector<OpenUpload>> LocalObjectStore::list_multipart(const std::string& prefix) {
+  std::vector<OpenUpload> out;
+  std::error_code ec;
+  for (auto it = fs::directory_iterator(root_ / kUploads, ec);
+       !ec && it != fs::directory_iterator(); it.increment(ec)) {
+    const std::string id = it->path().filename().string();
+    if (!valid_upload_id(id)) continue;
+    auto key = read_file(it->path() / "key", 4096);
+    if (!key) continue;  // created and crashed before its key was written
+    std::string k(as_string_view(*key));
+    if (k.starts_with(prefix)) out.push_back(OpenUpload{std::move(k), id});
+  }
+  if (ec) return fs_error("listing uploads", ec);
+  return out;
+}
+
+}  // namespace stagecast::record

@@ -1,0 +1,137 @@
+// Recording to a real S3-compatible server while live (docs/recording.md): s3rver on loopback
+// behind a proxy that checks every SigV4 signature with AWS's own signer, @aws-sdk/client-s3
+// reading back independently. One stream with the ABR ladder (source and 240p) at a constant
+// 6 Mb/s, so its MP4 spans two multipart parts.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startServer } from './lib/server.mjs';
+import { verifiedArtist, createStream, register } from './lib/fixtures.mjs';
+import { publish, waitFor } from './lib/media.mjs';
+import { startS3 } from './lib/s3.mjs';
+import { recordingWith, listRecordings, ffprobeDuration, variantUrls, decodeAllAsync } from './lib/recording.mjs';
+
+let s3;
+let server;
+let scratch;
+before(async () => {
+  s3 = await startS3();
+  scratch = mkdtempSync(join(tmpdir(), 'rec-s3-'));
+  server = await startServer({
+    args: [...s3.serverArgs(), '--record.enabled=true', '--streams.reconnect_grace_seconds=1',
+      '--transcode.enabled=true', '--transcode.ladder=240p:300k', '--record.mp4_part_bytes=5242880'],
+    env: s3.serverEnv(),
+  });
+});
+after(async () => {
+  await server?.cleanup();
+  await s3?.stop();
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+test('a live stream is recorded to S3 as it goes: segments while live, VOD playlists and a multipart MP4 at the end', async () => {
+  const artist = await verifiedArtist(server);
+  const stream = await createStream(server, artist, { title: 'recorded', record: true });
+  const mine = (await server.api('GET', `/api/livestream/${stream.id}`, { token: artist.token })).body;
+  assert.equal(mine.record, true);
+  const seconds = 14;
+  const pub = publish(`${stream.rtmpUrl}/${stream.streamKey}`, { seconds, size: '640x360', cbr: '6000k' });
+  await waitFor(async () => (await server.api('GET', `/api/livestream/${stream.id}`)).body.status === 'LIVE', { timeout: 30000, what: 'LIVE' });
+
+  // Segment objects appear while the stream is still live.
+  const prefix = `recordings/${stream.id}/`;
+  const live = await waitFor(async () => {
+    const objects = await s3.listObjects(prefix);
+    return objects.filter((o) => /\/source\/seg\d+\.m4s$/.test(o.key)).length >= 2 && objects;
+  }, { timeout: 20000, what: 'segments in S3 while live' });
+  assert.equal((await server.api('GET', `/api/livestream/${stream.id}`)).body.status, 'LIVE');
+  assert.ok(live.some((o) => o.key.endsWith('/source/init.mp4')), JSON.stringify(live));
+  const recording = (await listRecordings(server, stream.id, artist.token)).items[0];
+  assert.equal(recording.status, 'RECORDING');
+
+  const { code } = await pub.done;
+  assert.equal(code, 0);
+  const done = await recordingWith(server, stream.id, artist.token);
+  assert.equal(done.status, 'READY', JSON.stringify(done));
+  assert.deepEqual(done.gaps, []);
+  assert.deepEqual(done.renditions, ['source', '240p']);
+  assert.ok(Math.abs(done.durationMs - seconds * 1000) <= 2500, `duration ${done.durationMs}`);
+  assert.ok(done.bytes > 5 * 1024 * 1024);
+  assert.match(done.replayUrl, /\/vod\/[0-9a-f]{32}\/master\.m3u8\?token=/);
+  const streamNow = (await server.api('GET', `/api/livestream/${stream.id}`)).body;
+  assert.equal(streamNow.status, 'ENDED');
+  assert.equal(streamNow.recordingUrl, `${server.url}/vod/${done.id}/master.m3u8`);
+
+  // The MP4 went up as a multipart upload: parts of at least 5 MiB but the last, completed, and
+  // no upload is left open.
+  const parts = s3.partUploads().filter((p) => p.path.endsWith(`${done.id}/recording.mp4`));
+  assert.ok(parts.length >= 2, `parts: ${JSON.stringify(parts)}`);
+  for (const p of parts.slice(0, -1)) assert.ok(p.bytes >= 5 * 1024 * 1024, `part of ${p.bytes} bytes`);
+  assert.deepEqual(await s3.listUploads(), []);
+  assert.deepEqual(s3.signatureFailures, []);
+
+  // ffprobe reads the MP4 (fetched with the AWS SDK) and its duration is what was published.
+  const mp4 = await s3.getObject(`recordings/${stream.id}/${done.id}/recording.mp4`);
+  const file = join(scratch, 'recording.mp4');
+  writeFileSync(file, mp4);
+  const duration = ffprobeDuration(file);
+  assert.ok(Math.abs(duration - seconds) <= 2.1, `MP4 lasts ${duration} s for ${seconds} s published`);
+
+  // The replay keeps the ladder; every rendition's VOD playlist decodes without an error.
+  const master = await fetch(done.replayUrl);
+  assert.equal(master.status, 200);
+  const masterText = await master.text();
+  assert.match(masterText, /RESOLUTION=640x360/);
+  assert.match(masterText, /RESOLUTION=\d+x240/);
+  const variants = variantUrls(masterText, done.replayUrl);
+  assert.equal(variants.length, 2);
+  for (const url of variants) {
+    const media = await (await fetch(url)).text();
+    assert.match(media, /#EXT-X-PLAYLIST-TYPE:VOD/);
+    assert.match(media, /#EXT-X-ENDLIST\s*$/);
+    assert.match(media, /seg\d+\.m4s\?token=/);
+    const decoded = await decodeAllAsync(url);
+    assert.equal(decoded.status, 0, `ffmpeg -xerror on ${url}: ${decoded.stderr}`);
+  }
+  // The MP4 download: a range answers 206 with Content-Range; the whole file passes through.
+  const head = await fetch(done.downloadUrl, { headers: { range: 'bytes=0-99' } });
+  assert.equal(head.status, 206);
+  assert.equal(head.headers.get('content-range'), `bytes 0-99/${mp4.length}`);
+  const whole = await fetch(done.downloadUrl);
+  assert.equal(whole.status, 200);
+  assert.equal(Buffer.from(await whole.arrayBuffer()).equals(mp4), true);
+});
+
+test('a subscribers-only replay needs a token; a deleted recording is 404 and its objects are gone', async () => {
+  const artist = await verifiedArtist(server);
+  const fan = await register(server);
+  const stream = await createStream(server, artist, { title: 'subscribers only', visibility: 'SUBSCRIBERS' });
+  const pub = publish(`${stream.rtmpUrl}/${stream.streamKey}`, { seconds: 5, size: '320x180', gop: 30 });
+  await pub.done;
+  const done = await recordingWith(server, stream.id, artist.token);
+  assert.equal(done.status, 'READY', JSON.stringify(done));
+  const bare = done.replayUrl.split('?')[0];
+  for (const url of [bare, bare.replace('master.m3u8', 'source/index.m3u8'), bare.replace('master.m3u8', 'recording.mp4')]) {
+    const r = await fetch(url);
+    assert.equal(r.status, 403, url);
+  }
+  // A fan without a subscription sees the recording listed but gets no URL to play it.
+  const asFan = await listRecordings(server, stream.id, fan.token);
+  assert.equal(asFan.access.watch, false);
+  assert.equal(asFan.access.reason, 'subscription_required');
+  assert.equal(asFan.items[0].replayUrl, null);
+  assert.equal((await fetch(done.replayUrl)).status, 200);
+
+  // Only the owner deletes; then the replay is 404 and no object is left.
+  const prefix = `recordings/${stream.id}/${done.id}/`;
+  assert.ok((await s3.listObjects(prefix)).length > 3);
+  assert.equal((await server.api('DELETE', `/api/livestream/${stream.id}/recordings/${done.id}`, { token: fan.token })).status, 404);
+  const del = await server.api('DELETE', `/api/livestream/${stream.id}/recordings/${done.id}`, { token: artist.token });
+  assert.equal(del.status, 204, del.text);
+  assert.equal((await fetch(done.replayUrl)).status, 404);
+  assert.deepEqual(await s3.listObjects(prefix), []);
+  assert.deepEqual((await listRecordings(server, stream.id, artist.token)).items, []);
+  assert.equal((await server.api('GET', `/api/livestream/${stream.id}`)).body.recordingUrl, null);
+});

@@ -2,7 +2,8 @@
 // on loopback (npm smtp-server): STARTTLS required with a self-signed certificate the server is
 // told to trust, AUTH PLAIN, one mail per subscriber who allows email; and a mail server that is
 // down while the artist goes live: delivery is retried with backoff and every subscriber gets
-// exactly one mail once it is back; a server that does not offer STARTTLS gets nothing.
+// exactly one mail once it is back, also across a SIGKILL of the server; a server that does not
+// offer STARTTLS gets nothing.
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -10,7 +11,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SMTPServer } from 'smtp-server';
-import { startServer } from './lib/server.mjs';
+import { startServer, StagecastProcess } from './lib/server.mjs';
 import { register, verifiedArtist } from './lib/fixtures.mjs';
 import { liveStream } from './lib/live_stream.mjs';
 import { waitFor } from './lib/media.mjs';
@@ -161,6 +162,34 @@ test('STARTTLS asked but not offered: nothing is sent in clear text', async () =
       await live.stop();
     }
   } finally {
+    await server.cleanup();
+    await sink.close();
+  }
+});
+
+test('SIGKILL while mails wait for a mail server that is down: after a restart each arrives once', async () => {
+  let sink = await new Sink().listen();
+  const port = sink.port;
+  // A short SMTP timeout, so that a row claimed when the kill came is leased for seconds only.
+  const args = [...smtpArgs(port), '--notify.smtp_timeout_ms=1500'];
+  let server = await startServer({ args });
+  const dataDir = server.dataDir;
+  try {
+    const { artist, fans } = await audience(server, 3);
+    await sink.close();
+    const live = await liveStream(server, artist, { title: 'Killed set' });
+    await waitFor(() => /attempt 1 failed/.test(server.log), { timeout: 15000, what: 'a failed attempt' });
+    server.proc.kill('SIGKILL');
+    await server.exited;
+    await live.stop();
+    sink = await new Sink().listen(port);
+    server = await new StagecastProcess({ dataDir, args }).start();
+    await sink.until(3);
+    const late = await new Promise((resolve) => setTimeout(() => resolve(sink.mails.length), 1500));
+    assert.equal(late, 3, 'nothing sent twice');
+    assert.deepEqual([...perRecipient(sink).keys()].sort(), fans.map((f) => f.email).sort());
+  } finally {
+    server.ownsDataDir = true;
     await server.cleanup();
     await sink.close();
   }

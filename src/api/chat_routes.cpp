@@ -1,7 +1,5 @@
 #include "api/chat_routes.h"
 
-#include <charconv>
-
 #include "api/json_body.h"
 
 namespace stagecast::api {
@@ -46,19 +44,6 @@ json action_json(const store::ModerationAction& a) {
           {"createdAt", a.created_at}};
 }
 
-Result<int64_t> integer_param(const net::Request& req, const std::string& name, int64_t fallback,
-                              int64_t min, int64_t max) {
-  const auto raw = req.query_param(name);
-  if (!raw) return fallback;
-  int64_t v = 0;
-  auto [ptr, ec] = std::from_chars(raw->data(), raw->data() + raw->size(), v);
-  if (ec != std::errc() || ptr != raw->data() + raw->size() || v < min || v > max) {
-    return make_error("validation_failed", "'" + name + "' must be an integer from " +
-                                               std::to_string(min) + " to " + std::to_string(max));
-  }
-  return v;
-}
-
 }  // namespace
 
 void add_chat_routes(net::Router& router, ApiContext& ctx, platform::ChatService& chat,
@@ -66,26 +51,18 @@ void add_chat_routes(net::Router& router, ApiContext& ctx, platform::ChatService
   router.add("GET", "/api/livestream/{id}/chat", [&ctx, &chat](const net::Request& req) {
     auto caller = optional_caller(ctx, req);
     if (!caller) return error_response(caller.error());
-    auto limit =
-        integer_param(req, "limit", platform::kJoinHistoryMessages, 1, platform::kMaxHistoryPage);
+    auto limit = integer_query_param(req, "limit", platform::kJoinHistoryMessages, 1,
+                                     platform::kMaxHistoryPage);
     if (!limit) return error_response(limit.error());
-    std::optional<int64_t> before;
-    if (req.query_param("before")) {
-      auto b = integer_param(req, "before", 0, 1, INT64_MAX);
-      if (!b) return error_response(b.error());
-      before = *b;
-    }
-    const auto moderated = req.query_param("includeModerated");
-    if (moderated && *moderated != "true" && *moderated != "false") {
-      return error_response(
-          make_error("validation_failed", "'includeModerated' must be true or false"));
-    }
-    const bool include_moderated = moderated && *moderated == "true";
+    auto before = optional_integer_query_param(req, "before", 1, INT64_MAX);
+    if (!before) return error_response(before.error());
+    auto include_moderated = boolean_query_param(req, "includeModerated");
+    if (!include_moderated) return error_response(include_moderated.error());
     auto page = chat.history(*caller ? &**caller : nullptr, req.param("id"),
-                             static_cast<int>(*limit), before, include_moderated);
+                             static_cast<int>(*limit), *before, *include_moderated);
     if (!page) return error_response(page.error());
     json items = json::array();
-    for (const auto& m : page->messages) items.push_back(message_json(m, include_moderated));
+    for (const auto& m : page->messages) items.push_back(message_json(m, *include_moderated));
     json j = {{"items", std::move(items)},
               {"nextBefore", page->next_before ? json(*page->next_before) : json(nullptr)}};
     return net::Response::json(200, j.dump(-1, ' ', false, json::error_handler_t::replace))
@@ -129,7 +106,7 @@ void add_chat_routes(net::Router& router, ApiContext& ctx, platform::ChatService
              [&ctx, &moderation](const net::Request& req) {
                auto caller = required_caller(ctx, req);
                if (!caller) return error_response(caller.error());
-               auto limit = integer_param(req, "limit", 100, 1, 500);
+               auto limit = integer_query_param(req, "limit", 100, 1, 500);
                if (!limit) return error_response(limit.error());
                auto list = moderation.actions(*caller, req.param("id"), static_cast<int>(*limit));
                if (!list) return error_response(list.error());

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <charconv>
+
 #include "net/strict_json.h"
 #include "platform/errors.h"
 
@@ -115,6 +117,37 @@ Result<std::optional<JsonBody>> JsonBody::object(
   auto inner = from(*it, prefix_ + std::string(field) + ".", allowed);
   if (!inner) return inner.error();
   return std::optional<JsonBody>(std::move(*inner));
+}
+
+Result<int64_t> integer_query_param(const net::Request& req, const std::string& name,
+                                    int64_t fallback, int64_t min, int64_t max) {
+  const auto raw = req.query_param(name);
+  if (!raw) return fallback;
+  int64_t v = 0;
+  auto [ptr, ec] = std::from_chars(raw->data(), raw->data() + raw->size(), v);
+  if (ec != std::errc() || ptr != raw->data() + raw->size() || v < min || v > max) {
+    return make_error("validation_failed", "'" + name + "' must be an integer from " +
+                                               std::to_string(min) + " to " + std::to_string(max));
+  }
+  return v;
+}
+
+Result<std::optional<int64_t>> optional_integer_query_param(const net::Request& req,
+                                                            const std::string& name, int64_t min,
+                                                            int64_t max) {
+  if (!req.query_param(name)) return std::optional<int64_t>();
+  auto v = integer_query_param(req, name, 0, min, max);
+  if (!v) return v.error();
+  return std::optional<int64_t>(*v);
+}
+
+Result<bool> boolean_query_param(const net::Request& req, const std::string& name) {
+  const auto raw = req.query_param(name);
+  if (!raw) return false;
+  if (*raw != "true" && *raw != "false") {
+    return make_error("validation_failed", "'" + name + "' must be true or false");
+  }
+  return *raw == "true";
 }
 
 net::Response error_response(const Error& error) {

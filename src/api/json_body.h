@@ -52,6 +52,18 @@ class JsonBody {
   std::string prefix_;
 };
 
+// A query parameter that must be an integer in [min, max]: `fallback` when absent, 422
+// validation_failed naming it otherwise.
+Result<int64_t> integer_query_param(const net::Request& req, const std::string& name,
+                                    int64_t fallback, int64_t min, int64_t max);
+
+// The same, absent -> nullopt (a paging cursor such as `before`).
+Result<std::optional<int64_t>> optional_integer_query_param(const net::Request& req,
+                                                            const std::string& name, int64_t min,
+                                                            int64_t max);
+// A query parameter that must be `true` or `false`: false when absent, 422 otherwise.
+Result<bool> boolean_query_param(const net::Request& req, const std::string& name);
+
 // An Error from a service or from JsonBody as an HTTP response with the right status.
 net::Response error_response(const Error& error);
 

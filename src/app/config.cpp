@@ -184,6 +184,25 @@ const Key kKeys[] = {
      "where Stripe sends an artist after onboarding"},
     {"payments.onboarding_refresh_url", SC_FIELD(payments_onboarding_refresh_url), false,
      "where Stripe sends an artist whose onboarding link expired"},
+    {"notify.smtp_url", SC_FIELD(notify_smtp_url), false,
+     "mail server for notification emails: smtp://host:587 or smtps://host:465 (empty: no email)"},
+    {"notify.smtp_tls", SC_FIELD(notify_smtp_tls), false,
+     "starttls (required, never falls back to clear text), implicit (smtps://) or none"},
+    {"notify.smtp_username", SC_FIELD(notify_smtp_username), false, "SMTP AUTH user (empty: none)"},
+    {"notify.smtp_password", SC_FIELD(notify_smtp_password), true, "SMTP AUTH password"},
+    {"notify.smtp_ca_file", SC_FIELD(notify_smtp_ca_file), false,
+     "PEM file of a CA to trust for the mail server (a private relay)"},
+    {"notify.smtp_timeout_ms", SC_FIELD(notify_smtp_timeout_ms), false,
+     "time allowed for one mail, connection included"},
+    {"notify.email_from", SC_FIELD(notify_email_from), false,
+     "sender address of notification emails (required with smtp_url)"},
+    {"notify.email_from_name", SC_FIELD(notify_email_from_name), false, "sender display name"},
+    {"notify.email_max_attempts", SC_FIELD(notify_email_max_attempts), false,
+     "attempts per email before it is FAILED (transient errors only are retried)"},
+    {"notify.email_retry_base_ms", SC_FIELD(notify_email_retry_base_ms), false,
+     "first retry delay; doubles each attempt, jittered"},
+    {"notify.email_retry_max_ms", SC_FIELD(notify_email_retry_max_ms), false,
+     "longest retry delay"},
     {"record.enabled", SC_FIELD(record_enabled), false,
      "record streams whose own record setting is on (docs/recording.md)"},
     {"record.store", SC_FIELD(record_store), false, "where recordings go: local or s3"},
@@ -444,6 +463,20 @@ Result<void> validate(const Config& c) {
   }
   if (c.realtime_chat_ack != "stored" && c.realtime_chat_ack != "delivered") {
     return make_error("config_invalid", "realtime.chat_ack must be stored or delivered");
+  }
+  if (c.notify_smtp_tls != "starttls" && c.notify_smtp_tls != "implicit" &&
+      c.notify_smtp_tls != "none") {
+    return make_error("config_invalid", "notify.smtp_tls must be starttls, implicit or none");
+  }
+  if (!c.notify_smtp_url.empty() && c.notify_email_from.find('@') == std::string::npos) {
+    return make_error("config_invalid", "notify.email_from (an address) is required with smtp_url");
+  }
+  if (c.notify_smtp_timeout_ms < 1 || c.notify_email_max_attempts < 1 ||
+      c.notify_email_max_attempts > 100 || c.notify_email_retry_base_ms < 1 ||
+      c.notify_email_retry_max_ms < c.notify_email_retry_base_ms) {
+    return make_error("config_invalid",
+                      "notify: smtp_timeout_ms >= 1, email_max_attempts 1..100, "
+                      "1 <= email_retry_base_ms <= email_retry_max_ms");
   }
   if (c.payments_provider != "sandbox" && c.payments_provider != "stripe") {
     return make_error("config_invalid", "payments.provider must be sandbox or stripe");

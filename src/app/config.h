@@ -123,6 +123,18 @@ struct Config {
   std::string payments_currency = "usd";
   std::string payments_onboarding_return_url;   // derived from http.public_url if empty
   std::string payments_onboarding_refresh_url;  // derived from http.public_url if empty
+  // [notify] (docs/notifications.md): email is off while smtp_url is empty
+  std::string notify_smtp_url;               // smtp://host:587 (starttls, none) | smtps://host:465
+  std::string notify_smtp_tls = "starttls";  // starttls | implicit | none
+  std::string notify_smtp_username;
+  std::string notify_smtp_password;
+  std::string notify_smtp_ca_file;  // PEM CA to trust besides the system's (a private relay)
+  int64_t notify_smtp_timeout_ms = 30'000;
+  std::string notify_email_from;  // required with smtp_url
+  std::string notify_email_from_name = "Stagecast";
+  int64_t notify_email_max_attempts = 8;
+  int64_t notify_email_retry_base_ms = 2'000;
+  int64_t notify_email_retry_max_ms = 600'000;
   // [record] (docs/recording.md)
   bool record_enabled = true;           // record streams whose own `record` is on
   std::string record_store = "local";   // local | s3

@@ -10,10 +10,12 @@
 
 #include "api/api_context.h"
 #include "api/hls_routes.h"
+#include "api/notification_routes.h"
 #include "api/stream_health_routes.h"
 #include "api/web_routes.h"
 #include "app/generated_secret.h"
 #include "app/media_wiring.h"
+#include "app/notify_wiring.h"
 #include "app/payments_wiring.h"
 #include "app/realtime_wiring.h"
 #include "app/recording_wiring.h"
@@ -43,6 +45,7 @@ struct Server::Parts {
   SystemClock clock;
   std::unique_ptr<store::Store> store;
   std::unique_ptr<platform::PlatformServices> platform;
+  std::unique_ptr<NotifyWiring> notify;
   std::unique_ptr<api::ApiContext> api;
   std::unique_ptr<RealtimeWiring> realtime;
   std::unique_ptr<TipBroadcast> tip_broadcast;
@@ -288,6 +291,7 @@ Server::Server(Config config) : parts_(std::make_unique<Parts>(std::move(config)
       std::make_unique<WorkerPool>("workers", static_cast<size_t>(p.config.threads_workers));
   add_operator_routes(p);
   open_platform(p);
+  p.notify = wire_notify(p.config, *p.platform, *p.store, p.clock);
   p.payments = wire_payments(p.config, *p.platform, *p.store, p.clock);
   open_media(p);
 
@@ -324,6 +328,7 @@ static void add_api_routes(Server::Parts& p, uint16_t http_port, uint16_t rtmp_p
   api::add_auth_routes(p.router, *p.api);
   api::add_admin_routes(p.router, *p.api);
   api::add_stream_routes(p.router, *p.api);
+  api::add_notification_routes(p.router, *p.api, *p.notify->service);
   add_payment_routes(*p.payments, p.router, *p.api, c);
   if (p.recording) p.recording->add_routes(p.router, *p.api);
   api::add_stream_health_routes(
@@ -370,6 +375,8 @@ void Server::start(const std::string& ports_file) {
   // A refunded ticket ends the fan's playback tokens and takes them out of the stream's room.
   p.payments->tickets->add_listener(p.media->revocations());
   p.payments->tickets->add_listener(*p.realtime->gateway);
+  p.notify->notifier->add_listener(*p.realtime->gateway);
+  p.notify->start_email(p.config, p.api->http_base_url, *p.store, p.clock);
   p.hls_tick = std::make_unique<boost::asio::steady_timer>(p.io->at(0));
   schedule_hls_tick(p);
   p.io->start();
@@ -406,6 +413,7 @@ void Server::stop() {
   p.http->stop();
   p.io->stop();
   p.registry->end_all("shutdown");
+  p.notify->stop();
   // Recordings finish (uploads drain, up to record.shutdown_drain_ms) while the workers that
   // write their rows still run; what is left resumes at the next start.
   if (p.recording) p.recording->shutdown();

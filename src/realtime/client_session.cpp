@@ -124,6 +124,7 @@ void ClientSession::dispatch(ClientEvent& event, const events::RequestId& rid) {
 void ClientSession::on_close() {
   closed_ = true;
   auth_timer_.cancel();
+  if (identity_) gateway_.signed_out(identity_->user_id, conn_id_);
   if (room_) room_->leave(conn_id_);
   room_.reset();
   conn_.reset();  // the connection holds our handlers: break the cycle
@@ -147,6 +148,7 @@ void ClientSession::on_auth(const AuthEvent& e, const events::RequestId& rid) {
       if (identity) {
         self->identity_ = std::move(identity).value();
         self->auth_timer_.cancel();
+        if (self->conn_) self->gateway_.signed_in(self->identity_->user_id, self->conn_);
         self->send(events::authenticated(*self->identity_, rid));
         if (deferred) self->on_join(deferred->event, deferred->request_id);
         return;

@@ -225,6 +225,36 @@ void Gateway::moderated(const store::ModerationAction& action) {
   }
 }
 
+void Gateway::signed_in(const std::string& user_id,
+                        const std::shared_ptr<net::WebSocketConnection>& conn) {
+  std::lock_guard lock(users_mu_);
+  users_[user_id][conn->id()] = conn;
+}
+
+void Gateway::signed_out(const std::string& user_id, uint64_t conn_id) {
+  std::lock_guard lock(users_mu_);
+  auto it = users_.find(user_id);
+  if (it == users_.end()) return;
+  it->second.erase(conn_id);
+  if (it->second.empty()) users_.erase(it);
+}
+
+void Gateway::in_app_created(const store::Notification& n) {
+  std::vector<std::shared_ptr<net::WebSocketConnection>> targets;
+  {
+    std::lock_guard lock(users_mu_);
+    auto it = users_.find(n.user_id);
+    if (it == users_.end()) return;
+    for (const auto& [id, weak] : it->second) {
+      if (auto conn = weak.lock()) targets.push_back(std::move(conn));
+    }
+  }
+  // Serialised once for all of the user's tabs; send() is thread-safe and bounded (a slow tab is
+  // closed by net/, never buffered without limit).
+  auto wire = std::make_shared<const std::string>(events::notification(n));
+  for (const auto& conn : targets) conn->send(wire);
+}
+
 void Gateway::ticket_access_changed(const store::StreamTicket& ticket,
                                     const store::LiveStream& stream, bool may_watch) {
   // A fan who just got in joins on their own (the Viewer rejoins once access says so).

@@ -22,6 +22,7 @@
 #include "platform/chat_service.h"
 #include "platform/moderation_events.h"
 #include "platform/moderation_service.h"
+#include "platform/notification_events.h"
 #include "platform/stream_events.h"
 #include "platform/ticket_events.h"
 #include "realtime/room.h"
@@ -47,7 +48,8 @@ class ClientSession;
 
 class Gateway final : public platform::StreamEvents,
                       public platform::ModerationEvents,
-                      public platform::TicketEvents {
+                      public platform::TicketEvents,
+                      public platform::NotificationEvents {
  public:
   // Every collaborator is borrowed and must outlive the gateway.
   Gateway(net::IoPool& io, WorkerPool& workers, platform::AccountService& accounts,
@@ -76,6 +78,9 @@ class Gateway final : public platform::StreamEvents,
   // platform::TicketEvents: a fan who may no longer watch leaves the stream's room.
   void ticket_access_changed(const store::StreamTicket& ticket, const store::LiveStream& stream,
                              bool may_watch) override;
+  // platform::NotificationEvents: a `notification` event to every open connection of the user
+  // on this node (docs/realtime.md).
+  void in_app_created(const store::Notification& n) override;
 
   // ---- for sessions ----
   const GatewayOptions& options() const { return options_; }
@@ -88,6 +93,9 @@ class Gateway final : public platform::StreamEvents,
   // The stream's room on this node, created when needed; counts a join on its way.
   std::shared_ptr<Room> acquire(const std::string& stream_id, const std::string& artist_id);
   std::shared_ptr<Room> find(const std::string& stream_id);
+  // A connection signed in as `user_id` / closed: who receives that user's notifications.
+  void signed_in(const std::string& user_id, const std::shared_ptr<net::WebSocketConnection>& conn);
+  void signed_out(const std::string& user_id, uint64_t conn_id);
 
  private:
   void release_if_idle(const std::string& stream_id);
@@ -112,6 +120,11 @@ class Gateway final : public platform::StreamEvents,
   std::map<std::string, std::shared_ptr<Room>> rooms_;
   bool stopping_ = false;
   Gauge& rooms_gauge_;
+
+  // Signed-in connections by user (any page of the site, in a room or not). Weak: the
+  // connection's life is its session's; signed_out removes the entry.
+  std::mutex users_mu_;
+  std::map<std::string, std::map<uint64_t, std::weak_ptr<net::WebSocketConnection>>> users_;
 };
 
 }  // namespace stagecast::realtime

@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "platform/notification_view.h"
+
 namespace stagecast::realtime::events {
 
 namespace {
@@ -64,6 +66,10 @@ std::string authenticated(const platform::Identity& user, const RequestId& reque
                               {"displayName", user.display_name},
                               {"role", store::to_string(user.role)}}}},
                            request_id));
+}
+
+std::string notification(const store::Notification& n) {
+  return wire({{"type", "notification"}, {"notification", platform::notification_json(n)}});
 }
 
 std::string pong(const RequestId& request_id) {

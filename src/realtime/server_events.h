@@ -67,6 +67,10 @@ std::string viewers(const std::string& stream_id, int64_t count);
 std::string stream_status(const store::LiveStream& stream);
 std::string chat_settings(const store::LiveStream& stream);
 // Several room events flushed together: {"type":"batch","events":[e1,e2,...]}.
+// {"type":"notification","notification":{...as an item of GET /api/notifications...}}:
+// to the user's own connections, wherever they are on the site (docs/notifications.md).
+std::string notification(const store::Notification& n);
+
 std::string batch(const std::vector<std::shared_ptr<const std::string>>& events);
 
 }  // namespace stagecast::realtime::events

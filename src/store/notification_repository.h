@@ -1,5 +1,7 @@
 #pragma once
-// In-app notifications.
+// Notifications and their outbox (docs/notifications.md): one row per user, stream and channel.
+// In-app rows are what GET /api/notifications lists; the list, read marks and unread counts only
+// ever look at the IN_APP channel.
 
 #include <cstdint>
 #include <optional>
@@ -15,18 +17,48 @@ class NotificationRepository {
  public:
   virtual ~NotificationRepository() = default;
 
-  // Assigns an id when empty.
+  // Assigns an id when empty (and the id as idempotency key when that is empty).
+  // conflict: the idempotency key exists already.
   virtual Result<Notification> create(const Notification& n) = 0;
-  // Inserts all in one transaction (a stream going live notifies every subscriber).
+  // Inserts all in one transaction (a stream going live notifies every subscriber). conflict as
+  // create(), and then nothing is inserted.
   virtual Result<void> create_many(const std::vector<Notification>& ns) = 0;
-  // Newest first, at most `limit` (clamped to [1, 200]); created before `before_ms` when set.
+  // The outbox's write: inserts, in one transaction, those whose idempotency key is new and
+  // returns them (ids assigned); the others are left as they are. Writing the same batch twice
+  // inserts nothing the second time.
+  virtual Result<std::vector<Notification>> enqueue(const std::vector<Notification>& ns) = 0;
+  // In-app only. Newest first, at most `limit` (clamped to [1, 200]); created before
+  // `before_ms` when set.
   virtual Result<std::vector<Notification>> list_for_user(const std::string& user_id, int limit,
                                                           bool unread_only,
                                                           std::optional<int64_t> before_ms) = 0;
-  // Only the owner's notification is touched. not_found (absent or someone else's).
+  virtual Result<Notification> find(const std::string& id) = 0;
+  // In-app only; only the owner's notification is touched (the first read time is kept).
+  // not_found (absent, someone else's, or not in-app).
   virtual Result<void> mark_read(const std::string& id, const std::string& user_id,
                                  int64_t at_ms) = 0;
+  // In-app only.
   virtual Result<int64_t> count_unread(const std::string& user_id) = 0;
+
+  // ---- delivery (channels other than IN_APP) ----
+  // Claims up to `limit` PENDING rows of `channel` due at `now_ms` (oldest due first): in one
+  // transaction each gets attempts + 1 and next_attempt_at = now_ms + lease_ms, so that another
+  // worker (or node) does not take it while it is being sent, and a worker that dies while
+  // sending leaves it to be tried again once the lease ends. Returns the claimed rows as stored.
+  virtual Result<std::vector<Notification>> claim_due(NotificationChannel channel, int64_t now_ms,
+                                                      int limit, int64_t lease_ms) = 0;
+  // PENDING -> SENT. not_found when the row is not PENDING (sent or failed already).
+  virtual Result<void> mark_sent(const std::string& id, int64_t at_ms) = 0;
+  // Stays PENDING, next try at `next_attempt_at`; or FAILED when `next_attempt_at` is nullopt.
+  virtual Result<void> mark_attempt_failed(const std::string& id, const std::string& error,
+                                           std::optional<int64_t> next_attempt_at) = 0;
+  // The earliest next_attempt_at of a PENDING row of `channel` (the worker sleeps until then).
+  virtual Result<std::optional<int64_t>> next_due(NotificationChannel channel) = 0;
+
+  // Channel settings; the defaults (everything on) when the user has no row.
+  virtual Result<NotificationSettings> settings(const std::string& user_id) = 0;
+  // Inserts or replaces the user's row.
+  virtual Result<NotificationSettings> put_settings(const NotificationSettings& s) = 0;
 };
 
 }  // namespace stagecast::store

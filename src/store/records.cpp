@@ -55,6 +55,14 @@ constexpr NameTable<RecordingStatus, 5> kRecordingStatuses{
      {RecordingStatus::kReady, "READY"},
      {RecordingStatus::kPartial, "PARTIAL"},
      {RecordingStatus::kFailed, "FAILED"}}};
+constexpr NameTable<NotificationChannel, 3> kNotificationChannels{
+    {{NotificationChannel::kInApp, "IN_APP"},
+     {NotificationChannel::kEmail, "EMAIL"},
+     {NotificationChannel::kPush, "PUSH"}}};
+constexpr NameTable<NotificationStatus, 3> kNotificationStatuses{
+    {{NotificationStatus::kPending, "PENDING"},
+     {NotificationStatus::kSent, "SENT"},
+     {NotificationStatus::kFailed, "FAILED"}}};
 constexpr NameTable<RecordingKind, 2> kRecordingKinds{
     {{RecordingKind::kRecording, "RECORDING"}, {RecordingKind::kClip, "CLIP"}}};
 
@@ -86,6 +94,12 @@ std::string_view to_string(TipStatus v) { return name_of(kTipStatuses, v); }
 std::string_view to_string(TicketStatus v) { return name_of(kTicketStatuses, v); }
 std::string_view to_string(TicketSource v) { return name_of(kTicketSources, v); }
 std::string_view to_string(RecordingStatus v) { return name_of(kRecordingStatuses, v); }
+std::string_view to_string(NotificationChannel v) {
+  return name_of(kNotificationChannels, v);
+}
+std::string_view to_string(NotificationStatus v) {
+  return name_of(kNotificationStatuses, v);
+}
 std::string_view to_string(RecordingKind v) { return name_of(kRecordingKinds, v); }
 
 std::optional<Role> parse_role(std::string_view s) { return parse_in(kRoles, s); }
@@ -115,6 +129,12 @@ std::optional<TicketSource> parse_ticket_source(std::string_view s) {
 }
 std::optional<RecordingStatus> parse_recording_status(std::string_view s) {
   return parse_in(kRecordingStatuses, s);
+}
+std::optional<NotificationChannel> parse_notification_channel(std::string_view s) {
+  return parse_in(kNotificationChannels, s);
+}
+std::optional<NotificationStatus> parse_notification_status(std::string_view s) {
+  return parse_in(kNotificationStatuses, s);
 }
 std::optional<RecordingKind> parse_recording_kind(std::string_view s) {
   return parse_in(kRecordingKinds, s);

@@ -31,6 +31,9 @@ enum class TicketStatus { kPending, kPaid, kFailed, kRefunded, kDisputed, kRevok
 // How the fan got it: bought through the payment provider, granted by the platform (admin API:
 // sold elsewhere) or comped by the stream's owner.
 enum class TicketSource { kPurchase, kGrant, kComp };
+// A notification's delivery channel and its place in the outbox (docs/notifications.md).
+enum class NotificationChannel { kInApp, kEmail, kPush };
+enum class NotificationStatus { kPending, kSent, kFailed };
 enum class RecordingStatus { kRecording, kFinalizing, kReady, kPartial, kFailed };
 // A recording of a whole stream, or a clip cut from one.
 enum class RecordingKind { kRecording, kClip };
@@ -47,6 +50,8 @@ std::string_view to_string(TipStatus v);
 std::string_view to_string(TicketStatus v);
 std::string_view to_string(TicketSource v);
 std::string_view to_string(RecordingStatus v);
+std::string_view to_string(NotificationChannel v);
+std::string_view to_string(NotificationStatus v);
 std::string_view to_string(RecordingKind v);
 std::optional<Role> parse_role(std::string_view s);
 std::optional<SubscriptionStatus> parse_subscription_status(std::string_view s);
@@ -58,6 +63,8 @@ std::optional<TipStatus> parse_tip_status(std::string_view s);
 std::optional<TicketStatus> parse_ticket_status(std::string_view s);
 std::optional<TicketSource> parse_ticket_source(std::string_view s);
 std::optional<RecordingStatus> parse_recording_status(std::string_view s);
+std::optional<NotificationChannel> parse_notification_channel(std::string_view s);
+std::optional<NotificationStatus> parse_notification_status(std::string_view s);
 std::optional<RecordingKind> parse_recording_kind(std::string_view s);
 
 // The form under which emails are unique: ASCII-lowercased (done in C++ so SQLite and PostgreSQL
@@ -267,6 +274,25 @@ struct Notification {
   std::string payload;  // JSON text, opaque to the store
   int64_t created_at = 0;
   std::optional<int64_t> read_at;
+  // The outbox (docs/notifications.md): one row per user, stream and channel. The idempotency
+  // key is unique: writing the same key again is a no-op, so a second went_live or a restart
+  // never duplicates. create() sets it to the id when empty.
+  std::optional<std::string> stream_id;
+  NotificationChannel channel = NotificationChannel::kInApp;
+  std::string idempotency_key;
+  NotificationStatus status = NotificationStatus::kSent;  // in-app rows are delivered by storing
+  int attempts = 0;
+  int64_t next_attempt_at = 0;
+  std::optional<std::string> last_error;
+  std::optional<int64_t> sent_at;
+};
+
+// Which channels a user allows (docs/notifications.md). No row means the defaults.
+struct NotificationSettings {
+  std::string user_id;
+  bool in_app = true;
+  bool email = true;
+  int64_t updated_at = 0;
 };
 
 struct PushSubscription {

@@ -7,18 +7,39 @@
 namespace stagecast::store::sqlite {
 namespace {
 
-const std::string kColumns = "id, user_id, kind, payload, created_at, read_at";
-const std::string kInsert =
-    "INSERT INTO notifications (" + kColumns + ") VALUES (?, ?, ?, ?, ?, ?)";
+const std::string kColumns =
+    "id, user_id, kind, payload, created_at, read_at, stream_id, channel, idempotency_key, "
+    "status, attempts, next_attempt_at, last_error, sent_at";
+const std::string kInsert = "INSERT INTO notifications (" + kColumns +
+                            ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
 Notification read_notification(const Statement& st) {
-  return Notification{st.text(0), st.text(1), st.text(2), st.text(3), st.i64(4), st.opt_i64(5)};
+  Notification n{st.text(0), st.text(1), st.text(2), st.text(3), st.i64(4), st.opt_i64(5)};
+  n.stream_id = st.opt_text(6);
+  n.channel = parse_notification_channel(st.text(7)).value_or(NotificationChannel::kInApp);
+  n.idempotency_key = st.text(8);
+  n.status = parse_notification_status(st.text(9)).value_or(NotificationStatus::kFailed);
+  n.attempts = static_cast<int>(st.i64(10));
+  n.next_attempt_at = st.i64(11);
+  n.last_error = st.opt_text(12);
+  n.sent_at = st.opt_i64(13);
+  return n;
 }
 
-Result<void> insert_on(SqliteConnection& c, const Notification& n) {
-  auto st = c.prepare(kInsert);
+void assign_ids(Notification& n) {
+  if (n.id.empty()) n.id = random_id();
+  if (n.idempotency_key.empty()) n.idempotency_key = n.id;
+}
+
+Result<void> insert_on(SqliteConnection& c, const Notification& n, bool ignore_duplicate) {
+  // ON CONFLICT ... DO NOTHING is shared by SQLite and PostgreSQL; only the key is a duplicate
+  // that the outbox expects (a second went_live), so only it is ignored.
+  auto st =
+      c.prepare(ignore_duplicate ? kInsert + " ON CONFLICT (idempotency_key) DO NOTHING" : kInsert);
   if (!st) return st.error();
-  st->bind_all(n.id, n.user_id, n.kind, n.payload, n.created_at, n.read_at);
+  st->bind_all(n.id, n.user_id, n.kind, n.payload, n.created_at, n.read_at, n.stream_id,
+               to_string(n.channel), n.idempotency_key, to_string(n.status), n.attempts,
+               n.next_attempt_at, n.last_error, n.sent_at);
   return st->run();
 }
 
@@ -28,9 +49,9 @@ class SqliteNotificationRepository final : public NotificationRepository {
 
   Result<Notification> create(const Notification& in) override {
     Notification n = in;
-    if (n.id.empty()) n.id = random_id();
+    assign_ids(n);
     return db_.write([&](SqliteConnection& c) -> Result<Notification> {
-      if (auto r = insert_on(c, n); !r) return r.error();
+      if (auto r = insert_on(c, n, false); !r) return r.error();
       return n;
     });
   }
@@ -38,10 +59,22 @@ class SqliteNotificationRepository final : public NotificationRepository {
   Result<void> create_many(const std::vector<Notification>& ns) override {
     return db_.transaction([&](SqliteConnection& c) -> Result<void> {
       for (Notification n : ns) {
-        if (n.id.empty()) n.id = random_id();
-        if (auto r = insert_on(c, n); !r) return r.error();
+        assign_ids(n);
+        if (auto r = insert_on(c, n, false); !r) return r.error();
       }
       return {};
+    });
+  }
+
+  Result<std::vector<Notification>> enqueue(const std::vector<Notification>& ns) override {
+    return db_.transaction([&](SqliteConnection& c) -> Result<std::vector<Notification>> {
+      std::vector<Notification> inserted;
+      for (Notification n : ns) {
+        assign_ids(n);
+        if (auto r = insert_on(c, n, true); !r) return r.error();
+        if (c.changes() == 1) inserted.push_back(std::move(n));
+      }
+      return inserted;
     });
   }
 
@@ -51,7 +84,7 @@ class SqliteNotificationRepository final : public NotificationRepository {
     int n = std::clamp(limit, 1, 200);
     return db_.read([&](SqliteConnection& c) -> Result<std::vector<Notification>> {
       auto st = c.prepare("SELECT " + kColumns +
-                          " FROM notifications WHERE user_id = ?1 "
+                          " FROM notifications WHERE user_id = ?1 AND channel = 'IN_APP' "
                           "AND (?2 = 0 OR read_at IS NULL) AND (?3 IS NULL OR created_at < ?3) "
                           "ORDER BY created_at DESC, id DESC LIMIT ?4");
       if (!st) return st.error();
@@ -60,12 +93,22 @@ class SqliteNotificationRepository final : public NotificationRepository {
     });
   }
 
+  Result<Notification> find(const std::string& id) override {
+    return db_.read([&](SqliteConnection& c) -> Result<Notification> {
+      auto st = c.prepare("SELECT " + kColumns + " FROM notifications WHERE id = ?");
+      if (!st) return st.error();
+      st->bind_all(id);
+      return first_row<Notification>(*st, read_notification, "notification");
+    });
+  }
+
   Result<void> mark_read(const std::string& id, const std::string& user_id,
                          int64_t at_ms) override {
     return db_.write([&](SqliteConnection& c) -> Result<void> {
       // COALESCE keeps the first read time when marked twice.
       auto st = c.prepare(
-          "UPDATE notifications SET read_at = COALESCE(read_at, ?) WHERE id = ? AND user_id = ?");
+          "UPDATE notifications SET read_at = COALESCE(read_at, ?) "
+          "WHERE id = ? AND user_id = ? AND channel = 'IN_APP'");
       if (!st) return st.error();
       st->bind_all(at_ms, id, user_id);
       if (auto r = st->run(); !r) return r.error();
@@ -77,10 +120,108 @@ class SqliteNotificationRepository final : public NotificationRepository {
   Result<int64_t> count_unread(const std::string& user_id) override {
     return db_.read([&](SqliteConnection& c) -> Result<int64_t> {
       auto st = c.prepare(
-          "SELECT COUNT(*) FROM notifications WHERE user_id = ? AND read_at IS NULL");
+          "SELECT COUNT(*) FROM notifications "
+          "WHERE user_id = ? AND channel = 'IN_APP' AND read_at IS NULL");
       if (!st) return st.error();
       st->bind_all(user_id);
       return first_row<int64_t>(*st, [](const Statement& s) { return s.i64(0); }, "count");
+    });
+  }
+
+  Result<std::vector<Notification>> claim_due(NotificationChannel channel, int64_t now_ms,
+                                              int limit, int64_t lease_ms) override {
+    const std::string ch(to_string(channel));
+    return db_.transaction([&](SqliteConnection& c) -> Result<std::vector<Notification>> {
+      auto st = c.prepare("SELECT " + kColumns +
+                          " FROM notifications WHERE channel = ? AND status = 'PENDING' "
+                          "AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?");
+      if (!st) return st.error();
+      st->bind_all(ch, now_ms, std::clamp(limit, 1, 1000));
+      auto rows = collect_rows<Notification>(*st, read_notification);
+      if (!rows) return rows.error();
+      for (Notification& n : *rows) {
+        auto up = c.prepare(
+            "UPDATE notifications SET attempts = attempts + 1, next_attempt_at = ? "
+            "WHERE id = ? AND status = 'PENDING'");
+        if (!up) return up.error();
+        n.attempts += 1;
+        n.next_attempt_at = now_ms + lease_ms;
+        up->bind_all(n.next_attempt_at, n.id);
+        if (auto r = up->run(); !r) return r.error();
+      }
+      return rows;
+    });
+  }
+
+  Result<void> mark_sent(const std::string& id, int64_t at_ms) override {
+    return db_.write([&](SqliteConnection& c) -> Result<void> {
+      auto st = c.prepare(
+          "UPDATE notifications SET status = 'SENT', sent_at = ?, last_error = NULL "
+          "WHERE id = ? AND status = 'PENDING'");
+      if (!st) return st.error();
+      st->bind_all(at_ms, id);
+      if (auto r = st->run(); !r) return r.error();
+      if (c.changes() == 0) return make_error(errc::kNotFound, "pending notification not found");
+      return {};
+    });
+  }
+
+  Result<void> mark_attempt_failed(const std::string& id, const std::string& error,
+                                   std::optional<int64_t> next_attempt_at) override {
+    return db_.write([&](SqliteConnection& c) -> Result<void> {
+      auto st = c.prepare(
+          "UPDATE notifications SET last_error = ?, "
+          "status = CASE WHEN ? IS NULL THEN 'FAILED' ELSE 'PENDING' END, "
+          "next_attempt_at = COALESCE(?, next_attempt_at) WHERE id = ? AND status = 'PENDING'");
+      if (!st) return st.error();
+      st->bind_all(error, next_attempt_at, next_attempt_at, id);
+      if (auto r = st->run(); !r) return r.error();
+      if (c.changes() == 0) return make_error(errc::kNotFound, "pending notification not found");
+      return {};
+    });
+  }
+
+  Result<std::optional<int64_t>> next_due(NotificationChannel channel) override {
+    return db_.read([&](SqliteConnection& c) -> Result<std::optional<int64_t>> {
+      auto st = c.prepare(
+          "SELECT MIN(next_attempt_at) FROM notifications WHERE channel = ? AND status = "
+          "'PENDING'");
+      if (!st) return st.error();
+      st->bind_all(std::string(to_string(channel)));
+      return first_row<std::optional<int64_t>>(
+          *st, [](const Statement& s) { return s.opt_i64(0); }, "next due");
+    });
+  }
+
+  Result<NotificationSettings> settings(const std::string& user_id) override {
+    return db_.read([&](SqliteConnection& c) -> Result<NotificationSettings> {
+      auto st = c.prepare(
+          "SELECT in_app, email, updated_at FROM notification_settings WHERE user_id = ?");
+      if (!st) return st.error();
+      st->bind_all(user_id);
+      auto row = st->step();
+      if (!row) return row.error();
+      NotificationSettings s;
+      s.user_id = user_id;
+      if (*row) {
+        s.in_app = st->boolean(0);
+        s.email = st->boolean(1);
+        s.updated_at = st->i64(2);
+      }
+      return s;
+    });
+  }
+
+  Result<NotificationSettings> put_settings(const NotificationSettings& s) override {
+    return db_.write([&](SqliteConnection& c) -> Result<NotificationSettings> {
+      auto st = c.prepare(
+          "INSERT INTO notification_settings (user_id, in_app, email, updated_at) "
+          "VALUES (?, ?, ?, ?) ON CONFLICT (user_id) DO UPDATE SET in_app = excluded.in_app, "
+          "email = excluded.email, updated_at = excluded.updated_at");
+      if (!st) return st.error();
+      st->bind_all(s.user_id, s.in_app, s.email, s.updated_at);
+      if (auto r = st->run(); !r) return r.error();
+      return s;
     });
   }
 

@@ -2,25 +2,17 @@
 // tests and the platform's sync only) keeps them, as grants.
 
 #include <gtest/gtest.h>
-#include <sqlite3.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <string>
 
 #include "core/clock.h"
-#include "store/migrations.h"
+#include "old_schema.h"
 #include "store/store.h"
 
 namespace stagecast::store::testing {
 namespace {
-
-void exec(sqlite3* db, const std::string& sql) {
-  char* error = nullptr;
-  ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error), SQLITE_OK)
-      << (error ? error : "") << "\n"
-      << sql;
-}
 
 TEST(TicketMigration, RowsOfVersionTwoBecomeGrants) {
   const auto dir = std::filesystem::temp_directory_path() /
@@ -28,25 +20,16 @@ TEST(TicketMigration, RowsOfVersionTwoBecomeGrants) {
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   const std::string file = (dir / "old.db").string();
-  {
-    sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open(file.c_str(), &db), SQLITE_OK);
-    for (const EmbeddedMigration& m : embedded_migrations()) {
-      if (m.version > 2) break;
-      exec(db, std::string(m.sql));
-      exec(db, "INSERT INTO schema_migrations (version, name, applied_at) VALUES (" +
-                   std::to_string(m.version) + ", '" + std::string(m.name) + "', 1)");
-    }
-    exec(db,
-         "INSERT INTO users (id, email, email_normalized, display_name, role, created_at, "
-         "updated_at) VALUES ('artist', 'a@x', 'a@x', 'A', 'ARTIST', 1, 1);"
-         "INSERT INTO live_streams (id, artist_id, title, visibility, price_cents, currency, "
-         "status, stream_key_hash, stream_key_rotated_at, created_at, updated_at) VALUES "
-         "('s1', 'artist', 'Paid', 'PAID', 999, 'eur', 'CREATED', 'h1', 1, 1, 1);"
-         "INSERT INTO stream_tickets (stream_id, fan_id, paid, created_at, updated_at) VALUES "
-         "('s1', 'fan-paid', TRUE, 5, 6), ('s1', 'fan-unpaid', FALSE, 7, 8);");
-    sqlite3_close(db);
-  }
+  write_database_at_version(
+      file, 2,
+      "INSERT INTO users (id, email, email_normalized, display_name, role, created_at, "
+      "updated_at) VALUES ('artist', 'a@x', 'a@x', 'A', 'ARTIST', 1, 1);"
+      "INSERT INTO live_streams (id, artist_id, title, visibility, price_cents, currency, "
+      "status, stream_key_hash, stream_key_rotated_at, created_at, updated_at) VALUES "
+      "('s1', 'artist', 'Paid', 'PAID', 999, 'eur', 'CREATED', 'h1', 1, 1, 1);"
+      "INSERT INTO stream_tickets (stream_id, fan_id, paid, created_at, updated_at) VALUES "
+      "('s1', 'fan-paid', TRUE, 5, 6), ('s1', 'fan-unpaid', FALSE, 7, 8);");
+  if (HasFailure()) return;
   ManualClock clock{1000};
   StoreOptions options;
   options.clock = &clock;

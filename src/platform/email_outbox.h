@@ -1,0 +1,78 @@
+#pragma once
+// Delivers the EMAIL rows of the notification outbox (docs/notifications.md) on a thread of its
+// own, never an I/O thread or the shared workers: claims due rows (a lease, so that a crash or a
+// second node does not send a row while it is being sent), sends each through the MailTransport,
+// and marks it SENT, or schedules the next attempt with exponential backoff (a transient
+// failure: no connection, timeout, SMTP 4xx), or FAILED (a permanent failure: SMTP 5xx, or the
+// retry limit reached). One mail at a time: the concurrency towards the mail server is bounded
+// by construction.
+//
+// At least once, never twice while the server runs: a row is SENT before the next claim can
+// see it. Only a crash between the mail server's acceptance and the SENT mark (a window of one
+// UPDATE) sends it again after the lease; the mail then carries the same Message-ID.
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "core/clock.h"
+#include "core/result.h"
+#include "core/retry_schedule.h"
+#include "platform/mail_transport.h"
+#include "platform/notification_events.h"
+#include "store/store.h"
+
+namespace stagecast::platform {
+
+struct EmailOutboxOptions {
+  std::string base_url;           // links in mails: the site's public origin
+  std::string message_id_domain;  // right side of Message-IDs (the sender's domain)
+  int batch = 50;                 // rows claimed at once
+  // Longer than one send can take (the SMTP timeout), so a row is never claimed while it is
+  // still being sent.
+  std::chrono::milliseconds lease{120'000};
+  // Sleep when nothing is due and nobody woke us (new rows wake the worker at once).
+  std::chrono::milliseconds idle_poll{5'000};
+};
+
+class EmailOutbox final : public NotificationEvents {
+ public:
+  // Borrowed; must outlive the outbox.
+  EmailOutbox(store::Store& store, const Clock& clock, MailTransport& transport,
+              RetrySchedule retries, EmailOutboxOptions options);
+  ~EmailOutbox() override;
+  EmailOutbox(const EmailOutbox&) = delete;
+  EmailOutbox& operator=(const EmailOutbox&) = delete;
+
+  void start();
+  // Finishes the mail being sent and joins; unsent rows stay PENDING for the next start.
+  void stop();
+
+  // NotificationEvents: new EMAIL rows are waiting; wake up.
+  void in_app_created(const store::Notification&) override {}
+  void pending_written(store::NotificationChannel channel) override;
+
+  // One claim and its sends on the calling thread (tests, with a ManualClock). Returns how many
+  // rows were claimed.
+  Result<size_t> run_once();
+
+ private:
+  void run();
+  void deliver(const store::Notification& n);
+
+  store::Store& store_;
+  const Clock& clock_;
+  MailTransport& transport_;
+  RetrySchedule retries_;
+  EmailOutboxOptions options_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;
+  bool woken_ = false;
+  std::thread thread_;
+};
+
+}  // namespace stagecast::platform

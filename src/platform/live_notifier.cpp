@@ -1,0 +1,126 @@
+#include "platform/live_notifier.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+namespace stagecast::platform {
+
+LiveNotifier::LiveNotifier(store::Store& store, const Clock& clock, LiveNotifierOptions options)
+    : store_(store),
+      clock_(clock),
+      options_(options),
+      pool_("notify", 1, options.max_queued_streams) {}
+
+LiveNotifier::~LiveNotifier() {
+  stop();
+}
+
+void LiveNotifier::add_listener(NotificationEvents& listener) {
+  std::lock_guard lock(listeners_mutex_);
+  listeners_.push_back(&listener);
+}
+
+void LiveNotifier::stop() {
+  pool_.stop();
+}
+
+std::string LiveNotifier::idempotency_key(const std::string& stream_id, const std::string& user_id,
+                                          store::NotificationChannel channel) {
+  return "stream_live:" + stream_id + ":" + user_id + ":" + std::string(store::to_string(channel));
+}
+
+void LiveNotifier::went_live(const store::LiveStream& stream) {
+  const bool posted = pool_.post([this, stream] {
+    auto n = fan_out(stream);
+    if (!n) {
+      spdlog::error("notifications for stream {} not written: {}", stream.id, n.error().message);
+      return;
+    }
+    spdlog::info("stream {} live: {} notifications written", stream.id, *n);
+  });
+  if (!posted) spdlog::error("notifications for stream {} dropped: queue full", stream.id);
+}
+
+Result<std::vector<store::Notification>> LiveNotifier::rows_for(const store::LiveStream& stream) {
+  const int64_t now = clock_.unix_millis();
+  auto subs = store_.subscriptions().list_active_for_artist(stream.artist_id, now);
+  if (!subs) return subs.error();
+  std::string artist_name;
+  if (auto artist = store_.users().find_by_id(stream.artist_id)) {
+    artist_name = artist->display_name;
+  }
+  const std::string payload = nlohmann::json{
+      {"streamId", stream.id},
+      {"artistId", stream.artist_id},
+      {"artistName", artist_name},
+      {"title", stream.title},
+      {"watchPath",
+       "/watch/" + stream.id}}.dump();
+  std::vector<store::Notification> rows;
+  rows.reserve(subs->size());
+  for (const store::Subscription& s : *subs) {
+    auto settings = store_.notifications().settings(s.fan_id);
+    if (!settings) return settings.error();
+    store::Notification n;
+    n.user_id = s.fan_id;
+    n.kind = "stream_live";
+    n.payload = payload;
+    n.created_at = now;
+    n.stream_id = stream.id;
+    n.next_attempt_at = now;
+    if (settings->in_app) {
+      n.channel = store::NotificationChannel::kInApp;
+      n.idempotency_key = idempotency_key(stream.id, s.fan_id, n.channel);
+      // Stored is delivered for in-app (the list shows it; the WebSocket event is a courtesy).
+      n.status = store::NotificationStatus::kSent;
+      n.sent_at = now;
+      rows.push_back(n);
+    }
+    if (options_.email && settings->email) {
+      n.channel = store::NotificationChannel::kEmail;
+      n.idempotency_key = idempotency_key(stream.id, s.fan_id, n.channel);
+      n.status = store::NotificationStatus::kPending;
+      n.sent_at = std::nullopt;
+      rows.push_back(std::move(n));
+    }
+  }
+  return rows;
+}
+
+Result<size_t> LiveNotifier::fan_out(const store::LiveStream& stream) {
+  auto rows = rows_for(stream);
+  if (!rows) return rows.error();
+  size_t created = 0;
+  for (size_t i = 0; i < rows->size(); i += options_.batch_rows) {
+    const size_t end = std::min(rows->size(), i + options_.batch_rows);
+    std::vector<store::Notification> batch(rows->begin() + static_cast<ptrdiff_t>(i),
+                                           rows->begin() + static_cast<ptrdiff_t>(end));
+    auto inserted = store_.notifications().enqueue(batch);
+    if (!inserted) return inserted.error();
+    created += inserted->size();
+    bool email = false;
+    std::lock_guard lock(listeners_mutex_);
+    for (const store::Notification& n : *inserted) {
+      if (n.channel != store::NotificationChannel::kInApp) {
+        email = email || n.channel == store::NotificationChannel::kEmail;
+        continue;
+      }
+      for (NotificationEvents* l : listeners_) {
+        try {
+          l->in_app_created(n);
+        } catch (const std::exception& e) {
+          spdlog::error("notification listener failed for {}: {}", n.id, e.what());
+        }
+      }
+    }
+    if (email) {
+      for (NotificationEvents* l : listeners_)
+        l->pending_written(store::NotificationChannel::kEmail);
+    }
+  }
+  return created;
+}
+
+}  // namespace stagecast::platform

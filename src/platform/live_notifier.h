@@ -1,0 +1,73 @@
+#pragma once
+// Writes the notification outbox when a stream goes live (docs/notifications.md): one in-app
+// row per active subscriber of the artist who allows in-app notifications, and one email row per
+// subscriber who allows email (when email is configured), keyed
+// "stream_live:<stream>:<user>:<channel>" so that writing it twice (a second went_live from another
+// node, a retry) never duplicates. The fan-out runs on the notifier's own thread: went_live is
+// heard on the worker that marked the stream LIVE and must return at once (stream_events.h), and
+// ten thousand inserts must not hold up the shared worker pool. Listeners hear each new in-app
+// row (the realtime gateway sends it to the user's open connections) and that email rows wait
+// (the email outbox wakes up).
+
+#include <cstddef>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/result.h"
+#include "core/worker_pool.h"
+#include "platform/notification_events.h"
+#include "platform/stream_events.h"
+#include "store/store.h"
+
+namespace stagecast::platform {
+
+struct LiveNotifierOptions {
+  // Streams waiting for their fan-out; one more is dropped with an error in the log (a burst of
+  // this many go-lives at once is far beyond one node).
+  size_t max_queued_streams = 1000;
+  // Rows per transaction: bounds how long one fan-out holds SQLite's single writer.
+  size_t batch_rows = 500;
+  // Also an EMAIL row (PENDING, for EmailOutbox) per subscriber who allows email. Off while no
+  // mail server is configured: rows nobody would deliver are not written.
+  bool email = false;
+};
+
+class LiveNotifier final : public StreamEvents {
+ public:
+  // `store` and `clock` are borrowed and must outlive the notifier.
+  LiveNotifier(store::Store& store, const Clock& clock, LiveNotifierOptions options = {});
+  ~LiveNotifier() override;
+  LiveNotifier(const LiveNotifier&) = delete;
+  LiveNotifier& operator=(const LiveNotifier&) = delete;
+
+  // While wiring, before serving.
+  void add_listener(NotificationEvents& listener);
+
+  // StreamEvents: queues the fan-out of `stream`.
+  void went_live(const store::LiveStream& stream) override;
+
+  // The fan-out itself, on the calling thread: returns how many rows were new. Errors: those of
+  // the store (db_unavailable); rows of batches written before the error stay written, and a
+  // second call writes the rest.
+  Result<size_t> fan_out(const store::LiveStream& stream);
+
+  // Finishes the queued fan-outs and joins the thread; went_live is ignored afterwards.
+  void stop();
+
+  static std::string idempotency_key(const std::string& stream_id, const std::string& user_id,
+                                     store::NotificationChannel channel);
+
+ private:
+  Result<std::vector<store::Notification>> rows_for(const store::LiveStream& stream);
+
+  store::Store& store_;
+  const Clock& clock_;
+  LiveNotifierOptions options_;
+  std::mutex listeners_mutex_;
+  std::vector<NotificationEvents*> listeners_;
+  WorkerPool pool_;
+};
+
+}  // namespace stagecast::platform

@@ -1,0 +1,52 @@
+#pragma once
+// The caller's own notifications (docs/notifications.md): the in-app list, read marks, the
+// unread count, and which channels they allow. Every call is about the caller: nobody reads or
+// marks another user's notifications, so a foreign id is simply not_found.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/result.h"
+#include "platform/identity.h"
+#include "store/store.h"
+
+namespace stagecast::platform {
+
+inline constexpr int kDefaultNotificationPage = 20;
+inline constexpr int kMaxNotificationPage = 100;
+
+struct NotificationPage {
+  std::vector<store::Notification> items;  // newest first
+  int64_t unread_count = 0;
+  std::optional<int64_t> next_before;  // createdAt of the last item when the page was full
+};
+
+// The settings a user may change; absent fields keep their value.
+struct NotificationSettingsInput {
+  std::optional<bool> in_app;
+  std::optional<bool> email;
+};
+
+class NotificationService {
+ public:
+  // Borrowed; must outlive the service.
+  NotificationService(store::Store& store, const Clock& clock) : store_(store), clock_(clock) {}
+
+  // Errors: db_unavailable.
+  Result<NotificationPage> list(const Identity& caller, int limit, bool unread_only,
+                                std::optional<int64_t> before_ms);
+  // Errors: not_found (no such in-app notification of the caller), db_unavailable.
+  Result<void> mark_read(const Identity& caller, const std::string& id);
+  Result<store::NotificationSettings> settings(const Identity& caller);
+  Result<store::NotificationSettings> update_settings(const Identity& caller,
+                                                      const NotificationSettingsInput& in);
+
+ private:
+  store::Store& store_;
+  const Clock& clock_;
+};
+
+}  // namespace stagecast::platform

@@ -1,0 +1,163 @@
+// The notification outbox (docs/notifications.md): idempotent writes keyed per user, stream and
+// channel; in-app lists that ignore other channels; channel settings with defaults.
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "old_schema.h"
+#include "store_fixture.h"
+
+namespace stagecast::store::testing {
+namespace {
+
+STAGECAST_STORE_SUITE(NotificationRepositoryTest);
+
+Notification outbox_row(const std::string& user, const std::string& stream,
+                        NotificationChannel channel, int64_t at) {
+  Notification n;
+  n.user_id = user;
+  n.kind = "stream_live";
+  n.payload = "{}";
+  n.created_at = at;
+  n.stream_id = stream;
+  n.channel = channel;
+  n.idempotency_key = "stream_live:" + stream + ":" + user + ":" + std::string(to_string(channel));
+  n.status = channel == NotificationChannel::kInApp ? NotificationStatus::kSent
+                                                    : NotificationStatus::kPending;
+  n.next_attempt_at = at;
+  return n;
+}
+
+TEST_P(NotificationRepositoryTest, EnqueueWritesEachKeyOnceAndReturnsOnlyTheNewRows) {
+  std::vector<Notification> batch;
+  for (int i = 0; i < 3; ++i) {
+    batch.push_back(outbox_row("fan-" + std::to_string(i), "s1", NotificationChannel::kInApp, 10));
+  }
+  auto first = store().notifications().enqueue(batch);
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  ASSERT_EQ(first->size(), 3u);
+  EXPECT_FALSE((*first)[0].id.empty());
+
+  // A second went_live (another node, a retry) with one more subscriber: only that one is new.
+  batch.push_back(outbox_row("fan-3", "s1", NotificationChannel::kInApp, 20));
+  auto second = store().notifications().enqueue(batch);
+  ASSERT_TRUE(second.ok());
+  ASSERT_EQ(second->size(), 1u);
+  EXPECT_EQ((*second)[0].user_id, "fan-3");
+
+  auto stored = store().notifications().find((*first)[0].id);
+  ASSERT_TRUE(stored.ok());
+  EXPECT_EQ(stored->idempotency_key, "stream_live:s1:fan-0:IN_APP");
+  EXPECT_EQ(stored->stream_id, std::optional<std::string>("s1"));
+  EXPECT_EQ(stored->status, NotificationStatus::kSent);
+  EXPECT_EQ(stored->attempts, 0);
+
+  // create() is not forgiving: the same key twice is a conflict.
+  EXPECT_EQ(store().notifications().create(batch[0]).error().code, "conflict");
+}
+
+TEST_P(NotificationRepositoryTest, InAppListCountAndReadIgnoreOtherChannels) {
+  ASSERT_TRUE(store()
+                  .notifications()
+                  .enqueue({outbox_row("fan-1", "s1", NotificationChannel::kInApp, 10),
+                            outbox_row("fan-1", "s1", NotificationChannel::kEmail, 10),
+                            outbox_row("fan-1", "s2", NotificationChannel::kInApp, 20)})
+                  .ok());
+  auto list = store().notifications().list_for_user("fan-1", 10, false, std::nullopt);
+  ASSERT_TRUE(list.ok());
+  ASSERT_EQ(list->size(), 2u);
+  EXPECT_EQ((*list)[0].stream_id, std::optional<std::string>("s2"));  // newest first
+  EXPECT_EQ(*store().notifications().count_unread("fan-1"), 2);
+
+  auto all =
+      store().notifications().enqueue({outbox_row("fan-1", "s1", NotificationChannel::kEmail, 10)});
+  ASSERT_TRUE(all.ok());
+  EXPECT_TRUE(all->empty());
+}
+
+TEST_P(NotificationRepositoryTest, SettingsDefaultToEverythingOnAndArePerUser) {
+  auto none = store().notifications().settings("fan-1");
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->in_app);
+  EXPECT_TRUE(none->email);
+  EXPECT_EQ(none->updated_at, 0);
+
+  NotificationSettings off{"fan-1", false, true, 50};
+  ASSERT_TRUE(store().notifications().put_settings(off).ok());
+  off.email = false;
+  off.updated_at = 60;
+  ASSERT_TRUE(store().notifications().put_settings(off).ok());
+  auto got = store().notifications().settings("fan-1");
+  ASSERT_TRUE(got.ok());
+  EXPECT_FALSE(got->in_app);
+  EXPECT_FALSE(got->email);
+  EXPECT_EQ(got->updated_at, 60);
+  EXPECT_TRUE(store().notifications().settings("fan-2")->in_app);
+}
+
+TEST_P(NotificationRepositoryTest, ClaimLeasesDueRowsAndRetriesEndInSentOrFailed) {
+  auto rows = store().notifications().enqueue(
+      {outbox_row("fan-1", "s1", NotificationChannel::kEmail, 100),
+       outbox_row("fan-2", "s1", NotificationChannel::kEmail, 100),
+       outbox_row("fan-3", "s1", NotificationChannel::kInApp, 100)});
+  ASSERT_TRUE(rows.ok());
+  auto& repo = store().notifications();
+  EXPECT_EQ(*repo.next_due(NotificationChannel::kEmail), std::optional<int64_t>(100));
+  EXPECT_TRUE(repo.claim_due(NotificationChannel::kEmail, 99, 10, 1000)->empty());  // not due
+
+  auto claimed = repo.claim_due(NotificationChannel::kEmail, 100, 10, 1000);
+  ASSERT_TRUE(claimed.ok());
+  ASSERT_EQ(claimed->size(), 2u);  // in-app rows are never claimed
+  EXPECT_EQ((*claimed)[0].attempts, 1);
+  // Leased: a second worker finds nothing until the lease ends (a worker that died mid-send).
+  EXPECT_TRUE(repo.claim_due(NotificationChannel::kEmail, 500, 10, 1000)->empty());
+  EXPECT_EQ(*repo.next_due(NotificationChannel::kEmail), std::optional<int64_t>(1100));
+
+  const std::string a = (*claimed)[0].id, b = (*claimed)[1].id;
+  ASSERT_TRUE(repo.mark_sent(a, 150).ok());
+  EXPECT_EQ(repo.mark_sent(a, 160).error().code, "not_found");  // never twice
+  ASSERT_TRUE(repo.mark_attempt_failed(b, "smtp_transient: 421", 300).ok());
+  auto again = repo.claim_due(NotificationChannel::kEmail, 300, 10, 1000);
+  ASSERT_EQ(again->size(), 1u);
+  EXPECT_EQ((*again)[0].attempts, 2);
+  EXPECT_EQ((*again)[0].last_error, std::optional<std::string>("smtp_transient: 421"));
+  ASSERT_TRUE(repo.mark_attempt_failed(b, "smtp_permanent: 550", std::nullopt).ok());
+  EXPECT_EQ(repo.find(b)->status, NotificationStatus::kFailed);
+  EXPECT_EQ(repo.find(a)->status, NotificationStatus::kSent);
+  EXPECT_EQ(repo.find(a)->sent_at, std::optional<int64_t>(150));
+  EXPECT_EQ(*repo.next_due(NotificationChannel::kEmail), std::nullopt);
+}
+
+// 0005 rebuilds notifications: rows of version 4 stay, as delivered in-app notifications.
+TEST(NotificationMigration, RowsOfVersionFourStayAsSentInAppNotifications) {
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("stagecast-notification-migration-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  const std::string file = (dir / "old.db").string();
+  write_database_at_version(
+      file, 4,
+      "INSERT INTO notifications (id, user_id, kind, payload, created_at, read_at) VALUES "
+      "('n1', 'fan-1', 'stream_live', '{}', 5, NULL), ('n2', 'fan-1', 'tip', '{}', 6, 7);");
+  if (::testing::Test::HasFailure()) return;
+  ManualClock clock{1000};
+  StoreOptions options;
+  options.clock = &clock;
+  auto store = open_store("sqlite://" + file, options);
+  ASSERT_TRUE(store) << store.error().message;
+  auto list = (*store)->notifications().list_for_user("fan-1", 10, false, std::nullopt);
+  ASSERT_TRUE(list.ok());
+  ASSERT_EQ(list->size(), 2u);
+  EXPECT_EQ((*list)[0].id, "n2");
+  EXPECT_EQ((*list)[0].read_at, std::optional<int64_t>(7));
+  EXPECT_EQ((*list)[1].idempotency_key, "n1");
+  EXPECT_EQ((*list)[1].status, NotificationStatus::kSent);
+  EXPECT_EQ((*list)[1].channel, NotificationChannel::kInApp);
+  store->reset();
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace stagecast::store::testing

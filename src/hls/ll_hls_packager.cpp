@@ -20,6 +20,8 @@ constexpr int64_t kAudioDriftTolerance90k = media::kTimescale / 10;
 // AAC frames waiting for the video to reach them (about 10 s at 48 kHz); past it the oldest go
 // (a video track that stalled must not hold audio without bound).
 constexpr size_t kMaxQueuedAudio = 480;
+// Anomalies of a source's timestamps logged per rendition (then only counted).
+constexpr uint64_t kLoggedAnomalies = 10;
 // Video frames over which the frame duration is measured (exact over a second, whatever the
 // rounding of each timestamp: RTMP's are whole milliseconds).
 constexpr size_t kFrameRateWindow = 31;
@@ -170,6 +172,11 @@ void LlHlsPackager::handle_video(const media::MediaFramePtr& frame) {
   // would be too short (part_timing.h). The first segment is cut into parts once complete.
   if (announced_) {
     const auto& held = *pending_video_;
+    // A frame that alone outlasts PART-TARGET (the source sent no video for that long) cannot be
+    // split: its part is longer than 4.4.4.9 allows. Said, and counted.
+    if (duration > timing_.target && ++counters_.long_frames <= kLoggedAnomalies)
+      spdlog::warn("hls {}/{}: a video frame of {} ms, longer than PART-TARGET", config_.stream_id,
+                   config_.rendition, duration / 90);
     switch (place_held_frame(timing_, part_->start, part_->independent, held.dts, dts)) {
       case HeldFrame::Joins: break;
       case HeldFrame::StartsNextPart: cut(held.dts, false, held.frame->keyframe); break;
@@ -238,10 +245,9 @@ int64_t LlHlsPackager::part_aim() const {
 // A gap in the timestamps left no frame start where the open part could end (part_timing.h):
 // the segment ends there, since a segment's last part may be short (4.4.4.9).
 void LlHlsPackager::end_segment_at_gap(int64_t at, bool keyframe) {
-  ++counters_.gap_cuts;
-  if (counters_.gap_cuts == 1)
-    spdlog::warn("hls {}/{}: a gap in the video timestamps: segment ended early", config_.stream_id,
-                 config_.rendition);
+  if (++counters_.gap_cuts <= kLoggedAnomalies)
+    spdlog::warn("hls {}/{}: a gap in the video timestamps after {} ms of a part: segment ended early",
+                 config_.stream_id, config_.rendition, (at - part_->start) / 90);
   cut(at, true, keyframe);
 }
 
@@ -427,9 +433,14 @@ void LlHlsPackager::announce_with_first_segment(int64_t at) {
     pts.push_back(dts + v.composition_offset);
     dts += v.duration;
   }
-  double frame = source_frame_duration(std::move(pts), stream_config_->video->frame_rate);
+  const double declared = stream_config_->video->frame_rate;
+  const double measured = typical_frame_duration(pts);
+  double frame = source_frame_duration(std::move(pts), declared);
   if (!(frame > 0)) frame = static_cast<double>(last_video_duration_);
   fix_targets(duration, frame);
+  spdlog::info("hls {}/{}: PART-TARGET {:.3f} s ({} fps declared, {:.2f} measured over {} frames)",
+               config_.stream_id, config_.rendition, seconds(timing_.target), declared,
+               measured > 0 ? media::kTimescale / measured : 0.0, all.video.size());
   expected_segment_ = duration;
   segment_->step = grid_step(duration, part_target_);
 

@@ -71,6 +71,7 @@ class LlHlsPackager final : public media::MediaSink {
     uint64_t segments = 0;
     uint64_t forced_cuts = 0;  // segments cut without a key frame (a GOP past the target duration)
     uint64_t gap_cuts = 0;     // segments ended early at a gap in the timestamps (part_timing.h)
+    uint64_t long_frames = 0;  // video frames longer than PART-TARGET (a part that is too)
   };
   Counters counters() const;
 

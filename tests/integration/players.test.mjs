@@ -73,7 +73,7 @@ function pagePlayer(kind, src, anchorMs) {
     // Closed-caption detection keeps its default (on): a deployment does not know its streams
     // carry no 608/708, and the server can say so itself (CLOSED-CAPTIONS=NONE).
     // abr.defaultBandwidthEstimate: Shaka's default (1 Mb/s) starts it on the 360p rung, and its
-    // estimate from 0.5 s parts hardly climbs, so it would never play the source, the rendition
+    // estimate from short parts hardly climbs, so it would never play the source, the rendition
     // hls.js plays (it starts on the first variant); a deployment sets what it expects of its
     // viewers' networks (here: the source's BANDWIDTH fits).
     player.configure({ streaming: { lowLatencyMode: true }, abr: { defaultBandwidthEstimate: 5e6 } });
@@ -385,7 +385,7 @@ test('hls.js 1.5 and newest, Shaka 5 and GStreamer play one live stream for 60 s
           [played >= wallS * (55 / 60), `currentTime advanced ${fmt(played, 1)} s in ${fmt(wallS, 1)} s`],
         ]),
         // The latency is printed, not bounded: none of these players catches up by default, so it is
-        // the target (PART-HOLD-BACK, 1.5 s at 30 fps) plus whatever the start took on a loaded machine; falling
+        // the target (PART-HOLD-BACK, 0.813 s at 30 fps) plus whatever the start took on a loaded machine; falling
         // behind during the window shows in currentTime above.
       ]);
     });

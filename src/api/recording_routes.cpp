@@ -49,16 +49,21 @@ void add_recording_routes(net::Router& router, ApiContext& ctx,
     auto list = recordings.list(who, stream_id);
     if (!list) return error_response(list.error());
     std::string token_query;
+    nlohmann::json expires = nullptr;
     if (list->watch.allowed && !list->items.empty()) {
       // The replay is watched under the stream's own rules: the same playback token as live.
       auto grant = ctx.platform.streams().issue_playback(who, stream_id);
-      if (grant) token_query = "token=" + net::percent_encode(grant->token);
+      if (grant) {
+        token_query = "token=" + net::percent_encode(grant->token);
+        expires = grant->expires_at;
+      }
     }
     nlohmann::json items = nlohmann::json::array();
     for (const auto& r : list->items)
       items.push_back(recording_json(ctx, r, list->watch.allowed, token_query));
     nlohmann::json j = {
         {"items", std::move(items)},
+        {"tokenExpiresAt", expires},
         {"access", {{"watch", list->watch.allowed},
                     {"reason", list->watch.allowed ? nlohmann::json(nullptr)
                                                    : nlohmann::json(std::string(list->watch.reason))}}}};

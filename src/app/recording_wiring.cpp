@@ -6,6 +6,8 @@
 #include <nlohmann/json.hpp>
 
 #include "api/recording_routes.h"
+#include "core/random.h"
+#include "record/clip_maker.h"
 #include "record/local_object_store.h"
 #include "record/s3_environment.h"
 #include "record/s3_object_store.h"
@@ -116,8 +118,51 @@ void RecordingWiring::recover() {
 }
 
 void RecordingWiring::add_routes(net::Router& router, api::ApiContext& ctx) {
-  api::add_recording_routes(router, ctx, *service_);
+  api::add_recording_routes(router, ctx, *service_,
+                            [this](const platform::Identity& caller, const std::string& stream_id,
+                                   const api::ClipInput& input) {
+                              return cut_clip(caller, stream_id, input);
+                            });
   api::add_vod_routes(router, *this, *replay_pool_);
+}
+
+Result<store::Recording> RecordingWiring::cut_clip(const platform::Identity& caller,
+                                                   const std::string& stream_id,
+                                                   const api::ClipInput& input) {
+  auto source = service_->clip_source(caller, stream_id, input.recording_id);
+  if (!source) return source.error();
+  store::Recording clip;
+  clip.id = random_id();
+  clip.stream_id = stream_id;
+  clip.kind = store::RecordingKind::kClip;
+  clip.status = store::RecordingStatus::kReady;
+  clip.storage = std::string(store_->kind());
+  clip.object_prefix = config_.record_key_prefix + "/" + stream_id + "/clips/" + clip.id;
+  record::ClipRequest req{source->object_prefix, "source",
+                          input.start_ms, input.duration_ms, clip.object_prefix};
+  auto made = record::make_clip(*store_, req, static_cast<uint64_t>(config_.record_mp4_part_bytes));
+  if (!made) {
+    (void)remove_all(clip.object_prefix);  // nothing half-made stays behind
+    if (made.error().code == record::kClipOutOfRange) return made.error();
+    spdlog::warn("clip of {}: {}", stream_id, made.error().message);
+    return make_error(std::string(platform::kStorageUnavailable),
+                      "the clip could not be stored; try again later");
+  }
+  clip.master_key = made->master_key;
+  clip.mp4_key = made->mp4_key;
+  clip.renditions = R"(["source"])";
+  clip.bytes = static_cast<int64_t>(made->bytes);
+  clip.duration_ms = made->duration_ms;
+  clip.started_at = clock_.unix_millis();
+  clip.ended_at = clip.started_at;
+  clip.replay_url = platform::replay_path(clip.id);
+  clip.title = input.title;
+  clip.source_recording_id = source->id;
+  clip.clip_start_ms = made->start_ms;
+  clip.created_by = caller.user_id;
+  auto row = service_->add_clip(clip);
+  if (!row) (void)remove_all(clip.object_prefix);
+  return row;
 }
 
 void RecordingWiring::on_recording(const record::RecordingReport& r) {

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "api/api_context.h"
+#include "api/recording_routes.h"
 #include "api/vod_routes.h"
 #include "app/config.h"
 #include "core/clock.h"
@@ -57,6 +58,10 @@ class RecordingWiring final : public record::RecordingListener,
   // cannot be are marked FAILED.
   void recover();
   void add_routes(net::Router& router, api::ApiContext& ctx);
+  // POST /api/livestream/{id}/clips: checks who may cut, copies the segments (record/clip_maker.h)
+  // and writes the clip's row. Blocking (worker).
+  Result<store::Recording> cut_clip(const platform::Identity& caller, const std::string& stream_id,
+                                    const api::ClipInput& input);
   void tick();  // once a second
   // On stop: waits for recordings to finish (record.shutdown_drain_ms) before the workers stop.
   void shutdown();

@@ -6,7 +6,7 @@
 namespace stagecast::platform::errc {
 
 int http_status_for(std::string_view code) {
-  static constexpr std::array<std::pair<std::string_view, int>, 36> kStatuses{{
+  static constexpr std::array<std::pair<std::string_view, int>, 38> kStatuses{{
       {"validation_failed", 422},
       {"unauthorized", 401},
       {"invalid_credentials", 401},
@@ -32,6 +32,8 @@ int http_status_for(std::string_view code) {
       {"stream_not_live", 409},
       {"db_unavailable", 503},
       {"storage_unavailable", 503},
+      {"clip_out_of_range", 422},
+      {"recording_not_ready", 409},
       {"internal", 500},
       {"invalid_config", 500},
       // JwtVerifier and PlaybackTokenSigner codes, for callers that pass them on unchanged.

@@ -27,6 +27,8 @@
 //   ticket_price_unavailable 409  the stream's price is outside the ticket limits or currency
 //   db_unavailable         503  the store cannot be reached; retry later
 //   storage_unavailable    503  the object store (recordings) cannot be reached; retry later
+//   clip_out_of_range      422  a clip outside its recording
+//   recording_not_ready    409  no finished recording to cut a clip from (yet)
 //   internal               500
 //   invalid_config         500  start-up only (PlatformServices::create)
 //   token_*                401  codes of JwtVerifier / PlaybackTokenSigner (jwt.h,

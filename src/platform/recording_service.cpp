@@ -128,6 +128,34 @@ Result<void> RecordingService::remove(const Identity& caller, const std::string&
   return remove_row_and_objects(*r);
 }
 
+Result<store::Recording> RecordingService::clip_source(const Identity& caller,
+                                                       const std::string& stream_id,
+                                                       const std::optional<std::string>& recording_id) {
+  auto may = streams_.decide(&caller, stream_id, Action::kModerate);
+  if (!may) return may.error();
+  if (!may->allowed)
+    return make_error(std::string(may->reason), "only the owner and moderators cut clips");
+  auto rows = store_.recordings().list_for_stream(stream_id);
+  if (!rows) return errc::from_store(rows.error());
+  std::optional<store::Recording> source;
+  for (const auto& r : *rows) {
+    if (r.kind != store::RecordingKind::kRecording || !playable(r)) continue;
+    if (recording_id && r.id != *recording_id) continue;
+    source = r;  // the latest that matches
+  }
+  if (!source)
+    return make_error("recording_not_ready",
+                      recording_id ? "no such finished recording of this stream"
+                                   : "clips are cut from a finished recording; none yet");
+  return *source;
+}
+
+Result<store::Recording> RecordingService::add_clip(const store::Recording& clip) {
+  auto r = store_.recordings().create(clip);
+  if (!r) return errc::from_store(r.error());
+  return r;
+}
+
 Result<RecordingService::SweepResult> RecordingService::sweep(std::chrono::milliseconds max_age,
                                                               int64_t max_total_bytes) {
   SweepResult out;

@@ -135,3 +135,62 @@ test('a subscribers-only replay needs a token; a deleted recording is 404 and it
   assert.deepEqual((await listRecordings(server, stream.id, artist.token)).items, []);
   assert.equal((await server.api('GET', `/api/livestream/${stream.id}`)).body.recordingUrl, null);
 });
+
+test('clips: cut on key frames from a recording, stored as objects, playable; bad input and S3 errors are clear', async () => {
+  const artist = await verifiedArtist(server);
+  const other = await verifiedArtist(server, 'Other Artist');
+  const fan = await register(server);
+  const stream = await createStream(server, artist, { title: 'clip me' });
+  const clipUrl = `/api/livestream/${stream.id}/clips`;
+  // Nothing finished yet: no clip.
+  assert.equal((await server.api('POST', clipUrl, { token: artist.token, body: { startMs: 0, durationMs: 2000, title: 'x' } })).status, 409);
+  await publish(`${stream.rtmpUrl}/${stream.streamKey}`, { seconds: 10, size: '320x180', gop: 30 }).done;
+  const rec = await recordingWith(server, stream.id, artist.token);
+  assert.equal(rec.status, 'READY', JSON.stringify(rec));
+
+  for (const [body, status] of [
+    [{ startMs: -1, durationMs: 2000, title: 'neg' }, 422],
+    [{ startMs: 0, durationMs: 600000, title: 'too long' }, 422],
+    [{ startMs: 0, durationMs: 2000, title: '' }, 422],
+    [{ startMs: 60000, durationMs: 2000, title: 'outside' }, 422],
+    [{ startMs: 0, durationMs: 2000, title: 'x', extra: 1 }, 422],
+  ]) {
+    const r = await server.api('POST', clipUrl, { token: artist.token, body });
+    assert.equal(r.status, status, `${JSON.stringify(body)}: ${r.text}`);
+    assert.ok(r.body.error.code && r.body.error.message, r.text);
+  }
+  assert.equal((await server.api('POST', clipUrl, { token: artist.token, body: { startMs: 60000, durationMs: 2000, title: 'o' } })).body.error.code, 'clip_out_of_range');
+  assert.equal((await server.api('POST', clipUrl, { token: other.token, body: { startMs: 0, durationMs: 2000, title: 'theirs' } })).status, 403);
+  assert.equal((await server.api('POST', clipUrl, { token: fan.token, body: { startMs: 0, durationMs: 2000, title: 'fan' } })).status, 403);
+  assert.equal((await server.api('POST', clipUrl, { body: { startMs: 0, durationMs: 2000, title: 'anon' } })).status, 401);
+
+  // S3 failing while a clip is cut: a clear 503, nothing half-made left, the server lives on.
+  s3.fail({ status: 500, code: 'InternalError' });
+  const failed = await server.api('POST', clipUrl, { token: artist.token, body: { startMs: 3000, durationMs: 3000, title: 'later' } });
+  s3.fail('ok');
+  assert.equal(failed.status, 503, failed.text);
+  assert.equal(failed.body.error.code, 'storage_unavailable');
+
+  const made = await server.api('POST', clipUrl, { token: artist.token, body: { startMs: 3500, durationMs: 3000, title: 'the drop' } });
+  assert.equal(made.status, 201, made.text);
+  const clip = made.body;
+  assert.equal(clip.kind, 'CLIP');
+  assert.equal(clip.status, 'READY');
+  assert.equal(clip.title, 'the drop');
+  assert.equal(clip.sourceRecordingId, rec.id);
+  assert.ok(clip.clipStartMs <= 3500 && clip.clipStartMs >= 2000, `starts at ${clip.clipStartMs}`);
+  assert.ok(clip.clipStartMs + clip.durationMs >= 6500, JSON.stringify(clip));
+  const decoded = await decodeAllAsync(clip.replayUrl);
+  assert.equal(decoded.status, 0, decoded.stderr);
+  const mp4 = await s3.getObject(`recordings/${stream.id}/clips/${clip.id}/recording.mp4`);
+  const file = join(scratch, 'clip.mp4');
+  writeFileSync(file, mp4);
+  const clipSeconds = ffprobeDuration(file);
+  assert.ok(Math.abs(clipSeconds - clip.durationMs / 1000) < 0.5, `clip MP4 of ${clipSeconds} s for ${clip.durationMs} ms`);
+  const listed = (await listRecordings(server, stream.id, fan.token)).items.map((r) => r.kind);
+  assert.deepEqual(listed, ['RECORDING', 'CLIP']);
+  assert.deepEqual(await s3.listUploads(), []);
+  // Its own objects: deleting the recording leaves the clip playable.
+  assert.equal((await server.api('DELETE', `/api/livestream/${stream.id}/recordings/${rec.id}`, { token: artist.token })).status, 204);
+  assert.equal((await fetch(clip.replayUrl)).status, 200);
+});

@@ -17,10 +17,13 @@ export async function recordingWith(server, streamId, token, statuses = ['READY'
   }, { timeout, interval: 250, what: `a recording in ${statuses.join('/')}` });
 }
 
+// Seconds of media in a file: ffprobe's duration less its start time (a clip's timestamps go on
+// from where it was cut in its recording).
 export function ffprobeDuration(file) {
-  const r = spawnSync('ffprobe', ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', file], { encoding: 'utf8' });
+  const r = spawnSync('ffprobe', ['-v', 'error', '-show_entries', 'format=start_time,duration', '-of', 'json', file], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`ffprobe: ${r.stderr}`);
-  return Number(r.stdout.trim());
+  const f = JSON.parse(r.stdout).format;
+  return Number(f.duration) - (Number(f.start_time) || 0);
 }
 
 // Every variant URI of a multivariant playlist, absolute.

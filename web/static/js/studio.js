@@ -9,6 +9,7 @@ import { Realtime } from './realtime.js';
 import { ChatPanel } from './chat.js';
 import { Player } from './player.js';
 import { renderEditor } from './studio_editor.js';
+import { RecordingsPanel } from './studio_recordings.js';
 import { renderConnect } from './studio_connect.js';
 import { HealthPanel, AnalyticsPanel } from './studio_health.js';
 import { GoLivePanel } from './studio_golive.js';
@@ -35,6 +36,7 @@ const ui = {
   connect: $('#connect'),
   health: $('#health'),
   analytics: $('#analytics'),
+  recordings: $('#recordings'),
   chatColumn: $('#chat-column'),
   chat: $('#chat'),
 };
@@ -115,8 +117,8 @@ async function select(id) {
   if (!id) {
     current = { stream: null, timers: [] };
     ui.workspace.dataset.live = 'false';
-    for (const el of [ui.control, ui.connect, ui.health, ui.analytics, ui.chatColumn]) show(el, false);
-    renderEditor(ui.editor, null, { onSaved: onCreated });
+    for (const el of [ui.control, ui.connect, ui.health, ui.analytics, ui.recordings, ui.chatColumn]) show(el, false);
+    renderEditor(ui.editor, null, { onSaved: onCreated, recording: streams.some((s) => 'record' in s) });
     renderList();
     return;
   }
@@ -133,7 +135,12 @@ async function select(id) {
   renderEditor(ui.editor, stream, {
     onSaved: (s) => { Object.assign(current.stream, s); renderControl(); loadStreams(); },
     onDeleted: async () => { await loadStreams(); select(null); },
+    recording: 'record' in stream,
   });
+  // Recordings (docs/recording.md): listed while the server records or has recordings.
+  current.recordings = new RecordingsPanel(ui.recordings, stream);
+  current.recordings.refresh();
+  current.timers.push(setInterval(() => current?.recordings?.refresh(), STREAM_MS));
   renderConnect(ui.connect, stream, keys);
   show(ui.connect, true);
   golive.render(stream, me);

@@ -17,7 +17,8 @@ function toLocalInput(ms) {
 }
 
 // Renders into `root`; onSaved(stream, created) after a successful save.
-export function renderEditor(root, stream, { onSaved, onDeleted }) {
+export function renderEditor(root, stream, opts = {}) {
+  const { onSaved, onDeleted } = opts;
   const editing = Boolean(stream);
   const s = stream ?? { title: '', description: '', visibility: 'PUBLIC', minTier: 1, priceCents: 500, currency: 'usd', chat: { enabled: true, subscribersOnly: false, slowModeSeconds: 0, blockedWords: [] }, transcode: true };
   const field = (label, input, cls = '') => h('label', { class: cls }, h('span', { text: label }), input);
@@ -41,6 +42,8 @@ export function renderEditor(root, stream, { onSaved, onDeleted }) {
   const slow = h('input', { name: 'slowModeSeconds', type: 'number', min: '0', max: '3600', value: String(s.chat?.slowModeSeconds ?? 0) });
   const blocked = h('input', { name: 'blockedWords', placeholder: 'comma separated', value: (s.chat?.blockedWords ?? []).join(', ') });
   const transcode = h('input', { type: 'checkbox', name: 'transcode', checked: s.transcode !== false });
+  // Shown only where the server records (the API shows `record` then, docs/recording.md).
+  const record = opts?.recording ? h('input', { type: 'checkbox', name: 'record', checked: s.record !== false }) : null;
   const scheduled = h('input', { name: 'scheduledAt', type: 'datetime-local', value: toLocalInput(s.scheduledAt) });
   let scheduleTouched = false;
   scheduled.addEventListener('input', () => { scheduleTouched = true; });
@@ -60,7 +63,9 @@ export function renderEditor(root, stream, { onSaved, onDeleted }) {
       field('Slow mode (seconds between messages)', slow),
       field('Blocked words', blocked),
       h('label', { class: 'check full' }, transcode,
-        h('span', { text: 'Several qualities for fans (1080p to 360p; applies when the stream next goes live)' }))),
+        h('span', { text: 'Several qualities for fans (1080p to 360p; applies when the stream next goes live)' })),
+      record ? h('label', { class: 'check full' }, record,
+        h('span', { text: 'Record for replay (fans with access can watch it once the stream ends; you can download or delete it)' })) : null),
     error,
     h('div', { class: 'row' }, submit, saved,
       editing && stream.status !== 'LIVE'
@@ -94,6 +99,7 @@ export function renderEditor(root, stream, { onSaved, onDeleted }) {
       },
       transcode: transcode.checked,
     };
+    if (record) body.record = record.checked;
     if (visibility.value === 'TIER') body.minTier = Math.round(Number(minTier.value) || 1);
     if (visibility.value === 'PAID') body.priceCents = Math.round(Number(price.value) * 100);
     if (!editing || scheduleTouched) body.scheduledAt = scheduled.value ? new Date(scheduled.value).getTime() : null;

@@ -12,6 +12,7 @@ import { openTipDialog } from './tips.js';
 import { openTicketDialog } from './tickets.js';
 
 const streamId = decodeURIComponent(location.pathname.split('/')[2] ?? '');
+const replayId = new URLSearchParams(location.search).get('recording');
 const POLL_MS = 5000;
 // After a ticket's payment: how often, and how long, to ask whether the webhook has landed.
 const ACCESS_POLL_MS = 1000;
@@ -44,7 +45,7 @@ let hadAccess = null;  // the last access answer, to notice when a ticket lets t
 let accessTimer = null;
 let ticketDialog = null;  // the checkout, closed by itself once the ticket admits the fan
 // Exposed for tests and for debugging from the console: read-only state of the page.
-const state = { phase: 'loading', reason: null, mode: null };
+const state = { phase: 'loading', reason: null, mode: null, replay: false };
 globalThis.stagecastViewer = state;
 
 function overlay(title, text = '', actions = [], reason = null) {
@@ -73,7 +74,7 @@ function renderStream() {
   ui.title.textContent = stream.title;
   ui.description.textContent = stream.description ?? '';
   const status = stream.status;
-  ui.status.textContent = status === 'LIVE' ? 'LIVE' : status === 'ENDED' ? 'ENDED' : 'OFFLINE';
+  ui.status.textContent = status === 'LIVE' ? 'LIVE' : status === 'ENDED' ? (state.replay ? 'REPLAY' : 'ENDED') : 'OFFLINE';
   ui.status.className = `badge ${status === 'LIVE' ? 'live' : status === 'ENDED' ? 'ended' : ''}`;
   show(ui.tip, status === 'LIVE' && stream.access?.watch);
 }
@@ -89,6 +90,14 @@ function applyStatus() {
       if (!player) startPlayer();
       break;
     case 'ENDED':
+      // The replay plays once the stream has ended and its recording is ready (docs/web.md).
+      if (stream.recordingUrl || replayId) {
+        if (!player || !state.replay) {
+          stopPlayer();
+          startReplay();
+        }
+        break;
+      }
       stopPlayer();
       setPhase('ended');
       overlay('This stream has ended', stream.endedAt ? `Ended ${formatDateTime(stream.endedAt)}. Thanks for watching!` : 'Thanks for watching!');
@@ -178,7 +187,57 @@ function ensureVideo() {
   return video;
 }
 
+// The recording asked for (?recording=, from the Studio) or the latest one with a replay.
+async function replayPlayback() {
+  const list = await api('GET', `/api/livestream/${encodeURIComponent(streamId)}/recordings`);
+  const playable = list.items.filter((r) => r.replayUrl);
+  const rec = replayId ? playable.find((r) => r.id === replayId)
+    : playable.filter((r) => r.kind === 'RECORDING').pop();
+  if (!rec) throw new ApiError(404, 'not_found', 'no replay yet');
+  const token = new URL(rec.replayUrl).searchParams.get('token');
+  return { url: rec.replayUrl, token, expiresAt: list.tokenExpiresAt ?? Math.floor(Date.now() / 1000) + 600 };
+}
+
+async function startReplay() {
+  clearTimeout(retryTimer);
+  state.replay = true;
+  setPhase('starting');
+  overlay('Starting the replay…', 'This stream has ended; its recording plays from the start.');
+  ui.status.textContent = 'REPLAY';
+  const v = ensureVideo();
+  player = new Player(v, {
+    prefer: new URLSearchParams(location.search).get('player') ?? 'auto',
+    getPlayback: replayPlayback,
+    onLevels: renderLevels,
+    onPlaying: () => {
+      setPhase('replay');
+      show(ui.overlay, false);
+      show(ui.unmute, v.muted);
+    },
+    onFatal: () => {
+      stopPlayer();
+      setPhase('ended');
+      overlay('The replay cannot be played right now', 'Trying again shortly.');
+      retryTimer = setTimeout(reload, 4000);
+    },
+  });
+  try {
+    await player.start();
+    state.mode = player.mode;
+  } catch (e) {
+    stopPlayer();
+    if (e instanceof ApiError && (e.status === 401 || e.status === 403)) {
+      showDenied(e.code);
+    } else {
+      setPhase('ended');
+      overlay('This stream has ended', 'Its replay is not ready yet.');
+      retryTimer = setTimeout(reload, 4000);
+    }
+  }
+}
+
 async function startPlayer() {
+  state.replay = false;
   clearTimeout(retryTimer);
   setPhase('starting');
   overlay('Starting…', 'Joining the live stream.');

@@ -44,6 +44,17 @@ std::string cache(bool is_private, std::string_view policy) {
   return fmt::format("{}, {}", is_private ? "private" : "public", policy);
 }
 
+net::Response media(int status, const char* content_type, bool is_private) {
+  net::Response r;
+  r.status = status;
+  r.headers["content-type"] = content_type;
+  r.headers["accept-ranges"] = "bytes";
+  r.headers["access-control-allow-origin"] = "*";
+  // A finished recording never changes.
+  r.headers["cache-control"] = cache(is_private, "max-age=31536000, immutable");
+  return r;
+}
+
 // Serves one object: playlists with the token carried into their URIs, media as bytes, ranges
 // for the MP4.
 net::Response serve(ReplaySource& source, const net::Request& req, const std::string& key,
@@ -66,13 +77,7 @@ net::Response serve(ReplaySource& source, const net::Request& req, const std::st
     if (!bytes) return storage_error(bytes.error());
     if (!playlist && bytes->data.size() > kMaxWhole)
       return error(413, "use_ranges", "this file is served in ranges (Range: bytes=0-)");
-    net::Response r;
-    r.status = 200;
-    r.headers["content-type"] = content_type;
-    r.headers["accept-ranges"] = "bytes";
-    r.headers["access-control-allow-origin"] = "*";
-    // A finished recording never changes.
-    r.headers["cache-control"] = cache(!tq.empty(), "max-age=31536000, immutable");
+    net::Response r = media(200, content_type, !tq.empty());
     if (playlist && !tq.empty()) {
       r.body = hls::add_query_to_playlist_uris(as_string_view(bytes->data), tq);
     } else {
@@ -93,12 +98,7 @@ net::Response serve(ReplaySource& source, const net::Request& req, const std::st
   range->second = std::min(range->second, kMaxRange);
   auto bytes = source.read(key, *range);
   if (!bytes) return storage_error(bytes.error());
-  net::Response r;
-  r.status = 206;
-  r.headers["content-type"] = content_type;
-  r.headers["accept-ranges"] = "bytes";
-  r.headers["access-control-allow-origin"] = "*";
-  r.headers["cache-control"] = cache(!tq.empty(), "max-age=31536000, immutable");
+  net::Response r = media(206, content_type, !tq.empty());
   r.headers["content-range"] = fmt::format("bytes {}-{}/{}", range->first,
                                            range->first + bytes->data.size() - 1, size);
   r.shared_body = std::make_shared<const Bytes>(std::move(bytes->data));

@@ -19,6 +19,17 @@ constexpr uint64_t kPlaylistOverdraft = 8ull * 1024 * 1024;
 // How often a recording's row hears of its progress (media time of the source rendition).
 constexpr int64_t kProgressEveryUs = 30'000'000;
 
+// What the journal keeps of a segment: its playlist facts.
+SegmentEntry entry_of(const hls::SegmentData& seg) {
+  SegmentEntry e;
+  e.msn = seg.msn;
+  e.duration_us = std::llround(seg.duration * 1e6);
+  e.discontinuity = seg.discontinuity;
+  e.init_version = seg.init_version;
+  e.program_date_time_ms = seg.program_date_time_ms;
+  return e;
+}
+
 }  // namespace
 
 RecordingSession::RecordingSession(SessionContext ctx, std::shared_ptr<SerialQueue> queue,
@@ -115,12 +126,7 @@ void RecordingSession::on_init(const std::string& rendition, int version,
 
 void RecordingSession::on_segment(const std::string& rendition, const hls::SegmentData& seg) {
   if (!seg.bytes || !hls::valid_rendition_name(rendition)) return;
-  SegmentEntry e;
-  e.msn = seg.msn;
-  e.duration_us = std::llround(seg.duration * 1e6);
-  e.discontinuity = seg.discontinuity;
-  e.init_version = seg.init_version;
-  e.program_date_time_ms = seg.program_date_time_ms;
+  SegmentEntry e = entry_of(seg);
   e.bytes = seg.bytes->size();
   const std::string key = segment_key(model_.prefix, rendition, seg.msn);
   SpoolEntry entry;
@@ -178,12 +184,7 @@ void RecordingSession::on_segment(const std::string& rendition, const hls::Segme
 void RecordingSession::on_lost(const std::string& rendition, const hls::SegmentData& seg,
                                const std::string& reason) {
   if (!hls::valid_rendition_name(rendition)) return;
-  SegmentEntry e;
-  e.msn = seg.msn;
-  e.duration_us = std::llround(seg.duration * 1e6);
-  e.discontinuity = seg.discontinuity;
-  e.init_version = seg.init_version;
-  e.program_date_time_ms = seg.program_date_time_ms;
+  SegmentEntry e = entry_of(seg);
   e.lost = true;
   std::lock_guard lock(mu_);
   journal(journal::Segment{rendition, e, reason});

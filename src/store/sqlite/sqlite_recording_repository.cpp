@@ -50,6 +50,15 @@ Result<Recording> find_on(SqliteConnection& c, const std::string& id) {
   return first_row<Recording>(*st, read_recording, "recording");
 }
 
+Result<Recording> insert_on(SqliteConnection& c, const Recording& r) {
+  auto st = c.prepare("INSERT INTO stream_recordings (" + kColumns + ") VALUES (" + kPlaceholders +
+                      ")");
+  if (!st) return st.error();
+  bind_recording(*st, r);
+  if (auto done = st->run(); !done) return done.error();
+  return r;
+}
+
 bool finished(RecordingStatus s) {
   return s == RecordingStatus::kReady || s == RecordingStatus::kPartial ||
          s == RecordingStatus::kFailed;
@@ -62,14 +71,7 @@ class SqliteRecordingRepository final : public RecordingRepository {
   Result<Recording> create(const Recording& in) override {
     Recording r = in;
     if (r.id.empty()) r.id = random_id();
-    return db_.write([&](SqliteConnection& c) -> Result<Recording> {
-      auto st = c.prepare("INSERT INTO stream_recordings (" + kColumns + ") VALUES (" +
-                          kPlaceholders + ")");
-      if (!st) return st.error();
-      bind_recording(*st, r);
-      if (auto done = st->run(); !done) return done.error();
-      return r;
-    });
+    return db_.write([&](SqliteConnection& c) { return insert_on(c, r); });
   }
 
   Result<Recording> upsert(const Recording& r) override {
@@ -84,12 +86,7 @@ class SqliteRecordingRepository final : public RecordingRepository {
       } else if (existing.error().code != errc::kNotFound) {
         return existing.error();
       }
-      auto st = c.prepare("INSERT INTO stream_recordings (" + kColumns + ") VALUES (" +
-                          kPlaceholders + ")");
-      if (!st) return st.error();
-      bind_recording(*st, r);
-      if (auto done = st->run(); !done) return done.error();
-      return r;
+      return insert_on(c, r);
     });
   }
 

@@ -204,36 +204,15 @@ async function startReplay() {
   setPhase('starting');
   overlay('Starting the replay…', 'This stream has ended; its recording plays from the start.');
   ui.status.textContent = 'REPLAY';
-  const v = ensureVideo();
-  player = new Player(v, {
-    prefer: new URLSearchParams(location.search).get('player') ?? 'auto',
-    getPlayback: replayPlayback,
-    onLevels: renderLevels,
-    onPlaying: () => {
-      setPhase('replay');
-      show(ui.overlay, false);
-      show(ui.unmute, v.muted);
-    },
-    onFatal: () => {
-      stopPlayer();
-      setPhase('ended');
-      overlay('The replay cannot be played right now', 'Trying again shortly.');
-      retryTimer = setTimeout(reload, 4000);
-    },
+  await launch(replayPlayback, 'replay', () => {
+    setPhase('ended');
+    overlay('The replay cannot be played right now', 'Trying again shortly.');
+    retryTimer = setTimeout(reload, 4000);
+  }, () => {
+    setPhase('ended');
+    overlay('This stream has ended', 'Its replay is not ready yet.');
+    retryTimer = setTimeout(reload, 4000);
   });
-  try {
-    await player.start();
-    state.mode = player.mode;
-  } catch (e) {
-    stopPlayer();
-    if (e instanceof ApiError && (e.status === 401 || e.status === 403)) {
-      showDenied(e.code);
-    } else {
-      setPhase('ended');
-      overlay('This stream has ended', 'Its replay is not ready yet.');
-      retryTimer = setTimeout(reload, 4000);
-    }
-  }
 }
 
 async function startPlayer() {
@@ -241,26 +220,38 @@ async function startPlayer() {
   clearTimeout(retryTimer);
   setPhase('starting');
   overlay('Starting…', 'Joining the live stream.');
+  await launch(() => api('POST', `/api/livestream/${encodeURIComponent(streamId)}/playback`), 'playing', (kind) => {
+    if (kind === 'unsupported') {
+      setPhase('error', kind);
+      overlay('This browser cannot play the stream', 'Try a current version of Chrome, Firefox, Edge or Safari.');
+      return;
+    }
+    setPhase('reconnecting', kind);
+    overlay('Reconnecting…', 'The stream was interrupted.');
+    retryTimer = setTimeout(reload, 2500);
+  }, (e) => {
+    setPhase('reconnecting', e.code ?? 'error');
+    overlay('Cannot start playback', e.message);
+    retryTimer = setTimeout(reload, 4000);
+  });
+}
+
+// One player for live and replay: `playing` is the phase once the video plays; a fatal error
+// (after playback began) and a failure to start (other than a refusal) are the caller's to show.
+async function launch(getPlayback, playing, onFatal, onStartFailure) {
   const v = ensureVideo();
   player = new Player(v, {
     prefer: new URLSearchParams(location.search).get('player') ?? 'auto',
-    getPlayback: () => api('POST', `/api/livestream/${encodeURIComponent(streamId)}/playback`),
+    getPlayback,
     onLevels: renderLevels,
     onPlaying: () => {
-      setPhase('playing');
+      setPhase(playing);
       show(ui.overlay, false);
       show(ui.unmute, v.muted);
     },
     onFatal: (kind) => {
       stopPlayer();
-      if (kind === 'unsupported') {
-        setPhase('error', kind);
-        overlay('This browser cannot play the stream', 'Try a current version of Chrome, Firefox, Edge or Safari.');
-        return;
-      }
-      setPhase('reconnecting', kind);
-      overlay('Reconnecting…', 'The stream was interrupted.');
-      retryTimer = setTimeout(reload, 2500);
+      onFatal(kind);
     },
   });
   try {
@@ -271,9 +262,7 @@ async function startPlayer() {
     if (e instanceof ApiError && (e.status === 401 || e.status === 403)) {
       showDenied(e.code);
     } else {
-      setPhase('reconnecting', e.code ?? 'error');
-      overlay('Cannot start playback', e.message);
-      retryTimer = setTimeout(reload, 4000);
+      onStartFailure(e);
     }
   }
 }

@@ -114,8 +114,8 @@ struct RtcMediaPort::State : std::enable_shared_from_this<RtcMediaPort::State> {
 
   void receive_udp();
   void on_udp(size_t size);
-  // A STUN message from `from` (any transport); returns the path it proved, or 0.
-  RtcPathId on_stun(ByteSpan bytes, const asio::ip::address& address, uint16_t port,
+  // A STUN message from `from` (any transport): answered, and a passing check makes a path.
+  void on_stun(ByteSpan bytes, const asio::ip::address& address, uint16_t port,
                     const std::function<RtcPathId(const std::string& ufrag)>& make_path,
                     const std::function<void(Bytes)>& reply);
   void deliver(RtcPathId path, ByteSpan bytes);
@@ -160,7 +160,7 @@ struct TcpConnection : std::enable_shared_from_this<TcpConnection> {
         st->metrics.packets->inc();
         if (classify_packet(frame) == PacketKind::Stun) {
           auto conn = self;
-          const RtcPathId proved = st->on_stun(
+          st->on_stun(
               frame, self->address, self->port,
               [&](const std::string& ufrag) {
                 if (conn->path != 0) {
@@ -176,7 +176,6 @@ struct TcpConnection : std::enable_shared_from_this<TcpConnection> {
                 return id;
               },
               [&](Bytes reply) { conn->send(std::move(reply), *st); });
-          (void)proved;
         } else if (self->path != 0) {
           st->deliver(self->path, frame);
         } else {
@@ -276,26 +275,26 @@ void RtcMediaPort::State::on_udp(size_t size) {
   deliver(found->second, bytes);
 }
 
-RtcPathId RtcMediaPort::State::on_stun(
+void RtcMediaPort::State::on_stun(
     ByteSpan bytes, const asio::ip::address& address, uint16_t port,
     const std::function<RtcPathId(const std::string& ufrag)>& make_path,
     const std::function<void(Bytes)>& reply) {
   auto message = StunMessage::parse(bytes);
   if (!message) {
     metrics.stun_dropped->inc();
-    return 0;
+    return;
   }
   if (message->message_class() != StunClass::Request) {
     // Responses and indications (a browser's consent keepalives are requests; an indication is
     // a keepalive we need not answer).
     metrics.stun_dropped->inc();
-    return 0;
+    return;
   }
   const std::string ufrag(local_ufrag_of(*message));
   auto session = sessions.find(ufrag);
   if (session == sessions.end()) {
     metrics.unknown_ufrag->inc();
-    return 0;
+    return;
   }
   const BindingResult result =
       answer_binding_request(*message, session->second->local_ice(), stun_address(address, port));
@@ -303,18 +302,17 @@ RtcPathId RtcMediaPort::State::on_stun(
   switch (result.outcome) {
     case BindingOutcome::Dropped:
       metrics.stun_dropped->inc();
-      return 0;
+      return;
     case BindingOutcome::Rejected:
       metrics.stun_rejected->inc();
-      return 0;
+      return;
     case BindingOutcome::Accepted:
       break;
   }
   metrics.stun_accepted->inc();
   const RtcPathId path = make_path(ufrag);
   auto keep = session->second;  // the callback may remove the session
-  keep->on_binding(path, paths[path].tcp, result.use_candidate);
-  return path;
+  keep->on_binding(path, result.use_candidate);
 }
 
 void RtcMediaPort::State::deliver(RtcPathId path, ByteSpan bytes) {

@@ -36,7 +36,7 @@ class RtcPortSession {
   virtual ~RtcPortSession() = default;
   virtual const IceCredentials& local_ice() const = 0;
   // A Binding request on `path` passed every check and was answered with a success.
-  virtual void on_binding(RtcPathId path, bool tcp, bool use_candidate) = 0;
+  virtual void on_binding(RtcPathId path, bool use_candidate) = 0;
   // DTLS, RTP or RTCP from one of the session's paths.
   virtual void on_packet(RtcPathId path, PacketKind kind, Bytes packet) = 0;
   // The path is gone (its TCP connection closed, or another session took its address).

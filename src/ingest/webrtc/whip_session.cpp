@@ -113,7 +113,7 @@ void WhipSession::schedule_tick() {
   });
 }
 
-void WhipSession::on_binding(rtc::RtcPathId path, bool tcp, bool use_candidate) {
+void WhipSession::on_binding(rtc::RtcPathId path, bool use_candidate) {
   if (ended_) return;
   const auto now = std::chrono::steady_clock::now();
   const bool known = paths_.contains(path);
@@ -128,7 +128,6 @@ void WhipSession::on_binding(rtc::RtcPathId path, bool tcp, bool use_candidate) 
   } else if (!selected_ || (!nominated_ && !known)) {
     selected_ = path;
   }
-  (void)tcp;
 }
 
 void WhipSession::on_path_closed(rtc::RtcPathId path) {

@@ -102,7 +102,7 @@ class WhipSession final : public rtc::RtcPortSession,
 
   // rtc::RtcPortSession
   const rtc::IceCredentials& local_ice() const override { return setup_.local_ice; }
-  void on_binding(rtc::RtcPathId path, bool tcp, bool use_candidate) override;
+  void on_binding(rtc::RtcPathId path, bool use_candidate) override;
   void on_packet(rtc::RtcPathId path, rtc::PacketKind kind, Bytes packet) override;
   void on_path_closed(rtc::RtcPathId path) override;
 

@@ -116,8 +116,8 @@ struct RtcMediaPort::State : std::enable_shared_from_this<RtcMediaPort::State> {
   void on_udp(size_t size);
   // A STUN message from `from` (any transport): answered, and a passing check makes a path.
   void on_stun(ByteSpan bytes, const asio::ip::address& address, uint16_t port,
-                    const std::function<RtcPathId(const std::string& ufrag)>& make_path,
-                    const std::function<void(Bytes)>& reply);
+               const std::function<RtcPathId(const std::string& ufrag)>& make_path,
+               const std::function<void(Bytes)>& reply);
   void deliver(RtcPathId path, ByteSpan bytes);
   void drop_path(RtcPathId id, bool notify);
   void trim_paths(const std::string& ufrag);

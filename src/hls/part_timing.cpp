@@ -33,11 +33,13 @@ double typical_frame_duration(std::vector<int64_t> pts) {
   std::nth_element(sorted.begin(), sorted.begin() + static_cast<std::ptrdiff_t>(sorted.size() / 2),
                    sorted.end());
   const int64_t median = sorted[sorted.size() / 2];
-  // Steps of one frame only: a gap (frames missing) is not a frame rate.
+  // Steps of one frame only: a gap (frames missing) is not a frame rate, nor frames that came
+  // bunched (a live publisher on a loaded machine, GStreamer's: several within a millisecond, then
+  // a long step).
   int64_t total = 0;
   int64_t count = 0;
   for (const int64_t step : steps) {
-    if (2 * step > 3 * median) continue;
+    if (2 * step > 3 * median || 3 * step < 2 * median) continue;
     total += step;
     ++count;
   }

@@ -41,6 +41,10 @@ TEST(PartTiming, TypicalFrameDurationLeavesGapsAndDecodeOrderOut) {
   std::swap(pts[4], pts[5]);
   EXPECT_NEAR(typical_frame_duration(pts), kFrame30, 2.0);
   EXPECT_EQ(typical_frame_duration({}), 0);
+  // A publisher starved of CPU: five frames stamped within a few ticks, then a long step.
+  std::vector<int64_t> bunched;
+  for (int i = 0; i < 60; ++i) bunched.push_back(i < 10 || i >= 15 ? i * kFrame30 : 10 * kFrame30 + i);
+  EXPECT_NEAR(typical_frame_duration(bunched), kFrame30, 1.0);
 }
 
 TEST(PartTiming, TheDeclaredFrameRateCountsWhenTheFramesBearItOut) {

@@ -56,6 +56,7 @@ LlHlsPackager::LlHlsPackager(LlHlsConfig config, RenditionStore& store, const Cl
   playlist_.target_duration =
       std::max(1, static_cast<int>(std::ceil(seconds(segment_target_) - 1e-9)));
   playlist_.part_target = seconds(part_target_);
+  playlist_.part_hold_back_parts = std::max(2.0, config_.part_hold_back_percent / 100.0);
   playlist_.media_sequence = next_msn_;
   store_.open_rendition(config_.stream_id, config_.rendition);
 }

@@ -120,6 +120,8 @@ const Key kKeys[] = {
     {"hls.part_ms", SC_FIELD(hls_part_ms), false, "target LL-HLS part duration"},
     {"hls.window_segments", SC_FIELD(hls_window_segments), false,
      "segments listed in a live playlist"},
+    {"hls.part_hold_back_percent", SC_FIELD(hls_part_hold_back_percent), false,
+     "PART-HOLD-BACK in percent of PART-TARGET (200..1000; the spec's SHOULD is 300)"},
     {"auth.jwt_secret", SC_FIELD(auth_jwt_secret), true,
      "HS256 secret for tokens this server issues"},
     {"auth.token_ttl_seconds", SC_FIELD(auth_token_ttl_seconds), false,
@@ -399,6 +401,9 @@ Result<void> validate(const Config& c) {
     return make_error("config_invalid", "record.* times and sizes must be positive");
   if (c.hls_part_ms < 100 || c.hls_segment_ms < c.hls_part_ms) {
     return make_error("config_invalid", "hls.part_ms must be >= 100 and <= hls.segment_ms");
+  }
+  if (c.hls_part_hold_back_percent < 200 || c.hls_part_hold_back_percent > 1000) {
+    return make_error("config_invalid", "hls.part_hold_back_percent must be 200..1000");
   }
   if (auto ladder = transcode::parse_ladder(c.transcode_ladder); !ladder) {
     return make_error("config_invalid", "transcode.ladder: " + ladder.error().message);

@@ -86,6 +86,8 @@ struct Config {
   int64_t hls_segment_ms = 2000;
   int64_t hls_part_ms = 250;  // aimed at; PART-TARGET is it in whole frames (docs/hls.md)
   int64_t hls_window_segments = 6;
+  // PART-HOLD-BACK in percent of PART-TARGET: 4.4.3.8 asks for at least 200, and SHOULD 300.
+  int64_t hls_part_hold_back_percent = 300;
   // [auth]
   std::string auth_jwt_secret;  // generated and kept in the data directory when empty
   int64_t auth_token_ttl_seconds = 7 * 24 * 3600;

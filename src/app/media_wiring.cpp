@@ -79,6 +79,7 @@ void MediaWiring::on_stream_live(const std::string& stream_id,
   config.segment_target = options_.segment_target;
   config.part_target = options_.part_target;
   config.window_segments = options_.window_segments;
+  config.part_hold_back_percent = options_.part_hold_back_percent;
   // One wall-clock anchor for every rendition's EXT-X-PROGRAM-DATE-TIME (the rungs copy config).
   config.date_anchor = std::make_shared<hls::ProgramDateTimeAnchor>();
   hls_.open_rendition(stream_id, config.rendition);

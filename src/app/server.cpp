@@ -139,6 +139,7 @@ void open_media(Server::Parts& p) {
   mo.segment_target = std::chrono::milliseconds(c.hls_segment_ms);
   mo.part_target = std::chrono::milliseconds(c.hls_part_ms);
   mo.window_segments = static_cast<size_t>(c.hls_window_segments);
+  mo.part_hold_back_percent = static_cast<int>(c.hls_part_hold_back_percent);
   mo.transcode = c.transcode_enabled;
   mo.transcode_ladder = transcode::parse_ladder(c.transcode_ladder).value();  // validated
   mo.transcode_threads = static_cast<size_t>(c.transcode_threads);

@@ -56,6 +56,7 @@ LlHlsPackager::LlHlsPackager(LlHlsConfig config, RenditionStore& store, const Cl
   playlist_.target_duration =
       std::max(1, static_cast<int>(std::ceil(seconds(segment_target_) - 1e-9)));
   playlist_.part_target = seconds(part_target_);
+  playlist_.part_hold_back_parts = std::max(2.0, config_.part_hold_back_percent / 100.0);
   playlist_.media_sequence = next_msn_;
   store_.open_rendition(config_.stream_id, config_.rendition);
 }
@@ -178,9 +179,14 @@ void LlHlsPackager::handle_video(const media::MediaFramePtr& frame) {
       spdlog::warn("hls {}/{}: a video frame of {} ms, longer than PART-TARGET", config_.stream_id,
                    config_.rendition, duration / 90);
     switch (place_held_frame(timing_, part_->start, part_->independent, held.dts, dts)) {
-      case HeldFrame::Joins: break;
-      case HeldFrame::StartsNextPart: cut(held.dts, false, held.frame->keyframe); break;
-      case HeldFrame::EndsSegment: end_segment_at_gap(held.dts, held.frame->keyframe); break;
+      case HeldFrame::Joins:
+        break;
+      case HeldFrame::StartsNextPart:
+        cut(held.dts, false, held.frame->keyframe);
+        break;
+      case HeldFrame::EndsSegment:
+        end_segment_at_gap(held.dts, held.frame->keyframe);
+        break;
     }
   }
   commit_pending_video(duration);
@@ -246,8 +252,9 @@ int64_t LlHlsPackager::part_aim() const {
 // the segment ends there, since a segment's last part may be short (4.4.4.9).
 void LlHlsPackager::end_segment_at_gap(int64_t at, bool keyframe) {
   if (++counters_.gap_cuts <= kLoggedAnomalies)
-    spdlog::warn("hls {}/{}: a gap in the video timestamps after {} ms of a part: segment ended early",
-                 config_.stream_id, config_.rendition, (at - part_->start) / 90);
+    spdlog::warn(
+        "hls {}/{}: a gap in the video timestamps after {} ms of a part: segment ended early",
+        config_.stream_id, config_.rendition, (at - part_->start) / 90);
   cut(at, true, keyframe);
 }
 
@@ -352,9 +359,9 @@ void LlHlsPackager::close_session() {
   if (pending_video_) {
     at = pending_video_->dts + last_video_duration_;
     const auto& held = *pending_video_;
-    const auto placed = announced_ ? place_held_frame(timing_, part_->start, part_->independent,
-                                                      held.dts, at)
-                                   : HeldFrame::Joins;
+    const auto placed =
+        announced_ ? place_held_frame(timing_, part_->start, part_->independent, held.dts, at)
+                   : HeldFrame::Joins;
     if (placed != HeldFrame::Joins)
       cut(held.dts, placed == HeldFrame::EndsSegment, held.frame->keyframe, false);
     commit_pending_video(last_video_duration_);

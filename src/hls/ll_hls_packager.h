@@ -45,6 +45,8 @@ struct LlHlsConfig {
   // The part duration aimed at; PART-TARGET is it in whole frames (part_timing.h).
   std::chrono::milliseconds part_target{250};
   size_t window_segments = 6;          // complete segments listed in the playlist
+  // PART-HOLD-BACK in percent of PART-TARGET: at least 200 (4.4.3.8), SHOULD 300.
+  int part_hold_back_percent = 300;
   size_t retained_extra_segments = 4;  // kept in the store after leaving it, for late fetches
   // The first segment (which fixes the target duration) is cut without a key frame past this: a
   // source that sends no second key frame must not keep the stream from starting.

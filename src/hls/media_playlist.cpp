@@ -41,11 +41,12 @@ std::string render_media_playlist(const MediaPlaylist& p) {
   // needs more, and 6.2.1 asks for no higher version than the tags require.
   line("#EXT-X-VERSION:6");
   line(fmt::format("#EXT-X-TARGETDURATION:{}", p.target_duration));
-  // PART-HOLD-BACK of three part targets is the spec's recommendation (4.4.3.8); HOLD-BACK of
-  // three target durations is its minimum for players that ignore parts.
+  // PART-HOLD-BACK of three part targets is the spec's recommendation (4.4.3.8) and the default,
+  // two its minimum (hls.part_hold_back_percent); HOLD-BACK of three target durations is its
+  // minimum for players that ignore parts.
   line(fmt::format(
       "#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK={:.3f},HOLD-BACK={:.3f}",
-      3.0 * p.part_target, 3.0 * p.target_duration));
+      p.part_hold_back_parts * p.part_target, 3.0 * p.target_duration));
   line(fmt::format("#EXT-X-PART-INF:PART-TARGET={:.3f}", p.part_target));
   line(fmt::format("#EXT-X-MEDIA-SEQUENCE:{}", p.media_sequence));
   bool any_discontinuity = false;

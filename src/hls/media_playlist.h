@@ -35,6 +35,7 @@ struct PlaylistSegment {
 struct MediaPlaylist {
   int target_duration = 2;   // seconds, EXT-X-TARGETDURATION
   double part_target = 0.5;  // seconds, EXT-X-PART-INF:PART-TARGET
+  double part_hold_back_parts = 3.0;  // PART-HOLD-BACK in part targets
   int64_t media_sequence = 0;
   int64_t discontinuity_sequence = 0;
   // Ascending msn; every segment is complete except possibly the last (the live edge).

@@ -18,8 +18,8 @@ inline double seconds(int64_t ticks_90k) {
 inline double common_frame_rate(double fps) {
   double best = fps;
   double best_diff = fps * 0.005;
-  for (const double common : {24000.0 / 1001, 24.0, 25.0, 30000.0 / 1001, 30.0, 48.0, 50.0,
-                              60000.0 / 1001, 60.0}) {
+  for (const double common :
+       {24000.0 / 1001, 24.0, 25.0, 30000.0 / 1001, 30.0, 48.0, 50.0, 60000.0 / 1001, 60.0}) {
     const double diff = std::abs(fps - common);
     if (diff <= best_diff) {
       best = common;

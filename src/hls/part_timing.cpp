@@ -33,11 +33,13 @@ double typical_frame_duration(std::vector<int64_t> pts) {
   std::nth_element(sorted.begin(), sorted.begin() + static_cast<std::ptrdiff_t>(sorted.size() / 2),
                    sorted.end());
   const int64_t median = sorted[sorted.size() / 2];
-  // Steps of one frame only: a gap (frames missing) is not a frame rate.
+  // Steps of one frame only: a gap (frames missing) is not a frame rate, nor frames that came
+  // bunched (a live publisher on a loaded machine, GStreamer's: several within a millisecond, then
+  // a long step).
   int64_t total = 0;
   int64_t count = 0;
   for (const int64_t step : steps) {
-    if (2 * step > 3 * median) continue;
+    if (2 * step > 3 * median || 3 * step < 2 * median) continue;
     total += step;
     ++count;
   }
@@ -72,9 +74,9 @@ PartTiming PartTiming::for_frames(int64_t nominal, double frame) {
 
 int64_t grid_step(int64_t expected_segment, int64_t nominal) {
   if (nominal <= 0 || expected_segment <= 0) return std::max<int64_t>(nominal, 1);
-  const int64_t parts = std::max<int64_t>(
-      1, static_cast<int64_t>(std::llround(static_cast<double>(expected_segment) /
-                                           static_cast<double>(nominal))));
+  const int64_t parts =
+      std::max<int64_t>(1, static_cast<int64_t>(std::llround(static_cast<double>(expected_segment) /
+                                                             static_cast<double>(nominal))));
   return std::max<int64_t>(1, expected_segment / parts);
 }
 
@@ -109,10 +111,11 @@ std::vector<size_t> plan_parts(std::span<const int64_t> starts, const std::vecto
   // [0, b). A part fits within PART-TARGET, so at most a window's worth of predecessors counts.
   auto solve = [&](bool strict) {
     const auto sync_frames = static_cast<size_t>(std::count(sync.begin(), sync.end(), true));
-    const size_t most =
-        strict ? std::min(n, static_cast<size_t>((end - starts[0]) / std::max<int64_t>(timing.floor, 1)) +
-                                 2 + sync_frames)
-               : n;
+    const size_t most = strict
+                            ? std::min(n, static_cast<size_t>((end - starts[0]) /
+                                                              std::max<int64_t>(timing.floor, 1)) +
+                                              2 + sync_frames)
+                            : n;
     std::vector<std::vector<double>> cost(most + 1, std::vector<double>(n + 1, kNone));
     std::vector<std::vector<size_t>> from(most + 1, std::vector<size_t>(n + 1, 0));
     cost[0][0] = 0;

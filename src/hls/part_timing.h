@@ -50,8 +50,8 @@ struct PartTiming {
 double snap_frame_duration(double frame);
 
 // The frame duration a source means, from its frames' presentation times: the mean step between
-// consecutive ones, leaving out gaps (frames missing). Decode times are no good for this: with
-// B-frames GStreamer's step 21 and 43 ms, and a GOP's span is then 1% off.
+// consecutive ones, leaving out gaps (frames missing) and bunches (frames stamped together).
+// Decode times are no good for this: with B-frames GStreamer's step 21 and 43 ms.
 double typical_frame_duration(std::vector<int64_t> pts);
 
 // The frame duration PART-TARGET is made of: the source's declared frame rate (RTMP onMetaData)

@@ -57,6 +57,8 @@ struct RenditionStore::Rendition {
   std::map<int64_t, Segment> segments;
   std::vector<Waiter> waiters;
   uint64_t bytes = 0;
+  // Withdrawn (withdraw_rendition): no playlist any more; what it listed is served until then.
+  std::optional<Deadline> withdrawn_until;
 };
 
 struct RenditionStore::StreamSlot {
@@ -209,6 +211,7 @@ void RenditionStore::publish(const std::string& stream_id, const std::string& re
   {
     std::lock_guard lock(slot->mu);
     Rendition* r = find_rendition(*slot, rendition);
+    if (r && r->withdrawn_until) return;  // a packager finishing after its rung was withdrawn
     if (!r) {
       auto fresh = std::make_unique<Rendition>();
       fresh->name = rendition;
@@ -323,9 +326,17 @@ void RenditionStore::withdraw_rendition(const std::string& stream_id,
   {
     std::lock_guard lock(slot->mu);
     Rendition* r = find_rendition(*slot, rendition);
-    if (!r) return;
+    if (!r || r->withdrawn_until) return;
     for (auto& w : r->waiters) fired.emplace_back(std::move(w.callback), WaitResult::NotFound);
-    std::erase_if(slot->renditions, [r](const auto& each) { return each.get() == r; });
+    r->waiters.clear();
+    // 6.2.1: a playlist removed answers 404, but the media it listed MUST stay available for at
+    // least the playlist's duration, so that playback in progress is not cut: its complete
+    // segments and the open one, each under the target duration plus half a second (4.4.3.1).
+    const int64_t listed = std::max<int64_t>(0, r->edge.last_complete_msn - r->edge.media_sequence + 1);
+    r->withdrawn_until = after_seconds(clock_.steady_now(),
+                                       static_cast<double>(listed + 1) * (r->edge.target_duration + 0.5));
+    r->bytes -= size_of(r->playlist);
+    r->playlist.reset();
   }
   fire(fired);
 }
@@ -442,7 +453,8 @@ bool RenditionStore::has_rendition(const std::string& stream_id,
   auto slot = find_slot(stream_id);
   if (!slot) return false;
   std::lock_guard lock(slot->mu);
-  return find_rendition(*slot, rendition) != nullptr;
+  const Rendition* r = find_rendition(*slot, rendition);
+  return r && !r->withdrawn_until;
 }
 
 void RenditionStore::add_waiter(const std::string& stream_id, const std::string& rendition,
@@ -450,7 +462,8 @@ void RenditionStore::add_waiter(const std::string& stream_id, const std::string&
   std::optional<WaitResult> immediate = WaitResult::NotFound;
   if (auto slot = find_slot(stream_id)) {
     std::lock_guard lock(slot->mu);
-    if (Rendition* r = find_rendition(*slot, rendition)) {
+    Rendition* r = find_rendition(*slot, rendition);
+    if (r && !r->withdrawn_until) {
       immediate = evaluate(*r, waiter);
       if (!immediate) {
         if (r->waiters.size() >= options_.max_waiters_per_rendition) {
@@ -517,6 +530,8 @@ void RenditionStore::expire_waiters() {
       r->waiters.erase(std::stable_partition(r->waiters.begin(), r->waiters.end(), expired),
                        r->waiters.end());
     }
+    std::erase_if(slot->renditions,
+                  [now](const auto& r) { return r->withdrawn_until && *r->withdrawn_until <= now; });
   }
   fire(fired);
   for (const auto& id : retired) {
@@ -547,9 +562,11 @@ std::optional<Deadline> RenditionStore::next_deadline() const {
     if (slot->retire_at) consider(*slot->retire_at);
     for (const auto& w : slot->multivariant_waiters)
       if (w.deadline) consider(*w.deadline);
-    for (const auto& r : slot->renditions)
+    for (const auto& r : slot->renditions) {
+      if (r->withdrawn_until) consider(*r->withdrawn_until);
       for (const auto& w : r->waiters)
         if (w.deadline) consider(*w.deadline);
+    }
   }
   return next;
 }

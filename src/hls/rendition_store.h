@@ -123,8 +123,10 @@ class RenditionStore {
   // forget it. A later open_rendition() of the stream cancels this.
   void retire_stream(const std::string& stream_id, std::chrono::milliseconds linger);
   // One rendition of a live stream goes away (an ABR rung dropped or failed): it leaves the
-  // multivariant playlist and the other renditions' reports, its URLs answer 404 (so a player on
-  // it fails over to another rung), its waiters get NotFound. The stream's other renditions go on.
+  // multivariant playlist and the other renditions' reports, its playlist answers 404 (so a
+  // player on it fails over to another rung), its waiters get NotFound. What its last playlist
+  // listed (init, segments, parts) stays available for that playlist's duration (6.2.1), then
+  // answers 404 too. The stream's other renditions go on.
   void withdraw_rendition(const std::string& stream_id, const std::string& rendition);
   // Forgets the stream now; requests waiting on it get NotFound.
   void remove_stream(const std::string& stream_id);

@@ -44,6 +44,10 @@ test('unknown and mistyped keys are clear start-up errors', () => {
   r = run(['--print-config', '--auth.jwt_secret=abc', '--http.port=-5']);
   assert.equal(r.status, 2);
   assert.match(r.stderr, /http.port must be/);
+  // 4.4.3.8: PART-HOLD-BACK is at least twice PART-TARGET.
+  r = run(['--print-config', '--hls.part_hold_back_percent=150']);
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /hls.part_hold_back_percent must be 200..1000/);
   writeFileSync(file, '[http\nport = 1\n');
   r = run(['--config', file, '--print-config']);
   assert.equal(r.status, 2);

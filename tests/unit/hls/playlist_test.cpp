@@ -33,6 +33,13 @@ MediaPlaylist sample_playlist() {
   return p;
 }
 
+TEST(MediaPlaylist, PartHoldBackIsConfiguredInPartTargets) {
+  auto p = sample_playlist();
+  p.part_hold_back_parts = 2.5;  // hls.part_hold_back_percent = 250: below the SHOULD of 3
+  EXPECT_NE(render_media_playlist(p).find("PART-HOLD-BACK=1.250,HOLD-BACK=6.000\n"),
+            std::string::npos);
+}
+
 TEST(MediaPlaylist, RendersLowLatencyTags) {
   const std::string text = render_media_playlist(sample_playlist());
   EXPECT_TRUE(text.starts_with("#EXTM3U\n#EXT-X-VERSION:6\n#EXT-X-TARGETDURATION:2\n")) << text;

@@ -270,6 +270,38 @@ TEST_F(RenditionStoreTest, AWithdrawnRenditionLeavesTheLadderAndTheOthersGoOn) {
   store_.withdraw_rendition("nope", "360p");
 }
 
+// 6.2.1: a playlist removed answers 404, but what it listed stays available for its duration,
+// so a player that was playing it (Shaka prefetches parts) is not cut off mid-segment: it was
+// stopped with error 1001 when a loaded ladder's rung answered 404 at once.
+TEST_F(RenditionStoreTest, AWithdrawnRenditionsMediaStaysAvailableForItsPlaylistsDuration) {
+  FakePackager low(store_, "s1", "360p");
+  for (int i = 0; i < 6; ++i) low.next_part();  // segment 0 complete, 1 open (2 s targets)
+  store_.withdraw_rendition("s1", "360p");
+  EXPECT_FALSE(store_.media_playlist("s1", "360p"));
+  EXPECT_FALSE(store_.edge("s1", "360p"));
+  EXPECT_TRUE(store_.part("s1", "360p", PartRef{1, 1}));
+  EXPECT_TRUE(store_.init_segment("s1", "360p", 0));
+  EXPECT_FALSE(store_.segment_pieces("s1", "360p", 0).empty());
+  Outcome hinted, reload;
+  store_.wait_for_part("s1", "360p", PartRef{1, 2}, std::nullopt, hinted.callback());
+  store_.wait_for_playlist("s1", "360p", 1, 2, std::nullopt, reload.callback());
+  EXPECT_EQ(hinted.result, WaitResult::NotFound);  // nothing new will come
+  EXPECT_EQ(reload.result, WaitResult::NotFound);
+  low.next_part();  // a packager that finishes after the withdrawal does not bring it back
+  EXPECT_FALSE(store_.media_playlist("s1", "360p"));
+  EXPECT_FALSE(store_.part("s1", "360p", PartRef{1, 2}));
+
+  // Two segments listed, each under 2.5 s: gone after 5 s, not before.
+  clock_.advance(4900ms);
+  store_.expire_waiters();
+  EXPECT_TRUE(store_.part("s1", "360p", PartRef{1, 1}));
+  clock_.advance(200ms);
+  store_.expire_waiters();
+  EXPECT_FALSE(store_.part("s1", "360p", PartRef{1, 1}));
+  EXPECT_FALSE(store_.init_segment("s1", "360p", 0));
+  EXPECT_EQ(store_.stats().renditions, 0u);
+}
+
 TEST_F(RenditionStoreTest, ASegmentIsHeldOnceAsItsPartsThenAsItsBytes) {
   auto publish = [&](RenditionUpdate u) { store_.publish("s1", "v", std::move(u)); };
   RenditionUpdate first;

@@ -9,7 +9,7 @@
 #include <deque>
 #include <map>
 
-#include "platform/live_email.h"
+#include "platform/notification_email.h"
 #include "service_fixture.h"
 
 namespace stagecast::platform {

@@ -9,7 +9,7 @@ namespace {
 
 using nlohmann::json;
 
-json settings_json(const platform::NotificationSettingsView& v) {
+json settings_json(const platform::NotificationSettingsView& v, bool email_available) {
   const store::NotificationSettings& s = v.channels;
   json artists = json::array();
   for (const auto& a : v.artists) {
@@ -20,6 +20,7 @@ json settings_json(const platform::NotificationSettingsView& v) {
   }
   return {{"inApp", s.in_app},
           {"email", s.email},
+          {"emailAvailable", email_available},
           {"mutedArtists", v.muted_artists},
           {"artists", std::move(artists)},
           {"updatedAt", s.updated_at ? json(s.updated_at) : json(nullptr)}};
@@ -73,7 +74,7 @@ void add_notification_routes(net::Router& router, ApiContext& ctx,
                auto s = notifications.settings(*caller);
                if (!s) return error_response(s.error());
                return no_store(net::Response::json(
-                   200, settings_json(*s).dump(-1, ' ', false, json::error_handler_t::replace)));
+                   200, settings_json(*s, notifications.email_available()).dump(-1, ' ', false, json::error_handler_t::replace)));
              });
 
   router.add("PUT", "/api/me/notification-settings",
@@ -95,7 +96,7 @@ void add_notification_routes(net::Router& router, ApiContext& ctx,
                auto s = notifications.update_settings(*caller, in);
                if (!s) return error_response(s.error());
                return no_store(net::Response::json(
-                   200, settings_json(*s).dump(-1, ' ', false, json::error_handler_t::replace)));
+                   200, settings_json(*s, notifications.email_available()).dump(-1, ' ', false, json::error_handler_t::replace)));
              });
 }
 

@@ -30,6 +30,7 @@ std::unique_ptr<NotifyWiring> wire_notify(const Config& config,
     w->mail = std::make_unique<SmtpMailTransport>(
         std::move(sender).value(), config.notify_email_from, config.notify_email_from_name, clock);
     lo.email = true;
+    w->service->set_email_available(true);
   }
   w->notifier = std::make_unique<platform::LiveNotifier>(store, clock, lo);
   platform.streams().add_listener(*w->notifier);

@@ -53,6 +53,11 @@ class NotificationService {
   // Borrowed; must outlive the service.
   NotificationService(store::Store& store, const Clock& clock) : store_(store), clock_(clock) {}
 
+  // Whether the server sends email (a mail server is configured); set while wiring. The settings
+  // say so, so that a page never offers email as if it were sent when it is not.
+  void set_email_available(bool available) { email_available_ = available; }
+  bool email_available() const { return email_available_; }
+
   // Errors: db_unavailable.
   Result<NotificationPage> list(const Identity& caller, int limit, bool unread_only,
                                 std::optional<int64_t> before_ms);
@@ -71,6 +76,7 @@ class NotificationService {
 
   store::Store& store_;
   const Clock& clock_;
+  bool email_available_ = false;
 };
 
 }  // namespace stagecast::platform

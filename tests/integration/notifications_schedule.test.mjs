@@ -10,6 +10,14 @@ import ICAL from 'ical.js';
 import { startServer } from './lib/server.mjs';
 import { register, verifiedArtist, createStream } from './lib/fixtures.mjs';
 import { waitFor } from './lib/media.mjs';
+import { validate, responseSchema } from './lib/openapi.mjs';
+
+// The response matches docs/openapi.json.
+function documented(method, path, r) {
+  const schema = responseSchema(method, path, r.status);
+  assert.ok(schema, `${method} ${path} ${r.status} is documented`);
+  assert.deepEqual(validate(r.body, schema), [], `${method} ${path}: ${r.text}`);
+}
 
 const LEAD_MS = 3000;
 
@@ -63,6 +71,7 @@ test('"Coming up" lists scheduled streams soonest first with the artist; the .ic
     await createStream(server, artist, { title: 'Unscheduled' });
     const up = await server.api('GET', '/api/livestream/upcoming');
     assert.equal(up.status, 200, up.text);
+    documented('GET', '/api/livestream/upcoming', up);
     assert.deepEqual(up.body.items.map((s) => s.id), [sooner.id, later.id]);
     assert.equal(up.body.items[0].artistName, 'Ann; the "Band"');
     assert.equal(up.body.items[0].calendarUrl, `${server.url}/api/livestream/${sooner.id}/calendar.ics`);
@@ -106,6 +115,7 @@ test('reminders fire lead before the time, once; cancel sends none; reschedule t
     await subscribe(server, muter, artist);
     const m = await server.api('PUT', '/api/me/notification-settings', { token: muter.token, body: { mutedArtists: [artist.id] } });
     assert.equal(m.status, 200, m.text);
+    documented('PUT', '/api/me/notification-settings', m);
     assert.deepEqual(m.body.mutedArtists, [artist.id]);
     assert.deepEqual(m.body.artists, [{ id: artist.id, displayName: 'Timely', subscribed: true, muted: true }]);
     const bad = await server.api('PUT', '/api/me/notification-settings', { token: muter.token, body: { mutedArtists: [fan.id] } });

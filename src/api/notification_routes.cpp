@@ -74,7 +74,8 @@ void add_notification_routes(net::Router& router, ApiContext& ctx,
                auto s = notifications.settings(*caller);
                if (!s) return error_response(s.error());
                return no_store(net::Response::json(
-                   200, settings_json(*s, notifications.email_available()).dump(-1, ' ', false, json::error_handler_t::replace)));
+                   200, settings_json(*s, notifications.email_available())
+                            .dump(-1, ' ', false, json::error_handler_t::replace)));
              });
 
   router.add("PUT", "/api/me/notification-settings",
@@ -96,7 +97,8 @@ void add_notification_routes(net::Router& router, ApiContext& ctx,
                auto s = notifications.update_settings(*caller, in);
                if (!s) return error_response(s.error());
                return no_store(net::Response::json(
-                   200, settings_json(*s, notifications.email_available()).dump(-1, ' ', false, json::error_handler_t::replace)));
+                   200, settings_json(*s, notifications.email_available())
+                            .dump(-1, ' ', false, json::error_handler_t::replace)));
              });
 }
 

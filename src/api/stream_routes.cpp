@@ -168,8 +168,9 @@ void add_stream_routes(net::Router& router, ApiContext& ctx) {
     if (!view) return error_response(view.error());
     if (view->stream.status != store::StreamStatus::kScheduled || !view->stream.scheduled_at) {
       return error_response(
-          make_error("conflict", "only a scheduled stream that has not started has a calendar "
-                                 "entry"));
+          make_error("conflict",
+                     "only a scheduled stream that has not started has a calendar "
+                     "entry"));
     }
     platform::CalendarEvent e;
     const std::string& base = ctx.http_base_url;
@@ -193,6 +194,8 @@ void add_stream_routes(net::Router& router, ApiContext& ctx) {
     if (!caller) return error_response(caller.error());
     auto view = ctx.platform.streams().get(*caller ? &**caller : nullptr, req.param("id"));
     if (!view) return error_response(view.error());
+    // The Viewer names the artist (Notify me, the page's heading).
+    view->artist_name = ctx.platform.streams().artist_name(view->stream.artist_id);
     return net::Response::json(200, stream_json(ctx, *view).dump());
   });
 

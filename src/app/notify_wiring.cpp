@@ -42,8 +42,8 @@ std::unique_ptr<NotifyWiring> wire_notify(const Config& config,
   return w;
 }
 
-void NotifyWiring::start(const Config& config, const std::string& base_url,
-                         store::Store& store, const Clock& clock) {
+void NotifyWiring::start(const Config& config, const std::string& base_url, store::Store& store,
+                         const Clock& clock) {
   schedule->start();
   if (!mail) return;
   RetryPolicy policy;

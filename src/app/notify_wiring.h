@@ -13,9 +13,9 @@
 #include "platform/live_notifier.h"
 #include "platform/mail_transport.h"
 #include "platform/notification_service.h"
+#include "platform/platform_services.h"
 #include "platform/schedule_notifier.h"
 #include "platform/unsubscribe_token.h"
-#include "platform/platform_services.h"
 #include "store/store.h"
 
 namespace stagecast::app {

@@ -92,9 +92,9 @@ void EmailOutbox::deliver(const store::Notification& n) {
           options_.base_url + "/unsubscribe?token=" + options_.unsubscribe->issue(n.user_id);
     }
     const NotificationEmailText t = notification_email_text(n, options_.base_url, unsubscribe);
-    sent = transport_.send(OutgoingMail{user->email, t.subject, t.text, t.html,
-                                        message_id_for(n, options_.message_id_domain),
-                                        unsubscribe});
+    sent =
+        transport_.send(OutgoingMail{user->email, t.subject, t.text, t.html,
+                                     message_id_for(n, options_.message_id_domain), unsubscribe});
   } else if (user.error().code != "not_found") {
     sent = make_error(kMailTransient, user.error().message);
   }

@@ -3,8 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <unordered_set>
 #include <nlohmann/json.hpp>
+#include <unordered_set>
 
 namespace stagecast::platform {
 
@@ -73,7 +73,8 @@ Result<std::vector<store::Notification>> LiveNotifier::rows_for(const Subscriber
     data["scheduledAt"] =
         notice.scheduled_at ? nlohmann::json(*notice.scheduled_at) : nlohmann::json(nullptr);
     if (notice.previous_scheduled_at) data["previousScheduledAt"] = *notice.previous_scheduled_at;
-    if (notice.scheduled_at) data["calendarPath"] = "/api/livestream/" + stream.id + "/calendar.ics";
+    if (notice.scheduled_at)
+      data["calendarPath"] = "/api/livestream/" + stream.id + "/calendar.ics";
   }
   const std::string payload = data.dump();
   std::vector<store::Notification> rows;
@@ -109,8 +110,8 @@ Result<std::vector<store::Notification>> LiveNotifier::rows_for(const Subscriber
 }
 
 Result<size_t> LiveNotifier::fan_out(const store::LiveStream& stream) {
-  return notify_subscribers(SubscriberNotice{stream, "stream_live", std::nullopt, std::nullopt,
-                                             std::nullopt});
+  return notify_subscribers(
+      SubscriberNotice{stream, "stream_live", std::nullopt, std::nullopt, std::nullopt});
 }
 
 Result<size_t> LiveNotifier::notify_subscribers(const SubscriberNotice& notice) {

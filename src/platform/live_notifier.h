@@ -30,8 +30,9 @@ namespace stagecast::platform {
 // exactly-once per time, while a second identical write is a no-op.
 struct SubscriberNotice {
   store::LiveStream stream;
-  std::string kind;             // stream_live | stream_reminder | stream_rescheduled | stream_cancelled
-  std::optional<int64_t> at;    // part of the key (reminder/reschedule: the new time; cancel: the old)
+  std::string kind;  // stream_live | stream_reminder | stream_rescheduled | stream_cancelled
+  std::optional<int64_t>
+      at;  // part of the key (reminder/reschedule: the new time; cancel: the old)
   std::optional<int64_t> scheduled_at;           // payload: the stream's time now
   std::optional<int64_t> previous_scheduled_at;  // payload: the time it had before
 };

@@ -76,14 +76,14 @@ NotificationEmailText notification_email_text(const store::Notification& n,
     subject = artist + " moved " + title + " to " + when(at);
     sentence = artist + " moved " + title + " from " + when(before) + " to " + when(at) + ".";
     sentence_html = "<strong>" + html_escape(artist) + "</strong> moved " + html_escape(title) +
-                    " from " + html_escape(when(before)) + " to <strong>" +
-                    html_escape(when(at)) + "</strong>.";
+                    " from " + html_escape(when(before)) + " to <strong>" + html_escape(when(at)) +
+                    "</strong>.";
     action = "Open the stream";
   } else if (n.kind == "stream_cancelled") {
     subject = artist + " cancelled: " + title;
     sentence = artist + " cancelled " + title + ", planned for " + when(before) + ".";
-    sentence_html = "<strong>" + html_escape(artist) + "</strong> cancelled " +
-                    html_escape(title) + ", planned for " + html_escape(when(before)) + ".";
+    sentence_html = "<strong>" + html_escape(artist) + "</strong> cancelled " + html_escape(title) +
+                    ", planned for " + html_escape(when(before)) + ".";
     action = "";
   } else {
     subject = artist + " is live: " + title;

@@ -44,7 +44,7 @@ struct NotificationArtist {
 
 struct NotificationSettingsView {
   store::NotificationSettings channels;
-  std::vector<std::string> muted_artists;  // ids, ordered
+  std::vector<std::string> muted_artists;   // ids, ordered
   std::vector<NotificationArtist> artists;  // subscribed or muted, by name
 };
 

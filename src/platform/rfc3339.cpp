@@ -131,6 +131,7 @@ std::optional<int64_t> parse_rfc3339(std::string_view s) {
   if (p != s.size()) return std::nullopt;
   const int64_t days = days_from_civil(*y, *mo, *d);
   const int64_t secs = days * 86400 + *h * 3600 + *mi * 60 + *sec - offset_min * 60;
+  if (secs < 0) return std::nullopt;  // before 1970 (a 1970-01-01 time with a positive offset)
   return secs * 1000 + ms;
 }
 

@@ -12,7 +12,8 @@
 
 namespace stagecast::platform {
 
-// Unix milliseconds, or nullopt for anything that is not an RFC 3339 date-time.
+// Unix milliseconds, or nullopt for anything that is not an RFC 3339 date-time or lies before
+// 1970.
 std::optional<int64_t> parse_rfc3339(std::string_view text);
 
 // "2026-12-05T18:00:00.000Z" (UTC; milliseconds always present).

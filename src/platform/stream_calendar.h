@@ -12,10 +12,10 @@
 namespace stagecast::platform {
 
 struct CalendarEvent {
-  std::string uid_domain;   // right side of the UID (the site's host)
-  std::string artist_name;  // may be empty
-  std::string watch_url;    // absolute
-  int64_t now_ms = 0;       // DTSTAMP
+  std::string uid_domain;           // right side of the UID (the site's host)
+  std::string artist_name;          // may be empty
+  std::string watch_url;            // absolute
+  int64_t now_ms = 0;               // DTSTAMP
   int64_t duration_ms = 3'600'000;  // DTEND - DTSTART: the platform does not know; one hour
 };
 

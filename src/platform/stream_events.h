@@ -31,8 +31,8 @@ class StreamEvents {
   // A stream that has not gone live got a scheduled time (created or edited with scheduledAt),
   // a new one, lost it (scheduledAt cleared), or was cancelled (ended or deleted while
   // SCHEDULED: `cancelled`). `stream` as stored now; `previous_at` its scheduled time before.
-  virtual void schedule_changed(const store::LiveStream& stream,
-                                std::optional<int64_t> previous_at, bool cancelled) {
+  virtual void schedule_changed(const store::LiveStream& stream, std::optional<int64_t> previous_at,
+                                bool cancelled) {
     (void)stream;
     (void)previous_at;
     (void)cancelled;

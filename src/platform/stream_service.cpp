@@ -154,9 +154,9 @@ Result<StreamListPage> StreamService::list(const Identity* caller, const StreamQ
 }
 
 Result<std::vector<StreamView>> StreamService::upcoming(const Identity* caller, int limit) {
-  if (limit < 1 || limit > 100) return make_error(errc::kValidationFailed, "limit must be 1 to 100");
-  auto streams =
-      store_->streams().list_upcoming(clock_->unix_millis() - kUpcomingGraceMs, limit);
+  if (limit < 1 || limit > 100)
+    return make_error(errc::kValidationFailed, "limit must be 1 to 100");
+  auto streams = store_->streams().list_upcoming(clock_->unix_millis() - kUpcomingGraceMs, limit);
   if (!streams) return errc::from_store(streams.error());
   std::map<std::string, std::string> names;
   std::vector<StreamView> out;
@@ -169,7 +169,8 @@ Result<std::vector<StreamView>> StreamService::upcoming(const Identity* caller, 
     auto name = names.find(stream.artist_id);
     if (name == names.end()) {
       auto artist = store_->users().find_by_id(stream.artist_id);
-      if (!artist && artist.error().code != errc::kNotFound) return errc::from_store(artist.error());
+      if (!artist && artist.error().code != errc::kNotFound)
+        return errc::from_store(artist.error());
       name = names.emplace(stream.artist_id, artist ? artist->display_name : std::string()).first;
     }
     StreamView view{std::move(stream), *watch, manager, std::nullopt, name->second};

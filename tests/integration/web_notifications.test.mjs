@@ -111,7 +111,7 @@ test('the bell, Notify me and the settings page', async () => {
   await until(o.page, () => document.querySelector('#notify-me .notify-me-wrap')?.dataset.state === 'not_subscribed', null, { what: 'not subscribed' });
   await o.page.click('#notify-me .notify-me');
   await until(o.page, () => !document.querySelector('#notify-me .notify-note').hidden, null, { what: 'the explanation' });
-  assert.match(await o.page.textContent('#notify-me .notify-note'), /Notifications go to this artist's subscribers/);
+  assert.match(await o.page.textContent('#notify-me .notify-note'), /Notifications go to Bell Artist's subscribers/);
   assert.deepEqual((await settings(stranger)).mutedArtists, []);
   assert.equal(await o.page.getAttribute('#notify-me .notify-me', 'aria-pressed'), 'false');
 

@@ -318,12 +318,11 @@ class SqliteStreamRepository final : public StreamRepository {
   Result<std::vector<LiveStream>> list_reminders_due(int64_t now, int64_t lead,
                                                      int limit) override {
     return db_.read([&](SqliteConnection& c) -> Result<std::vector<LiveStream>> {
-      auto st = c.prepare(
-          "SELECT " + kColumns +
-          " FROM live_streams WHERE status = 'SCHEDULED' AND deleted_at IS NULL "
-          "AND scheduled_at > ?1 AND scheduled_at <= ?1 + ?2 "
-          "AND (reminder_sent_for IS NULL OR reminder_sent_for <> scheduled_at) "
-          "ORDER BY scheduled_at, id LIMIT ?3");
+      auto st = c.prepare("SELECT " + kColumns +
+                          " FROM live_streams WHERE status = 'SCHEDULED' AND deleted_at IS NULL "
+                          "AND scheduled_at > ?1 AND scheduled_at <= ?1 + ?2 "
+                          "AND (reminder_sent_for IS NULL OR reminder_sent_for <> scheduled_at) "
+                          "ORDER BY scheduled_at, id LIMIT ?3");
       if (!st) return st.error();
       st->bind_all(now, lead, std::clamp(limit, 1, 200));
       return collect_rows<LiveStream>(*st, read_stream);

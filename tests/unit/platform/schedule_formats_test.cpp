@@ -26,8 +26,9 @@ TEST(Rfc3339, RefusesWhatIsNotAnRfc3339DateTime) {
        {"", "2026-12-05", "2026-12-05T18:00:00", "2026-12-05 18:00:00Z", "2026-13-01T00:00:00Z",
         "2025-02-29T00:00:00Z", "2026-12-05T24:00:00Z", "2026-12-05T18:60:00Z",
         "2026-12-05T18:00:60Z", "2026-12-05T18:00:00.Z", "2026-12-05T18:00:00+0100",
-        "2026-12-05T18:00:00Z ", "1969-12-31T23:59:59Z", "+2026-12-05T18:00:00Z", "tomorrow",
-        "2026-12-05T18:00:00+24:00", "2026-12-05T18:00:00.1234567890Z"}) {
+        "2026-12-05T18:00:00Z ", "1969-12-31T23:59:59Z", "1970-01-01T00:00:00+01:00",
+        "+2026-12-05T18:00:00Z", "tomorrow", "2026-12-05T18:00:00+24:00",
+        "2026-12-05T18:00:00.1234567890Z"}) {
     EXPECT_FALSE(parse_rfc3339(bad).has_value()) << bad;
   }
 }
@@ -35,8 +36,9 @@ TEST(Rfc3339, RefusesWhatIsNotAnRfc3339DateTime) {
 TEST(StreamCalendar, OneEventWithEscapedTextAndFoldedLines) {
   store::LiveStream s;
   s.id = "abc123";
-  s.title = "Night; set, with \\ and a very long title that goes on and on past the limit of "
-            "seventy-five octets: é";
+  s.title =
+      "Night; set, with \\ and a very long title that goes on and on past the limit of "
+      "seventy-five octets: é";
   s.description = "Line one\nLine two";
   s.scheduled_at = 1796493600000;
   s.updated_at = 1796400000000;

@@ -22,7 +22,8 @@ class ScheduleNotifierTest : public testing::ServiceTest {
   void SetUp() override {
     ServiceTest::SetUp();
     service_ = std::make_unique<NotificationService>(*store_, clock_);
-    fan_out_ = std::make_unique<LiveNotifier>(*store_, clock_, LiveNotifierOptions{1000, 500, true});
+    fan_out_ =
+        std::make_unique<LiveNotifier>(*store_, clock_, LiveNotifierOptions{1000, 500, true});
     ScheduleNotifierOptions o;
     o.lead = minutes(15);
     schedule_ = std::make_unique<ScheduleNotifier>(*store_, clock_, *fan_out_, o);
@@ -89,8 +90,8 @@ TEST_F(ScheduleNotifierTest, TheReminderFiresAtTheLeadTimeOnceAndNotForMutedFans
                                                  clock_.unix_millis(), 50, 1000);
   ASSERT_EQ(mails->size(), 1u);
   EXPECT_EQ(mails->at(0).idempotency_key, "stream_reminder:" + s.id + ":" +
-                                              std::to_string(*s.scheduled_at) + ":" +
-                                              fan_.user_id + ":EMAIL");
+                                              std::to_string(*s.scheduled_at) + ":" + fan_.user_id +
+                                              ":EMAIL");
 }
 
 TEST_F(ScheduleNotifierTest, ACancelledStreamSendsNoReminderButTellsOfTheCancel) {
@@ -132,8 +133,8 @@ TEST_F(ScheduleNotifierTest, ARescheduleTellsFansAndTheReminderFollowsTheNewTime
   EXPECT_EQ(kinds(fan_).size(), 2u);
   clock_.advance(minutes(1));
   ASSERT_TRUE(schedule_->run_once().ok());
-  EXPECT_EQ(kinds(fan_), (std::vector<std::string>{"stream_reminder", "stream_rescheduled",
-                                                   "stream_reminder"}));
+  EXPECT_EQ(kinds(fan_),
+            (std::vector<std::string>{"stream_reminder", "stream_rescheduled", "stream_reminder"}));
 }
 
 TEST_F(ScheduleNotifierTest, TheThreadWakesForAReminderDueSoon) {

@@ -147,5 +147,24 @@ TEST(RetrySchedule, DoublesUpToTheCapWithEqualJitter) {
   EXPECT_FALSE(low.may_retry(5));
 }
 
+TEST_F(EmailOutboxTest, EveryMailCarriesItsSignedUnsubscribeLink) {
+  const UnsubscribeTokens tokens("unit-test-secret-unit-test-secret-123456");
+  RetryPolicy policy;
+  EmailOutboxOptions o;
+  o.base_url = "https://live.example";
+  o.message_id_domain = "example.com";
+  o.unsubscribe = &tokens;
+  EmailOutbox outbox(*store_, clock_, transport_, RetrySchedule(policy, [] { return 1.0; }), o);
+  enqueue(fan_.user_id, "Set");
+  EXPECT_EQ(*outbox.run_once(), 1u);
+  ASSERT_EQ(transport_.sent.size(), 1u);
+  const OutgoingMail& m = transport_.sent[0];
+  const std::string prefix = "https://live.example/unsubscribe?token=";
+  ASSERT_TRUE(m.list_unsubscribe.starts_with(prefix)) << m.list_unsubscribe;
+  EXPECT_EQ(*tokens.verify(m.list_unsubscribe.substr(prefix.size())), fan_.user_id);
+  EXPECT_NE(m.text.find(m.list_unsubscribe), std::string::npos);
+  EXPECT_NE(m.html.find("href=\"" + m.list_unsubscribe + "\""), std::string::npos);
+}
+
 }  // namespace
 }  // namespace stagecast::platform

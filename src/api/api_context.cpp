@@ -69,6 +69,10 @@ nlohmann::json stream_json(const ApiContext& ctx, const platform::StreamView& vi
       {"recordingUrl", s.recording_url ? nlohmann::json(ctx.http_base_url + *s.recording_url)
                                        : nlohmann::json(nullptr)},
   };
+  if (view.artist_name) j["artistName"] = *view.artist_name;
+  if (s.status == store::StreamStatus::kScheduled && s.scheduled_at) {
+    j["calendarUrl"] = ctx.http_base_url + "/api/livestream/" + s.id + "/calendar.ics";
+  }
   if (view.manager && ctx.recording) j["record"] = s.record;
   if (view.manager) {
     chat["blockedWords"] = s.chat_blocked_words;

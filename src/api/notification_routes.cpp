@@ -9,9 +9,20 @@ namespace {
 
 using nlohmann::json;
 
-json settings_json(const store::NotificationSettings& s) {
+json settings_json(const platform::NotificationSettingsView& v, bool email_available) {
+  const store::NotificationSettings& s = v.channels;
+  json artists = json::array();
+  for (const auto& a : v.artists) {
+    artists.push_back({{"id", a.id},
+                       {"displayName", a.display_name},
+                       {"subscribed", a.subscribed},
+                       {"muted", a.muted}});
+  }
   return {{"inApp", s.in_app},
           {"email", s.email},
+          {"emailAvailable", email_available},
+          {"mutedArtists", v.muted_artists},
+          {"artists", std::move(artists)},
           {"updatedAt", s.updated_at ? json(s.updated_at) : json(nullptr)}};
 }
 
@@ -62,16 +73,21 @@ void add_notification_routes(net::Router& router, ApiContext& ctx,
                if (!caller) return error_response(caller.error());
                auto s = notifications.settings(*caller);
                if (!s) return error_response(s.error());
-               return no_store(net::Response::json(200, settings_json(*s).dump()));
+               return no_store(net::Response::json(
+                   200, settings_json(*s, notifications.email_available())
+                            .dump(-1, ' ', false, json::error_handler_t::replace)));
              });
 
   router.add("PUT", "/api/me/notification-settings",
              [&ctx, &notifications](const net::Request& req) {
                auto caller = required_caller(ctx, req);
                if (!caller) return error_response(caller.error());
-               auto body = JsonBody::parse(req, {"inApp", "email"});
+               auto body = JsonBody::parse(req, {"inApp", "email", "mutedArtists"});
                if (!body) return error_response(body.error());
                platform::NotificationSettingsInput in;
+               auto muted = body->string_list("mutedArtists", platform::kMaxMutedArtists);
+               if (!muted) return error_response(muted.error());
+               in.muted_artists = *muted;
                auto in_app = body->boolean("inApp");
                if (!in_app) return error_response(in_app.error());
                auto email = body->boolean("email");
@@ -80,7 +96,9 @@ void add_notification_routes(net::Router& router, ApiContext& ctx,
                in.email = *email;
                auto s = notifications.update_settings(*caller, in);
                if (!s) return error_response(s.error());
-               return no_store(net::Response::json(200, settings_json(*s).dump()));
+               return no_store(net::Response::json(
+                   200, settings_json(*s, notifications.email_available())
+                            .dump(-1, ' ', false, json::error_handler_t::replace)));
              });
 }
 

@@ -7,6 +7,8 @@
 #include "api/api_context.h"
 #include "api/json_body.h"
 #include "net/url.h"
+#include "platform/rfc3339.h"
+#include "platform/stream_calendar.h"
 
 namespace stagecast::api {
 
@@ -54,9 +56,21 @@ Result<platform::StreamInput> stream_input(const net::Request& req, bool recordi
     if (body->is_null("scheduledAt")) {
       in.scheduled_at = std::optional<int64_t>{};
     } else {
-      auto at = body->integer("scheduledAt");
-      if (!at) return at.error();
-      in.scheduled_at = *at;
+      // An RFC 3339 date-time ("2026-12-05T18:00:00Z"), or unix milliseconds as before.
+      const nlohmann::json& v = body->json()["scheduledAt"];
+      if (v.is_string()) {
+        auto at = platform::parse_rfc3339(v.get<std::string>());
+        if (!at) {
+          return make_error("validation_failed",
+                            "'scheduledAt' must be an RFC 3339 date-time with a time zone, "
+                            "e.g. 2026-12-05T18:00:00Z");
+        }
+        in.scheduled_at = std::optional<int64_t>(*at);
+      } else {
+        auto at = body->integer("scheduledAt");
+        if (!at) return at.error();
+        in.scheduled_at = *at;
+      }
     }
   }
   auto chat = body->object("chat", {"enabled", "subscribersOnly", "slowModeSeconds", "blockedWords"});
@@ -133,11 +147,55 @@ void add_stream_routes(net::Router& router, ApiContext& ctx) {
     return net::Response::json(200, j.dump());
   });
 
+  // Before /api/livestream/{id}: the first matching route wins.
+  router.add("GET", "/api/livestream/upcoming", [&ctx](const net::Request& req) {
+    auto caller = optional_caller(ctx, req);
+    if (!caller) return error_response(caller.error());
+    auto limit = integer_query_param(req, "limit", 20, 1, 100);
+    if (!limit) return error_response(limit.error());
+    auto items =
+        ctx.platform.streams().upcoming(*caller ? &**caller : nullptr, static_cast<int>(*limit));
+    if (!items) return error_response(items.error());
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& v : *items) out.push_back(stream_json(ctx, v));
+    return net::Response::json(200, nlohmann::json{{"items", std::move(out)}}.dump());
+  });
+
+  router.add("GET", "/api/livestream/{id}/calendar.ics", [&ctx](const net::Request& req) {
+    auto caller = optional_caller(ctx, req);
+    if (!caller) return error_response(caller.error());
+    auto view = ctx.platform.streams().get(*caller ? &**caller : nullptr, req.param("id"));
+    if (!view) return error_response(view.error());
+    if (view->stream.status != store::StreamStatus::kScheduled || !view->stream.scheduled_at) {
+      return error_response(
+          make_error("conflict",
+                     "only a scheduled stream that has not started has a calendar "
+                     "entry"));
+    }
+    platform::CalendarEvent e;
+    const std::string& base = ctx.http_base_url;
+    const size_t host_at = base.find("://");
+    e.uid_domain = host_at == std::string::npos ? base : base.substr(host_at + 3);
+    e.uid_domain = e.uid_domain.substr(0, e.uid_domain.find_first_of(":/"));
+    e.artist_name = ctx.platform.streams().artist_name(view->stream.artist_id);
+    e.watch_url = base + "/watch/" + view->stream.id;
+    e.now_ms = ctx.clock != nullptr ? ctx.clock->unix_millis() : view->stream.updated_at;
+    net::Response r;
+    r.status = 200;
+    r.body = platform::stream_ics(view->stream, e);
+    r.header("content-type", "text/calendar; charset=utf-8");
+    r.header("content-disposition", "attachment; filename=\"stream-" + view->stream.id + ".ics\"");
+    r.header("cache-control", "no-cache");
+    return r;
+  });
+
   router.add("GET", "/api/livestream/{id}", [&ctx](const net::Request& req) {
     auto caller = optional_caller(ctx, req);
     if (!caller) return error_response(caller.error());
     auto view = ctx.platform.streams().get(*caller ? &**caller : nullptr, req.param("id"));
     if (!view) return error_response(view.error());
+    // The Viewer names the artist (Notify me, the page's heading).
+    view->artist_name = ctx.platform.streams().artist_name(view->stream.artist_id);
     return net::Response::json(200, stream_json(ctx, *view).dump());
   });
 

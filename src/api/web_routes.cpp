@@ -189,6 +189,7 @@ void add_web_routes(net::Router& router, WebPagesOptions options) {
   add_page("/", "/index.html");
   add_page("/watch/{id}", "/watch.html");
   add_page("/studio", "/studio.html");
+  add_page("/notifications", "/notifications.html");
   router.add(
       "GET", "/static/{path...}",
       [pages](const net::Request& req) { return pages->static_file(req); }, net::Dispatch::Inline);

@@ -205,6 +205,8 @@ const Key kKeys[] = {
      "first retry delay; doubles each attempt, jittered"},
     {"notify.email_retry_max_ms", SC_FIELD(notify_email_retry_max_ms), false,
      "longest retry delay"},
+    {"notify.reminder_lead_ms", SC_FIELD(notify_reminder_lead_ms), false,
+     "how long before a scheduled stream's time subscribers get a reminder (1 s .. 7 days)"},
     {"record.enabled", SC_FIELD(record_enabled), false,
      "record streams whose own record setting is on (docs/recording.md)"},
     {"record.store", SC_FIELD(record_store), false, "where recordings go: local or s3"},
@@ -482,6 +484,9 @@ Result<void> validate(const Config& c) {
     return make_error("config_invalid",
                       "notify: smtp_timeout_ms >= 1, email_max_attempts 1..100, "
                       "1 <= email_retry_base_ms <= email_retry_max_ms");
+  }
+  if (c.notify_reminder_lead_ms < 1000 || c.notify_reminder_lead_ms > 7LL * 24 * 3600 * 1000) {
+    return make_error("config_invalid", "notify.reminder_lead_ms must be 1000 .. 604800000");
   }
   if (c.payments_provider != "sandbox" && c.payments_provider != "stripe") {
     return make_error("config_invalid", "payments.provider must be sandbox or stripe");

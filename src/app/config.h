@@ -137,6 +137,7 @@ struct Config {
   int64_t notify_email_max_attempts = 8;
   int64_t notify_email_retry_base_ms = 2'000;
   int64_t notify_email_retry_max_ms = 600'000;
+  int64_t notify_reminder_lead_ms = 900'000;  // reminders of scheduled streams: 15 min before
   // [record] (docs/recording.md)
   bool record_enabled = true;           // record streams whose own `record` is on
   std::string record_store = "local";   // local | s3

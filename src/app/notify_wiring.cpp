@@ -12,7 +12,7 @@ namespace stagecast::app {
 
 std::unique_ptr<NotifyWiring> wire_notify(const Config& config,
                                           platform::PlatformServices& platform, store::Store& store,
-                                          const Clock& clock) {
+                                          const Clock& clock, const std::string& secret) {
   auto w = std::make_unique<NotifyWiring>();
   w->service = std::make_unique<platform::NotificationService>(store, clock);
   platform::LiveNotifierOptions lo;
@@ -30,14 +30,21 @@ std::unique_ptr<NotifyWiring> wire_notify(const Config& config,
     w->mail = std::make_unique<SmtpMailTransport>(
         std::move(sender).value(), config.notify_email_from, config.notify_email_from_name, clock);
     lo.email = true;
+    w->service->set_email_available(true);
   }
   w->notifier = std::make_unique<platform::LiveNotifier>(store, clock, lo);
   platform.streams().add_listener(*w->notifier);
+  platform::ScheduleNotifierOptions so;
+  so.lead = std::chrono::milliseconds(config.notify_reminder_lead_ms);
+  w->schedule = std::make_unique<platform::ScheduleNotifier>(store, clock, *w->notifier, so);
+  platform.streams().add_listener(*w->schedule);
+  w->unsubscribe = std::make_unique<platform::UnsubscribeTokens>(secret);
   return w;
 }
 
-void NotifyWiring::start_email(const Config& config, const std::string& base_url,
-                               store::Store& store, const Clock& clock) {
+void NotifyWiring::start(const Config& config, const std::string& base_url, store::Store& store,
+                         const Clock& clock) {
+  schedule->start();
   if (!mail) return;
   RetryPolicy policy;
   policy.base = std::chrono::milliseconds(config.notify_email_retry_base_ms);
@@ -52,6 +59,7 @@ void NotifyWiring::start_email(const Config& config, const std::string& base_url
   const std::string& from = config.notify_email_from;
   eo.message_id_domain = from.substr(from.find('@') + 1);
   eo.lease = std::chrono::milliseconds(config.notify_smtp_timeout_ms) * 2;
+  eo.unsubscribe = unsubscribe.get();
   email = std::make_unique<platform::EmailOutbox>(store, clock, *mail, std::move(retries), eo);
   notifier->add_listener(*email);
   email->start();
@@ -59,6 +67,7 @@ void NotifyWiring::start_email(const Config& config, const std::string& base_url
 }
 
 void NotifyWiring::stop() {
+  schedule->stop();
   notifier->stop();
   if (email) email->stop();
 }

@@ -12,6 +12,7 @@
 #include "api/hls_routes.h"
 #include "api/notification_routes.h"
 #include "api/stream_health_routes.h"
+#include "api/unsubscribe_routes.h"
 #include "api/web_routes.h"
 #include "app/generated_secret.h"
 #include "app/media_wiring.h"
@@ -292,7 +293,10 @@ Server::Server(Config config) : parts_(std::make_unique<Parts>(std::move(config)
       std::make_unique<WorkerPool>("workers", static_cast<size_t>(p.config.threads_workers));
   add_operator_routes(p);
   open_platform(p);
-  p.notify = wire_notify(p.config, *p.platform, *p.store, p.clock);
+  p.notify = wire_notify(p.config, *p.platform, *p.store, p.clock,
+                         must(secret_or_generated(p.config.auth_jwt_secret, p.config.data_dir,
+                                                  "jwt_secret", p.config.production),
+                              "auth.jwt_secret"));
   p.payments = wire_payments(p.config, *p.platform, *p.store, p.clock);
   open_media(p);
 
@@ -330,6 +334,7 @@ static void add_api_routes(Server::Parts& p, uint16_t http_port, uint16_t rtmp_p
   api::add_admin_routes(p.router, *p.api);
   api::add_stream_routes(p.router, *p.api);
   api::add_notification_routes(p.router, *p.api, *p.notify->service);
+  api::add_unsubscribe_routes(p.router, *p.notify->service, *p.notify->unsubscribe);
   add_payment_routes(*p.payments, p.router, *p.api, c);
   if (p.recording) p.recording->add_routes(p.router, *p.api);
   api::add_stream_health_routes(
@@ -377,7 +382,7 @@ void Server::start(const std::string& ports_file) {
   p.payments->tickets->add_listener(p.media->revocations());
   p.payments->tickets->add_listener(*p.realtime->gateway);
   p.notify->notifier->add_listener(*p.realtime->gateway);
-  p.notify->start_email(p.config, p.api->http_base_url, *p.store, p.clock);
+  p.notify->start(p.config, p.api->http_base_url, *p.store, p.clock);
   p.hls_tick = std::make_unique<boost::asio::steady_timer>(p.io->at(0));
   schedule_hls_tick(p);
   p.io->start();

@@ -13,6 +13,7 @@ Result<void> SmtpMailTransport::send(const platform::OutgoingMail& mail) {
   c.text = mail.text;
   c.html = mail.html;
   c.message_id = mail.message_id;
+  c.list_unsubscribe = mail.list_unsubscribe;
   c.date = clock_.now();
   auto sent = sender_->send(from_, mail.to, notify::compose_email(c));
   if (sent) return {};

@@ -87,6 +87,10 @@ std::string compose_email(const EmailContent& c) {
   m += "To: <" + header_safe(c.to) + ">\r\n";
   m += "Subject: " + encoded_words(header_safe(c.subject)) + "\r\n";
   m += "Message-ID: <" + header_safe(c.message_id) + ">\r\n";
+  if (!c.list_unsubscribe.empty()) {
+    m += "List-Unsubscribe: <" + header_safe(c.list_unsubscribe) + ">\r\n";
+    m += "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n";
+  }
   m += "MIME-Version: 1.0\r\n";
   m += "Content-Type: multipart/alternative; boundary=\"" + boundary + "\"\r\n";
   m += "\r\n";

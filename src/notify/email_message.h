@@ -22,6 +22,10 @@ struct EmailContent {
   // 3.6.4).
   std::string message_id;  // without angle brackets, e.g. "stream_live.abc@stagecast"
   std::chrono::system_clock::time_point date;
+  // One-click unsubscribe (RFC 8058 section 3.1): when set, "List-Unsubscribe: <url>" (RFC 2369)
+  // and "List-Unsubscribe-Post: List-Unsubscribe=One-Click". RFC 8058 wants an https URL and
+  // the headers covered by a DKIM signature (the relay's business).
+  std::string list_unsubscribe;
 };
 
 // The whole message: headers, blank line, body; lines end with CRLF.

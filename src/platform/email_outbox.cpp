@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-#include "platform/live_email.h"
+#include "platform/notification_email.h"
 
 namespace stagecast::platform {
 
@@ -86,9 +86,15 @@ void EmailOutbox::deliver(const store::Notification& n) {
   auto user = store_.users().find_by_id(n.user_id);
   Result<void> sent = make_error(kMailPermanent, "the user has no account here");
   if (user) {
-    const LiveEmailText t = live_email_text(n, options_.base_url);
-    sent = transport_.send(OutgoingMail{user->email, t.subject, t.text, t.html,
-                                        message_id_for(n, options_.message_id_domain)});
+    std::string unsubscribe;
+    if (options_.unsubscribe != nullptr) {
+      unsubscribe =
+          options_.base_url + "/unsubscribe?token=" + options_.unsubscribe->issue(n.user_id);
+    }
+    const NotificationEmailText t = notification_email_text(n, options_.base_url, unsubscribe);
+    sent =
+        transport_.send(OutgoingMail{user->email, t.subject, t.text, t.html,
+                                     message_id_for(n, options_.message_id_domain), unsubscribe});
   } else if (user.error().code != "not_found") {
     sent = make_error(kMailTransient, user.error().message);
   }

@@ -23,6 +23,7 @@
 #include "core/retry_schedule.h"
 #include "platform/mail_transport.h"
 #include "platform/notification_events.h"
+#include "platform/unsubscribe_token.h"
 #include "store/store.h"
 
 namespace stagecast::platform {
@@ -36,6 +37,9 @@ struct EmailOutboxOptions {
   std::chrono::milliseconds lease{120'000};
   // Sleep when nothing is due and nobody woke us (new rows wake the worker at once).
   std::chrono::milliseconds idle_poll{5'000};
+  // Signs each mail's unsubscribe link (<base_url>/unsubscribe?token=...); borrowed. Null: no
+  // link (tests of delivery alone).
+  const UnsubscribeTokens* unsubscribe = nullptr;
 };
 
 class EmailOutbox final : public NotificationEvents {

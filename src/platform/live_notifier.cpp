@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
+#include <unordered_set>
 
 namespace stagecast::platform {
 
@@ -31,6 +32,14 @@ std::string LiveNotifier::idempotency_key(const std::string& stream_id, const st
   return "stream_live:" + stream_id + ":" + user_id + ":" + std::string(store::to_string(channel));
 }
 
+std::string LiveNotifier::idempotency_key(const SubscriberNotice& notice,
+                                          const std::string& user_id,
+                                          store::NotificationChannel channel) {
+  std::string key = notice.kind + ":" + notice.stream.id;
+  if (notice.at) key += ":" + std::to_string(*notice.at);
+  return key + ":" + user_id + ":" + std::string(store::to_string(channel));
+}
+
 void LiveNotifier::went_live(const store::LiveStream& stream) {
   const bool posted = pool_.post([this, stream] {
     auto n = fan_out(stream);
@@ -43,36 +52,47 @@ void LiveNotifier::went_live(const store::LiveStream& stream) {
   if (!posted) spdlog::error("notifications for stream {} dropped: queue full", stream.id);
 }
 
-Result<std::vector<store::Notification>> LiveNotifier::rows_for(const store::LiveStream& stream) {
+Result<std::vector<store::Notification>> LiveNotifier::rows_for(const SubscriberNotice& notice) {
+  const store::LiveStream& stream = notice.stream;
   const int64_t now = clock_.unix_millis();
   auto subs = store_.subscriptions().list_active_for_artist(stream.artist_id, now);
   if (!subs) return subs.error();
+  auto muted = store_.notifications().muted_by(stream.artist_id);
+  if (!muted) return muted.error();
+  const std::unordered_set<std::string> muted_set(muted->begin(), muted->end());
   std::string artist_name;
   if (auto artist = store_.users().find_by_id(stream.artist_id)) {
     artist_name = artist->display_name;
   }
-  const std::string payload = nlohmann::json{
-      {"streamId", stream.id},
-      {"artistId", stream.artist_id},
-      {"artistName", artist_name},
-      {"title", stream.title},
-      {"watchPath",
-       "/watch/" + stream.id}}.dump();
+  nlohmann::json data = {{"streamId", stream.id},
+                         {"artistId", stream.artist_id},
+                         {"artistName", artist_name},
+                         {"title", stream.title},
+                         {"watchPath", "/watch/" + stream.id}};
+  if (notice.kind != "stream_live") {
+    data["scheduledAt"] =
+        notice.scheduled_at ? nlohmann::json(*notice.scheduled_at) : nlohmann::json(nullptr);
+    if (notice.previous_scheduled_at) data["previousScheduledAt"] = *notice.previous_scheduled_at;
+    if (notice.scheduled_at)
+      data["calendarPath"] = "/api/livestream/" + stream.id + "/calendar.ics";
+  }
+  const std::string payload = data.dump();
   std::vector<store::Notification> rows;
   rows.reserve(subs->size());
   for (const store::Subscription& s : *subs) {
+    if (muted_set.contains(s.fan_id)) continue;
     auto settings = store_.notifications().settings(s.fan_id);
     if (!settings) return settings.error();
     store::Notification n;
     n.user_id = s.fan_id;
-    n.kind = "stream_live";
+    n.kind = notice.kind;
     n.payload = payload;
     n.created_at = now;
     n.stream_id = stream.id;
     n.next_attempt_at = now;
     if (settings->in_app) {
       n.channel = store::NotificationChannel::kInApp;
-      n.idempotency_key = idempotency_key(stream.id, s.fan_id, n.channel);
+      n.idempotency_key = idempotency_key(notice, s.fan_id, n.channel);
       // Stored is delivered for in-app (the list shows it; the WebSocket event is a courtesy).
       n.status = store::NotificationStatus::kSent;
       n.sent_at = now;
@@ -80,7 +100,7 @@ Result<std::vector<store::Notification>> LiveNotifier::rows_for(const store::Liv
     }
     if (options_.email && settings->email) {
       n.channel = store::NotificationChannel::kEmail;
-      n.idempotency_key = idempotency_key(stream.id, s.fan_id, n.channel);
+      n.idempotency_key = idempotency_key(notice, s.fan_id, n.channel);
       n.status = store::NotificationStatus::kPending;
       n.sent_at = std::nullopt;
       rows.push_back(std::move(n));
@@ -90,7 +110,12 @@ Result<std::vector<store::Notification>> LiveNotifier::rows_for(const store::Liv
 }
 
 Result<size_t> LiveNotifier::fan_out(const store::LiveStream& stream) {
-  auto rows = rows_for(stream);
+  return notify_subscribers(
+      SubscriberNotice{stream, "stream_live", std::nullopt, std::nullopt, std::nullopt});
+}
+
+Result<size_t> LiveNotifier::notify_subscribers(const SubscriberNotice& notice) {
+  auto rows = rows_for(notice);
   if (!rows) return rows.error();
   size_t created = 0;
   for (size_t i = 0; i < rows->size(); i += options_.batch_rows) {

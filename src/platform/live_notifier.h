@@ -11,6 +11,7 @@
 
 #include <cstddef>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,19 @@
 #include "store/store.h"
 
 namespace stagecast::platform {
+
+// What every subscriber of a stream's artist is told (docs/notifications.md): the stream went
+// live, a reminder before its scheduled time, a new time, a cancellation. The outbox key is
+// "<kind>:<stream>[:<at>]:<user>:<channel>": `at` (a scheduled time) makes a reminder or a change
+// exactly-once per time, while a second identical write is a no-op.
+struct SubscriberNotice {
+  store::LiveStream stream;
+  std::string kind;  // stream_live | stream_reminder | stream_rescheduled | stream_cancelled
+  std::optional<int64_t>
+      at;  // part of the key (reminder/reschedule: the new time; cancel: the old)
+  std::optional<int64_t> scheduled_at;           // payload: the stream's time now
+  std::optional<int64_t> previous_scheduled_at;  // payload: the time it had before
+};
 
 struct LiveNotifierOptions {
   // Streams waiting for their fan-out; one more is dropped with an error in the log (a burst of
@@ -52,15 +66,20 @@ class LiveNotifier final : public StreamEvents {
   // the store (db_unavailable); rows of batches written before the error stay written, and a
   // second call writes the rest.
   Result<size_t> fan_out(const store::LiveStream& stream);
+  // The same for any notice (thread-safe: the schedule notifier calls it on its own thread).
+  // Subscribers who muted the artist, or turned the channel off, get no row.
+  Result<size_t> notify_subscribers(const SubscriberNotice& notice);
 
   // Finishes the queued fan-outs and joins the thread; went_live is ignored afterwards.
   void stop();
 
   static std::string idempotency_key(const std::string& stream_id, const std::string& user_id,
                                      store::NotificationChannel channel);
+  static std::string idempotency_key(const SubscriberNotice& notice, const std::string& user_id,
+                                     store::NotificationChannel channel);
 
  private:
-  Result<std::vector<store::Notification>> rows_for(const store::LiveStream& stream);
+  Result<std::vector<store::Notification>> rows_for(const SubscriberNotice& notice);
 
   store::Store& store_;
   const Clock& clock_;

@@ -16,6 +16,9 @@ struct OutgoingMail {
   std::string html;
   // Stable per notification: the same mail sent again after a crash is recognisably the same.
   std::string message_id;
+  // The one-click unsubscribe URL (RFC 8058): List-Unsubscribe and List-Unsubscribe-Post
+  // headers when set.
+  std::string list_unsubscribe;
 };
 
 // Error codes of send().

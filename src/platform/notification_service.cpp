@@ -1,6 +1,8 @@
 #include "platform/notification_service.h"
 
 #include <algorithm>
+#include <map>
+#include <set>
 
 #include "platform/errors.h"
 
@@ -27,22 +29,85 @@ Result<void> NotificationService::mark_read(const Identity& caller, const std::s
   return {};
 }
 
-Result<store::NotificationSettings> NotificationService::settings(const Identity& caller) {
-  auto s = store_.notifications().settings(caller.user_id);
-  if (!s) return errc::from_store(s.error());
-  return s;
+Result<NotificationSettingsView> NotificationService::view_of(
+    store::NotificationSettings channels) {
+  NotificationSettingsView v;
+  auto muted = store_.notifications().muted_artists(channels.user_id);
+  if (!muted) return errc::from_store(muted.error());
+  v.muted_artists = std::move(muted).value();
+  auto subs = store_.subscriptions().list_for_fan(channels.user_id);
+  if (!subs) return errc::from_store(subs.error());
+  const int64_t now = clock_.unix_millis();
+  std::map<std::string, NotificationArtist> artists;
+  for (const store::Subscription& sub : *subs) {
+    const bool active = sub.status == store::SubscriptionStatus::kActive &&
+                        (!sub.expires_at || *sub.expires_at > now);
+    if (active) artists[sub.artist_id].subscribed = true;
+  }
+  for (const std::string& id : v.muted_artists) artists[id].muted = true;
+  for (auto& [id, a] : artists) {
+    a.id = id;
+    auto user = store_.users().find_by_id(id);
+    if (!user && user.error().code != errc::kNotFound) return errc::from_store(user.error());
+    if (user) a.display_name = user->display_name;
+    v.artists.push_back(a);
+  }
+  std::stable_sort(v.artists.begin(), v.artists.end(),
+                   [](const auto& x, const auto& y) { return x.display_name < y.display_name; });
+  v.channels = std::move(channels);
+  return v;
 }
 
-Result<store::NotificationSettings> NotificationService::update_settings(
-    const Identity& caller, const NotificationSettingsInput& in) {
+Result<NotificationSettingsView> NotificationService::settings(const Identity& caller) {
   auto s = store_.notifications().settings(caller.user_id);
   if (!s) return errc::from_store(s.error());
-  if (in.in_app) s->in_app = *in.in_app;
-  if (in.email) s->email = *in.email;
+  return view_of(std::move(s).value());
+}
+
+Result<NotificationSettingsView> NotificationService::update_settings(
+    const Identity& caller, const NotificationSettingsInput& in) {
+  const int64_t now = clock_.unix_millis();
+  if (in.muted_artists) {
+    if (in.muted_artists->size() > kMaxMutedArtists) {
+      return make_error(errc::kValidationFailed, "'mutedArtists' holds at most 1000 artists");
+    }
+    std::set<std::string> unique(in.muted_artists->begin(), in.muted_artists->end());
+    for (const std::string& id : unique) {
+      auto user = store_.users().find_by_id(id);
+      if (!user) {
+        if (user.error().code != errc::kNotFound) return errc::from_store(user.error());
+        return make_error(errc::kValidationFailed, "'mutedArtists' names an unknown user");
+      }
+      if (user->role != store::Role::kArtist) {
+        return make_error(errc::kValidationFailed, "'mutedArtists' names a user who is no artist");
+      }
+    }
+    auto saved = store_.notifications().set_muted_artists(
+        caller.user_id, std::vector<std::string>(unique.begin(), unique.end()), now);
+    if (!saved) return errc::from_store(saved.error());
+  }
+  auto s = store_.notifications().settings(caller.user_id);
+  if (!s) return errc::from_store(s.error());
+  if (in.in_app || in.email) {
+    if (in.in_app) s->in_app = *in.in_app;
+    if (in.email) s->email = *in.email;
+    s->updated_at = now;
+    auto saved = store_.notifications().put_settings(*s);
+    if (!saved) return errc::from_store(saved.error());
+  }
+  return view_of(std::move(s).value());
+}
+
+Result<void> NotificationService::unsubscribe_email(const std::string& user_id) {
+  auto user = store_.users().find_by_id(user_id);
+  if (!user) return errc::from_store(user.error());
+  auto s = store_.notifications().settings(user_id);
+  if (!s) return errc::from_store(s.error());
+  s->email = false;
   s->updated_at = clock_.unix_millis();
   auto saved = store_.notifications().put_settings(*s);
   if (!saved) return errc::from_store(saved.error());
-  return saved;
+  return {};
 }
 
 }  // namespace stagecast::platform

@@ -28,6 +28,24 @@ struct NotificationPage {
 struct NotificationSettingsInput {
   std::optional<bool> in_app;
   std::optional<bool> email;
+  // The whole list of muted artists (replaces it).
+  std::optional<std::vector<std::string>> muted_artists;
+};
+
+inline constexpr size_t kMaxMutedArtists = 1000;
+
+// An artist the settings page lists: those the user subscribes to now, and those muted.
+struct NotificationArtist {
+  std::string id;
+  std::string display_name;
+  bool subscribed = false;  // an active, unexpired subscription: notifications reach them
+  bool muted = false;
+};
+
+struct NotificationSettingsView {
+  store::NotificationSettings channels;
+  std::vector<std::string> muted_artists;   // ids, ordered
+  std::vector<NotificationArtist> artists;  // subscribed or muted, by name
 };
 
 class NotificationService {
@@ -35,18 +53,30 @@ class NotificationService {
   // Borrowed; must outlive the service.
   NotificationService(store::Store& store, const Clock& clock) : store_(store), clock_(clock) {}
 
+  // Whether the server sends email (a mail server is configured); set while wiring. The settings
+  // say so, so that a page never offers email as if it were sent when it is not.
+  void set_email_available(bool available) { email_available_ = available; }
+  bool email_available() const { return email_available_; }
+
   // Errors: db_unavailable.
   Result<NotificationPage> list(const Identity& caller, int limit, bool unread_only,
                                 std::optional<int64_t> before_ms);
   // Errors: not_found (no such in-app notification of the caller), db_unavailable.
   Result<void> mark_read(const Identity& caller, const std::string& id);
-  Result<store::NotificationSettings> settings(const Identity& caller);
-  Result<store::NotificationSettings> update_settings(const Identity& caller,
-                                                      const NotificationSettingsInput& in);
+  Result<NotificationSettingsView> settings(const Identity& caller);
+  // Errors: validation_failed (a muted id that is no artist, too many), db_unavailable.
+  Result<NotificationSettingsView> update_settings(const Identity& caller,
+                                                   const NotificationSettingsInput& in);
+  // The unsubscribe link of a mail (no sign-in: the signed token named the user): email off
+  // for every artist. Errors: not_found (no such user any more), db_unavailable.
+  Result<void> unsubscribe_email(const std::string& user_id);
 
  private:
+  Result<NotificationSettingsView> view_of(store::NotificationSettings channels);
+
   store::Store& store_;
   const Clock& clock_;
+  bool email_available_ = false;
 };
 
 }  // namespace stagecast::platform

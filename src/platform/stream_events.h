@@ -4,6 +4,8 @@
 // change, after the store has it: implementations post to their own executor and return at once,
 // and must not throw.
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -26,6 +28,15 @@ class StreamEvents {
   virtual void key_rotated(const std::string& stream_id) { (void)stream_id; }
   // The owner changed the stream's settings (chat settings included): the stream as stored now.
   virtual void settings_changed(const store::LiveStream& stream) { (void)stream; }
+  // A stream that has not gone live got a scheduled time (created or edited with scheduledAt),
+  // a new one, lost it (scheduledAt cleared), or was cancelled (ended or deleted while
+  // SCHEDULED: `cancelled`). `stream` as stored now; `previous_at` its scheduled time before.
+  virtual void schedule_changed(const store::LiveStream& stream, std::optional<int64_t> previous_at,
+                                bool cancelled) {
+    (void)stream;
+    (void)previous_at;
+    (void)cancelled;
+  }
 };
 
 }  // namespace stagecast::platform

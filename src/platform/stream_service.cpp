@@ -66,6 +66,7 @@ Result<CreatedStream> StreamService::create(const Identity& caller, const Stream
     auto created = store_->streams().create(stream);
     if (created) {
       spdlog::info("stream {} created by {}", created->id, created->artist_id);
+      if (created->scheduled_at) notify_schedule_changed(*created, std::nullopt, false);
       return CreatedStream{std::move(created).value(), std::move(key.plain)};
     }
     if (created.error().code != errc::kConflict) return errc::from_store(created.error());
@@ -152,6 +153,37 @@ Result<StreamListPage> StreamService::list(const Identity* caller, const StreamQ
   return out;
 }
 
+Result<std::vector<StreamView>> StreamService::upcoming(const Identity* caller, int limit) {
+  if (limit < 1 || limit > 100)
+    return make_error(errc::kValidationFailed, "limit must be 1 to 100");
+  auto streams = store_->streams().list_upcoming(clock_->unix_millis() - kUpcomingGraceMs, limit);
+  if (!streams) return errc::from_store(streams.error());
+  std::map<std::string, std::string> names;
+  std::vector<StreamView> out;
+  out.reserve(streams->size());
+  for (store::LiveStream& stream : *streams) {
+    auto watch = decide_on(caller, stream, Action::kWatch);
+    if (!watch) return watch.error();
+    const bool manager = caller != nullptr && (caller->user_id == stream.artist_id ||
+                                               caller->role == store::Role::kAdmin);
+    auto name = names.find(stream.artist_id);
+    if (name == names.end()) {
+      auto artist = store_->users().find_by_id(stream.artist_id);
+      if (!artist && artist.error().code != errc::kNotFound)
+        return errc::from_store(artist.error());
+      name = names.emplace(stream.artist_id, artist ? artist->display_name : std::string()).first;
+    }
+    StreamView view{std::move(stream), *watch, manager, std::nullopt, name->second};
+    out.push_back(std::move(view));
+  }
+  return out;
+}
+
+std::string StreamService::artist_name(const std::string& artist_id) {
+  auto artist = store_->users().find_by_id(artist_id);
+  return artist ? artist->display_name : std::string();
+}
+
 Result<store::LiveStream> StreamService::load_managed(const Identity& caller,
                                                       const std::string& id) {
   auto stream = store_->streams().find(id);
@@ -186,6 +218,9 @@ Result<store::LiveStream> StreamService::patch(const Identity& caller, const std
   auto updated = store_->streams().update_settings(id, *update, now);
   if (!updated) return errc::from_store(updated.error());
   notify_settings_changed(*updated);
+  if (updated->scheduled_at != stream->scheduled_at) {
+    notify_schedule_changed(*updated, stream->scheduled_at, false);
+  }
   return updated;
 }
 
@@ -198,6 +233,9 @@ Result<void> StreamService::remove(const Identity& caller, const std::string& id
   auto deleted = store_->streams().soft_delete(id, clock_->unix_millis());
   if (!deleted) return errc::from_store(deleted.error());
   spdlog::info("stream {} deleted by {}", id, caller.user_id);
+  if (stream->status == StreamStatus::kScheduled) {
+    notify_schedule_changed(*stream, stream->scheduled_at, true);
+  }
   return ok_result();
 }
 
@@ -228,7 +266,12 @@ Result<store::LiveStream> StreamService::end(const Identity& caller, const std::
     return make_error(errc::kStreamEnded, "the stream has already ended");
   }
   const bool by_owner = caller.user_id == stream->artist_id;
-  return mark_ended(id, by_owner ? kEndedByOwner : kEndedByAdmin);
+  auto ended = mark_ended(id, by_owner ? kEndedByOwner : kEndedByAdmin);
+  // Ending a stream that was waiting for its scheduled time cancels it.
+  if (ended && stream->status == StreamStatus::kScheduled) {
+    notify_schedule_changed(*ended, stream->scheduled_at, true);
+  }
+  return ended;
 }
 
 Result<Decision> StreamService::decide(const Identity* caller, const std::string& id,
@@ -352,6 +395,18 @@ void StreamService::notify_key_rotated(const std::string& stream_id) {
       l->key_rotated(stream_id);
     } catch (const std::exception& e) {
       spdlog::error("key_rotated listener failed for stream {}: {}", stream_id, e.what());
+    }
+  }
+}
+
+void StreamService::notify_schedule_changed(const store::LiveStream& stream,
+                                            std::optional<int64_t> previous_at, bool cancelled) {
+  std::shared_lock lock(listeners_mutex_);
+  for (StreamEvents* l : listeners_) {
+    try {
+      l->schedule_changed(stream, previous_at, cancelled);
+    } catch (const std::exception& e) {
+      spdlog::error("schedule_changed listener failed for stream {}: {}", stream.id, e.what());
     }
   }
 }

@@ -57,7 +57,13 @@ struct StreamView {
   bool manager = false;      // the caller is the owner or an admin
   // Ticket sales of a PAID stream, for its manager (get only; lists leave it out).
   std::optional<store::TicketTotals> tickets;
+  // The artist's display name (upcoming only: the "Coming up" cards show it).
+  std::optional<std::string> artist_name;
 };
+
+// "Coming up" keeps a stream whose time has passed for this long (the artist is late), then
+// drops it; it stays SCHEDULED until it goes live or is ended.
+inline constexpr int64_t kUpcomingGraceMs = 3'600'000;
 
 // What a PAID stream's price must be so that a ticket can be sold (payments.min_ticket_cents,
 // max_ticket_cents, currency). Checked on create and patch (validation_failed).
@@ -102,6 +108,11 @@ class StreamService {
   Result<StreamView> get(const Identity* caller, const std::string& id);
   // Errors: validation_failed (bad status), db_unavailable.
   Result<StreamListPage> list(const Identity* caller, const StreamQuery& query);
+  // "Coming up": SCHEDULED streams whose time is at most kUpcomingGraceMs past, soonest first,
+  // with their artist's name. Errors: validation_failed (limit not 1..100), db_unavailable.
+  Result<std::vector<StreamView>> upcoming(const Identity* caller, int limit);
+  // The artist's display name; empty when unknown or the store is down (a label only).
+  std::string artist_name(const std::string& artist_id);
 
   // Owner or admin. Errors: not_found, login_required, not_owner, validation_failed, conflict,
   // stream_ended (rotate/end of an ENDED stream), db_unavailable.
@@ -149,6 +160,8 @@ class StreamService {
   void notify_ended(const store::LiveStream& stream, std::string_view reason);
   void notify_key_rotated(const std::string& stream_id);
   void notify_settings_changed(const store::LiveStream& stream);
+  void notify_schedule_changed(const store::LiveStream& stream, std::optional<int64_t> previous_at,
+                               bool cancelled);
 
   store::Store* store_;
   const PlaybackTokenSigner* playback_;

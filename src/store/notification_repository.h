@@ -59,6 +59,19 @@ class NotificationRepository {
   virtual Result<NotificationSettings> settings(const std::string& user_id) = 0;
   // Inserts or replaces the user's row.
   virtual Result<NotificationSettings> put_settings(const NotificationSettings& s) = 0;
+
+  // Per-artist mutes: a fan who muted an artist is left out of that artist's fan-outs.
+  // The artists `user_id` muted (ordered by artist id).
+  virtual Result<std::vector<std::string>> muted_artists(const std::string& user_id) = 0;
+  // Replaces the user's whole list in one transaction.
+  virtual Result<void> set_muted_artists(const std::string& user_id,
+                                         const std::vector<std::string>& artist_ids,
+                                         int64_t now_ms) = 0;
+  // Mutes (true) or unmutes one artist; idempotent.
+  virtual Result<void> set_muted(const std::string& user_id, const std::string& artist_id,
+                                 bool muted, int64_t now_ms) = 0;
+  // The users who muted `artist_id` (the fan-out leaves them out).
+  virtual Result<std::vector<std::string>> muted_by(const std::string& artist_id) = 0;
 };
 
 }  // namespace stagecast::store

@@ -83,6 +83,20 @@ class StreamRepository {
                                            int64_t total_viewers, int64_t now_ms) = 0;
   // Streams LIVE now, e.g. to end them cleanly after a crash or at the maximum duration.
   virtual Result<std::vector<LiveStream>> list_live() = 0;
+
+  // ---- scheduled streams (docs/notifications.md, Scheduled streams) ----
+  // "Coming up": SCHEDULED streams with scheduled_at >= not_before, soonest first (then id), at
+  // most `limit` (clamped to [1, 200]).
+  virtual Result<std::vector<LiveStream>> list_upcoming(int64_t not_before, int limit) = 0;
+  // SCHEDULED streams whose reminder is due: scheduled_at in (now, now + lead] and no reminder
+  // written for this scheduled_at yet (mark_reminded). Soonest first, at most `limit`.
+  virtual Result<std::vector<LiveStream>> list_reminders_due(int64_t now, int64_t lead,
+                                                             int limit) = 0;
+  // The earliest scheduled_at after `now` of a SCHEDULED stream not yet reminded for it.
+  virtual Result<std::optional<int64_t>> next_unreminded(int64_t now) = 0;
+  // Records that the reminder for `scheduled_at` was written; a no-op when the stream has been
+  // rescheduled meanwhile (its new time gets its own reminder).
+  virtual Result<void> mark_reminded(const std::string& id, int64_t scheduled_at) = 0;
 };
 
 }  // namespace stagecast::store

@@ -225,7 +225,62 @@ class SqliteNotificationRepository final : public NotificationRepository {
     });
   }
 
+  Result<std::vector<std::string>> muted_artists(const std::string& user_id) override {
+    return db_.read([&](SqliteConnection& c) -> Result<std::vector<std::string>> {
+      auto st = c.prepare(
+          "SELECT artist_id FROM notification_mutes WHERE user_id = ? ORDER BY artist_id");
+      if (!st) return st.error();
+      st->bind_all(user_id);
+      return collect_rows<std::string>(*st, [](const Statement& r) { return r.text(0); });
+    });
+  }
+
+  Result<void> set_muted_artists(const std::string& user_id,
+                                 const std::vector<std::string>& artist_ids,
+                                 int64_t now_ms) override {
+    return db_.transaction([&](SqliteConnection& c) -> Result<void> {
+      auto del = c.prepare("DELETE FROM notification_mutes WHERE user_id = ?");
+      if (!del) return del.error();
+      del->bind_all(user_id);
+      if (auto r = del->run(); !r) return r.error();
+      for (const std::string& a : artist_ids) {
+        if (auto r = insert_mute(c, user_id, a, now_ms); !r) return r.error();
+      }
+      return {};
+    });
+  }
+
+  Result<void> set_muted(const std::string& user_id, const std::string& artist_id, bool muted,
+                         int64_t now_ms) override {
+    return db_.write([&](SqliteConnection& c) -> Result<void> {
+      if (muted) return insert_mute(c, user_id, artist_id, now_ms);
+      auto st = c.prepare("DELETE FROM notification_mutes WHERE user_id = ? AND artist_id = ?");
+      if (!st) return st.error();
+      st->bind_all(user_id, artist_id);
+      return st->run();
+    });
+  }
+
+  Result<std::vector<std::string>> muted_by(const std::string& artist_id) override {
+    return db_.read([&](SqliteConnection& c) -> Result<std::vector<std::string>> {
+      auto st = c.prepare("SELECT user_id FROM notification_mutes WHERE artist_id = ?");
+      if (!st) return st.error();
+      st->bind_all(artist_id);
+      return collect_rows<std::string>(*st, [](const Statement& r) { return r.text(0); });
+    });
+  }
+
  private:
+  static Result<void> insert_mute(SqliteConnection& c, const std::string& user_id,
+                                  const std::string& artist_id, int64_t now_ms) {
+    auto st = c.prepare(
+        "INSERT INTO notification_mutes (user_id, artist_id, created_at) VALUES (?, ?, ?) "
+        "ON CONFLICT (user_id, artist_id) DO NOTHING");
+    if (!st) return st.error();
+    st->bind_all(user_id, artist_id, now_ms);
+    return st->run();
+  }
+
   SqliteDatabase& db_;
 };
 

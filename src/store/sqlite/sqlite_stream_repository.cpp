@@ -304,6 +304,54 @@ class SqliteStreamRepository final : public StreamRepository {
     });
   }
 
+  Result<std::vector<LiveStream>> list_upcoming(int64_t not_before, int limit) override {
+    return db_.read([&](SqliteConnection& c) -> Result<std::vector<LiveStream>> {
+      auto st = c.prepare("SELECT " + kColumns +
+                          " FROM live_streams WHERE status = 'SCHEDULED' AND deleted_at IS NULL "
+                          "AND scheduled_at >= ? ORDER BY scheduled_at, id LIMIT ?");
+      if (!st) return st.error();
+      st->bind_all(not_before, std::clamp(limit, 1, 200));
+      return collect_rows<LiveStream>(*st, read_stream);
+    });
+  }
+
+  Result<std::vector<LiveStream>> list_reminders_due(int64_t now, int64_t lead,
+                                                     int limit) override {
+    return db_.read([&](SqliteConnection& c) -> Result<std::vector<LiveStream>> {
+      auto st = c.prepare("SELECT " + kColumns +
+                          " FROM live_streams WHERE status = 'SCHEDULED' AND deleted_at IS NULL "
+                          "AND scheduled_at > ?1 AND scheduled_at <= ?1 + ?2 "
+                          "AND (reminder_sent_for IS NULL OR reminder_sent_for <> scheduled_at) "
+                          "ORDER BY scheduled_at, id LIMIT ?3");
+      if (!st) return st.error();
+      st->bind_all(now, lead, std::clamp(limit, 1, 200));
+      return collect_rows<LiveStream>(*st, read_stream);
+    });
+  }
+
+  Result<std::optional<int64_t>> next_unreminded(int64_t now) override {
+    return db_.read([&](SqliteConnection& c) -> Result<std::optional<int64_t>> {
+      auto st = c.prepare(
+          "SELECT MIN(scheduled_at) FROM live_streams WHERE status = 'SCHEDULED' "
+          "AND deleted_at IS NULL AND scheduled_at > ? "
+          "AND (reminder_sent_for IS NULL OR reminder_sent_for <> scheduled_at)");
+      if (!st) return st.error();
+      st->bind_all(now);
+      return first_row<std::optional<int64_t>>(
+          *st, [](const Statement& r) { return r.opt_i64(0); }, "next reminder");
+    });
+  }
+
+  Result<void> mark_reminded(const std::string& id, int64_t scheduled_at) override {
+    return db_.write([&](SqliteConnection& c) -> Result<void> {
+      auto st = c.prepare(
+          "UPDATE live_streams SET reminder_sent_for = ? WHERE id = ? AND scheduled_at = ?");
+      if (!st) return st.error();
+      st->bind_all(scheduled_at, id, scheduled_at);
+      return st->run();
+    });
+  }
+
  private:
   SqliteDatabase& db_;
 };

@@ -56,6 +56,18 @@ TEST(EmailMessage, HeadersAndAMultipartAlternativeBody) {
   }
 }
 
+TEST(EmailMessage, OneClickUnsubscribeHeadersOnlyWhenALinkIsGiven) {
+  EXPECT_EQ(compose_email(sample()).find("List-Unsubscribe"), std::string::npos);
+  EmailContent c = sample();
+  c.list_unsubscribe = "https://live.example/unsubscribe?token=dXNlcg.abc\r\nBcc: x@example.com";
+  const std::string m = compose_email(c);
+  // RFC 8058 section 3.1: both headers; the URL in angle brackets (RFC 2369), no injection.
+  EXPECT_EQ(header(m, "List-Unsubscribe"),
+            "<https://live.example/unsubscribe?token=dXNlcg.abcBcc: x@example.com>");
+  EXPECT_EQ(header(m, "List-Unsubscribe-Post"), "List-Unsubscribe=One-Click");
+  EXPECT_EQ(m.find("\r\nBcc:"), std::string::npos);
+}
+
 TEST(EmailMessage, AHeaderValueCannotInjectHeaders) {
   EmailContent c = sample();
   c.subject = "Live\r\nBcc: everyone@example.com";

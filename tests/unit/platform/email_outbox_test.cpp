@@ -9,7 +9,7 @@
 #include <deque>
 #include <map>
 
-#include "platform/live_email.h"
+#include "platform/notification_email.h"
 #include "service_fixture.h"
 
 namespace stagecast::platform {
@@ -145,6 +145,25 @@ TEST(RetrySchedule, DoublesUpToTheCapWithEqualJitter) {
   EXPECT_EQ(low.delay_after(40).count(), 999);
   EXPECT_TRUE(low.may_retry(4));
   EXPECT_FALSE(low.may_retry(5));
+}
+
+TEST_F(EmailOutboxTest, EveryMailCarriesItsSignedUnsubscribeLink) {
+  const UnsubscribeTokens tokens("unit-test-secret-unit-test-secret-123456");
+  RetryPolicy policy;
+  EmailOutboxOptions o;
+  o.base_url = "https://live.example";
+  o.message_id_domain = "example.com";
+  o.unsubscribe = &tokens;
+  EmailOutbox outbox(*store_, clock_, transport_, RetrySchedule(policy, [] { return 1.0; }), o);
+  enqueue(fan_.user_id, "Set");
+  EXPECT_EQ(*outbox.run_once(), 1u);
+  ASSERT_EQ(transport_.sent.size(), 1u);
+  const OutgoingMail& m = transport_.sent[0];
+  const std::string prefix = "https://live.example/unsubscribe?token=";
+  ASSERT_TRUE(m.list_unsubscribe.starts_with(prefix)) << m.list_unsubscribe;
+  EXPECT_EQ(*tokens.verify(m.list_unsubscribe.substr(prefix.size())), fan_.user_id);
+  EXPECT_NE(m.text.find(m.list_unsubscribe), std::string::npos);
+  EXPECT_NE(m.html.find("href=\"" + m.list_unsubscribe + "\""), std::string::npos);
 }
 
 }  // namespace

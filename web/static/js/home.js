@@ -1,28 +1,45 @@
-// Home (/): streams live now and coming up, linking to the Viewer.
+// Home (/): streams live now and coming up (artist, title, time, calendar), linking to the
+// Viewer, each with "Notify me" for its artist.
 import './trusted_types.js';  // first: before any other module runs
 import { h, $, fill, show, formatDateTime } from './dom.js';
 import { api } from './api.js';
 import { mountAccount, signInDialog } from './auth.js';
+import { notifyMe } from './notify_me.js';
 
 function card(s) {
-  return h('li', {}, h('a', { class: 'panel', href: `/watch/${encodeURIComponent(s.id)}` },
-    h('div', { class: 'row' },
-      h('span', { class: `badge ${s.status === 'LIVE' ? 'live' : ''}`, text: s.status === 'LIVE' ? 'LIVE' : 'SOON' }),
-      s.visibility !== 'PUBLIC' ? h('span', { class: 'badge', text: s.visibility }) : null),
-    h('h2', { text: s.title }),
-    s.scheduledAt && s.status !== 'LIVE' ? h('p', { class: 'muted small', text: formatDateTime(s.scheduledAt) }) : null,
-    s.description ? h('p', { class: 'muted small description', text: s.description }) : null));
+  const soon = s.status !== 'LIVE';
+  return h('li', { class: 'panel card', dataset: { streamId: s.id } },
+    h('a', { href: `/watch/${encodeURIComponent(s.id)}` },
+      h('div', { class: 'row' },
+        h('span', { class: `badge ${soon ? '' : 'live'}`, text: soon ? 'SOON' : 'LIVE' }),
+        s.visibility !== 'PUBLIC' ? h('span', { class: 'badge', text: s.visibility }) : null),
+      h('h2', { text: s.title }),
+      s.artistName ? h('p', { class: 'small artist', text: s.artistName }) : null,
+      s.scheduledAt && soon ? h('p', { class: 'muted small when', text: formatDateTime(s.scheduledAt) }) : null,
+      s.description ? h('p', { class: 'muted small description', text: s.description }) : null),
+    h('div', { class: 'row card-actions' },
+      notifyMe(s.artistId, s.artistName),
+      s.calendarUrl ? h('a', { class: 'small', href: s.calendarUrl, download: '', text: 'Add to calendar' }) : null));
+}
+
+// Cards are rebuilt only when the list changed, so an open "Notify me" explanation stays.
+let shown = { live: '', upcoming: '' };
+function update(el, key, items) {
+  const sig = JSON.stringify(items.map((s) => [s.id, s.status, s.title, s.scheduledAt]));
+  if (sig === shown[key]) return;
+  shown[key] = sig;
+  fill(el, ...items.map(card));
 }
 
 async function refresh() {
   try {
     const [live, soon] = await Promise.all([
       api('GET', '/api/livestream?status=LIVE&limit=50'),
-      api('GET', '/api/livestream?status=SCHEDULED&limit=20'),
+      api('GET', '/api/livestream/upcoming?limit=20'),
     ]);
-    fill($('#live'), ...live.items.map(card));
+    update($('#live'), 'live', live.items);
     show($('#empty'), live.items.length === 0);
-    fill($('#upcoming'), ...soon.items.map(card));
+    update($('#upcoming'), 'upcoming', soon.items);
     show($('#upcoming-title'), soon.items.length > 0);
   } catch {
     // Keep the last list; the next refresh tries again.

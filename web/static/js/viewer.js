@@ -4,6 +4,7 @@ import './trusted_types.js';  // first: before any other module runs
 import { h, $, fill, show, formatDateTime, formatDuration } from './dom.js';
 import { api, session, ApiError } from './api.js';
 import { mountAccount, signInDialog } from './auth.js';
+import { mountNotifyMe } from './notify_me.js';
 import { Realtime } from './realtime.js';
 import { ChatPanel } from './chat.js';
 import { Player, levelLabel } from './player.js';
@@ -20,6 +21,7 @@ const ACCESS_WAIT_MS = 120000;
 
 const ui = {
   screen: $('#screen'),
+  notifyMe: $('#notify-me'),
   overlay: $('#overlay'),
   overlayTitle: $('#overlay-title'),
   overlayText: $('#overlay-text'),
@@ -71,6 +73,10 @@ async function openSignIn() {
 
 function renderStream() {
   document.title = `${stream.title} · Stagecast`;
+  if (ui.notifyMe.dataset.artistId !== stream.artistId) {
+    ui.notifyMe.dataset.artistId = stream.artistId;
+    mountNotifyMe(ui.notifyMe, stream.artistId, stream.artistName);
+  }
   ui.title.textContent = stream.title;
   ui.description.textContent = stream.description ?? '';
   const status = stream.status;

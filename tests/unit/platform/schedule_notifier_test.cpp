@@ -1,0 +1,153 @@
+// Scheduled streams (docs/notifications.md): a reminder `lead` before the time, once per time,
+// for subscribers who have not muted the artist; a reschedule and a cancel tell them, and a
+// cancelled stream gets no reminder. Time moves only through the ManualClock.
+
+#include "platform/schedule_notifier.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "platform/notification_service.h"
+#include "service_fixture.h"
+
+namespace stagecast::platform {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::minutes;
+
+class ScheduleNotifierTest : public testing::ServiceTest {
+ protected:
+  void SetUp() override {
+    ServiceTest::SetUp();
+    service_ = std::make_unique<NotificationService>(*store_, clock_);
+    fan_out_ =
+        std::make_unique<LiveNotifier>(*store_, clock_, LiveNotifierOptions{1000, 500, true});
+    ScheduleNotifierOptions o;
+    o.lead = minutes(15);
+    schedule_ = std::make_unique<ScheduleNotifier>(*store_, clock_, *fan_out_, o);
+    streams().add_listener(*schedule_);
+    artist_ = verified_artist("artist@example.com");
+    fan_ = register_user("fan@example.com", "FAN");
+    muter_ = register_user("muter@example.com", "FAN");
+    for (const Identity* f : {&fan_, &muter_}) {
+      store::Subscription s;
+      s.fan_id = f->user_id;
+      s.artist_id = artist_.user_id;
+      s.created_at = s.updated_at = clock_.unix_millis();
+      ASSERT_TRUE(store_->subscriptions().upsert(s).ok());
+    }
+    NotificationSettingsInput mute;
+    mute.muted_artists = std::vector<std::string>{artist_.user_id};
+    ASSERT_TRUE(service_->update_settings(muter_, mute).ok());
+  }
+
+  store::LiveStream scheduled(int64_t in_ms, const std::string& title = "Night set") {
+    StreamInput in;
+    in.title = title;
+    in.scheduled_at = std::optional<int64_t>(clock_.unix_millis() + in_ms);
+    auto created = streams().create(artist_, in);
+    EXPECT_TRUE(created.ok());
+    return created->stream;
+  }
+
+  // The kinds of the in-app notifications `who` has, oldest first.
+  std::vector<std::string> kinds(const Identity& who) {
+    auto page = service_->list(who, 100, false, std::nullopt);
+    EXPECT_TRUE(page.ok());
+    std::vector<std::string> out;
+    for (const auto& n : page->items) out.insert(out.begin(), n.kind);
+    return out;
+  }
+
+  std::unique_ptr<NotificationService> service_;
+  std::unique_ptr<LiveNotifier> fan_out_;
+  std::unique_ptr<ScheduleNotifier> schedule_;
+  Identity artist_, fan_, muter_;
+};
+
+TEST_F(ScheduleNotifierTest, TheReminderFiresAtTheLeadTimeOnceAndNotForMutedFans) {
+  const store::LiveStream s = scheduled(60 * 60'000);  // in one hour
+  ASSERT_TRUE(schedule_->run_once().ok());
+  EXPECT_TRUE(kinds(fan_).empty());  // created: nothing to say yet
+  EXPECT_EQ(*schedule_->next_reminder_at(), *s.scheduled_at - 15 * 60'000);
+
+  clock_.advance(minutes(45) - milliseconds(1));
+  ASSERT_TRUE(schedule_->run_once().ok());
+  EXPECT_TRUE(kinds(fan_).empty());  // one millisecond early
+  clock_.advance(milliseconds(1));
+  auto written = schedule_->run_once();
+  ASSERT_TRUE(written.ok());
+  EXPECT_EQ(*written, 2u);  // in-app and email for the fan; nothing for the one who muted
+  EXPECT_EQ(kinds(fan_), std::vector<std::string>{"stream_reminder"});
+  EXPECT_TRUE(kinds(muter_).empty());
+  EXPECT_FALSE(*schedule_->next_reminder_at());
+
+  clock_.advance(minutes(1));
+  EXPECT_EQ(*schedule_->run_once(), 0u);  // once
+  auto mails = store_->notifications().claim_due(store::NotificationChannel::kEmail,
+                                                 clock_.unix_millis(), 50, 1000);
+  ASSERT_EQ(mails->size(), 1u);
+  EXPECT_EQ(mails->at(0).idempotency_key, "stream_reminder:" + s.id + ":" +
+                                              std::to_string(*s.scheduled_at) + ":" + fan_.user_id +
+                                              ":EMAIL");
+}
+
+TEST_F(ScheduleNotifierTest, ACancelledStreamSendsNoReminderButTellsOfTheCancel) {
+  const store::LiveStream s = scheduled(60 * 60'000);
+  ASSERT_TRUE(streams().end(artist_, s.id).ok());
+  const store::LiveStream deleted = scheduled(30 * 60'000, "Other");
+  ASSERT_TRUE(streams().remove(artist_, deleted.id).ok());
+  ASSERT_TRUE(schedule_->run_once().ok());
+  EXPECT_EQ(kinds(fan_), (std::vector<std::string>{"stream_cancelled", "stream_cancelled"}));
+  clock_.advance(minutes(50));
+  EXPECT_EQ(*schedule_->run_once(), 0u);
+  clock_.advance(minutes(20));
+  EXPECT_EQ(*schedule_->run_once(), 0u);
+  EXPECT_EQ(kinds(fan_).size(), 2u);  // no reminder ever
+  EXPECT_TRUE(kinds(muter_).empty());
+}
+
+TEST_F(ScheduleNotifierTest, ARescheduleTellsFansAndTheReminderFollowsTheNewTime) {
+  const store::LiveStream s = scheduled(20 * 60'000);
+  clock_.advance(minutes(5));
+  ASSERT_TRUE(schedule_->run_once().ok());
+  EXPECT_EQ(kinds(fan_), std::vector<std::string>{"stream_reminder"});
+
+  StreamInput later;
+  later.scheduled_at = std::optional<int64_t>(*s.scheduled_at + 60 * 60'000);
+  ASSERT_TRUE(streams().patch(artist_, s.id, later).ok());
+  ASSERT_TRUE(schedule_->run_once().ok());
+  EXPECT_EQ(kinds(fan_), (std::vector<std::string>{"stream_reminder", "stream_rescheduled"}));
+  auto page = service_->list(fan_, 1, false, std::nullopt);
+  const nlohmann::json data = nlohmann::json::parse(page->items[0].payload);
+  EXPECT_EQ(data["scheduledAt"], **later.scheduled_at);
+  EXPECT_EQ(data["previousScheduledAt"], *s.scheduled_at);
+
+  StreamInput same_title;
+  same_title.title = "Renamed";
+  ASSERT_TRUE(streams().patch(artist_, s.id, same_title).ok());  // no time change: no notice
+  clock_.advance(minutes(59));
+  ASSERT_TRUE(schedule_->run_once().ok());
+  EXPECT_EQ(kinds(fan_).size(), 2u);
+  clock_.advance(minutes(1));
+  ASSERT_TRUE(schedule_->run_once().ok());
+  EXPECT_EQ(kinds(fan_),
+            (std::vector<std::string>{"stream_reminder", "stream_rescheduled", "stream_reminder"}));
+}
+
+TEST_F(ScheduleNotifierTest, TheThreadWakesForAReminderDueSoon) {
+  // The real thread under the ManualClock: a stream whose reminder is due at once is reminded
+  // without anyone calling run_once.
+  schedule_->start();
+  scheduled(10 * 60'000);  // inside the lead: due now
+  for (int i = 0; i < 200 && kinds(fan_).empty(); ++i) {
+    std::this_thread::sleep_for(milliseconds(10));
+  }
+  schedule_->stop();
+  EXPECT_EQ(kinds(fan_), std::vector<std::string>{"stream_reminder"});
+}
+
+}  // namespace
+}  // namespace stagecast::platform

@@ -1,0 +1,80 @@
+// Notification settings (/notifications, docs/web.md): the channels the signed-in user allows
+// (in-app, email) and, per artist they subscribe to, whether that artist's notifications reach
+// them (the per-artist mute). Saved with PUT /api/me/notification-settings.
+import './trusted_types.js';  // first: before any other module runs
+import { h, $, fill } from './dom.js';
+import { api, session } from './api.js';
+import { mountAccount, signInForm, signInDialog } from './auth.js';
+
+const root = $('#settings');
+
+// Web Push: the lead wires web/static/js/push.js (pushSupported, enablePush, disablePush) in
+// here after the merge; until then this section shows nothing (no control that does nothing).
+function pushSection() {
+  return null;
+}
+
+function channel(name, label, hint, checked) {
+  const input = h('input', { type: 'checkbox', name, id: `channel-${name}`, checked });
+  return { input, el: h('div', { class: 'setting' }, h('label', { class: 'check' }, input, h('span', { text: label })),
+    h('p', { class: 'muted small', text: hint })) };
+}
+
+function artistRow(a) {
+  const input = h('input', { type: 'checkbox', name: 'artist', value: a.id, checked: !a.muted });
+  const status = a.subscribed ? '' : ' (not subscribed: nothing is sent until you subscribe)';
+  return { input, artist: a, el: h('li', { dataset: { artistId: a.id } },
+    h('label', { class: 'check' }, input, h('span', { text: `${a.displayName || a.id}${status}` }))) };
+}
+
+function render(s) {
+  const inApp = channel('inApp', 'In the app', 'The bell at the top of every page, live while a page is open.', s.inApp);
+  const email = channel('email', 'Email', s.emailAvailable === false
+    ? 'This server sends no email (no mail server configured): the setting is kept for when it does.'
+    : 'A mail when an artist goes live, before a scheduled stream, and when one is moved or cancelled. Every mail has a link to stop them.', s.email);
+  const rows = s.artists.map(artistRow);
+  const status = h('p', { class: 'muted small', role: 'status', id: 'settings-status' });
+  const save = h('button', { type: 'submit', class: 'primary', id: 'settings-save', text: 'Save' });
+  const form = h('form', { class: 'panel', id: 'settings-form' },
+    h('h2', { text: 'Channels' }), inApp.el, email.el, pushSection(),
+    h('h2', { text: 'Artists' }),
+    rows.length
+      ? h('p', { class: 'muted small', text: 'Checked: you are notified when they go live, before their scheduled streams and when those change.' })
+      : h('p', { class: 'muted small', text: 'You do not subscribe to any artist yet. Notifications go to an artist’s subscribers.' }),
+    h('ul', { class: 'artist-list', id: 'artist-list' }, ...rows.map((r) => r.el)),
+    h('div', { class: 'row' }, save, status));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    save.disabled = true;
+    status.textContent = 'Saving…';
+    try {
+      const body = { inApp: inApp.input.checked, email: email.input.checked,
+        mutedArtists: rows.filter((r) => !r.input.checked).map((r) => r.artist.id) };
+      const saved = await api('PUT', '/api/me/notification-settings', body);
+      status.textContent = 'Saved.';
+      status.dataset.saved = String(saved.updatedAt ?? Date.now());
+    } catch (err) {
+      status.textContent = `Not saved: ${err.message}`;
+    } finally {
+      save.disabled = false;
+    }
+  });
+  fill(root, h('h1', { text: 'Notifications' }), form);
+}
+
+async function load() {
+  if (!session.token) {
+    fill(root, h('h1', { text: 'Notifications' }),
+      h('div', { class: 'panel' }, signInForm({ intro: 'Sign in to choose how you are notified.', onDone: () => load() })));
+    return;
+  }
+  try {
+    render(await api('GET', '/api/me/notification-settings'));
+  } catch (e) {
+    fill(root, h('h1', { text: 'Notifications' }), h('p', { class: 'error', role: 'alert', text: e.message }));
+  }
+}
+
+mountAccount($('#account'), { onSignInRequested: () => signInDialog() });
+session.onChange(() => load());
+load();

@@ -27,6 +27,16 @@ MediaWiring::MediaWiring(platform::PlatformServices& platform, WorkerPool& worke
     transcode_metrics_.active_rungs =
         &metrics_.gauge("stagecast_transcode_active_rungs", "ABR rungs being encoded");
   }
+  if (options_.thumbnails) {
+    thumbnail_pool_ = std::make_unique<WorkerPool>("thumbnail", 1, 64);
+    thumbnail_metrics_.made =
+        &metrics_.counter("stagecast_thumbnails_total", "Live thumbnails made (JPEG)");
+    thumbnail_metrics_.failed = &metrics_.counter("stagecast_thumbnail_errors_total",
+                                                  "Key frames that gave no thumbnail");
+    thumbnail_metrics_.skipped_busy =
+        &metrics_.counter("stagecast_thumbnails_skipped_total",
+                          "Key frames skipped: the stream's previous thumbnail was being made");
+  }
 }
 
 void MediaWiring::authorize(const ingest::PublishRequest& request,
@@ -126,6 +136,20 @@ void MediaWiring::on_stream_live(const std::string& stream_id,
       transcoders_[stream_id] = transcoder;
     }
     hub->add_sink(transcoder);
+  }
+  if (thumbnail_pool_ && thumbnail_store_) {
+    transcode::ThumbnailSinkOptions tho;
+    tho.stream_id = stream_id;
+    tho.interval_90k = options_.thumbnail_interval.count() * media::kTimescale;
+    tho.jpeg.width = options_.thumbnail_width;
+    tho.jpeg.quality = options_.thumbnail_quality;
+    auto* store = thumbnail_store_;
+    hub->add_sink(std::make_shared<transcode::ThumbnailSink>(
+        tho, *thumbnail_pool_, clock_,
+        [store](const std::string& id, media::ThumbnailPtr picture) {
+          store->put(id, std::move(picture));
+        },
+        thumbnail_metrics_));
   }
   metrics_.gauge("stagecast_live_streams", "Streams with a publisher or in their grace period")
       .add(1);

@@ -9,6 +9,9 @@
 #include <thread>
 
 #include "api/api_context.h"
+#include "api/operator_routes.h"
+#include "api/thumbnail_routes.h"
+#include "api/artist_routes.h"
 #include "api/hls_routes.h"
 #include "api/notification_routes.h"
 #include "api/stream_health_routes.h"
@@ -52,6 +55,7 @@ struct Server::Parts {
   std::unique_ptr<PaymentsWiring> payments;
   std::unique_ptr<hls::RenditionStore> hls;
   std::unique_ptr<MediaWiring> media;
+  stagecast::media::ThumbnailStore thumbnails;  // live pictures (thumbnails.enabled)
   std::unique_ptr<RecordingWiring> recording;  // record.enabled
   std::unique_ptr<ingest::LiveStreamRegistry> registry;
   std::unique_ptr<ingest::rtmp::RtmpServer> rtmp;
@@ -145,7 +149,12 @@ void open_media(Server::Parts& p) {
   mo.transcode_threads = static_cast<size_t>(c.transcode_threads);
   mo.transcode_preset = c.transcode_preset;
   mo.anonymous_public = c.auth_allow_anonymous_viewers;
+  mo.thumbnails = c.thumbnails_enabled;
+  mo.thumbnail_interval = std::chrono::seconds(c.thumbnails_interval_seconds);
+  mo.thumbnail_width = static_cast<int>(c.thumbnails_width);
+  mo.thumbnail_quality = static_cast<int>(c.thumbnails_quality);
   p.media = std::make_unique<MediaWiring>(*p.platform, *p.workers, *p.hls, p.metrics, p.clock, mo);
+  p.media->set_thumbnail_store(&p.thumbnails);
   // Recordings already made stay listed, replayable and deletable (and an earlier run's are
   // finished) even with recording off; new streams are recorded only with record.enabled.
   if (c.record_enabled || c.record_store == "local" || !c.record_s3_bucket.empty()) {
@@ -261,6 +270,11 @@ void open_platform(Server::Parts& p) {
            "auth.playback_secret");
   pc.playback_lifetime = std::chrono::seconds(c.auth_playback_ttl_seconds);
   pc.allow_anonymous_viewers = c.auth_allow_anonymous_viewers;
+  pc.artist_auto_grant = c.accounts_artist_approval.empty() ? !c.production
+                                                            : c.accounts_artist_approval == "auto";
+  pc.operators.email = c.accounts_operator_email;
+  pc.operators.first_account = c.accounts_first_account_operator == "on" ||
+                               (c.accounts_first_account_operator == "auto" && !c.production);
   p.platform = must(platform::PlatformServices::create(pc, *p.store, p.clock), "platform");
 }
 
@@ -328,6 +342,10 @@ static void add_api_routes(Server::Parts& p, uint16_t http_port, uint16_t rtmp_p
       c.record_enabled});
   api::add_auth_routes(p.router, *p.api);
   api::add_admin_routes(p.router, *p.api);
+  api::add_operator_routes(p.router, *p.api);
+  if (c.thumbnails_enabled) p.api->thumbnails = &p.thumbnails;
+  api::add_thumbnail_routes(p.router, *p.api);
+  api::add_artist_routes(p.router, *p.api);
   api::add_stream_routes(p.router, *p.api);
   api::add_notification_routes(p.router, *p.api, *p.notify->service);
   add_payment_routes(*p.payments, p.router, *p.api, c);
@@ -338,7 +356,27 @@ static void add_api_routes(Server::Parts& p, uint16_t http_port, uint16_t rtmp_p
   // Stripe.js (and the CSP entries it needs) only when the browser will confirm Stripe payments.
   const bool stripe_js =
       c.payments_provider == "stripe" && !c.payments_stripe_publishable_key.empty();
-  api::add_web_routes(p.router, api::WebPagesOptions{http_base, stripe_js});
+  api::WebPagesOptions web{http_base, stripe_js, {}};
+  web.watch_meta = [&p, http_base](const std::string& id) -> std::optional<api::WatchMeta> {
+    auto view = p.platform->streams().get(nullptr, id);
+    if (!view) return std::nullopt;
+    api::WatchMeta m;
+    m.title = view->stream.title;
+    m.description = view->stream.description;
+    m.live = view->stream.status == store::StreamStatus::kLive;
+    // The picture only where anyone may see it (a crawler is anonymous).
+    if (view->watch.allowed && view->stream.visibility == store::Visibility::kPublic &&
+        p.api->thumbnails) {
+      if (auto pic = p.api->thumbnails->get(id)) {
+        m.image_url = http_base + "/api/livestream/" + id + "/thumbnail.jpg?v=" +
+                      std::to_string(pic->captured_at_ms);
+        m.image_width = pic->width;
+        m.image_height = pic->height;
+      }
+    }
+    return m;
+  };
+  api::add_web_routes(p.router, std::move(web));
 }
 
 Server::~Server() {
@@ -371,6 +409,9 @@ void Server::start(const std::string& ports_file) {
   p.realtime = wire_realtime(p.config, *p.io, *p.workers, p.router, *p.http, *p.api, *p.platform,
                              *p.store, p.metrics, p.clock);
   p.realtime->moderation->add_listener(p.media->revocations());
+  p.api->viewer_count = [gateway = p.realtime->gateway.get()](const std::string& id) {
+    return gateway->viewer_count(id);
+  };
   p.tip_broadcast = std::make_unique<TipBroadcast>(*p.realtime->bus);
   p.payments->tips->add_listener(*p.tip_broadcast);
   // A refunded ticket ends the fan's playback tokens and takes them out of the stream's room.

@@ -57,6 +57,7 @@ struct StreamView {
   bool manager = false;      // the caller is the owner or an admin
   // Ticket sales of a PAID stream, for its manager (get only; lists leave it out).
   std::optional<store::TicketTotals> tickets;
+  std::string artist_name;  // the owner's display name (cards, the artist page)
 };
 
 // What a PAID stream's price must be so that a ticket can be sold (payments.min_ticket_cents,

@@ -3,6 +3,7 @@ import './trusted_types.js';  // first: before any other module runs
 import { h, $, fill, show, formatDateTime } from './dom.js';
 import { api } from './api.js';
 import { mountAccount, signInDialog } from './auth.js';
+import { streamCard, tickDurations } from './stream_card.js';
 
 function card(s) {
   return h('li', {}, h('a', { class: 'panel', href: `/watch/${encodeURIComponent(s.id)}` },
@@ -20,7 +21,7 @@ async function refresh() {
       api('GET', '/api/livestream?status=LIVE&limit=50'),
       api('GET', '/api/livestream?status=SCHEDULED&limit=20'),
     ]);
-    fill($('#live'), ...live.items.map(card));
+    fill($('#live'), ...live.items.map((s) => streamCard(s)));
     show($('#empty'), live.items.length === 0);
     fill($('#upcoming'), ...soon.items.map(card));
     show($('#upcoming-title'), soon.items.length > 0);
@@ -32,3 +33,4 @@ async function refresh() {
 mountAccount($('#account'), { onSignInRequested: () => signInDialog() });
 refresh();
 setInterval(refresh, 15000);
+setInterval(() => tickDurations($('#live')), 1000);

@@ -13,6 +13,7 @@ import { RecordingsPanel } from './studio_recordings.js';
 import { renderConnect } from './studio_connect.js';
 import { HealthPanel, AnalyticsPanel } from './studio_health.js';
 import { GoLivePanel } from './studio_golive.js';
+import { renderOnboarding } from './studio_onboarding.js';
 
 const HEALTH_MS = 2000;
 const STREAM_MS = 5000;
@@ -68,7 +69,7 @@ async function boot() {
   } catch {
     return;  // a rejected token clears the session, which boots again
   }
-  show(ui.verify, !me.verifiedArtist);
+  renderOnboarding(ui.verify, me, { onChanged: () => boot() });
   show(ui.streamsPanel, true);
   await loadStreams();
   const wanted = new URLSearchParams(location.hash.slice(1)).get('stream');

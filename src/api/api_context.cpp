@@ -26,8 +26,8 @@ nlohmann::json user_json(const platform::Identity& user) {
       {"email", user.email},
       {"displayName", user.display_name},
       {"role", store::to_string(user.role)},
-      {"stripeAccountId", user.stripe_account_id ? nlohmann::json(*user.stripe_account_id)
-                                                 : nlohmann::json(nullptr)},
+      {"stripeAccountId",
+       user.stripe_account_id ? nlohmann::json(*user.stripe_account_id) : nlohmann::json(nullptr)},
       {"verifiedArtist", user.verified_artist()},
       {"createdAt", user.created_at},
       {"payouts", payouts_json(user)},
@@ -45,8 +45,8 @@ nlohmann::json payouts_json(const platform::Identity& user) {
     status = user.payouts_status ? std::string(store::to_string(*user.payouts_status)) : "SYNCED";
   }
   return {{"status", status},
-          {"reason", user.payouts_reason ? nlohmann::json(*user.payouts_reason)
-                                         : nlohmann::json(nullptr)},
+          {"reason",
+           user.payouts_reason ? nlohmann::json(*user.payouts_reason) : nlohmann::json(nullptr)},
           {"reasonText", user.payouts_reason
                              ? nlohmann::json(platform::payouts_reason_text(user.payouts_reason))
                              : nlohmann::json(nullptr)},

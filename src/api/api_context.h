@@ -2,8 +2,8 @@
 // What the REST handlers need from the rest of the server, and the helpers every handler uses:
 // who is calling, and how records look in JSON.
 
-#include <nlohmann/json.hpp>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 

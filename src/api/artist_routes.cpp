@@ -2,8 +2,9 @@
 // Only accounts with role ARTIST have one (anyone else: 404, so the route tells nothing about
 // fans); never the email or payout details. Their streams come from GET /api/livestream?artistId=.
 
-#include "api/api_context.h"
 #include "api/artist_routes.h"
+
+#include "api/api_context.h"
 #include "api/json_body.h"
 
 namespace stagecast::api {

@@ -10,11 +10,12 @@
 //   GET  /api/operator/moderation?limit=  /tips?limit=  /payment-events?limit=
 // Signed in as the operator (Identity::is_operator), else 403; OperatorConsole does the rest.
 
+#include "api/operator_routes.h"
+
 #include <charconv>
 
 #include "api/api_context.h"
 #include "api/json_body.h"
-#include "api/operator_routes.h"
 
 namespace stagecast::api {
 
@@ -138,7 +139,8 @@ void add_operator_routes(net::Router& router, ApiContext& ctx) {
     auto approve = body->boolean("approve");
     if (!approve) return error_response(approve.error());
     if (!*approve) {
-      return net::Response::error(422, "validation_failed", "'approve' (true or false) is required");
+      return net::Response::error(422, "validation_failed",
+                                  "'approve' (true or false) is required");
     }
     auto user = ctx.platform.console().answer_artist_request(*caller, req.param("id"), **approve);
     if (!user) return error_response(user.error());
@@ -224,8 +226,8 @@ void add_operator_routes(net::Router& router, ApiContext& ctx) {
     auto key = ctx.platform.console().rotate_key(*caller, req.param("id"));
     if (!key) return error_response(key.error());
     // The new key is shown to the operator once, to hand to the artist (never logged).
-    return net::Response::json(200, nlohmann::json{{"id", req.param("id")}, {"streamKey", *key}}
-                                        .dump())
+    return net::Response::json(200,
+                               nlohmann::json{{"id", req.param("id")}, {"streamKey", *key}}.dump())
         .header("cache-control", "no-store");
   });
 

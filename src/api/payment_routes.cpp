@@ -79,12 +79,9 @@ void add_payment_routes(net::Router& router, PaymentRoutesContext& ctx) {
     if (auto me = ctx.api.platform.accounts().get_user(caller->user_id); me) {
       status = payouts_json(*me)["status"].get<std::string>();
     }
-    nlohmann::json j = {{"accountId", link->account_id},
-                        {"url", link->url},
-                        {"expiresAt", link->expires_at},
-                        {"accountCreated", link->account_created},
-                        {"simulated", simulated},
-                        {"payoutsStatus", status}};
+    nlohmann::json j = {{"accountId", link->account_id}, {"url", link->url},
+                        {"expiresAt", link->expires_at}, {"accountCreated", link->account_created},
+                        {"simulated", simulated},        {"payoutsStatus", status}};
     return net::Response::json(200, j.dump()).header("cache-control", "no-store");
   });
 

@@ -4,9 +4,10 @@
 // no_thumbnail while there is none yet. Short caching: max-age 5 s (a new picture comes every
 // few seconds), public only for PUBLIC streams; an ETag per picture answers If-None-Match.
 
+#include "api/thumbnail_routes.h"
+
 #include "api/api_context.h"
 #include "api/json_body.h"
-#include "api/thumbnail_routes.h"
 
 namespace stagecast::api {
 

@@ -178,8 +178,7 @@ net::Response WebPages::page(std::string_view asset_name, const net::Request& re
   return serve(it->second, request);
 }
 
-net::Response WebPages::page_with_head(std::string_view asset_name,
-                                       const std::string& head) const {
+net::Response WebPages::page_with_head(std::string_view asset_name, const std::string& head) const {
   auto it = std::lower_bound(entries_.begin(), entries_.end(), asset_name,
                              [](const auto& entry, std::string_view n) { return entry.first < n; });
   if (it == entries_.end() || it->first != asset_name) return not_found();
@@ -203,12 +202,23 @@ std::string html_escape(std::string_view in) {
   out.reserve(in.size());
   for (char c : in) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -226,10 +236,10 @@ std::string clipped(std::string_view s, size_t n) {
 
 std::string link_preview_tags(const WatchMeta& meta, const std::string& page_url) {
   const std::string title = html_escape(clipped(meta.title, 120));
-  const std::string description = html_escape(clipped(
-      meta.description.empty() ? (meta.live ? "Live now on Stagecast" : "On Stagecast")
-                               : meta.description,
-      300));
+  const std::string description = html_escape(
+      clipped(meta.description.empty() ? (meta.live ? "Live now on Stagecast" : "On Stagecast")
+                                       : meta.description,
+              300));
   std::string out;
   auto tag = [&out](std::string_view attr, std::string_view name, const std::string& content) {
     out += fmt::format("<meta {}=\"{}\" content=\"{}\">\n  ", attr, name, content);
@@ -277,13 +287,12 @@ void add_web_routes(net::Router& router, WebPagesOptions options) {
     // The Viewer with the stream's link preview tags rendered in (a crawler runs no script).
     router.add(
         "GET", "/watch/{id}",
-        [pages, meta = options_copy.watch_meta, base = options_copy.http_base_url](
-            const net::Request& req) {
+        [pages, meta = options_copy.watch_meta,
+         base = options_copy.http_base_url](const net::Request& req) {
           const std::string id = req.param("id");
           auto m = meta(id);
           if (!m) return pages->page("/watch.html", req);
-          return pages->page_with_head("/watch.html",
-                                       link_preview_tags(*m, base + "/watch/" + id));
+          return pages->page_with_head("/watch.html", link_preview_tags(*m, base + "/watch/" + id));
         },
         net::Dispatch::Offload);
   } else {

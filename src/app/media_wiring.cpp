@@ -31,8 +31,8 @@ MediaWiring::MediaWiring(platform::PlatformServices& platform, WorkerPool& worke
     thumbnail_pool_ = std::make_unique<WorkerPool>("thumbnail", 1, 64);
     thumbnail_metrics_.made =
         &metrics_.counter("stagecast_thumbnails_total", "Live thumbnails made (JPEG)");
-    thumbnail_metrics_.failed = &metrics_.counter("stagecast_thumbnail_errors_total",
-                                                  "Key frames that gave no thumbnail");
+    thumbnail_metrics_.failed =
+        &metrics_.counter("stagecast_thumbnail_errors_total", "Key frames that gave no thumbnail");
     thumbnail_metrics_.skipped_busy =
         &metrics_.counter("stagecast_thumbnails_skipped_total",
                           "Key frames skipped: the stream's previous thumbnail was being made");

@@ -23,12 +23,12 @@
 #include "ingest/live_stream_registry.h"
 #include "ingest/publish_authorizer.h"
 #include "ingest/stream_lifecycle_listener.h"
+#include "media/thumbnail_store.h"
 #include "net/http_message.h"
 #include "platform/platform_services.h"
 #include "platform/playback_revocations.h"
 #include "platform/stream_events.h"
 #include "record/recorder.h"
-#include "media/thumbnail_store.h"
 #include "transcode/thumbnail_sink.h"
 #include "transcode/transcoder.h"
 

@@ -15,9 +15,9 @@
 #include "payments/payment_provider.h"
 #include "payments/stripe_signature.h"
 #include "platform/artist_onboarding.h"
+#include "platform/payout_verification.h"
 #include "platform/platform_services.h"
 #include "platform/ticket_service.h"
-#include "platform/payout_verification.h"
 #include "platform/tip_service.h"
 #include "store/store.h"
 

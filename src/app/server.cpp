@@ -9,12 +9,12 @@
 #include <thread>
 
 #include "api/api_context.h"
-#include "api/operator_routes.h"
-#include "api/thumbnail_routes.h"
 #include "api/artist_routes.h"
 #include "api/hls_routes.h"
 #include "api/notification_routes.h"
+#include "api/operator_routes.h"
 #include "api/stream_health_routes.h"
+#include "api/thumbnail_routes.h"
 #include "api/web_routes.h"
 #include "app/generated_secret.h"
 #include "app/media_wiring.h"
@@ -270,8 +270,8 @@ void open_platform(Server::Parts& p) {
            "auth.playback_secret");
   pc.playback_lifetime = std::chrono::seconds(c.auth_playback_ttl_seconds);
   pc.allow_anonymous_viewers = c.auth_allow_anonymous_viewers;
-  pc.artist_auto_grant = c.accounts_artist_approval.empty() ? !c.production
-                                                            : c.accounts_artist_approval == "auto";
+  pc.artist_auto_grant =
+      c.accounts_artist_approval.empty() ? !c.production : c.accounts_artist_approval == "auto";
   pc.operators.email = c.accounts_operator_email;
   pc.operators.first_account = c.accounts_first_account_operator == "on" ||
                                (c.accounts_first_account_operator == "auto" && !c.production);
@@ -368,8 +368,8 @@ static void add_api_routes(Server::Parts& p, uint16_t http_port, uint16_t rtmp_p
     if (view->watch.allowed && view->stream.visibility == store::Visibility::kPublic &&
         p.api->thumbnails) {
       if (auto pic = p.api->thumbnails->get(id)) {
-        m.image_url = http_base + "/api/livestream/" + id + "/thumbnail.jpg?v=" +
-                      std::to_string(pic->captured_at_ms);
+        m.image_url = http_base + "/api/livestream/" + id +
+                      "/thumbnail.jpg?v=" + std::to_string(pic->captured_at_ms);
         m.image_width = pic->width;
         m.image_height = pic->height;
       }

@@ -101,8 +101,8 @@ SignedEvent SandboxProvider::payment_intent_event(std::string_view type,
 SignedEvent SandboxProvider::account_updated_event(const std::string& account_id,
                                                    bool enabled) const {
   const int64_t now = clock_->unix_seconds();
-  nlohmann::json requirements = {{"disabled_reason", enabled ? nlohmann::json(nullptr)
-                                                             : nlohmann::json("other")}};
+  nlohmann::json requirements = {
+      {"disabled_reason", enabled ? nlohmann::json(nullptr) : nlohmann::json("other")}};
   nlohmann::json object = {
       {"id", account_id},
       {"object", "account"},

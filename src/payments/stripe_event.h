@@ -41,7 +41,8 @@ struct WebhookEvent {
   // Accounts (object_type "account"): both must be true for an artist to be paid.
   std::optional<bool> charges_enabled;
   std::optional<bool> payouts_enabled;
-  std::optional<std::string> disabled_reason;  // requirements.disabled_reason, e.g. "rejected.fraud"
+  std::optional<std::string>
+      disabled_reason;  // requirements.disabled_reason, e.g. "rejected.fraud"
 };
 
 inline constexpr size_t kMaxEventBytes = 512 * 1024;

@@ -8,7 +8,8 @@ namespace stagecast::platform {
 
 Result<ArtistRequestOutcome> ArtistRequests::request(const Identity& caller) {
   if (caller.token_source == TokenSource::Platform) {
-    return make_error(errc::kForbidden, "your platform manages roles: ask it to make you an artist");
+    return make_error(errc::kForbidden,
+                      "your platform manages roles: ask it to make you an artist");
   }
   auto user = store_->users().find_by_id(caller.user_id);
   if (!user) {

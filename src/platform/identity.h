@@ -37,8 +37,8 @@ struct Identity {
 };
 
 inline Identity identity_of(const store::User& user, TokenSource source = TokenSource::Local) {
-  Identity id{user.id,         user.email, user.display_name,   user.role,
-              user.stripe_account_id, user.created_at, source, user.payouts_status};
+  Identity id{user.id,         user.email, user.display_name,  user.role, user.stripe_account_id,
+              user.created_at, source,     user.payouts_status};
   id.payouts_reason = user.payouts_reason;
   id.payouts_simulated = user.payouts_simulated;
   id.artist_requested_at = user.artist_requested_at;

@@ -29,12 +29,12 @@ Result<std::optional<WebhookOutcome>> PayoutVerification::apply_payment_event(
     const bool was_enabled =
         !user->payouts_status || *user->payouts_status != PayoutsStatus::kPending;
     next = was_enabled ? PayoutsStatus::kDisabled : PayoutsStatus::kPending;
-    reason = e.disabled_reason ? *e.disabled_reason
-                               : std::string(e.charges_enabled == true ? "payouts_disabled"
-                                                                       : "charges_disabled");
+    reason = e.disabled_reason
+                 ? *e.disabled_reason
+                 : std::string(e.charges_enabled == true ? "payouts_disabled" : "charges_disabled");
   }
-  auto set = store_->users().set_payouts(user->id, e.object_id, next, reason, simulated_,
-                                         e.created, clock_->unix_millis());
+  auto set = store_->users().set_payouts(user->id, e.object_id, next, reason, simulated_, e.created,
+                                         clock_->unix_millis());
   if (!set) return errc::from_store(set.error());
   if (!*set) {
     out.effect = "stale";  // a later event was applied already

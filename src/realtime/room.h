@@ -157,7 +157,7 @@ class Room final : public RoomSink, public std::enable_shared_from_this<Room> {
   std::unordered_map<uint64_t, Member> members_;
   std::vector<net::WebSocketConnection*> fanout_;  // dense, for the broadcast loop
   std::vector<uint64_t> fanout_ids_;               // connection id at each slot
-  std::atomic<size_t> viewers_ = 0;                             // members counted against the viewer limit
+  std::atomic<size_t> viewers_ = 0;                // members counted against the viewer limit
   std::deque<store::ChatMessage> history_;
   std::string history_json_;
   bool history_dirty_ = true;

@@ -10,13 +10,15 @@ extern "C" {
 namespace stagecast::transcode {
 
 namespace {
-int even(int v) { return std::max(2, v & ~1); }
+int even(int v) {
+  return std::max(2, v & ~1);
+}
 }  // namespace
 
 Result<void> JpegThumbnailer::configure(const media::VideoConfig& config) {
-  auto dec = VideoDecoder::open(config);
+  auto dec = VideoDecoder::open(config);  // refuses what it could never decode, now
   if (!dec) return dec.error();
-  decoder_ = std::move(dec).value();
+  config_ = config;
   return {};
 }
 
@@ -55,16 +57,20 @@ Result<void> JpegThumbnailer::open_encoder(int width, int height) {
 }
 
 Result<media::Thumbnail> JpegThumbnailer::make(const media::MediaFrame& frame) {
-  if (!decoder_) return make_error("thumbnail_failed", "no video configuration yet");
+  if (!config_) return make_error("thumbnail_failed", "no video configuration yet");
   if (!frame.keyframe || frame.kind != media::TrackKind::Video) {
     return make_error("thumbnail_failed", "a thumbnail is made from a key frame");
   }
+  // A decoder of its own for each picture: nothing of the last picture's decode can spoil this
+  // one (a broken frame, a reference missing), and opening one costs little next to the decode.
+  auto decoder = VideoDecoder::open(*config_);
+  if (!decoder) return decoder.error();
   SharedFrame picture;
   auto keep = [&picture](DecodedPicture p) {
     if (!picture) picture = std::move(p.picture);
   };
-  decoder_->decode(frame, keep);
-  decoder_->drain(keep);  // the key frame out now, and the decoder ready for the next one
+  (*decoder)->decode(frame, keep);
+  (*decoder)->drain(keep);  // the key frame out now (a decoder holds pictures for reordering)
   if (!picture || picture->width <= 0 || picture->height <= 0) {
     return make_error("thumbnail_failed", "the key frame did not decode");
   }
@@ -92,7 +98,7 @@ Result<media::Thumbnail> JpegThumbnailer::make(const media::MediaFrame& frame) {
   }
   sws_scale(sws_.get(), picture->data, picture->linesize, 0, src_h, scaled_->data,
             scaled_->linesize);
-  scaled_->pts = 0;
+  scaled_->pts = next_pts_++;  // the encoder refuses a pts that does not increase
   scaled_->quality = encoder_->global_quality;
   if (int e = avcodec_send_frame(encoder_.get(), scaled_.get()); e < 0) {
     return make_error("transcode_failed", "MJPEG encode: " + av_error_text(e));

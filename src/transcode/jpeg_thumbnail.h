@@ -1,13 +1,14 @@
 #pragma once
 // JpegThumbnailer: one H.264 key frame in, one JPEG picture out (docs/web.md, "Live
-// thumbnails"). The key frame is decoded alone (an IDR needs nothing before it; the decoder is
-// drained and flushed after each one), scaled down with libswscale to `width` (never up; the
+// thumbnails"). The key frame is decoded alone (an IDR needs nothing before it) by a decoder
+// opened for it and drained, scaled down with libswscale to `width` (never up; the
 // height keeps the aspect ratio, both even) and encoded with libavcodec's MJPEG encoder at a
 // fixed quality scale. Costs one decode of one frame per picture, on the calling thread.
 //
 // Thread: not thread-safe; one picture at a time, on a worker pool thread (never an I/O thread).
 
 #include <memory>
+#include <optional>
 
 #include "core/result.h"
 #include "media/media_frame.h"
@@ -37,12 +38,13 @@ class JpegThumbnailer {
   Result<void> open_encoder(int width, int height);
 
   JpegThumbnailOptions options_;
-  std::unique_ptr<VideoDecoder> decoder_;
+  std::optional<media::VideoConfig> config_;
   SwsPtr sws_;
   int sws_src_w_ = 0, sws_src_h_ = 0, sws_src_fmt_ = -1;
   CodecContextPtr encoder_;
   FramePtr scaled_;
   PacketPtr packet_;
+  int64_t next_pts_ = 0;
 };
 
 }  // namespace stagecast::transcode

@@ -67,8 +67,12 @@ void ThumbnailSink::on_frame(const media::MediaFramePtr& frame) {
   if (!pool_.post(std::move(job))) busy_->store(false);
 }
 
-void ThumbnailSink::on_discontinuity() { last_pts_.reset(); }
+void ThumbnailSink::on_discontinuity() {
+  last_pts_.reset();
+}
 
-void ThumbnailSink::on_end() { ended_ = true; }
+void ThumbnailSink::on_end() {
+  ended_ = true;
+}
 
 }  // namespace stagecast::transcode

@@ -94,25 +94,26 @@ test('the operator approves a request, changes a role and a tier; access follows
   await page.selectOption(`${form} select[name=artistId]`, artist.id);
   await page.fill(`${form} input[name=tier]`, '1');
   await page.click(`${form} button[type=submit]`);
-  await until(page, () => /Tier Fan/.test(document.querySelector('#subscriptions table')?.textContent ?? ''), null, { what: 'the subscription listed' });
+  await until(page, (ids) => document.querySelector(`#subscription-list tr[data-fan-id="${ids[0]}"][data-artist-id="${ids[1]}"]`)?.children[2]?.textContent === '1', [fan.id, artist.id], { what: 'the subscription listed' });
   assert.deepEqual(await access(), { watch: false, reason: 'tier_required' });
   // ... and can once the operator raises the tier to 2.
   await page.fill(`${form} input[name=tier]`, '2');
   await page.click(`${form} button[type=submit]`);
-  await until(page, () => /Tier Fan.*Tiered Artist2ACTIVE/.test(document.querySelector('#subscriptions table')?.textContent ?? ''), null, { what: 'tier 2 listed' });
+  await until(page, (ids) => document.querySelector(`#subscription-list tr[data-fan-id="${ids[0]}"][data-artist-id="${ids[1]}"]`)?.children[2]?.textContent === '2', [fan.id, artist.id], { what: 'tier 2 listed' });
   assert.deepEqual(await access(), { watch: true, reason: null });
 
   // A role change: the fan made ADMIN can manage the stream; back to FAN, they cannot.
   const manage = async () => (await server.api('PATCH', `/api/livestream/${stream.id}`, { token: fan.token, body: { description: 'by the fan' } })).status;
   assert.equal(await manage(), 403);
   const row = `#users tr[data-user-id="${fan.id}"]`;
+  // Each row carries the role the server last listed (data-role): the page re-renders after a save.
   await page.selectOption(`${row} select`, 'ADMIN');
   await page.click(`${row} button`);
-  await until(page, (sel) => document.querySelector(`${sel} select`)?.value === 'ADMIN', row, { what: 'the role saved' });
+  await page.waitForSelector(`${row}[data-role="ADMIN"]`);
   assert.equal(await manage(), 200);
   await page.selectOption(`${row} select`, 'FAN');
   await page.click(`${row} button`);
-  await until(page, async (id) => (await (await fetch('/api/operator/users?limit=200', { headers: { authorization: `Bearer ${JSON.parse(sessionStorage.getItem('stagecast.session')).token}` } })).json()).items.find((u) => u.id === id)?.role === 'FAN', fan.id, { what: 'the role back to FAN' });
+  await page.waitForSelector(`${row}[data-role="FAN"]`);
   assert.equal(await manage(), 403);
   assert.deepEqual(errors, []);
   assert.deepEqual(csp, []);

@@ -1,4 +1,5 @@
 #include <algorithm>
+
 #include "store/errors.h"
 #include "store/sqlite/sqlite_repositories.h"
 
@@ -79,7 +80,9 @@ class SqliteSubscriptionRepository final : public SubscriptionRepository {
   Result<std::vector<Subscription>> list_recent(int limit) override {
     const int n = std::clamp(limit, 1, 500);
     return db_.read([&](SqliteConnection& c) -> Result<std::vector<Subscription>> {
-      auto st = c.prepare("SELECT " + kColumns + " FROM subscriptions ORDER BY updated_at DESC, fan_id, artist_id LIMIT ?");
+      auto st =
+          c.prepare("SELECT " + kColumns +
+                    " FROM subscriptions ORDER BY updated_at DESC, fan_id, artist_id LIMIT ?");
       if (!st) return st.error();
       st->bind_all(n);
       return collect_rows<Subscription>(*st, read_subscription);

@@ -1,4 +1,5 @@
 #include <algorithm>
+
 #include "core/random.h"
 #include "store/errors.h"
 #include "store/sqlite/sqlite_repositories.h"
@@ -157,7 +158,8 @@ class SqliteTipRepository final : public TipRepository {
   Result<std::vector<Tip>> list_recent(int limit) override {
     const int n = std::clamp(limit, 1, 500);
     return db_.read([&](SqliteConnection& c) -> Result<std::vector<Tip>> {
-      auto st = c.prepare("SELECT " + kColumns + " FROM stream_tips ORDER BY created_at DESC, id LIMIT ?");
+      auto st = c.prepare("SELECT " + kColumns +
+                          " FROM stream_tips ORDER BY created_at DESC, id LIMIT ?");
       if (!st) return st.error();
       st->bind_all(n);
       return collect_rows<Tip>(*st, read_tip);

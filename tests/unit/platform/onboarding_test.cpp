@@ -60,7 +60,8 @@ TEST_F(OnboardingTest, AccountUpdatedVerifiesTakesAwayAndIgnoresStaleAndForeignE
   EXPECT_EQ((*stale)->effect, "stale");
   EXPECT_TRUE(me(a).verified_artist());
 
-  auto off = payouts.apply_payment_event(updated("acct_1Onboard", false, 101, "requirements.past_due"));
+  auto off =
+      payouts.apply_payment_event(updated("acct_1Onboard", false, 101, "requirements.past_due"));
   EXPECT_EQ((*off)->effect, "payouts_disabled");
   EXPECT_FALSE(me(a).verified_artist());
   EXPECT_EQ(me(a).payouts_status, PayoutsStatus::kDisabled);
@@ -92,7 +93,8 @@ TEST_F(OnboardingTest, APlatformSyncedAccountIsTrustedUntilStripeDisablesItAndAN
   const Identity a = verified_artist("synced@example.com");  // acct_1TestAccount, no status
   EXPECT_TRUE(a.verified_artist());
   EXPECT_FALSE(a.payouts_status.has_value());
-  ASSERT_TRUE(payouts.apply_payment_event(updated("acct_1TestAccount", false, 50, "rejected.other")).ok());
+  ASSERT_TRUE(
+      payouts.apply_payment_event(updated("acct_1TestAccount", false, 50, "rejected.other")).ok());
   EXPECT_FALSE(me(a).verified_artist());
   // The platform syncs the same id again: Stripe's word stands.
   AdminUserUpsert same{a.user_id, "ARTIST", std::optional<std::string>("acct_1TestAccount")};
@@ -159,8 +161,12 @@ TEST_F(OnboardingTest, TheOperatorIsTheFirstAccountOrTheNamedOne) {
 
 TEST_F(OnboardingTest, TheConsoleRefusesAnyoneButTheOperator) {
   OperatorConsole& console = services_->console();
+  const Identity op = register_user("c0@example.com", "FAN");  // the first account
+  ASSERT_TRUE(op.is_operator);
+  clock_.advance(std::chrono::milliseconds(5));
   const Identity fan = register_user("c1@example.com", "FAN");
   const Identity artist = verified_artist("c2@example.com");
+  EXPECT_FALSE(fan.is_operator);
   for (const Identity& who : {fan, artist, admin("ops-1")}) {
     EXPECT_EQ(console.users(who, {}).error().code, "forbidden");
     EXPECT_EQ(console.set_role(who, fan.user_id, "ADMIN").error().code, "forbidden");
@@ -169,11 +175,10 @@ TEST_F(OnboardingTest, TheConsoleRefusesAnyoneButTheOperator) {
     EXPECT_EQ(console.payment_events(who, 10).error().code, "forbidden");
     EXPECT_EQ(console.moderation(who, 10).error().code, "forbidden");
   }
-  Identity op = fan;
-  op.is_operator = true;
   auto users = console.users(op, {});
   ASSERT_TRUE(users.ok());
-  EXPECT_GE(users->size(), 2u);
+  EXPECT_EQ(users->size(), 4u);
+  EXPECT_EQ(users->front().id, op.user_id);  // oldest first
   EXPECT_EQ(console.set_role(op, op.user_id, "ADMIN").error().code, "conflict");
   auto promoted = console.set_role(op, artist.user_id, "FAN");
   ASSERT_TRUE(promoted.ok());

@@ -63,7 +63,7 @@ TEST(JpegThumbnailer, AKeyFrameBecomesAJpegOfTheWidthAskedForAndTheSourcesAspect
   EXPECT_EQ(decoded_size(pic->jpeg), std::make_pair(pic->width, pic->height));
   // Again from the same decoder (drained and flushed in between).
   auto again = t.make(*first_key_frame());
-  ASSERT_TRUE(again.ok());
+  ASSERT_TRUE(again.ok()) << again.error().message;
   EXPECT_EQ(again->jpeg.size() > 0, true);
 
   // Never above the source's size.

@@ -86,7 +86,7 @@ function renderUsers() {
         await refreshAll();
       } catch (e) { showError(err, e); }
     });
-    return h('tr', { dataset: { userId: u.id } }, td(u.displayName), td(u.email), td(u.id, 'mono'),
+    return h('tr', { dataset: { userId: u.id, role: u.role } }, td(u.displayName), td(u.email), td(u.id, 'mono'),
       h('td', {}, role, ' ', save, err),
       td(`${u.payouts?.status ?? 'NONE'}${u.payouts?.simulated ? ' (simulated)' : ''}${u.payouts?.reason ? `: ${u.payouts.reason}` : ''}`),
       td(u.verifiedArtist ? 'yes' : 'no'), td(when(u.createdAt)));
@@ -95,15 +95,24 @@ function renderUsers() {
     table(['Name', 'Email', 'Id', 'Role', 'Payouts', 'May stream', 'Signed up'], rows));
 }
 
-async function renderSubscriptions() {
+// The form stays as the operator left it when a save refreshes the list below it; it is built
+// again only with the rest of the page (the users may have changed).
+async function renderSubscriptionList(box) {
   const subs = await guarded(() => api('GET', '/api/operator/subscriptions?limit=100'));
+  fill(box, subs.items.length
+    ? table(['Fan', 'Artist', 'Tier', 'Status', 'Expires', 'Changed'], subs.items.map((s) => h('tr', { dataset: { fanId: s.fanId, artistId: s.artistId } },
+      td(nameOf(s.fanId)), td(nameOf(s.artistId)), td(String(s.tier)), td(s.status), td(when(s.expiresAt)), td(when(s.updatedAt)))))
+    : h('p', { class: 'muted small', text: 'No subscriptions yet.' }));
+}
+
+async function renderSubscriptions() {
   const pick = (label, list, name) => h('label', {}, h('span', { text: label }),
     h('select', { name }, ...list.map((u) => h('option', { value: u.id, text: `${u.displayName} (${u.email})` }))));
-  const fans = users;
   const artists = users.filter((u) => u.role === 'ARTIST');
   const err = errorLine();
+  const list = h('div', { id: 'subscription-list' });
   const form = h('form', { class: 'row wrap', id: 'subscription-form' },
-    pick('Fan', fans, 'fanId'), pick('Artist', artists, 'artistId'),
+    pick('Fan', users, 'fanId'), pick('Artist', artists, 'artistId'),
     h('label', {}, h('span', { text: 'Tier' }), h('input', { type: 'number', name: 'tier', min: '1', max: '100', value: '1', required: true })),
     h('label', {}, h('span', { text: 'Status' }), h('select', { name: 'status' }, ...['ACTIVE', 'CANCELED', 'EXPIRED'].map((s) => h('option', { value: s, text: s })))),
     h('button', { type: 'submit', class: 'primary small', text: 'Save subscription' }), err);
@@ -115,14 +124,12 @@ async function renderSubscriptions() {
       await guarded(() => api('PUT', '/api/operator/subscriptions', {
         fanId: f.get('fanId'), artistId: f.get('artistId'), tier: Number(f.get('tier')), status: f.get('status'), expiresAt: null,
       }));
-      await renderSubscriptions();
+      await renderSubscriptionList(list);
     } catch (e) { showError(err, e); }
   });
   fill(ui.subscriptions, h('h2', { text: 'Subscriptions and tiers' }),
-    artists.length ? form : h('p', { class: 'muted small', text: 'No artists yet.' }),
-    subs.items.length ? table(['Fan', 'Artist', 'Tier', 'Status', 'Expires', 'Changed'], subs.items.map((s) => h('tr', {},
-      td(nameOf(s.fanId)), td(nameOf(s.artistId)), td(String(s.tier)), td(s.status), td(when(s.expiresAt)), td(when(s.updatedAt)))))
-      : h('p', { class: 'muted small', text: 'No subscriptions yet.' }));
+    artists.length ? form : h('p', { class: 'muted small', text: 'No artists yet.' }), list);
+  await renderSubscriptionList(list);
 }
 
 async function renderStreams() {

@@ -70,7 +70,13 @@ async function boot() {
     return;  // a rejected token clears the session, which boots again
   }
   renderOnboarding(ui.verify, me, { onChanged: () => boot() });
-  show(ui.streamsPanel, true);
+  // A fan has no streams to manage: the onboarding panel is what the Studio offers them.
+  show(ui.streamsPanel, me.role !== 'FAN');
+  if (me.role === 'FAN') {
+    show(ui.workspace, false);
+    show(ui.chatColumn, false);
+    return;
+  }
   await loadStreams();
   const wanted = new URLSearchParams(location.hash.slice(1)).get('stream');
   const pick = streams.find((s) => s.id === wanted) ?? streams.find((s) => s.status !== 'ENDED');

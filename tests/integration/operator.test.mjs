@@ -8,7 +8,8 @@ import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer } from './lib/server.mjs';
 import { register, verifiedArtist, createStream } from './lib/fixtures.mjs';
-import { launchBrowser } from './lib/browser.mjs';
+import { join } from 'node:path';
+import { launchBrowser, artifactsDir } from './lib/browser.mjs';
 import { openPage, until } from './lib/web.mjs';
 
 let server, browser, operator, artist, fan, stream;
@@ -114,6 +115,7 @@ test('the operator approves a request, changes a role and a tier; access follows
   await page.selectOption(`${row} select`, 'FAN');
   await page.click(`${row} button`);
   await page.waitForSelector(`${row}[data-role="FAN"]`);
+  await page.screenshot({ path: join(artifactsDir(), 'operator-page.png'), fullPage: true });
   assert.equal(await manage(), 403);
   assert.deepEqual(errors, []);
   assert.deepEqual(csp, []);

@@ -8,7 +8,8 @@ import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer } from './lib/server.mjs';
 import { uniqueEmail } from './lib/fixtures.mjs';
-import { launchBrowser } from './lib/browser.mjs';
+import { join } from 'node:path';
+import { launchBrowser, artifactsDir } from './lib/browser.mjs';
 import { openPage, until } from './lib/web.mjs';
 import { publish } from './lib/media.mjs';
 
@@ -44,6 +45,7 @@ test('sign up, become an artist, connect payouts, go live; a viewer sees the car
   await page.click('#connect-payouts');
   await until(page, () => /simulated/.test(document.querySelector('#payouts-state')?.textContent ?? ''), null, { what: 'payouts connected (simulated)' });
   assert.match(await page.textContent('#payouts-state'), /no money moves/);
+  await page.screenshot({ path: join(artifactsDir(), 'studio-onboarding-simulated.png') });
 
   // Create a stream in the Studio's form.
   await page.click('#new-stream');
@@ -77,6 +79,7 @@ test('sign up, become an artist, connect payouts, go live; a viewer sees the car
   assert.ok(seen, 'the card shows the stream\'s live picture');
   assert.equal(seen.w, 480, 'the picture is 480 px wide');
   assert.equal(seen.h, 270);
+  await viewer.page.screenshot({ path: join(artifactsDir(), 'home-live-now.png') });
   const text = await viewer.page.textContent(card);
   assert.match(text, /First night live/);
   assert.match(text, /Newcomer Band/);

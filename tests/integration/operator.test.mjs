@@ -80,8 +80,16 @@ test('the operator approves a request, changes a role and a tier; access follows
   assert.equal(asked.body.user.role, 'FAN');
   assert.ok(asked.body.user.artistRequestedAt > 0);
 
-  const { page, errors, csp } = await openPage(browser, `${server.url}/operator`, { user: operator });
+  // The operator finds the page from the top bar of any page.
+  const { page, errors, csp } = await openPage(browser, `${server.url}/`);
+  await page.click('#account button');
+  await page.fill('dialog input[name=email]', operator.email);
+  await page.fill('dialog input[name=password]', operator.password);
+  await page.click('dialog button[type=submit]');
+  await page.click('#operator-link');
   await page.waitForSelector('#console:not([hidden])');
+  // Their own role is not changed here.
+  assert.equal(await page.locator(`#users tr[data-user-id="${operator.id}"] select`).count(), 0);
   // The request is listed; approving it makes the fan an artist.
   await page.click(`#requests tr[data-user-id="${hopeful.id}"] button.primary`);
   await until(page, (id) => !document.querySelector(`#requests tr[data-user-id="${id}"]`), hopeful.id, { what: 'the request to be answered' });

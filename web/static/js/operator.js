@@ -14,6 +14,7 @@ const ui = {
   tips: $('#tips'), events: $('#events'),
 };
 let users = [];
+let meId = null;
 
 function table(headers, rows) {
   return h('table', { class: 'table' },
@@ -75,6 +76,13 @@ function renderRequests() {
 
 function renderUsers() {
   const rows = users.map((u) => {
+    if (u.id === meId) {
+      // The operator's own role is not theirs to change here (the server answers 409).
+      return h('tr', { dataset: { userId: u.id, role: u.role } }, td(u.displayName), td(u.email), td(u.id, 'mono'),
+        td(`${u.role} (you, the operator)`),
+        td(`${u.payouts?.status ?? 'NONE'}${u.payouts?.simulated ? ' (simulated)' : ''}`),
+        td(u.verifiedArtist ? 'yes' : 'no'), td(when(u.createdAt)));
+    }
     const role = h('select', { 'aria-label': `Role of ${u.displayName}`, class: 'role-select' },
       ...['FAN', 'ARTIST', 'ADMIN'].map((r) => h('option', { value: r, text: r, selected: u.role === r })));
     const err = errorLine();
@@ -203,6 +211,7 @@ async function boot() {
   } catch {
     return;
   }
+  meId = me?.id ?? null;
   if (!me?.operator) {
     refuse('This page is for the operator of this server. Your account cannot open it.');
     return;

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "app/thumbnail_archive.h"
 #include "platform/stream_key.h"
 
 namespace stagecast::app {
@@ -179,6 +180,14 @@ void MediaWiring::on_stream_ended(const std::string& stream_id, const std::strin
       it->second.ended_at = clock_.steady_now();
   }
   hls_.retire_stream(stream_id, options_.linger_after_end);
+  if (thumbnail_pool_ && thumbnail_store_ && !options_.thumbnail_dir.empty()) {
+    // On the thumbnail pool (one thread): after the stream's last picture, if one is in flight.
+    thumbnail_pool_->post([this, stream_id] {
+      if (auto pic = thumbnail_store_->get(stream_id)) {
+        save_thumbnail(options_.thumbnail_dir, stream_id, *pic, options_.thumbnails_kept);
+      }
+    });
+  }
   // The recording finishes once the renditions have ended (the rungs drain their encoders).
   if (recorder_) recorder_->stop(stream_id);
   metrics_.gauge("stagecast_live_streams", "Streams with a publisher or in their grace period")

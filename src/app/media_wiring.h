@@ -53,6 +53,9 @@ struct MediaWiringOptions {
   std::chrono::seconds thumbnail_interval{5};
   int thumbnail_width = 480;
   int thumbnail_quality = 5;
+  // Where an ended stream's last picture is kept across restarts (empty: not kept).
+  std::string thumbnail_dir;
+  size_t thumbnails_kept = 2000;
 };
 
 class MediaWiring final : public ingest::PublishAuthorizer,

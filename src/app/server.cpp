@@ -22,6 +22,7 @@
 #include "app/payments_wiring.h"
 #include "app/realtime_wiring.h"
 #include "app/recording_wiring.h"
+#include "app/thumbnail_archive.h"
 
 extern char** environ;  // the process environment (POSIX): AWS_* credentials for S3
 #include "app/tip_broadcast.h"
@@ -54,8 +55,10 @@ struct Server::Parts {
   std::unique_ptr<TipBroadcast> tip_broadcast;
   std::unique_ptr<PaymentsWiring> payments;
   std::unique_ptr<hls::RenditionStore> hls;
+  // Live pictures (thumbnails.enabled); before `media`, whose thumbnail pool writes into it until
+  // it is destroyed.
+  stagecast::media::ThumbnailStore thumbnails;
   std::unique_ptr<MediaWiring> media;
-  stagecast::media::ThumbnailStore thumbnails;  // live pictures (thumbnails.enabled)
   std::unique_ptr<RecordingWiring> recording;  // record.enabled
   std::unique_ptr<ingest::LiveStreamRegistry> registry;
   std::unique_ptr<ingest::rtmp::RtmpServer> rtmp;
@@ -153,8 +156,13 @@ void open_media(Server::Parts& p) {
   mo.thumbnail_interval = std::chrono::seconds(c.thumbnails_interval_seconds);
   mo.thumbnail_width = static_cast<int>(c.thumbnails_width);
   mo.thumbnail_quality = static_cast<int>(c.thumbnails_quality);
+  mo.thumbnail_dir = (std::filesystem::path(c.data_dir) / "thumbnails").string();
   p.media = std::make_unique<MediaWiring>(*p.platform, *p.workers, *p.hls, p.metrics, p.clock, mo);
   p.media->set_thumbnail_store(&p.thumbnails);
+  if (c.thumbnails_enabled) {
+    const size_t loaded = load_thumbnails(mo.thumbnail_dir, p.thumbnails, mo.thumbnails_kept);
+    if (loaded > 0) spdlog::info("thumbnails: {} pictures of ended streams kept", loaded);
+  }
   // Recordings already made stay listed, replayable and deletable (and an earlier run's are
   // finished) even with recording off; new streams are recorded only with record.enabled.
   if (c.record_enabled || c.record_store == "local" || !c.record_s3_bucket.empty()) {

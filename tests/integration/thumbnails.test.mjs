@@ -135,3 +135,21 @@ test('an ended stream keeps its last picture, and its card on the artist page sh
   // A fan's profile is not an artist page.
   assert.equal((await server.api('GET', `/api/artists/${stranger.id}`)).status, 404);
 });
+
+test('an ended stream\'s last picture is kept across a restart', async () => {
+  await server.stop();
+  for (const p of pubs) p.proc.kill('SIGKILL');
+  await server.start();
+  const r = await picture(open.id);
+  assert.equal(r.status, 200);
+  assert.equal(r.headers.get('content-type'), 'image/jpeg');
+  const file = join(dir, 'kept.jpg');
+  writeFileSync(file, Buffer.from(await r.arrayBuffer()));
+  const probe = ffprobeJson(file, ['-show_streams']);
+  assert.equal(probe.streams[0].codec_name, 'mjpeg');
+  assert.equal(probe.streams[0].width, 480);
+  // The access rule is the stream's, as before the restart.
+  assert.equal((await picture(members.id, stranger.token)).status, 403);
+  const html = await (await fetch(`${server.url}/watch/${open.id}`)).text();
+  assert.match(html, /<meta property="og:image:width" content="480">/);
+});

@@ -1,5 +1,7 @@
 #include "api/api_context.h"
 
+#include "platform/payout_verification.h"
+
 namespace stagecast::api {
 
 Result<std::optional<platform::Identity>> optional_caller(ApiContext& ctx, const net::Request& req) {
@@ -24,11 +26,31 @@ nlohmann::json user_json(const platform::Identity& user) {
       {"email", user.email},
       {"displayName", user.display_name},
       {"role", store::to_string(user.role)},
-      {"stripeAccountId", user.stripe_account_id ? nlohmann::json(*user.stripe_account_id)
-                                                 : nlohmann::json(nullptr)},
+      {"stripeAccountId",
+       user.stripe_account_id ? nlohmann::json(*user.stripe_account_id) : nlohmann::json(nullptr)},
       {"verifiedArtist", user.verified_artist()},
       {"createdAt", user.created_at},
+      {"payouts", payouts_json(user)},
+      {"artistRequestedAt", user.artist_requested_at ? nlohmann::json(*user.artist_requested_at)
+                                                     : nlohmann::json(nullptr)},
+      {"operator", user.is_operator},
   };
+}
+
+nlohmann::json payouts_json(const platform::Identity& user) {
+  // NONE: no account; SYNCED: an account the hosting platform set (trusted as it says);
+  // PENDING / ENABLED / DISABLED: what Stripe's account.updated said (docs/payments.md).
+  std::string status = "NONE";
+  if (user.stripe_account_id && !user.stripe_account_id->empty()) {
+    status = user.payouts_status ? std::string(store::to_string(*user.payouts_status)) : "SYNCED";
+  }
+  return {{"status", status},
+          {"reason",
+           user.payouts_reason ? nlohmann::json(*user.payouts_reason) : nlohmann::json(nullptr)},
+          {"reasonText", user.payouts_reason
+                             ? nlohmann::json(platform::payouts_reason_text(user.payouts_reason))
+                             : nlohmann::json(nullptr)},
+          {"simulated", user.payouts_simulated}};
 }
 
 namespace {
@@ -69,7 +91,19 @@ nlohmann::json stream_json(const ApiContext& ctx, const platform::StreamView& vi
       {"recordingUrl", s.recording_url ? nlohmann::json(ctx.http_base_url + *s.recording_url)
                                        : nlohmann::json(nullptr)},
   };
-  if (view.artist_name) j["artistName"] = *view.artist_name;
+  j["artistName"] = view.artist_name;
+  // The card's picture: present once the stream has one (a live stream, or the last picture of
+  // an ended one); ?v= changes with each picture so a cache never serves an old one for long.
+  j["thumbnailUrl"] = nullptr;
+  if (ctx.thumbnails) {
+    if (auto pic = ctx.thumbnails->get(s.id)) {
+      j["thumbnailUrl"] = ctx.http_base_url + "/api/livestream/" + s.id +
+                          "/thumbnail.jpg?v=" + std::to_string(pic->captured_at_ms);
+    }
+  }
+  j["viewers"] = s.status == store::StreamStatus::kLive && ctx.viewer_count
+                     ? nlohmann::json(ctx.viewer_count(s.id))
+                     : nlohmann::json(0);
   if (s.status == store::StreamStatus::kScheduled && s.scheduled_at) {
     j["calendarUrl"] = ctx.http_base_url + "/api/livestream/" + s.id + "/calendar.ics";
   }

@@ -2,6 +2,7 @@
 // What the REST handlers need from the rest of the server, and the helpers every handler uses:
 // who is calling, and how records look in JSON.
 
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -9,6 +10,7 @@
 #include "core/clock.h"
 #include "core/result.h"
 #include "core/worker_pool.h"
+#include "media/thumbnail_store.h"
 #include "net/http_message.h"
 #include "net/router.h"
 #include "platform/identity.h"
@@ -30,6 +32,10 @@ struct ApiContext {
   std::string whip_base_url;  // e.g. http://127.0.0.1:8080/whip; empty while WHIP ingest is off
   // Recording is on for this server (record.enabled): streams take and show their own `record`.
   bool recording = false;
+  // Live thumbnails (docs/web.md); null when off.
+  const media::ThumbnailStore* thumbnails = nullptr;
+  // Viewers of a stream on this node now (the realtime gateway); set once it exists.
+  std::function<int64_t(const std::string&)> viewer_count;
 };
 
 // The caller: nullopt for a request without a bearer token; an error (401) for a bad token.
@@ -38,6 +44,7 @@ Result<std::optional<platform::Identity>> optional_caller(ApiContext& ctx, const
 Result<platform::Identity> required_caller(ApiContext& ctx, const net::Request& req);
 
 nlohmann::json user_json(const platform::Identity& user);
+nlohmann::json payouts_json(const platform::Identity& user);
 // Public fields of a stream; `manager` adds what only the owner or an admin may see.
 nlohmann::json stream_json(const ApiContext& ctx, const platform::StreamView& view);
 

@@ -68,10 +68,20 @@ void add_payment_routes(net::Router& router, PaymentRoutesContext& ctx) {
     auto link = ctx.onboarding.start(*caller, ctx.onboarding_return_url,
                                      ctx.onboarding_refresh_url);
     if (!link) return payment_error_response(link.error());
-    nlohmann::json j = {{"accountId", link->account_id},
-                        {"url", link->url},
-                        {"expiresAt", link->expires_at},
-                        {"accountCreated", link->account_created}};
+    // The sandbox plays the artist filling in Stripe's form and Stripe's account.updated at
+    // once, through the same verified webhook path (docs/payments.md, Payout verification).
+    const bool simulated = ctx.tips.provider_name() == "sandbox";
+    std::string status = "PENDING";
+    if (simulated) {
+      auto done = ctx.tips.complete_sandbox_onboarding(link->account_id);
+      if (!done) return payment_error_response(done.error());
+    }
+    if (auto me = ctx.api.platform.accounts().get_user(caller->user_id); me) {
+      status = payouts_json(*me)["status"].get<std::string>();
+    }
+    nlohmann::json j = {{"accountId", link->account_id}, {"url", link->url},
+                        {"expiresAt", link->expires_at}, {"accountCreated", link->account_created},
+                        {"simulated", simulated},        {"payoutsStatus", status}};
     return net::Response::json(200, j.dump()).header("cache-control", "no-store");
   });
 

@@ -98,6 +98,12 @@ std::string web_content_security_policy(const WebPagesOptions& options) {
   }
   std::string script = "'self'";
   std::string frame = "'none'";
+  // Thumbnails: ours (absolute URLs use the public origin), and blob: for the pictures of
+  // members-only streams, fetched with the session's token (docs/web.md).
+  std::string img = "'self' blob:";
+  if (const std::string origin = origin_of(options.http_base_url); !origin.empty()) {
+    img += " " + origin;
+  }
   if (options.stripe_js) {
     // https://docs.stripe.com/security/guide#content-security-policy
     script += " https://js.stripe.com";
@@ -112,10 +118,10 @@ std::string web_content_security_policy(const WebPagesOptions& options) {
   // hls.js plays through MediaSource (blob: media) and demuxes in a worker loaded from
   // /static/vendor (worker-src 'self'; no blob: workers).
   return fmt::format(
-      "default-src 'none'; script-src {}; style-src 'self'; img-src 'self'; font-src 'self'; "
+      "default-src 'none'; script-src {}; style-src 'self'; img-src {}; font-src 'self'; "
       "media-src {}; connect-src {}; worker-src 'self'; manifest-src 'self'; frame-src {}; "
       "base-uri 'none'; form-action 'self'; frame-ancestors 'none'{}",
-      script, media, connect, frame, trusted_types);
+      script, img, media, connect, frame, trusted_types);
 }
 
 WebPages::WebPages(std::span<const WebAsset> assets, WebPagesOptions options)
@@ -172,6 +178,95 @@ net::Response WebPages::page(std::string_view asset_name, const net::Request& re
   return serve(it->second, request);
 }
 
+net::Response WebPages::page_with_head(std::string_view asset_name, const std::string& head) const {
+  auto it = std::lower_bound(entries_.begin(), entries_.end(), asset_name,
+                             [](const auto& entry, std::string_view n) { return entry.first < n; });
+  if (it == entries_.end() || it->first != asset_name) return not_found();
+  const std::vector<uint8_t>& bytes = *it->second.bytes;
+  std::string html(bytes.begin(), bytes.end());
+  static constexpr std::string_view kMarker = "<!--stagecast:head-->";
+  if (auto at = html.find(kMarker); at != std::string::npos) html.replace(at, kMarker.size(), head);
+  net::Response r;
+  add_security_headers(r);
+  r.status = 200;
+  r.headers["cache-control"] = "no-cache";
+  r.headers["content-type"] = std::string(it->second.asset->content_type);
+  r.body = std::move(html);
+  return r;
+}
+
+namespace {
+
+std::string html_escape(std::string_view in) {
+  std::string out;
+  out.reserve(in.size());
+  for (char c : in) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
+// At most n characters of UTF-8 text, cut at a character boundary.
+std::string clipped(std::string_view s, size_t n) {
+  if (s.size() <= n) return std::string(s);
+  size_t cut = n;
+  while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
+  return std::string(s.substr(0, cut)) + "…";
+}
+
+}  // namespace
+
+std::string link_preview_tags(const WatchMeta& meta, const std::string& page_url) {
+  const std::string title = html_escape(clipped(meta.title, 120));
+  const std::string description = html_escape(
+      clipped(meta.description.empty() ? (meta.live ? "Live now on Stagecast" : "On Stagecast")
+                                       : meta.description,
+              300));
+  std::string out;
+  auto tag = [&out](std::string_view attr, std::string_view name, const std::string& content) {
+    out += fmt::format("<meta {}=\"{}\" content=\"{}\">\n  ", attr, name, content);
+  };
+  out += "<meta name=\"description\" content=\"" + description + "\">\n  ";
+  tag("property", "og:type", meta.live ? "video.other" : "website");
+  tag("property", "og:site_name", "Stagecast");
+  tag("property", "og:title", title);
+  tag("property", "og:description", description);
+  tag("property", "og:url", html_escape(page_url));
+  if (!meta.image_url.empty()) {
+    tag("property", "og:image", html_escape(meta.image_url));
+    tag("property", "og:image:type", "image/jpeg");
+    if (meta.image_width > 0) {
+      tag("property", "og:image:width", std::to_string(meta.image_width));
+      tag("property", "og:image:height", std::to_string(meta.image_height));
+    }
+    tag("name", "twitter:card", "summary_large_image");
+    tag("name", "twitter:image", html_escape(meta.image_url));
+  } else {
+    tag("name", "twitter:card", "summary");
+  }
+  tag("name", "twitter:title", title);
+  tag("name", "twitter:description", description);
+  return out;
+}
+
 net::Response WebPages::static_file(const net::Request& request) const {
   // Exact names only: nothing outside the embedded set can be named, whatever the path holds.
   if (!request.path.starts_with("/static/")) return not_found();
@@ -179,6 +274,7 @@ net::Response WebPages::static_file(const net::Request& request) const {
 }
 
 void add_web_routes(net::Router& router, WebPagesOptions options) {
+  const WebPagesOptions options_copy = options;
   auto pages = std::make_shared<const WebPages>(embedded_web_assets(), std::move(options));
   // The router answers HEAD with the GET handler (the server leaves the body out).
   const auto add_page = [&](const std::string& pattern, std::string_view asset) {
@@ -187,9 +283,25 @@ void add_web_routes(net::Router& router, WebPagesOptions options) {
         net::Dispatch::Inline);
   };
   add_page("/", "/index.html");
-  add_page("/watch/{id}", "/watch.html");
+  if (options_copy.watch_meta) {
+    // The Viewer with the stream's link preview tags rendered in (a crawler runs no script).
+    router.add(
+        "GET", "/watch/{id}",
+        [pages, meta = options_copy.watch_meta,
+         base = options_copy.http_base_url](const net::Request& req) {
+          const std::string id = req.param("id");
+          auto m = meta(id);
+          if (!m) return pages->page("/watch.html", req);
+          return pages->page_with_head("/watch.html", link_preview_tags(*m, base + "/watch/" + id));
+        },
+        net::Dispatch::Offload);
+  } else {
+    add_page("/watch/{id}", "/watch.html");
+  }
   add_page("/studio", "/studio.html");
   add_page("/notifications", "/notifications.html");
+  add_page("/operator", "/operator.html");
+  add_page("/a/{artist}", "/artist.html");
   router.add(
       "GET", "/static/{path...}",
       [pages](const net::Request& req) { return pages->static_file(req); }, net::Dispatch::Inline);

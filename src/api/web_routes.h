@@ -12,7 +12,9 @@
 // vendored player lives under a versioned path and is immutable. Text assets are sent gzip'd to
 // clients that accept it. All handlers are inline: memory only, nothing blocks.
 
+#include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -24,13 +26,29 @@
 
 namespace stagecast::api {
 
+// What a shared link to /watch/{id} shows (Open Graph, Twitter cards; docs/web.md).
+struct WatchMeta {
+  std::string title;
+  std::string description;
+  std::string image_url;  // absolute; empty when the stream has no picture anyone may see
+  int image_width = 0;
+  int image_height = 0;
+  bool live = false;
+};
+
 struct WebPagesOptions {
   // Where the API's playback URLs point (the configured public URL): allowed in connect-src and
   // media-src besides 'self', so a page on another host name of this server still plays.
   std::string http_base_url;
   // Stripe.js is loaded (and allowed by the CSP) only when a publishable key is configured.
   bool stripe_js = false;
+  // The stream behind /watch/{id} for its link preview tags; runs on a worker (reads the
+  // store). nullopt: no such stream (the page is served without them).
+  std::function<std::optional<WatchMeta>(const std::string& id)> watch_meta;
 };
+
+// The <meta> tags of a link preview, HTML-escaped (exposed for tests).
+std::string link_preview_tags(const WatchMeta& meta, const std::string& page_url);
 
 class WebPages {
  public:
@@ -39,6 +57,9 @@ class WebPages {
   // One of the page documents ("/watch.html") or a static file (request.path itself).
   net::Response page(std::string_view asset_name, const net::Request& request) const;
   net::Response static_file(const net::Request& request) const;
+  // A page document with `head` put in place of the marker "<!--stagecast:head-->" (built per
+  // request: no ETag, no gzip, revalidated).
+  net::Response page_with_head(std::string_view asset_name, const std::string& head) const;
 
   const std::string& content_security_policy() const { return csp_; }
 

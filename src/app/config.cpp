@@ -153,6 +153,21 @@ const Key kKeys[] = {
      "logins and registrations per source address per minute"},
     {"auth.attempts_burst", SC_FIELD(auth_attempts_burst), false,
      "burst of logins and registrations per source address"},
+    {"accounts.artist_approval", SC_FIELD(accounts_artist_approval), false,
+     "a fan asking to become an artist: auto (at once) or operator (waits); empty: auto, "
+     "operator in production"},
+    {"accounts.operator_email", SC_FIELD(accounts_operator_email), false,
+     "email of the operator's account (the operator page); empty: the first account"},
+    {"accounts.first_account_operator", SC_FIELD(accounts_first_account_operator), false,
+     "the first account signed up is the operator when none is named: auto (not in "
+     "production), on, off"},
+    {"thumbnails.enabled", SC_FIELD(thumbnails_enabled), false,
+     "a live picture of every live stream for cards and link previews"},
+    {"thumbnails.interval_seconds", SC_FIELD(thumbnails_interval_seconds), false,
+     "a key frame decoded this often per live stream (2..60)"},
+    {"thumbnails.width", SC_FIELD(thumbnails_width), false, "picture width in pixels (160..1280)"},
+    {"thumbnails.quality", SC_FIELD(thumbnails_quality), false,
+     "JPEG quality scale, 2 (best) .. 31"},
     {"store.url", SC_FIELD(store_url), true, "sqlite:///path/file.db or postgres://..."},
     {"store.timeout_ms", SC_FIELD(store_timeout_ms), false,
      "longest a call waits for the database (locked, busy) before it fails"},
@@ -487,6 +502,20 @@ Result<void> validate(const Config& c) {
   }
   if (c.notify_reminder_lead_ms < 1000 || c.notify_reminder_lead_ms > 7LL * 24 * 3600 * 1000) {
     return make_error("config_invalid", "notify.reminder_lead_ms must be 1000 .. 604800000");
+  }
+  if (!c.accounts_artist_approval.empty() && c.accounts_artist_approval != "auto" &&
+      c.accounts_artist_approval != "operator") {
+    return make_error("config_invalid", "accounts.artist_approval must be auto or operator");
+  }
+  if (c.accounts_first_account_operator != "auto" && c.accounts_first_account_operator != "on" &&
+      c.accounts_first_account_operator != "off") {
+    return make_error("config_invalid", "accounts.first_account_operator must be auto, on or off");
+  }
+  if (c.thumbnails_interval_seconds < 2 || c.thumbnails_interval_seconds > 60 ||
+      c.thumbnails_width < 160 || c.thumbnails_width > 1280 || c.thumbnails_quality < 2 ||
+      c.thumbnails_quality > 31) {
+    return make_error("config_invalid",
+                      "thumbnails: interval_seconds 2..60, width 160..1280, quality 2..31");
   }
   if (c.payments_provider != "sandbox" && c.payments_provider != "stripe") {
     return make_error("config_invalid", "payments.provider must be sandbox or stripe");

@@ -106,6 +106,19 @@ struct Config {
   int64_t auth_login_free_failures = 5;   // per account, then waits of 1 s, 2 s, 4 s ... 15 min
   int64_t auth_attempts_per_minute = 60;  // logins and registrations per source address
   int64_t auth_attempts_burst = 20;
+  // [accounts] (docs/web.md: becoming an artist, the operator)
+  // "auto" (granted at once) | "operator" (waits for the operator); empty: auto, or operator in
+  // production mode.
+  std::string accounts_artist_approval;
+  std::string accounts_operator_email;  // the operator's account; empty: the first account
+  // The first account signed up here is the operator when none is named: "auto" (outside
+  // production mode), "on", "off".
+  std::string accounts_first_account_operator = "auto";
+  // [thumbnails] (docs/web.md, Live thumbnails)
+  bool thumbnails_enabled = true;
+  int64_t thumbnails_interval_seconds = 5;
+  int64_t thumbnails_width = 480;  // the picture's width; height follows the aspect ratio
+  int64_t thumbnails_quality = 5;  // JPEG qscale, 2 (best) .. 31
   // [store]
   std::string store_url;  // sqlite:///path or postgres://...; default sqlite in data_dir
   int64_t store_timeout_ms = 2000;

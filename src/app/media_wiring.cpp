@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "app/thumbnail_archive.h"
 #include "platform/stream_key.h"
 
 namespace stagecast::app {
@@ -26,6 +27,16 @@ MediaWiring::MediaWiring(platform::PlatformServices& platform, WorkerPool& worke
         "stagecast_transcode_frames_encoded_total", "Video frames encoded for ABR rungs");
     transcode_metrics_.active_rungs =
         &metrics_.gauge("stagecast_transcode_active_rungs", "ABR rungs being encoded");
+  }
+  if (options_.thumbnails) {
+    thumbnail_pool_ = std::make_unique<WorkerPool>("thumbnail", 1, 64);
+    thumbnail_metrics_.made =
+        &metrics_.counter("stagecast_thumbnails_total", "Live thumbnails made (JPEG)");
+    thumbnail_metrics_.failed =
+        &metrics_.counter("stagecast_thumbnail_errors_total", "Key frames that gave no thumbnail");
+    thumbnail_metrics_.skipped_busy =
+        &metrics_.counter("stagecast_thumbnails_skipped_total",
+                          "Key frames skipped: the stream's previous thumbnail was being made");
   }
 }
 
@@ -127,6 +138,20 @@ void MediaWiring::on_stream_live(const std::string& stream_id,
     }
     hub->add_sink(transcoder);
   }
+  if (thumbnail_pool_ && thumbnail_store_) {
+    transcode::ThumbnailSinkOptions tho;
+    tho.stream_id = stream_id;
+    tho.interval_90k = options_.thumbnail_interval.count() * media::kTimescale;
+    tho.jpeg.width = options_.thumbnail_width;
+    tho.jpeg.quality = options_.thumbnail_quality;
+    auto* store = thumbnail_store_;
+    hub->add_sink(std::make_shared<transcode::ThumbnailSink>(
+        tho, *thumbnail_pool_, clock_,
+        [store](const std::string& id, media::ThumbnailPtr picture) {
+          store->put(id, std::move(picture));
+        },
+        thumbnail_metrics_));
+  }
   metrics_.gauge("stagecast_live_streams", "Streams with a publisher or in their grace period")
       .add(1);
   workers_.post([this, stream_id] {
@@ -155,6 +180,14 @@ void MediaWiring::on_stream_ended(const std::string& stream_id, const std::strin
       it->second.ended_at = clock_.steady_now();
   }
   hls_.retire_stream(stream_id, options_.linger_after_end);
+  if (thumbnail_pool_ && thumbnail_store_ && !options_.thumbnail_dir.empty()) {
+    // On the thumbnail pool (one thread): after the stream's last picture, if one is in flight.
+    thumbnail_pool_->post([this, stream_id] {
+      if (auto pic = thumbnail_store_->get(stream_id)) {
+        save_thumbnail(options_.thumbnail_dir, stream_id, *pic, options_.thumbnails_kept);
+      }
+    });
+  }
   // The recording finishes once the renditions have ended (the rungs drain their encoders).
   if (recorder_) recorder_->stop(stream_id);
   metrics_.gauge("stagecast_live_streams", "Streams with a publisher or in their grace period")

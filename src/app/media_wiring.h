@@ -23,11 +23,13 @@
 #include "ingest/live_stream_registry.h"
 #include "ingest/publish_authorizer.h"
 #include "ingest/stream_lifecycle_listener.h"
+#include "media/thumbnail_store.h"
 #include "net/http_message.h"
 #include "platform/platform_services.h"
 #include "platform/playback_revocations.h"
 #include "platform/stream_events.h"
 #include "record/recorder.h"
+#include "transcode/thumbnail_sink.h"
 #include "transcode/transcoder.h"
 
 namespace stagecast::app {
@@ -46,6 +48,14 @@ struct MediaWiringOptions {
   std::vector<transcode::LadderStep> transcode_ladder = transcode::default_ladder();
   size_t transcode_threads = 2;
   std::string transcode_preset = "veryfast";
+  // Live thumbnails (docs/web.md): a JPEG from a key frame every interval, on their own pool.
+  bool thumbnails = true;
+  std::chrono::seconds thumbnail_interval{5};
+  int thumbnail_width = 480;
+  int thumbnail_quality = 5;
+  // Where an ended stream's last picture is kept across restarts (empty: not kept).
+  std::string thumbnail_dir;
+  size_t thumbnails_kept = 2000;
 };
 
 class MediaWiring final : public ingest::PublishAuthorizer,
@@ -59,6 +69,8 @@ class MediaWiring final : public ingest::PublishAuthorizer,
   void set_registry(ingest::LiveStreamRegistry* registry) { registry_ = registry; }
   // Recording (record.enabled): streams whose own `record` is on are recorded while live.
   void set_recorder(record::Recorder* recorder) { recorder_ = recorder; }
+  // Live thumbnails go here (options.thumbnails); not owned. Set before serving.
+  void set_thumbnail_store(media::ThumbnailStore* store) { thumbnail_store_ = store; }
 
   // ingest::PublishAuthorizer
   void authorize(const ingest::PublishRequest& request,
@@ -92,6 +104,9 @@ class MediaWiring final : public ingest::PublishAuthorizer,
   // Declared before the transcoders: destroyed after them, so their last tasks still run.
   std::unique_ptr<WorkerPool> transcode_pool_;
   transcode::TranscoderMetrics transcode_metrics_;
+  media::ThumbnailStore* thumbnail_store_ = nullptr;
+  std::unique_ptr<WorkerPool> thumbnail_pool_;  // one thread, a short queue: pictures, not video
+  transcode::ThumbnailMetrics thumbnail_metrics_;
 
   mutable std::mutex mu_;
   struct Access {

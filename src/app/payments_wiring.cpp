@@ -68,6 +68,8 @@ std::unique_ptr<PaymentsWiring> wire_payments(const Config& c,
   w->tickets = std::make_unique<platform::TicketService>(store, platform.streams(), *w->provider,
                                                          *w->tips, clock, ts, sandbox);
   w->tips->add_event_handler(*w->tickets);
+  w->payouts = std::make_unique<platform::PayoutVerification>(store, clock, sandbox != nullptr);
+  w->tips->add_event_handler(*w->payouts);
   // A PAID stream must be sellable: its price within these limits, in this currency.
   platform.streams().set_ticket_terms({ts.min_cents, ts.max_cents, ts.currency});
 

@@ -15,6 +15,7 @@
 #include "payments/payment_provider.h"
 #include "payments/stripe_signature.h"
 #include "platform/artist_onboarding.h"
+#include "platform/payout_verification.h"
 #include "platform/platform_services.h"
 #include "platform/ticket_service.h"
 #include "platform/tip_service.h"
@@ -30,6 +31,8 @@ struct PaymentsWiring {
   // listeners (playback revocations, the realtime gateway) are added while wiring.
   std::unique_ptr<platform::TicketService> tickets;
   std::unique_ptr<platform::ArtistOnboarding> onboarding;
+  // account.updated decides whether an onboarded artist is verified (same pipeline).
+  std::unique_ptr<platform::PayoutVerification> payouts;
   std::unique_ptr<api::PaymentRoutesContext> routes;
 };
 

@@ -9,9 +9,12 @@
 #include <thread>
 
 #include "api/api_context.h"
+#include "api/artist_routes.h"
 #include "api/hls_routes.h"
 #include "api/notification_routes.h"
+#include "api/operator_routes.h"
 #include "api/stream_health_routes.h"
+#include "api/thumbnail_routes.h"
 #include "api/unsubscribe_routes.h"
 #include "api/web_routes.h"
 #include "app/generated_secret.h"
@@ -20,6 +23,7 @@
 #include "app/payments_wiring.h"
 #include "app/realtime_wiring.h"
 #include "app/recording_wiring.h"
+#include "app/thumbnail_archive.h"
 
 extern char** environ;  // the process environment (POSIX): AWS_* credentials for S3
 #include "app/tip_broadcast.h"
@@ -52,6 +56,9 @@ struct Server::Parts {
   std::unique_ptr<TipBroadcast> tip_broadcast;
   std::unique_ptr<PaymentsWiring> payments;
   std::unique_ptr<hls::RenditionStore> hls;
+  // Live pictures (thumbnails.enabled); before `media`, whose thumbnail pool writes into it until
+  // it is destroyed.
+  stagecast::media::ThumbnailStore thumbnails;
   std::unique_ptr<MediaWiring> media;
   std::unique_ptr<RecordingWiring> recording;  // record.enabled
   std::unique_ptr<ingest::LiveStreamRegistry> registry;
@@ -146,7 +153,17 @@ void open_media(Server::Parts& p) {
   mo.transcode_threads = static_cast<size_t>(c.transcode_threads);
   mo.transcode_preset = c.transcode_preset;
   mo.anonymous_public = c.auth_allow_anonymous_viewers;
+  mo.thumbnails = c.thumbnails_enabled;
+  mo.thumbnail_interval = std::chrono::seconds(c.thumbnails_interval_seconds);
+  mo.thumbnail_width = static_cast<int>(c.thumbnails_width);
+  mo.thumbnail_quality = static_cast<int>(c.thumbnails_quality);
+  mo.thumbnail_dir = (std::filesystem::path(c.data_dir) / "thumbnails").string();
   p.media = std::make_unique<MediaWiring>(*p.platform, *p.workers, *p.hls, p.metrics, p.clock, mo);
+  p.media->set_thumbnail_store(&p.thumbnails);
+  if (c.thumbnails_enabled) {
+    const size_t loaded = load_thumbnails(mo.thumbnail_dir, p.thumbnails, mo.thumbnails_kept);
+    if (loaded > 0) spdlog::info("thumbnails: {} pictures of ended streams kept", loaded);
+  }
   // Recordings already made stay listed, replayable and deletable (and an earlier run's are
   // finished) even with recording off; new streams are recorded only with record.enabled.
   if (c.record_enabled || c.record_store == "local" || !c.record_s3_bucket.empty()) {
@@ -262,6 +279,11 @@ void open_platform(Server::Parts& p) {
            "auth.playback_secret");
   pc.playback_lifetime = std::chrono::seconds(c.auth_playback_ttl_seconds);
   pc.allow_anonymous_viewers = c.auth_allow_anonymous_viewers;
+  pc.artist_auto_grant =
+      c.accounts_artist_approval.empty() ? !c.production : c.accounts_artist_approval == "auto";
+  pc.operators.email = c.accounts_operator_email;
+  pc.operators.first_account = c.accounts_first_account_operator == "on" ||
+                               (c.accounts_first_account_operator == "auto" && !c.production);
   p.platform = must(platform::PlatformServices::create(pc, *p.store, p.clock), "platform");
 }
 
@@ -332,6 +354,10 @@ static void add_api_routes(Server::Parts& p, uint16_t http_port, uint16_t rtmp_p
       c.record_enabled});
   api::add_auth_routes(p.router, *p.api);
   api::add_admin_routes(p.router, *p.api);
+  api::add_operator_routes(p.router, *p.api);
+  if (c.thumbnails_enabled) p.api->thumbnails = &p.thumbnails;
+  api::add_thumbnail_routes(p.router, *p.api);
+  api::add_artist_routes(p.router, *p.api);
   api::add_stream_routes(p.router, *p.api);
   api::add_notification_routes(p.router, *p.api, *p.notify->service);
   api::add_unsubscribe_routes(p.router, *p.notify->service, *p.notify->unsubscribe);
@@ -343,7 +369,27 @@ static void add_api_routes(Server::Parts& p, uint16_t http_port, uint16_t rtmp_p
   // Stripe.js (and the CSP entries it needs) only when the browser will confirm Stripe payments.
   const bool stripe_js =
       c.payments_provider == "stripe" && !c.payments_stripe_publishable_key.empty();
-  api::add_web_routes(p.router, api::WebPagesOptions{http_base, stripe_js});
+  api::WebPagesOptions web{http_base, stripe_js, {}};
+  web.watch_meta = [&p, http_base](const std::string& id) -> std::optional<api::WatchMeta> {
+    auto view = p.platform->streams().get(nullptr, id);
+    if (!view) return std::nullopt;
+    api::WatchMeta m;
+    m.title = view->stream.title;
+    m.description = view->stream.description;
+    m.live = view->stream.status == store::StreamStatus::kLive;
+    // The picture only where anyone may see it (a crawler is anonymous).
+    if (view->watch.allowed && view->stream.visibility == store::Visibility::kPublic &&
+        p.api->thumbnails) {
+      if (auto pic = p.api->thumbnails->get(id)) {
+        m.image_url = http_base + "/api/livestream/" + id +
+                      "/thumbnail.jpg?v=" + std::to_string(pic->captured_at_ms);
+        m.image_width = pic->width;
+        m.image_height = pic->height;
+      }
+    }
+    return m;
+  };
+  api::add_web_routes(p.router, std::move(web));
 }
 
 Server::~Server() {
@@ -376,6 +422,9 @@ void Server::start(const std::string& ports_file) {
   p.realtime = wire_realtime(p.config, *p.io, *p.workers, p.router, *p.http, *p.api, *p.platform,
                              *p.store, p.metrics, p.clock);
   p.realtime->moderation->add_listener(p.media->revocations());
+  p.api->viewer_count = [gateway = p.realtime->gateway.get()](const std::string& id) {
+    return gateway->viewer_count(id);
+  };
   p.tip_broadcast = std::make_unique<TipBroadcast>(*p.realtime->bus);
   p.payments->tips->add_listener(*p.tip_broadcast);
   // A refunded ticket ends the fan's playback tokens and takes them out of the stream's room.

@@ -98,4 +98,36 @@ SignedEvent SandboxProvider::payment_intent_event(std::string_view type,
   return out;
 }
 
+SignedEvent SandboxProvider::account_updated_event(const std::string& account_id,
+                                                   bool enabled) const {
+  const int64_t now = clock_->unix_seconds();
+  nlohmann::json requirements = {
+      {"disabled_reason", enabled ? nlohmann::json(nullptr) : nlohmann::json("other")}};
+  nlohmann::json object = {
+      {"id", account_id},
+      {"object", "account"},
+      {"type", "express"},
+      {"charges_enabled", enabled},
+      {"payouts_enabled", enabled},
+      {"details_submitted", true},
+      {"requirements", std::move(requirements)},
+      {"metadata", {{"sandbox", "true"}}},
+  };
+  nlohmann::json event = {
+      {"id", "evt_sandbox_" + random_id().substr(0, 24)},
+      {"object", "event"},
+      {"api_version", "2024-06-20"},
+      {"account", account_id},
+      {"created", now},
+      {"livemode", false},
+      {"pending_webhooks", 1},
+      {"type", "account.updated"},
+      {"data", {{"object", std::move(object)}}},
+  };
+  SignedEvent out;
+  out.payload = event.dump();
+  out.signature_header = signature_header(webhook_secret_, now, out.payload);
+  return out;
+}
+
 }  // namespace stagecast::payments

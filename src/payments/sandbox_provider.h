@@ -53,6 +53,9 @@ class SandboxProvider final : public PaymentProvider {
 
   // `type` is "payment_intent.succeeded" or "payment_intent.payment_failed".
   SignedEvent payment_intent_event(std::string_view type, const SandboxIntent& intent) const;
+  // The account.updated Stripe sends when an artist has finished (or lost) onboarding: charges
+  // and payouts both enabled, or both disabled. Marked metadata.sandbox = "true".
+  SignedEvent account_updated_event(const std::string& account_id, bool enabled) const;
 
  private:
   template <typename T>

@@ -79,6 +79,16 @@ Result<WebhookEvent> parse_webhook_event(std::string_view payload) {
     e.refunded = refunded->get<bool>();
   }
   e.status = string_field(o, "status");
+  auto flag = [&o](const char* name) -> std::optional<bool> {
+    auto it = o.find(name);
+    if (it == o.end() || !it->is_boolean()) return std::nullopt;
+    return it->get<bool>();
+  };
+  e.charges_enabled = flag("charges_enabled");
+  e.payouts_enabled = flag("payouts_enabled");
+  if (auto req = o.find("requirements"); req != o.end() && req->is_object()) {
+    e.disabled_reason = string_field(*req, "disabled_reason");
+  }
   return e;
 }
 

@@ -8,6 +8,9 @@
 //                                                refunded (true once fully refunded), metadata
 //   charge.dispute.created / .closed             data.object is a Dispute: payment_intent,
 //                                                status ("won", "lost", ...)
+//   account.updated                              data.object is an Account: id,
+//                                                charges_enabled, payouts_enabled,
+//                                                requirements.disabled_reason
 //
 // payment_intent may be an id or an expanded object; both are read.
 
@@ -35,6 +38,11 @@ struct WebhookEvent {
   std::optional<std::string> currency;          // data.object.currency
   std::optional<bool> refunded;                 // charges: fully refunded
   std::optional<std::string> status;            // data.object.status
+  // Accounts (object_type "account"): both must be true for an artist to be paid.
+  std::optional<bool> charges_enabled;
+  std::optional<bool> payouts_enabled;
+  std::optional<std::string>
+      disabled_reason;  // requirements.disabled_reason, e.g. "rejected.fraud"
 };
 
 inline constexpr size_t kMaxEventBytes = 512 * 1024;

@@ -99,7 +99,7 @@ Result<Session> AccountService::register_account(const RegisterRequest& request)
     return errc::from_store(created.error());
   }
   spdlog::info("user {} registered as {}", created->id, store::to_string(created->role));
-  Identity identity = identity_of(*created);
+  Identity identity = with_operator(identity_of(*created), *created);
   IssuedToken token = issuer_->issue(identity.user_id, store::to_string(identity.role));
   return Session{std::move(identity), std::move(token)};
 }
@@ -138,9 +138,16 @@ Result<Session> AccountService::login(std::string_view email, std::string_view p
       }
     }
   }
-  Identity identity = identity_of(*user);
+  Identity identity = with_operator(identity_of(*user), *user);
   IssuedToken token = issuer_->issue(identity.user_id, store::to_string(identity.role));
   return Session{std::move(identity), std::move(token)};
+}
+
+Identity AccountService::with_operator(Identity identity, const store::User& user) {
+  if (!operators_) return identity;
+  auto is = operators_->is_operator(user);
+  identity.is_operator = is && *is;
+  return identity;
 }
 
 Result<Identity> AccountService::get_user(const std::string& id) {
@@ -154,7 +161,7 @@ Result<Identity> AccountService::authenticate(std::string_view bearer_token) {
   auto claims = verifier_->verify(bearer_token);
   if (!claims) return unauthorized(claims.error().message);
   auto user = store_->users().find_by_id(claims->subject);
-  if (user) return identity_of(*user, claims->source);
+  if (user) return with_operator(identity_of(*user, claims->source), *user);
   if (user.error().code != errc::kNotFound) return errc::from_store(user.error());
   if (claims->source == TokenSource::Platform) return provision_platform_user(*claims);
   return unauthorized("the account no longer exists");

@@ -25,6 +25,7 @@
 #include "core/result.h"
 #include "platform/identity.h"
 #include "platform/jwt.h"
+#include "platform/operator_role.h"
 #include "platform/password.h"
 #include "store/store.h"
 
@@ -67,6 +68,9 @@ class AccountService {
   AccountService(store::Store& store, const PasswordHasher& hasher, const JwtIssuer& issuer,
                  const JwtVerifier& verifier, const Clock& clock);
 
+  // Who operates the server (Identity::is_operator). Not owned; set while wiring.
+  void set_operator_role(OperatorRole* operators) { operators_ = operators; }
+
   // Errors: validation_failed, conflict (email registered), db_unavailable.
   Result<Session> register_account(const RegisterRequest& request);
   // Errors: invalid_credentials, db_unavailable.
@@ -85,12 +89,14 @@ class AccountService {
 
  private:
   Result<Identity> provision_platform_user(const Claims& claims);
+  Identity with_operator(Identity identity, const store::User& user);
 
   store::Store* store_;
   const PasswordHasher* hasher_;
   const JwtIssuer* issuer_;
   const JwtVerifier* verifier_;
   const Clock* clock_;
+  OperatorRole* operators_ = nullptr;
 };
 
 // 1..64 characters after trimming, no control characters. Errors: validation_failed.

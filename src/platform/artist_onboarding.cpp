@@ -31,6 +31,10 @@ Result<OnboardingLink> ArtistOnboarding::start(const Identity& caller, const std
     auto account = provider_->create_connected_account(request);
     if (!account) return account.error();
     user->stripe_account_id = account->id;
+    // Not verified until Stripe's account.updated says charges and payouts are enabled.
+    user->payouts_status = store::PayoutsStatus::kPending;
+    user->payouts_reason.reset();
+    user->payouts_event_at = 0;
     user->updated_at = clock_->unix_millis();
     auto saved = store_->users().update(*user);
     if (!saved) return errc::from_store(saved.error());

@@ -9,10 +9,9 @@
 //    hosting platform keeps it: we only make links for it.
 //  * The account is created with the idempotency key "stagecast-account-<user id>", so two
 //    concurrent first calls, or a retry after the id could not be saved, get the same account.
-//  * The id is saved as soon as the account exists, which is what the access policy calls a
-//    verified artist; payouts then depend on Stripe finishing the onboarding (a destination
-//    charge to an account that cannot receive transfers is refused by Stripe when the fan
-//    tips, and the tip is marked FAILED).
+//  * The id is saved as soon as the account exists, with payouts PENDING: the artist is
+//    verified once Stripe's account.updated says charges and payouts are enabled
+//    (PayoutVerification). With the sandbox the route completes that at once.
 //
 // Errors: forbidden, unauthorized (account gone), db_unavailable, the payment errors.
 

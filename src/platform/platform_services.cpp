@@ -46,6 +46,11 @@ PlatformServices::PlatformServices(ConstructionKey, const PlatformConfig& config
       playback_(std::move(playback)),
       policy_(AccessPolicyOptions{config.allow_anonymous_viewers}),
       accounts_(std::make_unique<AccountService>(store, hasher_, issuer_, verifier_, clock)),
-      streams_(std::make_unique<StreamService>(store, playback_, policy_, clock)) {}
+      streams_(std::make_unique<StreamService>(store, playback_, policy_, clock)),
+      operators_(std::make_unique<OperatorRole>(store, config.operators)),
+      artist_requests_(std::make_unique<ArtistRequests>(store, clock, config.artist_auto_grant)),
+      console_(std::make_unique<OperatorConsole>(store, *accounts_, *streams_, *artist_requests_)) {
+  accounts_->set_operator_role(operators_.get());
+}
 
 }  // namespace stagecast::platform

@@ -11,7 +11,10 @@
 #include "core/result.h"
 #include "platform/access_policy.h"
 #include "platform/account_service.h"
+#include "platform/artist_requests.h"
 #include "platform/jwt.h"
+#include "platform/operator_console.h"
+#include "platform/operator_role.h"
 #include "platform/password.h"
 #include "platform/playback_token.h"
 #include "platform/stream_service.h"
@@ -34,6 +37,10 @@ struct PlatformConfig {
   std::string playback_secret;
   std::chrono::seconds playback_lifetime = std::chrono::minutes(10);
   bool allow_anonymous_viewers = true;
+  // Who operates the server, and whether a fan's request to become an artist is granted at once
+  // (docs/web.md).
+  OperatorSettings operators;
+  bool artist_auto_grant = true;
 };
 
 class PlatformServices {
@@ -48,6 +55,8 @@ class PlatformServices {
   const PlaybackTokenSigner& playback() const { return playback_; }
   const AccessPolicy& policy() const { return policy_; }
   const JwtVerifier& jwt_verifier() const { return verifier_; }
+  ArtistRequests& artist_requests() { return *artist_requests_; }
+  OperatorConsole& console() { return *console_; }
 
  private:
   struct ConstructionKey {};  // only create() can name it, yet std::make_unique can pass it on
@@ -65,6 +74,9 @@ class PlatformServices {
   AccessPolicy policy_;
   std::unique_ptr<AccountService> accounts_;
   std::unique_ptr<StreamService> streams_;
+  std::unique_ptr<OperatorRole> operators_;
+  std::unique_ptr<ArtistRequests> artist_requests_;
+  std::unique_ptr<OperatorConsole> console_;
 };
 
 }  // namespace stagecast::platform

@@ -97,7 +97,10 @@ Result<StreamView> StreamService::get(const Identity* caller, const std::string&
   if (!watch) return watch.error();
   const bool manager = caller != nullptr && (caller->user_id == stream->artist_id ||
                                              caller->role == store::Role::kAdmin);
-  StreamView view{std::move(stream).value(), *watch, manager, std::nullopt};
+  StreamView view{std::move(stream).value(), *watch, manager, std::nullopt, {}};
+  if (auto artist = store_->users().find_by_id(view.stream.artist_id)) {
+    view.artist_name = artist->display_name;
+  }
   if (manager) {
     auto totals = store_->tickets().totals_for_stream(id);
     if (!totals) return errc::from_store(totals.error());
@@ -143,12 +146,18 @@ Result<StreamListPage> StreamService::list(const Identity* caller, const StreamQ
   StreamListPage out;
   out.next_cursor = page->next_cursor;
   out.items.reserve(page->items.size());
+  std::map<std::string, std::string> names;  // artist id -> display name, once per page
   for (store::LiveStream& stream : page->items) {
     auto watch = decide_on(caller, stream, Action::kWatch);
     if (!watch) return watch.error();
     const bool manager = caller != nullptr && (caller->user_id == stream.artist_id ||
                                                caller->role == store::Role::kAdmin);
-    out.items.push_back(StreamView{std::move(stream), *watch, manager, std::nullopt});
+    auto name = names.find(stream.artist_id);
+    if (name == names.end()) {
+      auto artist = store_->users().find_by_id(stream.artist_id);
+      name = names.emplace(stream.artist_id, artist ? artist->display_name : std::string()).first;
+    }
+    out.items.push_back(StreamView{std::move(stream), *watch, manager, std::nullopt, name->second});
   }
   return out;
 }

@@ -57,8 +57,7 @@ struct StreamView {
   bool manager = false;      // the caller is the owner or an admin
   // Ticket sales of a PAID stream, for its manager (get only; lists leave it out).
   std::optional<store::TicketTotals> tickets;
-  // The artist's display name (upcoming only: the "Coming up" cards show it).
-  std::optional<std::string> artist_name;
+  std::string artist_name;  // the owner's display name (cards, the artist page)
 };
 
 // "Coming up" keeps a stream whose time has passed for this long (the artist is late), then

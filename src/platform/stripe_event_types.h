@@ -11,5 +11,7 @@ inline constexpr std::string_view kFailed = "payment_intent.payment_failed";
 inline constexpr std::string_view kRefunded = "charge.refunded";
 inline constexpr std::string_view kDisputeCreated = "charge.dispute.created";
 inline constexpr std::string_view kDisputeClosed = "charge.dispute.closed";
+// Connect: an artist's account changed (onboarding finished, capabilities taken away).
+inline constexpr std::string_view kAccountUpdated = "account.updated";
 
 }  // namespace stagecast::platform::stripe_events

@@ -293,9 +293,10 @@ Result<std::optional<store::Tip>> TipService::find_tip(const payments::WebhookEv
 Result<WebhookOutcome> TipService::apply(const payments::WebhookEvent& e) {
   WebhookOutcome out{e.id, e.type, false, "ignored", std::nullopt};
   const bool known = e.type == kSucceeded || e.type == kFailed || e.type == kRefunded ||
-                     e.type == kDisputeCreated || e.type == kDisputeClosed;
+                     e.type == kDisputeCreated || e.type == kDisputeClosed ||
+                     e.type == kAccountUpdated;
   if (!known) return out;
-  auto found = find_tip(e);
+  auto found = find_tip(e);  // none for account events (no PaymentIntent): the handlers decide
   if (!found) return found.error();
   if (!*found) {
     for (PaymentEventHandler* handler : handlers_) {
@@ -483,6 +484,12 @@ Result<WebhookOutcome> TipService::confirm_sandbox_payment(const Identity& calle
   intent.metadata = {{"stream_id", tip->stream_id}, {"tip_id", tip->id}, {"fan_id", tip->fan_id}};
   const payments::SignedEvent event = sandbox_->payment_intent_event(
       succeed ? kSucceeded : kFailed, intent);
+  return handle_webhook(event.payload, event.signature_header);
+}
+
+Result<WebhookOutcome> TipService::complete_sandbox_onboarding(const std::string& account_id) {
+  if (!sandbox_) return make_error(errc::kNotFound, "the sandbox payment provider is not in use");
+  const payments::SignedEvent event = sandbox_->account_updated_event(account_id, true);
   return handle_webhook(event.payload, event.signature_header);
 }
 

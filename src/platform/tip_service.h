@@ -115,6 +115,11 @@ class TipService {
   Result<WebhookOutcome> confirm_sandbox_payment(const Identity& caller,
                                                  const std::string& payment_id, bool succeed);
 
+  // Sandbox only: plays the artist finishing Stripe's onboarding (account.updated with charges
+  // and payouts enabled), through handle_webhook. Errors: not_found (no sandbox), as
+  // handle_webhook.
+  Result<WebhookOutcome> complete_sandbox_onboarding(const std::string& account_id);
+
   // Applies events recorded but never applied (a crash between recording and applying). Call
   // once at start-up, on a worker thread. Returns how many were applied.
   Result<int> recover();

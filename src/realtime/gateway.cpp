@@ -95,6 +95,11 @@ std::shared_ptr<Room> Gateway::acquire(const std::string& stream_id, const std::
   return slot;
 }
 
+int64_t Gateway::viewer_count(const std::string& stream_id) {
+  auto room = find(stream_id);
+  return room ? static_cast<int64_t>(room->viewer_count()) : 0;
+}
+
 std::shared_ptr<Room> Gateway::find(const std::string& stream_id) {
   std::lock_guard lock(mu_);
   const auto it = rooms_.find(stream_id);

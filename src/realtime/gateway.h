@@ -84,6 +84,8 @@ class Gateway final : public platform::StreamEvents,
 
   // ---- for sessions ----
   const GatewayOptions& options() const { return options_; }
+  // Viewers in the stream's room on this node now; 0 without a room. Any thread, no I/O.
+  int64_t viewer_count(const std::string& stream_id);
   WorkerPool& workers() { return workers_; }
   platform::AccountService& accounts() { return accounts_; }
   platform::ChatService& chat() { return chat_; }

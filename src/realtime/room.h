@@ -95,6 +95,8 @@ class Room final : public RoomSink, public std::enable_shared_from_this<Room> {
   // A join that is on its way; the gateway counts it so an idle room is not dropped under it.
   void expect_join() { pending_joins_.fetch_add(1); }
   int pending_joins() const { return pending_joins_.load(); }
+  // Viewers in the room now (any thread: the home page's cards read it).
+  size_t viewer_count() const { return viewers_.load(std::memory_order_relaxed); }
 
   void join(JoinRequest request);
   void leave(uint64_t connection_id);
@@ -155,7 +157,7 @@ class Room final : public RoomSink, public std::enable_shared_from_this<Room> {
   std::unordered_map<uint64_t, Member> members_;
   std::vector<net::WebSocketConnection*> fanout_;  // dense, for the broadcast loop
   std::vector<uint64_t> fanout_ids_;               // connection id at each slot
-  size_t viewers_ = 0;                             // members counted against the viewer limit
+  std::atomic<size_t> viewers_ = 0;                // members counted against the viewer limit
   std::deque<store::ChatMessage> history_;
   std::string history_json_;
   bool history_dirty_ = true;

@@ -40,6 +40,8 @@ class ModerationRepository {
                                         const std::string& moderator_user_id) = 0;
   virtual Result<bool> is_moderator(const std::string& artist_id, const std::string& user_id) = 0;
   virtual Result<std::vector<StreamModerator>> list_moderators(const std::string& artist_id) = 0;
+  // Every channel's actions, newest first (the operator page's audit trail).
+  virtual Result<std::vector<ModerationAction>> list_recent_actions(int limit) = 0;
 };
 
 }  // namespace stagecast::store

@@ -24,6 +24,8 @@ class PaymentEventRepository {
                                     int64_t at_ms) = 0;
   // Events received but not applied yet (oldest first), e.g. to retry after a crash.
   virtual Result<std::vector<PaymentEvent>> list_unapplied(int limit) = 0;
+  // Newest first (the operator page).
+  virtual Result<std::vector<PaymentEvent>> list_recent(int limit) = 0;
 };
 
 }  // namespace stagecast::store

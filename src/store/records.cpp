@@ -65,6 +65,9 @@ constexpr NameTable<NotificationStatus, 3> kNotificationStatuses{
      {NotificationStatus::kFailed, "FAILED"}}};
 constexpr NameTable<RecordingKind, 2> kRecordingKinds{
     {{RecordingKind::kRecording, "RECORDING"}, {RecordingKind::kClip, "CLIP"}}};
+constexpr NameTable<PayoutsStatus, 3> kPayoutsStatuses{{{PayoutsStatus::kPending, "PENDING"},
+                                                        {PayoutsStatus::kEnabled, "ENABLED"},
+                                                        {PayoutsStatus::kDisabled, "DISABLED"}}};
 
 template <typename E, size_t N>
 std::string_view name_of(const NameTable<E, N>& table, E v) {
@@ -101,6 +104,9 @@ std::string_view to_string(NotificationStatus v) {
   return name_of(kNotificationStatuses, v);
 }
 std::string_view to_string(RecordingKind v) { return name_of(kRecordingKinds, v); }
+std::string_view to_string(PayoutsStatus v) {
+  return name_of(kPayoutsStatuses, v);
+}
 
 std::optional<Role> parse_role(std::string_view s) { return parse_in(kRoles, s); }
 std::optional<SubscriptionStatus> parse_subscription_status(std::string_view s) {
@@ -138,6 +144,9 @@ std::optional<NotificationStatus> parse_notification_status(std::string_view s) 
 }
 std::optional<RecordingKind> parse_recording_kind(std::string_view s) {
   return parse_in(kRecordingKinds, s);
+}
+std::optional<PayoutsStatus> parse_payouts_status(std::string_view s) {
+  return parse_in(kPayoutsStatuses, s);
 }
 
 std::string normalize_email(std::string_view email) {

@@ -37,6 +37,11 @@ enum class NotificationStatus { kPending, kSent, kFailed };
 enum class RecordingStatus { kRecording, kFinalizing, kReady, kPartial, kFailed };
 // A recording of a whole stream, or a clip cut from one.
 enum class RecordingKind { kRecording, kClip };
+// Whether Stripe lets a connected account take charges and payouts (docs/payments.md, Payout
+// verification): PENDING until Stripe's account.updated says both are enabled, ENABLED, DISABLED
+// (enabled before, then taken away; the reason is kept). A user without a status whose account id
+// was synced by the hosting platform is trusted as the platform says.
+enum class PayoutsStatus { kPending, kEnabled, kDisabled };
 
 // The upper-case names stored in the database ("FAN", "LIVE", "DELETE_MESSAGE", ...); the parse
 // functions accept exactly those names and return nullopt for anything else.
@@ -53,6 +58,7 @@ std::string_view to_string(RecordingStatus v);
 std::string_view to_string(NotificationChannel v);
 std::string_view to_string(NotificationStatus v);
 std::string_view to_string(RecordingKind v);
+std::string_view to_string(PayoutsStatus v);
 std::optional<Role> parse_role(std::string_view s);
 std::optional<SubscriptionStatus> parse_subscription_status(std::string_view s);
 std::optional<Visibility> parse_visibility(std::string_view s);
@@ -66,6 +72,7 @@ std::optional<RecordingStatus> parse_recording_status(std::string_view s);
 std::optional<NotificationChannel> parse_notification_channel(std::string_view s);
 std::optional<NotificationStatus> parse_notification_status(std::string_view s);
 std::optional<RecordingKind> parse_recording_kind(std::string_view s);
+std::optional<PayoutsStatus> parse_payouts_status(std::string_view s);
 
 // The form under which emails are unique: ASCII-lowercased (done in C++ so SQLite and PostgreSQL
 // agree byte for byte; their lower() differ outside ASCII).
@@ -80,6 +87,13 @@ struct User {
   std::optional<std::string> stripe_account_id;
   int64_t created_at = 0;
   int64_t updated_at = 0;
+  // Payout verification of the connected account (none: synced by the platform, or no account).
+  std::optional<PayoutsStatus> payouts_status;
+  std::optional<std::string> payouts_reason;  // why not enabled (Stripe's disabled_reason)
+  bool payouts_simulated = false;             // the sandbox provider verified it: no money moves
+  int64_t payouts_event_at = 0;  // `created` (unix s) of the account.updated last applied
+  // A fan's request to become an artist, waiting for an operator (docs/web.md).
+  std::optional<int64_t> artist_requested_at;
 };
 
 // One row per (fan, artist).

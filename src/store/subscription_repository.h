@@ -22,6 +22,8 @@ class SubscriptionRepository {
   virtual Result<std::vector<Subscription>> list_active_for_artist(const std::string& artist_id,
                                                                    int64_t now_ms) = 0;
   virtual Result<std::vector<Subscription>> list_for_fan(const std::string& fan_id) = 0;
+  // The most recently changed first (the operator page).
+  virtual Result<std::vector<Subscription>> list_recent(int limit) = 0;
 };
 
 }  // namespace stagecast::store

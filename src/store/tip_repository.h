@@ -48,6 +48,8 @@ class TipRepository {
   virtual Result<TipTransition> transition(const std::string& id, TipStatus to,
                                            int64_t now_ms) = 0;
   virtual Result<TipTotals> totals_for_stream(const std::string& stream_id) = 0;
+  // Newest first (the operator page).
+  virtual Result<std::vector<Tip>> list_recent(int limit) = 0;
 };
 
 }  // namespace stagecast::store

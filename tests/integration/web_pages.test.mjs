@@ -290,8 +290,11 @@ test('screenshots of the Viewer and the Studio, desktop and phone', async () => 
   await studioPhone.page.context().close();
   // The home page lists the live stream and links to its Viewer.
   const home = await openPage('/', { viewport: PHONE, mobile: true });
-  await until(home.page, (id) => document.querySelector(`#live a[href="/watch/${id}"] h2`)?.textContent, stream.id, { what: 'the live stream on the home page' });
-  assert.equal(await home.page.textContent(`#live a[href="/watch/${stream.id}"] h2`), 'Web test: live from the studio');
+  // (The card: stream_card.js; its picture and link to the Viewer, then the title.)
+  const card = `#live .stream-card[data-stream-id="${stream.id}"]`;
+  await until(home.page, (sel) => document.querySelector(`${sel} .card-title`)?.textContent, card, { what: 'the live stream on the home page' });
+  assert.equal(await home.page.textContent(`${card} .card-title`), 'Web test: live from the studio');
+  assert.equal(await home.page.locator(`${card} a[href="/watch/${stream.id}"]`).count(), 1);
   await home.page.screenshot({ path: join(shots, 'home-phone.png') });
   await home.page.context().close();
 });

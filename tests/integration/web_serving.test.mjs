@@ -36,7 +36,7 @@ function cspDirectives(csp) {
 }
 
 test('pages are served as HTML with a strict Content-Security-Policy', async () => {
-  for (const path of ['/', '/watch/some-stream-id', '/studio']) {
+  for (const path of ['/', '/watch/some-stream-id', '/studio', '/operator', '/a/some-artist-id']) {
     const r = await rawGet(path);
     assert.equal(r.status, 200, path);
     assert.equal(r.headers['content-type'], 'text/html; charset=utf-8', path);

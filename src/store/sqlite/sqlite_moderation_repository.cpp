@@ -161,6 +161,17 @@ class SqliteModerationRepository final : public ModerationRepository {
     });
   }
 
+  Result<std::vector<ModerationAction>> list_recent_actions(int limit) override {
+    const int n = std::clamp(limit, 1, 500);
+    return db_.read([&](SqliteConnection& c) -> Result<std::vector<ModerationAction>> {
+      auto st = c.prepare("SELECT " + kActionColumns +
+                          " FROM moderation_actions ORDER BY created_at DESC, id LIMIT ?");
+      if (!st) return st.error();
+      st->bind_all(n);
+      return collect_rows<ModerationAction>(*st, read_action);
+    });
+  }
+
  private:
   // `column` is one of two fixed names chosen above, never caller input.
   Result<std::vector<ModerationAction>> list_actions(const char* column, const std::string& key,

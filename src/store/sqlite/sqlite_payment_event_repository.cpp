@@ -72,6 +72,17 @@ class SqlitePaymentEventRepository final : public PaymentEventRepository {
     });
   }
 
+  Result<std::vector<PaymentEvent>> list_recent(int limit) override {
+    const int n = std::clamp(limit, 1, 500);
+    return db_.read([&](SqliteConnection& c) -> Result<std::vector<PaymentEvent>> {
+      auto st = c.prepare("SELECT " + kColumns +
+                          " FROM payment_events ORDER BY received_at DESC, event_id LIMIT ?");
+      if (!st) return st.error();
+      st->bind_all(n);
+      return collect_rows<PaymentEvent>(*st, read_event);
+    });
+  }
+
  private:
   SqliteDatabase& db_;
 };

@@ -1,3 +1,5 @@
+#include <algorithm>
+
 #include "store/errors.h"
 #include "store/sqlite/sqlite_repositories.h"
 
@@ -71,6 +73,18 @@ class SqliteSubscriptionRepository final : public SubscriptionRepository {
                           " FROM subscriptions WHERE fan_id = ? ORDER BY artist_id");
       if (!st) return st.error();
       st->bind_all(fan_id);
+      return collect_rows<Subscription>(*st, read_subscription);
+    });
+  }
+
+  Result<std::vector<Subscription>> list_recent(int limit) override {
+    const int n = std::clamp(limit, 1, 500);
+    return db_.read([&](SqliteConnection& c) -> Result<std::vector<Subscription>> {
+      auto st =
+          c.prepare("SELECT " + kColumns +
+                    " FROM subscriptions ORDER BY updated_at DESC, fan_id, artist_id LIMIT ?");
+      if (!st) return st.error();
+      st->bind_all(n);
       return collect_rows<Subscription>(*st, read_subscription);
     });
   }

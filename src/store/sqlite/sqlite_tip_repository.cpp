@@ -1,3 +1,5 @@
+#include <algorithm>
+
 #include "core/random.h"
 #include "store/errors.h"
 #include "store/sqlite/sqlite_repositories.h"
@@ -150,6 +152,17 @@ class SqliteTipRepository final : public TipRepository {
       return first_row<TipTotals>(
           *st, [](const Statement& s) { return TipTotals{s.i64(0), s.i64(1), s.i64(2)}; },
           "tip totals");
+    });
+  }
+
+  Result<std::vector<Tip>> list_recent(int limit) override {
+    const int n = std::clamp(limit, 1, 500);
+    return db_.read([&](SqliteConnection& c) -> Result<std::vector<Tip>> {
+      auto st = c.prepare("SELECT " + kColumns +
+                          " FROM stream_tips ORDER BY created_at DESC, id LIMIT ?");
+      if (!st) return st.error();
+      st->bind_all(n);
+      return collect_rows<Tip>(*st, read_tip);
     });
   }
 

@@ -32,6 +32,32 @@ TEST(StripeEvent, ReadsAPaymentIntentEvent) {
   EXPECT_EQ(e->metadata.count("n"), 0u);  // only string values
 }
 
+TEST(StripeEvent, ReadsAnAccountUpdatedEvent) {
+  auto e = parse_webhook_event(R"({
+    "id": "evt_1Acct", "object": "event", "account": "acct_1Artist", "created": 1700000100,
+    "type": "account.updated",
+    "data": {"object": {"id": "acct_1Artist", "object": "account", "type": "express",
+      "charges_enabled": false, "payouts_enabled": true, "details_submitted": true,
+      "requirements": {"currently_due": ["external_account"],
+                       "disabled_reason": "requirements.past_due"}},
+      "previous_attributes": {"charges_enabled": true}}})");
+  ASSERT_TRUE(e) << e.error().message;
+  EXPECT_EQ(e->object_type, "account");
+  EXPECT_EQ(e->object_id, "acct_1Artist");
+  EXPECT_EQ(e->charges_enabled, false);
+  EXPECT_EQ(e->payouts_enabled, true);
+  EXPECT_EQ(e->disabled_reason, "requirements.past_due");
+  EXPECT_FALSE(e->payment_intent_id);
+  // Flags of the wrong type or absent are unknown, never true.
+  auto odd = parse_webhook_event(R"({"id": "evt_2", "type": "account.updated",
+    "data": {"object": {"id": "acct_2", "object": "account", "charges_enabled": "yes",
+      "requirements": {"disabled_reason": null}}}})");
+  ASSERT_TRUE(odd);
+  EXPECT_FALSE(odd->charges_enabled);
+  EXPECT_FALSE(odd->payouts_enabled);
+  EXPECT_FALSE(odd->disabled_reason);
+}
+
 TEST(StripeEvent, ReadsChargesAndDisputesThroughTheirPaymentIntent) {
   auto refund = parse_webhook_event(R"({"id": "evt_r", "type": "charge.refunded",
     "data": {"object": {"id": "ch_1", "object": "charge", "amount": 1000, "amount_refunded": 1000,

@@ -105,5 +105,81 @@ TEST_P(UserRepositoryTest, UpsertFromPlatformKeepsPasswordAndCreatedAt) {
   EXPECT_EQ(c.error().code, "conflict");
 }
 
+TEST_P(UserRepositoryTest, PagesOldestFirstWithRequestsAndLocalFilters) {
+  User a = make_user("a@example.com");
+  clock_.advance(std::chrono::milliseconds(1));
+  User b = make_user("b@example.com");
+  clock_.advance(std::chrono::milliseconds(1));
+  User c = make_user("c@example.com");
+  b.artist_requested_at = 42;
+  ASSERT_TRUE(store().users().update(b).ok());
+  User synced;
+  synced.id = "platform-1";
+  synced.email = "p@example.com";
+  synced.display_name = "P";
+  synced.created_at = synced.updated_at = clock_.unix_millis() + 1;
+  ASSERT_TRUE(store().users().upsert(synced).ok());
+
+  UserQuery q;
+  q.limit = 2;
+  auto first = store().users().list(q);
+  ASSERT_TRUE(first.ok());
+  ASSERT_EQ(first->size(), 2u);
+  EXPECT_EQ((*first)[0].id, a.id);
+  EXPECT_EQ((*first)[1].id, b.id);
+  q.after = UserQuery::Cursor{(*first)[1].created_at, (*first)[1].id};
+  auto rest = store().users().list(q);
+  ASSERT_EQ(rest->size(), 2u);
+  EXPECT_EQ((*rest)[0].id, c.id);
+  EXPECT_EQ((*rest)[1].id, "platform-1");
+
+  UserQuery requests;
+  requests.artist_requests_only = true;
+  auto waiting = store().users().list(requests);
+  ASSERT_EQ(waiting->size(), 1u);
+  EXPECT_EQ(waiting->front().artist_requested_at, 42);
+  UserQuery local;
+  local.local_only = true;
+  EXPECT_EQ(store().users().list(local)->size(), 3u);
+}
+
+TEST_P(UserRepositoryTest, PayoutsAreSetByAccountInEventOrderAndResetWithAnotherAccount) {
+  User artist = make_user("payee@example.com", Role::kArtist);  // acct_payee
+  auto found = store().users().find_by_stripe_account("acct_payee");
+  ASSERT_TRUE(found.ok());
+  EXPECT_EQ(found->id, artist.id);
+  EXPECT_EQ(store().users().find_by_stripe_account("acct_none").error().code, "not_found");
+
+  auto set = store().users().set_payouts(artist.id, "acct_payee", PayoutsStatus::kEnabled,
+                                         std::nullopt, true, 100, 1);
+  ASSERT_TRUE(set.ok());
+  EXPECT_TRUE(*set);
+  // An older event, or another account's, changes nothing.
+  EXPECT_FALSE(*store().users().set_payouts(artist.id, "acct_payee", PayoutsStatus::kDisabled,
+                                            std::string("rejected.fraud"), false, 99, 2));
+  EXPECT_FALSE(*store().users().set_payouts(artist.id, "acct_other", PayoutsStatus::kDisabled,
+                                            std::nullopt, false, 200, 3));
+  auto u = store().users().find_by_id(artist.id);
+  EXPECT_EQ(u->payouts_status, PayoutsStatus::kEnabled);
+  EXPECT_TRUE(u->payouts_simulated);
+  EXPECT_EQ(u->payouts_event_at, 100);
+  EXPECT_TRUE(*store().users().set_payouts(artist.id, "acct_payee", PayoutsStatus::kDisabled,
+                                           std::string("requirements.past_due"), false, 101, 4));
+  u = store().users().find_by_id(artist.id);
+  EXPECT_EQ(u->payouts_status, PayoutsStatus::kDisabled);
+  EXPECT_EQ(u->payouts_reason, "requirements.past_due");
+
+  // The platform syncs the same account: kept; another one: cleared.
+  User same = *u;
+  ASSERT_TRUE(store().users().upsert(same).ok());
+  EXPECT_EQ(store().users().find_by_id(artist.id)->payouts_status, PayoutsStatus::kDisabled);
+  same.stripe_account_id = "acct_new";
+  ASSERT_TRUE(store().users().upsert(same).ok());
+  u = store().users().find_by_id(artist.id);
+  EXPECT_FALSE(u->payouts_status.has_value());
+  EXPECT_FALSE(u->payouts_reason.has_value());
+  EXPECT_FALSE(u->payouts_simulated);
+}
+
 }  // namespace
 }  // namespace stagecast::store::testing

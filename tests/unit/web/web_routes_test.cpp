@@ -125,11 +125,39 @@ TEST(WebContentSecurityPolicy, StrictWithThePublicOriginAndItsWebSocket) {
       std::string::npos)
       << csp;
   EXPECT_NE(csp.find("media-src 'self' blob: https://live.example.com:8443;"), std::string::npos);
+  // Thumbnails: ours, and blob: for members-only pictures fetched with the session's token.
+  EXPECT_NE(csp.find("img-src 'self' blob: https://live.example.com:8443;"), std::string::npos);
   EXPECT_NE(csp.find("frame-ancestors 'none'"), std::string::npos);
   EXPECT_NE(csp.find("require-trusted-types-for 'script'; trusted-types default"),
             std::string::npos);
   EXPECT_EQ(csp.find("unsafe"), std::string::npos);
   EXPECT_EQ(csp.find("stripe"), std::string::npos);
+}
+
+TEST(LinkPreviewTags, EscapedClippedAndAPictureOnlyWhenGiven) {
+  WatchMeta m;
+  m.title = "Tonight \"live\" <script>alert(1)</script> & more";
+  m.description = std::string(400, 'x');
+  m.live = true;
+  std::string tags = link_preview_tags(m, "https://live.example.com/watch/abc");
+  EXPECT_NE(tags.find("<meta property=\"og:title\" content=\"Tonight &quot;live&quot; "
+                      "&lt;script&gt;alert(1)&lt;/script&gt; &amp; more\">"),
+            std::string::npos)
+      << tags;
+  EXPECT_EQ(tags.find("<script>"), std::string::npos);
+  EXPECT_NE(tags.find("og:type\" content=\"video.other\""), std::string::npos);
+  EXPECT_NE(tags.find(std::string(300, 'x') + "…\""), std::string::npos);
+  EXPECT_NE(tags.find("twitter:card\" content=\"summary\""), std::string::npos);
+  EXPECT_EQ(tags.find("og:image"), std::string::npos);
+  m.image_url = "https://live.example.com/api/livestream/abc/thumbnail.jpg?v=1&x=2";
+  m.image_width = 480;
+  m.image_height = 270;
+  tags = link_preview_tags(m, "https://live.example.com/watch/abc");
+  EXPECT_NE(tags.find("og:image\" content=\"https://live.example.com/api/livestream/abc/"
+                      "thumbnail.jpg?v=1&amp;x=2\""),
+            std::string::npos);
+  EXPECT_NE(tags.find("og:image:width\" content=\"480\""), std::string::npos);
+  EXPECT_NE(tags.find("twitter:card\" content=\"summary_large_image\""), std::string::npos);
 }
 
 TEST(WebContentSecurityPolicy, OddBaseUrlsStayOut) {
@@ -138,6 +166,7 @@ TEST(WebContentSecurityPolicy, OddBaseUrlsStayOut) {
     const std::string csp = web_content_security_policy({base, false});
     EXPECT_NE(csp.find("connect-src 'self';"), std::string::npos) << base << ": " << csp;
     EXPECT_NE(csp.find("media-src 'self' blob:;"), std::string::npos) << base;
+    EXPECT_NE(csp.find("img-src 'self' blob:;"), std::string::npos) << base;
   }
 }
 

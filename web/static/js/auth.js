@@ -61,6 +61,8 @@ export function mountAccount(container, { onSignInRequested } = {}) {
     const user = session.user;
     if (user) {
       fill(container,
+        // The server's operator (docs/web.md) gets the way to the operator page.
+        user.operator ? h('a', { class: 'small', href: '/operator', id: 'operator-link', text: 'Operator' }) : null,
         h('span', { class: 'who', title: user.email, text: user.displayName || user.email }),
         h('button', { class: 'small', type: 'button', text: 'Sign out', on: { click: () => session.clear() } }));
     } else {

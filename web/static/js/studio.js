@@ -13,6 +13,7 @@ import { RecordingsPanel } from './studio_recordings.js';
 import { renderConnect } from './studio_connect.js';
 import { HealthPanel, AnalyticsPanel } from './studio_health.js';
 import { GoLivePanel } from './studio_golive.js';
+import { renderOnboarding } from './studio_onboarding.js';
 
 const HEALTH_MS = 2000;
 const STREAM_MS = 5000;
@@ -68,8 +69,14 @@ async function boot() {
   } catch {
     return;  // a rejected token clears the session, which boots again
   }
-  show(ui.verify, !me.verifiedArtist);
-  show(ui.streamsPanel, true);
+  renderOnboarding(ui.verify, me, { onChanged: () => boot() });
+  // A fan has no streams to manage: the onboarding panel is what the Studio offers them.
+  show(ui.streamsPanel, me.role !== 'FAN');
+  if (me.role === 'FAN') {
+    show(ui.workspace, false);
+    show(ui.chatColumn, false);
+    return;
+  }
   await loadStreams();
   const wanted = new URLSearchParams(location.hash.slice(1)).get('stream');
   const pick = streams.find((s) => s.id === wanted) ?? streams.find((s) => s.status !== 'ENDED');

@@ -114,6 +114,8 @@ TEST_F(ScheduleNotifierTest, ARescheduleTellsFansAndTheReminderFollowsTheNewTime
   clock_.advance(minutes(5));
   ASSERT_TRUE(schedule_->run_once().ok());
   EXPECT_EQ(kinds(fan_), std::vector<std::string>{"stream_reminder"});
+  // A second later: the list is newest first, and rows of the same instant have no order.
+  clock_.advance(std::chrono::seconds(1));
 
   StreamInput later;
   later.scheduled_at = std::optional<int64_t>(*s.scheduled_at + 60 * 60'000);

@@ -365,7 +365,10 @@ void Server::start(const std::string& ports_file) {
   p.http->start();
   if (auto r = p.rtmp->start(); !r) throw std::runtime_error(r.error().message);
   if (p.config.webrtc_enabled) {
-    p.webrtc = wire_webrtc(p.config, *p.io, *p.media, *p.registry, p.metrics, p.router);
+    p.webrtc = wire_webrtc(p.config, *p.io, *p.media, *p.registry, p.metrics, p.router,
+                           [media = p.media.get()](const std::string& id, const net::Request& req) {
+                             return media->may_play(id, req);
+                           });
   }
   add_api_routes(p, http_port(), rtmp_port());
   p.realtime = wire_realtime(p.config, *p.io, *p.workers, p.router, *p.http, *p.api, *p.platform,

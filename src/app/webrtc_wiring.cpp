@@ -118,6 +118,7 @@ void WebrtcWiring::stop() {
   // the I/O threads stop (the caller waits; the port's thread never waits on anything).
   auto work = [this] {
     if (whip) whip->stop();
+    if (whep) whep->stop();
     port->stop();
   };
   auto& io = port->context();
@@ -138,7 +139,8 @@ void WebrtcWiring::stop() {
 std::unique_ptr<WebrtcWiring> wire_webrtc(const Config& c, net::IoPool& io,
                                           ingest::PublishAuthorizer& authorizer,
                                           ingest::LiveStreamRegistry& registry,
-                                          MetricsRegistry& metrics, net::Router& router) {
+                                          MetricsRegistry& metrics, net::Router& router,
+                                          api::WhepAccessCheck may_play) {
   auto w = std::make_unique<WebrtcWiring>();
   auto certificate = rtc::DtlsCertificate::generate("stagecast", 365);
   if (!certificate) throw std::runtime_error("webrtc: " + certificate.error().message);
@@ -181,6 +183,20 @@ std::unique_ptr<WebrtcWiring> wire_webrtc(const Config& c, net::IoPool& io,
   w->whip = std::make_unique<ingest::webrtc::WhipServer>(*w->port, *w->certificate, authorizer,
                                                          registry, metrics, wo, aac);
   api::add_whip_routes(router, *w->whip);
+  if (c.webrtc_playback) {
+    whep::WhepServerOptions eo;
+    eo.udp_candidates = wo.udp_candidates;
+    eo.tcp_candidates = wo.tcp_candidates;
+    eo.max_sessions = static_cast<size_t>(c.webrtc_max_viewers);
+    eo.session.consent_timeout = wo.session.consent_timeout;
+    w->whep = std::make_unique<whep::WhepServer>(
+        *w->port, *w->certificate,
+        [&registry](const std::string& id) -> std::shared_ptr<media::StreamHub> {
+          return registry.is_live(id) ? registry.hub(id) : nullptr;
+        },
+        metrics, eo);
+    api::add_whep_routes(router, *w->whep, std::move(may_play));
+  }
   spdlog::info("webrtc: WHIP ingest on udp {} tcp {}", w->port->udp_port(), w->port->tcp_port());
   return w;
 }

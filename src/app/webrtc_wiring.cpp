@@ -12,7 +12,9 @@
 #include <stdexcept>
 
 #include "api/whip_routes.h"
+#include "transcode/aac_opus_converter.h"
 #include "transcode/opus_to_aac.h"
+#include "transcode/serial_converter.h"
 
 namespace stagecast::app {
 
@@ -110,6 +112,25 @@ class OpusToAacStage final : public ingest::webrtc::AacEncoderStage {
   transcode::OpusToAac converter_;
 };
 
+// The transcode layer's AAC to Opus behind a WHEP forwarder's OpusEncoderStage: once per stream,
+// whatever the number of viewers.
+class AacToOpusStage final : public whep::OpusEncoderStage {
+ public:
+  AacToOpusStage(WorkerPool& pool, const media::AudioConfig& aac,
+                 std::function<void(media::MediaFramePtr)> on_packet)
+      : converter_(
+            "aac_to_opus", 100, pool,
+            [aac] { return transcode::AacOpusConverter::open(aac, {}); },
+            {.on_frame = [on_packet = std::move(on_packet)](
+                             const media::MediaFramePtr& f) { on_packet(f); },
+             .on_finished = {},
+             .on_error = {}}) {}
+  void push(media::MediaFramePtr aac) override { converter_.push(std::move(aac)); }
+
+ private:
+  transcode::SerialConverter<transcode::AacOpusConverter> converter_;
+};
+
 }  // namespace
 
 void WebrtcWiring::stop() {
@@ -194,7 +215,12 @@ std::unique_ptr<WebrtcWiring> wire_webrtc(const Config& c, net::IoPool& io,
         [&registry](const std::string& id) -> std::shared_ptr<media::StreamHub> {
           return registry.is_live(id) ? registry.hub(id) : nullptr;
         },
-        metrics, eo);
+        metrics, eo,
+        [pool = w->audio_pool.get()](const media::AudioConfig& aac,
+                                     std::function<void(media::MediaFramePtr)> on_packet)
+            -> std::unique_ptr<whep::OpusEncoderStage> {
+          return std::make_unique<AacToOpusStage>(*pool, aac, std::move(on_packet));
+        });
     api::add_whep_routes(router, *w->whep, std::move(may_play));
   }
   spdlog::info("webrtc: WHIP ingest on udp {} tcp {}", w->port->udp_port(), w->port->tcp_port());

@@ -10,10 +10,30 @@ namespace stagecast::whep {
 
 namespace asio = boost::asio;
 
-WhepForwarder::WhepForwarder(std::string stream_id, asio::io_context& port_io)
-    : stream_id_(std::move(stream_id)), io_(port_io) {}
+WhepForwarder::WhepForwarder(std::string stream_id, asio::io_context& port_io,
+                             OpusEncoderFactory opus)
+    : stream_id_(std::move(stream_id)), io_(port_io), opus_factory_(std::move(opus)) {}
+
+WhepForwarder::~WhepForwarder() = default;
 
 void WhepForwarder::on_config(const media::StreamConfig& config) {
+  if (config.audio && config.audio->codec == media::Codec::Aac && opus_factory_) {
+    std::lock_guard lock(mu_);
+    if (!opus_ || asc_ != config.audio->asc) {
+      std::weak_ptr<WhepForwarder> weak = weak_from_this();
+      asio::io_context& io = io_;
+      opus_ = opus_factory_(*config.audio, [weak, &io](media::MediaFramePtr opus) {
+        auto unit = std::make_shared<AudioUnit>();
+        unit->payload = opus->data;
+        // The 90 kHz pts on RTP's 48 kHz clock for Opus (RFC 7587 4.1).
+        unit->timestamp = static_cast<uint32_t>(opus->pts * 48'000 / media::kTimescale);
+        asio::post(io, [weak, unit = AudioUnitPtr(std::move(unit))] {
+          if (auto self = weak.lock()) self->deliver_audio(unit);
+        });
+      });
+      asc_ = config.audio->asc;
+    }
+  }
   if (!config.video || config.video->codec != media::Codec::H264) return;
   auto record = media::parse_avc_decoder_config(config.video->avcc);
   if (!record) {
@@ -30,7 +50,16 @@ void WhepForwarder::on_config(const media::StreamConfig& config) {
 }
 
 void WhepForwarder::on_frame(const media::MediaFramePtr& frame) {
-  if (frame->kind != media::TrackKind::Video || frame->codec != media::Codec::H264) return;
+  if (frame->kind == media::TrackKind::Audio) {
+    std::shared_ptr<OpusEncoderStage> opus;
+    {
+      std::lock_guard lock(mu_);
+      opus = opus_;
+    }
+    if (opus && frame->codec == media::Codec::Aac) opus->push(frame);
+    return;
+  }
+  if (frame->codec != media::Codec::H264) return;
   std::shared_ptr<const rtc::H264ParameterSets> sets;
   {
     std::lock_guard lock(mu_);
@@ -94,6 +123,11 @@ uint8_t WhepForwarder::profile_idc() const {
   return profile_idc_;
 }
 
+bool WhepForwarder::has_audio() const {
+  std::lock_guard lock(mu_);
+  return opus_ != nullptr;
+}
+
 uint64_t WhepForwarder::reordered_frames() const {
   std::lock_guard lock(mu_);
   return reordered_;
@@ -107,12 +141,23 @@ void WhepForwarder::deliver(const VideoUnitPtr& unit) {
   for (auto& s : targets) s->send_video(unit);
 }
 
+void WhepForwarder::deliver_audio(const AudioUnitPtr& unit) {
+  std::vector<std::shared_ptr<WhepSession>> targets;
+  targets.reserve(sessions_.size());
+  for (auto& [id, s] : sessions_) targets.push_back(s);
+  for (auto& s : targets) s->send_audio(unit);
+}
+
 void WhepForwarder::end_sessions() {
   if (ended_) return;
   ended_ = true;
   auto sessions = std::move(sessions_);
   sessions_.clear();
   for (auto& [id, s] : sessions) s->stop("stream_ended");
+  {
+    std::lock_guard lock(mu_);
+    opus_.reset();
+  }
   if (on_stream_end) on_stream_end();
 }
 

@@ -28,10 +28,23 @@
 
 namespace stagecast::whep {
 
+// AAC to Opus, off the publisher's and the port's threads (app/ wires the transcode layer's
+// encoder on a worker pool). push() returns at once; the Opus packets come back through the
+// callback given at creation, on any thread, with 90 kHz timestamps on the AAC's timeline.
+class OpusEncoderStage {
+ public:
+  virtual ~OpusEncoderStage() = default;
+  virtual void push(media::MediaFramePtr aac) = 0;
+};
+using OpusEncoderFactory = std::function<std::unique_ptr<OpusEncoderStage>(
+    const media::AudioConfig& aac, std::function<void(media::MediaFramePtr opus)> on_packet)>;
+
 class WhepForwarder final : public media::MediaSink,
                             public std::enable_shared_from_this<WhepForwarder> {
  public:
-  WhepForwarder(std::string stream_id, boost::asio::io_context& port_io);
+  // `opus` may be empty: the forwarder then sends video only.
+  WhepForwarder(std::string stream_id, boost::asio::io_context& port_io, OpusEncoderFactory opus);
+  ~WhepForwarder() override;
 
   // media::MediaSink (the publisher's thread)
   void on_config(const media::StreamConfig& config) override;
@@ -49,14 +62,18 @@ class WhepForwarder final : public media::MediaSink,
 
   // The H.264 profile_idc of the stream's video (0 until its configuration came); any thread.
   uint8_t profile_idc() const;
+  // Whether Opus is being made for the viewers (the stream has AAC and an encoder started).
+  bool has_audio() const;
   uint64_t reordered_frames() const;
 
  private:
   void deliver(const VideoUnitPtr& unit);
+  void deliver_audio(const AudioUnitPtr& unit);
   void end_sessions();
 
   const std::string stream_id_;
   boost::asio::io_context& io_;
+  const OpusEncoderFactory opus_factory_;
 
   // Publisher's thread.
   // Guards what other threads read, and the parameter sets (the hub gives a sink attached
@@ -65,6 +82,8 @@ class WhepForwarder final : public media::MediaSink,
   uint8_t profile_idc_ = 0;
   uint64_t reordered_ = 0;
   std::shared_ptr<const rtc::H264ParameterSets> sets_;
+  std::shared_ptr<OpusEncoderStage> opus_;  // made at the audio's configuration
+  Bytes asc_;  // the AudioSpecificConfig the encoder was made for
   bool have_last_ = false;
   int64_t last_pts_ = 0;       // of the last frame, before the shift
   int64_t last_output_ = 0;    // its RTP time (shifted)

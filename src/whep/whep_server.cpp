@@ -16,14 +16,20 @@ namespace asio = boost::asio;
 
 struct WhepServer::Shared : std::enable_shared_from_this<WhepServer::Shared> {
   Shared(rtc::RtcMediaPort& p, const rtc::DtlsCertificate& c, LiveHubLookup l, MetricsRegistry& m,
-         WhepServerOptions o)
-      : port(p), certificate(c), live_hub(std::move(l)), metrics(m), options(std::move(o)) {}
+         WhepServerOptions o, OpusEncoderFactory f)
+      : port(p),
+        certificate(c),
+        live_hub(std::move(l)),
+        metrics(m),
+        options(std::move(o)),
+        opus(std::move(f)) {}
 
   rtc::RtcMediaPort& port;
   const rtc::DtlsCertificate& certificate;
   const LiveHubLookup live_hub;
   WhepMetrics metrics;
   const WhepServerOptions options;
+  const OpusEncoderFactory opus;
 
   struct Entry {
     std::shared_ptr<WhepSession> session;
@@ -59,7 +65,7 @@ struct WhepServer::Shared : std::enable_shared_from_this<WhepServer::Shared> {
       return it->second.forwarder;
     }
     if (it != forwarders.end()) detach(stream_id);
-    auto forwarder = std::make_shared<WhepForwarder>(stream_id, port.context());
+    auto forwarder = std::make_shared<WhepForwarder>(stream_id, port.context(), opus);
     std::weak_ptr<Shared> weak = weak_from_this();
     forwarder->on_stream_end = [weak, stream_id, f = forwarder.get()] {
       auto self = weak.lock();
@@ -102,9 +108,10 @@ struct WhepServer::Shared : std::enable_shared_from_this<WhepServer::Shared> {
 };
 
 WhepServer::WhepServer(rtc::RtcMediaPort& port, const rtc::DtlsCertificate& certificate,
-                       LiveHubLookup live_hub, MetricsRegistry& metrics, WhepServerOptions options)
+                       LiveHubLookup live_hub, MetricsRegistry& metrics, WhepServerOptions options,
+                       OpusEncoderFactory opus)
     : shared_(std::make_shared<Shared>(port, certificate, std::move(live_hub), metrics,
-                                       std::move(options))) {}
+                                       std::move(options), std::move(opus))) {}
 
 WhepServer::~WhepServer() {
   stop();
@@ -145,17 +152,22 @@ void WhepServer::Shared::start_session(std::string stream_id, rtc::SdpDescriptio
   if (!hub) {
     return fail(make_error("not_live", "the stream is not being published"));
   }
+  // Right after the publisher connected the codecs may not be known yet: the answer then takes
+  // the offer's first H.264 in the usual order (a browser's decoder takes any profile the
+  // forwarder sends) and keeps the audio, which starts once the AAC's configuration comes.
   const auto config = hub->config();
-  if (!config.video || config.video->codec != media::Codec::H264) {
-    return fail(make_error("not_live", "the stream has no H.264 video yet"));
-  }
   rtc::AnswerOptions answer_options;
   answer_options.playback = true;
-  answer_options.send_profile_idc = config.video->profile_idc;
+  if (config.video && config.video->codec == media::Codec::H264) {
+    answer_options.send_profile_idc = config.video->profile_idc;
+  }
   auto negotiated = rtc::negotiate_offer(sdp, answer_options);
   if (!negotiated) return fail(negotiated.error());
-  // Audio is not sent yet (Opus from the stream's AAC is not built): the answer rejects it.
-  negotiated->audio.reset();
+  // Audio goes out as Opus made from the stream's AAC; without either, the answer rejects it.
+  if (!opus || (config.audio && config.audio->codec != media::Codec::Aac) ||
+      (config.video && !config.audio)) {
+    negotiated->audio.reset();
+  }
   std::vector<rtc::SdpFingerprint> fingerprints{negotiated->remote_fingerprint};
   auto dtls =
       rtc::DtlsTransport::create(certificate, fingerprints, std::chrono::steady_clock::now());

@@ -23,6 +23,7 @@
 #include "rtc/dtls_certificate.h"
 #include "rtc/rtc_media_port.h"
 #include "rtc/sdp_answer.h"
+#include "whep/whep_forwarder.h"
 #include "whep/whep_session.h"
 
 namespace stagecast::whep {
@@ -55,7 +56,8 @@ struct WhepPatchResult {
 class WhepServer {
  public:
   WhepServer(rtc::RtcMediaPort& port, const rtc::DtlsCertificate& certificate,
-             LiveHubLookup live_hub, MetricsRegistry& metrics, WhepServerOptions options);
+             LiveHubLookup live_hub, MetricsRegistry& metrics, WhepServerOptions options,
+             OpusEncoderFactory opus = {});
   ~WhepServer();
   WhepServer(const WhepServer&) = delete;
   WhepServer& operator=(const WhepServer&) = delete;

@@ -44,7 +44,10 @@ WhepSession::WhepSession(rtc::RtcMediaPort& port, WhepMetrics& metrics, WhepSess
       ice_(created_),
       // RFC 3550 5.1: random initial sequence number and timestamp.
       sequence_(static_cast<uint16_t>(random_u32())),
-      timestamp_offset_(random_u32()) {}
+      timestamp_offset_(random_u32()) {
+  audio_.sequence = static_cast<uint16_t>(random_u32());
+  audio_.timestamp_offset = random_u32();
+}
 
 WhepSession::~WhepSession() = default;
 
@@ -218,19 +221,48 @@ void WhepSession::send_video(const VideoUnitPtr& unit) {
   }
 }
 
-void WhepSession::send_sender_report(TimePoint now) {
-  if (!have_sent_ || !ice_.selected()) return;
-  rtc::RtcpSenderReport sr;
-  sr.ssrc = setup_.video_ssrc;
-  sr.ntp_timestamp = ntp_now();
-  const auto elapsed =
-      std::chrono::duration_cast<std::chrono::microseconds>(now - last_sent_at_).count();
-  sr.rtp_timestamp = last_timestamp_ + static_cast<uint32_t>(elapsed * 90 / 1000);
-  sr.packet_count = packets_sent_;
-  sr.octet_count = octets_sent_;
-  Bytes packet = rtc::build_sender_report(sr);
-  if (srtp_->protect_rtcp(packet) != rtc::SrtpStatus::Ok) return;
-  port_.send(*ice_.selected(), std::move(packet));
+void WhepSession::send_audio(const AudioUnitPtr& unit) {
+  if (ended_ || !srtp_ || !ice_.selected() || !setup_.offer.audio) return;
+  rtc::RtpHeaderFields h;
+  h.payload_type = static_cast<uint8_t>(setup_.offer.audio->payload_type);
+  h.marker = !audio_.have_sent;  // RFC 7587 4.2: the first packet of a talkspurt
+  h.sequence = audio_.sequence++;
+  h.timestamp = unit->timestamp + audio_.timestamp_offset;
+  h.ssrc = setup_.audio_ssrc;
+  if (!send_protected(rtc::write_rtp_packet(h, unit->payload))) return;
+  audio_.have_sent = true;
+  audio_.last_timestamp = h.timestamp;
+  audio_.last_sent_at = std::chrono::steady_clock::now();
+  ++audio_.packets;
+  audio_.octets += static_cast<uint32_t>(unit->payload.size());
+}
+
+void WhepSession::send_sender_reports(TimePoint now) {
+  if (!ice_.selected()) return;
+  // One wall clock for both tracks: each RTP time is extrapolated from its last packet to now,
+  // which is what lines the audio up with the video in the browser (RFC 3550 6.4.1).
+  const uint64_t ntp = ntp_now();
+  auto report = [&](uint32_t ssrc, uint32_t last_ts, TimePoint last_at, int clock_khz,
+                    uint32_t packets, uint32_t octets) {
+    rtc::RtcpSenderReport sr;
+    sr.ssrc = ssrc;
+    sr.ntp_timestamp = ntp;
+    const auto elapsed =
+        std::chrono::duration_cast<std::chrono::microseconds>(now - last_at).count();
+    sr.rtp_timestamp = last_ts + static_cast<uint32_t>(elapsed * clock_khz / 1000);
+    sr.packet_count = packets;
+    sr.octet_count = octets;
+    Bytes packet = rtc::build_sender_report(sr);
+    if (srtp_->protect_rtcp(packet) != rtc::SrtpStatus::Ok) return;
+    port_.send(*ice_.selected(), std::move(packet));
+  };
+  if (have_sent_) {
+    report(setup_.video_ssrc, last_timestamp_, last_sent_at_, 90, packets_sent_, octets_sent_);
+  }
+  if (audio_.have_sent) {
+    report(setup_.audio_ssrc, audio_.last_timestamp, audio_.last_sent_at, 48, audio_.packets,
+           audio_.octets);
+  }
 }
 
 void WhepSession::tick() {
@@ -263,7 +295,7 @@ void WhepSession::tick() {
   }
   if (srtp_ && now - last_report_ >= kReportInterval) {
     last_report_ = now;
-    send_sender_report(now);
+    send_sender_reports(now);
   }
   schedule_tick();
 }

@@ -41,6 +41,13 @@ struct VideoUnit {
 };
 using VideoUnitPtr = std::shared_ptr<const VideoUnit>;
 
+// One Opus packet (RFC 7587) with its 48 kHz RTP timestamp.
+struct AudioUnit {
+  Bytes payload;
+  uint32_t timestamp = 0;
+};
+using AudioUnitPtr = std::shared_ptr<const AudioUnit>;
+
 struct WhepSessionOptions {
   std::chrono::milliseconds consent_timeout{30'000};  // RFC 7675 5.1
   std::chrono::milliseconds connect_timeout{30'000};  // offer accepted -> DTLS connected
@@ -70,6 +77,7 @@ class WhepSession final : public rtc::RtcPortSession,
   void start();
   void stop(const std::string& reason);
   void send_video(const VideoUnitPtr& unit);
+  void send_audio(const AudioUnitPtr& unit);  // dropped unless audio was negotiated
   // An ICE restart with new local credentials: paths are forgotten until the viewer's checks
   // pass again; DTLS and SRTP carry on.
   void restart_ice(rtc::IceCredentials fresh);
@@ -94,7 +102,7 @@ class WhepSession final : public rtc::RtcPortSession,
   void on_rtcp(Bytes packet);
   bool send_protected(Bytes packet);
   void retransmit(uint16_t sequence);
-  void send_sender_report(TimePoint now);
+  void send_sender_reports(TimePoint now);
 
   rtc::RtcMediaPort& port_;
   WhepMetrics& metrics_;
@@ -117,6 +125,16 @@ class WhepSession final : public rtc::RtcPortSession,
   TimePoint last_sent_at_{};
   uint32_t packets_sent_ = 0;
   uint32_t octets_sent_ = 0;
+  // Audio sending state (no cache: a lost 20 ms of audio is concealed, not resent).
+  struct AudioState {
+    uint16_t sequence = 0;
+    uint32_t timestamp_offset = 0;
+    bool have_sent = false;
+    uint32_t last_timestamp = 0;
+    TimePoint last_sent_at{};
+    uint32_t packets = 0;
+    uint32_t octets = 0;
+  } audio_;
   TimePoint refusing_since_{};
   bool refusing_ = false;
   TimePoint last_report_{};

@@ -1,5 +1,5 @@
 // WHEP playback (draft-ietf-wish-whep) from the real server to Chromium: ffmpeg publishes RTMP
-// (H.264 without B-frames), a browser page plays it over WebRTC with the Viewer's own WHEP client
+// (H.264 without B-frames, AAC), a browser page plays it over WebRTC (the AAC as Opus) with the Viewer's own WHEP client
 // (web/static/js/whep_player.js), and the decoded frames are counted with getStats(). The same
 // access rule as HLS holds (403 and no session without a playback token where one is needed), and
 // bad requests are refused clearly.
@@ -93,13 +93,18 @@ test('Chromium plays an RTMP stream over WHEP: frames decoded, few freezes; DELE
   try {
     assert.ok(viewer.result.ok, JSON.stringify(viewer.result));
     assert.match(viewer.result.location, new RegExp(`/whep/${publicStream.id}/sessions/[0-9a-f]{32}$`));
-    await until(viewer.page, () => window.player.videoStats().then((s) => s && s.framesDecoded > 60), null, { timeout: 20000, what: '60 frames decoded' });
-    const stats = await viewer.page.evaluate(() => window.player.videoStats());
-    assert.equal(stats.frameWidth, 640);
-    assert.equal(stats.frameHeight, 360);
-    assert.ok(stats.freezeCount <= 2, JSON.stringify(stats));
-    const first = stats.framesDecoded;
-    await until(viewer.page, (n) => window.player.videoStats().then((s) => s.framesDecoded > n + 30), first, { timeout: 10000, what: 'frames to keep coming' });
+    await until(viewer.page, () => window.player.stats().then((s) => s.video && s.video.framesDecoded > 60), null, { timeout: 20000, what: '60 frames decoded' });
+    const stats = await viewer.page.evaluate(() => window.player.stats());
+    assert.equal(stats.video.frameWidth, 640);
+    assert.equal(stats.video.frameHeight, 360);
+    assert.ok(stats.video.freezeCount <= 2, JSON.stringify(stats));
+    const first = stats.video.framesDecoded;
+    await until(viewer.page, (n) => window.player.stats().then((s) => s.video.framesDecoded > n + 30), first, { timeout: 10000, what: 'frames to keep coming' });
+    // The stream's AAC arrives as Opus: packets and decoded samples, most of them not concealed.
+    await until(viewer.page, () => window.player.stats().then((s) => s.audio && s.audio.packetsReceived > 50), null, { timeout: 10000, what: 'Opus packets' });
+    const audio = (await viewer.page.evaluate(() => window.player.stats())).audio;
+    assert.ok(audio.totalSamplesReceived > 48000, JSON.stringify(audio));
+    assert.ok(audio.concealedSamples < audio.totalSamplesReceived / 4, JSON.stringify(audio));
     assert.equal(await metric(server, 'stagecast_whep_sessions'), 1);
     assert.ok(await metric(server, 'stagecast_whep_rtp_packets_sent_total') > 100);
 
@@ -136,7 +141,7 @@ test('a members-only stream: 403 and no session without a playback token, plays 
   const viewer = await playInBrowser(`/whep/${membersStream.id}?token=${encodeURIComponent(token)}`);
   try {
     assert.ok(viewer.result.ok, JSON.stringify(viewer.result));
-    await until(viewer.page, () => window.player.videoStats().then((s) => s && s.framesDecoded > 30), null, { timeout: 20000, what: 'frames decoded with a token' });
+    await until(viewer.page, () => window.player.stats().then((s) => s.video && s.video.framesDecoded > 30), null, { timeout: 20000, what: 'frames decoded with a token' });
   } finally {
     await viewer.page.evaluate(() => window.player.stop());
     await viewer.context.close();

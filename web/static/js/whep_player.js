@@ -1,8 +1,8 @@
 // A WHEP client (draft-ietf-wish-whep): receives a stream over WebRTC. No DOM and no other
 // module of the pages, so that the Viewer and the tests use the same code.
 //
-// One session: an offer with a recvonly video transceiver (and a recvonly audio one, which the
-// server rejects until it sends audio), POSTed as application/sdp to the stream's WHEP URL (with
+// One session: an offer with recvonly video and audio transceivers (the server sends H.264 and
+// Opus; a stream without audio has its audio section rejected), POSTed as application/sdp to the stream's WHEP URL (with
 // the playback token in the query where the stream needs one); 201 brings the answer and the
 // session's Location, which stop() DELETEs. As for WHIP, the offer goes out without waiting for
 // ICE candidates: the server is ICE-lite and learns our address from our checks.
@@ -84,13 +84,15 @@ export class WhepPlayer {
     return this.stream;
   }
 
-  // Frames decoded and freezes of the received video (RTCInboundRtpStreamStats).
-  async videoStats() {
-    if (!this.pc) return null;
-    const stats = await this.pc.getStats();
-    for (const s of stats.values()) {
-      if (s.type === 'inbound-rtp' && s.kind === 'video') {
-        return {
+  // What the browser received (RTCInboundRtpStreamStats): frames decoded and freezes of the
+  // video, packets and samples of the audio.
+  async stats() {
+    const out = { video: null, audio: null };
+    if (!this.pc) return out;
+    for (const s of (await this.pc.getStats()).values()) {
+      if (s.type !== 'inbound-rtp') continue;
+      if (s.kind === 'video') {
+        out.video = {
           framesDecoded: s.framesDecoded ?? 0,
           freezeCount: s.freezeCount ?? 0,
           packetsLost: s.packetsLost ?? 0,
@@ -98,9 +100,15 @@ export class WhepPlayer {
           frameWidth: s.frameWidth ?? 0,
           frameHeight: s.frameHeight ?? 0,
         };
+      } else if (s.kind === 'audio') {
+        out.audio = {
+          packetsReceived: s.packetsReceived ?? 0,
+          totalSamplesReceived: s.totalSamplesReceived ?? 0,
+          concealedSamples: s.concealedSamples ?? 0,
+        };
       }
     }
-    return null;
+    return out;
   }
 
   #ended() {

@@ -30,6 +30,7 @@ struct ApiContext {
   std::string whip_base_url;  // e.g. http://127.0.0.1:8080/whip; empty while WHIP ingest is off
   // Recording is on for this server (record.enabled): streams take and show their own `record`.
   bool recording = false;
+  std::string whep_base_url;  // e.g. http://127.0.0.1:8080/whep; empty while WHEP playback is off
 };
 
 // The caller: nullopt for a request without a bearer token; an error (401) for a bad token.

@@ -325,7 +325,8 @@ static void add_api_routes(Server::Parts& p, uint16_t http_port, uint16_t rtmp_p
   p.api = std::make_unique<api::ApiContext>(api::ApiContext{
       *p.platform, c.auth_admin_api_key, http_base, rtmp_base, p.login_throttle.get(),
       p.password_pool.get(), &p.clock, p.webrtc ? http_base + "/whip" : std::string(),
-      c.record_enabled});
+      c.record_enabled,
+      p.webrtc && p.webrtc->whep ? http_base + "/whep" : std::string()});
   api::add_auth_routes(p.router, *p.api);
   api::add_admin_routes(p.router, *p.api);
   api::add_stream_routes(p.router, *p.api);

@@ -10,7 +10,7 @@ import { startServer } from './lib/server.mjs';
 import { register, verifiedArtist, createStream } from './lib/fixtures.mjs';
 import { publish, waitFor } from './lib/media.mjs';
 import { launchBrowser } from './lib/browser.mjs';
-import { until } from './lib/web.mjs';
+import { until, openPage } from './lib/web.mjs';
 import { metric } from './lib/metrics.mjs';
 
 let server, browser, artist, fan, publicStream, membersStream;
@@ -149,4 +149,44 @@ test('a members-only stream: 403 and no session without a playback token, plays 
   // A fan without a subscription gets no token at all.
   const fanPlayback = await server.api('POST', `/api/livestream/${membersStream.id}/playback`, { token: fan.token });
   assert.equal(fanPlayback.status, 403, fanPlayback.text);
+});
+
+test('the Viewer plays in Real-time (WHEP) when chosen, and switches back to LL-HLS', async () => {
+  const v = await openPage(browser, `${server.url}/watch/${publicStream.id}?player=webrtc`, { user: fan });
+  try {
+    await until(v.page, () => document.body.dataset.phase === 'playing', null, { timeout: 30000, what: 'the Viewer playing' });
+    assert.equal(await v.page.evaluate(() => globalThis.stagecastViewer.mode), 'webrtc');
+    assert.equal(await v.page.isVisible('#realtime-wrap'), true);
+    assert.equal(await v.page.isChecked('#realtime'), true);
+    await until(v.page, () => globalThis.stagecastViewer.realtimeStats().then((s) => s?.video?.framesDecoded > 30), null, { timeout: 20000, what: 'frames decoded in the Viewer' });
+    // Unchecked: LL-HLS again, with its quality menu.
+    await v.page.uncheck('#realtime');
+    await until(v.page, () => globalThis.stagecastViewer.mode === 'hls.js' && document.body.dataset.phase === 'playing', null, { timeout: 30000, what: 'LL-HLS again' });
+    assert.deepEqual(v.errors, []);
+  } finally {
+    await v.page.context().close();
+  }
+});
+
+test('when WebRTC cannot connect, the Viewer falls back to LL-HLS within seconds', async () => {
+  // A server that announces no candidate a browser can reach: ICE never completes.
+  const blocked = await startServer({ args: ['--webrtc.udp_candidates=192.0.2.1', '--webrtc.tcp=false'] });
+  try {
+    const a = await verifiedArtist(blocked, 'Fallback Artist');
+    const s = await createStream(blocked, a, { title: 'Fallback' });
+    const pub = publish(`${s.rtmpUrl}/${s.streamKey}`, { seconds: 600, size: '320x180', gop: 30, bframes: 0 });
+    publishers.push(pub);
+    await waitFor(async () => (await blocked.api('GET', `/api/livestream/${s.id}`)).body.status === 'LIVE', { timeout: 30000, what: 'LIVE' });
+    const v = await openPage(browser, `${blocked.url}/watch/${s.id}?player=webrtc`);
+    try {
+      const started = Date.now();
+      await until(v.page, () => document.body.dataset.phase === 'playing', null, { timeout: 40000, what: 'playing after the fallback' });
+      assert.equal(await v.page.evaluate(() => globalThis.stagecastViewer.mode), 'hls.js');
+      assert.ok(Date.now() - started < 30000);
+    } finally {
+      await v.page.context().close();
+    }
+  } finally {
+    await blocked.cleanup();
+  }
 });

@@ -200,9 +200,10 @@ Result<void> AacOpusConverter::receive(std::vector<media::MediaFramePtr>& out) {
     frame->kind = media::TrackKind::Audio;
     frame->codec = media::Codec::Opus;
     frame->keyframe = true;
-    // libopus stamps packets with its look-ahead subtracted: a negative first pts is its
-    // pre-skip, which WebRTC does not signal; the packet is kept and stamped from zero.
-    const int64_t samples = std::max<int64_t>(0, packet_->pts);
+    // libopus stamps packets with its look-ahead (pre-skip, `initial_padding`) subtracted, and
+    // WebRTC signals no pre-skip: stamp each packet with the input samples it began with, so
+    // packets are exactly 960 samples apart from the first frame's pts on.
+    const int64_t samples = std::max<int64_t>(0, packet_->pts + encoder_->initial_padding);
     frame->pts = frame->dts = anchor_pts_ + av_rescale(samples, media::kTimescale, kOpusSampleRate);
     frame->data.assign(packet_->data, packet_->data + packet_->size);
     ++counters_.packets_out;

@@ -87,7 +87,9 @@ Result<std::vector<Bytes>> packetize_h264(ByteSpan access_unit, const H264Parame
     r.skip(*length);
     if (nal.empty()) continue;
     const uint8_t type = nal_type(nal);
-    if (type == kNalAud || type == kNalFiller) continue;
+    // Types 0 and 24..31 are unspecified in H.264 and are RTP's own aggregation and fragment
+    // types in RFC 6184: sent as they are they would be taken apart as such by the receiver.
+    if (type == kNalAud || type == kNalFiller || type == 0 || type >= kStapA) continue;
     idr = idr || type == kNalIdr;
     has_sps = has_sps || type == kNalSps;
     has_pps = has_pps || type == kNalPps;

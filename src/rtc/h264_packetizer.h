@@ -8,7 +8,8 @@
 //  * before an IDR access unit that carries no SPS and PPS of its own, those of the decoder
 //    configuration go first as one STAP-A (5.7.1), so a viewer that joins at a key frame can
 //    decode it (RTMP carries the parameter sets only in the sequence header);
-//  * access unit delimiters and filler data are left out (they carry nothing a receiver uses).
+//  * access unit delimiters and filler data are left out (they carry nothing a receiver uses),
+//    and so are NAL types 0 and 24..31 (unspecified in H.264; RFC 6184's own packet types).
 //
 // The marker bit belongs on the last packet of the access unit (5.1); the caller sets it, as it
 // writes the RTP headers.

@@ -128,3 +128,19 @@ TEST(H264Packetizer, MalformedAndEmptyAccessUnits) {
 
 }  // namespace
 }  // namespace stagecast::rtc
+
+namespace stagecast::rtc {
+namespace {
+
+TEST(H264Packetizer, RtpPacketTypesInsideAnAccessUnitAreLeftOut) {
+  const Bytes stap = {0x78, 0x00, 0x01, 0x65};  // type 24 where a NAL unit should be
+  const Bytes fu = {0x7c, 0x85, 0x01};          // type 28
+  const Bytes slice = {0x41, 0x9a, 0x02};
+  auto p = packetize_h264(avcc({&stap, &fu, &slice}), sets());
+  ASSERT_TRUE(p.ok());
+  ASSERT_EQ(p->size(), 1u);
+  EXPECT_EQ((*p)[0], slice);
+}
+
+}  // namespace
+}  // namespace stagecast::rtc

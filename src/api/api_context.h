@@ -32,6 +32,7 @@ struct ApiContext {
   std::string whip_base_url;  // e.g. http://127.0.0.1:8080/whip; empty while WHIP ingest is off
   // Recording is on for this server (record.enabled): streams take and show their own `record`.
   bool recording = false;
+  std::string whep_base_url;  // e.g. http://127.0.0.1:8080/whep; empty while WHEP playback is off
   // Live thumbnails (docs/web.md); null when off.
   const media::ThumbnailStore* thumbnails = nullptr;
   // Viewers of a stream on this node now (the realtime gateway); set once it exists.

@@ -249,6 +249,10 @@ void add_stream_routes(net::Router& router, ApiContext& ctx) {
     nlohmann::json j = {{"url", url},
                         {"token", grant->token},
                         {"expiresAt", grant->expires_at}};
+    if (!ctx.whep_base_url.empty()) {
+      j["whepUrl"] = ctx.whep_base_url + "/" + grant->stream_id +
+                     "?token=" + net::percent_encode(grant->token);
+    }
     return net::Response::json(200, j.dump()).header("cache-control", "no-store");
   });
 }

@@ -55,6 +55,9 @@ const Key kKeys[] = {
     {"webrtc.tcp_candidates", SC_FIELD(webrtc_tcp_candidates), false,
      "announced TCP candidates, ip or ip:port, comma-separated (empty: the listen address)"},
     {"webrtc.max_sessions", SC_FIELD(webrtc_max_sessions), false, "WHIP publishers at most"},
+    {"webrtc.playback", SC_FIELD(webrtc_playback), false,
+     "WHEP playback (video; the same access rule as HLS)"},
+    {"webrtc.max_viewers", SC_FIELD(webrtc_max_viewers), false, "WHEP viewers at most"},
     {"webrtc.max_bitrate_kbps", SC_FIELD(webrtc_max_bitrate_kbps), false,
      "bitrate ceiling asked of WHIP publishers (REMB)"},
     {"webrtc.consent_timeout_ms", SC_FIELD(webrtc_consent_timeout_ms), false,
@@ -389,10 +392,11 @@ Result<void> validate(const Config& c) {
   if (!port_ok(c.webrtc_udp_port) || !port_ok(c.webrtc_tcp_port)) {
     return make_error("config_invalid", "webrtc.udp_port and webrtc.tcp_port must be 0..65535");
   }
-  if (c.webrtc_max_sessions < 1 || c.webrtc_max_bitrate_kbps < 100 ||
+  if (c.webrtc_max_sessions < 1 || c.webrtc_max_viewers < 1 || c.webrtc_max_bitrate_kbps < 100 ||
       c.webrtc_keyframe_interval_ms < 500 || c.webrtc_consent_timeout_ms < 1000) {
     return make_error("config_invalid",
-                      "webrtc.max_sessions must be >= 1, webrtc.max_bitrate_kbps >= 100, "
+                      "webrtc.max_sessions and webrtc.max_viewers must be >= 1, "
+                      "webrtc.max_bitrate_kbps >= 100, "
                       "webrtc.keyframe_interval_ms >= 500, webrtc.consent_timeout_ms >= 1000");
   }
   if (c.http_body_limit_bytes < 1024) {

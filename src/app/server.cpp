@@ -351,7 +351,8 @@ static void add_api_routes(Server::Parts& p, uint16_t http_port, uint16_t rtmp_p
   p.api = std::make_unique<api::ApiContext>(api::ApiContext{
       *p.platform, c.auth_admin_api_key, http_base, rtmp_base, p.login_throttle.get(),
       p.password_pool.get(), &p.clock, p.webrtc ? http_base + "/whip" : std::string(),
-      c.record_enabled});
+      c.record_enabled,
+      p.webrtc && p.webrtc->whep ? http_base + "/whep" : std::string()});
   api::add_auth_routes(p.router, *p.api);
   api::add_admin_routes(p.router, *p.api);
   api::add_operator_routes(p.router, *p.api);
@@ -416,7 +417,10 @@ void Server::start(const std::string& ports_file) {
   p.http->start();
   if (auto r = p.rtmp->start(); !r) throw std::runtime_error(r.error().message);
   if (p.config.webrtc_enabled) {
-    p.webrtc = wire_webrtc(p.config, *p.io, *p.media, *p.registry, p.metrics, p.router);
+    p.webrtc = wire_webrtc(p.config, *p.io, *p.media, *p.registry, p.metrics, p.router,
+                           [media = p.media.get()](const std::string& id, const net::Request& req) {
+                             return media->may_play(id, req);
+                           });
   }
   add_api_routes(p, http_port(), rtmp_port());
   p.realtime = wire_realtime(p.config, *p.io, *p.workers, p.router, *p.http, *p.api, *p.platform,

@@ -12,7 +12,9 @@
 #include <stdexcept>
 
 #include "api/whip_routes.h"
+#include "transcode/aac_opus_converter.h"
 #include "transcode/opus_to_aac.h"
+#include "transcode/serial_converter.h"
 
 namespace stagecast::app {
 
@@ -110,6 +112,25 @@ class OpusToAacStage final : public ingest::webrtc::AacEncoderStage {
   transcode::OpusToAac converter_;
 };
 
+// The transcode layer's AAC to Opus behind a WHEP forwarder's OpusEncoderStage: once per stream,
+// whatever the number of viewers.
+class AacToOpusStage final : public whep::OpusEncoderStage {
+ public:
+  AacToOpusStage(WorkerPool& pool, const media::AudioConfig& aac,
+                 std::function<void(media::MediaFramePtr)> on_packet)
+      : converter_(
+            "aac_to_opus", 100, pool,
+            [aac] { return transcode::AacOpusConverter::open(aac, {}); },
+            {.on_frame = [on_packet = std::move(on_packet)](
+                             const media::MediaFramePtr& f) { on_packet(f); },
+             .on_finished = {},
+             .on_error = {}}) {}
+  void push(media::MediaFramePtr aac) override { converter_.push(std::move(aac)); }
+
+ private:
+  transcode::SerialConverter<transcode::AacOpusConverter> converter_;
+};
+
 }  // namespace
 
 void WebrtcWiring::stop() {
@@ -118,6 +139,7 @@ void WebrtcWiring::stop() {
   // the I/O threads stop (the caller waits; the port's thread never waits on anything).
   auto work = [this] {
     if (whip) whip->stop();
+    if (whep) whep->stop();
     port->stop();
   };
   auto& io = port->context();
@@ -138,7 +160,8 @@ void WebrtcWiring::stop() {
 std::unique_ptr<WebrtcWiring> wire_webrtc(const Config& c, net::IoPool& io,
                                           ingest::PublishAuthorizer& authorizer,
                                           ingest::LiveStreamRegistry& registry,
-                                          MetricsRegistry& metrics, net::Router& router) {
+                                          MetricsRegistry& metrics, net::Router& router,
+                                          api::WhepAccessCheck may_play) {
   auto w = std::make_unique<WebrtcWiring>();
   auto certificate = rtc::DtlsCertificate::generate("stagecast", 365);
   if (!certificate) throw std::runtime_error("webrtc: " + certificate.error().message);
@@ -181,6 +204,25 @@ std::unique_ptr<WebrtcWiring> wire_webrtc(const Config& c, net::IoPool& io,
   w->whip = std::make_unique<ingest::webrtc::WhipServer>(*w->port, *w->certificate, authorizer,
                                                          registry, metrics, wo, aac);
   api::add_whip_routes(router, *w->whip);
+  if (c.webrtc_playback) {
+    whep::WhepServerOptions eo;
+    eo.udp_candidates = wo.udp_candidates;
+    eo.tcp_candidates = wo.tcp_candidates;
+    eo.max_sessions = static_cast<size_t>(c.webrtc_max_viewers);
+    eo.session.consent_timeout = wo.session.consent_timeout;
+    w->whep = std::make_unique<whep::WhepServer>(
+        *w->port, *w->certificate,
+        [&registry](const std::string& id) -> std::shared_ptr<media::StreamHub> {
+          return registry.is_live(id) ? registry.hub(id) : nullptr;
+        },
+        metrics, eo,
+        [pool = w->audio_pool.get()](const media::AudioConfig& aac,
+                                     std::function<void(media::MediaFramePtr)> on_packet)
+            -> std::unique_ptr<whep::OpusEncoderStage> {
+          return std::make_unique<AacToOpusStage>(*pool, aac, std::move(on_packet));
+        });
+    api::add_whep_routes(router, *w->whep, std::move(may_play));
+  }
   spdlog::info("webrtc: WHIP ingest on udp {} tcp {}", w->port->udp_port(), w->port->tcp_port());
   return w;
 }

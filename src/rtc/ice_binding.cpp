@@ -1,5 +1,8 @@
 #include "rtc/ice_binding.h"
 
+#include "core/digest.h"
+#include "core/random.h"
+
 namespace stagecast::rtc {
 
 std::string_view local_ufrag_of(const StunMessage& message) {
@@ -64,6 +67,14 @@ BindingResult answer_binding_request(const StunMessage& request, const IceCreden
   out.priority = *priority;
   out.response = build_binding_success(request.transaction_id(), source, local.password);
   return out;
+}
+
+std::string ice_credentials_etag(const IceCredentials& ice) {
+  return "\"" + to_hex(sha256(ice.ufrag + ":" + ice.password)).substr(0, 16) + "\"";
+}
+
+IceCredentials fresh_ice_credentials() {
+  return IceCredentials{random_id().substr(0, 8), random_id()};
 }
 
 }  // namespace stagecast::rtc

@@ -18,6 +18,16 @@ struct IceCredentials {
   std::string password;
 };
 
+// Fresh local credentials from hex digits: ice-char is ALPHA / DIGIT / "+" / "/" (RFC 8839
+// 5.4), which base64url's "-" and "_" are not. 32 hex digits of password are 128 random bits
+// (RFC 8445 5.3).
+IceCredentials fresh_ice_credentials();
+
+// A quoted entity tag (RFC 9110 8.8.3) naming one set of credentials: a WHIP or WHEP session's
+// ETag, which changes with an ICE restart (RFC 9725 4.3.1).
+std::string ice_credentials_etag(const IceCredentials& ice);
+
+
 enum class BindingOutcome : uint8_t {
   Accepted,  // send `response`: a success with XOR-MAPPED-ADDRESS, MESSAGE-INTEGRITY, FINGERPRINT
   Rejected,  // send `response`: an error (400 or 401), no MESSAGE-INTEGRITY

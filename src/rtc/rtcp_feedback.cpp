@@ -43,6 +43,19 @@ Bytes build_receiver_report(uint32_t sender_ssrc, std::span<const RtcpReportBloc
   return finish(std::move(out));
 }
 
+Bytes build_sender_report(const RtcpSenderReport& report) {
+  Bytes out;
+  ByteWriter w(out);
+  header(w, 0, rtcp_type::kSenderReport);
+  w.u32be(report.ssrc);
+  w.u32be(static_cast<uint32_t>(report.ntp_timestamp >> 32));
+  w.u32be(static_cast<uint32_t>(report.ntp_timestamp));
+  w.u32be(report.rtp_timestamp);
+  w.u32be(report.packet_count);
+  w.u32be(report.octet_count);
+  return finish(std::move(out));
+}
+
 Bytes build_pli(uint32_t sender_ssrc, uint32_t media_ssrc) {
   Bytes out;
   ByteWriter w(out);

@@ -1,7 +1,7 @@
 #pragma once
-// RTCP the receiver sends back to a publisher: receiver reports (RFC 3550 6.4.2), Picture Loss
+// RTCP we send: to a publisher, receiver reports (RFC 3550 6.4.2), Picture Loss
 // Indication (RFC 4585 6.3.1, PSFB FMT 1), generic NACK (RFC 4585 6.2.1, RTPFB FMT 1) and REMB
-// (draft-alvestrand-rmcat-remb, PSFB FMT 15). Each builder returns one RTCP packet; a
+// (draft-alvestrand-rmcat-remb, PSFB FMT 15); to a viewer, sender reports. Each builder returns one RTCP packet; a
 // compound is their concatenation.
 
 #include <cstdint>
@@ -15,6 +15,10 @@
 namespace stagecast::rtc {
 
 Bytes build_receiver_report(uint32_t sender_ssrc, std::span<const RtcpReportBlock> blocks);
+
+// A sender report without report blocks (RFC 3550 6.4.1): what a WHEP sender tells a viewer so
+// that its audio and video line up (the NTP/RTP pair of each track on one wall clock).
+Bytes build_sender_report(const RtcpSenderReport& report);
 
 Bytes build_pli(uint32_t sender_ssrc, uint32_t media_ssrc);
 

@@ -99,4 +99,17 @@ int64_t unwrap_timestamp(int64_t last_extended, uint32_t timestamp) {
   return last_extended + delta;
 }
 
+Bytes write_rtp_packet(const RtpHeaderFields& header, ByteSpan payload, size_t tail_room) {
+  Bytes out;
+  out.reserve(kRtpFixedHeaderSize + payload.size() + tail_room);
+  ByteWriter w(out);
+  w.u8(0x80);
+  w.u8(static_cast<uint8_t>((header.marker ? 0x80 : 0) | (header.payload_type & 0x7F)));
+  w.u16be(header.sequence);
+  w.u32be(header.timestamp);
+  w.u32be(header.ssrc);
+  out.insert(out.end(), payload.begin(), payload.end());
+  return out;
+}
+
 }  // namespace stagecast::rtc

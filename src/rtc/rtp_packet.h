@@ -42,4 +42,18 @@ int64_t unwrap_sequence(int64_t last_extended, uint16_t sequence);
 // The same for 32-bit RTP timestamps.
 int64_t unwrap_timestamp(int64_t last_extended, uint32_t timestamp);
 
+// What a sender writes: the fixed header without CSRCs or extensions, then the payload.
+struct RtpHeaderFields {
+  uint8_t payload_type = 0;
+  bool marker = false;
+  uint16_t sequence = 0;
+  uint32_t timestamp = 0;
+  uint32_t ssrc = 0;
+};
+
+inline constexpr size_t kRtpFixedHeaderSize = 12;
+
+// Header then payload, with `tail_room` bytes reserved (not added) for the SRTP tag.
+Bytes write_rtp_packet(const RtpHeaderFields& header, ByteSpan payload, size_t tail_room = 16);
+
 }  // namespace stagecast::rtc

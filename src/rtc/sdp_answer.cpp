@@ -14,19 +14,27 @@ bool iequals(std::string_view a, std::string_view b) {
          });
 }
 
+constexpr int kPreferredRank = -2;  // before every other (playback: the profile we send)
+
 // Lower is better; -1: not taken. RFC 6184 8.1: profile-level-id defaults to 420010 (baseline).
 // Browsers offer constrained baseline first (42e01f, 42001f), then main and high; OBS offers the
 // profile of its x264 or hardware encoder settings.
-int h264_profile_rank(const std::map<std::string, std::string>& params) {
+int h264_profile_rank(const std::map<std::string, std::string>& params, uint8_t preferred) {
   auto mode = params.find("packetization-mode");
   if (mode == params.end() || mode->second != "1") return -1;
   auto it = params.find("profile-level-id");
   std::string plid = it == params.end() ? "420010" : it->second;
   if (plid.size() != 6) return -1;
   for (char& c : plid) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const std::string profile = plid.substr(0, 2);
+  int profile_idc = 0;
+  {
+    auto [end, error] = std::from_chars(plid.data(), plid.data() + 2, profile_idc, 16);
+    if (error != std::errc() || end != plid.data() + 2) return -1;
+  }
+  if (preferred != 0 && profile_idc == preferred && profile_idc <= 0x64) return kPreferredRank;
   if (plid == "42e01f") return 0;
   if (plid == "42001f") return 1;
-  const std::string profile = plid.substr(0, 2);
   int constraints = 0;
   const char* c = plid.data() + 2;
   auto [ptr, ec] = std::from_chars(c, c + 2, constraints, 16);
@@ -39,6 +47,7 @@ int h264_profile_rank(const std::map<std::string, std::string>& params) {
 }
 
 bool direction_sends(std::string_view d) { return d == "sendonly" || d == "sendrecv"; }
+bool direction_receives(std::string_view d) { return d == "recvonly" || d == "sendrecv"; }
 
 std::vector<SdpExtmap> accepted_extmaps(const SdpMedia& m, bool transport_cc) {
   std::vector<SdpExtmap> out;
@@ -80,8 +89,9 @@ std::optional<NegotiatedTrack> pick_video(const SdpMedia& m, size_t index,
     if (ec != std::errc() || ptr != format.data() + format.size()) continue;
     const SdpRtpMap* map = m.rtpmap(pt);
     if (!map || !iequals(map->encoding, "H264") || map->clock_rate != 90000) continue;
-    const int rank = h264_profile_rank(parse_fmtp_parameters(m.fmtp(pt)));
-    if (rank >= 0 && rank < best_rank) {
+    const int rank =
+        h264_profile_rank(parse_fmtp_parameters(m.fmtp(pt)), options.send_profile_idc);
+    if (rank != -1 && rank < best_rank) {
       best = map;
       best_rank = rank;
     }
@@ -129,11 +139,13 @@ Result<NegotiatedOffer> negotiate_offer(const SdpDescription& offer, AnswerOptio
   if (vm.protocol != "UDP/TLS/RTP/SAVPF") {
     return make_error("sdp_bad_transport", "video is not UDP/TLS/RTP/SAVPF");
   }
-  if (!direction_sends(vm.direction)) return make_error("sdp_not_sending", "video is not sendonly");
-  if (vm.mid.empty()) return make_error("sdp_no_bundle", "video has no a=mid");
-  if (out.audio && !direction_sends(offer.media[out.audio->media_index].direction)) {
-    out.audio.reset();
+  const auto usable = options.playback ? direction_receives : direction_sends;
+  if (!usable(vm.direction)) {
+    return options.playback ? make_error("sdp_not_receiving", "video is not recvonly")
+                            : make_error("sdp_not_sending", "video is not sendonly");
   }
+  if (vm.mid.empty()) return make_error("sdp_no_bundle", "video has no a=mid");
+  if (out.audio && !usable(offer.media[out.audio->media_index].direction)) out.audio.reset();
   // The group that holds the video must hold the audio too: one transport for both.
   const std::vector<std::string>* group = nullptr;
   for (const auto& g : offer.bundle_groups) {
@@ -184,7 +196,8 @@ void append_track(std::string& s, const SdpMedia& m, const NegotiatedTrack& t,
   s += "m=" + m.kind + " 9 UDP/TLS/RTP/SAVPF " + std::to_string(t.payload_type) + "\r\n";
   s += "c=IN IP4 0.0.0.0\r\n";
   s += "a=mid:" + t.mid + "\r\n";
-  s += "a=recvonly\r\n";
+  s += local.send ? "a=sendonly\r\n" : "a=recvonly\r\n";
+  if (local.send) s += "a=msid:stagecast " + m.kind + "\r\n";
   s += "a=ice-ufrag:" + local.ice_ufrag + "\r\n";
   s += "a=ice-pwd:" + local.ice_pwd + "\r\n";
   s += "a=fingerprint:sha-256 " + local.fingerprint_sha256 + "\r\n";
@@ -201,6 +214,18 @@ void append_track(std::string& s, const SdpMedia& m, const NegotiatedTrack& t,
   if (t.pli) s += "a=rtcp-fb:" + pt + " nack pli\r\n";
   if (t.remb) s += "a=rtcp-fb:" + pt + " goog-remb\r\n";
   if (t.transport_cc) s += "a=rtcp-fb:" + pt + " transport-cc\r\n";
+  if (local.send) {
+    const uint32_t ssrc = m.kind == "video" ? local.video_ssrc : local.audio_ssrc;
+    s += "a=ssrc:" + std::to_string(ssrc) + " cname:stagecast\r\n";
+    s += "a=ssrc:" + std::to_string(ssrc) + " msid:stagecast " + m.kind + "\r\n";
+  }
+  s += host_candidate_lines(local);
+}
+
+}  // namespace
+
+std::string host_candidate_lines(const LocalTransport& local) {
+  std::string s;
   uint32_t foundation = 1;
   uint16_t preference = 65535;
   for (const auto& c : local.udp) {
@@ -215,9 +240,8 @@ void append_track(std::string& s, const SdpMedia& m, const NegotiatedTrack& t,
          std::to_string(c.port) + " typ host tcptype passive\r\n";
   }
   s += "a=end-of-candidates\r\n";
+  return s;
 }
-
-}  // namespace
 
 std::string build_answer(const SdpDescription& offer, const NegotiatedOffer& negotiated,
                          const LocalTransport& local) {

@@ -13,16 +13,6 @@ namespace asio = boost::asio;
 
 namespace {
 
-// ICE credentials from hex digits: ice-char is ALPHA / DIGIT / "+" / "/" (RFC 8839 5.4), which
-// base64url's "-" and "_" are not. 32 hex digits of password are 128 random bits (RFC 8445 5.3).
-rtc::IceCredentials fresh_credentials() {
-  return rtc::IceCredentials{random_id().substr(0, 8), random_id()};
-}
-
-std::string etag_of(const rtc::IceCredentials& ice) {
-  return "\"" + to_hex(sha256(ice.ufrag + ":" + ice.password)).substr(0, 16) + "\"";
-}
-
 Sha256Digest bearer_digest(const std::string& bearer) {
   return sha256(bearer);
 }
@@ -143,7 +133,7 @@ void WhipServer::Shared::start_session(WhipOffer offer, rtc::SdpDescription sdp,
   WhipSession::Setup setup;
   setup.session_id = random_id();
   setup.stream_id = stream_id;
-  setup.local_ice = fresh_credentials();
+  setup.local_ice = rtc::fresh_ice_credentials();
   setup.offer = negotiated;
   setup.dtls = std::move(*dtls);
   setup.aac_config = options.aac_config;
@@ -173,7 +163,7 @@ void WhipServer::Shared::start_session(WhipOffer offer, rtc::SdpDescription sdp,
   WhipAnswer answer;
   answer.sdp = rtc::build_answer(sdp, negotiated, local);
   answer.session_id = session_id;
-  answer.etag = etag_of(ice);
+  answer.etag = rtc::ice_credentials_etag(ice);
   {
     std::lock_guard lock(mu);
     --pending;
@@ -213,8 +203,8 @@ void WhipServer::patch(const std::string& stream_id, const std::string& session_
     // connectivity checks, so there is nothing to do with them (RFC 8445 2.5).
     return done(WhipPatchResult{204, {}, etag});
   }
-  const rtc::IceCredentials fresh = fresh_credentials();
-  const std::string fresh_etag = etag_of(fresh);
+  const rtc::IceCredentials fresh = rtc::fresh_ice_credentials();
+  const std::string fresh_etag = rtc::ice_credentials_etag(fresh);
   {
     std::lock_guard lock(s.mu);
     auto it = s.sessions.find(session_id);
@@ -224,19 +214,10 @@ void WhipServer::patch(const std::string& stream_id, const std::string& session_
   asio::post(s.port.context(), [session, fresh] { session->restart_ice(fresh); });
   std::string body =
       "a=ice-lite\r\na=ice-ufrag:" + fresh.ufrag + "\r\na=ice-pwd:" + fresh.password + "\r\n";
-  uint16_t preference = 65535;
-  int foundation = 1;
-  for (const auto& c : s.options.udp_candidates) {
-    body += "a=candidate:" + std::to_string(foundation++) + " 1 udp " +
-            std::to_string(rtc::host_candidate_priority(false, preference--)) + " " + c.address +
-            " " + std::to_string(c.port) + " typ host\r\n";
-  }
-  for (const auto& c : s.options.tcp_candidates) {
-    body += "a=candidate:" + std::to_string(foundation++) + " 1 tcp " +
-            std::to_string(rtc::host_candidate_priority(true, preference--)) + " " + c.address +
-            " " + std::to_string(c.port) + " typ host tcptype passive\r\n";
-  }
-  body += "a=end-of-candidates\r\n";
+  rtc::LocalTransport local;
+  local.udp = s.options.udp_candidates;
+  local.tcp = s.options.tcp_candidates;
+  body += rtc::host_candidate_lines(local);
   done(WhipPatchResult{200, std::move(body), fresh_etag});
 }
 

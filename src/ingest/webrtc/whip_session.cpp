@@ -30,6 +30,7 @@ WhipSession::WhipSession(rtc::RtcMediaPort& port, WhipMetrics& metrics, WhipSess
       setup_(std::move(setup)),
       timer_(port.context()),
       created_(std::chrono::steady_clock::now()),
+      ice_(created_),
       timeline_(AvTimelineOptions{.has_audio = setup_.offer.audio.has_value() &&
                                                setup_.aac_encoder && setup_.aac_config.has_value(),
                                   .report_wait = options.report_wait}) {
@@ -73,8 +74,8 @@ void WhipSession::stop(const std::string& reason) {
   if (ended_) return;
   ended_ = true;
   timer_.cancel();
-  if (setup_.dtls && selected_) {
-    for (auto& datagram : setup_.dtls->close()) port_.send(*selected_, std::move(datagram));
+  if (setup_.dtls && ice_.selected()) {
+    for (auto& datagram : setup_.dtls->close()) port_.send(*ice_.selected(), std::move(datagram));
   }
   port_.remove_session(setup_.local_ice.ufrag);
   encoder_.reset();
@@ -90,11 +91,8 @@ void WhipSession::restart_ice(rtc::IceCredentials fresh) {
   if (ended_) return;
   port_.remove_session(setup_.local_ice.ufrag);
   setup_.local_ice = std::move(fresh);
-  paths_.clear();
-  selected_.reset();
-  nominated_ = false;
   // Consent restarts with the new credentials: the checks have a fresh 30 s to arrive.
-  unselected_since_ = std::chrono::steady_clock::now();
+  ice_.reset(std::chrono::steady_clock::now());
   port_.add_session(shared_from_this());
 }
 
@@ -115,35 +113,14 @@ void WhipSession::schedule_tick() {
 
 void WhipSession::on_binding(rtc::RtcPathId path, bool use_candidate) {
   if (ended_) return;
-  const auto now = std::chrono::steady_clock::now();
-  const bool known = paths_.contains(path);
-  paths_[path] = now;
-  // ICE-lite: the controlling publisher nominates (RFC 8445 8.1.1); until then the newest valid
-  // path carries our DTLS answers.
-  if (use_candidate && (!nominated_ || selected_ != path)) {
-    selected_ = path;
-    nominated_ = true;
+  if (ice_.on_binding(path, use_candidate, std::chrono::steady_clock::now())) {
     spdlog::info("whip {}: session {} on {}", setup_.stream_id, setup_.session_id,
                  port_.describe(path));
-  } else if (!selected_ || (!nominated_ && !known)) {
-    selected_ = path;
   }
 }
 
 void WhipSession::on_path_closed(rtc::RtcPathId path) {
-  paths_.erase(path);
-  if (selected_ != path) return;
-  selected_.reset();
-  nominated_ = false;
-  unselected_since_ = std::chrono::steady_clock::now();
-  // The newest other path that passed a check takes over until the publisher nominates again.
-  TimePoint newest{};
-  for (const auto& [id, at] : paths_) {
-    if (!selected_ || at > newest) {
-      selected_ = id;
-      newest = at;
-    }
-  }
+  ice_.on_path_closed(path, std::chrono::steady_clock::now());
 }
 
 void WhipSession::on_packet(rtc::RtcPathId path, rtc::PacketKind kind, Bytes packet) {
@@ -154,7 +131,7 @@ void WhipSession::on_packet(rtc::RtcPathId path, rtc::PacketKind kind, Bytes pac
       // Once connected, DTLS is taken only from the selected path: a stray or forged record from
       // another path that passed a check must not end the session (a malformed record fails the
       // transport for good).
-      if (srtp_ && selected_ != path) {
+      if (srtp_ && !ice_.is_selected(path)) {
         metrics_.dtls_dropped->inc();
         break;
       }
@@ -384,9 +361,9 @@ void WhipSession::on_rtcp(Bytes packet, TimePoint now) {
 }
 
 void WhipSession::send_rtcp(Bytes packet) {
-  if (!srtp_ || !selected_) return;
+  if (!srtp_ || !ice_.selected()) return;
   if (srtp_->protect_rtcp(packet) != rtc::SrtpStatus::Ok) return;
-  port_.send(*selected_, std::move(packet));
+  port_.send(*ice_.selected(), std::move(packet));
 }
 
 void WhipSession::send_nacks(TimePoint now) {
@@ -447,8 +424,8 @@ void WhipSession::tick() {
   const auto now = std::chrono::steady_clock::now();
   auto& dtls = *setup_.dtls;
   if (dtls.state() == rtc::DtlsState::Connecting) {
-    if (auto due = dtls.next_timeout(now); due && *due <= now && selected_) {
-      for (auto& out : dtls.handle_timeout(now)) port_.send(*selected_, std::move(out));
+    if (auto due = dtls.next_timeout(now); due && *due <= now && ice_.selected()) {
+      for (auto& out : dtls.handle_timeout(now)) port_.send(*ice_.selected(), std::move(out));
     }
     if (dtls.state() == rtc::DtlsState::Failed) {
       metrics_.dtls_failures->inc();
@@ -456,19 +433,12 @@ void WhipSession::tick() {
       return;
     }
     if (now - created_ >= options_.connect_timeout) {
-      stop(paths_.empty() ? "ice_timeout" : "dtls_timeout");
+      stop(ice_.empty() ? "ice_timeout" : "dtls_timeout");
       return;
     }
   }
   // Consent freshness (RFC 7675 5.1): the selected path must keep passing checks.
-  if (selected_) {
-    auto it = paths_.find(*selected_);
-    if (it != paths_.end() && now - it->second >= options_.consent_timeout) {
-      metrics_.consent_expired->inc();
-      stop("consent_expired");
-      return;
-    }
-  } else if (srtp_ && now - unselected_since_ >= options_.consent_timeout) {
+  if (ice_.consent_expired(now, options_.consent_timeout, srtp_ != nullptr)) {
     metrics_.consent_expired->inc();
     stop("consent_expired");
     return;

@@ -35,6 +35,7 @@
 #include "ingest/webrtc/h264_depacketizer.h"
 #include "ingest/webrtc/whip_metrics.h"
 #include "rtc/dtls_transport.h"
+#include "rtc/ice_lite_paths.h"
 #include "rtc/rtc_media_port.h"
 #include "rtc/rtp_receive_stats.h"
 #include "rtc/rtp_reorder_buffer.h"
@@ -148,11 +149,7 @@ class WhipSession final : public rtc::RtcPortSession,
   bool started_ = false;
   bool ended_ = false;
 
-  // ICE
-  std::map<rtc::RtcPathId, TimePoint> paths_;  // valid paths and their last successful check
-  std::optional<rtc::RtcPathId> selected_;
-  bool nominated_ = false;
-  TimePoint unselected_since_{};  // when the last selected path went away
+  rtc::IceLitePaths ice_;
 
   // DTLS-SRTP
   std::unique_ptr<rtc::SrtpSession> srtp_;

@@ -4,7 +4,7 @@ import { spawn, spawnSync } from 'node:child_process';
 // x264 and AAC as OBS Studio sends them by default (30 fps, 48 kHz stereo, CBR-ish bitrate).
 // `cbr` (a bitrate like '6000k') pads the video to that rate with filler data: a known byte count
 // whatever the picture (the recording tests need MP4s past S3's 5 MiB part size).
-export function publishArgs(url, { seconds = 8, size = '1280x720', gop = 60, re = true, cbr } = {}) {
+export function publishArgs(url, { seconds = 8, size = '1280x720', gop = 60, re = true, cbr, bframes } = {}) {
   const rate = cbr
     ? ['-b:v', cbr, '-minrate', cbr, '-maxrate', cbr, '-bufsize', cbr, '-x264-params', 'nal-hrd=cbr:force-cfr=1']
     : ['-b:v', '2500k', '-maxrate', '2500k', '-bufsize', '5000k'];
@@ -15,6 +15,7 @@ export function publishArgs(url, { seconds = 8, size = '1280x720', gop = 60, re 
     '-t', String(seconds),
     '-c:v', 'libx264', '-preset', 'veryfast', '-profile:v', 'high', '-pix_fmt', 'yuv420p',
     '-g', String(gop), '-keyint_min', String(gop), ...rate,
+    ...(bframes === undefined ? [] : ['-bf', String(bframes)]),
     '-c:a', 'aac', '-b:a', '160k', '-ar', '48000', '-ac', '2',
     '-f', 'flv', url,
   ];

@@ -135,3 +135,30 @@ TEST(RtcpBuild, Remb) {
 
 }  // namespace
 }  // namespace stagecast::rtc
+
+namespace stagecast::rtc {
+namespace {
+
+TEST(RtcpSenderReport, BuiltThenParsed) {
+  RtcpSenderReport sr;
+  sr.ssrc = 0xCAFEBABE;
+  sr.ntp_timestamp = 0xE8A1B2C3D4E5F607ULL;
+  sr.rtp_timestamp = 123456789;
+  sr.packet_count = 42;
+  sr.octet_count = 50'000;
+  const Bytes packet = build_sender_report(sr);
+  EXPECT_EQ(packet.size(), 28u);  // header, SSRC, NTP, RTP, counts; no report blocks
+  auto parsed = parse_rtcp_compound(packet);
+  ASSERT_TRUE(parsed.ok()) << parsed.error().message;
+  ASSERT_EQ(parsed->sender_reports.size(), 1u);
+  const auto& back = parsed->sender_reports[0];
+  EXPECT_EQ(back.ssrc, sr.ssrc);
+  EXPECT_EQ(back.ntp_timestamp, sr.ntp_timestamp);
+  EXPECT_EQ(back.rtp_timestamp, sr.rtp_timestamp);
+  EXPECT_EQ(back.packet_count, sr.packet_count);
+  EXPECT_EQ(back.octet_count, sr.octet_count);
+  EXPECT_TRUE(back.reports.empty());
+}
+
+}  // namespace
+}  // namespace stagecast::rtc

@@ -197,3 +197,77 @@ TEST(SdpAnswer, CandidatePriorities) {
 
 }  // namespace
 }  // namespace stagecast::rtc
+
+namespace stagecast::rtc {
+namespace {
+
+// The Chromium offer as a WHEP viewer makes it: recvonly sections (no SSRCs of its own).
+std::string playback_offer() {
+  std::string s = replace_all(read_fixture("chromium_offer.sdp"), "a=sendonly", "a=recvonly");
+  s = drop_lines(s, "a=ssrc");
+  return drop_lines(s, "a=msid");
+}
+
+TEST(SdpPlayback, ARecvonlyOfferIsAnsweredSendonlyWithOurSsrcs) {
+  auto offer = parse_sdp(playback_offer());
+  ASSERT_TRUE(offer.ok()) << offer.error().message;
+  // WHIP's rule refuses it: the offer does not send.
+  auto whip = negotiate_offer(*offer);
+  ASSERT_FALSE(whip.ok());
+  EXPECT_EQ(whip.error().code, "sdp_not_sending");
+
+  AnswerOptions options;
+  options.playback = true;
+  auto n = negotiate_offer(*offer, options);
+  ASSERT_TRUE(n.ok()) << n.error().code;
+  ASSERT_TRUE(n->audio);
+  LocalTransport local = kLocal;
+  local.send = true;
+  local.video_ssrc = 0x1001;
+  local.audio_ssrc = 0x1002;
+  const std::string answer = build_answer(*offer, *n, local);
+  auto parsed = parse_sdp(answer);
+  ASSERT_TRUE(parsed.ok()) << parsed.error().message;
+  EXPECT_EQ(parsed->media[0].direction, "sendonly");
+  EXPECT_EQ(parsed->media[1].direction, "sendonly");
+  EXPECT_EQ(parsed->media[0].ssrcs, std::vector<uint32_t>{0x1001});
+  EXPECT_EQ(parsed->media[1].ssrcs, std::vector<uint32_t>{0x1002});
+  EXPECT_NE(answer.find("a=ssrc:4097 cname:stagecast\r\n"), std::string::npos);
+  EXPECT_NE(answer.find("a=msid:stagecast video\r\n"), std::string::npos);
+
+  // A sendonly offer is refused for playback, by name.
+  auto sending = parse_sdp(read_fixture("chromium_offer.sdp"));
+  ASSERT_TRUE(sending.ok());
+  auto refused = negotiate_offer(*sending, options);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, "sdp_not_receiving");
+}
+
+TEST(SdpPlayback, TheProfileWeSendIsPreferred) {
+  auto offer = parse_sdp(playback_offer());
+  ASSERT_TRUE(offer.ok());
+  AnswerOptions options;
+  options.playback = true;
+  auto baseline = negotiate_offer(*offer, options);
+  ASSERT_TRUE(baseline.ok());
+  EXPECT_EQ(baseline->video.payload_type, 108);  // 42e01f: the usual order
+  // A High profile stream, offered High (this Chromium offer has none: one is made of 116).
+  auto with_high = parse_sdp(replace_all(playback_offer(),
+                                         "packetization-mode=1;profile-level-id=4d001f",
+                                         "packetization-mode=1;profile-level-id=64001f"));
+  ASSERT_TRUE(with_high.ok());
+  options.send_profile_idc = 0x64;
+  auto high = negotiate_offer(*with_high, options);
+  ASSERT_TRUE(high.ok());
+  EXPECT_EQ(high->video.payload_type, 116);
+  EXPECT_EQ(parse_fmtp_parameters(high->video.fmtp)["profile-level-id"].substr(0, 2), "64");
+  EXPECT_EQ(parse_fmtp_parameters(high->video.fmtp)["packetization-mode"], "1");
+  // A garbage profile-level-id is skipped, never thrown on.
+  auto odd = parse_sdp(replace_all(playback_offer(), "profile-level-id=42e01f",
+                                   "profile-level-id=zz0000"));
+  ASSERT_TRUE(odd.ok());
+  EXPECT_TRUE(negotiate_offer(*odd, options).ok());
+}
+
+}  // namespace
+}  // namespace stagecast::rtc

@@ -6,6 +6,11 @@
 // into the URIs of the playlists it serves, so before the token expires the player asks the API
 // for a fresh one and hls.js's requests are rewritten to carry it (xhrSetup): playback goes on
 // without reloading the source.
+//
+// Real-time playback (WebRTC over WHEP, whep_player.js) is a choice of the Viewer: the same
+// playback grant carries the WHEP URL, and a failure to connect falls back to LL-HLS.
+
+import { WhepPlayer } from './whep_player.js';
 
 let hlsLoading = null;
 
@@ -53,7 +58,9 @@ export class Player {
   // onLevels(levels, selected, playing): the quality menu. onFatal(kind): the page decides what
   // next ('forbidden' when the token or access is gone, 'unavailable', 'media').
   // prefer: 'auto' (the rule above), 'native' or 'hls.js' (the Viewer's ?player= override, for
-  // trying either path on any browser that has it).
+  // trying either path on any browser that has it), or 'webrtc': real-time playback over WHEP
+  // where the server offers it (the playback answer's whepUrl), falling back to LL-HLS when
+  // WebRTC does not connect within a few seconds.
   constructor(video, { getPlayback, onLevels, onFatal, onPlaying, prefer = 'auto' }) {
     this.video = video;
     this.getPlayback = getPlayback;
@@ -65,6 +72,8 @@ export class Player {
     this.token = null;
     this.mediaRecoveries = 0;
     this.mode = null;
+    this.rtc = null;
+    this.realtimeAvailable = false;  // the server offered WHEP for this playback
   }
 
   async start() {
@@ -78,6 +87,9 @@ export class Player {
     video.muted = true;  // autoplay policies allow muted playback; the page offers unmute
     video.playsInline = true;
     video.addEventListener('playing', this.playingListener = () => this.onPlaying(), { once: false });
+    this.realtimeAvailable = Boolean(playback.whepUrl) && WhepPlayer.supported();
+    if (this.prefer === 'webrtc' && this.realtimeAvailable && (await this.startWebrtc(playback.whepUrl))) return;
+    if (this.stopped) return;
 
     const native = this.prefer === 'native' ? canPlayHlsNatively(video)
       : this.prefer === 'hls.js' ? false : prefersNativeHls(video);
@@ -95,6 +107,29 @@ export class Player {
     } else {
       this.onFatal('unsupported');
     }
+  }
+
+  // True when WebRTC plays (or the player was stopped meanwhile); false to fall back to HLS.
+  async startWebrtc(url) {
+    const rtc = new WhepPlayer(url);
+    let media;
+    try {
+      media = await rtc.connect();
+    } catch {
+      return false;
+    }
+    if (this.stopped) {
+      rtc.stop();
+      return true;
+    }
+    this.rtc = rtc;
+    this.mode = 'webrtc';
+    // A session that fails or is ended by the server: the page reconnects (WebRTC again first).
+    rtc.onended = () => this.onFatal('unavailable');
+    this.video.srcObject = media;
+    this.video.play().catch(() => {});
+    this.onLevels([], -1, null);
+    return true;
   }
 
   startHlsJs(Hls, url) {
@@ -215,6 +250,11 @@ export class Player {
     return this.hls?.latency ?? null;
   }
 
+  // What WebRTC received, for tests and the console (null unless in webrtc mode).
+  async realtimeStats() {
+    return this.rtc ? this.rtc.stats() : null;
+  }
+
   stop() {
     this.stopped = true;
     clearTimeout(this.refreshTimer);
@@ -225,6 +265,11 @@ export class Player {
     }
     if (this.playingListener) this.video.removeEventListener('playing', this.playingListener);
     if (this.nativeError) this.video.removeEventListener('error', this.nativeError);
+    if (this.rtc) {
+      this.rtc.stop();
+      this.rtc = null;
+      this.video.srcObject = null;
+    }
     if (this.mode === 'native' || this.video.src) {
       this.video.removeAttribute('src');
       this.video.load();

@@ -31,6 +31,8 @@ const ui = {
   viewers: $('#viewers'),
   uptime: $('#uptime'),
   qualityWrap: $('#quality-wrap'),
+  realtimeWrap: $('#realtime-wrap'),
+  realtime: $('#realtime'),
   quality: $('#quality'),
   unmute: $('#unmute'),
   tip: $('#tip'),
@@ -47,7 +49,10 @@ let hadAccess = null;  // the last access answer, to notice when a ticket lets t
 let accessTimer = null;
 let ticketDialog = null;  // the checkout, closed by itself once the ticket admits the fan
 // Exposed for tests and for debugging from the console: read-only state of the page.
-const state = { phase: 'loading', reason: null, mode: null, replay: false };
+const state = {
+  phase: 'loading', reason: null, mode: null, replay: false,
+  realtimeStats: () => player?.realtimeStats() ?? null,
+};
 globalThis.stagecastViewer = state;
 
 function overlay(title, text = '', actions = [], reason = null) {
@@ -244,10 +249,21 @@ async function startPlayer() {
 
 // One player for live and replay: `playing` is the phase once the video plays; a fatal error
 // (after playback began) and a failure to start (other than a refusal) are the caller's to show.
+// Real-time (WHEP) when the fan chose it (kept for the session) or the URL asks (?player=webrtc).
+// The switch, once used, wins over the URL.
+const REALTIME_KEY = 'stagecast.realtime';
+let realtimeChosen = null;
+function preferredPlayer() {
+  if (realtimeChosen !== null) return realtimeChosen ? 'webrtc' : 'auto';
+  const asked = new URLSearchParams(location.search).get('player');
+  if (asked) return asked;
+  return sessionStorage.getItem(REALTIME_KEY) === '1' ? 'webrtc' : 'auto';
+}
+
 async function launch(getPlayback, playing, onFatal, onStartFailure) {
   const v = ensureVideo();
   player = new Player(v, {
-    prefer: new URLSearchParams(location.search).get('player') ?? 'auto',
+    prefer: state.replay ? 'auto' : preferredPlayer(),
     getPlayback,
     onLevels: renderLevels,
     onPlaying: () => {
@@ -263,6 +279,9 @@ async function launch(getPlayback, playing, onFatal, onStartFailure) {
   try {
     await player.start();
     state.mode = player.mode;
+    // The switch is offered only where the server offers WHEP (live, not a replay).
+    show(ui.realtimeWrap, Boolean(player?.realtimeAvailable) && !state.replay);
+    ui.realtime.checked = state.mode === 'webrtc';
   } catch (e) {
     stopPlayer();
     if (e instanceof ApiError && (e.status === 401 || e.status === 403)) {
@@ -278,6 +297,7 @@ function stopPlayer(removeVideo = false) {
   player?.stop();
   player = null;
   show(ui.qualityWrap, false);
+  show(ui.realtimeWrap, false);
   show(ui.unmute, false);
   if (removeVideo && video) {
     video.remove();
@@ -300,6 +320,12 @@ function renderLevels(levels, selected, playing) {
 }
 
 ui.quality.addEventListener('change', () => player?.setLevel(Number(ui.quality.value)));
+ui.realtime.addEventListener('change', () => {
+  realtimeChosen = ui.realtime.checked;
+  sessionStorage.setItem(REALTIME_KEY, realtimeChosen ? '1' : '0');
+  stopPlayer();
+  startPlayer();
+});
 ui.unmute.addEventListener('click', () => {
   if (!video) return;
   video.muted = false;

@@ -1,0 +1,99 @@
+#pragma once
+// WhepForwarder: the WebRTC side of one live stream (DESIGN.md whep/). A MediaSink on the
+// stream's hub that packetises each H.264 access unit once (RFC 6184, rtc/h264_packetizer) and
+// hands the same payloads to every viewer's WhepSession, which only rewrites the RTP header.
+//
+// Timeline. RTP timestamps are the frames' 90 kHz presentation times, kept continuous across a
+// publisher's reconnect (a discontinuity): the next frame follows the last one by a frame's
+// duration instead of jumping, so a viewer's jitter buffer never sees time go backwards.
+//
+// B-frames: WebRTC has no picture reordering. A source whose presentation order differs from its
+// decode order is still sent (in decode order, stamped by decode time) and counted; the Studio's
+// recommended settings ask for none (docs/webrtc.md says what viewers then see).
+//
+// Threading: the hub calls on_config/on_frame/on_end on the publisher's thread; the forwarder
+// posts each unit to the media port's thread, where the viewers live. add()/remove()/viewers()
+// are for the port's thread only.
+
+#include <boost/asio/io_context.hpp>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "media/stream_hub.h"
+#include "rtc/h264_packetizer.h"
+#include "whep/whep_session.h"
+
+namespace stagecast::whep {
+
+// AAC to Opus, off the publisher's and the port's threads (app/ wires the transcode layer's
+// encoder on a worker pool). push() returns at once; the Opus packets come back through the
+// callback given at creation, on any thread, with 90 kHz timestamps on the AAC's timeline.
+class OpusEncoderStage {
+ public:
+  virtual ~OpusEncoderStage() = default;
+  virtual void push(media::MediaFramePtr aac) = 0;
+};
+using OpusEncoderFactory = std::function<std::unique_ptr<OpusEncoderStage>(
+    const media::AudioConfig& aac, std::function<void(media::MediaFramePtr opus)> on_packet)>;
+
+class WhepForwarder final : public media::MediaSink,
+                            public std::enable_shared_from_this<WhepForwarder> {
+ public:
+  // `opus` may be empty: the forwarder then sends video only.
+  WhepForwarder(std::string stream_id, boost::asio::io_context& port_io, OpusEncoderFactory opus);
+  ~WhepForwarder() override;
+
+  // media::MediaSink (the publisher's thread)
+  void on_config(const media::StreamConfig& config) override;
+  void on_frame(const media::MediaFramePtr& frame) override;
+  void on_discontinuity() override;
+  void on_end() override;
+
+  // The port's thread.
+  void add(std::shared_ptr<WhepSession> session);
+  void remove(const std::string& session_id);
+  size_t viewers() const { return sessions_.size(); }
+  bool ended() const { return ended_; }
+  // Called (on the port's thread) when the stream ended: every session is stopped first.
+  std::function<void()> on_stream_end;
+
+  // The H.264 profile_idc of the stream's video (0 until its configuration came); any thread.
+  uint8_t profile_idc() const;
+  // Whether Opus is being made for the viewers (the stream has AAC and an encoder started).
+  bool has_audio() const;
+  uint64_t reordered_frames() const;
+
+ private:
+  void deliver(const VideoUnitPtr& unit);
+  void deliver_audio(const AudioUnitPtr& unit);
+  void end_sessions();
+
+  const std::string stream_id_;
+  boost::asio::io_context& io_;
+  const OpusEncoderFactory opus_factory_;
+
+  // Publisher's thread.
+  // Guards what other threads read, and the parameter sets (the hub gives a sink attached
+  // mid-stream its configuration on the attaching thread).
+  mutable std::mutex mu_;
+  uint8_t profile_idc_ = 0;
+  uint64_t reordered_ = 0;
+  std::shared_ptr<const rtc::H264ParameterSets> sets_;
+  std::shared_ptr<OpusEncoderStage> opus_;  // made at the audio's configuration
+  Bytes asc_;  // the AudioSpecificConfig the encoder was made for
+  bool have_last_ = false;
+  int64_t last_pts_ = 0;       // of the last frame, before the shift
+  int64_t last_output_ = 0;    // its RTP time (shifted)
+  int64_t frame_ticks_ = 3000;  // the last frame's duration (30 fps until measured)
+  int64_t shift_ = 0;
+  bool discontinuity_ = false;
+
+  // Port's thread.
+  std::map<std::string, std::shared_ptr<WhepSession>> sessions_;
+  bool ended_ = false;
+};
+
+}  // namespace stagecast::whep

@@ -1,0 +1,85 @@
+#pragma once
+// WHEP (draft-ietf-wish-whep) without HTTP: what the routes in api/ call once the viewer's
+// access was checked (the same rule and playback tokens as HLS). An offer is negotiated for
+// playback (rtc/sdp_answer: we send H.264; the offer must receive it), attached to the stream's
+// WhepForwarder (made on the first viewer, a sink on the stream's hub, removed with the last)
+// and answered; the session then lives on the shared media port until DELETE, a failure,
+// consent expiry, or the stream's end.
+//
+// A session's resource URL carries a random 128-bit session id: knowing it is what allows
+// PATCH and DELETE (a viewer has no other credential; a playback token may have expired by then).
+//
+// Thread-safe: offer(), patch() and end() may be called from any thread and answer through their
+// callbacks, on any thread.
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/metrics.h"
+#include "core/result.h"
+#include "media/stream_hub.h"
+#include "rtc/dtls_certificate.h"
+#include "rtc/rtc_media_port.h"
+#include "rtc/sdp_answer.h"
+#include "whep/whep_forwarder.h"
+#include "whep/whep_session.h"
+
+namespace stagecast::whep {
+
+// The hub of a stream being published now, or null (app/ wires the ingest registry: whep/ sees
+// only media/).
+using LiveHubLookup = std::function<std::shared_ptr<media::StreamHub>(const std::string& stream_id)>;
+
+struct WhepServerOptions {
+  std::vector<rtc::IceCandidateAddress> udp_candidates;
+  std::vector<rtc::IceCandidateAddress> tcp_candidates;
+  WhepSessionOptions session;
+  size_t max_sessions = 1000;
+};
+
+struct WhepAnswer {
+  std::string sdp;
+  std::string session_id;
+  std::string etag;
+};
+
+struct WhepPatchResult {
+  int status = 204;  // 204: candidates taken; 200: an ICE restart, `body` answers it
+  std::string body;
+  std::string etag;
+};
+
+// Error codes: sdp_* (as for WHIP), not_live (404: nothing is being published), not_found
+// (404: no such session), precondition_failed (412), busy and unavailable (503).
+class WhepServer {
+ public:
+  WhepServer(rtc::RtcMediaPort& port, const rtc::DtlsCertificate& certificate,
+             LiveHubLookup live_hub, MetricsRegistry& metrics, WhepServerOptions options,
+             OpusEncoderFactory opus = {});
+  ~WhepServer();
+  WhepServer(const WhepServer&) = delete;
+  WhepServer& operator=(const WhepServer&) = delete;
+
+  void offer(const std::string& stream_id, const std::string& sdp,
+             const std::string& remote_address, std::function<void(Result<WhepAnswer>)> done);
+  void patch(const std::string& stream_id, const std::string& session_id,
+             const std::string& if_match, const std::string& fragment,
+             std::function<void(Result<WhepPatchResult>)> done);
+  void end(const std::string& stream_id, const std::string& session_id,
+           std::function<void(Result<void>)> done);
+  // Ends every session (shutdown).
+  void stop();
+
+  size_t session_count() const;
+  // Viewers of one stream (any thread): for the viewer count.
+  size_t viewers(const std::string& stream_id) const;
+
+  struct Shared;
+
+ private:
+  std::shared_ptr<Shared> shared_;
+};
+
+}  // namespace stagecast::whep

@@ -1,0 +1,192 @@
+// WHEP playback (draft-ietf-wish-whep) from the real server to Chromium: ffmpeg publishes RTMP
+// (H.264 without B-frames, AAC), a browser page plays it over WebRTC (the AAC as Opus) with the Viewer's own WHEP client
+// (web/static/js/whep_player.js), and the decoded frames are counted with getStats(). The same
+// access rule as HLS holds (403 and no session without a playback token where one is needed), and
+// bad requests are refused clearly.
+
+import { test, after, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer } from './lib/server.mjs';
+import { register, verifiedArtist, createStream } from './lib/fixtures.mjs';
+import { publish, waitFor } from './lib/media.mjs';
+import { launchBrowser } from './lib/browser.mjs';
+import { until, openPage } from './lib/web.mjs';
+import { metric } from './lib/metrics.mjs';
+
+let server, browser, artist, fan, publicStream, membersStream;
+const publishers = [];
+
+async function goLive(stream) {
+  const pub = publish(`${stream.rtmpUrl}/${stream.streamKey}`, { seconds: 600, size: '640x360', gop: 30, bframes: 0 });
+  publishers.push(pub);
+  await waitFor(async () => (await server.api('GET', `/api/livestream/${stream.id}`)).body.status === 'LIVE', { timeout: 30000, what: 'LIVE' });
+  return pub;
+}
+
+// A page of the server's origin that plays `url` with WhepPlayer and exposes its stats.
+async function playInBrowser(url) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto(`${server.url}/`);
+  const result = await page.evaluate(async (whepUrl) => {
+    const { WhepPlayer } = await import('/static/js/whep_player.js');
+    const player = new WhepPlayer(whepUrl, { timeoutMs: 15000 });
+    window.player = player;
+    try {
+      const stream = await player.connect();
+      const video = document.createElement('video');
+      video.muted = true;
+      video.autoplay = true;
+      video.playsInline = true;
+      video.srcObject = stream;
+      document.body.append(video);
+      await video.play();
+      return { ok: true, location: player.location };
+    } catch (e) {
+      return { ok: false, status: e.status, code: e.code, message: e.message };
+    }
+  }, url);
+  return { context, page, result, errors };
+}
+
+before(async () => {
+  server = await startServer();
+  artist = await verifiedArtist(server, 'WHEP Artist');
+  fan = await register(server, { displayName: 'WHEP Fan' });
+  publicStream = await createStream(server, artist, { title: 'Real-time public' });
+  membersStream = await createStream(server, artist, { title: 'Real-time members', visibility: 'SUBSCRIBERS' });
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  for (const p of publishers) p.proc.kill('SIGKILL');
+  await server?.cleanup();
+});
+
+test('bad WHEP requests are refused clearly and make no session', async () => {
+  const offerTo = (id, raw, headers = { 'content-type': 'application/sdp' }) => server.api('POST', `/whep/${id}`, { raw, headers });
+  // Not live yet: nothing to play (the access rule of HLS answers first: it knows only live
+  // streams, so a stream that is not live is refused as not playable).
+  const notLive = await offerTo(publicStream.id, 'v=0\r\n');
+  assert.equal(notLive.status, 403, notLive.text);
+  const wrongType = await offerTo(publicStream.id, 'v=0\r\n', { 'content-type': 'text/plain' });
+  assert.equal(wrongType.status, 415, wrongType.text);
+  const unknownSession = await server.api('DELETE', `/whep/${publicStream.id}/sessions/nope`);
+  assert.equal(unknownSession.status, 404, unknownSession.text);
+  const preflight = await fetch(`${server.url}/whep/${publicStream.id}`, { method: 'OPTIONS' });
+  assert.equal(preflight.status, 204);
+  assert.match(preflight.headers.get('accept-post') ?? '', /application\/sdp/);
+  assert.equal(await metric(server, 'stagecast_whep_sessions'), 0);
+});
+
+test('Chromium plays an RTMP stream over WHEP: frames decoded, few freezes; DELETE ends it', async () => {
+  await goLive(publicStream);
+  // Garbage and a send-only offer are refused now that the stream is live.
+  const garbage = await server.api('POST', `/whep/${publicStream.id}`, { raw: 'v=0\r\nm=video\r\n\u0000\u00ff', headers: { 'content-type': 'application/sdp' } });
+  assert.ok([400, 422].includes(garbage.status), garbage.text);
+  assert.match(garbage.body.error.code, /^sdp_/);
+
+  const viewer = await playInBrowser(`/whep/${publicStream.id}`);
+  try {
+    assert.ok(viewer.result.ok, JSON.stringify(viewer.result));
+    assert.match(viewer.result.location, new RegExp(`/whep/${publicStream.id}/sessions/[0-9a-f]{32}$`));
+    await until(viewer.page, () => window.player.stats().then((s) => s.video && s.video.framesDecoded > 60), null, { timeout: 20000, what: '60 frames decoded' });
+    const stats = await viewer.page.evaluate(() => window.player.stats());
+    assert.equal(stats.video.frameWidth, 640);
+    assert.equal(stats.video.frameHeight, 360);
+    assert.ok(stats.video.freezeCount <= 2, JSON.stringify(stats));
+    const first = stats.video.framesDecoded;
+    await until(viewer.page, (n) => window.player.stats().then((s) => s.video.framesDecoded > n + 30), first, { timeout: 10000, what: 'frames to keep coming' });
+    // The stream's AAC arrives as Opus: packets and decoded samples, most of them not concealed.
+    await until(viewer.page, () => window.player.stats().then((s) => s.audio && s.audio.packetsReceived > 50), null, { timeout: 10000, what: 'Opus packets' });
+    const audio = (await viewer.page.evaluate(() => window.player.stats())).audio;
+    assert.ok(audio.totalSamplesReceived > 48000, JSON.stringify(audio));
+    assert.ok(audio.concealedSamples < audio.totalSamplesReceived / 4, JSON.stringify(audio));
+    assert.equal(await metric(server, 'stagecast_whep_sessions'), 1);
+    assert.ok(await metric(server, 'stagecast_whep_rtp_packets_sent_total') > 100);
+
+    // DELETE ends the session on the server; a second DELETE finds nothing.
+    const sessionPath = new URL(viewer.result.location).pathname;
+    const del = await server.api('DELETE', sessionPath);
+    assert.equal(del.status, 200, del.text);
+    await waitFor(async () => (await metric(server, 'stagecast_whep_sessions')) === 0, { what: 'the session ended' });
+    assert.equal((await server.api('DELETE', sessionPath)).status, 404);
+    assert.deepEqual(viewer.errors, []);
+  } finally {
+    await viewer.context.close();
+  }
+});
+
+test('a members-only stream: 403 and no session without a playback token, plays with one', async () => {
+  await goLive(membersStream);
+  const before = await metric(server, 'stagecast_whep_sessions_total');
+  const refused = await playInBrowser(`/whep/${membersStream.id}`);
+  try {
+    assert.equal(refused.result.ok, false);
+    assert.equal(refused.result.status, 403, JSON.stringify(refused.result));
+    assert.equal(refused.result.code, 'not_allowed');
+  } finally {
+    await refused.context.close();
+  }
+  assert.equal(await metric(server, 'stagecast_whep_sessions_total'), before, 'no session was made');
+
+  // The owner may watch: a playback token from the API, carried as for HLS.
+  const playback = await server.api('POST', `/api/livestream/${membersStream.id}/playback`, { token: artist.token });
+  assert.equal(playback.status, 200, playback.text);
+  const token = new URL(playback.body.url).searchParams.get('token');
+  assert.ok(token, playback.body.url);
+  const viewer = await playInBrowser(`/whep/${membersStream.id}?token=${encodeURIComponent(token)}`);
+  try {
+    assert.ok(viewer.result.ok, JSON.stringify(viewer.result));
+    await until(viewer.page, () => window.player.stats().then((s) => s.video && s.video.framesDecoded > 30), null, { timeout: 20000, what: 'frames decoded with a token' });
+  } finally {
+    await viewer.page.evaluate(() => window.player.stop());
+    await viewer.context.close();
+  }
+  // A fan without a subscription gets no token at all.
+  const fanPlayback = await server.api('POST', `/api/livestream/${membersStream.id}/playback`, { token: fan.token });
+  assert.equal(fanPlayback.status, 403, fanPlayback.text);
+});
+
+test('the Viewer plays in Real-time (WHEP) when chosen, and switches back to LL-HLS', async () => {
+  const v = await openPage(browser, `${server.url}/watch/${publicStream.id}?player=webrtc`, { user: fan });
+  try {
+    await until(v.page, () => document.body.dataset.phase === 'playing', null, { timeout: 30000, what: 'the Viewer playing' });
+    assert.equal(await v.page.evaluate(() => globalThis.stagecastViewer.mode), 'webrtc');
+    assert.equal(await v.page.isVisible('#realtime-wrap'), true);
+    assert.equal(await v.page.isChecked('#realtime'), true);
+    await until(v.page, () => globalThis.stagecastViewer.realtimeStats().then((s) => s?.video?.framesDecoded > 30), null, { timeout: 20000, what: 'frames decoded in the Viewer' });
+    // Unchecked: LL-HLS again, with its quality menu.
+    await v.page.uncheck('#realtime');
+    await until(v.page, () => globalThis.stagecastViewer.mode === 'hls.js' && document.body.dataset.phase === 'playing', null, { timeout: 30000, what: 'LL-HLS again' });
+    assert.deepEqual(v.errors, []);
+  } finally {
+    await v.page.context().close();
+  }
+});
+
+test('when WebRTC cannot connect, the Viewer falls back to LL-HLS within seconds', async () => {
+  // A server that announces no candidate a browser can reach: ICE never completes.
+  const blocked = await startServer({ args: ['--webrtc.udp_candidates=192.0.2.1', '--webrtc.tcp=false'] });
+  try {
+    const a = await verifiedArtist(blocked, 'Fallback Artist');
+    const s = await createStream(blocked, a, { title: 'Fallback' });
+    const pub = publish(`${s.rtmpUrl}/${s.streamKey}`, { seconds: 600, size: '320x180', gop: 30, bframes: 0 });
+    publishers.push(pub);
+    await waitFor(async () => (await blocked.api('GET', `/api/livestream/${s.id}`)).body.status === 'LIVE', { timeout: 30000, what: 'LIVE' });
+    const v = await openPage(browser, `${blocked.url}/watch/${s.id}?player=webrtc`);
+    try {
+      const started = Date.now();
+      await until(v.page, () => document.body.dataset.phase === 'playing', null, { timeout: 40000, what: 'playing after the fallback' });
+      assert.equal(await v.page.evaluate(() => globalThis.stagecastViewer.mode), 'hls.js');
+      assert.ok(Date.now() - started < 30000);
+    } finally {
+      await v.page.context().close();
+    }
+  } finally {
+    await blocked.cleanup();
+  }
+});

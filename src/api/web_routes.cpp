@@ -189,6 +189,8 @@ void add_web_routes(net::Router& router, WebPagesOptions options) {
   add_page("/", "/index.html");
   add_page("/watch/{id}", "/watch.html");
   add_page("/studio", "/studio.html");
+  // The notification service worker at the root: its default scope is the whole site.
+  add_page("/sw.js", "/static/sw.js");
   router.add(
       "GET", "/static/{path...}",
       [pages](const net::Request& req) { return pages->static_file(req); }, net::Dispatch::Inline);

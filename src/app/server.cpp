@@ -16,6 +16,7 @@
 #include "app/generated_secret.h"
 #include "app/media_wiring.h"
 #include "app/notify_wiring.h"
+#include "app/push_routes.h"
 #include "app/payments_wiring.h"
 #include "app/realtime_wiring.h"
 #include "app/recording_wiring.h"
@@ -330,6 +331,7 @@ static void add_api_routes(Server::Parts& p, uint16_t http_port, uint16_t rtmp_p
   api::add_admin_routes(p.router, *p.api);
   api::add_stream_routes(p.router, *p.api);
   api::add_notification_routes(p.router, *p.api, *p.notify->service);
+  add_push_routes(p.router, *p.api, *p.notify, c);
   add_payment_routes(*p.payments, p.router, *p.api, c);
   if (p.recording) p.recording->add_routes(p.router, *p.api);
   api::add_stream_health_routes(
@@ -377,7 +379,7 @@ void Server::start(const std::string& ports_file) {
   p.payments->tickets->add_listener(p.media->revocations());
   p.payments->tickets->add_listener(*p.realtime->gateway);
   p.notify->notifier->add_listener(*p.realtime->gateway);
-  p.notify->start_email(p.config, p.api->http_base_url, *p.store, p.clock);
+  p.notify->start_delivery(p.config, p.api->http_base_url, *p.store, p.clock, p.metrics);
   p.hls_tick = std::make_unique<boost::asio::steady_timer>(p.io->at(0));
   schedule_hls_tick(p);
   p.io->start();

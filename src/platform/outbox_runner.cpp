@@ -2,6 +2,8 @@
 
 #include <pthread.h>
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include <algorithm>
 
@@ -31,6 +33,8 @@ void OutboxRunner::start() {
     threads_.emplace_back([this, i] {
       const std::string name = (options_.name + "-out-" + std::to_string(i)).substr(0, 15);
       pthread_setname_np(pthread_self(), name.c_str());
+      // Background work: the I/O threads (chat, playlists) come first when cores are short.
+      setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), options_.nice);
       run(static_cast<size_t>(i));
     });
   }
@@ -85,9 +89,6 @@ Result<size_t> OutboxRunner::run_once(size_t worker) {
   auto claimed = store_.notifications().claim_due(channel_, clock_.unix_millis(), options_.batch,
                                                   options_.lease.count());
   if (!claimed) return claimed.error();
-  std::vector<store::DeliveryOutcome> outcomes;
-  outcomes.reserve(claimed->size());
-  std::vector<Delivery> deliveries;
   for (const store::Notification& n : *claimed) {
     if (stopping()) break;  // the rest waits for its lease (or a restart) to be sent
     Delivery d;
@@ -96,18 +97,14 @@ Result<size_t> OutboxRunner::run_once(size_t worker) {
     } catch (const std::exception& e) {
       d = Delivery::transient(std::string("internal error: ") + e.what());
     }
-    outcomes.push_back(outcome_of(n, d, clock_.unix_millis()));
-    deliveries.push_back(std::move(d));
-  }
-  if (auto r = store_.notifications().finish(outcomes); !r) {
-    // The rows stay PENDING under their lease and are tried again once it ends.
-    spdlog::error("{} outbox: {} outcomes not recorded: {}", options_.name, outcomes.size(),
-                  r.error().message);
-    return r.error();
-  }
-  for (size_t i = 0; i < outcomes.size(); ++i) {
-    const store::Notification& n = (*claimed)[i];
-    const store::DeliveryOutcome& o = outcomes[i];
+    // Each outcome is written as soon as it is known: a crash then sends again at most the one
+    // row per worker whose answer was not yet written.
+    const store::DeliveryOutcome o = outcome_of(n, d, clock_.unix_millis());
+    if (auto r = store_.notifications().finish({o}); !r) {
+      // The row stays PENDING under its lease and is tried again once it ends.
+      spdlog::error("{} {}: outcome not recorded: {}", options_.name, n.id, r.error().message);
+      return r.error();
+    }
     if (!o.sent) {
       if (o.next_attempt_at) {
         spdlog::info("{} {} attempt {} failed ({}); next in {} ms", options_.name, n.id,
@@ -117,7 +114,7 @@ Result<size_t> OutboxRunner::run_once(size_t worker) {
                      n.attempts, o.error);
       }
     }
-    if (observer_) observer_(n, deliveries[i], o.sent || !o.next_attempt_at);
+    if (observer_) observer_(n, d, o.sent || !o.next_attempt_at);
   }
   return claimed->size();
 }

@@ -3,15 +3,16 @@
 // own, never an I/O thread or the shared workers. Each of `workers` threads claims a batch of due
 // rows (a lease: another worker, node or a restart does not take a row while it is being sent),
 // hands each row to `deliver` with its worker index (a worker owns its connection: SMTP or HTTP
-// connections are reused across its rows), and writes the batch's outcomes in one transaction:
+// connections are reused across its rows), and writes each outcome:
 // SENT, the next attempt with exponential backoff (at least the server's Retry-After) for a
 // transient failure, or FAILED for a permanent one or at the retry limit. Concurrency towards the
-// mail server or push service is bounded by `workers`.
+// mail server or push service is bounded by `workers`. Each row's outcome is written (one
+// transaction) as soon as it is known.
 //
 // At least once, never twice while the server runs: a row is SENT or rescheduled before its
-// lease ends. A crash between the receiver's acceptance and the batch's write sends those rows
-// again after the lease (at most workers x batch rows; mail keeps its Message-ID, push its
-// Topic and tag).
+// lease ends. A crash between the receiver's acceptance and that write sends the row again
+// after the lease: at most one row per worker (mail keeps its Message-ID, push its Topic and
+// tag).
 
 #include <chrono>
 #include <condition_variable>
@@ -53,13 +54,15 @@ struct OutboxRunnerOptions {
   std::chrono::milliseconds lease{120'000};
   // Sleep when nothing is due and nobody woke us (new rows wake the workers at once).
   std::chrono::milliseconds idle_poll{5'000};
+  // Nice value of the worker threads (Linux: per thread): delivery yields to the I/O threads.
+  int nice = 10;
 };
 
 class OutboxRunner {
  public:
   // Called on worker `worker` (0 .. workers-1) for each claimed row; may block.
   using Deliver = std::function<Delivery(const store::Notification&, size_t worker)>;
-  // Called after every batch with what was written (metrics).
+  // Called after each row's outcome is written.
   using Observer = std::function<void(const store::Notification&, const Delivery&, bool final)>;
 
   // Borrowed; must outlive the runner.

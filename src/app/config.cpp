@@ -222,8 +222,7 @@ const Key kKeys[] = {
      "attempts per push before it is FAILED (429, 5xx and no answer are retried)"},
     {"notify.push_retry_base_ms", SC_FIELD(notify_push_retry_base_ms), false,
      "first retry delay; doubles each attempt, jittered, never sooner than Retry-After"},
-    {"notify.push_retry_max_ms", SC_FIELD(notify_push_retry_max_ms), false,
-     "longest retry delay"},
+    {"notify.push_retry_max_ms", SC_FIELD(notify_push_retry_max_ms), false, "longest retry delay"},
     {"notify.push_ca_file", SC_FIELD(notify_push_ca_file), false,
      "PEM file of a CA to trust for push services besides the system's"},
     {"notify.push_allow_http_loopback", SC_FIELD(notify_push_allow_http_loopback), false,
@@ -510,8 +509,7 @@ Result<void> validate(const Config& c) {
       c.notify_push_workers > 64 || c.notify_push_ttl_seconds < 0 ||
       c.notify_push_ttl_seconds > 2'419'200 || c.notify_push_timeout_ms < 1 ||
       c.notify_push_max_attempts < 1 || c.notify_push_max_attempts > 100 ||
-      c.notify_push_retry_base_ms < 1 ||
-      c.notify_push_retry_max_ms < c.notify_push_retry_base_ms) {
+      c.notify_push_retry_base_ms < 1 || c.notify_push_retry_max_ms < c.notify_push_retry_base_ms) {
     return make_error("config_invalid",
                       "notify: email_workers and push_workers 1..64, push_ttl_seconds 0..2419200, "
                       "push_timeout_ms >= 1, push_max_attempts 1..100, "

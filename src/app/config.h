@@ -141,7 +141,8 @@ struct Config {
   // Web Push (RFC 8291/8292): on unless switched off; the VAPID key is made on first start
   bool notify_push_enabled = true;
   std::string notify_push_subject;          // VAPID "sub": mailto: or https: (default derived)
-  std::string notify_push_vapid_key_file;   // PEM P-256 key; default <data_dir>/secrets/vapid_private_key.pem
+  std::string notify_push_vapid_key_file;   // PEM P-256 key; default
+                                            // <data_dir>/secrets/vapid_private_key.pem
   int64_t notify_push_workers = 4;          // pushes in flight at once
   int64_t notify_push_ttl_seconds = 3'600;  // how long a push service keeps an undelivered push
   int64_t notify_push_timeout_ms = 10'000;

@@ -46,9 +46,8 @@ void wire_email(const Config& config, NotifyWiring& w, const Clock& clock) {
     so.connect_timeout = std::min(so.timeout, std::chrono::milliseconds(10'000));
     auto sender = notify::SmtpSender::create(std::move(so));
     if (!sender) throw std::runtime_error(sender.error().message);
-    w.mail.push_back(std::make_unique<SmtpMailTransport>(std::move(sender).value(),
-                                                         config.notify_email_from,
-                                                         config.notify_email_from_name, clock));
+    w.mail.push_back(std::make_unique<SmtpMailTransport>(
+        std::move(sender).value(), config.notify_email_from, config.notify_email_from_name, clock));
   }
 }
 

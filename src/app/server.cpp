@@ -16,8 +16,8 @@
 #include "app/generated_secret.h"
 #include "app/media_wiring.h"
 #include "app/notify_wiring.h"
-#include "app/push_routes.h"
 #include "app/payments_wiring.h"
+#include "app/push_routes.h"
 #include "app/realtime_wiring.h"
 #include "app/recording_wiring.h"
 

@@ -74,8 +74,8 @@ bool is_p256(EVP_PKEY* key) {
   char name[64] = {};
   size_t len = 0;
   return EVP_PKEY_is_a(key, "EC") &&
-         EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, name, sizeof name,
-                                        &len) == 1 &&
+         EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, name, sizeof name, &len) ==
+             1 &&
          std::strcmp(name, kGroup) == 0;
 }
 
@@ -140,8 +140,8 @@ Result<P256Key> P256Key::from_pem(const std::string& pem) {
 
 Result<std::string> P256Key::to_pem() const {
   std::unique_ptr<BIO, BioDeleter> bio(BIO_new(BIO_s_mem()));
-  if (!bio || PEM_write_bio_PrivateKey(bio.get(), key_.get(), nullptr, nullptr, 0, nullptr,
-                                       nullptr) != 1) {
+  if (!bio ||
+      PEM_write_bio_PrivateKey(bio.get(), key_.get(), nullptr, nullptr, 0, nullptr, nullptr) != 1) {
     return make_error("crypto_error", "writing the key as PEM failed");
   }
   char* data = nullptr;
@@ -186,7 +186,8 @@ Result<std::array<uint8_t, 64>> P256Key::sign_es256(std::string_view data) const
     return make_error("crypto_error", "ES256 signing failed");
   }
   const unsigned char* p = der.data();
-  std::unique_ptr<ECDSA_SIG, SigDeleter> sig(d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(der_len)));
+  std::unique_ptr<ECDSA_SIG, SigDeleter> sig(
+      d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(der_len)));
   if (!sig) return make_error("crypto_error", "ES256 signature not readable");
   std::array<uint8_t, 64> out{};
   if (BN_bn2binpad(ECDSA_SIG_get0_r(sig.get()), out.data(), 32) != 32 ||

@@ -32,10 +32,10 @@ bool internal_address(std::string host) {
     const bool zero_prefix = std::all_of(b, b + 10, [](uint8_t x) { return x == 0; });
     if (zero_prefix && std::all_of(b + 10, b + 16, [](uint8_t x) { return x == 0; })) return true;
     if (zero_prefix && std::all_of(b + 10, b + 15, [](uint8_t x) { return x == 0; }) && b[15] == 1)
-      return true;                                        // ::1
-    if ((b[0] & 0xfe) == 0xfc) return true;               // fc00::/7
+      return true;                                           // ::1
+    if ((b[0] & 0xfe) == 0xfc) return true;                  // fc00::/7
     if (b[0] == 0xfe && (b[1] & 0xc0) == 0x80) return true;  // fe80::/10
-    if (zero_prefix && b[10] == 0xff && b[11] == 0xff) {  // ::ffff:a.b.c.d
+    if (zero_prefix && b[10] == 0xff && b[11] == 0xff) {     // ::ffff:a.b.c.d
       char text[INET_ADDRSTRLEN];
       inet_ntop(AF_INET, b + 12, text, sizeof text);
       return internal_address(text);
@@ -77,11 +77,12 @@ Result<void> check_push_endpoint(std::string_view endpoint, bool allow_http_loop
   std::transform(host.begin(), host.end(), host.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   if (host.empty() || host == "[]") return invalid("endpoint has no host");
-  const std::string_view port = std::string_view(authority).substr(
-      std::min(authority.size(), host.size()));
+  const std::string_view port =
+      std::string_view(authority).substr(std::min(authority.size(), host.size()));
   if (!port.empty()) {
     if (port.size() < 2 || port.size() > 6 || port[0] != ':' ||
-        !std::all_of(port.begin() + 1, port.end(), [](unsigned char c) { return std::isdigit(c); })) {
+        !std::all_of(port.begin() + 1, port.end(),
+                     [](unsigned char c) { return std::isdigit(c); })) {
       return invalid("endpoint has a malformed port");
     }
   }

@@ -21,8 +21,8 @@ inline constexpr size_t kMaxPushEndpointBytes = 2048;
 
 struct PushSubscriptionInput {
   std::string endpoint;
-  std::string p256dh;  // base64url as received (validated)
-  std::string auth;    // base64url as received (validated)
+  std::string p256dh;                      // base64url as received (validated)
+  std::string auth;                        // base64url as received (validated)
   std::optional<int64_t> expiration_time;  // ms since the epoch
 };
 

@@ -25,8 +25,8 @@ struct PushRequest {
   std::string endpoint;
   std::string authorization;  // "vapid t=..., k=..."
   int ttl_seconds = 0;
-  std::string urgency;  // very-low | low | normal | high (RFC 8030 5.3)
-  std::string topic;    // empty: none (RFC 8030 5.4: up to 32 base64url characters)
+  std::string urgency;        // very-low | low | normal | high (RFC 8030 5.3)
+  std::string topic;          // empty: none (RFC 8030 5.4: up to 32 base64url characters)
   std::vector<uint8_t> body;  // aes128gcm (web_push_encryption.h)
 };
 

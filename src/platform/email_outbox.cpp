@@ -19,11 +19,11 @@ EmailOutbox::EmailOutbox(store::Store& store, const Clock& clock,
   ro.batch = options_.batch;
   ro.lease = options_.lease;
   ro.idle_poll = options_.idle_poll;
-  runner_ = std::make_unique<OutboxRunner>(
-      store, clock, store::NotificationChannel::kEmail, std::move(retries), ro,
-      [this](const store::Notification& n, size_t worker) {
-        return deliver(n, *transports_.at(worker));
-      });
+  runner_ = std::make_unique<OutboxRunner>(store, clock, store::NotificationChannel::kEmail,
+                                           std::move(retries), ro,
+                                           [this](const store::Notification& n, size_t worker) {
+                                             return deliver(n, *transports_.at(worker));
+                                           });
 }
 
 EmailOutbox::~EmailOutbox() {
@@ -49,7 +49,8 @@ Result<size_t> EmailOutbox::run_once() {
 Delivery EmailOutbox::deliver(const store::Notification& n, MailTransport& transport) {
   auto user = store_.users().find_by_id(n.user_id);
   if (!user) {
-    if (user.error().code == "not_found") return Delivery::permanent("the user has no account here");
+    if (user.error().code == "not_found")
+      return Delivery::permanent("the user has no account here");
     return Delivery::transient(user.error().message);
   }
   const LiveEmailText t = live_email_text(n, options_.base_url);

@@ -30,7 +30,7 @@ namespace stagecast::platform {
 struct EmailOutboxOptions {
   std::string base_url;           // links in mails: the site's public origin
   std::string message_id_domain;  // right side of Message-IDs (the sender's domain)
-  int batch = 8;                 // rows claimed at once by one worker
+  int batch = 8;                  // rows claimed at once by one worker
   // Longer than one batch can take (batch x the SMTP timeout), so a row is never claimed while
   // it is still being sent.
   std::chrono::milliseconds lease{120'000};

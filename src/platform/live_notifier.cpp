@@ -137,7 +137,8 @@ Result<size_t> LiveNotifier::fan_out(const store::LiveStream& stream) {
         l->pending_written(store::NotificationChannel::kEmail);
     }
     if (push) {
-      for (NotificationEvents* l : listeners_) l->pending_written(store::NotificationChannel::kPush);
+      for (NotificationEvents* l : listeners_)
+        l->pending_written(store::NotificationChannel::kPush);
     }
   }
   return created;

@@ -107,8 +107,8 @@ Result<size_t> OutboxRunner::run_once(size_t worker) {
     }
     if (!o.sent) {
       if (o.next_attempt_at) {
-        spdlog::info("{} {} attempt {} failed ({}); next in {} ms", options_.name, n.id,
-                     n.attempts, o.error, *o.next_attempt_at - o.at_ms);
+        spdlog::info("{} {} attempt {} failed ({}); next in {} ms", options_.name, n.id, n.attempts,
+                     o.error, *o.next_attempt_at - o.at_ms);
       } else {
         spdlog::warn("{} {} failed for good after {} attempts ({})", options_.name, n.id,
                      n.attempts, o.error);

@@ -14,12 +14,12 @@ std::string push_payload_json(const store::Notification& n, const std::string& b
   };
   const std::string artist = str("artistName");
   const std::string stream = str("streamId");
-  return nlohmann::json{{"title", (artist.empty() ? std::string("An artist") : artist) +
-                                      " is live"},
-                        {"body", str("title")},
-                        {"url", base_url + str("watchPath")},
-                        {"tag", n.kind + ":" + stream},
-                        {"streamId", stream}}
+  return nlohmann::json{
+      {"title", (artist.empty() ? std::string("An artist") : artist) + " is live"},
+      {"body", str("title")},
+      {"url", base_url + str("watchPath")},
+      {"tag", n.kind + ":" + stream},
+      {"streamId", stream}}
       .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
@@ -33,11 +33,11 @@ PushOutbox::PushOutbox(store::Store& store, const Clock& clock,
   ro.batch = options_.batch;
   ro.lease = options_.lease;
   ro.idle_poll = options_.idle_poll;
-  runner_ = std::make_unique<OutboxRunner>(
-      store, clock, store::NotificationChannel::kPush, std::move(retries), ro,
-      [this](const store::Notification& n, size_t worker) {
-        return deliver(n, *transports_.at(worker));
-      });
+  runner_ = std::make_unique<OutboxRunner>(store, clock, store::NotificationChannel::kPush,
+                                           std::move(retries), ro,
+                                           [this](const store::Notification& n, size_t worker) {
+                                             return deliver(n, *transports_.at(worker));
+                                           });
 }
 
 PushOutbox::~PushOutbox() {

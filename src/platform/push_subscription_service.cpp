@@ -4,8 +4,8 @@
 
 namespace stagecast::platform {
 
-Result<store::PushSubscription> PushSubscriptionService::subscribe(const Identity& caller,
-                                                                   const PushSubscriptionInput& in) {
+Result<store::PushSubscription> PushSubscriptionService::subscribe(
+    const Identity& caller, const PushSubscriptionInput& in) {
   auto& repo = store_.push_subscriptions();
   auto existing = repo.list_for_user(caller.user_id);
   if (!existing) return existing.error();

@@ -30,7 +30,8 @@ class PushSubscriptionService {
   // Stores (or refreshes) the caller's subscription; the endpoint moves to the caller when
   // another account had it (the browser's profile signed in as someone else). Errors:
   // db_unavailable.
-  Result<store::PushSubscription> subscribe(const Identity& caller, const PushSubscriptionInput& in);
+  Result<store::PushSubscription> subscribe(const Identity& caller,
+                                            const PushSubscriptionInput& in);
   // Errors: not_found (no such subscription of the caller), db_unavailable.
   Result<void> unsubscribe(const Identity& caller, const std::string& endpoint);
 

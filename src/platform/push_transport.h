@@ -12,8 +12,8 @@ namespace stagecast::platform {
 
 struct OutgoingPush {
   std::string endpoint;
-  std::string p256dh;  // base64url, as the browser gave it
-  std::string auth;    // base64url
+  std::string p256dh;   // base64url, as the browser gave it
+  std::string auth;     // base64url
   std::string payload;  // JSON text the service worker reads (title, body, url, tag)
   std::string topic;    // RFC 8030 5.4: a newer message with the same topic replaces a queued one
 };

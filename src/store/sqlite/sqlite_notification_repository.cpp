@@ -214,8 +214,7 @@ class SqliteNotificationRepository final : public NotificationRepository {
       return collect_rows<OutboxCount>(*st, [](const Statement& s) {
         return OutboxCount{
             parse_notification_channel(s.text(0)).value_or(NotificationChannel::kInApp),
-            parse_notification_status(s.text(1)).value_or(NotificationStatus::kPending),
-            s.i64(2)};
+            parse_notification_status(s.text(1)).value_or(NotificationStatus::kPending), s.i64(2)};
       });
     });
   }

@@ -62,11 +62,11 @@ TEST(WebPushEncryption, RefusesBadKeysAndOversizePayloads) {
   EXPECT_EQ(encrypt_push_message("x", bad_point, b64(kAuth)).error().code, "invalid_key");
   EXPECT_EQ(encrypt_push_message("x", b64(kUaPublic), std::vector<uint8_t>(15)).error().code,
             "invalid_key");
-  EXPECT_EQ(encrypt_push_message(std::string(kMaxPushPlaintext + 1, 'a'), b64(kUaPublic),
-                                 b64(kAuth))
-                .error()
-                .code,
-            "payload_too_large");
+  EXPECT_EQ(
+      encrypt_push_message(std::string(kMaxPushPlaintext + 1, 'a'), b64(kUaPublic), b64(kAuth))
+          .error()
+          .code,
+      "payload_too_large");
   EXPECT_TRUE(
       encrypt_push_message(std::string(kMaxPushPlaintext, 'a'), b64(kUaPublic), b64(kAuth)));
 }
@@ -74,7 +74,8 @@ TEST(WebPushEncryption, RefusesBadKeysAndOversizePayloads) {
 TEST(Vapid, JwtVerifiesWithThePublicKey) {
   auto key = P256Key::generate();
   ASSERT_TRUE(key);
-  auto jwt = vapid_jwt(*key, "https://push.example.net", "mailto:ops@stagecast.test", 1'900'000'000);
+  auto jwt =
+      vapid_jwt(*key, "https://push.example.net", "mailto:ops@stagecast.test", 1'900'000'000);
   ASSERT_TRUE(jwt);
   const size_t d1 = jwt->find('.');
   const size_t d2 = jwt->rfind('.');
@@ -104,8 +105,8 @@ TEST(Vapid, SignerHeaderAndReuse) {
   auto later = signer.authorization("https://push.example.net", 1'000'000 + 12 * 3600);
   EXPECT_NE(*later, *h1);  // re-signed before it expires
   const std::string jwt = h1->substr(8, h1->find(',') - 8);
-  const auto claims = nlohmann::json::parse(b64(jwt.substr(jwt.find('.') + 1,
-                                                           jwt.rfind('.') - jwt.find('.') - 1)));
+  const auto claims =
+      nlohmann::json::parse(b64(jwt.substr(jwt.find('.') + 1, jwt.rfind('.') - jwt.find('.') - 1)));
   EXPECT_LE(claims["exp"].get<int64_t>() - 1'000'000, 24 * 3600);  // RFC 8292 2
 }
 

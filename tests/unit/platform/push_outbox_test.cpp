@@ -69,12 +69,13 @@ class PushOutboxTest : public testing::ServiceTest {
     store::Notification n;
     n.user_id = fan_.user_id;
     n.kind = "stream_live";
-    n.payload = nlohmann::json{{"streamId", "s1"},
-                               {"artistName", "Ann"},
-                               {"title", "Night set"},
-                               {"watchPath", "/watch/s1"},
-                               {"subscriptionId", s.id}}
-                    .dump();
+    n.payload = nlohmann::json{
+        {"streamId", "s1"},
+        {"artistName", "Ann"},
+        {"title", "Night set"},
+        {"watchPath", "/watch/s1"},
+        {"subscriptionId",
+         s.id}}.dump();
     n.created_at = n.next_attempt_at = clock_.unix_millis();
     n.stream_id = "s1";
     n.channel = store::NotificationChannel::kPush;
@@ -83,7 +84,9 @@ class PushOutboxTest : public testing::ServiceTest {
     return store_->notifications().enqueue({n}).value().at(0).id;
   }
 
-  store::Notification row(const std::string& id) { return store_->notifications().find(id).value(); }
+  store::Notification row(const std::string& id) {
+    return store_->notifications().find(id).value();
+  }
 
   FakePush push_;
   std::unique_ptr<PushOutbox> outbox_;

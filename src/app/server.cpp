@@ -293,8 +293,8 @@ Server::Server(Config config) : parts_(std::make_unique<Parts>(std::move(config)
       std::make_unique<WorkerPool>("workers", static_cast<size_t>(p.config.threads_workers));
   add_operator_routes(p);
   open_platform(p);
-  p.notify = wire_notify(p.config, *p.platform, *p.store, p.clock);
   p.payments = wire_payments(p.config, *p.platform, *p.store, p.clock);
+  p.notify = wire_notify(p.config, *p.platform, *p.store, p.clock);
   open_media(p);
 
   net::HttpServerOptions http;

@@ -1,5 +1,5 @@
 #pragma once
-// Delivers the EMAIL rows of the notification outbox (docs/notifications.md) on a thread of its
+// Delivers the EMAIL rows of the notification outbox (docs/notifications.md) on threads of its
 // own, never an I/O thread or the shared workers: claims due rows (a lease, so that a crash or a
 // second node does not send a row while it is being sent), sends each through the MailTransport,
 // and marks it SENT, or schedules the next attempt with exponential backoff (a transient
@@ -9,8 +9,8 @@
 // The loop itself is outbox_runner.h.
 //
 // At least once, never twice while the server runs. Only a crash between the mail server's
-// acceptance and the batch's SENT write sends those mails again after the lease; each mail then
-// carries the same Message-ID.
+// acceptance and the row's SENT write sends that mail again after the lease (one per worker at
+// most); it then carries the same Message-ID.
 
 #include <chrono>
 #include <memory>

@@ -114,7 +114,6 @@ Result<size_t> OutboxRunner::run_once(size_t worker) {
                      n.attempts, o.error);
       }
     }
-    if (observer_) observer_(n, d, o.sent || !o.next_attempt_at);
   }
   return claimed->size();
 }

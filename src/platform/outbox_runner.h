@@ -62,8 +62,6 @@ class OutboxRunner {
  public:
   // Called on worker `worker` (0 .. workers-1) for each claimed row; may block.
   using Deliver = std::function<Delivery(const store::Notification&, size_t worker)>;
-  // Called after each row's outcome is written.
-  using Observer = std::function<void(const store::Notification&, const Delivery&, bool final)>;
 
   // Borrowed; must outlive the runner.
   OutboxRunner(store::Store& store, const Clock& clock, store::NotificationChannel channel,
@@ -72,7 +70,6 @@ class OutboxRunner {
   OutboxRunner(const OutboxRunner&) = delete;
   OutboxRunner& operator=(const OutboxRunner&) = delete;
 
-  void set_observer(Observer o) { observer_ = std::move(o); }
   void start();
   // Finishes the rows being sent and joins; unsent rows stay PENDING for their lease (or the
   // next start).
@@ -95,7 +92,6 @@ class OutboxRunner {
   RetrySchedule retries_;
   OutboxRunnerOptions options_;
   Deliver deliver_;
-  Observer observer_;
   std::mutex mu_;
   std::condition_variable cv_;
   bool stopping_ = false;

@@ -20,6 +20,7 @@ export class PushService {
   async listen(port = 0) {
     this.server = http.createServer((req, res) => {
       const chunks = [];
+      req.on('error', () => {});  // a sender killed mid-request (the SIGKILL tests)
       req.on('data', (c) => chunks.push(c));
       req.on('end', () => {
         const m = /^\/push\/([A-Za-z0-9_-]+)$/.exec(req.url);

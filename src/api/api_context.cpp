@@ -61,10 +61,9 @@ nlohmann::json stream_json(const ApiContext& ctx, const platform::StreamView& vi
       {"peakViewers", s.peak_viewers},
       {"createdAt", s.created_at},
       {"updatedAt", s.updated_at},
-      {"access",
-       {{"watch", view.watch.allowed},
-        {"reason", view.watch.allowed ? nlohmann::json(nullptr)
-                                      : nlohmann::json(std::string(view.watch.reason))}}},
+      {"access", {{"watch", view.watch.allowed},
+                  {"reason", view.watch.allowed ? nlohmann::json(nullptr)
+                                                : nlohmann::json(std::string(view.watch.reason))}}},
       {"playlistUrl", ctx.http_base_url + "/hls/" + s.id + "/master.m3u8"},
       // The replay of its latest recording (GET .../recordings gives the signed URL to play).
       {"recordingUrl", s.recording_url ? nlohmann::json(ctx.http_base_url + *s.recording_url)

@@ -302,6 +302,8 @@ void add_web_routes(net::Router& router, WebPagesOptions options) {
   add_page("/notifications", "/notifications.html");
   add_page("/operator", "/operator.html");
   add_page("/a/{artist}", "/artist.html");
+  // The notification service worker at the root: its default scope is the whole site.
+  add_page("/sw.js", "/static/sw.js");
   router.add(
       "GET", "/static/{path...}",
       [pages](const net::Request& req) { return pages->static_file(req); }, net::Dispatch::Inline);

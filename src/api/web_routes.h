@@ -4,6 +4,7 @@
 //   GET /                  home: streams live now        (web/index.html)
 //   GET /watch/{id}        the Viewer                    (web/watch.html)
 //   GET /studio            the Studio                    (web/studio.html)
+//   GET /sw.js             the notification service worker (web/static/sw.js, scope /)
 //   GET /static/{path...}  scripts, styles, images, the pinned hls.js
 //
 // Every response carries a strict Content-Security-Policy (scripts from this origin only, no

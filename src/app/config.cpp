@@ -225,6 +225,28 @@ const Key kKeys[] = {
      "longest retry delay"},
     {"notify.reminder_lead_ms", SC_FIELD(notify_reminder_lead_ms), false,
      "how long before a scheduled stream's time subscribers get a reminder (1 s .. 7 days)"},
+    {"notify.email_workers", SC_FIELD(notify_email_workers), false,
+     "SMTP connections used at once (each kept open across mails)"},
+    {"notify.push_enabled", SC_FIELD(notify_push_enabled), false,
+     "Web Push notifications (VAPID key made on first start)"},
+    {"notify.push_subject", SC_FIELD(notify_push_subject), false,
+     "VAPID contact (mailto: or https:); default mailto:<email_from> or http.public_url"},
+    {"notify.push_vapid_key_file", SC_FIELD(notify_push_vapid_key_file), false,
+     "PEM P-256 VAPID private key; default <data_dir>/secrets/vapid_private_key.pem"},
+    {"notify.push_workers", SC_FIELD(notify_push_workers), false, "pushes in flight at once"},
+    {"notify.push_ttl_seconds", SC_FIELD(notify_push_ttl_seconds), false,
+     "how long a push service keeps a push for an offline browser (TTL header)"},
+    {"notify.push_timeout_ms", SC_FIELD(notify_push_timeout_ms), false,
+     "time allowed for one push request"},
+    {"notify.push_max_attempts", SC_FIELD(notify_push_max_attempts), false,
+     "attempts per push before it is FAILED (429, 5xx and no answer are retried)"},
+    {"notify.push_retry_base_ms", SC_FIELD(notify_push_retry_base_ms), false,
+     "first retry delay; doubles each attempt, jittered, never sooner than Retry-After"},
+    {"notify.push_retry_max_ms", SC_FIELD(notify_push_retry_max_ms), false, "longest retry delay"},
+    {"notify.push_ca_file", SC_FIELD(notify_push_ca_file), false,
+     "PEM file of a CA to trust for push services besides the system's"},
+    {"notify.push_allow_http_loopback", SC_FIELD(notify_push_allow_http_loopback), false,
+     "TESTS ONLY: accept http:// push endpoints on loopback (refused in production)"},
     {"record.enabled", SC_FIELD(record_enabled), false,
      "record streams whose own record setting is on (docs/recording.md)"},
     {"record.store", SC_FIELD(record_store), false, "where recordings go: local or s3"},
@@ -520,6 +542,23 @@ Result<void> validate(const Config& c) {
       c.thumbnails_quality > 31) {
     return make_error("config_invalid",
                       "thumbnails: interval_seconds 2..60, width 160..1280, quality 2..31");
+  }
+  if (c.notify_email_workers < 1 || c.notify_email_workers > 64 || c.notify_push_workers < 1 ||
+      c.notify_push_workers > 64 || c.notify_push_ttl_seconds < 0 ||
+      c.notify_push_ttl_seconds > 2'419'200 || c.notify_push_timeout_ms < 1 ||
+      c.notify_push_max_attempts < 1 || c.notify_push_max_attempts > 100 ||
+      c.notify_push_retry_base_ms < 1 || c.notify_push_retry_max_ms < c.notify_push_retry_base_ms) {
+    return make_error("config_invalid",
+                      "notify: email_workers and push_workers 1..64, push_ttl_seconds 0..2419200, "
+                      "push_timeout_ms >= 1, push_max_attempts 1..100, "
+                      "1 <= push_retry_base_ms <= push_retry_max_ms");
+  }
+  if (!c.notify_push_subject.empty() && !c.notify_push_subject.starts_with("mailto:") &&
+      !c.notify_push_subject.starts_with("https:")) {
+    return make_error("config_invalid", "notify.push_subject must be a mailto: or https: URI");
+  }
+  if (c.production && c.notify_push_allow_http_loopback) {
+    return make_error("config_invalid", "notify.push_allow_http_loopback is for tests only");
   }
   if (c.payments_provider != "sandbox" && c.payments_provider != "stripe") {
     return make_error("config_invalid", "payments.provider must be sandbox or stripe");

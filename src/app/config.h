@@ -153,6 +153,20 @@ struct Config {
   int64_t notify_email_retry_base_ms = 2'000;
   int64_t notify_email_retry_max_ms = 600'000;
   int64_t notify_reminder_lead_ms = 900'000;  // reminders of scheduled streams: 15 min before
+  int64_t notify_email_workers = 4;  // SMTP connections used at once, each kept open
+  // Web Push (RFC 8291/8292): on unless switched off; the VAPID key is made on first start
+  bool notify_push_enabled = true;
+  std::string notify_push_subject;          // VAPID "sub": mailto: or https: (default derived)
+  std::string notify_push_vapid_key_file;   // PEM P-256 key; default
+                                            // <data_dir>/secrets/vapid_private_key.pem
+  int64_t notify_push_workers = 4;          // pushes in flight at once
+  int64_t notify_push_ttl_seconds = 3'600;  // how long a push service keeps an undelivered push
+  int64_t notify_push_timeout_ms = 10'000;
+  int64_t notify_push_max_attempts = 8;
+  int64_t notify_push_retry_base_ms = 2'000;
+  int64_t notify_push_retry_max_ms = 600'000;
+  std::string notify_push_ca_file;               // PEM CA to trust for push services (tests)
+  bool notify_push_allow_http_loopback = false;  // test only: http:// endpoints on loopback
   // [record] (docs/recording.md)
   bool record_enabled = true;           // record streams whose own `record` is on
   std::string record_store = "local";   // local | s3

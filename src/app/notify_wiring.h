@@ -1,19 +1,30 @@
 #pragma once
 // Notifications (docs/notifications.md): the outbox writer that hears streams go live, the
-// caller's own notifications behind /api/notifications, and, when notify.smtp_url is set, the
-// email outbox that delivers over SMTP. The realtime gateway is added as a listener once it
-// exists, so a signed-in fan's open page hears the notification at once.
+// caller's own notifications behind /api/notifications, and the outboxes that deliver: email
+// over SMTP when notify.smtp_url is set, Web Push unless notify.push_enabled is off. The
+// realtime gateway is added as a listener once it exists, so a signed-in fan's open page hears
+// the notification at once. The outbox gauges (rows per channel and status) are refreshed on a
+// thread of their own.
 
+#include <condition_variable>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "app/config.h"
 #include "core/clock.h"
+#include "core/metrics.h"
+#include "notify/p256.h"
 #include "platform/email_outbox.h"
 #include "platform/live_notifier.h"
 #include "platform/mail_transport.h"
 #include "platform/notification_service.h"
 #include "platform/platform_services.h"
+#include "platform/push_outbox.h"
+#include "platform/push_subscription_service.h"
+#include "platform/push_transport.h"
 #include "platform/schedule_notifier.h"
 #include "platform/unsubscribe_token.h"
 #include "store/store.h"
@@ -23,25 +34,38 @@ namespace stagecast::app {
 struct NotifyWiring {
   std::unique_ptr<platform::NotificationService> service;
   std::unique_ptr<platform::LiveNotifier> notifier;
-  std::unique_ptr<platform::MailTransport> mail;  // null while email is off
-  std::unique_ptr<platform::EmailOutbox> email;   // made by start
+  std::vector<std::unique_ptr<platform::MailTransport>> mail;  // empty while email is off
+  std::unique_ptr<platform::EmailOutbox> email;                // made by start
+  // Web Push (null while off).
+  std::shared_ptr<const notify::P256Key> vapid_key;
+  std::string vapid_public_key;  // base64url of the uncompressed point (applicationServerKey)
+  std::unique_ptr<platform::PushSubscriptionService> push_subscriptions;
+  std::vector<std::unique_ptr<platform::PushTransport>> push_transports;
+  std::unique_ptr<platform::PushOutbox> push;  // made by start
   // Reminders and schedule-change notices of scheduled streams (its own thread).
   std::unique_ptr<platform::ScheduleNotifier> schedule;
   // Signs the unsubscribe links of mails (/unsubscribe, api/unsubscribe_routes.h).
   std::unique_ptr<platform::UnsubscribeTokens> unsubscribe;
 
-  // Starts the schedule notifier and delivering email (when configured); links in mails point
-  // at `base_url`.
+  // Starts the schedule notifier and delivering email and push (as configured); links point at
+  // `base_url`.
   void start(const Config& config, const std::string& base_url, store::Store& store,
-             const Clock& clock);
-  // Finishes the fan-outs under way and the mail being sent; before the listeners (the gateway)
-  // go. Unsent mail stays in the outbox for the next start.
+             const Clock& clock, MetricsRegistry& metrics);
+  // Finishes the fan-outs under way and the mails and pushes being sent; before the listeners
+  // (the gateway) go. Unsent rows stay in the outbox for the next start.
   void stop();
+
+ private:
+  void refresh_metrics_loop(store::Store& store, MetricsRegistry& metrics);
+  std::mutex metrics_mu_;
+  std::condition_variable metrics_cv_;
+  bool metrics_stop_ = false;
+  std::thread metrics_thread_;
 };
 
 // Registers the notifiers with the stream service: call while wiring, before serving. Throws
-// std::runtime_error on an unusable SMTP configuration (a start-up failure). `secret` is the
-// server's JWT secret (the unsubscribe links' key is derived from it).
+// std::runtime_error on an unusable SMTP or push configuration (a start-up failure). `secret` is
+// the server's JWT secret (the unsubscribe links' key is derived from it).
 std::unique_ptr<NotifyWiring> wire_notify(const Config& config,
                                           platform::PlatformServices& platform, store::Store& store,
                                           const Clock& clock, const std::string& secret);

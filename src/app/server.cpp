@@ -21,6 +21,7 @@
 #include "app/media_wiring.h"
 #include "app/notify_wiring.h"
 #include "app/payments_wiring.h"
+#include "app/push_routes.h"
 #include "app/realtime_wiring.h"
 #include "app/recording_wiring.h"
 #include "app/thumbnail_archive.h"
@@ -315,11 +316,11 @@ Server::Server(Config config) : parts_(std::make_unique<Parts>(std::move(config)
       std::make_unique<WorkerPool>("workers", static_cast<size_t>(p.config.threads_workers));
   add_operator_routes(p);
   open_platform(p);
+  p.payments = wire_payments(p.config, *p.platform, *p.store, p.clock);
   p.notify = wire_notify(p.config, *p.platform, *p.store, p.clock,
                          must(secret_or_generated(p.config.auth_jwt_secret, p.config.data_dir,
                                                   "jwt_secret", p.config.production),
                               "auth.jwt_secret"));
-  p.payments = wire_payments(p.config, *p.platform, *p.store, p.clock);
   open_media(p);
 
   net::HttpServerOptions http;
@@ -362,6 +363,7 @@ static void add_api_routes(Server::Parts& p, uint16_t http_port, uint16_t rtmp_p
   api::add_stream_routes(p.router, *p.api);
   api::add_notification_routes(p.router, *p.api, *p.notify->service);
   api::add_unsubscribe_routes(p.router, *p.notify->service, *p.notify->unsubscribe);
+  add_push_routes(p.router, *p.api, *p.notify, c);
   add_payment_routes(*p.payments, p.router, *p.api, c);
   if (p.recording) p.recording->add_routes(p.router, *p.api);
   api::add_stream_health_routes(
@@ -435,7 +437,7 @@ void Server::start(const std::string& ports_file) {
   p.payments->tickets->add_listener(p.media->revocations());
   p.payments->tickets->add_listener(*p.realtime->gateway);
   p.notify->notifier->add_listener(*p.realtime->gateway);
-  p.notify->start(p.config, p.api->http_base_url, *p.store, p.clock);
+  p.notify->start(p.config, p.api->http_base_url, *p.store, p.clock, p.metrics);
   p.hls_tick = std::make_unique<boost::asio::steady_timer>(p.io->at(0));
   schedule_hls_tick(p);
   p.io->start();

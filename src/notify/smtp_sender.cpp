@@ -21,9 +21,6 @@ size_t read_message(char* buffer, size_t size, size_t count, void* user) {
   return n;
 }
 
-struct CurlDeleter {
-  void operator()(CURL* h) const { curl_easy_cleanup(h); }
-};
 struct SlistDeleter {
   void operator()(curl_slist* l) const { curl_slist_free_all(l); }
 };
@@ -79,15 +76,20 @@ Result<std::unique_ptr<SmtpSender>> SmtpSender::create(SmtpOptions options) {
   return std::unique_ptr<SmtpSender>(new SmtpSender(std::move(options)));
 }
 
+SmtpSender::SmtpSender(SmtpOptions options)
+    : options_(std::move(options)), curl_(curl_easy_init()) {}
+
 SmtpSender::~SmtpSender() {
+  if (curl_) curl_easy_cleanup(static_cast<CURL*>(curl_));
   curl_global_cleanup();
 }
 
 Result<void> SmtpSender::send(const std::string& from, const std::string& to,
                               const std::string& message) {
-  std::unique_ptr<CURL, CurlDeleter> h(curl_easy_init());
-  if (!h) return make_error(kSmtpTransient, "libcurl handle unavailable");
-  CURL* c = h.get();
+  CURL* c = static_cast<CURL*>(curl_);
+  if (!c) return make_error(kSmtpTransient, "libcurl handle unavailable");
+  // Reset keeps the connection cache: the next mail goes over the open connection.
+  curl_easy_reset(c);
   std::unique_ptr<curl_slist, SlistDeleter> rcpt(curl_slist_append(nullptr, to.c_str()));
   const std::string mail_from = "<" + from + ">";
   Upload up{message};

@@ -49,12 +49,14 @@ class SmtpSender {
   SmtpSender& operator=(const SmtpSender&) = delete;
 
   // `message` is the whole RFC 5322 text (email_message.h). Thread-compatible: one caller at a
-  // time (the outbox worker).
+  // time (one outbox worker per sender). The connection (TLS and AUTH done) stays open for the
+  // next mail: libcurl's connection cache of this sender's handle.
   Result<void> send(const std::string& from, const std::string& to, const std::string& message);
 
  private:
-  explicit SmtpSender(SmtpOptions options) : options_(std::move(options)) {}
+  explicit SmtpSender(SmtpOptions options);
   SmtpOptions options_;
+  void* curl_ = nullptr;  // CURL*, kept for its connection cache
 };
 
 }  // namespace stagecast::notify

@@ -1,28 +1,28 @@
 #pragma once
-// Delivers the EMAIL rows of the notification outbox (docs/notifications.md) on a thread of its
+// Delivers the EMAIL rows of the notification outbox (docs/notifications.md) on threads of its
 // own, never an I/O thread or the shared workers: claims due rows (a lease, so that a crash or a
 // second node does not send a row while it is being sent), sends each through the MailTransport,
 // and marks it SENT, or schedules the next attempt with exponential backoff (a transient
 // failure: no connection, timeout, SMTP 4xx), or FAILED (a permanent failure: SMTP 5xx, or the
-// retry limit reached). One mail at a time: the concurrency towards the mail server is bounded
-// by construction.
+// retry limit reached). One worker per transport (each keeps its SMTP connection open across
+// mails): the concurrency towards the mail server is bounded by the number of transports.
+// The loop itself is outbox_runner.h.
 //
-// At least once, never twice while the server runs: a row is SENT before the next claim can
-// see it. Only a crash between the mail server's acceptance and the SENT mark (a window of one
-// UPDATE) sends it again after the lease; the mail then carries the same Message-ID.
+// At least once, never twice while the server runs. Only a crash between the mail server's
+// acceptance and the row's SENT write sends that mail again after the lease (one per worker at
+// most); it then carries the same Message-ID.
 
 #include <chrono>
-#include <condition_variable>
-#include <cstdint>
-#include <mutex>
+#include <memory>
 #include <string>
-#include <thread>
+#include <vector>
 
 #include "core/clock.h"
 #include "core/result.h"
 #include "core/retry_schedule.h"
 #include "platform/mail_transport.h"
 #include "platform/notification_events.h"
+#include "platform/outbox_runner.h"
 #include "platform/unsubscribe_token.h"
 #include "store/store.h"
 
@@ -31,9 +31,9 @@ namespace stagecast::platform {
 struct EmailOutboxOptions {
   std::string base_url;           // links in mails: the site's public origin
   std::string message_id_domain;  // right side of Message-IDs (the sender's domain)
-  int batch = 50;                 // rows claimed at once
-  // Longer than one send can take (the SMTP timeout), so a row is never claimed while it is
-  // still being sent.
+  int batch = 8;                  // rows claimed at once by one worker
+  // Longer than one batch can take (batch x the SMTP timeout), so a row is never claimed while
+  // it is still being sent.
   std::chrono::milliseconds lease{120'000};
   // Sleep when nothing is due and nobody woke us (new rows wake the worker at once).
   std::chrono::milliseconds idle_poll{5'000};
@@ -44,15 +44,18 @@ struct EmailOutboxOptions {
 
 class EmailOutbox final : public NotificationEvents {
  public:
-  // Borrowed; must outlive the outbox.
+  // Borrowed; must outlive the outbox. One worker.
   EmailOutbox(store::Store& store, const Clock& clock, MailTransport& transport,
+              RetrySchedule retries, EmailOutboxOptions options);
+  // One worker per transport (not empty).
+  EmailOutbox(store::Store& store, const Clock& clock, std::vector<MailTransport*> transports,
               RetrySchedule retries, EmailOutboxOptions options);
   ~EmailOutbox() override;
   EmailOutbox(const EmailOutbox&) = delete;
   EmailOutbox& operator=(const EmailOutbox&) = delete;
 
   void start();
-  // Finishes the mail being sent and joins; unsent rows stay PENDING for the next start.
+  // Finishes the mails being sent and joins; unsent rows stay PENDING for the next start.
   void stop();
 
   // NotificationEvents: new EMAIL rows are waiting; wake up.
@@ -62,21 +65,15 @@ class EmailOutbox final : public NotificationEvents {
   // One claim and its sends on the calling thread (tests, with a ManualClock). Returns how many
   // rows were claimed.
   Result<size_t> run_once();
+  OutboxRunner& runner() { return *runner_; }
 
  private:
-  void run();
-  void deliver(const store::Notification& n);
+  Delivery deliver(const store::Notification& n, MailTransport& transport);
 
   store::Store& store_;
-  const Clock& clock_;
-  MailTransport& transport_;
-  RetrySchedule retries_;
+  std::vector<MailTransport*> transports_;
   EmailOutboxOptions options_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stopping_ = false;
-  bool woken_ = false;
-  std::thread thread_;
+  std::unique_ptr<OutboxRunner> runner_;
 };
 
 }  // namespace stagecast::platform

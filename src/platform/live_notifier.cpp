@@ -103,7 +103,22 @@ Result<std::vector<store::Notification>> LiveNotifier::rows_for(const Subscriber
       n.idempotency_key = idempotency_key(notice, s.fan_id, n.channel);
       n.status = store::NotificationStatus::kPending;
       n.sent_at = std::nullopt;
-      rows.push_back(std::move(n));
+      rows.push_back(n);
+    }
+    if (options_.push) {
+      auto browsers = store_.push_subscriptions().list_for_user(s.fan_id);
+      if (!browsers) return browsers.error();
+      for (const store::PushSubscription& b : *browsers) {
+        n.channel = store::NotificationChannel::kPush;
+        n.idempotency_key = idempotency_key(stream.id, s.fan_id, n.channel) + ":" + b.id;
+        n.status = store::NotificationStatus::kPending;
+        n.sent_at = std::nullopt;
+        nlohmann::json p = nlohmann::json::parse(payload);
+        p["subscriptionId"] = b.id;
+        n.payload = p.dump();
+        rows.push_back(n);
+      }
+      n.payload = payload;
     }
   }
   return rows;
@@ -126,10 +141,12 @@ Result<size_t> LiveNotifier::notify_subscribers(const SubscriberNotice& notice) 
     if (!inserted) return inserted.error();
     created += inserted->size();
     bool email = false;
+    bool push = false;
     std::lock_guard lock(listeners_mutex_);
     for (const store::Notification& n : *inserted) {
       if (n.channel != store::NotificationChannel::kInApp) {
         email = email || n.channel == store::NotificationChannel::kEmail;
+        push = push || n.channel == store::NotificationChannel::kPush;
         continue;
       }
       for (NotificationEvents* l : listeners_) {
@@ -143,6 +160,10 @@ Result<size_t> LiveNotifier::notify_subscribers(const SubscriberNotice& notice) 
     if (email) {
       for (NotificationEvents* l : listeners_)
         l->pending_written(store::NotificationChannel::kEmail);
+    }
+    if (push) {
+      for (NotificationEvents* l : listeners_)
+        l->pending_written(store::NotificationChannel::kPush);
     }
   }
   return created;

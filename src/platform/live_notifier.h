@@ -6,8 +6,8 @@
 // node, a retry) never duplicates. The fan-out runs on the notifier's own thread: went_live is
 // heard on the worker that marked the stream LIVE and must return at once (stream_events.h), and
 // ten thousand inserts must not hold up the shared worker pool. Listeners hear each new in-app
-// row (the realtime gateway sends it to the user's open connections) and that email rows wait
-// (the email outbox wakes up).
+// row (the realtime gateway sends it to the user's open connections) and that email or push rows
+// wait (the outboxes wake up).
 
 #include <cstddef>
 #include <mutex>
@@ -46,6 +46,9 @@ struct LiveNotifierOptions {
   // Also an EMAIL row (PENDING, for EmailOutbox) per subscriber who allows email. Off while no
   // mail server is configured: rows nobody would deliver are not written.
   bool email = false;
+  // Also a PUSH row (PENDING, for PushOutbox) per push subscription of each subscriber (every
+  // browser that said yes to push). Off while push is not configured.
+  bool push = false;
 };
 
 class LiveNotifier final : public StreamEvents {
@@ -73,6 +76,7 @@ class LiveNotifier final : public StreamEvents {
   // Finishes the queued fan-outs and joins the thread; went_live is ignored afterwards.
   void stop();
 
+  // PUSH rows add ":<push subscription id>" (one row per browser).
   static std::string idempotency_key(const std::string& stream_id, const std::string& user_id,
                                      store::NotificationChannel channel);
   static std::string idempotency_key(const SubscriberNotice& notice, const std::string& user_id,

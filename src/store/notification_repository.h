@@ -13,6 +13,22 @@
 
 namespace stagecast::store {
 
+// What became of one claimed row (finish()).
+struct DeliveryOutcome {
+  std::string id;
+  bool sent = false;  // SENT at `at_ms`; otherwise a failed attempt:
+  int64_t at_ms = 0;
+  std::string error;
+  std::optional<int64_t> next_attempt_at;  // PENDING again then; nullopt: FAILED
+};
+
+// Rows of one channel in one status (the outbox metrics).
+struct OutboxCount {
+  NotificationChannel channel = NotificationChannel::kInApp;
+  NotificationStatus status = NotificationStatus::kPending;
+  int64_t count = 0;
+};
+
 class NotificationRepository {
  public:
   virtual ~NotificationRepository() = default;
@@ -52,6 +68,11 @@ class NotificationRepository {
   // Stays PENDING, next try at `next_attempt_at`; or FAILED when `next_attempt_at` is nullopt.
   virtual Result<void> mark_attempt_failed(const std::string& id, const std::string& error,
                                            std::optional<int64_t> next_attempt_at) = 0;
+  // mark_sent / mark_attempt_failed of many rows in one transaction (a delivery worker's claimed
+  // batch). Rows no longer PENDING are left as they are.
+  virtual Result<void> finish(const std::vector<DeliveryOutcome>& outcomes) = 0;
+  // Rows per channel and status (channels other than IN_APP).
+  virtual Result<std::vector<OutboxCount>> outbox_counts() = 0;
   // The earliest next_attempt_at of a PENDING row of `channel` (the worker sleeps until then).
   virtual Result<std::optional<int64_t>> next_due(NotificationChannel channel) = 0;
 

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { startServer } from './lib/server.mjs';
 import { register, verifiedArtist } from './lib/fixtures.mjs';
 import { spec, validate, responseSchema } from './lib/openapi.mjs';
+import { subscriberKeys, subscriptionJson } from './lib/push_service.mjs';
 
 let server;
 before(async () => { server = await startServer(); });
@@ -52,5 +53,13 @@ test('responses of a session match the documented schemas', async () => {
   check('POST', '/api/livestream/{id}/end', await server.api('POST', `/api/livestream/${id}/end`, { token }));
   check('GET', '/api/livestream/{id}/recordings', await server.api('GET', `/api/livestream/${id}/recordings`, { token: fan.token }));
   check('POST', '/api/livestream', await server.api('POST', '/api/livestream', { token, body: { title: 5 } }));
+  check('GET', '/api/push/vapid-public-key', await server.api('GET', '/api/push/vapid-public-key'));
+  const keys = subscriberKeys();
+  const sub = subscriptionJson('https://push.example.net/schema', keys);
+  r = await server.api('POST', '/api/push/subscriptions', { token: fan.token, body: sub });
+  assert.equal(r.status, 201, r.text);
+  check('POST', '/api/push/subscriptions', r);
+  check('POST', '/api/push/subscriptions', await server.api('POST', '/api/push/subscriptions', { token: fan.token, body: { ...sub, endpoint: 'http://push.example.net/x' } }));
+  assert.equal((await server.api('DELETE', '/api/push/subscriptions', { token: fan.token, body: { endpoint: sub.endpoint } })).status, 204);
   await verifiedArtist(server);
 });

@@ -181,6 +181,44 @@ class SqliteNotificationRepository final : public NotificationRepository {
     });
   }
 
+  Result<void> finish(const std::vector<DeliveryOutcome>& outcomes) override {
+    if (outcomes.empty()) return {};
+    return db_.transaction([&](SqliteConnection& c) -> Result<void> {
+      for (const DeliveryOutcome& o : outcomes) {
+        auto st = o.sent ? c.prepare(
+                               "UPDATE notifications SET status = 'SENT', sent_at = ?, "
+                               "last_error = NULL WHERE id = ? AND status = 'PENDING'")
+                         : c.prepare(
+                               "UPDATE notifications SET last_error = ?, "
+                               "status = CASE WHEN ? IS NULL THEN 'FAILED' ELSE 'PENDING' END, "
+                               "next_attempt_at = COALESCE(?, next_attempt_at) "
+                               "WHERE id = ? AND status = 'PENDING'");
+        if (!st) return st.error();
+        if (o.sent) {
+          st->bind_all(o.at_ms, o.id);
+        } else {
+          st->bind_all(o.error, o.next_attempt_at, o.next_attempt_at, o.id);
+        }
+        if (auto r = st->run(); !r) return r.error();
+      }
+      return {};
+    });
+  }
+
+  Result<std::vector<OutboxCount>> outbox_counts() override {
+    return db_.read([&](SqliteConnection& c) -> Result<std::vector<OutboxCount>> {
+      auto st = c.prepare(
+          "SELECT channel, status, COUNT(*) FROM notifications WHERE channel <> 'IN_APP' "
+          "GROUP BY channel, status");
+      if (!st) return st.error();
+      return collect_rows<OutboxCount>(*st, [](const Statement& s) {
+        return OutboxCount{
+            parse_notification_channel(s.text(0)).value_or(NotificationChannel::kInApp),
+            parse_notification_status(s.text(1)).value_or(NotificationStatus::kPending), s.i64(2)};
+      });
+    });
+  }
+
   Result<std::optional<int64_t>> next_due(NotificationChannel channel) override {
     return db_.read([&](SqliteConnection& c) -> Result<std::optional<int64_t>> {
       auto st = c.prepare(

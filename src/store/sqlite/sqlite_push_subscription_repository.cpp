@@ -43,6 +43,15 @@ class SqlitePushSubscriptionRepository final : public PushSubscriptionRepository
     });
   }
 
+  Result<PushSubscription> find(const std::string& id) override {
+    return db_.read([&](SqliteConnection& c) -> Result<PushSubscription> {
+      auto st = c.prepare("SELECT " + kColumns + " FROM push_subscriptions WHERE id = ?");
+      if (!st) return st.error();
+      st->bind_all(id);
+      return first_row<PushSubscription>(*st, read_push, "push subscription");
+    });
+  }
+
   Result<bool> remove_by_endpoint(const std::string& endpoint) override {
     return db_.write([&](SqliteConnection& c) -> Result<bool> {
       auto st = c.prepare("DELETE FROM push_subscriptions WHERE endpoint = ?");

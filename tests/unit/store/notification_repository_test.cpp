@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <map>
 
 #include "old_schema.h"
 #include "store_fixture.h"
@@ -128,6 +129,54 @@ TEST_P(NotificationRepositoryTest, ClaimLeasesDueRowsAndRetriesEndInSentOrFailed
   EXPECT_EQ(repo.find(a)->status, NotificationStatus::kSent);
   EXPECT_EQ(repo.find(a)->sent_at, std::optional<int64_t>(150));
   EXPECT_EQ(*repo.next_due(NotificationChannel::kEmail), std::nullopt);
+}
+
+TEST_P(NotificationRepositoryTest, FinishWritesOutcomesInOneGoAndCountsFollow) {
+  auto rows = store().notifications().enqueue(
+      {outbox_row("fan-1", "s1", NotificationChannel::kPush, 100),
+       outbox_row("fan-2", "s1", NotificationChannel::kPush, 100),
+       outbox_row("fan-3", "s1", NotificationChannel::kPush, 100),
+       outbox_row("fan-1", "s1", NotificationChannel::kEmail, 100),
+       outbox_row("fan-1", "s1", NotificationChannel::kInApp, 100)});
+  ASSERT_TRUE(rows.ok());
+  auto& repo = store().notifications();
+  auto claimed = repo.claim_due(NotificationChannel::kPush, 100, 10, 1000);
+  ASSERT_EQ(claimed->size(), 3u);
+  const std::string a = (*claimed)[0].id, b = (*claimed)[1].id, c = (*claimed)[2].id;
+  ASSERT_TRUE(repo.finish({DeliveryOutcome{a, true, 150, "", std::nullopt},
+                           DeliveryOutcome{b, false, 150, "push service answered 429", 2150},
+                           DeliveryOutcome{c, false, 150, "subscription gone (410)", std::nullopt}})
+                  .ok());
+  EXPECT_EQ(repo.find(a)->status, NotificationStatus::kSent);
+  EXPECT_EQ(repo.find(a)->sent_at, std::optional<int64_t>(150));
+  EXPECT_EQ(repo.find(b)->status, NotificationStatus::kPending);
+  EXPECT_EQ(repo.find(b)->next_attempt_at, 2150);
+  EXPECT_EQ(repo.find(b)->last_error, std::optional<std::string>("push service answered 429"));
+  EXPECT_EQ(repo.find(c)->status, NotificationStatus::kFailed);
+  // A row no longer PENDING is left as it is.
+  ASSERT_TRUE(repo.finish({DeliveryOutcome{a, false, 160, "late", std::nullopt}}).ok());
+  EXPECT_EQ(repo.find(a)->status, NotificationStatus::kSent);
+  EXPECT_TRUE(repo.finish({}).ok());
+
+  std::map<std::pair<NotificationChannel, NotificationStatus>, int64_t> counts;
+  const auto rows_now = repo.outbox_counts();
+  ASSERT_TRUE(rows_now.ok());
+  for (const OutboxCount& o : *rows_now) counts[{o.channel, o.status}] = o.count;
+  EXPECT_EQ(counts, (std::map<std::pair<NotificationChannel, NotificationStatus>, int64_t>{
+                        {{NotificationChannel::kPush, NotificationStatus::kSent}, 1},
+                        {{NotificationChannel::kPush, NotificationStatus::kPending}, 1},
+                        {{NotificationChannel::kPush, NotificationStatus::kFailed}, 1},
+                        {{NotificationChannel::kEmail, NotificationStatus::kPending}, 1}}));
+}
+
+TEST_P(NotificationRepositoryTest, PushSubscriptionsFindByIdAndRemove) {
+  auto& subs = store().push_subscriptions();
+  PushSubscription p{"", "fan-1", "https://push.example/1", "key", "auth", 10};
+  auto stored = subs.upsert(p);
+  ASSERT_TRUE(stored.ok());
+  EXPECT_EQ(subs.find(stored->id)->endpoint, "https://push.example/1");
+  EXPECT_EQ(*subs.remove_by_endpoint("https://push.example/1"), true);
+  EXPECT_EQ(subs.find(stored->id).error().code, "not_found");
 }
 
 // 0005 rebuilds notifications: rows of version 4 stay, as delivered in-app notifications.

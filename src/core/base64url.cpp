@@ -1,8 +1,8 @@
-#include "platform/base64url.h"
+#include "core/base64url.h"
 
 #include <sodium.h>
 
-namespace stagecast::platform {
+namespace stagecast {
 
 std::string base64url_encode(std::span<const uint8_t> data) {
   constexpr int kVariant = sodium_base64_VARIANT_URLSAFE_NO_PADDING;
@@ -30,4 +30,4 @@ std::optional<std::vector<uint8_t>> base64url_decode(std::string_view text) {
   return out;
 }
 
-}  // namespace stagecast::platform
+}  // namespace stagecast

@@ -1,0 +1,193 @@
+// Notification fan-out under a live stream (issue 14's benchmark): 10,000 subscribers of one
+// artist, each with an email (npm smtp-server on loopback, STARTTLS off: the TLS path is tested
+// by integration.notifications_email) and a Web Push subscription (the push service imitation of
+// tests/integration/lib/push_service.mjs). In the same run another artist's stream is live,
+// watched (an LL-HLS blocking-reload client) and chatted (a sender and 50 WebSocket viewers):
+//
+//   quiet     --seconds of chat and playlist measurement with nothing to notify (a second
+//             publisher, of an artist without subscribers, runs meanwhile)
+//   fan-out   that publisher stops and the subscribed artist goes live: measured until every
+//             mail reached the SMTP server and every push the push service
+//
+// Printed: time to deliver all mails and all pushes; chat delivery p50/p99 and part latency
+// (the time from a part's end on the stream's clock, PROGRAM-DATE-TIME + durations, to the
+// blocking playlist reload that announces it) p50/p99 for both phases, and their ratios
+// fan-out/quiet. Goal: everything within 60 s, ratios <= 1.10.
+//
+// usage: node bench/notify/run.mjs [--subscribers 10000] [--seconds 20] [--viewers 50]
+//          [--rate 20] [--receivers-nice 10] [--bin build/src/app/stagecast] [--json out.json]
+import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+const argv = process.argv.slice(2);
+const arg = (name, def) => { const i = argv.indexOf(`--${name}`); return i >= 0 ? argv[i + 1] : def; };
+const N = Number(arg('subscribers', 10000));
+const SECONDS = Number(arg('seconds', 20));
+const VIEWERS = Number(arg('viewers', 50));
+const RATE = Number(arg('rate', 20));
+const ROOT = new URL('../../', import.meta.url).pathname;
+process.env.SC_TEST_BIN = arg('bin', process.env.SC_TEST_BIN ?? join(ROOT, 'build/src/app/stagecast'));
+
+const lib = join(ROOT, 'tests/integration/lib');
+const { startServer } = await import(join(lib, 'server.mjs'));
+const { verifiedArtist, createStream } = await import(join(lib, 'fixtures.mjs'));
+const { liveStream } = await import(join(lib, 'live_stream.mjs'));
+const { publish, waitFor } = await import(join(lib, 'media.mjs'));
+const { ChatClient } = await import(join(lib, 'chat_client.mjs'));
+const { seedAudience, sinkArgs } = await import(join(lib, 'notify_load.mjs'));
+
+const pct = (xs, p) => {
+  if (!xs.length) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+};
+
+// Chat: one sender at RATE msg/s, VIEWERS receivers; the latency of each delivery.
+async function chatLoad(server, streamId, senderToken) {
+  const viewers = [];
+  for (let i = 0; i < VIEWERS; i++) {
+    const c = await ChatClient.connect(server);
+    await c.join(streamId);
+    viewers.push(c);
+  }
+  const sender = await ChatClient.connect(server);
+  await sender.auth(senderToken);
+  await sender.join(streamId);
+  let samples = [];
+  for (const v of viewers) {
+    v.ws.on('message', (data) => {
+      const now = Date.now();
+      const e = JSON.parse(data.toString('utf8'));
+      for (const x of e.type === 'batch' ? e.events : [e]) {
+        const m = x.type === 'chat' && /^bench (\d+)$/.exec(x.message?.text ?? '');
+        if (m) samples.push(now - Number(m[1]));
+      }
+    });
+  }
+  let n = 0;
+  const timer = setInterval(() => { sender.send({ type: 'chat', text: `bench ${Date.now()}`, requestId: `b${n++}` }); }, 1000 / RATE);
+  return {
+    take() { const s = samples; samples = []; return s; },
+    close() { clearInterval(timer); for (const c of [...viewers, sender]) c.ws.close(); },
+  };
+}
+
+// LL-HLS: follows the media playlist with blocking reloads and measures, for each new part,
+// arrival - (its segment's PROGRAM-DATE-TIME + the durations of the parts up to its end).
+async function partLoad(server, streamId) {
+  const master = await (await fetch(`${server.url}/hls/${streamId}/master.m3u8`)).text();
+  const variant = master.split('\n').find((l) => l && !l.startsWith('#'));
+  const base = new URL(variant.trim(), `${server.url}/hls/${streamId}/master.m3u8`);
+  let samples = [];
+  let stop = false;
+  let msn = null;
+  let part = null;
+  const seen = new Set();
+  const loop = (async () => {
+    while (!stop) {
+      const u = new URL(base);
+      if (msn !== null) { u.searchParams.set('_HLS_msn', msn); u.searchParams.set('_HLS_part', part); }
+      let text;
+      try { text = await (await fetch(u)).text(); } catch { await sleep(100); continue; }
+      const now = Date.now();
+      let seq = Number(/#EXT-X-MEDIA-SEQUENCE:(\d+)/.exec(text)?.[1] ?? 0);
+      let pdt = null;
+      let offset = 0;
+      let partIndex = 0;
+      let last = null;
+      for (const line of text.split('\n')) {
+        if (line.startsWith('#EXT-X-PROGRAM-DATE-TIME:')) { pdt = Date.parse(line.slice(25)); offset = 0; partIndex = 0; }
+        else if (line.startsWith('#EXT-X-PART:')) {
+          offset += Number(/DURATION=([\d.]+)/.exec(line)[1]) * 1000;
+          const key = `${seq}.${partIndex}`;
+          if (msn !== null && !seen.has(key) && pdt !== null) samples.push(now - (pdt + offset));
+          seen.add(key);
+          last = { seq, partIndex };
+          partIndex += 1;
+        } else if (line.startsWith('#EXTINF:')) {
+          pdt = pdt !== null ? pdt + Number(/#EXTINF:([\d.]+)/.exec(line)[1]) * 1000 : null;
+          seq += 1; offset = 0; partIndex = 0;
+        }
+      }
+      if (!last) { await sleep(200); continue; }
+      msn = last.seq; part = last.partIndex + 1;
+    }
+  })();
+  return { take() { const s = samples; samples = []; return s; }, async close() { stop = true; await loop.catch(() => {}); } };
+}
+
+// The SMTP sink and the push service imitation run in a child process at nice 10: they stand
+// for a mail server and a push service on other machines, and take only the CPU left over
+// (--receivers-nice 0 to let them compete with the server).
+const receivers = spawn('nice', ['-n', String(arg('receivers-nice', 10)), process.execPath,
+  new URL('./receivers.mjs', import.meta.url).pathname], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+const ports = await new Promise((resolve) => receivers.once('message', resolve));
+const push = { endpoint: (id) => `${ports.pushOrigin}/push/${id}` };
+const counts = () => new Promise((resolve) => { receivers.once('message', resolve); receivers.send('counts'); });
+const server = await startServer({ args: [...sinkArgs(ports.smtpPort), '--log.level=warn', '--http.access_log=false',
+  '--chat.rate_limit_messages=1000000000', '--realtime.events_per_second=1000000', '--realtime.events_burst=1000000'] });
+try {
+  const watched = await verifiedArtist(server, 'Watched Artist');
+  const notifying = await verifiedArtist(server, 'Popular Artist');
+  const t0 = Date.now();
+  await seedAudience(server, notifying.id, N, push, { concurrency: 32 });
+  console.log(`seeded ${N} subscribers (user, subscription, push subscription) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+
+  const live = await liveStream(server, watched, { title: 'Watched and chatted' });
+  // A second publisher in the quiet phase too (an artist nobody subscribes to): going live in
+  // the fan-out phase adds an encoder, and the two phases must differ by the fan-out only.
+  const decoyArtist = await verifiedArtist(server, 'Decoy Artist');
+  const decoy = await liveStream(server, decoyArtist, { title: 'Decoy' });
+  await sleep(4000);  // the first segments and parts
+  const chat = await chatLoad(server, live.id, watched.token);
+  const parts = await partLoad(server, live.id);
+  await sleep(3000);
+  chat.take(); parts.take();
+  await sleep(SECONDS * 1000);
+  const quiet = { chat: chat.take(), parts: parts.take() };
+
+  const stream = await createStream(server, notifying, { title: 'Ten thousand fans' });
+  await decoy.stop();
+  const goLive = Date.now();
+  const pub = publish(`${stream.rtmpUrl}/${stream.streamKey}`, { seconds: 600, size: '320x180', gop: 30 });
+  let mailsDone = null;
+  let pushesDone = null;
+  let last;
+  while (mailsDone === null || pushesDone === null) {
+    await sleep(100);
+    last = await counts();
+    if (mailsDone === null && last.mailRecipients >= N) mailsDone = Date.now() - goLive;
+    if (pushesDone === null && last.pushIds >= N) pushesDone = Date.now() - goLive;
+    if (Date.now() - goLive > 300000) throw new Error(`timed out: ${JSON.stringify(last)}`);
+  }
+  const fanout = { chat: chat.take(), parts: parts.take() };
+  pub.proc.kill('SIGKILL');
+  chat.close();
+  await parts.close();
+  await live.stop();
+
+  const row = (name, q, f) => {
+    // Part latency can be near 0 (a part is announced as it ends): the difference says more.
+    const r = { quiet: q, fanout: f, ratio: q > 0 ? f / q : null, diff: f - q };
+    console.log(`${name.padEnd(24)} quiet ${q.toFixed(0).padStart(6)} ms   fan-out ${f.toFixed(0).padStart(6)} ms   ` +
+      `difference ${(f - q >= 0 ? '+' : '') + (f - q).toFixed(0)} ms   ratio ${q > 0 ? (f / q).toFixed(2) : 'n/a'}`);
+    return r;
+  };
+  console.log(`\n${N} subscribers: all mails in ${(mailsDone / 1000).toFixed(1)} s (${last.connections} SMTP connections), all pushes in ${(pushesDone / 1000).toFixed(1)} s (from the go-live)`);
+  console.log(`mails received ${last.mails}, pushes accepted ${last.pushes}`);
+  console.log(`chat samples quiet ${quiet.chat.length}, fan-out ${fanout.chat.length}; part samples quiet ${quiet.parts.length}, fan-out ${fanout.parts.length}`);
+  const result = {
+    subscribers: N, mailsSeconds: mailsDone / 1000, pushesSeconds: pushesDone / 1000, smtpConnections: last.connections,
+    chatP50: row('chat delivery p50', pct(quiet.chat, 50), pct(fanout.chat, 50)),
+    chatP99: row('chat delivery p99', pct(quiet.chat, 99), pct(fanout.chat, 99)),
+    partP50: row('part latency p50', pct(quiet.parts, 50), pct(fanout.parts, 50)),
+    partP99: row('part latency p99', pct(quiet.parts, 99), pct(fanout.parts, 99)),
+  };
+  const json = arg('json');
+  if (json) writeFileSync(json, JSON.stringify(result, null, 2));
+} finally {
+  await server.cleanup();
+  receivers.send('stop');
+}

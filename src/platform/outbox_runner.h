@@ -1,0 +1,102 @@
+#pragma once
+// The delivery loop of one outbox channel (EMAIL, PUSH; docs/notifications.md), on threads of its
+// own, never an I/O thread or the shared workers. Each of `workers` threads claims a batch of due
+// rows (a lease: another worker, node or a restart does not take a row while it is being sent),
+// hands each row to `deliver` with its worker index (a worker owns its connection: SMTP or HTTP
+// connections are reused across its rows), and writes each outcome:
+// SENT, the next attempt with exponential backoff (at least the server's Retry-After) for a
+// transient failure, or FAILED for a permanent one or at the retry limit. Concurrency towards the
+// mail server or push service is bounded by `workers`. Each row's outcome is written (one
+// transaction) as soon as it is known.
+//
+// At least once, never twice while the server runs: a row is SENT or rescheduled before its
+// lease ends. A crash between the receiver's acceptance and that write sends the row again
+// after the lease: at most one row per worker (mail keeps its Message-ID, push its Topic and
+// tag).
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/result.h"
+#include "core/retry_schedule.h"
+#include "store/store.h"
+
+namespace stagecast::platform {
+
+struct Delivery {
+  enum class Kind { kSent, kTransient, kPermanent };
+  Kind kind = Kind::kSent;
+  std::string error;
+  // The receiver asked to wait at least this long (HTTP Retry-After).
+  std::optional<std::chrono::milliseconds> retry_after;
+
+  static Delivery sent() { return {}; }
+  static Delivery transient(std::string e,
+                            std::optional<std::chrono::milliseconds> after = std::nullopt) {
+    return {Kind::kTransient, std::move(e), after};
+  }
+  static Delivery permanent(std::string e) { return {Kind::kPermanent, std::move(e), {}}; }
+};
+
+struct OutboxRunnerOptions {
+  std::string name;  // "email", "push": thread names and logs
+  int workers = 1;
+  int batch = 8;  // rows claimed at once by one worker
+  // Longer than one batch can take, so a row is never claimed while it is still being sent.
+  std::chrono::milliseconds lease{120'000};
+  // Sleep when nothing is due and nobody woke us (new rows wake the workers at once).
+  std::chrono::milliseconds idle_poll{5'000};
+  // Nice value of the worker threads (Linux: per thread): delivery yields to the I/O threads.
+  int nice = 10;
+};
+
+class OutboxRunner {
+ public:
+  // Called on worker `worker` (0 .. workers-1) for each claimed row; may block.
+  using Deliver = std::function<Delivery(const store::Notification&, size_t worker)>;
+
+  // Borrowed; must outlive the runner.
+  OutboxRunner(store::Store& store, const Clock& clock, store::NotificationChannel channel,
+               RetrySchedule retries, OutboxRunnerOptions options, Deliver deliver);
+  ~OutboxRunner();
+  OutboxRunner(const OutboxRunner&) = delete;
+  OutboxRunner& operator=(const OutboxRunner&) = delete;
+
+  void start();
+  // Finishes the rows being sent and joins; unsent rows stay PENDING for their lease (or the
+  // next start).
+  void stop();
+  // New rows are waiting.
+  void wake();
+  // One claim, its sends and its outcomes on the calling thread as worker `worker` (tests).
+  // Returns how many rows were claimed.
+  Result<size_t> run_once(size_t worker = 0);
+
+ private:
+  void run(size_t worker);
+  bool stopping();
+  store::DeliveryOutcome outcome_of(const store::Notification& n, const Delivery& d, int64_t now);
+
+  store::Store& store_;
+  const Clock& clock_;
+  store::NotificationChannel channel_;
+  std::mutex retries_mu_;  // the jitter's random source is not thread-safe
+  RetrySchedule retries_;
+  OutboxRunnerOptions options_;
+  Deliver deliver_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;
+  uint64_t wakes_ = 0;
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace stagecast::platform

@@ -1,0 +1,87 @@
+// A SIGKILL in the middle of notifying 5,000 subscribers by email and Web Push, then a restart
+// on the same data directory: every subscriber ends with their mail (counted at an npm
+// smtp-server) and their push (counted at the push service imitation, every body decrypted
+// with that subscriber's key). Copies: only rows whose send was under way at the kill can go out
+// twice (docs/notifications.md: at most one per worker and channel), and a copy is the same
+// notification (same Message-ID; same push tag and Topic), never a second one.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { StagecastProcess, startServer } from './lib/server.mjs';
+import { verifiedArtist } from './lib/fixtures.mjs';
+import { liveStream } from './lib/live_stream.mjs';
+import { waitFor } from './lib/media.mjs';
+import { PushService, decryptPush } from './lib/push_service.mjs';
+import { MailSink, seedAudience, sinkArgs, tally } from './lib/notify_load.mjs';
+
+const N = 5000;
+const WORKERS = 4;
+
+test(`SIGKILL while notifying ${N} subscribers: after a restart each has their mail and push, only rows in flight sent twice`, { timeout: 240000 }, async () => {
+  const sink = await new MailSink().listen();
+  const push = await new PushService().listen();
+  // Short timeouts: the rows claimed at the kill are leased for (batch + 1) x timeout only.
+  const args = [...sinkArgs(sink.port), '--notify.smtp_timeout_ms=1000', '--notify.push_timeout_ms=1000',
+    `--notify.email_workers=${WORKERS}`, `--notify.push_workers=${WORKERS}`];
+  let server = await startServer({ args });
+  const dataDir = server.dataDir;
+  try {
+    const artist = await verifiedArtist(server, 'Crash Artist');
+    const t0 = Date.now();
+    const fans = await seedAudience(server, artist.id, N, push);
+    console.log(`seeded ${N} subscribers in ${Date.now() - t0} ms`);
+    const live = await liveStream(server, artist, { title: 'Killed mid fan-out' });
+    try {
+      await waitFor(() => /notifications written/.test(server.log), { timeout: 30000, what: 'the fan-out written' });
+      await Promise.all([sink.until((s) => s.mails.length >= N / 5, 60000), push.until((p) => p.requests.length >= N / 5, 60000)]);
+      server.proc.kill('SIGKILL');
+      await server.exited;
+    } finally {
+      await live.stop();
+    }
+    const atKill = { mails: sink.mails.length, pushes: push.requests.length };
+    console.log(`killed after ${atKill.mails} mails and ${atKill.pushes} pushes`);
+    assert.ok(atKill.mails < N && atKill.pushes < N, 'the kill came in the middle');
+
+    server = await new StagecastProcess({ dataDir, args }).start();
+    const emails = new Set(fans.map((f) => f.email));
+    const everyMail = () => new Set(sink.mails.flatMap((m) => m.to)).size === N;
+    const everyPush = () => new Set(push.requests.map((r) => r.id)).size === N;
+    await Promise.all([sink.until(everyMail, 90000, 'every mail'), push.until(everyPush, 90000, 'every push')]);
+    await new Promise((resolve) => setTimeout(resolve, 2000));  // nothing more comes
+
+    const mails = tally(sink.mails.flatMap((m) => m.to.map((to) => [to, m.messageId])));
+    assert.equal(mails.copies.size, N);
+    for (const [to, ids] of mails.distinct) {
+      assert.ok(emails.has(to), to);
+      assert.equal(ids.size, 1, `${to}: one notification (Message-ID), got ${[...ids]}`);
+    }
+    const byId = new Map(fans.map((f) => [f.id, f]));
+    const pushes = tally(push.requests.map((r) => {
+      const fan = byId.get(r.id);
+      assert.ok(fan, r.id);
+      assert.equal(r.status, 201);
+      return [r.id, JSON.parse(decryptPush(r.body, fan.keys)).tag + '|' + r.headers.topic];
+    }));
+    assert.equal(pushes.copies.size, N);
+    for (const [id, tags] of pushes.distinct) assert.equal(tags.size, 1, `${id}: one notification`);
+    const extraMails = sink.mails.length - N;
+    const extraPushes = push.requests.length - N;
+    console.log(`copies sent again after the kill: ${extraMails} mails, ${extraPushes} pushes (bound ${WORKERS} each)`);
+    // Only a row whose answer was not yet written when the kill came: one per worker at most.
+    assert.ok(extraMails <= WORKERS, `${extraMails} mails sent twice`);
+    assert.ok(extraPushes <= WORKERS, `${extraPushes} pushes sent twice`);
+    let metrics = '';
+    await waitFor(async () => {
+      metrics = await (await fetch(`${server.url}/metrics`)).text();
+      return /stagecast_notify_outbox_rows\{channel="email",status="sent"\} 5000\n/.test(metrics);
+    }, { timeout: 10000, what: 'the outbox gauges' }).catch((e) => { throw new Error(`${e.message}\n${metrics.split('\n').filter((l) => l.includes('notify')).join('\n')}`); });
+    assert.match(metrics, /stagecast_notify_outbox_rows\{channel="push",status="sent"\} 5000\n/);
+    assert.match(metrics, /stagecast_notify_outbox_rows\{channel="push",status="pending"\} 0\n/);
+    assert.match(metrics, /stagecast_notify_outbox_rows\{channel="email",status="failed"\} 0\n/);
+  } finally {
+    server.ownsDataDir = true;
+    await server.cleanup();
+    await sink.close();
+    await push.close();
+  }
+});

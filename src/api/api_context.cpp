@@ -69,6 +69,12 @@ nlohmann::json stream_json(const ApiContext& ctx, const platform::StreamView& vi
       {"recordingUrl", s.recording_url ? nlohmann::json(ctx.http_base_url + *s.recording_url)
                                        : nlohmann::json(nullptr)},
   };
+  if (view.artist) {
+    // The artist's public profile (the seed's getStreamerInfo).
+    j["artist"] = {{"id", view.artist->id},
+                   {"displayName", view.artist->display_name},
+                   {"subscriberCount", view.artist->subscriber_count}};
+  }
   if (view.manager && ctx.recording) j["record"] = s.record;
   if (view.manager) {
     chat["blockedWords"] = s.chat_blocked_words;

@@ -11,6 +11,7 @@
 #include "core/worker_pool.h"
 #include "net/http_message.h"
 #include "net/router.h"
+#include "platform/analytics_service.h"
 #include "platform/identity.h"
 #include "platform/login_throttle.h"
 #include "platform/platform_services.h"
@@ -30,6 +31,8 @@ struct ApiContext {
   std::string whip_base_url;  // e.g. http://127.0.0.1:8080/whip; empty while WHIP ingest is off
   // Recording is on for this server (record.enabled): streams take and show their own `record`.
   bool recording = false;
+  // Analytics (docs/analytics.md): playback URLs get a session id while it counts HLS sessions.
+  platform::AnalyticsService* analytics = nullptr;
 };
 
 // The caller: nullopt for a request without a bearer token; an error (401) for a bad token.
@@ -48,5 +51,7 @@ std::optional<net::Response> admin_gate(const ApiContext& ctx, const net::Reques
 void add_auth_routes(net::Router& router, ApiContext& ctx);
 void add_admin_routes(net::Router& router, ApiContext& ctx);
 void add_stream_routes(net::Router& router, ApiContext& ctx);
+// GET /api/livestream/{id}/analytics (+ .csv, /viewers); nothing while ctx.analytics is null.
+void add_analytics_routes(net::Router& router, ApiContext& ctx);
 
 }  // namespace stagecast::api

@@ -96,7 +96,8 @@ Result<StreamView> StreamService::get(const Identity* caller, const std::string&
   if (!watch) return watch.error();
   const bool manager = caller != nullptr && (caller->user_id == stream->artist_id ||
                                              caller->role == store::Role::kAdmin);
-  StreamView view{std::move(stream).value(), *watch, manager, std::nullopt};
+  StreamView view{std::move(stream).value(), *watch, manager, std::nullopt, std::nullopt};
+  view.artist = artist_profile(view.stream.artist_id);
   if (manager) {
     auto totals = store_->tickets().totals_for_stream(id);
     if (!totals) return errc::from_store(totals.error());
@@ -142,14 +143,29 @@ Result<StreamListPage> StreamService::list(const Identity* caller, const StreamQ
   StreamListPage out;
   out.next_cursor = page->next_cursor;
   out.items.reserve(page->items.size());
+  std::map<std::string, std::optional<ArtistProfile>> artists;
   for (store::LiveStream& stream : page->items) {
     auto watch = decide_on(caller, stream, Action::kWatch);
     if (!watch) return watch.error();
     const bool manager = caller != nullptr && (caller->user_id == stream.artist_id ||
                                                caller->role == store::Role::kAdmin);
-    out.items.push_back(StreamView{std::move(stream), *watch, manager, std::nullopt});
+    auto [artist, fresh] = artists.try_emplace(stream.artist_id);
+    if (fresh) artist->second = artist_profile(stream.artist_id);
+    out.items.push_back(
+        StreamView{std::move(stream), *watch, manager, std::nullopt, artist->second});
   }
   return out;
+}
+
+std::optional<ArtistProfile> StreamService::artist_profile(const std::string& artist_id) {
+  auto user = store_->users().find_by_id(artist_id);
+  if (!user) return std::nullopt;
+  ArtistProfile p;
+  p.id = artist_id;
+  p.display_name = user->display_name;
+  if (auto subs = store_->subscriptions().list_active_for_artist(artist_id, clock_->unix_millis()))
+    p.subscriber_count = static_cast<int64_t>(subs->size());
+  return p;
 }
 
 Result<store::LiveStream> StreamService::load_managed(const Identity& caller,

@@ -51,12 +51,20 @@ struct CreatedStream {
   std::string stream_key;  // the plain key: shown to the artist now and never again
 };
 
+// The artist's public profile, carried with a stream (the seed's getStreamerInfo).
+struct ArtistProfile {
+  std::string id;
+  std::string display_name;
+  int64_t subscriber_count = 0;  // active subscriptions now
+};
+
 struct StreamView {
   store::LiveStream stream;  // never expose stream_key_hash
   Decision watch;            // may the caller watch, and if not, why
   bool manager = false;      // the caller is the owner or an admin
   // Ticket sales of a PAID stream, for its manager (get only; lists leave it out).
   std::optional<store::TicketTotals> tickets;
+  std::optional<ArtistProfile> artist;  // absent when the profile could not be read
 };
 
 // What a PAID stream's price must be so that a ticket can be sold (payments.min_ticket_cents,
@@ -140,6 +148,8 @@ class StreamService {
   Result<store::LiveStream> mark_ended(const std::string& id, std::string_view reason);
 
  private:
+  // The artist's public profile; nullopt when it cannot be read.
+  std::optional<ArtistProfile> artist_profile(const std::string& artist_id);
   Result<store::LiveStream> load_managed(const Identity& caller, const std::string& id);
   Result<void> check_ticket_terms(store::Visibility visibility, int64_t price_cents,
                                   const std::string& currency) const;

@@ -16,6 +16,7 @@
 #include "store/tip_repository.h"
 #include "store/user_repository.h"
 #include "store/viewer_repository.h"
+#include "store/analytics_repository.h"
 
 namespace stagecast::store::sqlite {
 
@@ -28,6 +29,7 @@ std::unique_ptr<ModerationRepository> make_moderation_repository(SqliteDatabase&
 std::unique_ptr<TipRepository> make_tip_repository(SqliteDatabase& db);
 std::unique_ptr<PaymentEventRepository> make_payment_event_repository(SqliteDatabase& db);
 std::unique_ptr<ViewerRepository> make_viewer_repository(SqliteDatabase& db);
+std::unique_ptr<AnalyticsRepository> make_analytics_repository(SqliteDatabase& db);
 std::unique_ptr<RecordingRepository> make_recording_repository(SqliteDatabase& db);
 std::unique_ptr<NotificationRepository> make_notification_repository(SqliteDatabase& db);
 std::unique_ptr<PushSubscriptionRepository> make_push_subscription_repository(

@@ -199,7 +199,7 @@ store::StreamAnalytics StreamTally::figures(int64_t now) const {
   f.tips_net = tips_gross_ - tips_fee_;
   f.currency = currency_;
   f.new_subscribers = new_subscribers_;
-  f.updated_at = now;
+  f.updated_at = until;  // frozen once ended: the summary is the same however often read
   return f;
 }
 

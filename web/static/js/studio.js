@@ -13,6 +13,7 @@ import { RecordingsPanel } from './studio_recordings.js';
 import { renderConnect } from './studio_connect.js';
 import { HealthPanel, AnalyticsPanel } from './studio_health.js';
 import { GoLivePanel } from './studio_golive.js';
+import { AnalyticsCharts, MyStreams } from './studio_analytics.js';
 
 const HEALTH_MS = 2000;
 const STREAM_MS = 5000;
@@ -44,6 +45,9 @@ const ui = {
 // Lives across stream selections: publishing from this browser must not stop because the
 // artist looked at another stream without agreeing to it.
 const golive = new GoLivePanel(ui.golive, { getToken: () => session.token });
+// Analytics over time and past streams (studio_analytics.js, docs/analytics.md).
+const charts = new AnalyticsCharts($('#analytics-charts'));
+const myStreams = new MyStreams($('#my-streams-panel'), { onPick: (id) => select(id) });
 
 const STATUS_ORDER = { LIVE: 0, CREATED: 1, SCHEDULED: 1, ENDED: 2 };
 
@@ -71,6 +75,7 @@ async function boot() {
   show(ui.verify, !me.verifiedArtist);
   show(ui.streamsPanel, true);
   await loadStreams();
+  myStreams.load(me.id);
   const wanted = new URLSearchParams(location.hash.slice(1)).get('stream');
   const pick = streams.find((s) => s.id === wanted) ?? streams.find((s) => s.status !== 'ENDED');
   select(pick ? pick.id : null);
@@ -98,6 +103,7 @@ function renderList() {
 // ---- selection ----------------------------------------------------------------------------
 
 function closeCurrent() {
+  charts.close();
   if (!current) return;
   for (const t of current.timers) clearInterval(t);
   current.realtime?.close();
@@ -150,6 +156,7 @@ async function select(id) {
   current.analytics.stream(stream);
   show(ui.health, stream.status !== 'ENDED');
   show(ui.analytics, true);
+  charts.open(stream);
   startChat(stream);
   if (stream.status !== 'ENDED') pollHealth();
   current.timers.push(setInterval(pollHealth, HEALTH_MS), setInterval(pollStream, STREAM_MS));
@@ -222,7 +229,8 @@ function startChat(stream) {
     .on('chat', count)
     .on('tip', () => { count(); pollStream(); })
     .on('viewers', (e) => current?.analytics?.viewers(e.count))
-    .on('stream_status', () => pollStream());
+    .on('stream_status', () => pollStream())
+    .on('analytics', (e) => charts.live(e.analytics));
   realtime.connect();
   Object.assign(current, { chat, realtime });
 }
@@ -252,6 +260,8 @@ async function pollStream() {
       renderControl();
       show(ui.health, s.status !== 'ENDED');
       loadStreams();
+      charts.open(s);  // the summary once it ended
+      if (s.status === 'ENDED') myStreams.load(me.id);
     }
   } catch {
     // Try again on the next tick.

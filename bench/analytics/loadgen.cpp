@@ -81,8 +81,8 @@ class Viewer {
 
   asio::awaitable<void> run(Clock::time_point end) {
     try {
-      co_await socket_.async_connect(
-          tcp::endpoint(asio::ip::make_address(o_.host), o_.port), asio::use_awaitable);
+      co_await socket_.async_connect(tcp::endpoint(asio::ip::make_address(o_.host), o_.port),
+                                     asio::use_awaitable);
       std::string body;
       if (!co_await get(o_.playlist + "?" + query_, body)) co_return;
       int64_t msn = 0, part = 0;
@@ -163,16 +163,26 @@ Options parse(int argc, char** argv) {
     auto val = [&](std::string_view name) -> std::string {
       return a.starts_with(name) ? std::string(a.substr(name.size())) : std::string();
     };
-    if (a.starts_with("--host=")) o.host = val("--host=");
-    else if (a.starts_with("--port=")) o.port = static_cast<uint16_t>(std::stoi(val("--port=")));
-    else if (a.starts_with("--playlist=")) o.playlist = val("--playlist=");
-    else if (a.starts_with("--token=")) o.token = val("--token=");
-    else if (a == "--sid") o.sid = true;
-    else if (a.starts_with("--viewers=")) o.viewers = std::stoi(val("--viewers="));
-    else if (a.starts_with("--ramp-ms=")) o.ramp_ms = std::stoi(val("--ramp-ms="));
-    else if (a.starts_with("--warmup=")) o.warmup_s = std::stoi(val("--warmup="));
-    else if (a.starts_with("--seconds=")) o.measure_s = std::stoi(val("--seconds="));
-    else if (a.starts_with("--threads=")) o.threads = std::stoi(val("--threads="));
+    if (a.starts_with("--host="))
+      o.host = val("--host=");
+    else if (a.starts_with("--port="))
+      o.port = static_cast<uint16_t>(std::stoi(val("--port=")));
+    else if (a.starts_with("--playlist="))
+      o.playlist = val("--playlist=");
+    else if (a.starts_with("--token="))
+      o.token = val("--token=");
+    else if (a == "--sid")
+      o.sid = true;
+    else if (a.starts_with("--viewers="))
+      o.viewers = std::stoi(val("--viewers="));
+    else if (a.starts_with("--ramp-ms="))
+      o.ramp_ms = std::stoi(val("--ramp-ms="));
+    else if (a.starts_with("--warmup="))
+      o.warmup_s = std::stoi(val("--warmup="));
+    else if (a.starts_with("--seconds="))
+      o.measure_s = std::stoi(val("--seconds="));
+    else if (a.starts_with("--threads="))
+      o.threads = std::stoi(val("--threads="));
     else {
       std::cerr << "unknown argument " << a << "\n";
       std::exit(2);
@@ -195,8 +205,8 @@ int main(int argc, char** argv) {
   std::vector<std::unique_ptr<Viewer>> viewers;
   std::mt19937_64 rng(42);
   const auto start = Clock::now();
-  const auto end = start + std::chrono::milliseconds(o.ramp_ms) +
-                   std::chrono::seconds(o.warmup_s + o.measure_s);
+  const auto end =
+      start + std::chrono::milliseconds(o.ramp_ms) + std::chrono::seconds(o.warmup_s + o.measure_s);
   for (int i = 0; i < o.viewers; ++i) {
     std::string query = "token=" + o.token;
     if (o.sid) query += "&sid=" + random_sid(rng);

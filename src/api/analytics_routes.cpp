@@ -56,8 +56,8 @@ void add_analytics_routes(net::Router& router, ApiContext& ctx) {
   router.add("GET", "/api/livestream/{id}/analytics", [&ctx](const net::Request& req) {
     auto report = report_for(ctx, req);
     if (!report) return error_response(report.error());
-    return net::Response::json(
-               200, platform::analytics_json(report->figures, report->buckets).dump())
+    return net::Response::json(200,
+                               platform::analytics_json(report->figures, report->buckets).dump())
         .header("cache-control", "no-store");
   });
 

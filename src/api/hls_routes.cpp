@@ -292,8 +292,7 @@ void HlsDelivery::rendition_resource(const net::Request& request,
 
 void add_hls_routes(net::Router& router, hls::RenditionStore& store, HlsAccessCheck check,
                     HlsRequestObserver observer) {
-  auto delivery =
-      std::make_shared<const HlsDelivery>(store, std::move(check), std::move(observer));
+  auto delivery = std::make_shared<const HlsDelivery>(store, std::move(check), std::move(observer));
   router.add_async("GET", "/hls/{id}/master.m3u8",
                    [delivery](const net::Request& request, net::Respond respond) {
                      delivery->master(request, respond);

@@ -28,9 +28,8 @@ using HlsAccessCheck = std::function<bool(const std::string& stream_id, const ne
 // Told of every request that passed the access check (analytics counts playback sessions by the
 // `sid` query parameter, docs/analytics.md); `rendition` is empty for the multivariant playlist.
 // Runs on an I/O thread: it must not block.
-using HlsRequestObserver = std::function<void(const std::string& stream_id,
-                                              const std::string& rendition,
-                                              const net::Request& request)>;
+using HlsRequestObserver = std::function<void(
+    const std::string& stream_id, const std::string& rendition, const net::Request& request)>;
 
 void add_hls_routes(net::Router& router, hls::RenditionStore& store, HlsAccessCheck check,
                     HlsRequestObserver observer = {});

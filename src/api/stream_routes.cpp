@@ -5,8 +5,8 @@
 #include <limits>
 
 #include "api/api_context.h"
-#include "core/random.h"
 #include "api/json_body.h"
+#include "core/random.h"
 #include "net/url.h"
 
 namespace stagecast::api {

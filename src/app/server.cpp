@@ -185,8 +185,7 @@ void open_media(Server::Parts& p) {
   if (c.analytics_hls_sessions) {
     // docs/analytics.md: a request with a session id keeps its playback session alive. The
     // token (already checked) names a signed-in viewer; it is read once per session.
-    observer = [&p](const std::string& id, const std::string& rendition,
-                    const net::Request& req) {
+    observer = [&p](const std::string& id, const std::string& rendition, const net::Request& req) {
       const auto sid = req.query.find("sid");
       if (sid == req.query.end()) return;
       p.analytics->sessions().touch(id, sid->second, rendition, p.clock.unix_millis(), [&] {

@@ -39,8 +39,7 @@ std::optional<int64_t> AnalyticsService::viewers_now(const std::string& stream_i
   return it->second.tally->viewers_now();
 }
 
-std::shared_ptr<const std::string> AnalyticsService::live_json(
-    const std::string& stream_id) const {
+std::shared_ptr<const std::string> AnalyticsService::live_json(const std::string& stream_id) const {
   std::lock_guard lock(mu_);
   auto it = live_.find(stream_id);
   return it == live_.end() ? nullptr : it->second.json;
@@ -85,8 +84,8 @@ void AnalyticsService::tip_succeeded(const store::Tip& tip, const store::LiveStr
     return;
   }
   for (Live& f : finishing_) {
-    if (f.tally->stream_id() == stream.id) f.tally->tip(tip.amount_cents, tip.fee_cents,
-                                                        tip.currency, at);
+    if (f.tally->stream_id() == stream.id)
+      f.tally->tip(tip.amount_cents, tip.fee_cents, tip.currency, at);
   }
 }
 
@@ -118,17 +117,16 @@ AnalyticsService::Write AnalyticsService::snapshot(Live& live, int64_t now) {
   auto report = std::make_shared<AnalyticsReport>();
   report->figures = live.tally->figures(now);
   report->buckets = live.tally->buckets(now);
-  live.json = std::make_shared<const std::string>(
-      analytics_json(report->figures, report->buckets).dump());
+  live.json =
+      std::make_shared<const std::string>(analytics_json(report->figures, report->buckets).dump());
   Write w;
   w.artist_id = live.tally->artist_id();
   w.rows = live.tally->take_changed_rows();
   w.figures = report->figures;
   for (const auto& b : report->buckets) {
     auto& stored = live.written[b.bucket];
-    if (stored.bucket == b.bucket && stored.viewers == b.viewers &&
-        stored.messages == b.messages && stored.tips == b.tips &&
-        stored.tips_gross == b.tips_gross && !w.figures.final)
+    if (stored.bucket == b.bucket && stored.viewers == b.viewers && stored.messages == b.messages &&
+        stored.tips == b.tips && stored.tips_gross == b.tips_gross && !w.figures.final)
       continue;
     stored = b;
     w.buckets.push_back(b);
@@ -254,7 +252,7 @@ Result<AnalyticsReport> AnalyticsService::report(const std::string& stream_id) {
 }
 
 Result<std::vector<store::StreamViewer>> AnalyticsService::viewers(const std::string& stream_id,
-                                                                  int64_t limit) {
+                                                                   int64_t limit) {
   return store_.viewers().list_for_stream(stream_id, limit);
 }
 

@@ -30,7 +30,7 @@ namespace stagecast::platform {
 struct AnalyticsOptions {
   bool hls_sessions = true;  // analytics.hls_sessions: session ids in playback URLs
   HlsSessionOptions sessions;
-  int64_t bucket_ms = 60'000;  // analytics.bucket_ms: one point of the series
+  int64_t bucket_ms = 60'000;      // analytics.bucket_ms: one point of the series
   int subscriber_check_ticks = 5;  // new subscribers are counted every this many ticks
 };
 

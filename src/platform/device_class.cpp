@@ -20,9 +20,9 @@ bool any_of(std::string_view ua, const std::array<std::string_view, N>& needles)
                      [ua](std::string_view n) { return contains(ua, n); });
 }
 
-constexpr std::array<std::string_view, 6> kBots = {"bot", "spider", "crawl", "slurp",
-                                                   "facebookexternalhit", "preview"};
-constexpr std::array<std::string_view, 11> kTv = {"smart-tv", "smarttv", "tizen", "web0s",
+constexpr std::array<std::string_view, 6> kBots = {
+    "bot", "spider", "crawl", "slurp", "facebookexternalhit", "preview"};
+constexpr std::array<std::string_view, 11> kTv = {"smart-tv", "smarttv", "tizen",    "web0s",
                                                   "webos",    "appletv", "apple tv", "crkey",
                                                   "roku",     "aftb",    "bravia"};
 constexpr std::array<std::string_view, 3> kTablets = {"ipad", "tablet", "kindle"};

@@ -7,8 +7,8 @@ namespace stagecast::platform {
 bool valid_session_id(std::string_view sid) {
   if (sid.size() < 16 || sid.size() > 64) return false;
   return std::all_of(sid.begin(), sid.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '-' || c == '_';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '_';
   });
 }
 

@@ -80,7 +80,7 @@ class StreamTally {
   const int64_t bucket_ms_;
   std::optional<int64_t> ended_at_;
 
-  std::unordered_map<std::string, Person> people_;  // everyone who came: unique viewers
+  std::unordered_map<std::string, Person> people_;       // everyone who came: unique viewers
   std::unordered_map<std::string, size_t> open_visits_;  // row id -> index in visits_
   std::vector<Visit> visits_;
   int64_t watching_ = 0;

@@ -52,8 +52,8 @@ class SqliteAnalyticsRepository final : public AnalyticsRepository {
                           ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
       if (!st) return st.error();
       st->bind_all(a.stream_id, a.final, a.started_at, a.ended_at, a.bucket_ms, a.viewers_now,
-                   a.peak_viewers, a.peak_at, a.unique_viewers, a.watch_ms, a.chatters,
-                   a.messages, a.tips_count, a.tips_gross, a.tips_fee, a.tips_net, a.currency,
+                   a.peak_viewers, a.peak_at, a.unique_viewers, a.watch_ms, a.chatters, a.messages,
+                   a.tips_count, a.tips_gross, a.tips_fee, a.tips_net, a.currency,
                    a.new_subscribers, a.updated_at);
       if (auto r = st->run(); !r) return r.error();
       const std::string sql =

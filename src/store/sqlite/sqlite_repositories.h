@@ -3,6 +3,7 @@
 
 #include <memory>
 
+#include "store/analytics_repository.h"
 #include "store/chat_repository.h"
 #include "store/moderation_repository.h"
 #include "store/notification_repository.h"
@@ -16,7 +17,6 @@
 #include "store/tip_repository.h"
 #include "store/user_repository.h"
 #include "store/viewer_repository.h"
-#include "store/analytics_repository.h"
 
 namespace stagecast::store::sqlite {
 

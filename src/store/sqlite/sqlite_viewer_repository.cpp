@@ -11,8 +11,8 @@ const std::string kColumns =
     "id, stream_id, user_id, session_id, joined_at, left_at, watch_ms, rendition, device";
 
 StreamViewer read_viewer(const Statement& st) {
-  return StreamViewer{st.text(0), st.text(1),    st.opt_text(2), st.opt_text(3), st.i64(4),
-                      st.opt_i64(5), st.i64(6), st.opt_text(7), st.opt_text(8)};
+  return StreamViewer{st.text(0),    st.text(1), st.opt_text(2), st.opt_text(3), st.i64(4),
+                      st.opt_i64(5), st.i64(6),  st.opt_text(7), st.opt_text(8)};
 }
 
 Result<StreamViewer> find_on(SqliteConnection& c, const std::string& id) {
@@ -35,8 +35,7 @@ class SqliteViewerRepository final : public ViewerRepository {
       auto st = c.prepare("INSERT INTO stream_viewers (" + kColumns +
                           ") VALUES (?, ?, ?, ?, ?, NULL, 0, ?, ?)");
       if (!st) return st.error();
-      st->bind_all(v.id, v.stream_id, v.user_id, v.session_id, v.joined_at, v.rendition,
-                   v.device);
+      st->bind_all(v.id, v.stream_id, v.user_id, v.session_id, v.joined_at, v.rendition, v.device);
       if (auto r = st->run(); !r) return r.error();
       return v;
     });
@@ -106,8 +105,9 @@ class SqliteViewerRepository final : public ViewerRepository {
   Result<std::vector<StreamViewer>> list_for_stream(const std::string& stream_id,
                                                     int64_t limit) override {
     return db_.read([&](SqliteConnection& c) -> Result<std::vector<StreamViewer>> {
-      auto st = c.prepare("SELECT " + kColumns +
-                          " FROM stream_viewers WHERE stream_id = ? ORDER BY joined_at, id LIMIT ?");
+      auto st =
+          c.prepare("SELECT " + kColumns +
+                    " FROM stream_viewers WHERE stream_id = ? ORDER BY joined_at, id LIMIT ?");
       if (!st) return st.error();
       st->bind_all(stream_id, limit);
       return collect_rows<StreamViewer>(*st, read_viewer);

@@ -20,11 +20,13 @@ TEST(DeviceClass, NamesWhatTheUserAgentSays) {
   EXPECT_EQ(device_class("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
                          "HeadlessChrome/120.0.0.0 Safari/537.36"),
             "desktop");
-  EXPECT_EQ(device_class("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36"), "desktop");
+  EXPECT_EQ(device_class("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36"),
+            "desktop");
   EXPECT_EQ(device_class("Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) Mobile/15E148"),
             "mobile");
-  EXPECT_EQ(device_class("Mozilla/5.0 (Linux; Android 14; Pixel 8) Chrome/120 Mobile Safari/537.36"),
-            "mobile");
+  EXPECT_EQ(
+      device_class("Mozilla/5.0 (Linux; Android 14; Pixel 8) Chrome/120 Mobile Safari/537.36"),
+      "mobile");
   EXPECT_EQ(device_class("Mozilla/5.0 (Linux; Android 13; SM-X700) Chrome/120 Safari/537.36"),
             "tablet");
   EXPECT_EQ(device_class("Mozilla/5.0 (iPad; CPU OS 17_1 like Mac OS X)"), "tablet");
@@ -54,7 +56,8 @@ TEST(HlsSessions, StartOnFirstRequestAndEndAfterSilenceAtTheLastRequest) {
   // Another stream cannot borrow the session; malformed ids are not counted.
   EXPECT_FALSE(table.touch("s2", sid, "720p", 2'800, [&] { return anonymous(&calls); }));
   EXPECT_FALSE(table.touch("s1", "short", "720p", 2'800, [&] { return anonymous(&calls); }));
-  EXPECT_FALSE(table.touch("s1", "BBBBBBBBBBBBBBBB%0A", "", 2'800, [&] { return anonymous(&calls); }));
+  EXPECT_FALSE(
+      table.touch("s1", "BBBBBBBBBBBBBBBB%0A", "", 2'800, [&] { return anonymous(&calls); }));
 
   auto sweep = table.sweep(3'000);
   ASSERT_EQ(sweep.started.size(), 1u);
@@ -98,12 +101,12 @@ ViewerSource anon_hls(const std::string& sid) {
 
 TEST(StreamTally, APersonWatchingThroughHlsAndTheWebSocketCountsOnce) {
   StreamTally t("s", "artist", 0, 10'000);
-  t.source_started(user("fan"), 1'000);        // WebSocket
-  t.source_started(user("fan"), 800);          // their HLS session, reported a sweep later
-  t.source_started(user("artist"), 1'000);     // the artist watching their own stream
+  t.source_started(user("fan"), 1'000);     // WebSocket
+  t.source_started(user("fan"), 800);       // their HLS session, reported a sweep later
+  t.source_started(user("artist"), 1'000);  // the artist watching their own stream
   t.source_started(anon_hls("x"), 2'000);
   EXPECT_EQ(t.viewers_now(), 2);
-  t.source_ended("fan", 30'000);               // the page closed
+  t.source_ended("fan", 30'000);  // the page closed
   EXPECT_EQ(t.viewers_now(), 2) << "their HLS session is still alive";
   t.source_ended("fan", 29'600, {{"720p", 20'000}, {"360p", 5'000}});
   t.source_ended("hls:x", 12'000);

@@ -24,8 +24,8 @@ nlohmann::json user_json(const platform::Identity& user) {
       {"email", user.email},
       {"displayName", user.display_name},
       {"role", store::to_string(user.role)},
-      {"stripeAccountId",
-       user.stripe_account_id ? nlohmann::json(*user.stripe_account_id) : nlohmann::json(nullptr)},
+      {"stripeAccountId", user.stripe_account_id ? nlohmann::json(*user.stripe_account_id)
+                                                 : nlohmann::json(nullptr)},
       {"verifiedArtist", user.verified_artist()},
       {"createdAt", user.created_at},
   };

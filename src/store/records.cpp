@@ -100,9 +100,7 @@ std::string_view to_string(NotificationChannel v) {
 std::string_view to_string(NotificationStatus v) {
   return name_of(kNotificationStatuses, v);
 }
-std::string_view to_string(RecordingKind v) {
-  return name_of(kRecordingKinds, v);
-}
+std::string_view to_string(RecordingKind v) { return name_of(kRecordingKinds, v); }
 
 std::optional<Role> parse_role(std::string_view s) { return parse_in(kRoles, s); }
 std::optional<SubscriptionStatus> parse_subscription_status(std::string_view s) {

@@ -113,28 +113,6 @@ void AnalyticsService::apply_sweep(const HlsSweep& sweep) {
   }
 }
 
-AnalyticsService::Write AnalyticsService::snapshot(Live& live, int64_t now) {
-  auto report = std::make_shared<AnalyticsReport>();
-  report->figures = live.tally->figures(now);
-  report->buckets = live.tally->buckets(now);
-  live.json =
-      std::make_shared<const std::string>(analytics_json(report->figures, report->buckets).dump());
-  Write w;
-  w.artist_id = live.tally->artist_id();
-  w.rows = live.tally->take_changed_rows();
-  w.figures = report->figures;
-  for (const auto& b : report->buckets) {
-    auto& stored = live.written[b.bucket];
-    if (stored.bucket == b.bucket && stored.viewers == b.viewers && stored.messages == b.messages &&
-        stored.tips == b.tips && stored.tips_gross == b.tips_gross && !w.figures.final)
-      continue;
-    stored = b;
-    w.buckets.push_back(b);
-  }
-  live.last = std::move(report);
-  return w;
-}
-
 bool AnalyticsService::write(const Write& w) {
   if (auto r = store_.viewers().save_all(w.rows); !r) {
     spdlog::warn("analytics: stream {}: writing viewer sessions failed: {}", w.figures.stream_id,
@@ -191,6 +169,15 @@ void AnalyticsService::tick() {
   if (options_.subscriber_check_ticks > 0 && ticks_++ % options_.subscriber_check_ticks == 0)
     count_subscribers();
   const HlsSweep sweep = options_.hls_sessions ? sessions_.sweep(now) : HlsSweep{};
+  // Under the lock only what is cheap: the sweep applied, each tally copied out flat. Sorting
+  // the visits and building the series and the JSON happen outside it, so the rooms and the
+  // HLS requests that feed the service are never held up by them.
+  struct Pending {
+    std::string artist_id;
+    TallySnapshot snapshot;
+    std::vector<store::StreamViewer> rows;
+  };
+  std::vector<Pending> pending;
   std::vector<Write> writes;
   std::vector<std::pair<std::string, int64_t>> stored_to_finish;
   {
@@ -198,10 +185,50 @@ void AnalyticsService::tick() {
     apply_sweep(sweep);
     writes = std::move(retry_);
     retry_.clear();
-    for (auto& [id, live] : live_) writes.push_back(snapshot(live, now));
-    for (Live& f : finishing_) writes.push_back(snapshot(f, now));
+    for (auto& [id, live] : live_)
+      pending.push_back(
+          {live.tally->artist_id(), live.tally->snapshot(), live.tally->take_changed_rows()});
+    for (Live& f : finishing_)
+      pending.push_back({f.tally->artist_id(), f.tally->snapshot(), f.tally->take_changed_rows()});
     finishing_.clear();
     stored_to_finish.swap(finish_stored_);
+  }
+  std::vector<std::shared_ptr<const AnalyticsReport>> reports;
+  std::vector<std::shared_ptr<const std::string>> jsons;
+  for (const Pending& p : pending) {
+    auto report = std::make_shared<AnalyticsReport>(
+        AnalyticsReport{figures_of(p.snapshot, now), buckets_of(p.snapshot, now)});
+    jsons.push_back(std::make_shared<const std::string>(
+        analytics_json(report->figures, report->buckets).dump()));
+    reports.push_back(std::move(report));
+  }
+  {
+    std::lock_guard lock(mu_);
+    for (size_t i = 0; i < pending.size(); ++i) {
+      const AnalyticsReport& r = *reports[i];
+      Write w;
+      w.artist_id = pending[i].artist_id;
+      w.rows = std::move(pending[i].rows);
+      w.figures = r.figures;
+      auto it = r.figures.final ? live_.end() : live_.find(r.figures.stream_id);
+      if (it == live_.end()) {
+        w.buckets = r.buckets;  // the summary (or a stream that just ended): every bucket
+      } else {
+        Live& live = it->second;
+        live.last = reports[i];
+        live.json = jsons[i];
+        for (const auto& b : r.buckets) {  // only the buckets that changed
+          auto [stored, fresh] = live.written.try_emplace(b.bucket, b);
+          if (!fresh && stored->second.viewers == b.viewers &&
+              stored->second.messages == b.messages && stored->second.tips == b.tips &&
+              stored->second.tips_gross == b.tips_gross)
+            continue;
+          stored->second = b;
+          w.buckets.push_back(b);
+        }
+      }
+      writes.push_back(std::move(w));
+    }
   }
   std::vector<Write> failed;
   for (const Write& w : writes) {

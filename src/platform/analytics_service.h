@@ -85,7 +85,6 @@ class AnalyticsService final : public StreamEvents, public TipEvents {
     std::vector<store::AnalyticsBucket> buckets;
   };
   void apply_sweep(const HlsSweep& sweep);  // mu_ held
-  Write snapshot(Live& live, int64_t now);  // mu_ held
   bool write(const Write& w);
   void count_subscribers();
   void finish_stored(const std::string& stream_id, int64_t ended_at);

@@ -124,17 +124,51 @@ std::vector<store::StreamViewer> StreamTally::take_changed_rows() {
   return out;
 }
 
-std::vector<store::AnalyticsBucket> StreamTally::buckets(int64_t now) const {
-  const int64_t until = ended_at_ ? *ended_at_ : now;
-  // Interval end points, leaves before joins at the same instant (back to back is not together).
+TallySnapshot StreamTally::snapshot() const {
+  TallySnapshot s;
+  s.stream_id = stream_id_;
+  s.started_at = started_at_;
+  s.bucket_ms = bucket_ms_;
+  s.ended_at = ended_at_;
+  s.viewers_now = watching_;
+  s.unique_viewers = static_cast<int64_t>(people_.size());
+  s.closed_watch_ms = closed_watch_ms_;
+  s.chatters = static_cast<int64_t>(chatters_.size());
+  s.messages = messages_;
+  s.tips_count = tips_count_;
+  s.tips_gross = tips_gross_;
+  s.tips_fee = tips_fee_;
+  s.currency = currency_;
+  s.new_subscribers = new_subscribers_;
+  s.visits = visits_;
+  s.activity = activity_;
+  return s;
+}
+
+namespace {
+
+int64_t bucket_in(const TallySnapshot& s, int64_t at) {
+  return std::max<int64_t>(0, (at - s.started_at) / std::max<int64_t>(1, s.bucket_ms));
+}
+
+// Interval end points, leaves before joins at the same instant (back to back is not together).
+std::vector<std::pair<int64_t, int>> points_of(const TallySnapshot& s) {
   std::vector<std::pair<int64_t, int>> points;
-  points.reserve(visits_.size() * 2);
-  for (const Visit& v : visits_) {
+  points.reserve(s.visits.size() * 2);
+  for (const auto& v : s.visits) {
     points.emplace_back(v.joined_at, +1);
     if (v.left_at) points.emplace_back(*v.left_at, -1);
   }
   std::sort(points.begin(), points.end());
-  const int64_t last = bucket_of(until);
+  return points;
+}
+
+}  // namespace
+
+std::vector<store::AnalyticsBucket> buckets_of(const TallySnapshot& s, int64_t now) {
+  const int64_t until = s.ended_at ? *s.ended_at : now;
+  const auto points = points_of(s);
+  const int64_t last = bucket_in(s, until);
   std::vector<store::AnalyticsBucket> out;
   out.reserve(static_cast<size_t>(last + 1));
   int64_t current = 0;
@@ -143,13 +177,13 @@ std::vector<store::AnalyticsBucket> StreamTally::buckets(int64_t now) const {
     store::AnalyticsBucket bucket;
     bucket.bucket = b;
     bucket.viewers = current;
-    const int64_t bucket_end = started_at_ + (b + 1) * bucket_ms_;
+    const int64_t bucket_end = s.started_at + (b + 1) * s.bucket_ms;
     while (i < points.size() && points[i].first < bucket_end) {
       current += points[i].second;
       bucket.viewers = std::max(bucket.viewers, current);
       ++i;
     }
-    if (auto a = activity_.find(b); a != activity_.end()) {
+    if (auto a = s.activity.find(b); a != s.activity.end()) {
       bucket.messages = a->second.messages;
       bucket.tips = a->second.tips;
       bucket.tips_gross = a->second.tips_gross;
@@ -159,46 +193,37 @@ std::vector<store::AnalyticsBucket> StreamTally::buckets(int64_t now) const {
   return out;
 }
 
-store::StreamAnalytics StreamTally::figures(int64_t now) const {
-  const int64_t until = ended_at_ ? *ended_at_ : now;
+store::StreamAnalytics figures_of(const TallySnapshot& s, int64_t now) {
+  const int64_t until = s.ended_at ? *s.ended_at : now;
   store::StreamAnalytics f;
-  f.stream_id = stream_id_;
-  f.final = ended_at_.has_value();
-  f.started_at = started_at_;
-  f.ended_at = ended_at_;
-  f.bucket_ms = bucket_ms_;
-  f.viewers_now = watching_;
+  f.stream_id = s.stream_id;
+  f.final = s.ended_at.has_value();
+  f.started_at = s.started_at;
+  f.ended_at = s.ended_at;
+  f.bucket_ms = s.bucket_ms;
+  f.viewers_now = s.viewers_now;
+  int64_t watch = s.closed_watch_ms;
+  for (const auto& v : s.visits)
+    if (!v.left_at) watch += std::max<int64_t>(0, until - v.joined_at);
   // The peak and when: the first instant the most people watched at once.
-  std::vector<std::pair<int64_t, int>> points;
-  points.reserve(visits_.size() * 2);
-  int64_t watch = closed_watch_ms_;
-  for (const Visit& v : visits_) {
-    points.emplace_back(v.joined_at, +1);
-    if (v.left_at) {
-      points.emplace_back(*v.left_at, -1);
-    } else {
-      watch += std::max<int64_t>(0, until - v.joined_at);
-    }
-  }
-  std::sort(points.begin(), points.end());
   int64_t current = 0;
-  for (const auto& [at, delta] : points) {
+  for (const auto& [at, delta] : points_of(s)) {
     current += delta;
     if (current > f.peak_viewers) {
       f.peak_viewers = current;
       f.peak_at = at;
     }
   }
-  f.unique_viewers = static_cast<int64_t>(people_.size());
+  f.unique_viewers = s.unique_viewers;
   f.watch_ms = watch;
-  f.chatters = static_cast<int64_t>(chatters_.size());
-  f.messages = messages_;
-  f.tips_count = tips_count_;
-  f.tips_gross = tips_gross_;
-  f.tips_fee = tips_fee_;
-  f.tips_net = tips_gross_ - tips_fee_;
-  f.currency = currency_;
-  f.new_subscribers = new_subscribers_;
+  f.chatters = s.chatters;
+  f.messages = s.messages;
+  f.tips_count = s.tips_count;
+  f.tips_gross = s.tips_gross;
+  f.tips_fee = s.tips_fee;
+  f.tips_net = s.tips_gross - s.tips_fee;
+  f.currency = s.currency;
+  f.new_subscribers = s.new_subscribers;
   f.updated_at = until;  // frozen once ended: the summary is the same however often read
   return f;
 }

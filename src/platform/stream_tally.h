@@ -29,6 +29,35 @@ struct ViewerSource {
   std::string device;  // empty: unknown
 };
 
+// What the figures are computed from, copied out of a tally in one pass (flat and cheap) so that
+// the sorting and the series are computed without the tally's lock held.
+struct TallySnapshot {
+  struct Visit {
+    int64_t joined_at = 0;
+    std::optional<int64_t> left_at;
+  };
+  std::string stream_id;
+  int64_t started_at = 0;
+  int64_t bucket_ms = 60'000;
+  std::optional<int64_t> ended_at;
+  int64_t viewers_now = 0;
+  int64_t unique_viewers = 0;
+  int64_t closed_watch_ms = 0;
+  int64_t chatters = 0;
+  int64_t messages = 0;
+  int64_t tips_count = 0;
+  int64_t tips_gross = 0;
+  int64_t tips_fee = 0;
+  std::optional<std::string> currency;
+  int64_t new_subscribers = 0;
+  std::vector<Visit> visits;
+  std::map<int64_t, store::AnalyticsBucket> activity;  // messages and tips by bucket
+};
+
+// Figures at `now` (frozen at the end once ended), and the per-bucket series.
+store::StreamAnalytics figures_of(const TallySnapshot& s, int64_t now);
+std::vector<store::AnalyticsBucket> buckets_of(const TallySnapshot& s, int64_t now);
+
 class StreamTally {
  public:
   StreamTally(std::string stream_id, std::string artist_id, int64_t started_at, int64_t bucket_ms);
@@ -51,9 +80,12 @@ class StreamTally {
   bool ended() const { return ended_at_.has_value(); }
 
   int64_t viewers_now() const { return watching_; }
-  // Figures at `now` (frozen at the end once ended).
-  store::StreamAnalytics figures(int64_t now) const;
-  std::vector<store::AnalyticsBucket> buckets(int64_t now) const;
+  TallySnapshot snapshot() const;
+  // Figures at `now` (frozen at the end once ended): figures_of(snapshot(), now).
+  store::StreamAnalytics figures(int64_t now) const { return figures_of(snapshot(), now); }
+  std::vector<store::AnalyticsBucket> buckets(int64_t now) const {
+    return buckets_of(snapshot(), now);
+  }
   // Rows opened or closed since the last call, as they are now.
   std::vector<store::StreamViewer> take_changed_rows();
 
@@ -66,10 +98,7 @@ class StreamTally {
     int64_t last_left = 0;
     std::map<std::string, int64_t> rendition_ms;  // of this visit
   };
-  struct Visit {
-    int64_t joined_at = 0;
-    std::optional<int64_t> left_at;
-  };
+  using Visit = TallySnapshot::Visit;
   store::StreamViewer row_of(const Person& p, std::optional<int64_t> left_at) const;
   void close_visit(Person& p, int64_t at);
   int64_t bucket_of(int64_t at) const;

@@ -107,6 +107,12 @@ nlohmann::json stream_json(const ApiContext& ctx, const platform::StreamView& vi
   if (s.status == store::StreamStatus::kScheduled && s.scheduled_at) {
     j["calendarUrl"] = ctx.http_base_url + "/api/livestream/" + s.id + "/calendar.ics";
   }
+  if (view.artist) {
+    // The artist's public profile (the seed's getStreamerInfo).
+    j["artist"] = {{"id", view.artist->id},
+                   {"displayName", view.artist->display_name},
+                   {"subscriberCount", view.artist->subscriber_count}};
+  }
   if (view.manager && ctx.recording) j["record"] = s.record;
   if (view.manager) {
     chat["blockedWords"] = s.chat_blocked_words;

@@ -13,6 +13,7 @@
 #include "media/thumbnail_store.h"
 #include "net/http_message.h"
 #include "net/router.h"
+#include "platform/analytics_service.h"
 #include "platform/identity.h"
 #include "platform/login_throttle.h"
 #include "platform/platform_services.h"
@@ -37,6 +38,8 @@ struct ApiContext {
   const media::ThumbnailStore* thumbnails = nullptr;
   // Viewers of a stream on this node now (the realtime gateway); set once it exists.
   std::function<int64_t(const std::string&)> viewer_count;
+  // Analytics (docs/analytics.md): playback URLs get a session id while it counts HLS sessions.
+  platform::AnalyticsService* analytics = nullptr;
 };
 
 // The caller: nullopt for a request without a bearer token; an error (401) for a bad token.
@@ -56,5 +59,7 @@ std::optional<net::Response> admin_gate(const ApiContext& ctx, const net::Reques
 void add_auth_routes(net::Router& router, ApiContext& ctx);
 void add_admin_routes(net::Router& router, ApiContext& ctx);
 void add_stream_routes(net::Router& router, ApiContext& ctx);
+// GET /api/livestream/{id}/analytics (+ .csv, /viewers); nothing while ctx.analytics is null.
+void add_analytics_routes(net::Router& router, ApiContext& ctx);
 
 }  // namespace stagecast::api

@@ -23,6 +23,10 @@ constexpr const char* kMediaType = "video/mp4";
 //   one to the origin. The CDN must keep _HLS_msn/_HLS_part in its cache key.
 // - With a playback token the URL is per viewer: `private` keeps shared caches (which often drop
 //   query strings from the cache key) from serving one viewer's authorised copy to anyone.
+// - A playback session id (`sid`, docs/analytics.md) is carried like the token: every URI of a
+//   playlist gets it, so a playlist with one is that viewer's own (`private`). Media bytes are the
+//   same for everyone: with a session id alone they stay `public` (a CDN that leaves `sid` out of
+//   its cache key shares them; sessions are kept alive by the playlist reloads it forwards).
 // - Errors and timeouts are never cached.
 std::string cache_control(bool is_private, std::string_view policy) {
   return fmt::format("{}, {}", is_private ? "private" : "public", policy);
@@ -53,8 +57,11 @@ net::Response not_found() {
 struct Target {
   std::string stream;
   std::string rendition;
-  std::string token_query;  // "token=..." or empty
-  bool is_private() const { return !token_query.empty(); }
+  std::string token_query;  // "token=...", "sid=...", both joined by '&', or empty
+  bool has_token = false;
+  bool is_private() const { return has_token; }
+  // A playlist carrying this query in its URIs is one viewer's.
+  bool playlist_private() const { return !token_query.empty(); }
 };
 
 Target target_of(const net::Request& request) {
@@ -62,8 +69,15 @@ Target target_of(const net::Request& request) {
   t.stream = request.params.count("id") ? request.params.at("id") : std::string();
   t.rendition = request.params.count("rendition") ? request.params.at("rendition") : std::string();
   auto token = request.query.find("token");
-  if (token != request.query.end() && !token->second.empty())
+  if (token != request.query.end() && !token->second.empty()) {
     t.token_query = "token=" + hls::percent_encode_query_value(token->second);
+    t.has_token = true;
+  }
+  auto sid = request.query.find("sid");
+  if (sid != request.query.end() && !sid->second.empty()) {
+    if (!t.token_query.empty()) t.token_query += '&';
+    t.token_query += "sid=" + hls::percent_encode_query_value(sid->second);
+  }
   return t;
 }
 
@@ -72,7 +86,7 @@ net::Response playlist_response(const hls::SharedBytes& bytes, const Target& t,
   net::Response r;
   r.status = 200;
   r.headers["content-type"] = kPlaylistType;
-  r.headers["cache-control"] = cache_control(t.is_private(), cache_policy);
+  r.headers["cache-control"] = cache_control(t.playlist_private(), cache_policy);
   add_cors(r);
   if (t.token_query.empty()) {
     r.shared_body = bytes;  // the bytes every viewer gets, written without a copy
@@ -129,8 +143,9 @@ Directive directive(const net::Request& request, const std::string& name) {
 
 }  // namespace
 
-HlsDelivery::HlsDelivery(hls::RenditionStore& store, HlsAccessCheck check)
-    : store_(store), check_(std::move(check)) {}
+HlsDelivery::HlsDelivery(hls::RenditionStore& store, HlsAccessCheck check,
+                         HlsRequestObserver observer)
+    : store_(store), check_(std::move(check)), observer_(std::move(observer)) {}
 
 net::Response HlsDelivery::preflight() {
   net::Response r;
@@ -148,6 +163,7 @@ void HlsDelivery::master(const net::Request& request, const net::Respond& respon
     respond(error_response(403, "forbidden", "playback of this stream is not allowed"));
     return;
   }
+  if (observer_) observer_(t.stream, t.rendition, request);
   hls::RenditionStore& store = store_;
   auto serve = [&store, t, respond] {
     auto text = store.multivariant_playlist(t.stream);
@@ -160,7 +176,7 @@ void HlsDelivery::master(const net::Request& request, const net::Respond& respon
     r.status = 200;
     r.headers["content-type"] = kPlaylistType;
     // Bandwidth figures are refined as segments are measured; the list of renditions is stable.
-    r.headers["cache-control"] = cache_control(t.is_private(), kLivePlaylist);
+    r.headers["cache-control"] = cache_control(t.playlist_private(), kLivePlaylist);
     add_cors(r);
     r.body = std::move(*text);
     respond(std::move(r));
@@ -188,6 +204,7 @@ void HlsDelivery::rendition_resource(const net::Request& request,
     respond(error_response(403, "forbidden", "playback of this stream is not allowed"));
     return;
   }
+  if (observer_) observer_(t.stream, t.rendition, request);
   hls::RenditionStore& store = store_;
 
   switch (name->kind) {
@@ -273,8 +290,9 @@ void HlsDelivery::rendition_resource(const net::Request& request,
   }
 }
 
-void add_hls_routes(net::Router& router, hls::RenditionStore& store, HlsAccessCheck check) {
-  auto delivery = std::make_shared<const HlsDelivery>(store, std::move(check));
+void add_hls_routes(net::Router& router, hls::RenditionStore& store, HlsAccessCheck check,
+                    HlsRequestObserver observer) {
+  auto delivery = std::make_shared<const HlsDelivery>(store, std::move(check), std::move(observer));
   router.add_async("GET", "/hls/{id}/master.m3u8",
                    [delivery](const net::Request& request, net::Respond respond) {
                      delivery->master(request, respond);

@@ -25,12 +25,19 @@ namespace stagecast::api {
 // (no database round trip; cached visibility and an HMAC check).
 using HlsAccessCheck = std::function<bool(const std::string& stream_id, const net::Request&)>;
 
-void add_hls_routes(net::Router& router, hls::RenditionStore& store, HlsAccessCheck check);
+// Told of every request that passed the access check (analytics counts playback sessions by the
+// `sid` query parameter, docs/analytics.md); `rendition` is empty for the multivariant playlist.
+// Runs on an I/O thread: it must not block.
+using HlsRequestObserver = std::function<void(
+    const std::string& stream_id, const std::string& rendition, const net::Request& request)>;
+
+void add_hls_routes(net::Router& router, hls::RenditionStore& store, HlsAccessCheck check,
+                    HlsRequestObserver observer = {});
 
 // The handlers behind those routes; public so tests can drive them without a server.
 class HlsDelivery {
  public:
-  HlsDelivery(hls::RenditionStore& store, HlsAccessCheck check);
+  HlsDelivery(hls::RenditionStore& store, HlsAccessCheck check, HlsRequestObserver observer = {});
 
   void master(const net::Request& request, const net::Respond& respond) const;
   // /hls/{id}/{rendition}/{file}
@@ -40,6 +47,7 @@ class HlsDelivery {
  private:
   hls::RenditionStore& store_;
   HlsAccessCheck check_;
+  HlsRequestObserver observer_;
 };
 
 }  // namespace stagecast::api

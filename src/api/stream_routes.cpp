@@ -6,6 +6,7 @@
 
 #include "api/api_context.h"
 #include "api/json_body.h"
+#include "core/random.h"
 #include "net/url.h"
 #include "platform/rfc3339.h"
 #include "platform/stream_calendar.h"
@@ -244,8 +245,10 @@ void add_stream_routes(net::Router& router, ApiContext& ctx) {
     auto grant = ctx.platform.streams().issue_playback(*caller ? &**caller : nullptr,
                                                        req.param("id"));
     if (!grant) return error_response(grant.error());
-    const std::string url = ctx.http_base_url + "/hls/" + grant->stream_id +
-                            "/master.m3u8?token=" + net::percent_encode(grant->token);
+    std::string url = ctx.http_base_url + "/hls/" + grant->stream_id +
+                      "/master.m3u8?token=" + net::percent_encode(grant->token);
+    // A playback session id, carried into every playlist URI like the token (docs/analytics.md).
+    if (ctx.analytics && ctx.analytics->options().hls_sessions) url += "&sid=" + random_token(16);
     nlohmann::json j = {{"url", url},
                         {"token", grant->token},
                         {"expiresAt", grant->expires_at}};

@@ -125,6 +125,16 @@ const Key kKeys[] = {
      "segments listed in a live playlist"},
     {"hls.part_hold_back_percent", SC_FIELD(hls_part_hold_back_percent), false,
      "PART-HOLD-BACK in percent of PART-TARGET (200..1000; the spec's SHOULD is 300)"},
+    {"analytics.hls_sessions", SC_FIELD(analytics_hls_sessions), false,
+     "count HLS viewers by a session id carried in playback URLs"},
+    {"analytics.session_silence_ms", SC_FIELD(analytics_session_silence_ms), false,
+     "an HLS playback session ends after this long without a request"},
+    {"analytics.bucket_ms", SC_FIELD(analytics_bucket_ms), false,
+     "length of one point of the analytics series (a minute; shorter in tests)"},
+    {"analytics.push_ms", SC_FIELD(analytics_push_ms), false,
+     "how often the owner's WebSocket gets the live figures"},
+    {"analytics.max_sessions", SC_FIELD(analytics_max_sessions), false,
+     "HLS playback sessions tracked at most (all streams)"},
     {"auth.jwt_secret", SC_FIELD(auth_jwt_secret), true,
      "HS256 secret for tokens this server issues"},
     {"auth.token_ttl_seconds", SC_FIELD(auth_token_ttl_seconds), false,
@@ -447,6 +457,18 @@ Result<void> validate(const Config& c) {
   }
   if (c.hls_part_hold_back_percent < 200 || c.hls_part_hold_back_percent > 1000) {
     return make_error("config_invalid", "hls.part_hold_back_percent must be 200..1000");
+  }
+  if (c.analytics_session_silence_ms < 1000 || c.analytics_session_silence_ms > 600'000) {
+    return make_error("config_invalid", "analytics.session_silence_ms must be 1000..600000");
+  }
+  if (c.analytics_bucket_ms < 1000 || c.analytics_bucket_ms > 3'600'000) {
+    return make_error("config_invalid", "analytics.bucket_ms must be 1000..3600000");
+  }
+  if (c.analytics_push_ms < 1000 || c.analytics_push_ms > 600'000) {
+    return make_error("config_invalid", "analytics.push_ms must be 1000..600000");
+  }
+  if (c.analytics_max_sessions < 1 || c.analytics_max_sessions > 10'000'000) {
+    return make_error("config_invalid", "analytics.max_sessions must be 1..10000000");
   }
   if (auto ladder = transcode::parse_ladder(c.transcode_ladder); !ladder) {
     return make_error("config_invalid", "transcode.ladder: " + ladder.error().message);

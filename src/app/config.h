@@ -90,6 +90,12 @@ struct Config {
   int64_t hls_window_segments = 6;
   // PART-HOLD-BACK in percent of PART-TARGET: 4.4.3.8 asks for at least 200, and SHOULD 300.
   int64_t hls_part_hold_back_percent = 300;
+  // [analytics] (docs/analytics.md)
+  bool analytics_hls_sessions = true;  // session ids in playback URLs, HLS viewers counted
+  int64_t analytics_session_silence_ms = 10'000;  // an HLS session ends after this silence
+  int64_t analytics_bucket_ms = 60'000;           // one point of the series (tests shorten it)
+  int64_t analytics_push_ms = 5'000;              // live figures to the owner's WebSocket
+  int64_t analytics_max_sessions = 200'000;
   // [auth]
   std::string auth_jwt_secret;  // generated and kept in the data directory when empty
   int64_t auth_token_ttl_seconds = 7 * 24 * 3600;

@@ -9,6 +9,7 @@ realtime::GatewayOptions gateway_options(const Config& c) {
   o.room.max_viewers = c.streams_max_viewers;
   o.room.viewer_count_interval = std::chrono::milliseconds(c.realtime_viewer_count_interval_ms);
   o.room.batch_events = c.realtime_batch_events;
+  o.room.analytics_interval = std::chrono::milliseconds(c.analytics_push_ms);
   o.room.ack_when_stored = c.realtime_chat_ack == "stored";
   o.chat.max_chars = static_cast<size_t>(c.chat_max_message_chars);
   o.chat.rate.burst = static_cast<int>(c.chat_rate_limit_messages);
@@ -35,7 +36,11 @@ std::unique_ptr<RealtimeWiring> wire_realtime(const Config& config, net::IoPool&
   w->bus = std::make_unique<realtime::InProcessRoomBus>();
   w->gateway = std::make_unique<realtime::Gateway>(io, workers, platform.accounts(), *w->chat,
                                                    *w->moderation, platform.policy(), *w->bus,
-                                                   metrics, clock, gateway_options(config));
+                                                   metrics, clock, [&] {
+                                                     auto o = gateway_options(config);
+                                                     o.analytics = api.analytics;
+                                                     return o;
+                                                   }());
   w->moderation->set_pending_messages(&w->gateway->pending_messages());
   w->moderation->add_listener(*w->gateway);
   platform.streams().add_listener(*w->gateway);

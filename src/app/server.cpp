@@ -38,6 +38,8 @@ extern char** environ;  // the process environment (POSIX): AWS_* credentials fo
 #include "net/http_server.h"
 #include "net/io_pool.h"
 #include "net/router.h"
+#include "platform/analytics_service.h"
+#include "platform/device_class.h"
 #include "platform/jws_public_key.h"
 #include "platform/platform_services.h"
 #include "store/store.h"
@@ -51,6 +53,8 @@ struct Server::Parts {
   SystemClock clock;
   std::unique_ptr<store::Store> store;
   std::unique_ptr<platform::PlatformServices> platform;
+  std::unique_ptr<platform::AnalyticsService> analytics;
+  std::atomic<bool> analytics_running{false};
   std::unique_ptr<NotifyWiring> notify;
   std::unique_ptr<api::ApiContext> api;
   std::unique_ptr<RealtimeWiring> realtime;
@@ -196,10 +200,41 @@ void open_media(Server::Parts& p) {
   ro.publish_timeout = std::chrono::milliseconds(c.rtmp_publish_timeout_ms);
   p.rtmp = std::make_unique<ingest::rtmp::RtmpServer>(p.io->contexts(), ro, *p.media, *p.registry,
                                                       p.metrics);
-  api::add_hls_routes(p.router, *p.hls,
-                      [media = p.media.get()](const std::string& id, const net::Request& req) {
-                        return media->may_play(id, req);
-                      });
+  api::HlsRequestObserver observer;
+  if (c.analytics_hls_sessions) {
+    // docs/analytics.md: a request with a session id keeps its playback session alive. The
+    // token (already checked) names a signed-in viewer; it is read once per session.
+    observer = [&p](const std::string& id, const std::string& rendition, const net::Request& req) {
+      const auto sid = req.query.find("sid");
+      if (sid == req.query.end()) return;
+      p.analytics->sessions().touch(id, sid->second, rendition, p.clock.unix_millis(), [&] {
+        platform::HlsSessionIdentity who;
+        if (const auto token = req.query.find("token"); token != req.query.end()) {
+          auto grant = p.platform->playback().verify(token->second, id);
+          if (grant && grant->viewer_id != platform::kAnonymousViewer)
+            who.user_id = grant->viewer_id;
+        }
+        who.device = std::string(platform::device_class(req.header("user-agent")));
+        return who;
+      });
+    };
+  }
+  api::add_hls_routes(
+      p.router, *p.hls,
+      [media = p.media.get()](const std::string& id, const net::Request& req) {
+        return media->may_play(id, req);
+      },
+      std::move(observer));
+}
+
+// Analytics (docs/analytics.md): sessions swept and figures written once a second, on a worker.
+void tick_analytics(Server::Parts& p) {
+  if (p.analytics_running.exchange(true)) return;  // the last tick is still writing
+  const bool posted = p.workers->post([&p] {
+    p.analytics->tick();
+    p.analytics_running = false;
+  });
+  if (!posted) p.analytics_running = false;
 }
 
 // Blocking HLS requests and retired streams time out on this tick (the store has no timers).
@@ -248,6 +283,7 @@ void schedule_hls_tick(Server::Parts& p, int tick = 0) {
     if (tick % 10 == 0) {  // once a second
       publish_hls_stats(p);
       probe_store(p);
+      tick_analytics(p);
       if (p.recording) p.recording->tick();
     }
     schedule_hls_tick(p, tick + 1);
@@ -286,6 +322,15 @@ void open_platform(Server::Parts& p) {
   pc.operators.first_account = c.accounts_first_account_operator == "on" ||
                                (c.accounts_first_account_operator == "auto" && !c.production);
   p.platform = must(platform::PlatformServices::create(pc, *p.store, p.clock), "platform");
+
+  platform::AnalyticsOptions ao;
+  ao.hls_sessions = c.analytics_hls_sessions;
+  ao.sessions.silence_ms = c.analytics_session_silence_ms;
+  ao.sessions.max_sessions = static_cast<size_t>(c.analytics_max_sessions);
+  ao.bucket_ms = c.analytics_bucket_ms;
+  p.analytics = std::make_unique<platform::AnalyticsService>(*p.store, p.clock, ao);
+  // Before end_interrupted_streams: what a killed run left LIVE gets its summary.
+  p.platform->streams().add_listener(*p.analytics);
 }
 
 // One node owns every stream (the bus is in process): a stream still LIVE in the store when the
@@ -354,6 +399,7 @@ static void add_api_routes(Server::Parts& p, uint16_t http_port, uint16_t rtmp_p
       p.password_pool.get(), &p.clock, p.webrtc ? http_base + "/whip" : std::string(),
       c.record_enabled,
       p.webrtc && p.webrtc->whep ? http_base + "/whep" : std::string()});
+  p.api->analytics = p.analytics.get();
   api::add_auth_routes(p.router, *p.api);
   api::add_admin_routes(p.router, *p.api);
   api::add_operator_routes(p.router, *p.api);
@@ -361,6 +407,7 @@ static void add_api_routes(Server::Parts& p, uint16_t http_port, uint16_t rtmp_p
   api::add_thumbnail_routes(p.router, *p.api);
   api::add_artist_routes(p.router, *p.api);
   api::add_stream_routes(p.router, *p.api);
+  api::add_analytics_routes(p.router, *p.api);
   api::add_notification_routes(p.router, *p.api, *p.notify->service);
   api::add_unsubscribe_routes(p.router, *p.notify->service, *p.notify->unsubscribe);
   add_push_routes(p.router, *p.api, *p.notify, c);
@@ -433,6 +480,7 @@ void Server::start(const std::string& ports_file) {
   };
   p.tip_broadcast = std::make_unique<TipBroadcast>(*p.realtime->bus);
   p.payments->tips->add_listener(*p.tip_broadcast);
+  p.payments->tips->add_listener(*p.analytics);
   // A refunded ticket ends the fan's playback tokens and takes them out of the stream's room.
   p.payments->tickets->add_listener(p.media->revocations());
   p.payments->tickets->add_listener(*p.realtime->gateway);
@@ -479,6 +527,8 @@ void Server::stop() {
   // write their rows still run; what is left resumes at the next start.
   if (p.recording) p.recording->shutdown();
   p.workers->stop();
+  // The streams ended above get their final summary, the live ones their last figures.
+  p.analytics->tick();
   p.stopped = true;
 }
 

@@ -1,5 +1,7 @@
 #include "hls/playlist_uri_query.h"
 
+#include <algorithm>
+
 namespace stagecast::hls {
 namespace {
 
@@ -36,8 +38,11 @@ void rewrite_tag(std::string& out, std::string_view line, std::string_view query
 
 std::string add_query_to_playlist_uris(std::string_view playlist, std::string_view query) {
   if (query.empty()) return std::string(playlist);
+  // Every line may get the query once (a URI line, or a tag with one URI attribute; a tag with
+  // more is rare): one allocation for the whole playlist in practice.
+  const size_t lines = static_cast<size_t>(std::count(playlist.begin(), playlist.end(), '\n')) + 1;
   std::string out;
-  out.reserve(playlist.size() + playlist.size() / 4);
+  out.reserve(playlist.size() + lines * (query.size() + 1));
   size_t pos = 0;
   while (pos < playlist.size()) {
     size_t eol = playlist.find('\n', pos);

@@ -97,10 +97,9 @@ Result<StreamView> StreamService::get(const Identity* caller, const std::string&
   if (!watch) return watch.error();
   const bool manager = caller != nullptr && (caller->user_id == stream->artist_id ||
                                              caller->role == store::Role::kAdmin);
-  StreamView view{std::move(stream).value(), *watch, manager, std::nullopt, {}};
-  if (auto artist = store_->users().find_by_id(view.stream.artist_id)) {
-    view.artist_name = artist->display_name;
-  }
+  StreamView view{std::move(stream).value(), *watch, manager, std::nullopt, {}, std::nullopt};
+  view.artist = artist_profile(view.stream.artist_id);
+  if (view.artist) view.artist_name = view.artist->display_name;
   if (manager) {
     auto totals = store_->tickets().totals_for_stream(id);
     if (!totals) return errc::from_store(totals.error());
@@ -146,18 +145,17 @@ Result<StreamListPage> StreamService::list(const Identity* caller, const StreamQ
   StreamListPage out;
   out.next_cursor = page->next_cursor;
   out.items.reserve(page->items.size());
-  std::map<std::string, std::string> names;  // artist id -> display name, once per page
+  std::map<std::string, std::optional<ArtistProfile>> artists;
   for (store::LiveStream& stream : page->items) {
     auto watch = decide_on(caller, stream, Action::kWatch);
     if (!watch) return watch.error();
     const bool manager = caller != nullptr && (caller->user_id == stream.artist_id ||
                                                caller->role == store::Role::kAdmin);
-    auto name = names.find(stream.artist_id);
-    if (name == names.end()) {
-      auto artist = store_->users().find_by_id(stream.artist_id);
-      name = names.emplace(stream.artist_id, artist ? artist->display_name : std::string()).first;
-    }
-    out.items.push_back(StreamView{std::move(stream), *watch, manager, std::nullopt, name->second});
+    auto [artist, fresh] = artists.try_emplace(stream.artist_id);
+    if (fresh) artist->second = artist_profile(stream.artist_id);
+    std::string name = artist->second ? artist->second->display_name : std::string();
+    out.items.push_back(StreamView{std::move(stream), *watch, manager, std::nullopt,
+                                   std::move(name), artist->second});
   }
   return out;
 }
@@ -182,7 +180,8 @@ Result<std::vector<StreamView>> StreamService::upcoming(const Identity* caller, 
         return errc::from_store(artist.error());
       name = names.emplace(stream.artist_id, artist ? artist->display_name : std::string()).first;
     }
-    StreamView view{std::move(stream), *watch, manager, std::nullopt, name->second};
+    StreamView view{std::move(stream), *watch, manager, std::nullopt, name->second,
+                    std::nullopt};
     out.push_back(std::move(view));
   }
   return out;
@@ -191,6 +190,17 @@ Result<std::vector<StreamView>> StreamService::upcoming(const Identity* caller, 
 std::string StreamService::artist_name(const std::string& artist_id) {
   auto artist = store_->users().find_by_id(artist_id);
   return artist ? artist->display_name : std::string();
+}
+
+std::optional<ArtistProfile> StreamService::artist_profile(const std::string& artist_id) {
+  auto user = store_->users().find_by_id(artist_id);
+  if (!user) return std::nullopt;
+  ArtistProfile p;
+  p.id = artist_id;
+  p.display_name = user->display_name;
+  if (auto subs = store_->subscriptions().list_active_for_artist(artist_id, clock_->unix_millis()))
+    p.subscriber_count = static_cast<int64_t>(subs->size());
+  return p;
 }
 
 Result<store::LiveStream> StreamService::load_managed(const Identity& caller,

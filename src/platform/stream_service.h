@@ -51,6 +51,13 @@ struct CreatedStream {
   std::string stream_key;  // the plain key: shown to the artist now and never again
 };
 
+// The artist's public profile, carried with a stream (the seed's getStreamerInfo).
+struct ArtistProfile {
+  std::string id;
+  std::string display_name;
+  int64_t subscriber_count = 0;  // active subscriptions now
+};
+
 struct StreamView {
   store::LiveStream stream;  // never expose stream_key_hash
   Decision watch;            // may the caller watch, and if not, why
@@ -58,6 +65,7 @@ struct StreamView {
   // Ticket sales of a PAID stream, for its manager (get only; lists leave it out).
   std::optional<store::TicketTotals> tickets;
   std::string artist_name;  // the owner's display name (cards, the artist page)
+  std::optional<ArtistProfile> artist;  // absent when the profile could not be read
 };
 
 // "Coming up" keeps a stream whose time has passed for this long (the artist is late), then
@@ -150,6 +158,8 @@ class StreamService {
   Result<store::LiveStream> mark_ended(const std::string& id, std::string_view reason);
 
  private:
+  // The artist's public profile; nullopt when it cannot be read.
+  std::optional<ArtistProfile> artist_profile(const std::string& artist_id);
   Result<store::LiveStream> load_managed(const Identity& caller, const std::string& id);
   Result<void> check_ticket_terms(store::Visibility visibility, int64_t price_cents,
                                   const std::string& currency) const;

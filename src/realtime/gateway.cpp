@@ -43,6 +43,7 @@ Gateway::Gateway(net::IoPool& io, WorkerPool& workers, platform::AccountService&
                       "WebSocket messages written by rooms (a batch counts once)"),
       metrics.gauge("stagecast_realtime_members", "Members in chat rooms on this node"),
       [this](const std::string& stream_id) { release_if_idle(stream_id); },
+      options_.analytics,
   });
 }
 

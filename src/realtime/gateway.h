@@ -42,6 +42,7 @@ struct GatewayOptions {
   int events_burst = 60;
   bool anonymous_allowed = true;      // told to clients in `hello`; the access policy decides
   size_t max_frame_bytes = 8 * 1024;  // told to clients in `hello`; net/ enforces it (1009)
+  platform::AnalyticsService* analytics = nullptr;  // borrowed; RoomContext::analytics
 };
 
 class ClientSession;

@@ -208,6 +208,20 @@ events::You Room::you(const Member& m) const {
 
 void Room::open_viewer_row(Member& m) {
   if (!stream_ || stream_->status != StreamStatus::kLive || m.viewer_row != 0) return;
+  if (ctx_.analytics) {
+    // The owner, admins and moderators are not viewers.
+    if (m.privileged) return;
+    platform::ViewerSource who;
+    who.person_key = m.viewer_key;
+    if (m.identity) {
+      who.user_id = m.identity->user_id;
+    } else {
+      who.session_id = m.viewer_key.substr(5);
+    }
+    ctx_.analytics->presence_started(stream_id_, who, ctx_.clock.unix_millis());
+    m.viewer_row = 1;  // counted
+    return;
+  }
   store::StreamViewer v;
   v.stream_id = stream_id_;
   if (m.identity) {
@@ -225,6 +239,11 @@ void Room::open_viewer_row(Member& m) {
 
 void Room::close_viewer_row(Member& m) {
   if (m.viewer_row == 0) return;
+  if (ctx_.analytics) {
+    ctx_.analytics->presence_ended(stream_id_, m.viewer_key, ctx_.clock.unix_millis());
+    m.viewer_row = 0;
+    return;
+  }
   ctx_.writes.viewer_left(m.viewer_row, ctx_.clock.unix_millis());
   m.viewer_row = 0;
 }
@@ -266,6 +285,8 @@ void Room::do_chat(const std::shared_ptr<net::WebSocketConnection>& conn, const 
   // Live first: the broadcast never waits for the database.
   ctx_.bus.publish(stream_id_, event);
   ctx_.chat_messages.inc();
+  if (ctx_.analytics)
+    ctx_.analytics->chat_message(stream_id_, *message->user_id, message->created_at);
   if (!request_id || !ctx_.options.ack_when_stored) {
     ctx_.writes.append_chat(*message);
     if (request_id) {
@@ -486,12 +507,17 @@ void Room::schedule_tick() {
 // Viewer counts go out at most once per interval and only when they changed; peak and unique
 // viewers of a live stream are written behind, coalesced.
 void Room::tick() {
-  const auto count = static_cast<int64_t>(members_.size());
+  auto count = static_cast<int64_t>(members_.size());
+  if (ctx_.analytics) {
+    // People watching, by HLS or here, counted once each (docs/analytics.md).
+    if (auto watching = ctx_.analytics->viewers_now(stream_id_)) count = *watching;
+    push_analytics();
+  }
   if (count != last_count_sent_) {
     last_count_sent_ = count;
     enqueue(std::make_shared<const std::string>(events::viewers(stream_id_, count)));
   }
-  if (stream_ && stream_->status == StreamStatus::kLive &&
+  if (!ctx_.analytics && stream_ && stream_->status == StreamStatus::kLive &&
       (peak_ > peak_recorded_ || unique_viewers_.size() > unique_recorded_)) {
     peak_recorded_ = peak_;
     unique_recorded_ = unique_viewers_.size();
@@ -503,6 +529,22 @@ void Room::tick() {
     return;
   }
   schedule_tick();
+}
+
+// The owner's live figures: the JSON analytics made at its last tick, sent when it changed and
+// at most once per analytics_interval, to the owner and admins only.
+void Room::push_analytics() {
+  const auto now = std::chrono::steady_clock::now();
+  if (now - analytics_at_ < ctx_.options.analytics_interval) return;
+  auto json = ctx_.analytics->live_json(stream_id_);
+  if (!json || json == analytics_sent_) return;
+  analytics_at_ = now;
+  analytics_sent_ = json;
+  auto wire = std::make_shared<const std::string>(events::analytics(stream_id_, *json));
+  for (auto& [id, m] : members_) {
+    const platform::Subject& s = m.sender.subject;
+    if (s.owner || (!s.anonymous && s.role == store::Role::kAdmin)) m.conn->send(wire);
+  }
 }
 
 void Room::schedule_linger() {

@@ -27,6 +27,7 @@
 #include "core/clock.h"
 #include "core/metrics.h"
 #include "net/websocket.h"
+#include "platform/analytics_service.h"
 #include "platform/chat_rules.h"
 #include "platform/chat_service.h"
 #include "platform/identity.h"
@@ -47,6 +48,8 @@ struct RoomOptions {
   // Batching under load: the next flush waits as long as the previous one took, up to this.
   std::chrono::milliseconds max_flush_pause{250};
   size_t max_batch_bytes = 64 * 1024;  // a larger outbox goes out as several batch frames
+  // The owner (and admins) in the room get the stream's live analytics this often.
+  std::chrono::milliseconds analytics_interval{5'000};
 };
 
 // What every room shares; owned by the gateway.
@@ -65,6 +68,10 @@ struct RoomContext {
   Gauge& members;
   // Called on the room's thread when it has been empty for `linger`.
   std::function<void(const std::string& stream_id)> on_idle;
+  // When set, presence and chat are counted there (docs/analytics.md), viewer counts are its
+  // people watching (HLS too), and the owner gets its `analytics` events; otherwise the room
+  // writes its members' stream_viewers rows itself.
+  platform::AnalyticsService* analytics = nullptr;
 };
 
 struct JoinRequest {
@@ -132,6 +139,7 @@ class Room final : public RoomSink, public std::enable_shared_from_this<Room> {
   const std::string& history_json();
   void open_viewer_row(Member& m);
   void close_viewer_row(Member& m);
+  void push_analytics();
   events::You you(const Member& m) const;
 
   void enqueue(std::shared_ptr<const std::string> wire);
@@ -175,6 +183,8 @@ class Room final : public RoomSink, public std::enable_shared_from_this<Room> {
   size_t unique_recorded_ = 0;
   std::unordered_set<std::string> unique_viewers_;  // while live
   uint64_t ticks_ = 0;
+  std::shared_ptr<const std::string> analytics_sent_;  // the figures last pushed to the owner
+  std::chrono::steady_clock::time_point analytics_at_{};
 };
 
 }  // namespace stagecast::realtime

@@ -173,6 +173,12 @@ std::string viewers(const std::string& stream_id, int64_t count) {
   return wire({{"type", "viewers"}, {"streamId", stream_id}, {"count", count}});
 }
 
+std::string analytics(const std::string& stream_id, const std::string& figures_json) {
+  // The figures are spliced in as they are (valid JSON made by nlohmann), not parsed again.
+  return R"({"type":"analytics","streamId":)" + nlohmann::json(stream_id).dump() +
+         R"(,"analytics":)" + figures_json + "}";
+}
+
 std::string stream_status(const store::LiveStream& stream) {
   return wire({{"type", "stream_status"},
                {"streamId", stream.id},

@@ -64,6 +64,9 @@ std::string user_banned(const std::string& stream_id, const std::string& user_id
 std::string user_unbanned(const std::string& stream_id, const std::string& user_id);
 std::string moderator(const std::string& stream_id, const std::string& user_id, bool added);
 std::string viewers(const std::string& stream_id, int64_t count);
+// {"type":"analytics","streamId":...,"analytics":<figures_json>} for the owner (docs/analytics.md);
+// `figures_json` is a JSON object already serialised (platform/analytics_view.h).
+std::string analytics(const std::string& stream_id, const std::string& figures_json);
 std::string stream_status(const store::LiveStream& stream);
 std::string chat_settings(const store::LiveStream& stream);
 // Several room events flushed together: {"type":"batch","events":[e1,e2,...]}.

@@ -256,6 +256,40 @@ struct StreamViewer {
   int64_t joined_at = 0;
   std::optional<int64_t> left_at;
   int64_t watch_ms = 0;
+  std::optional<std::string> rendition;  // watched most (HLS); none for presence only
+  std::optional<std::string> device;     // desktop | mobile | tablet | tv | bot | other
+};
+
+// A stream's figures (docs/analytics.md): live while it runs, final once it ended.
+struct StreamAnalytics {
+  std::string stream_id;
+  bool final = false;
+  int64_t started_at = 0;
+  std::optional<int64_t> ended_at;
+  int64_t bucket_ms = 60'000;
+  int64_t viewers_now = 0;
+  int64_t peak_viewers = 0;
+  std::optional<int64_t> peak_at;
+  int64_t unique_viewers = 0;
+  int64_t watch_ms = 0;
+  int64_t chatters = 0;
+  int64_t messages = 0;
+  int64_t tips_count = 0;
+  int64_t tips_gross = 0;  // minor units
+  int64_t tips_fee = 0;
+  int64_t tips_net = 0;
+  std::optional<std::string> currency;
+  int64_t new_subscribers = 0;
+  int64_t updated_at = 0;
+};
+
+// One bucket (a minute unless analytics.bucket_ms says otherwise) of a stream's series.
+struct AnalyticsBucket {
+  int64_t bucket = 0;      // index from the stream's start
+  int64_t viewers = 0;     // most viewers at once within the bucket
+  int64_t messages = 0;    // chat messages sent within it
+  int64_t tips = 0;        // tips that succeeded within it
+  int64_t tips_gross = 0;  // their amounts, minor units
 };
 
 struct Recording {

@@ -7,6 +7,7 @@
 
 #include "core/clock.h"
 #include "core/result.h"
+#include "store/analytics_repository.h"
 #include "store/chat_repository.h"
 #include "store/errors.h"
 #include "store/fault_injection.h"
@@ -46,6 +47,7 @@ class Store {
   virtual TipRepository& tips() = 0;
   virtual PaymentEventRepository& payment_events() = 0;
   virtual ViewerRepository& viewers() = 0;
+  virtual AnalyticsRepository& analytics() = 0;
   virtual RecordingRepository& recordings() = 0;
   virtual NotificationRepository& notifications() = 0;
   virtual PushSubscriptionRepository& push_subscriptions() = 0;

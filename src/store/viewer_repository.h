@@ -29,6 +29,12 @@ class ViewerRepository {
   // Closes every open session of the stream (stream ended); returns how many.
   virtual Result<int64_t> close_all(const std::string& stream_id, int64_t left_at) = 0;
   virtual Result<ViewerStats> stats_for_stream(const std::string& stream_id) = 0;
+  // Inserts or replaces these rows (by id), in one transaction: analytics writes the visits it
+  // opened and closed since its last flush together.
+  virtual Result<void> save_all(const std::vector<StreamViewer>& rows) = 0;
+  // The stream's rows by join time, at most `limit`.
+  virtual Result<std::vector<StreamViewer>> list_for_stream(const std::string& stream_id,
+                                                            int64_t limit) = 0;
 };
 
 }  // namespace stagecast::store

@@ -3,6 +3,7 @@
 
 #include <memory>
 
+#include "store/analytics_repository.h"
 #include "store/chat_repository.h"
 #include "store/moderation_repository.h"
 #include "store/notification_repository.h"
@@ -28,6 +29,7 @@ std::unique_ptr<ModerationRepository> make_moderation_repository(SqliteDatabase&
 std::unique_ptr<TipRepository> make_tip_repository(SqliteDatabase& db);
 std::unique_ptr<PaymentEventRepository> make_payment_event_repository(SqliteDatabase& db);
 std::unique_ptr<ViewerRepository> make_viewer_repository(SqliteDatabase& db);
+std::unique_ptr<AnalyticsRepository> make_analytics_repository(SqliteDatabase& db);
 std::unique_ptr<RecordingRepository> make_recording_repository(SqliteDatabase& db);
 std::unique_ptr<NotificationRepository> make_notification_repository(SqliteDatabase& db);
 std::unique_ptr<PushSubscriptionRepository> make_push_subscription_repository(

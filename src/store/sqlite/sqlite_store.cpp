@@ -21,6 +21,7 @@ class SqliteStore final : public Store {
         tips_(make_tip_repository(*db_)),
         payment_events_(make_payment_event_repository(*db_)),
         viewers_(make_viewer_repository(*db_)),
+        analytics_(make_analytics_repository(*db_)),
         recordings_(make_recording_repository(*db_)),
         notifications_(make_notification_repository(*db_)),
         push_subscriptions_(make_push_subscription_repository(*db_)) {}
@@ -34,6 +35,7 @@ class SqliteStore final : public Store {
   TipRepository& tips() override { return *tips_; }
   PaymentEventRepository& payment_events() override { return *payment_events_; }
   ViewerRepository& viewers() override { return *viewers_; }
+  AnalyticsRepository& analytics() override { return *analytics_; }
   RecordingRepository& recordings() override { return *recordings_; }
   NotificationRepository& notifications() override { return *notifications_; }
   PushSubscriptionRepository& push_subscriptions() override { return *push_subscriptions_; }
@@ -65,6 +67,7 @@ class SqliteStore final : public Store {
   std::unique_ptr<TipRepository> tips_;
   std::unique_ptr<PaymentEventRepository> payment_events_;
   std::unique_ptr<ViewerRepository> viewers_;
+  std::unique_ptr<AnalyticsRepository> analytics_;
   std::unique_ptr<RecordingRepository> recordings_;
   std::unique_ptr<NotificationRepository> notifications_;
   std::unique_ptr<PushSubscriptionRepository> push_subscriptions_;

@@ -1,3 +1,5 @@
+#include <algorithm>
+
 #include "core/random.h"
 #include "store/errors.h"
 #include "store/sqlite/sqlite_repositories.h"
@@ -5,11 +7,12 @@
 namespace stagecast::store::sqlite {
 namespace {
 
-const std::string kColumns = "id, stream_id, user_id, session_id, joined_at, left_at, watch_ms";
+const std::string kColumns =
+    "id, stream_id, user_id, session_id, joined_at, left_at, watch_ms, rendition, device";
 
 StreamViewer read_viewer(const Statement& st) {
-  return StreamViewer{st.text(0),   st.text(1),     st.opt_text(2), st.opt_text(3),
-                      st.i64(4),    st.opt_i64(5),  st.i64(6)};
+  return StreamViewer{st.text(0),    st.text(1), st.opt_text(2), st.opt_text(3), st.i64(4),
+                      st.opt_i64(5), st.i64(6),  st.opt_text(7), st.opt_text(8)};
 }
 
 Result<StreamViewer> find_on(SqliteConnection& c, const std::string& id) {
@@ -30,9 +33,9 @@ class SqliteViewerRepository final : public ViewerRepository {
     v.watch_ms = 0;
     return db_.write([&](SqliteConnection& c) -> Result<StreamViewer> {
       auto st = c.prepare("INSERT INTO stream_viewers (" + kColumns +
-                          ") VALUES (?, ?, ?, ?, ?, NULL, 0)");
+                          ") VALUES (?, ?, ?, ?, ?, NULL, 0, ?, ?)");
       if (!st) return st.error();
-      st->bind_all(v.id, v.stream_id, v.user_id, v.session_id, v.joined_at);
+      st->bind_all(v.id, v.stream_id, v.user_id, v.session_id, v.joined_at, v.rendition, v.device);
       if (auto r = st->run(); !r) return r.error();
       return v;
     });
@@ -80,6 +83,34 @@ class SqliteViewerRepository final : public ViewerRepository {
           *st,
           [](const Statement& s) { return ViewerStats{s.i64(0), s.i64(1), s.i64(2), s.i64(3)}; },
           "viewer stats");
+    });
+  }
+
+  Result<void> save_all(const std::vector<StreamViewer>& rows) override {
+    if (rows.empty()) return {};
+    return db_.transaction([&](SqliteConnection& c) -> Result<void> {
+      const std::string sql = "INSERT OR REPLACE INTO stream_viewers (" + kColumns +
+                              ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
+      for (const StreamViewer& v : rows) {
+        auto st = c.prepare(sql);  // cached: the same statement, reset when it goes
+        if (!st) return st.error();
+        st->bind_all(v.id, v.stream_id, v.user_id, v.session_id, v.joined_at, v.left_at,
+                     std::max<int64_t>(0, v.watch_ms), v.rendition, v.device);
+        if (auto r = st->run(); !r) return r.error();
+      }
+      return {};
+    });
+  }
+
+  Result<std::vector<StreamViewer>> list_for_stream(const std::string& stream_id,
+                                                    int64_t limit) override {
+    return db_.read([&](SqliteConnection& c) -> Result<std::vector<StreamViewer>> {
+      auto st =
+          c.prepare("SELECT " + kColumns +
+                    " FROM stream_viewers WHERE stream_id = ? ORDER BY joined_at, id LIMIT ?");
+      if (!st) return st.error();
+      st->bind_all(stream_id, limit);
+      return collect_rows<StreamViewer>(*st, read_viewer);
     });
   }
 

@@ -43,11 +43,16 @@ struct Captured {
 class HlsRoutesTest : public ::testing::Test {
  protected:
   HlsRoutesTest() {
-    add_hls_routes(router_, store_, [this](const std::string& stream, const net::Request& r) {
-      if (stream == "public" || stream == "ended") return true;
-      auto token = r.query.find("token");
-      return token != r.query.end() && token->second == "good+token/=";
-    });
+    add_hls_routes(
+        router_, store_,
+        [this](const std::string& stream, const net::Request& r) {
+          if (stream == "public" || stream == "ended") return true;
+          auto token = r.query.find("token");
+          return token != r.query.end() && token->second == "good+token/=";
+        },
+        [this](const std::string& stream, const std::string& rendition, const net::Request& r) {
+          observed_.push_back(stream + "|" + rendition + "|" + r.query_param("sid").value_or(""));
+        });
     hls::LlHlsConfig c;
     c.stream_id = "public";
     packager_ = std::make_unique<hls::LlHlsPackager>(c, store_, clock_);
@@ -91,6 +96,7 @@ class HlsRoutesTest : public ::testing::Test {
   std::unique_ptr<hls::LlHlsPackager> packager_;
   std::unique_ptr<hls::LlHlsPackager> private_packager_;
   size_t fed_ = 0;
+  std::vector<std::string> observed_;  // stream|rendition|sid of each allowed request
 };
 
 TEST_F(HlsRoutesTest, MasterAndMediaPlaylists) {
@@ -176,6 +182,59 @@ TEST_F(HlsRoutesTest, AccessCheckAndTokenInEveryUri) {
   auto seg = get("/hls/private/source/seg0.m4s", q);
   EXPECT_EQ(seg.response->status, 200);
   EXPECT_EQ(seg.header("cache-control"), "private, max-age=31536000, immutable");
+}
+
+// docs/analytics.md: the playback session id travels like the token, into every URI of every
+// playlist (blocking reloads, preload hints and rendition reports included). A playlist carrying
+// it is the viewer's own (private); media stays public when there is no token.
+TEST_F(HlsRoutesTest, SessionIdInEveryUriAndEveryRequestObserved) {
+  feed(0, media_.frames.size() / 2);
+  const std::string sid = "S3ss10n-Id_0123456789";
+  std::map<std::string, std::string> q = {{"sid", sid}};
+  auto master = get("/hls/public/master.m3u8", q);
+  ASSERT_EQ(master.response->status, 200);
+  EXPECT_NE(master.body().find("source/index.m3u8?sid=" + sid + "\n"), std::string::npos)
+      << master.body();
+  EXPECT_EQ(master.header("cache-control"), "private, max-age=1");
+
+  auto edge = store_.edge("public", "source");
+  ASSERT_TRUE(edge && edge->preload_hint);
+  std::map<std::string, std::string> blocking = q;
+  blocking["_HLS_msn"] = std::to_string(edge->preload_hint->msn - 1);  // there already
+  for (auto* query : {&q, &blocking}) {
+    auto media = get("/hls/public/source/index.m3u8", *query);
+    ASSERT_EQ(media.response->status, 200);
+    EXPECT_EQ(media.header("cache-control").rfind("private, ", 0), 0u);
+    std::istringstream lines(media.body());
+    int uris = 0;
+    bool hint = false;
+    for (std::string line; std::getline(lines, line);) {
+      if (line.empty()) continue;
+      if (line[0] != '#' || line.find("URI=\"") != std::string::npos) {
+        ++uris;
+        hint = hint || line.starts_with("#EXT-X-PRELOAD-HINT");
+        EXPECT_NE(line.find("sid=" + sid), std::string::npos) << line;
+        EXPECT_EQ(line.find("token="), std::string::npos) << line;
+      }
+    }
+    EXPECT_GT(uris, 5);
+    EXPECT_TRUE(hint);
+  }
+  auto seg = get("/hls/public/source/seg0.m4s", q);
+  EXPECT_EQ(seg.response->status, 200);
+  EXPECT_EQ(seg.header("cache-control"), "public, max-age=31536000, immutable");
+
+  // With a token too, both travel; the order is token then sid.
+  auto both = get("/hls/private/master.m3u8", {{"token", "good+token/="}, {"sid", sid}});
+  EXPECT_NE(both.body().find("?token=good%2Btoken%2F%3D&sid=" + sid), std::string::npos);
+  // Refused requests are not observed.
+  EXPECT_EQ(get("/hls/private/source/seg0.m4s", q).response->status, 403);
+
+  ASSERT_EQ(observed_.size(), 5u);
+  EXPECT_EQ(observed_[0], "public||" + sid);
+  EXPECT_EQ(observed_[1], "public|source|" + sid);
+  EXPECT_EQ(observed_[3], "public|source|" + sid);
+  EXPECT_EQ(observed_[4], "private||" + sid);
 }
 
 TEST_F(HlsRoutesTest, BlockingReloadAndHintedPartAreHeldUntilProduced) {

@@ -14,6 +14,7 @@ import { renderConnect } from './studio_connect.js';
 import { HealthPanel, AnalyticsPanel } from './studio_health.js';
 import { GoLivePanel } from './studio_golive.js';
 import { renderOnboarding } from './studio_onboarding.js';
+import { AnalyticsCharts, MyStreams } from './studio_analytics.js';
 
 const HEALTH_MS = 2000;
 const STREAM_MS = 5000;
@@ -45,6 +46,9 @@ const ui = {
 // Lives across stream selections: publishing from this browser must not stop because the
 // artist looked at another stream without agreeing to it.
 const golive = new GoLivePanel(ui.golive, { getToken: () => session.token });
+// Analytics over time and past streams (studio_analytics.js, docs/analytics.md).
+const charts = new AnalyticsCharts($('#analytics-charts'));
+const myStreams = new MyStreams($('#my-streams-panel'), { onPick: (id) => select(id) });
 
 const STATUS_ORDER = { LIVE: 0, CREATED: 1, SCHEDULED: 1, ENDED: 2 };
 
@@ -78,6 +82,7 @@ async function boot() {
     return;
   }
   await loadStreams();
+  myStreams.load(me.id);
   const wanted = new URLSearchParams(location.hash.slice(1)).get('stream');
   const pick = streams.find((s) => s.id === wanted) ?? streams.find((s) => s.status !== 'ENDED');
   select(pick ? pick.id : null);
@@ -105,6 +110,7 @@ function renderList() {
 // ---- selection ----------------------------------------------------------------------------
 
 function closeCurrent() {
+  charts.close();
   if (!current) return;
   for (const t of current.timers) clearInterval(t);
   current.realtime?.close();
@@ -157,6 +163,7 @@ async function select(id) {
   current.analytics.stream(stream);
   show(ui.health, stream.status !== 'ENDED');
   show(ui.analytics, true);
+  charts.open(stream);
   startChat(stream);
   if (stream.status !== 'ENDED') pollHealth();
   current.timers.push(setInterval(pollHealth, HEALTH_MS), setInterval(pollStream, STREAM_MS));
@@ -229,7 +236,8 @@ function startChat(stream) {
     .on('chat', count)
     .on('tip', () => { count(); pollStream(); })
     .on('viewers', (e) => current?.analytics?.viewers(e.count))
-    .on('stream_status', () => pollStream());
+    .on('stream_status', () => pollStream())
+    .on('analytics', (e) => charts.live(e.analytics));
   realtime.connect();
   Object.assign(current, { chat, realtime });
 }
@@ -259,6 +267,8 @@ async function pollStream() {
       renderControl();
       show(ui.health, s.status !== 'ENDED');
       loadStreams();
+      charts.open(s);  // the summary once it ended
+      if (s.status === 'ENDED') myStreams.load(me.id);
     }
   } catch {
     // Try again on the next tick.

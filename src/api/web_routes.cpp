@@ -188,6 +188,7 @@ void add_web_routes(net::Router& router, WebPagesOptions options) {
   };
   add_page("/", "/index.html");
   add_page("/watch/{id}", "/watch.html");
+  add_page("/clips/{id}/{clip}", "/clip.html");
   add_page("/studio", "/studio.html");
   router.add(
       "GET", "/static/{path...}",

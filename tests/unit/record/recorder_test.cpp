@@ -220,6 +220,7 @@ TEST_F(RecorderTest, RemoteStoreDownWhileTheSpoolHoldsLosesNothing) {
   const std::string id = rec.start("stream2");
   s3.down = true;
   for (int m = 0; m < 8; ++m) rec.on_published("stream2", "source", segment_update(m, 1000, m == 0));
+  rec.tick();                          // the group commit hands the segments to the upload threads
   std::this_thread::sleep_for(100ms);  // retries happen meanwhile (the store is down)
   EXPECT_TRUE(local_->list("recordings/").value().empty());
   s3.down = false;
@@ -247,7 +248,14 @@ TEST_F(RecorderTest, AFullSpoolMakesANamedGap) {
   std::this_thread::sleep_for(50ms);
   s3.down = false;
   // The store is back: the spool drains, and the next segments are kept.
-  for (int i = 0; i < 400 && rec.stats().pending_uploads > 0; ++i) std::this_thread::sleep_for(5ms);
+  // The group commit (Recorder::tick, once a second in the server) hands the spool to the
+  // upload threads.
+  rec.tick();
+  for (int i = 0; i < 400 && (rec.stats().pending_uploads > 0 || rec.stats().spool_bytes > 3000);
+       ++i) {
+    rec.tick();
+    std::this_thread::sleep_for(5ms);
+  }
   for (int m = 6; m < 8; ++m) rec.on_published("stream3", "source", segment_update(m, 1000));
   rec.stop("stream3");
   rec.on_published("stream3", "source", end_update());
@@ -273,8 +281,11 @@ TEST_F(RecorderTest, ACrashIsFinishedFromTheJournalAndTheSpool) {
     id = rec.start("stream4");
     for (int m = 0; m < 3; ++m) rec.on_published("stream4", "source", segment_update(m, 1000, m == 0));
     // Let the first segments reach the store, then cut it off: the rest stays in the spool.
-    for (int i = 0; i < 200 && local_->list("recordings/stream4/" + id + "/source/").value().size() < 3; ++i)
+    for (int i = 0;
+         i < 200 && local_->list("recordings/stream4/" + id + "/source/").value().size() < 3; ++i) {
+      rec.tick();
       std::this_thread::sleep_for(5ms);
+    }
     s3.down = true;
     for (int m = 3; m < 6; ++m) rec.on_published("stream4", "source", segment_update(m, 1000));
     std::this_thread::sleep_for(100ms);

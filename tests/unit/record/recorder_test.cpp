@@ -321,6 +321,32 @@ TEST_F(RecorderTest, OrphanUploadsAreAbortedAtStart) {
   EXPECT_EQ(local_->list_multipart("elsewhere/")->size(), 1u);
 }
 
+TEST_F(RecorderTest, TheLiveWindowIsWhatIsStoredAndSegmentsWaitForTheGroupCommit) {
+  Recorder rec(*local_, options(), reports_, clock_);
+  const std::string id = rec.start("stream6");
+  for (int m = 0; m < 3; ++m)
+    rec.on_published("stream6", "source", segment_update(m, 1000, m == 0));
+  // Spooled but not committed: nothing is handed to the store before the commit makes it durable.
+  std::this_thread::sleep_for(50ms);
+  EXPECT_TRUE(local_->list("recordings/stream6/").value().empty());
+  EXPECT_TRUE(rec.live_window("stream6", id)->segments.empty());
+  for (int i = 0; i < 200 && rec.live_window("stream6", id)->segments.size() < 3; ++i) {
+    rec.tick();
+    std::this_thread::sleep_for(5ms);
+  }
+  auto window = rec.live_window("stream6", id);
+  ASSERT_TRUE(window);
+  EXPECT_EQ(window->prefix, "recordings/stream6/" + id);
+  ASSERT_EQ(window->segments.size(), 3u);
+  EXPECT_EQ(window->segments[2].msn, 2);
+  EXPECT_TRUE(local_->size("recordings/stream6/" + id + "/source/seg2.m4s").value());
+  EXPECT_FALSE(rec.live_window("stream6", "another-recording"));
+  EXPECT_FALSE(rec.live_window("no-such-stream", id));
+  rec.stop("stream6");
+  rec.on_published("stream6", "source", end_update());
+  ASSERT_TRUE(reports_.finished(id));
+}
+
 TEST_F(RecorderTest, ARungThatNeverEndsDoesNotHoldTheRecording) {
   Recorder rec(*local_, options(), reports_, clock_);
   const std::string id = rec.start("stream5");

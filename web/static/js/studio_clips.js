@@ -49,7 +49,7 @@ export class ClipForm {
     const chosen = this.source.value;
     fill(this.source, ...this.sources.slice().reverse().map((r) => h('option', {
       value: r.id,
-      text: r.status === 'RECORDING' ? `Live now (${formatDuration(r.durationMs)} recorded)` : `Broadcast, ${formatDuration(r.durationMs)}`,
+      text: r.status === 'RECORDING' ? 'Live now (what is recorded so far)' : `Broadcast, ${formatDuration(r.durationMs)}`,
     })));
     if (this.sources.some((r) => r.id === chosen)) this.source.value = chosen;
     this.renderHint();

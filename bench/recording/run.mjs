@@ -87,6 +87,9 @@ const servers = [
   await startNginx('nginx-rtmp, record all', true),
 ];
 const base = servers.map((s) => usage(s.pids()));
+// --perf FILE: perf record (call graphs) of the recording Stagecast for the whole run, to find its costs.
+const perfOut = arg('perf', '');
+const perf = perfOut ? spawn('perf', ['record', '-F', '499', '-g', '-o', perfOut, '-p', String(servers[1].sc.proc.pid)], { stdio: 'ignore' }) : null;
 const publishers = [];
 // One ffmpeg per stream feeds all four servers (tee): the same bytes at the same moments.
 for (let i = 0; i < K; i++) {
@@ -102,6 +105,7 @@ while (Date.now() - started < SECONDS * 1000) {
 const end = servers.map((s) => usage(s.pids()));
 const elapsed = (Date.now() - started) / 1000;
 for (const p of publishers) p.kill('SIGKILL');
+if (perf) { perf.kill('SIGINT'); await new Promise((r) => perf.on('exit', r)); }
 const received = sourceBytesPerSecond * elapsed * K;
 
 console.log(`\n${K} streams into each server, ${elapsed.toFixed(0)} s, 720p30 H.264 2.5 Mb/s + AAC 128k, -re -c copy (${(received / 1048576).toFixed(0)} MiB of media per server)`);

@@ -298,6 +298,7 @@ void add_web_routes(net::Router& router, WebPagesOptions options) {
   } else {
     add_page("/watch/{id}", "/watch.html");
   }
+  add_page("/clips/{id}/{clip}", "/clip.html");
   add_page("/studio", "/studio.html");
   add_page("/notifications", "/notifications.html");
   add_page("/operator", "/operator.html");

@@ -138,8 +138,17 @@ Result<store::Recording> RecordingWiring::cut_clip(const platform::Identity& cal
   clip.status = store::RecordingStatus::kReady;
   clip.storage = std::string(store_->kind());
   clip.object_prefix = config_.record_key_prefix + "/" + stream_id + "/clips/" + clip.id;
-  record::ClipRequest req{source->object_prefix, "source",
-                          input.start_ms, input.duration_ms, clip.object_prefix};
+  record::ClipRequest req{source->object_prefix, "source",           input.start_ms,
+                          input.duration_ms,     clip.object_prefix, std::nullopt};
+  if (source->status == store::RecordingStatus::kRecording) {
+    // Live: cut from what of the recording is already in the object store.
+    auto live = recorder_->live_window(stream_id, source->id);
+    if (!live || live->segments.empty())
+      return make_error("recording_not_ready",
+                        "nothing of the live stream is stored yet; try again in a few seconds");
+    req.source_prefix = live->prefix;
+    req.live_segments = std::move(live->segments);
+  }
   auto made = record::make_clip(*store_, req, static_cast<uint64_t>(config_.record_mp4_part_bytes));
   if (!made) {
     (void)remove_all(clip.object_prefix);  // nothing half-made stays behind

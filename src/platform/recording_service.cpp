@@ -139,14 +139,17 @@ Result<store::Recording> RecordingService::clip_source(const Identity& caller,
   if (!rows) return errc::from_store(rows.error());
   std::optional<store::Recording> source;
   for (const auto& r : *rows) {
-    if (r.kind != store::RecordingKind::kRecording || !playable(r)) continue;
+    // A finished recording, or the one being made while the stream is live (its live window:
+    // what is already in the object store).
+    const bool live = r.status == store::RecordingStatus::kRecording;
+    if (r.kind != store::RecordingKind::kRecording || !(playable(r) || live)) continue;
     if (recording_id && r.id != *recording_id) continue;
     source = r;  // the latest that matches
   }
   if (!source)
     return make_error("recording_not_ready",
-                      recording_id ? "no such finished recording of this stream"
-                                   : "clips are cut from a finished recording; none yet");
+                      recording_id ? "no such recording of this stream"
+                                   : "clips are cut from a recording; the stream has none yet");
   return *source;
 }
 

@@ -74,10 +74,10 @@ class RecordingService {
   // whose objects could not be removed stays (storage_unavailable), so nothing is orphaned.
   Result<void> remove(const Identity& caller, const std::string& recording_id);
 
-  // Clips: the owner, an admin or a moderator of the stream cuts one from a finished recording
+  // Clips: the owner, an admin or a moderator of the stream cuts one from a finished recording or
+  // from the one being made while live (status RECORDING: the caller cuts from its live window)
   // (`recording_id`, or the stream's latest). Errors: not_found, login_required, not_moderator,
-  // banned, recording_not_ready (none finished yet: clips come from a recording, not from the
-  // live window), db_unavailable.
+  // banned, recording_not_ready (no recording, or it is finalizing or failed), db_unavailable.
   Result<store::Recording> clip_source(const Identity& caller, const std::string& stream_id,
                                        const std::optional<std::string>& recording_id);
   Result<store::Recording> add_clip(const store::Recording& clip);

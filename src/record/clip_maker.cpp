@@ -119,10 +119,13 @@ Result<std::pair<std::vector<SegmentEntry>, int64_t>> clip_segments(
 }
 
 Result<ClipResult> make_clip(ObjectStore& store, const ClipRequest& req, uint64_t part_bytes) {
-  auto playlist = store.get(media_playlist_key(req.source_prefix, req.rendition), std::nullopt);
-  if (!playlist) return playlist.error();
-  auto entries = parse_vod_media_playlist(as_string_view(playlist->data));
-  if (!entries) return make_error(errc::kBadResponse, "the recording's playlist is unreadable");
+  std::optional<std::vector<SegmentEntry>> entries = req.live_segments;
+  if (!entries) {
+    auto playlist = store.get(media_playlist_key(req.source_prefix, req.rendition), std::nullopt);
+    if (!playlist) return playlist.error();
+    entries = parse_vod_media_playlist(as_string_view(playlist->data));
+    if (!entries) return make_error(errc::kBadResponse, "the recording's playlist is unreadable");
+  }
   auto window = clip_segments(*entries, req.start_ms, req.duration_ms);
   if (!window) return window.error();
   auto& [segments, start_ms] = *window;

@@ -1,11 +1,11 @@
 #pragma once
-// Clips: a stretch of a finished recording kept as objects of its own (docs/recording.md). Cut on
-// segment boundaries, which are key frames (every segment starts with one), so nothing is
-// re-encoded: the segments covering [start, start + duration) are copied server-side (S3
-// CopyObject; a hard link on the local store) with their CMAF header, under a VOD playlist and a
-// multivariant playlist of their own, plus an MP4 (header and segments, multipart on S3). The
-// clip starts at the key frame at or before `start` and ends at the segment end at or after the
-// requested end. Blocking (object store): worker threads only.
+// Clips: a stretch of a recording (finished, or being made: its live window) kept as objects of its
+// own (docs/recording.md). Cut on segment boundaries, which are key frames (every segment starts
+// with one), so nothing is re-encoded: the segments covering [start, start + duration) are copied
+// server-side (S3 CopyObject; a hard link on the local store) with their CMAF header, under a VOD
+// playlist and a multivariant playlist of their own, plus an MP4 (header and segments, multipart on
+// S3). The clip starts at the key frame at or before `start` and ends at the segment end at or
+// after the requested end. Blocking (object store): worker threads only.
 
 #include <cstdint>
 #include <optional>
@@ -27,6 +27,9 @@ struct ClipRequest {
   int64_t start_ms = 0;
   int64_t duration_ms = 0;
   std::string clip_prefix;  // where the clip's objects go
+  // A recording still being made: its segments already in the store (Recorder::live_window),
+  // used instead of reading its VOD playlist (which is written at the end).
+  std::optional<std::vector<SegmentEntry>> live_segments;
 };
 
 struct ClipResult {

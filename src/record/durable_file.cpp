@@ -22,6 +22,11 @@ class Fd {
   Fd(const Fd&) = delete;
   Fd& operator=(const Fd&) = delete;
   int get() const { return fd_; }
+  int release() {
+    const int fd = fd_;
+    fd_ = -1;
+    return fd;
+  }
   bool ok() const { return fd_ >= 0; }
   // close() can report a deferred write error (NFS): check it when the data matters.
   bool close_checked() {
@@ -82,6 +87,63 @@ Result<void> write_at_durably(const std::filesystem::path& path, uint64_t offset
   if (::ftruncate(fd.get(), static_cast<off_t>(offset)) != 0) return io_error("truncating", path);
   if (!write_all(fd.get(), data, offset) || ::fdatasync(fd.get()) != 0 || !fd.close_checked())
     return io_error("appending to", path);
+  return ok_result();
+}
+
+SyncBatch::~SyncBatch() {
+  for (int fd : fds_) ::close(fd);
+}
+
+void SyncBatch::add_fd(int fd) {
+  if (fd >= 0) fds_.push_back(fd);
+}
+
+Result<void> SyncBatch::commit() {
+  Result<void> out = ok_result();
+  for (int fd : fds_) {
+    if (::fdatasync(fd) != 0 && out)
+      out = make_error("io_error", std::string("syncing: ") + std::strerror(errno));
+    if (::close(fd) != 0 && out)
+      out = make_error("io_error", std::string("closing: ") + std::strerror(errno));
+  }
+  fds_.clear();
+  for (const auto& dir : dirs_) {
+    if (auto r = sync_directory(dir); !r && out) out = r;
+  }
+  dirs_.clear();
+  return out;
+}
+
+Result<void> write_at_deferred(const std::filesystem::path& path, uint64_t offset, ByteSpan data,
+                               SyncBatch& batch) {
+  Fd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0640));
+  if (!fd.ok()) return io_error("opening", path);
+  if (::ftruncate(fd.get(), static_cast<off_t>(offset)) != 0) return io_error("truncating", path);
+  if (!write_all(fd.get(), data, offset)) return io_error("writing", path);
+  batch.add_fd(fd.release());
+  return ok_result();
+}
+
+Result<void> append_file(const std::filesystem::path& path, ByteSpan data) {
+  Fd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640));
+  if (!fd.ok()) return io_error("opening", path);
+  size_t done = 0;
+  while (done < data.size()) {
+    const ssize_t n = ::write(fd.get(), data.data() + done, data.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return io_error("appending to", path);
+    }
+    done += static_cast<size_t>(n);
+  }
+  if (!fd.close_checked()) return io_error("appending to", path);
+  return ok_result();
+}
+
+Result<void> sync_file(const std::filesystem::path& path) {
+  Fd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
+  if (!fd.ok()) return io_error("opening", path);
+  if (::fdatasync(fd.get()) != 0 || !fd.close_checked()) return io_error("syncing", path);
   return ok_result();
 }
 

@@ -6,7 +6,9 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <set>
 #include <string>
+#include <vector>
 
 #include "core/bytes.h"
 #include "core/result.h"
@@ -22,6 +24,32 @@ Result<void> write_at_durably(const std::filesystem::path& path, uint64_t offset
 Result<void> rename_durably(const std::filesystem::path& from, const std::filesystem::path& to);
 // fsync of a directory (after creating or removing entries in it).
 Result<void> sync_directory(const std::filesystem::path& dir);
+// Group commit: files written now and made durable together later (one fdatasync per file and
+// one fsync per directory at commit(), instead of a sync per write). What a batch holds is in
+// the page cache: it survives the process being killed, not a power cut before the commit.
+class SyncBatch {
+ public:
+  SyncBatch() = default;
+  ~SyncBatch();
+  SyncBatch(const SyncBatch&) = delete;
+  SyncBatch& operator=(const SyncBatch&) = delete;
+  void add_fd(int fd);  // takes ownership: closed at commit
+  void add_dir(const std::filesystem::path& dir) { dirs_.insert(dir); }
+  bool empty() const { return fds_.empty() && dirs_.empty(); }
+  Result<void> commit();
+
+ private:
+  std::vector<int> fds_;
+  std::set<std::filesystem::path> dirs_;
+};
+// Writes `data` at `offset` (truncating after it first, like write_at_durably) with no sync; the
+// open descriptor goes to `batch`, which syncs it at its commit.
+Result<void> write_at_deferred(const std::filesystem::path& path, uint64_t offset, ByteSpan data,
+                               SyncBatch& batch);
+// Appends without a sync (the caller makes the file durable later, e.g. before a rename).
+Result<void> append_file(const std::filesystem::path& path, ByteSpan data);
+// fdatasync of an existing file.
+Result<void> sync_file(const std::filesystem::path& path);
 // The whole file; an error when it cannot be read or is larger than `max_bytes`.
 Result<Bytes> read_file(const std::filesystem::path& path, uint64_t max_bytes);
 // [offset, offset + length) of a file, clamped to its end.

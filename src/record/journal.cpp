@@ -1,8 +1,12 @@
 #include "record/journal.h"
 
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <charconv>
+#include <cstring>
 #include <vector>
 
 #include "record/durable_file.h"
@@ -218,11 +222,39 @@ std::optional<RecordingModel> replay_journal(std::string_view text) {
   return model;
 }
 
-Result<void> Journal::append(const JournalEntry& entry) {
+Journal::~Journal() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+Result<void> Journal::append(const JournalEntry& entry, bool sync) {
   const std::string line = encode_journal_entry(entry);
   if (line.empty()) return make_error("invalid_argument", "a journal entry that cannot be written");
-  if (auto r = write_at_durably(file_, size_, as_bytes(line)); !r) return r;
+  if (fd_ < 0) {
+    fd_ = ::open(file_.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0640);
+    if (fd_ < 0 || ::ftruncate(fd_, static_cast<off_t>(size_)) != 0)
+      return make_error("io_error", "opening the journal: " + std::string(std::strerror(errno)));
+  }
+  size_t done = 0;
+  while (done < line.size()) {
+    const ssize_t n =
+        ::pwrite(fd_, line.data() + done, line.size() - done, static_cast<off_t>(size_ + done));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return make_error("io_error",
+                        "appending to the journal: " + std::string(std::strerror(errno)));
+    }
+    done += static_cast<size_t>(n);
+  }
   size_ += line.size();
+  dirty_ = true;
+  return sync ? this->sync() : ok_result();
+}
+
+Result<void> Journal::sync() {
+  if (!dirty_ || fd_ < 0) return ok_result();
+  if (::fdatasync(fd_) != 0)
+    return make_error("io_error", "syncing the journal: " + std::string(std::strerror(errno)));
+  dirty_ = false;
   return ok_result();
 }
 

@@ -1,9 +1,10 @@
 #pragma once
 // A recording's journal: one text line per fact made durable (a header, a segment spooled or
-// lost, the MP4 upload's id and parts, the outcome), appended and fdatasynced before the fact
-// counts. After a crash the journal is read back into the RecordingModel and the recording is
-// finished from there: playlists up to the last segment journaled, the MP4 completed from the
-// parts journaled. A torn last line (the crash hit mid-write) is ignored.
+// lost, the MP4 upload's id and parts, the outcome), appended and fdatasynced (alone, or with
+// the recording's other writes in a group commit) before the fact counts. After a crash the journal
+// is read back into the RecordingModel and the recording is finished from there: playlists up to
+// the last segment journaled, the MP4 completed from the parts journaled. A torn last line (the
+// crash hit mid-write) is ignored.
 //
 // Lines are space-separated tokens; every string in them is a rendition name, an object key
 // prefix, an id, an ETag, a codecs string or a reason word, none of which has spaces (checked
@@ -82,14 +83,23 @@ class Journal {
  public:
   explicit Journal(std::filesystem::path file, uint64_t size = 0)
       : file_(std::move(file)), size_(size) {}
-  // Appends durably.
-  Result<void> append(const JournalEntry& entry);
+  ~Journal();
+  Journal(const Journal&) = delete;
+  Journal& operator=(const Journal&) = delete;
+  // Appends durably (written and fdatasynced).
+  Result<void> append(const JournalEntry& entry) { return append(entry, true); }
+  // Appends; with `sync` false the line is written (it survives the process being killed) and
+  // made durable by the next sync() (group commit: one fdatasync for every line since).
+  Result<void> append(const JournalEntry& entry, bool sync);
+  Result<void> sync();
   static Result<RecordingModel> load(const std::filesystem::path& file, uint64_t* size);
   const std::filesystem::path& file() const { return file_; }
 
  private:
   std::filesystem::path file_;
   uint64_t size_;
+  int fd_ = -1;  // open from the first append; the torn tail after `size` is cut then
+  bool dirty_ = false;
 };
 
 }  // namespace stagecast::record

@@ -3,9 +3,11 @@
 // <data_dir>/objects). Every write is durable (temporary file, fdatasync, rename, directory
 // fsync), so an object that exists is whole. A multipart upload is one file the parts are
 // appended to in order (<root>/.uploads/<id>/), renamed to its key on completion: the MP4 of a
-// recording grows by appending and is never copied.
+// recording grows by appending and is never copied. Parts are appended without a sync (the
+// recorder appends every segment); the completion syncs the file before it becomes the object.
 
 #include <filesystem>
+#include <map>
 #include <mutex>
 
 #include "record/object_store.h"
@@ -45,8 +47,18 @@ class LocalObjectStore final : public ObjectStore {
   std::filesystem::path upload_dir(const std::string& upload_id) const;
   Result<void> make_parent(const std::filesystem::path& path);
   void prune_empty_parents(std::filesystem::path dir);
+  Result<void> append_at(const std::filesystem::path& dir, uint64_t offset, ByteSpan data);
 
   const std::filesystem::path root_;
+  // Where each open upload ends (last part number, its end offset), so appending a part reads
+  // nothing back; filled from the parts file after a restart.
+  struct UploadEnd {
+    std::string key;
+    int last = 0;
+    uint64_t end = 0;
+  };
+  std::mutex uploads_mu_;
+  std::map<std::string, UploadEnd> upload_ends_;
   // Serialises the parts file of uploads and directory pruning against creation.
   std::mutex mu_;
 };

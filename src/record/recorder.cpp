@@ -92,6 +92,13 @@ std::shared_ptr<RecordingSession> Recorder::live_session(const std::string& stre
   return it == by_stream_.end() ? nullptr : it->second;
 }
 
+std::optional<Recorder::LiveWindow> Recorder::live_window(const std::string& stream_id,
+                                                          const std::string& recording_id) const {
+  auto session = live_session(stream_id);
+  if (!session || session->id() != recording_id) return std::nullopt;
+  return LiveWindow{session->prefix(), session->stored_segments(options_.source_rendition)};
+}
+
 void Recorder::on_published(const std::string& stream_id, const std::string& rendition,
                             const hls::RenditionUpdate& update) {
   auto session = live_session(stream_id);
@@ -135,7 +142,11 @@ void Recorder::tick() {
     for (const auto& [id, s] : sessions_) all.push_back(s);
   }
   const auto now = std::chrono::steady_clock::now();
-  for (auto& s : all) s->queue().post_always([s, now] { s->check_deadline(now); });
+  for (auto& s : all)
+    s->queue().post_always([s, now] {
+      s->commit();
+      s->check_deadline(now);
+    });
 }
 
 std::vector<std::string> Recorder::recover() {

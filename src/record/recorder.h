@@ -74,6 +74,16 @@ class Recorder final : public hls::RenditionObserver {
                     const hls::RenditionUpdate& update) override;
   void on_withdrawn(const std::string& stream_id, const std::string& rendition) override;
 
+  // The live window of a recording being made: its prefix and the source rendition's segments
+  // already in the object store. nullopt when the stream is not being recorded as `recording_id`
+  // on this node.
+  struct LiveWindow {
+    std::string prefix;
+    std::vector<SegmentEntry> segments;
+  };
+  std::optional<LiveWindow> live_window(const std::string& stream_id,
+                                        const std::string& recording_id) const;
+
   ObjectStore& store() { return store_; }
   const std::string& key_prefix() const { return options_.key_prefix; }
 

@@ -39,6 +39,7 @@ RecordingSession::RecordingSession(SessionContext ctx, std::shared_ptr<SerialQue
       id_(header.recording_id),
       stream_id_(header.stream_id),
       dir_(ctx_.spool.recording_dir(header.recording_id)),
+      prefix_(header.prefix),
       model_(std::move(header)) {}
 
 bool RecordingSession::finished() const {
@@ -56,6 +57,49 @@ void RecordingSession::journal(const JournalEntry& entry) {
     error_ = "the recording journal could not be written: " + r.error().message;
     spdlog::error("record {}: {}", id_, error_);
   }
+}
+
+void RecordingSession::journal_deferred(const JournalEntry& entry) {
+  apply_journal_entry(model_, entry);
+  if (!journal_ || failed_) return;
+  if (auto r = journal_->append(entry, false); !r) {
+    failed_ = true;
+    error_ = "the recording journal could not be written: " + r.error().message;
+    spdlog::error("record {}: {}", id_, error_);
+  }
+}
+
+void RecordingSession::enqueue(UploadTask task) {
+  pending_.push_back(std::move(task));
+}
+
+// Group commit: everything written since the last commit (spool entries, the MP4 buffer, journal
+// lines) is made durable at once, then its uploads are handed to the upload threads, so nothing
+// leaves the spool before it is on disk.
+void RecordingSession::commit() {
+  {
+    std::lock_guard lock(mu_);
+    Result<void> r = journal_ ? journal_->sync() : ok_result();
+    if (r) r = batch_.commit();
+    if (!r && !failed_) {
+      failed_ = true;
+      error_ = "the recording spool could not be synced: " + r.error().message;
+      spdlog::error("record {}: {}", id_, error_);
+    }
+  }
+  for (auto& t : pending_) ctx_.uploads.push(std::move(t));
+  pending_.clear();
+}
+
+std::vector<SegmentEntry> RecordingSession::stored_segments(const std::string& rendition) const {
+  std::lock_guard lock(mu_);
+  std::vector<SegmentEntry> out;
+  auto through = stored_through_.find(rendition);
+  const auto* r = model_.find(rendition);
+  if (!r || through == stored_through_.end()) return out;
+  for (const auto& s : r->segments)
+    if (!s.lost && s.msn <= through->second) out.push_back(s);
+  return out;
 }
 
 void RecordingSession::open() {
@@ -82,7 +126,7 @@ void RecordingSession::push_spooled(SpoolEntry entry, std::function<void(bool)> 
     if (a != Attempt::kRetry && done) done(a == Attempt::kDone);
     return a;
   };
-  ctx_.uploads.push(std::move(task));
+  enqueue(std::move(task));
 }
 
 void RecordingSession::push_put(const std::string& key, ByteSpan data,
@@ -93,7 +137,7 @@ void RecordingSession::push_put(const std::string& key, ByteSpan data,
   e.key = key;
   e.content_type = std::string(content_type);
   const bool playlist = content_type == kPlaylistType;
-  auto spooled = ctx_.spool.add(e, data, playlist ? kPlaylistOverdraft : 0);
+  auto spooled = ctx_.spool.add(e, data, playlist ? kPlaylistOverdraft : 0, &batch_);
   if (!spooled) {
     spdlog::warn("record {}: {} not spooled: {}", id_, key, spooled.error().message);
     if (done) done(false);
@@ -119,7 +163,7 @@ void RecordingSession::on_init(const std::string& rendition, int version,
            });
   {
     std::lock_guard lock(mu_);
-    journal(journal::Init{rendition, version, bytes->size()});
+    journal_deferred(journal::Init{rendition, version, bytes->size()});
   }
   if (rendition == ctx_.source_rendition) mp4_start(version, bytes);
 }
@@ -133,7 +177,7 @@ void RecordingSession::on_segment(const std::string& rendition, const hls::Segme
   entry.recording_id = id_;
   entry.key = key;
   entry.content_type = std::string(kMp4Type);
-  auto spooled = ctx_.spool.add(entry, *seg.bytes);
+  auto spooled = ctx_.spool.add(entry, *seg.bytes, 0, &batch_);
   std::string reason;
   if (!spooled) {
     e.lost = true;
@@ -144,7 +188,7 @@ void RecordingSession::on_segment(const std::string& rendition, const hls::Segme
   bool progress = false;
   {
     std::lock_guard lock(mu_);
-    journal(journal::Segment{rendition, e, reason});
+    journal_deferred(journal::Segment{rendition, e, reason});
     if (const auto* lead = model_.lead(); lead && lead->name == rendition) {
       const int64_t at = lead->duration_us();
       progress = at - last_progress_us_ >= kProgressEveryUs;
@@ -154,8 +198,12 @@ void RecordingSession::on_segment(const std::string& rendition, const hls::Segme
   if (spooled) {
     auto self = shared_from_this();
     push_spooled(std::move(*spooled), [self, rendition, msn = seg.msn](bool stored) {
-      if (stored) return;
       std::lock_guard lock(self->mu_);
+      if (stored) {
+        // A recording's uploads go in order: every earlier segment is stored or lost.
+        self->stored_through_[rendition] = msn;
+        return;
+      }
       self->journal(journal::Lost{rendition, msn, "store_refused"});
     });
   }
@@ -187,7 +235,7 @@ void RecordingSession::on_lost(const std::string& rendition, const hls::SegmentD
   SegmentEntry e = entry_of(seg);
   e.lost = true;
   std::lock_guard lock(mu_);
-  journal(journal::Segment{rendition, e, reason});
+  journal_deferred(journal::Segment{rendition, e, reason});
   if (rendition == ctx_.source_rendition && model_.mp4.init_version >= 0 && !model_.mp4.stopped)
     mp4_stop("gap");
 }
@@ -204,7 +252,7 @@ void RecordingSession::on_variant(const std::string& rendition, const hls::Varia
     const double ratio = old.bandwidth ? static_cast<double>(v.bandwidth) / old.bandwidth : 2.0;
     if (same_shape && ratio > 0.9 && ratio < 1.1) return;  // not worth a journal line
   }
-  journal(journal::Variant{rendition, v});
+  journal_deferred(journal::Variant{rendition, v});
 }
 
 void RecordingSession::on_rendition_ended(const std::string& rendition) {
@@ -345,7 +393,8 @@ void RecordingSession::finalize() {
     self->finish();
     return Attempt::kDone;
   };
-  ctx_.uploads.push(std::move(last));
+  enqueue(std::move(last));
+  commit();
 }
 
 void RecordingSession::finish() {

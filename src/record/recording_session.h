@@ -18,6 +18,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -27,6 +28,7 @@
 #include "core/clock.h"
 #include "core/serial_queue.h"
 #include "hls/rendition_store.h"
+#include "record/durable_file.h"
 #include "record/journal.h"
 #include "record/object_store.h"
 #include "record/recording_events.h"
@@ -67,6 +69,13 @@ class RecordingSession : public std::enable_shared_from_this<RecordingSession> {
   void check_deadline(std::chrono::steady_clock::time_point now);
   // After a restart: `model` from the journal, `entries` its spool entries still to upload.
   void resume(std::vector<SpoolEntry> entries);
+  // The rendition's segments already in the object store (kept, uploaded), in order: the live
+  // window a clip can be cut from while the stream runs. Any thread.
+  std::vector<SegmentEntry> stored_segments(const std::string& rendition) const;
+  const std::string& prefix() const { return prefix_; }
+  // Group commit (once a second, from Recorder::tick): syncs what was written since the last
+  // one and hands its uploads to the upload threads.
+  void commit();
 
   const std::string& id() const { return id_; }
   const std::string& stream_id() const { return stream_id_; }
@@ -77,6 +86,10 @@ class RecordingSession : public std::enable_shared_from_this<RecordingSession> {
 
  private:
   void journal(const JournalEntry& entry);  // with mu_ held; a failure fails the recording
+  // The same, made durable by the next commit() (the per-segment facts).
+  void journal_deferred(const JournalEntry& entry);
+  // An upload task, handed to the upload threads at the next commit() (on the queue).
+  void enqueue(UploadTask task);
   void push_put(const std::string& key, ByteSpan data, std::string_view content_type,
                 std::function<void(bool stored)> done);
   void push_spooled(SpoolEntry entry, std::function<void(bool stored)> done);
@@ -101,6 +114,7 @@ class RecordingSession : public std::enable_shared_from_this<RecordingSession> {
   const std::string id_;
   const std::string stream_id_;
   const std::filesystem::path dir_;
+  const std::string prefix_;
 
   mutable std::mutex mu_;
   RecordingModel model_;
@@ -114,12 +128,16 @@ class RecordingSession : public std::enable_shared_from_this<RecordingSession> {
   int64_t ended_at_ms_ = 0;
   uint64_t playlist_bytes_ = 0;
   int64_t last_progress_us_ = 0;
+  std::map<std::string, int64_t> stored_through_;  // rendition -> last msn in the store
   // MP4 buffer (S3): the bytes of the part being filled, reserved in the spool.
   uint64_t mp4_buffer_bytes_ = 0;
   int mp4_next_part_ = 1;
   bool mp4_created_pushed_ = false;
   bool mp4_completed_ = false;
   std::function<void()> on_finished_;
+  // On the session's queue only: written since the last commit, and the uploads waiting for it.
+  SyncBatch batch_;
+  std::vector<UploadTask> pending_;
 };
 
 }  // namespace stagecast::record

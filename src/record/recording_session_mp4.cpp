@@ -31,7 +31,7 @@ void RecordingSession::mp4_start(int init_version, const hls::SharedBytes& init)
   {
     std::lock_guard lock(mu_);
     if (model_.mp4.init_version >= 0) return;
-    journal(journal::Mp4Start{init_version});
+    journal_deferred(journal::Mp4Start{init_version});
   }
   if (ctx_.mp4_direct) {
     auto id = ctx_.store.create_multipart(mp4_key(model_.prefix), "video/mp4");
@@ -62,7 +62,7 @@ void RecordingSession::mp4_append(ByteSpan bytes) {
       return;
     }
     ++mp4_next_part_;
-    journal(journal::Mp4Part{part->number, bytes.size(), part->etag});
+    journal_deferred(journal::Mp4Part{part->number, bytes.size(), part->etag});
     return;
   }
   {
@@ -74,7 +74,7 @@ void RecordingSession::mp4_append(ByteSpan bytes) {
     mp4_stop("spool_full");
     return;
   }
-  if (auto r = write_at_durably(mp4_buffer_path(), mp4_buffer_bytes_, bytes); !r) {
+  if (auto r = write_at_deferred(mp4_buffer_path(), mp4_buffer_bytes_, bytes, batch_); !r) {
     ctx_.spool.release(bytes.size());
     std::lock_guard lock(mu_);
     mp4_stop("spool_error");
@@ -123,7 +123,7 @@ void RecordingSession::mp4_push_create() {
     if (a == Attempt::kGiveUp) self->mp4_stop("store_refused");
     return a;
   };
-  ctx_.uploads.push(std::move(task));
+  enqueue(std::move(task));
 }
 
 void RecordingSession::mp4_push_part(SpoolEntry entry) {
@@ -158,7 +158,7 @@ void RecordingSession::mp4_push_part(SpoolEntry entry) {
     if (a == Attempt::kGiveUp) self->mp4_stop("upload_lost");
     return a;
   };
-  ctx_.uploads.push(std::move(task));
+  enqueue(std::move(task));
 }
 
 void RecordingSession::mp4_finish() {
@@ -200,7 +200,7 @@ void RecordingSession::mp4_finish() {
     }
     return a;
   };
-  ctx_.uploads.push(std::move(task));
+  enqueue(std::move(task));
 }
 
 }  // namespace stagecast::record

@@ -115,14 +115,19 @@ Result<std::vector<SpoolEntry>> Spool::load() {
   return out;
 }
 
-Result<SpoolEntry> Spool::write_meta(SpoolEntry e) {
+Result<SpoolEntry> Spool::write_meta(SpoolEntry e, SyncBatch* batch) {
   const fs::path meta = queue_dir(e.recording_id) / (seq_name(e.seq) + ".meta");
   const std::string text = meta_text(e);
-  if (auto r = write_file_durably(meta, as_bytes(text)); !r) return r.error();
+  // In a batch the meta is written in place: a torn one does not parse, and load() drops the
+  // entry (it was never committed).
+  if (auto r = batch ? write_at_deferred(meta, 0, as_bytes(text), *batch)
+                     : write_file_durably(meta, as_bytes(text));
+      !r)
+    return r.error();
   return e;
 }
 
-Result<SpoolEntry> Spool::add(SpoolEntry e, ByteSpan data, uint64_t overdraft) {
+Result<SpoolEntry> Spool::add(SpoolEntry e, ByteSpan data, uint64_t overdraft, SyncBatch* batch) {
   if (!reserve(data.size(), overdraft))
     return make_error(kSpoolFull, fmt::format("the spool is full ({} of {} bytes)", used(), max_bytes_));
   e.seq = next_seq_++;
@@ -135,13 +140,16 @@ Result<SpoolEntry> Spool::add(SpoolEntry e, ByteSpan data, uint64_t overdraft) {
     release(e.bytes);
     return make_error("io_error", "creating a spool folder: " + ec.message());
   }
-  if (auto r = write_file_durably(e.data, data); !r) {
+  if (auto r =
+          batch ? write_at_deferred(e.data, 0, data, *batch) : write_file_durably(e.data, data);
+      !r) {
     release(e.bytes);
     return r.error();
   }
+  if (batch) batch->add_dir(dir);
   const fs::path data_path = e.data;
   const uint64_t bytes = e.bytes;
-  auto done = write_meta(std::move(e));
+  auto done = write_meta(std::move(e), batch);
   if (!done) {
     std::error_code x;
     fs::remove(data_path, x);

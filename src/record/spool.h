@@ -17,6 +17,7 @@
 
 #include "core/bytes.h"
 #include "core/result.h"
+#include "record/durable_file.h"
 
 namespace stagecast::record {
 
@@ -44,7 +45,10 @@ class Spool {
 
   // Writes `data` as a new entry. kSpoolFull when it does not fit, allowing `overdraft` bytes
   // past the bound (the playlists that make a recording replayable at all).
-  Result<SpoolEntry> add(SpoolEntry entry, ByteSpan data, uint64_t overdraft = 0);
+  // With a `batch`, the files are written in place with no sync and made durable by the batch's
+  // commit (group commit); without one, each entry is durable when add() returns.
+  Result<SpoolEntry> add(SpoolEntry entry, ByteSpan data, uint64_t overdraft = 0,
+                         SyncBatch* batch = nullptr);
   // Turns an existing file (an MP4 part buffer whose bytes were reserved) into an entry.
   Result<SpoolEntry> adopt(SpoolEntry entry, const std::filesystem::path& file);
   // Deletes the entry's files and frees its bytes.
@@ -61,7 +65,7 @@ class Spool {
   const std::filesystem::path& root() const { return root_; }
 
  private:
-  Result<SpoolEntry> write_meta(SpoolEntry entry);
+  Result<SpoolEntry> write_meta(SpoolEntry entry, SyncBatch* batch = nullptr);
   std::filesystem::path queue_dir(const std::string& recording_id) const {
     return root_ / recording_id / "q";
   }

@@ -194,3 +194,47 @@ test('clips: cut on key frames from a recording, stored as objects, playable; ba
   assert.equal((await server.api('DELETE', `/api/livestream/${stream.id}/recordings/${rec.id}`, { token: artist.token })).status, 204);
   assert.equal((await fetch(clip.replayUrl)).status, 200);
 });
+
+test('clips while live: cut from the part of the recording already in S3, on key frames, playable at once', async () => {
+  const artist = await verifiedArtist(server);
+  const stream = await createStream(server, artist, { title: 'clip it live' });
+  const clipUrl = `/api/livestream/${stream.id}/clips`;
+  const pub = publish(`${stream.rtmpUrl}/${stream.streamKey}`, { seconds: 24, size: '320x180', gop: 30 });
+  await waitFor(async () => (await server.api('GET', `/api/livestream/${stream.id}`)).body.status === 'LIVE', { timeout: 30000, what: 'LIVE' });
+  // Until 8 s of the stream are in S3 the window is out of range (422) or nothing is stored
+  // yet (409); then the clip is cut while the stream goes on.
+  const answers = new Set();
+  const made = await waitFor(async () => {
+    const r = await server.api('POST', clipUrl, { token: artist.token, body: { startMs: 3000, durationMs: 4000, title: 'live moment' } });
+    answers.add(r.status);
+    if (r.status !== 201) assert.ok([409, 422].includes(r.status), r.text);
+    return r.status === 201 && r.body;
+  }, { timeout: 30000, interval: 500, what: 'a clip cut while live' });
+  assert.equal((await server.api('GET', `/api/livestream/${stream.id}`)).body.status, 'LIVE', 'still live when the clip was cut');
+  const live = (await listRecordings(server, stream.id, artist.token)).items.find((r) => r.kind === 'RECORDING');
+  assert.equal(live.status, 'RECORDING');
+  assert.equal(made.kind, 'CLIP');
+  assert.equal(made.status, 'READY');
+  assert.equal(made.sourceRecordingId, live.id);
+  assert.ok(made.clipStartMs <= 3000 && made.clipStartMs >= 1000, `starts at ${made.clipStartMs}`);
+  assert.ok(made.clipStartMs + made.durationMs >= 7000, JSON.stringify(made));
+  // The recording's own playlists are written at its end: the clip came from its segments.
+  const objects = await s3.listObjects(`recordings/${stream.id}/`);
+  assert.ok(!objects.some((o) => o.key === `recordings/${stream.id}/${live.id}/source/index.m3u8`), 'no VOD playlist of the live recording yet');
+  assert.ok(objects.some((o) => o.key === `recordings/${stream.id}/clips/${made.id}/recording.mp4`));
+  const decoded = await decodeAllAsync(made.replayUrl);
+  assert.equal(decoded.status, 0, decoded.stderr);
+  const file = join(scratch, 'live-clip.mp4');
+  writeFileSync(file, await s3.getObject(`recordings/${stream.id}/clips/${made.id}/recording.mp4`));
+  const clipSeconds = ffprobeDuration(file);
+  assert.ok(Math.abs(clipSeconds - made.durationMs / 1000) < 0.5, `clip MP4 of ${clipSeconds} s for ${made.durationMs} ms`);
+  // Past what is stored: out of range, clearly.
+  const ahead = await server.api('POST', clipUrl, { token: artist.token, body: { startMs: 60000, durationMs: 2000, title: 'future' } });
+  assert.equal(ahead.status, 422, ahead.text);
+  assert.equal(ahead.body.error.code, 'clip_out_of_range');
+  assert.equal((await pub.done).code, 0);
+  const done = await recordingWith(server, stream.id, artist.token);
+  assert.equal(done.status, 'READY', JSON.stringify(done));
+  assert.equal((await fetch(made.replayUrl)).status, 200);
+  assert.deepEqual(await s3.listUploads(), []);
+});

@@ -101,6 +101,13 @@ TEST_F(RecordingServiceTest, ClipsComeFromAFinishedRecordingAndOnlyFromItsManage
   EXPECT_EQ(service_->clip_source(fan_, stream_, std::nullopt).error().code, "not_moderator");
   EXPECT_EQ(service_->clip_source(artist_, stream_, std::string("other")).error().code,
             "recording_not_ready");
+  // The stream is live again and recorded: clips come from the recording being made.
+  ASSERT_TRUE(service_->apply(facts("r2", store::RecordingStatus::kRecording)));
+  EXPECT_EQ(service_->clip_source(artist_, stream_, std::nullopt)->id, "r2");
+  EXPECT_EQ(service_->clip_source(artist_, stream_, std::string("r1"))->id, "r1");
+  ASSERT_TRUE(service_->apply(facts("r2", store::RecordingStatus::kFinalizing)));
+  EXPECT_EQ(service_->clip_source(artist_, stream_, std::string("r2")).error().code,
+            "recording_not_ready");
 }
 
 TEST_F(RecordingServiceTest, RetentionRemovesTheOldestFirst) {

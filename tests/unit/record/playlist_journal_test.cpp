@@ -138,6 +138,13 @@ TEST(Journal, AppendsDurablyAndLoadsAfterATornTail) {
   m = Journal::load(dir / "journal", &size);
   ASSERT_TRUE(m);
   EXPECT_EQ(m->find("source")->segments.size(), 2u);
+  // Group commit: a line appended without a sync is in the file at once (a killed process loses
+  // nothing), and sync() makes it durable.
+  ASSERT_TRUE(again.append(journal::Segment{"source", seg(2, 2'000'000), ""}, false));
+  m = Journal::load(dir / "journal", &size);
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->find("source")->segments.size(), 3u);
+  EXPECT_TRUE(again.sync());
   std::filesystem::remove_all(dir);
 }
 

@@ -220,6 +220,7 @@ TEST_F(RecorderTest, RemoteStoreDownWhileTheSpoolHoldsLosesNothing) {
   const std::string id = rec.start("stream2");
   s3.down = true;
   for (int m = 0; m < 8; ++m) rec.on_published("stream2", "source", segment_update(m, 1000, m == 0));
+  rec.tick();                          // the group commit hands the segments to the upload threads
   std::this_thread::sleep_for(100ms);  // retries happen meanwhile (the store is down)
   EXPECT_TRUE(local_->list("recordings/").value().empty());
   s3.down = false;
@@ -247,7 +248,14 @@ TEST_F(RecorderTest, AFullSpoolMakesANamedGap) {
   std::this_thread::sleep_for(50ms);
   s3.down = false;
   // The store is back: the spool drains, and the next segments are kept.
-  for (int i = 0; i < 400 && rec.stats().pending_uploads > 0; ++i) std::this_thread::sleep_for(5ms);
+  // The group commit (Recorder::tick, once a second in the server) hands the spool to the
+  // upload threads.
+  rec.tick();
+  for (int i = 0; i < 400 && (rec.stats().pending_uploads > 0 || rec.stats().spool_bytes > 3000);
+       ++i) {
+    rec.tick();
+    std::this_thread::sleep_for(5ms);
+  }
   for (int m = 6; m < 8; ++m) rec.on_published("stream3", "source", segment_update(m, 1000));
   rec.stop("stream3");
   rec.on_published("stream3", "source", end_update());
@@ -273,8 +281,11 @@ TEST_F(RecorderTest, ACrashIsFinishedFromTheJournalAndTheSpool) {
     id = rec.start("stream4");
     for (int m = 0; m < 3; ++m) rec.on_published("stream4", "source", segment_update(m, 1000, m == 0));
     // Let the first segments reach the store, then cut it off: the rest stays in the spool.
-    for (int i = 0; i < 200 && local_->list("recordings/stream4/" + id + "/source/").value().size() < 3; ++i)
+    for (int i = 0;
+         i < 200 && local_->list("recordings/stream4/" + id + "/source/").value().size() < 3; ++i) {
+      rec.tick();
       std::this_thread::sleep_for(5ms);
+    }
     s3.down = true;
     for (int m = 3; m < 6; ++m) rec.on_published("stream4", "source", segment_update(m, 1000));
     std::this_thread::sleep_for(100ms);
@@ -308,6 +319,32 @@ TEST_F(RecorderTest, OrphanUploadsAreAbortedAtStart) {
     std::this_thread::sleep_for(5ms);
   EXPECT_TRUE(local_->list_multipart("recordings/")->empty());
   EXPECT_EQ(local_->list_multipart("elsewhere/")->size(), 1u);
+}
+
+TEST_F(RecorderTest, TheLiveWindowIsWhatIsStoredAndSegmentsWaitForTheGroupCommit) {
+  Recorder rec(*local_, options(), reports_, clock_);
+  const std::string id = rec.start("stream6");
+  for (int m = 0; m < 3; ++m)
+    rec.on_published("stream6", "source", segment_update(m, 1000, m == 0));
+  // Spooled but not committed: nothing is handed to the store before the commit makes it durable.
+  std::this_thread::sleep_for(50ms);
+  EXPECT_TRUE(local_->list("recordings/stream6/").value().empty());
+  EXPECT_TRUE(rec.live_window("stream6", id)->segments.empty());
+  for (int i = 0; i < 200 && rec.live_window("stream6", id)->segments.size() < 3; ++i) {
+    rec.tick();
+    std::this_thread::sleep_for(5ms);
+  }
+  auto window = rec.live_window("stream6", id);
+  ASSERT_TRUE(window);
+  EXPECT_EQ(window->prefix, "recordings/stream6/" + id);
+  ASSERT_EQ(window->segments.size(), 3u);
+  EXPECT_EQ(window->segments[2].msn, 2);
+  EXPECT_TRUE(local_->size("recordings/stream6/" + id + "/source/seg2.m4s").value());
+  EXPECT_FALSE(rec.live_window("stream6", "another-recording"));
+  EXPECT_FALSE(rec.live_window("no-such-stream", id));
+  rec.stop("stream6");
+  rec.on_published("stream6", "source", end_update());
+  ASSERT_TRUE(reports_.finished(id));
 }
 
 TEST_F(RecorderTest, ARungThatNeverEndsDoesNotHoldTheRecording) {

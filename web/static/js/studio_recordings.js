@@ -3,6 +3,7 @@
 // (the MP4) and Delete (the recording and its objects). Polled while a recording is being made.
 import { h, fill, show, formatDateTime, formatDuration } from './dom.js';
 import { api } from './api.js';
+import { ClipForm, clipPageUrl } from './studio_clips.js';
 
 const STATUS_TEXT = {
   RECORDING: 'Recording…',
@@ -25,6 +26,11 @@ export class RecordingsPanel {
     this.stream = stream;
     this.items = [];
     this.error = '';
+    // Built once: the form keeps what is typed in it across refreshes.
+    this.clipForm = new ClipForm(stream, { onMade: () => this.refresh() });
+    this.errorEl = h('p', { class: 'error', role: 'alert', hidden: true });
+    this.listEl = h('div');
+    fill(this.el, h('h2', { text: 'Recordings' }), this.errorEl, this.clipForm.el, this.listEl);
   }
 
   async refresh() {
@@ -41,9 +47,10 @@ export class RecordingsPanel {
 
   render() {
     const rows = this.items.slice().reverse().map((r) => this.row(r));
-    fill(this.el,
-      h('h2', { text: 'Recordings' }),
-      this.error ? h('p', { class: 'error', role: 'alert', text: this.error }) : null,
+    this.errorEl.textContent = this.error;
+    show(this.errorEl, Boolean(this.error));
+    this.clipForm.update(this.items);
+    fill(this.listEl,
       rows.length
         ? h('ul', { class: 'recording-list' }, ...rows)
         : h('p', { class: 'muted small', text: 'No recordings yet. With “Record for replay” on, each broadcast is kept and can be replayed once it ends.' }));
@@ -56,8 +63,10 @@ export class RecordingsPanel {
     const gaps = r.gaps.length
       ? h('p', { class: 'muted small', text: `Missing: ${r.gaps.map((g) => `${g.rendition} ${formatDuration(g.startMs)} for ${formatDuration(g.durationMs)}`).join(', ')}` })
       : null;
-    const play = r.replayUrl
-      ? h('a', { class: 'button small', href: `/watch/${encodeURIComponent(this.stream.id)}?recording=${encodeURIComponent(r.id)}`, target: '_blank', rel: 'noopener', text: 'Play' })
+    const href = r.kind === 'CLIP' ? clipPageUrl(this.stream.id, r.id)
+      : `/watch/${encodeURIComponent(this.stream.id)}?recording=${encodeURIComponent(r.id)}`;
+    const play = r.replayUrl || r.kind === 'CLIP'
+      ? h('a', { class: 'button small', href, target: '_blank', rel: 'noopener', text: r.kind === 'CLIP' ? 'Clip page' : 'Play' })
       : null;
     const download = r.downloadUrl
       ? h('a', { class: 'button small', href: r.downloadUrl, download: `${this.stream.title || 'recording'}.mp4`, text: 'Download MP4' })

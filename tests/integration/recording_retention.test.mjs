@@ -1,0 +1,69 @@
+// Retention (docs/recording.md): a real server with a small record.retention_max_total_bytes
+// sweeps the oldest finished recordings until the total fits: their objects leave the store,
+// their rows leave the API, the newer recording stays playable. Two recordings are made first
+// with no limit, then the server restarts with a limit between the newer one's size and the sum.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { StagecastProcess } from './lib/server.mjs';
+import { verifiedArtist, createStream } from './lib/fixtures.mjs';
+import { publish, waitFor } from './lib/media.mjs';
+import { recordingWith, listRecordings } from './lib/recording.mjs';
+
+const dataDir = mkdtempSync(join(tmpdir(), 'rec-retention-'));
+const servers = [];
+after(async () => {
+  for (const s of servers) await s.cleanup().catch(() => {});
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+async function server(extra = []) {
+  const s = new StagecastProcess({ dataDir, args: ['--record.enabled=true', '--streams.reconnect_grace_seconds=1', ...extra] });
+  servers.push(s);
+  return s.start();
+}
+
+// Every file of the local object store under a prefix.
+function objectsUnder(prefix) {
+  const root = join(dataDir, 'objects', prefix);
+  if (!existsSync(root)) return [];
+  return readdirSync(root, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => e.name);
+}
+
+test('retention by total size: the oldest recording is swept, objects and row, the newest stays', async () => {
+  let s = await server();
+  const artist = await verifiedArtist(s);
+  const made = [];
+  for (const title of ['older', 'newer']) {
+    const stream = await createStream(s, artist, { title });
+    await publish(`${stream.rtmpUrl}/${stream.streamKey}`, { seconds: 6, size: '320x180', gop: 30 }).done;
+    const rec = await recordingWith(s, stream.id, artist.token);
+    assert.equal(rec.status, 'READY', JSON.stringify(rec));
+    assert.ok(objectsUnder(`recordings/${stream.id}/${rec.id}`).includes('recording.mp4'));
+    made.push({ stream, rec });
+  }
+  const [older, newer] = made;
+  assert.ok(older.rec.startedAt < newer.rec.startedAt);
+  await s.stop();
+
+  // The limit holds the newer recording, not both: the older one goes at the first sweep.
+  const limit = newer.rec.bytes + Math.floor(older.rec.bytes / 2);
+  s = await server([`--record.retention_max_total_bytes=${limit}`, '--record.retention_sweep_seconds=1']);
+  await waitFor(async () => (await listRecordings(s, older.stream.id, artist.token)).items.length === 0,
+    { timeout: 20000, interval: 250, what: 'the older recording swept' });
+  assert.deepEqual(objectsUnder(`recordings/${older.stream.id}`), [], 'its objects are gone');
+  assert.equal((await fetch(`${s.url}/vod/${older.rec.id}/master.m3u8`)).status, 404);
+  const stream = (await s.api('GET', `/api/livestream/${older.stream.id}`, { token: artist.token })).body;
+  assert.equal(stream.recordingUrl ?? null, null, 'the stream no longer points at a replay');
+
+  // The newer one stays, whole and playable, sweep after sweep.
+  await new Promise((r) => setTimeout(r, 2500));
+  const kept = (await listRecordings(s, newer.stream.id, artist.token)).items;
+  assert.equal(kept.length, 1);
+  assert.equal(kept[0].id, newer.rec.id);
+  assert.ok(objectsUnder(`recordings/${newer.stream.id}/${newer.rec.id}`).includes('recording.mp4'));
+  assert.equal((await fetch(kept[0].replayUrl)).status, 200);
+  assert.match(s.log, /retention removed 1 recordings/);
+});

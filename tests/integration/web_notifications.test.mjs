@@ -89,6 +89,11 @@ test('the bell, Notify me and the settings page', async () => {
   assert.equal(await s.page.isChecked('#channel-inApp'), true);
   assert.equal(await s.page.isChecked('#channel-email'), true);
   assert.equal(await s.page.isChecked(`#artist-list li[data-artist-id="${artist.id}"] input`), true);
+  // Push on this browser is offered (the server has a VAPID key; 127.0.0.1 is a secure context),
+  // off until the fan turns it on.
+  await until(s.page, () => document.querySelector('#push-toggle')?.textContent === 'Turn on', null, { what: 'the push switch' });
+  assert.equal(await s.page.isVisible('#push-setting'), true);
+  assert.equal(await s.page.getAttribute('#push-toggle', 'aria-pressed'), 'false');
   await s.page.uncheck('#channel-email');
   await s.page.uncheck(`#artist-list li[data-artist-id="${artist.id}"] input`);
   await s.page.click('#settings-save');

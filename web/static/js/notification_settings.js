@@ -1,17 +1,53 @@
 // Notification settings (/notifications, docs/web.md): the channels the signed-in user allows
-// (in-app, email) and, per artist they subscribe to, whether that artist's notifications reach
+// (in-app, email, push on this browser) and, per artist they subscribe to, whether that artist's notifications reach
 // them (the per-artist mute). Saved with PUT /api/me/notification-settings.
 import './trusted_types.js';  // first: before any other module runs
 import { h, $, fill } from './dom.js';
 import { api, session } from './api.js';
 import { mountAccount, signInForm, signInDialog } from './auth.js';
+import { pushSupported, enablePush, disablePush, pushEnabled } from './push.js';
 
 const root = $('#settings');
 
-// Web Push: the lead wires web/static/js/push.js (pushSupported, enablePush, disablePush) in
-// here after the merge; until then this section shows nothing (no control that does nothing).
+// Push on this browser (push.js): acts at once, apart from the form's Save, since the browser
+// asks for permission on the click. Shown only where the browser can do Web Push and the server
+// has it on (its VAPID key is served).
 function pushSection() {
-  return null;
+  if (!pushSupported()) return null;
+  const note = h('p', { class: 'muted small', id: 'push-status', role: 'status' });
+  const button = h('button', { type: 'button', id: 'push-toggle', text: 'Checking…', disabled: true });
+  const el = h('div', { class: 'setting', id: 'push-setting', hidden: true },
+    h('div', { class: 'row' }, h('span', { text: 'On this browser' }), button),
+    h('p', { class: 'muted small', text: 'A system notification when an artist you follow goes live, even with no page open.' }),
+    note);
+  let on = false;
+  const showState = () => {
+    button.textContent = on ? 'Turn off' : 'Turn on';
+    button.setAttribute('aria-pressed', String(on));
+    button.disabled = false;
+  };
+  (async () => {
+    try {
+      await api('GET', '/api/push/vapid-public-key');
+    } catch {
+      return;  // push is off on this server: nothing to offer
+    }
+    on = await pushEnabled().catch(() => false);
+    el.hidden = false;
+    showState();
+  })();
+  button.addEventListener('click', async () => {
+    button.disabled = true;
+    note.textContent = '';
+    if (on) {
+      on = !(await disablePush());
+    } else {
+      on = await enablePush();
+      if (!on) note.textContent = 'This browser did not allow notifications, or its push service could not be reached.';
+    }
+    showState();
+  });
+  return el;
 }
 
 function channel(name, label, hint, checked) {

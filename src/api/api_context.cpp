@@ -4,7 +4,8 @@
 
 namespace stagecast::api {
 
-Result<std::optional<platform::Identity>> optional_caller(ApiContext& ctx, const net::Request& req) {
+Result<std::optional<platform::Identity>> optional_caller(ApiContext& ctx,
+                                                          const net::Request& req) {
   if (req.header("authorization").empty()) return std::optional<platform::Identity>{};
   const std::string token = req.bearer_token();
   if (token.empty()) return make_error("unauthorized", "Authorization must be 'Bearer <token>'");
@@ -16,7 +17,8 @@ Result<std::optional<platform::Identity>> optional_caller(ApiContext& ctx, const
 Result<platform::Identity> required_caller(ApiContext& ctx, const net::Request& req) {
   auto caller = optional_caller(ctx, req);
   if (!caller) return caller.error();
-  if (!*caller) return make_error("login_required", "sign in first (Authorization: Bearer <token>)");
+  if (!*caller)
+    return make_error("login_required", "sign in first (Authorization: Bearer <token>)");
   return std::move(**caller);
 }
 
@@ -83,9 +85,10 @@ nlohmann::json stream_json(const ApiContext& ctx, const platform::StreamView& vi
       {"peakViewers", s.peak_viewers},
       {"createdAt", s.created_at},
       {"updatedAt", s.updated_at},
-      {"access", {{"watch", view.watch.allowed},
-                  {"reason", view.watch.allowed ? nlohmann::json(nullptr)
-                                                : nlohmann::json(std::string(view.watch.reason))}}},
+      {"access",
+       {{"watch", view.watch.allowed},
+        {"reason", view.watch.allowed ? nlohmann::json(nullptr)
+                                      : nlohmann::json(std::string(view.watch.reason))}}},
       {"playlistUrl", ctx.http_base_url + "/hls/" + s.id + "/master.m3u8"},
       // The replay of its latest recording (GET .../recordings gives the signed URL to play).
       {"recordingUrl", s.recording_url ? nlohmann::json(ctx.http_base_url + *s.recording_url)

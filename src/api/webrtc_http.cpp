@@ -60,5 +60,4 @@ net::Response preflight(std::string_view methods, bool session) {
   return r;
 }
 
-
 }  // namespace stagecast::api::webrtc_http

@@ -17,34 +17,36 @@ void add_whep_routes(net::Router& router, whep::WhepServer& whep, WhepAccessChec
       [](const net::Request&) { return webrtc_http::preflight("PATCH, DELETE, OPTIONS", true); },
       net::Dispatch::Inline);
 
-  router.add_async("POST", "/whep/{id}", [&whep, check](const net::Request& req,
-                                                        net::Respond respond) {
-    if (!webrtc_http::content_type_is(req, "application/sdp")) {
-      return respond(error(make_error("unsupported_media_type",
-                                      "the offer must be sent as Content-Type: application/sdp")));
-    }
-    if (req.body.size() > webrtc_http::kMaxOfferBytes) {
-      return respond(error(make_error("sdp_too_large", "the offer is larger than 64 KiB")));
-    }
-    const std::string id = req.param("id");
-    if (!check(id, req)) {
-      return respond(error(make_error(
-          "not_allowed", "this stream needs a playback token (the token query parameter)")));
-    }
-    whep.offer(id, req.body, req.remote_address, [respond, id](Result<whep::WhepAnswer> answer) {
-      if (!answer) return respond(error(answer.error()));
-      net::Response r;
-      r.status = 201;
-      r.headers["content-type"] = "application/sdp";
-      r.headers["location"] = "/whep/" + id + "/sessions/" + answer->session_id;
-      r.headers["etag"] = answer->etag;
-      r.headers["accept-patch"] = "application/trickle-ice-sdpfrag";
-      r.headers["cache-control"] = "no-store";
-      r.body = std::move(answer->sdp);
-      add_cors(r);
-      respond(std::move(r));
-    });
-  });
+  router.add_async(
+      "POST", "/whep/{id}", [&whep, check](const net::Request& req, net::Respond respond) {
+        if (!webrtc_http::content_type_is(req, "application/sdp")) {
+          return respond(
+              error(make_error("unsupported_media_type",
+                               "the offer must be sent as Content-Type: application/sdp")));
+        }
+        if (req.body.size() > webrtc_http::kMaxOfferBytes) {
+          return respond(error(make_error("sdp_too_large", "the offer is larger than 64 KiB")));
+        }
+        const std::string id = req.param("id");
+        if (!check(id, req)) {
+          return respond(error(make_error(
+              "not_allowed", "this stream needs a playback token (the token query parameter)")));
+        }
+        whep.offer(id, req.body, req.remote_address,
+                   [respond, id](Result<whep::WhepAnswer> answer) {
+                     if (!answer) return respond(error(answer.error()));
+                     net::Response r;
+                     r.status = 201;
+                     r.headers["content-type"] = "application/sdp";
+                     r.headers["location"] = "/whep/" + id + "/sessions/" + answer->session_id;
+                     r.headers["etag"] = answer->etag;
+                     r.headers["accept-patch"] = "application/trickle-ice-sdpfrag";
+                     r.headers["cache-control"] = "no-store";
+                     r.body = std::move(answer->sdp);
+                     add_cors(r);
+                     respond(std::move(r));
+                   });
+      });
 
   router.add_async(
       "PATCH", "/whep/{id}/sessions/{sid}", [&whep](const net::Request& req, net::Respond respond) {
@@ -56,8 +58,8 @@ void add_whep_routes(net::Router& router, whep::WhepServer& whep, WhepAccessChec
         if (req.body.size() > webrtc_http::kMaxOfferBytes) {
           return respond(error(make_error("sdp_too_large", "the fragment is larger than 64 KiB")));
         }
-        whep.patch(req.param("id"), req.param("sid"), std::string(req.header("if-match")),
-                   req.body, [respond](Result<whep::WhepPatchResult> result) {
+        whep.patch(req.param("id"), req.param("sid"), std::string(req.header("if-match")), req.body,
+                   [respond](Result<whep::WhepPatchResult> result) {
                      if (!result) return respond(error(result.error()));
                      net::Response r;
                      r.status = result->status;

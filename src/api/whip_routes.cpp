@@ -7,7 +7,8 @@ namespace stagecast::api {
 void add_whip_routes(net::Router& router, ingest::webrtc::WhipServer& whip) {
   router.add(
       "OPTIONS", "/whip/{id}",
-      [](const net::Request&) { return webrtc_http::preflight("POST, OPTIONS", false); }, net::Dispatch::Inline);
+      [](const net::Request&) { return webrtc_http::preflight("POST, OPTIONS", false); },
+      net::Dispatch::Inline);
   router.add(
       "OPTIONS", "/whip/{id}/sessions/{sid}",
       [](const net::Request&) { return webrtc_http::preflight("PATCH, DELETE, OPTIONS", true); },
@@ -15,8 +16,8 @@ void add_whip_routes(net::Router& router, ingest::webrtc::WhipServer& whip) {
 
   router.add_async("POST", "/whip/{id}", [&whip](const net::Request& req, net::Respond respond) {
     if (!webrtc_http::content_type_is(req, "application/sdp")) {
-      return respond(webrtc_http::error(make_error("unsupported_media_type",
-                                      "the offer must be sent as Content-Type: application/sdp")));
+      return respond(webrtc_http::error(make_error(
+          "unsupported_media_type", "the offer must be sent as Content-Type: application/sdp")));
     }
     const std::string bearer = req.bearer_token();
     if (bearer.empty()) {
@@ -24,7 +25,8 @@ void add_whip_routes(net::Router& router, ingest::webrtc::WhipServer& whip) {
           "unauthorized", "Authorization: Bearer <stream key or session token> is required")));
     }
     if (req.body.size() > webrtc_http::kMaxOfferBytes) {
-      return respond(webrtc_http::error(make_error("sdp_too_large", "the offer is larger than 64 KiB")));
+      return respond(
+          webrtc_http::error(make_error("sdp_too_large", "the offer is larger than 64 KiB")));
     }
     ingest::webrtc::WhipOffer offer;
     offer.stream_id = req.param("id");
@@ -50,12 +52,13 @@ void add_whip_routes(net::Router& router, ingest::webrtc::WhipServer& whip) {
   router.add_async(
       "PATCH", "/whip/{id}/sessions/{sid}", [&whip](const net::Request& req, net::Respond respond) {
         if (!webrtc_http::content_type_is(req, "application/trickle-ice-sdpfrag")) {
-          return respond(
-              webrtc_http::error(make_error("unsupported_media_type",
-                               "PATCH takes Content-Type: application/trickle-ice-sdpfrag")));
+          return respond(webrtc_http::error(
+              make_error("unsupported_media_type",
+                         "PATCH takes Content-Type: application/trickle-ice-sdpfrag")));
         }
         if (req.body.size() > webrtc_http::kMaxOfferBytes) {
-          return respond(webrtc_http::error(make_error("sdp_too_large", "the fragment is larger than 64 KiB")));
+          return respond(webrtc_http::error(
+              make_error("sdp_too_large", "the fragment is larger than 64 KiB")));
         }
         whip.patch(req.param("id"), req.param("sid"), req.bearer_token(),
                    std::string(req.header("if-match")), req.body,

@@ -118,13 +118,12 @@ class AacToOpusStage final : public whep::OpusEncoderStage {
  public:
   AacToOpusStage(WorkerPool& pool, const media::AudioConfig& aac,
                  std::function<void(media::MediaFramePtr)> on_packet)
-      : converter_(
-            "aac_to_opus", 100, pool,
-            [aac] { return transcode::AacOpusConverter::open(aac, {}); },
-            {.on_frame = [on_packet = std::move(on_packet)](
-                             const media::MediaFramePtr& f) { on_packet(f); },
-             .on_finished = {},
-             .on_error = {}}) {}
+      : converter_("aac_to_opus", 100, pool,
+                   [aac] { return transcode::AacOpusConverter::open(aac, {}); },
+                   {.on_frame = [on_packet = std::move(on_packet)](
+                                    const media::MediaFramePtr& f) { on_packet(f); },
+                    .on_finished = {},
+                    .on_error = {}}) {}
   void push(media::MediaFramePtr aac) override { converter_.push(std::move(aac)); }
 
  private:

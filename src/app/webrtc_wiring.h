@@ -1,22 +1,23 @@
 #pragma once
-// WHIP ingest and WHEP playback wired together (docs/webrtc.md): one DTLS certificate made at start, the shared
-// media port (UDP and ICE-TCP) on one of the I/O threads, the WhipServer behind the same publish
-// check and stream registry as RTMP, Opus to AAC on the transcode worker pool, and the routes.
+// WHIP ingest and WHEP playback wired together (docs/webrtc.md): one DTLS certificate made at
+// start, the shared media port (UDP and ICE-TCP) on one of the I/O threads, the WhipServer behind
+// the same publish check and stream registry as RTMP, Opus to AAC on the transcode worker pool, and
+// the routes.
 
 #include <memory>
 
+#include "api/whep_routes.h"
 #include "app/config.h"
 #include "core/metrics.h"
 #include "core/worker_pool.h"
 #include "ingest/live_stream_registry.h"
 #include "ingest/publish_authorizer.h"
 #include "ingest/webrtc/whip_server.h"
-#include "api/whep_routes.h"
-#include "whep/whep_server.h"
 #include "net/io_pool.h"
 #include "net/router.h"
 #include "rtc/dtls_certificate.h"
 #include "rtc/rtc_media_port.h"
+#include "whep/whep_server.h"
 
 namespace stagecast::app {
 
@@ -31,8 +32,9 @@ struct WebrtcWiring {
   void stop();
 };
 
-// Binds the media port and adds the WHIP routes, and the WHEP routes behind `may_play`. Throws std::runtime_error when the port cannot
-// be bound (a start-up failure, like the HTTP and RTMP listeners).
+// Binds the media port and adds the WHIP routes, and the WHEP routes behind `may_play`. Throws
+// std::runtime_error when the port cannot be bound (a start-up failure, like the HTTP and RTMP
+// listeners).
 std::unique_ptr<WebrtcWiring> wire_webrtc(const Config& config, net::IoPool& io,
                                           ingest::PublishAuthorizer& authorizer,
                                           ingest::LiveStreamRegistry& registry,

@@ -180,8 +180,7 @@ Result<std::vector<StreamView>> StreamService::upcoming(const Identity* caller, 
         return errc::from_store(artist.error());
       name = names.emplace(stream.artist_id, artist ? artist->display_name : std::string()).first;
     }
-    StreamView view{std::move(stream), *watch, manager, std::nullopt, name->second,
-                    std::nullopt};
+    StreamView view{std::move(stream), *watch, manager, std::nullopt, name->second, std::nullopt};
     out.push_back(std::move(view));
   }
   return out;

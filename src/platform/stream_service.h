@@ -64,7 +64,7 @@ struct StreamView {
   bool manager = false;      // the caller is the owner or an admin
   // Ticket sales of a PAID stream, for its manager (get only; lists leave it out).
   std::optional<store::TicketTotals> tickets;
-  std::string artist_name;  // the owner's display name (cards, the artist page)
+  std::string artist_name;              // the owner's display name (cards, the artist page)
   std::optional<ArtistProfile> artist;  // absent when the profile could not be read
 };
 

@@ -13,7 +13,9 @@ constexpr uint8_t kNalFiller = 12;
 constexpr uint8_t kStapA = 24;
 constexpr uint8_t kFuA = 28;
 
-uint8_t nal_type(ByteSpan nal) { return nal[0] & 0x1F; }
+uint8_t nal_type(ByteSpan nal) {
+  return nal[0] & 0x1F;
+}
 
 void append_nal(std::vector<Bytes>& out, ByteSpan nal, size_t max_payload) {
   if (nal.size() <= max_payload) {

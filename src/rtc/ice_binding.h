@@ -27,7 +27,6 @@ IceCredentials fresh_ice_credentials();
 // ETag, which changes with an ICE restart (RFC 9725 4.3.1).
 std::string ice_credentials_etag(const IceCredentials& ice);
 
-
 enum class BindingOutcome : uint8_t {
   Accepted,  // send `response`: a success with XOR-MAPPED-ADDRESS, MESSAGE-INTEGRITY, FINGERPRINT
   Rejected,  // send `response`: an error (400 or 401), no MESSAGE-INTEGRITY
@@ -36,8 +35,8 @@ enum class BindingOutcome : uint8_t {
 
 struct BindingResult {
   BindingOutcome outcome = BindingOutcome::Dropped;
-  int error_code = 0;       // 400, 401 or 487 when Rejected
-  std::string reason;       // for logs and counters; never includes credentials
+  int error_code = 0;  // 400, 401 or 487 when Rejected
+  std::string reason;  // for logs and counters; never includes credentials
   Bytes response;
   std::string remote_ufrag;  // Accepted: the peer's ufrag (after the colon of USERNAME)
   bool use_candidate = false;

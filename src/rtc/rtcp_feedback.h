@@ -1,8 +1,8 @@
 #pragma once
 // RTCP we send: to a publisher, receiver reports (RFC 3550 6.4.2), Picture Loss
 // Indication (RFC 4585 6.3.1, PSFB FMT 1), generic NACK (RFC 4585 6.2.1, RTPFB FMT 1) and REMB
-// (draft-alvestrand-rmcat-remb, PSFB FMT 15); to a viewer, sender reports. Each builder returns one RTCP packet; a
-// compound is their concatenation.
+// (draft-alvestrand-rmcat-remb, PSFB FMT 15); to a viewer, sender reports. Each builder returns one
+// RTCP packet; a compound is their concatenation.
 
 #include <cstdint>
 #include <span>

@@ -90,7 +90,8 @@ Result<RtpPacket> parse_rtp_packet(ByteSpan bytes) {
 }
 
 int64_t unwrap_sequence(int64_t last_extended, uint16_t sequence) {
-  const auto delta = static_cast<int16_t>(static_cast<uint16_t>(sequence - static_cast<uint16_t>(last_extended)));
+  const auto delta =
+      static_cast<int16_t>(static_cast<uint16_t>(sequence - static_cast<uint16_t>(last_extended)));
   return last_extended + delta;
 }
 

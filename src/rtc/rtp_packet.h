@@ -23,7 +23,7 @@ struct RtpPacket {
   uint32_t timestamp = 0;
   uint32_t ssrc = 0;
   std::vector<uint32_t> csrcs;
-  uint16_t extension_profile = 0;  // 0 when the X bit is clear
+  uint16_t extension_profile = 0;              // 0 when the X bit is clear
   std::vector<RtpHeaderExtension> extensions;  // RFC 8285 elements (empty for other profiles)
   ByteSpan payload;                            // without padding
   uint8_t padding = 0;

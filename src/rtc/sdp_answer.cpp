@@ -46,13 +46,18 @@ int h264_profile_rank(const std::map<std::string, std::string>& params, uint8_t 
   return -1;  // high 10, 4:2:2, 4:4:4: not what the ladder's decoder and players take
 }
 
-bool direction_sends(std::string_view d) { return d == "sendonly" || d == "sendrecv"; }
-bool direction_receives(std::string_view d) { return d == "recvonly" || d == "sendrecv"; }
+bool direction_sends(std::string_view d) {
+  return d == "sendonly" || d == "sendrecv";
+}
+bool direction_receives(std::string_view d) {
+  return d == "recvonly" || d == "sendrecv";
+}
 
 std::vector<SdpExtmap> accepted_extmaps(const SdpMedia& m, bool transport_cc) {
   std::vector<SdpExtmap> out;
   for (const auto& e : m.extmaps) {
-    if (e.uri == kExtMid || e.uri == kExtAbsSendTime || (transport_cc && e.uri == kExtTransportCc)) {
+    if (e.uri == kExtMid || e.uri == kExtAbsSendTime ||
+        (transport_cc && e.uri == kExtTransportCc)) {
       out.push_back(e);
     }
   }
@@ -89,8 +94,7 @@ std::optional<NegotiatedTrack> pick_video(const SdpMedia& m, size_t index,
     if (ec != std::errc() || ptr != format.data() + format.size()) continue;
     const SdpRtpMap* map = m.rtpmap(pt);
     if (!map || !iequals(map->encoding, "H264") || map->clock_rate != 90000) continue;
-    const int rank =
-        h264_profile_rank(parse_fmtp_parameters(m.fmtp(pt)), options.send_profile_idc);
+    const int rank = h264_profile_rank(parse_fmtp_parameters(m.fmtp(pt)), options.send_profile_idc);
     if (rank != -1 && rank < best_rank) {
       best = map;
       best_rank = rank;
@@ -131,9 +135,9 @@ Result<NegotiatedOffer> negotiate_offer(const SdpDescription& offer, AnswerOptio
     }
   }
   if (!video) {
-    return make_error("sdp_no_video", video_offered
-                                          ? "no H.264 with packetization-mode=1 in a supported profile"
-                                          : "no video section");
+    return make_error("sdp_no_video",
+                      video_offered ? "no H.264 with packetization-mode=1 in a supported profile"
+                                    : "no video section");
   }
   const SdpMedia& vm = offer.media[video->media_index];
   if (vm.protocol != "UDP/TLS/RTP/SAVPF") {

@@ -1,10 +1,10 @@
 #pragma once
 // What Stagecast takes from a WHIP or WHEP offer and the answer it returns (RFC 9725 4.2, JSEP
 // RFC 8829 5.3): one H.264 video (packetization-mode 1) and at most one Opus audio section,
-// BUNDLEd on one transport with rtcp-mux, received only (recvonly; sendonly for WHEP), ICE-lite with host candidates, DTLS
-// passive (RFC 5763 5: the offerer is actpass, the answerer picks). Every other section is
-// rejected with port 0 as RFC 8829 5.3.1 describes. An offer that cannot be taken gets an Error
-// whose code names what is missing, for the WHIP layer to return as a 4xx.
+// BUNDLEd on one transport with rtcp-mux, received only (recvonly; sendonly for WHEP), ICE-lite
+// with host candidates, DTLS passive (RFC 5763 5: the offerer is actpass, the answerer picks).
+// Every other section is rejected with port 0 as RFC 8829 5.3.1 describes. An offer that cannot be
+// taken gets an Error whose code names what is missing, for the WHIP layer to return as a 4xx.
 
 #include <cstdint>
 #include <optional>

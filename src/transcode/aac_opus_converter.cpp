@@ -17,7 +17,7 @@ namespace {
 
 constexpr int kChannels = 2;
 constexpr AVSampleFormat kFormat = AV_SAMPLE_FMT_FLT;  // interleaved: what libopus takes
-constexpr int64_t kMaxDrift = media::kTimescale;        // 1 s: beyond it, a new timeline
+constexpr int64_t kMaxDrift = media::kTimescale;       // 1 s: beyond it, a new timeline
 
 Error av_failure(const std::string& what, int err) {
   return make_error("transcode_failed", what + ": " + av_error_text(err));
@@ -44,7 +44,7 @@ AacOpusConverter::AacOpusConverter(const AacOpusSettings& settings, CodecContext
 AacOpusConverter::~AacOpusConverter() = default;
 
 Result<std::unique_ptr<AacOpusConverter>> AacOpusConverter::open(const media::AudioConfig& aac,
-                                                                const AacOpusSettings& settings) {
+                                                                 const AacOpusSettings& settings) {
   route_ffmpeg_log();
   if (aac.codec != media::Codec::Aac || aac.asc.empty()) {
     return make_error("transcode_failed", "no AAC AudioSpecificConfig to decode with");
@@ -132,8 +132,8 @@ Result<void> AacOpusConverter::convert(const media::MediaFrame& aac,
     }
     ++counters_.frames_in;
     if (decoded_->sample_rate > 0) {
-      next_in_pts_ = aac.pts + av_rescale(decoded_->nb_samples, media::kTimescale,
-                                          decoded_->sample_rate);
+      next_in_pts_ =
+          aac.pts + av_rescale(decoded_->nb_samples, media::kTimescale, decoded_->sample_rate);
     }
     auto r = resample(*decoded_);
     av_frame_unref(decoded_.get());

@@ -79,8 +79,8 @@ class AacOpusConverter {
   AacOpusCounters counters_;
 
   bool started_ = false;
-  int64_t anchor_pts_ = 0;  // 90 kHz pts of the timeline's first sample
-  int64_t encoded_ = 0;     // 48 kHz samples of this timeline given to the encoder
+  int64_t anchor_pts_ = 0;   // 90 kHz pts of the timeline's first sample
+  int64_t encoded_ = 0;      // 48 kHz samples of this timeline given to the encoder
   int64_t next_in_pts_ = 0;  // where the next AAC frame should start (90 kHz)
 };
 

@@ -83,10 +83,10 @@ class WhepForwarder final : public media::MediaSink,
   uint64_t reordered_ = 0;
   std::shared_ptr<const rtc::H264ParameterSets> sets_;
   std::shared_ptr<OpusEncoderStage> opus_;  // made at the audio's configuration
-  Bytes asc_;  // the AudioSpecificConfig the encoder was made for
+  Bytes asc_;                               // the AudioSpecificConfig the encoder was made for
   bool have_last_ = false;
-  int64_t last_pts_ = 0;       // of the last frame, before the shift
-  int64_t last_output_ = 0;    // its RTP time (shifted)
+  int64_t last_pts_ = 0;        // of the last frame, before the shift
+  int64_t last_output_ = 0;     // its RTP time (shifted)
   int64_t frame_ticks_ = 3000;  // the last frame's duration (30 fps until measured)
   int64_t shift_ = 0;
   bool discontinuity_ = false;

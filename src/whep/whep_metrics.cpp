@@ -16,8 +16,9 @@ WhepMetrics::WhepMetrics(MetricsRegistry& m)
                              "NACKed packets no longer in the viewer's packet cache")),
       plis_received(&m.counter("stagecast_whep_pli_received_total",
                                "Picture Loss Indications received from WHEP viewers")),
-      send_dropped(&m.counter("stagecast_whep_send_dropped_total",
-                              "RTP packets not sent because the viewer's path could not take them")),
+      send_dropped(
+          &m.counter("stagecast_whep_send_dropped_total",
+                     "RTP packets not sent because the viewer's path could not take them")),
       dtls_failures(&m.counter("stagecast_whep_dtls_failures_total",
                                "WHEP sessions ended by a failed DTLS handshake")),
       consent_expired(&m.counter("stagecast_whep_consent_expired_total",

@@ -37,8 +37,8 @@ struct WhepServer::Shared : std::enable_shared_from_this<WhepServer::Shared> {
     std::string etag;
   };
   mutable std::mutex mu;
-  std::map<std::string, Entry> sessions;       // by session id
-  std::map<std::string, size_t> per_stream;    // viewers by stream id
+  std::map<std::string, Entry> sessions;     // by session id
+  std::map<std::string, size_t> per_stream;  // viewers by stream id
   bool stopped = false;
 
   // The port's thread only.
@@ -136,8 +136,7 @@ void WhepServer::offer(const std::string& stream_id, const std::string& sdp_text
   }
   asio::post(s.port.context(), [shared = shared_, stream_id, sdp = std::move(*sdp),
                                 remote = remote_address, done = std::move(done)]() mutable {
-    shared->start_session(std::move(stream_id), std::move(sdp), std::move(remote),
-                          std::move(done));
+    shared->start_session(std::move(stream_id), std::move(sdp), std::move(remote), std::move(done));
   });
 }
 

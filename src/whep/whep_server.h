@@ -30,7 +30,8 @@ namespace stagecast::whep {
 
 // The hub of a stream being published now, or null (app/ wires the ingest registry: whep/ sees
 // only media/).
-using LiveHubLookup = std::function<std::shared_ptr<media::StreamHub>(const std::string& stream_id)>;
+using LiveHubLookup =
+    std::function<std::shared_ptr<media::StreamHub>(const std::string& stream_id)>;
 
 struct WhepServerOptions {
   std::vector<rtc::IceCandidateAddress> udp_candidates;

@@ -21,7 +21,7 @@ TEST(IceLitePaths, TheNewestPathAnswersUntilTheControllingPeerNominates) {
   EXPECT_TRUE(ice.on_binding(1, true, t0));
   EXPECT_EQ(ice.selected(), 1u);
   EXPECT_FALSE(ice.on_binding(3, false, t0 + milliseconds(5)));
-  EXPECT_EQ(ice.selected(), 1u);  // nominated: a new path does not take over
+  EXPECT_EQ(ice.selected(), 1u);              // nominated: a new path does not take over
   EXPECT_FALSE(ice.on_binding(1, true, t0));  // the same nomination again
   // The nominated path closes: the other valid path checked last (3) carries on.
   ice.on_path_closed(1, t0 + milliseconds(10));

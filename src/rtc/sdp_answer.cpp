@@ -26,23 +26,19 @@ int h264_profile_rank(const std::map<std::string, std::string>& params, uint8_t 
   std::string plid = it == params.end() ? "420010" : it->second;
   if (plid.size() != 6) return -1;
   for (char& c : plid) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  const std::string profile = plid.substr(0, 2);
   int profile_idc = 0;
-  {
-    auto [end, error] = std::from_chars(plid.data(), plid.data() + 2, profile_idc, 16);
-    if (error != std::errc() || end != plid.data() + 2) return -1;
+  int constraints = 0;
+  for (auto [at, out] : {std::pair{0, &profile_idc}, std::pair{2, &constraints}}) {
+    auto [end, error] = std::from_chars(plid.data() + at, plid.data() + at + 2, *out, 16);
+    if (error != std::errc() || end != plid.data() + at + 2) return -1;
   }
   if (preferred != 0 && profile_idc == preferred && profile_idc <= 0x64) return kPreferredRank;
   if (plid == "42e01f") return 0;
   if (plid == "42001f") return 1;
-  int constraints = 0;
-  const char* c = plid.data() + 2;
-  auto [ptr, ec] = std::from_chars(c, c + 2, constraints, 16);
-  if (ec != std::errc() || ptr != c + 2) return -1;
-  if (profile == "42" && (constraints & 0x40)) return 2;  // constrained baseline, another level
-  if (profile == "42") return 3;
-  if (profile == "4d") return 4;
-  if (profile == "64") return 5;
+  if (profile_idc == 0x42 && (constraints & 0x40)) return 2;  // constrained baseline, another level
+  if (profile_idc == 0x42) return 3;
+  if (profile_idc == 0x4d) return 4;
+  if (profile_idc == 0x64) return 5;
   return -1;  // high 10, 4:2:2, 4:4:4: not what the ladder's decoder and players take
 }
 

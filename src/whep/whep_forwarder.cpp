@@ -46,7 +46,6 @@ void WhepForwarder::on_config(const media::StreamConfig& config) {
   sets->pps = record->pps;
   std::lock_guard lock(mu_);
   sets_ = std::move(sets);
-  profile_idc_ = record->profile_idc;
 }
 
 void WhepForwarder::on_frame(const media::MediaFramePtr& frame) {
@@ -68,12 +67,10 @@ void WhepForwarder::on_frame(const media::MediaFramePtr& frame) {
   if (!sets) return;  // nothing a viewer could decode yet
   auto payloads = rtc::packetize_h264(frame->data, *sets);
   if (!payloads || payloads->empty()) return;
-  if (have_last_ && frame->pts < last_pts_ && !discontinuity_) {
-    std::lock_guard lock(mu_);
-    if (reordered_++ == 0) {
-      spdlog::warn("whep {}: the video has B-frames; WebRTC viewers get them in decode order",
-                   stream_id_);
-    }
+  if (have_last_ && frame->pts < last_pts_ && !discontinuity_ && !warned_reordered_) {
+    warned_reordered_ = true;
+    spdlog::warn("whep {}: the video has B-frames; WebRTC viewers get them in decode order",
+                 stream_id_);
   }
   // Decode order is what a WebRTC receiver renders in: stamp by decode time.
   const int64_t time = frame->dts;
@@ -116,21 +113,6 @@ void WhepForwarder::add(std::shared_ptr<WhepSession> session) {
 
 void WhepForwarder::remove(const std::string& session_id) {
   sessions_.erase(session_id);
-}
-
-uint8_t WhepForwarder::profile_idc() const {
-  std::lock_guard lock(mu_);
-  return profile_idc_;
-}
-
-bool WhepForwarder::has_audio() const {
-  std::lock_guard lock(mu_);
-  return opus_ != nullptr;
-}
-
-uint64_t WhepForwarder::reordered_frames() const {
-  std::lock_guard lock(mu_);
-  return reordered_;
 }
 
 void WhepForwarder::deliver(const VideoUnitPtr& unit) {

@@ -60,12 +60,6 @@ class WhepForwarder final : public media::MediaSink,
   // Called (on the port's thread) when the stream ended: every session is stopped first.
   std::function<void()> on_stream_end;
 
-  // The H.264 profile_idc of the stream's video (0 until its configuration came); any thread.
-  uint8_t profile_idc() const;
-  // Whether Opus is being made for the viewers (the stream has AAC and an encoder started).
-  bool has_audio() const;
-  uint64_t reordered_frames() const;
-
  private:
   void deliver(const VideoUnitPtr& unit);
   void deliver_audio(const AudioUnitPtr& unit);
@@ -76,11 +70,9 @@ class WhepForwarder final : public media::MediaSink,
   const OpusEncoderFactory opus_factory_;
 
   // Publisher's thread.
-  // Guards what other threads read, and the parameter sets (the hub gives a sink attached
-  // mid-stream its configuration on the attaching thread).
-  mutable std::mutex mu_;
-  uint8_t profile_idc_ = 0;
-  uint64_t reordered_ = 0;
+  // Guards the parameter sets and the encoder stage (the hub gives a sink attached mid-stream
+  // its configuration on the attaching thread).
+  std::mutex mu_;
   std::shared_ptr<const rtc::H264ParameterSets> sets_;
   std::shared_ptr<OpusEncoderStage> opus_;  // made at the audio's configuration
   Bytes asc_;                               // the AudioSpecificConfig the encoder was made for
@@ -90,6 +82,7 @@ class WhepForwarder final : public media::MediaSink,
   int64_t frame_ticks_ = 3000;  // the last frame's duration (30 fps until measured)
   int64_t shift_ = 0;
   bool discontinuity_ = false;
+  bool warned_reordered_ = false;  // B-frames logged once
 
   // Port's thread.
   std::map<std::string, std::shared_ptr<WhepSession>> sessions_;

@@ -37,8 +37,7 @@ struct WhepServer::Shared : std::enable_shared_from_this<WhepServer::Shared> {
     std::string etag;
   };
   mutable std::mutex mu;
-  std::map<std::string, Entry> sessions;     // by session id
-  std::map<std::string, size_t> per_stream;  // viewers by stream id
+  std::map<std::string, Entry> sessions;  // by session id
   bool stopped = false;
 
   // The port's thread only.
@@ -91,11 +90,7 @@ struct WhepServer::Shared : std::enable_shared_from_this<WhepServer::Shared> {
   void forget(const std::string& stream_id, const std::string& session_id) {
     {
       std::lock_guard lock(mu);
-      if (sessions.erase(session_id) > 0) {
-        if (auto n = per_stream.find(stream_id); n != per_stream.end() && --n->second == 0) {
-          per_stream.erase(n);
-        }
-      }
+      sessions.erase(session_id);
     }
     auto it = forwarders.find(stream_id);
     if (it == forwarders.end()) return;
@@ -203,7 +198,6 @@ void WhepServer::Shared::start_session(std::string stream_id, rtc::SdpDescriptio
     std::lock_guard lock(mu);
     if (stopped) return fail(make_error("unavailable", "the server is shutting down"));
     sessions[answer.session_id] = Entry{session, stream_id, answer.etag};
-    ++per_stream[stream_id];
   }
   session->start();
   forwarder_for(stream_id, hub)->add(session);
@@ -285,17 +279,6 @@ void WhepServer::stop() {
   } else {
     asio::post(io, work);
   }
-}
-
-size_t WhepServer::session_count() const {
-  std::lock_guard lock(shared_->mu);
-  return shared_->sessions.size();
-}
-
-size_t WhepServer::viewers(const std::string& stream_id) const {
-  std::lock_guard lock(shared_->mu);
-  auto it = shared_->per_stream.find(stream_id);
-  return it == shared_->per_stream.end() ? 0 : it->second;
 }
 
 }  // namespace stagecast::whep

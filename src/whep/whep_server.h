@@ -73,10 +73,6 @@ class WhepServer {
   // Ends every session (shutdown).
   void stop();
 
-  size_t session_count() const;
-  // Viewers of one stream (any thread): for the viewer count.
-  size_t viewers(const std::string& stream_id) const;
-
   struct Shared;
 
  private:

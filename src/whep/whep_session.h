@@ -82,7 +82,6 @@ class WhepSession final : public rtc::RtcPortSession,
   // pass again; DTLS and SRTP carry on.
   void restart_ice(rtc::IceCredentials fresh);
   bool ended() const { return ended_; }
-  bool connected() const { return srtp_ != nullptr; }
 
   const std::string& id() const { return setup_.session_id; }
   const std::string& stream_id() const { return setup_.stream_id; }

@@ -29,6 +29,7 @@
 #include "core/worker_pool.h"
 #include "media/media_frame.h"
 #include "transcode/opus_aac_converter.h"
+#include "transcode/serial_converter.h"
 
 namespace stagecast::transcode {
 
@@ -59,19 +60,17 @@ class OpusToAac {
   // pushed afterwards start a new timeline.
   void finish();
 
-  struct Stats {
-    uint64_t pushed = 0;         // packets accepted by push()
-    uint64_t queue_dropped = 0;  // oldest packets dropped because the queue was full
-    size_t queued = 0;           // waiting now
-    size_t max_queued = 0;       // the most that ever waited (never above max_queue)
-    OpusAacCounters converter;   // as of the last packet converted
-    bool failed = false;         // the codecs could not be opened or the encoder failed
-  };
-  Stats stats() const;
+  // pushed, queue_dropped (oldest packets dropped because the queue was full), queued,
+  // max_queued (never above max_queue), converter (as of the last packet), failed.
+  using Stats = SerialConverter<OpusAacConverter>::Stats;
+  Stats stats() const { return stage_.stats(); }
 
  private:
-  struct Core;
-  std::shared_ptr<Core> core_;
+  struct ConfigState;  // the converter's configuration, shared by the opener and the output
+  OpusToAac(OpusToAacOptions options, WorkerPool& pool, AacOutput output,
+            std::shared_ptr<ConfigState> state);
+
+  SerialConverter<OpusAacConverter> stage_;
 };
 
 }  // namespace stagecast::transcode

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "core/html_escape.h"
+
 namespace stagecast::api {
 namespace {
 
@@ -196,33 +198,6 @@ net::Response WebPages::page_with_head(std::string_view asset_name, const std::s
 }
 
 namespace {
-
-std::string html_escape(std::string_view in) {
-  std::string out;
-  out.reserve(in.size());
-  for (char c : in) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
 
 // At most n characters of UTF-8 text, cut at a character boundary.
 std::string clipped(std::string_view s, size_t n) {

@@ -2,37 +2,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/html_escape.h"
 #include "platform/rfc3339.h"
 
 namespace stagecast::platform {
 namespace {
-
-std::string html_escape(const std::string& s) {
-  std::string out;
-  out.reserve(s.size());
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
 
 std::string field(const nlohmann::json& j, const char* name) {
   auto it = j.find(name);

@@ -77,10 +77,12 @@ test('the bell, Notify me and the settings page', async () => {
 
   // Notify me on the card mutes the artist, and again unmutes.
   await page.click(`${card} .notify-me`);
-  await until(page, (sel) => document.querySelector(sel)?.getAttribute('aria-pressed') === 'false', `${card} .notify-me`, { what: 'muted' });
+  await until(page, (sel) => document.querySelector(sel)?.dataset.state === 'muted', `${card} .notify-me-wrap`, { what: 'muted' });
+  assert.equal(await page.getAttribute(`${card} .notify-me`, 'aria-pressed'), 'false');
   assert.deepEqual((await settings(fan)).mutedArtists, [artist.id]);
   await page.click(`${card} .notify-me`);
-  await until(page, (sel) => document.querySelector(sel)?.getAttribute('aria-pressed') === 'true', `${card} .notify-me`, { what: 'unmuted' });
+  await until(page, (sel) => document.querySelector(sel)?.dataset.state === 'on', `${card} .notify-me-wrap`, { what: 'unmuted' });
+  assert.equal(await page.getAttribute(`${card} .notify-me`, 'aria-pressed'), 'true');
   assert.deepEqual((await settings(fan)).mutedArtists, []);
 
   // The settings page: email off and the artist muted, saved.

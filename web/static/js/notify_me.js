@@ -32,12 +32,13 @@ export function notifyMe(artistId, artistName = '') {
   const button = h('button', { type: 'button', class: 'small notify-me', 'aria-pressed': 'false', text: 'Notify me' });
   const root = h('div', { class: 'notify-me-wrap', dataset: { artistId } }, button, note);
   let state = 'unknown';
+  let pressedWhileBusy = false; // a click in flight keeps showing what is true until the server answers
 
   const say = (text) => { note.textContent = text; note.hidden = !text; };
   const render = () => {
     button.hidden = state === 'self';
     button.disabled = state === 'busy';
-    const on = state === 'on';
+    const on = state === 'busy' ? pressedWhileBusy : state === 'on';
     button.setAttribute('aria-pressed', String(on));
     button.textContent = on ? 'Notifications on' : 'Notify me';
     button.title = on ? `You are notified when ${who} goes live. Click to mute.` : `Be notified when ${who} goes live`;
@@ -72,6 +73,7 @@ export function notifyMe(artistId, artistName = '') {
     }
     if (state !== 'on' && state !== 'muted') return;
     const mute = state === 'on';
+    pressedWhileBusy = mute;
     state = 'busy';
     render();
     try {

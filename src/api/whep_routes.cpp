@@ -28,11 +28,12 @@ void add_whep_routes(net::Router& router, whep::WhepServer& whep, WhepAccessChec
           return respond(error(make_error("sdp_too_large", "the offer is larger than 64 KiB")));
         }
         const std::string id = req.param("id");
-        if (!check(id, req)) {
+        auto viewer = check(id, req);
+        if (!viewer) {
           return respond(error(make_error(
               "not_allowed", "this stream needs a playback token (the token query parameter)")));
         }
-        whep.offer(id, req.body, req.remote_address,
+        whep.offer(id, req.body, req.remote_address, std::move(*viewer),
                    [respond, id](Result<whep::WhepAnswer> answer) {
                      if (!answer) return respond(error(answer.error()));
                      net::Response r;
@@ -49,7 +50,25 @@ void add_whep_routes(net::Router& router, whep::WhepServer& whep, WhepAccessChec
       });
 
   router.add_async(
-      "PATCH", "/whep/{id}/sessions/{sid}", [&whep](const net::Request& req, net::Respond respond) {
+      "PATCH", "/whep/{id}/sessions/{sid}",
+      [&whep, check](const net::Request& req, net::Respond respond) {
+        if (!req.header("authorization").empty()) {
+          // A fresh playback token: the session now lasts as long as it does.
+          auto viewer = check(req.param("id"), req);
+          if (!viewer) {
+            return respond(error(make_error("not_allowed", "the playback token is not valid")));
+          }
+          if (auto renewed = whep.renew(req.param("id"), req.param("sid"), viewer->expires_at_ms);
+              !renewed) {
+            return respond(error(renewed.error()));
+          }
+          if (req.body.empty()) {
+            net::Response r;
+            r.status = 204;
+            add_cors(r);
+            return respond(std::move(r));
+          }
+        }
         if (!webrtc_http::content_type_is(req, "application/trickle-ice-sdpfrag")) {
           return respond(
               error(make_error("unsupported_media_type",

@@ -208,7 +208,8 @@ void MediaWiring::ended(const store::LiveStream& stream, std::string_view reason
   }
 }
 
-bool MediaWiring::may_play(const std::string& stream_id, const net::Request& request) const {
+std::optional<MediaWiring::PlaybackAccess> MediaWiring::playback_access(
+    const std::string& stream_id, std::optional<std::string_view> token) const {
   std::string artist_id;
   bool anyone = false;
   {
@@ -219,16 +220,25 @@ bool MediaWiring::may_play(const std::string& stream_id, const net::Request& req
       anyone = options_.anonymous_public && it->second.is_public;
     }
   }
-  auto token = request.query_param("token");
-  if (!token) return anyone;
+  const auto anonymous = [&]() -> std::optional<PlaybackAccess> {
+    if (anyone) return PlaybackAccess{};
+    return std::nullopt;
+  };
+  if (!token) return anonymous();
   auto grant = platform_.playback().verify(*token, stream_id);
-  if (!grant) return anyone;  // anonymous URLs of a PUBLIC stream need no valid token
+  if (!grant) return anonymous();  // anonymous URLs of a PUBLIC stream need no valid token
   // A ban or timeout ends playback at once, before the token expires (no database read), and so
   // does a refunded ticket. (On a PUBLIC stream open to anonymous viewers, the token's viewer is
   // refused; without a token they are anyone.)
-  if (revocations_.stream_revoked(stream_id, grant->viewer_id)) return false;
-  return artist_id.empty() ||
-         !revocations_.revoked(artist_id, grant->viewer_id, clock_.unix_millis());
+  if (revocations_.stream_revoked(stream_id, grant->viewer_id)) return std::nullopt;
+  if (!artist_id.empty() &&
+      revocations_.revoked(artist_id, grant->viewer_id, clock_.unix_millis())) {
+    return std::nullopt;
+  }
+  PlaybackAccess access;
+  if (grant->viewer_id != platform::kAnonymousViewer) access.viewer_id = grant->viewer_id;
+  access.expires_at = grant->expires_at;
+  return access;
 }
 
 }  // namespace stagecast::app

@@ -85,8 +85,19 @@ class MediaWiring final : public ingest::PublishAuthorizer,
   // platform::StreamEvents
   void ended(const store::LiveStream& stream, std::string_view reason) override;
 
-  // For the HLS routes: runs on I/O threads, never blocks.
-  bool may_play(const std::string& stream_id, const net::Request& request) const;
+  // Who may play the stream with this playback token (none: only a PUBLIC stream open to
+  // anonymous viewers admits them); nullopt when nobody is admitted. Runs on I/O threads, never
+  // blocks.
+  struct PlaybackAccess {
+    std::string viewer_id;   // empty: anonymous
+    int64_t expires_at = 0;  // unix seconds the token runs out; 0: admitted without one
+  };
+  std::optional<PlaybackAccess> playback_access(const std::string& stream_id,
+                                                std::optional<std::string_view> token) const;
+  // For the HLS routes: the `token` query parameter.
+  bool may_play(const std::string& stream_id, const net::Request& request) const {
+    return playback_access(stream_id, request.query_param("token")).has_value();
+  }
   // Told of every ban, timeout and unban (ModerationService listener) and of every ticket that
   // stops or starts admitting its fan (TicketService listener), for may_play.
   platform::PlaybackRevocations& revocations() { return revocations_; }

@@ -174,8 +174,8 @@ void open_media(Server::Parts& p) {
   if (c.record_enabled || c.record_store == "local" || !c.record_s3_bucket.empty()) {
     std::vector<std::string> env;
     for (char** e = environ; e && *e; ++e) env.emplace_back(*e);
-    p.recording = std::make_unique<RecordingWiring>(c, *p.platform, *p.store, *p.workers,
-                                                    p.metrics, p.clock, env);
+    p.recording = std::make_unique<RecordingWiring>(c, *p.platform, *p.store, *p.workers, p.metrics,
+                                                    p.clock, env);
     p.recording->set_revocations(&p.media->revocations());
     if (c.record_enabled) {
       p.hls->set_observer(&p.recording->recorder());
@@ -397,8 +397,7 @@ static void add_api_routes(Server::Parts& p, uint16_t http_port, uint16_t rtmp_p
   p.api = std::make_unique<api::ApiContext>(api::ApiContext{
       *p.platform, c.auth_admin_api_key, http_base, rtmp_base, p.login_throttle.get(),
       p.password_pool.get(), &p.clock, p.webrtc ? http_base + "/whip" : std::string(),
-      c.record_enabled,
-      p.webrtc && p.webrtc->whep ? http_base + "/whep" : std::string()});
+      c.record_enabled, p.webrtc && p.webrtc->whep ? http_base + "/whep" : std::string()});
   p.api->analytics = p.analytics.get();
   api::add_auth_routes(p.router, *p.api);
   api::add_admin_routes(p.router, *p.api);
@@ -459,17 +458,43 @@ Server::~Server() {
   p.http.reset();
 }
 
+// WHEP admits by the HLS rule; its token comes in the query, as for HLS, or as a bearer token
+// (the WHEP draft's way, and how a session is renewed).
+static api::WhepAccessCheck whep_access(const MediaWiring& media) {
+  return
+      [&media](const std::string& id, const net::Request& req) -> std::optional<whep::WhepViewer> {
+        std::optional<std::string> token = req.query_param("token");
+        if (!token && !req.header("authorization").empty()) token = req.bearer_token();
+        auto access = media.playback_access(id, token);
+        if (!access) return std::nullopt;
+        whep::WhepViewer viewer;
+        viewer.user_id = access->viewer_id;
+        viewer.device = std::string(platform::device_class(req.header("user-agent")));
+        viewer.expires_at_ms = access->expires_at * 1000;
+        return viewer;
+      };
+}
+
+// A WHEP viewer counts as a playback session like an HLS one (docs/analytics.md), its rendition
+// "webrtc".
+static whep::WhepWatching whep_watching(Server::Parts& p) {
+  if (!p.config.analytics_hls_sessions) return {};
+  return [&p](const std::string& stream_id, const std::string& sid, const whep::WhepViewer& v) {
+    p.analytics->sessions().touch(stream_id, sid, "webrtc", p.clock.unix_millis(), [&] {
+      return platform::HlsSessionIdentity{v.user_id, v.device};
+    });
+  };
+}
+
 void Server::start(const std::string& ports_file) {
   Parts& p = *parts_;
-  end_interrupted_streams(p);  // before any publisher can connect
+  end_interrupted_streams(p);               // before any publisher can connect
   if (p.recording) p.recording->recover();  // what an earlier run left unfinished
   p.http->start();
   if (auto r = p.rtmp->start(); !r) throw std::runtime_error(r.error().message);
   if (p.config.webrtc_enabled) {
     p.webrtc = wire_webrtc(p.config, *p.io, *p.media, *p.registry, p.metrics, p.router,
-                           [media = p.media.get()](const std::string& id, const net::Request& req) {
-                             return media->may_play(id, req);
-                           });
+                           whep_access(*p.media), whep_watching(p));
   }
   add_api_routes(p, http_port(), rtmp_port());
   p.realtime = wire_realtime(p.config, *p.io, *p.workers, p.router, *p.http, *p.api, *p.platform,

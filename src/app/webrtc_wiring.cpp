@@ -160,7 +160,8 @@ std::unique_ptr<WebrtcWiring> wire_webrtc(const Config& c, net::IoPool& io,
                                           ingest::PublishAuthorizer& authorizer,
                                           ingest::LiveStreamRegistry& registry,
                                           MetricsRegistry& metrics, net::Router& router,
-                                          api::WhepAccessCheck may_play) {
+                                          api::WhepAccessCheck may_play,
+                                          whep::WhepWatching watching) {
   auto w = std::make_unique<WebrtcWiring>();
   auto certificate = rtc::DtlsCertificate::generate("stagecast", 365);
   if (!certificate) throw std::runtime_error("webrtc: " + certificate.error().message);
@@ -209,6 +210,7 @@ std::unique_ptr<WebrtcWiring> wire_webrtc(const Config& c, net::IoPool& io,
     eo.tcp_candidates = wo.tcp_candidates;
     eo.max_sessions = static_cast<size_t>(c.webrtc_max_viewers);
     eo.session.consent_timeout = wo.session.consent_timeout;
+    eo.on_watching = std::move(watching);
     w->whep = std::make_unique<whep::WhepServer>(
         *w->port, *w->certificate,
         [&registry](const std::string& id) -> std::shared_ptr<media::StreamHub> {

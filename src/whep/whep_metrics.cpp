@@ -24,6 +24,9 @@ WhepMetrics::WhepMetrics(MetricsRegistry& m)
       consent_expired(&m.counter("stagecast_whep_consent_expired_total",
                                  "WHEP sessions ended because ICE consent expired (RFC 7675)")),
       slow_viewers(&m.counter("stagecast_whep_slow_viewers_closed_total",
-                              "WHEP sessions closed because the viewer could not keep up")) {}
+                              "WHEP sessions closed because the viewer could not keep up")),
+      tokens_expired(
+          &m.counter("stagecast_whep_tokens_expired_total",
+                     "WHEP sessions ended because the playback token ran out unrenewed")) {}
 
 }  // namespace stagecast::whep

@@ -19,6 +19,7 @@ struct WhepMetrics {
   Counter* dtls_failures;     // stagecast_whep_dtls_failures_total
   Counter* consent_expired;   // stagecast_whep_consent_expired_total
   Counter* slow_viewers;      // stagecast_whep_slow_viewers_closed_total
+  Counter* tokens_expired;    // stagecast_whep_tokens_expired_total
 };
 
 }  // namespace stagecast::whep

@@ -99,7 +99,7 @@ struct WhepServer::Shared : std::enable_shared_from_this<WhepServer::Shared> {
   }
 
   void start_session(std::string stream_id, rtc::SdpDescription sdp, std::string remote,
-                     std::function<void(Result<WhepAnswer>)> done);
+                     WhepViewer viewer, std::function<void(Result<WhepAnswer>)> done);
 };
 
 WhepServer::WhepServer(rtc::RtcMediaPort& port, const rtc::DtlsCertificate& certificate,
@@ -113,7 +113,7 @@ WhepServer::~WhepServer() {
 }
 
 void WhepServer::offer(const std::string& stream_id, const std::string& sdp_text,
-                       const std::string& remote_address,
+                       const std::string& remote_address, WhepViewer viewer,
                        std::function<void(Result<WhepAnswer>)> done) {
   auto& s = *shared_;
   auto sdp = rtc::parse_sdp(sdp_text);
@@ -129,14 +129,16 @@ void WhepServer::offer(const std::string& stream_id, const std::string& sdp_text
       return done(make_error("busy", "too many WebRTC viewers on this server"));
     }
   }
-  asio::post(s.port.context(), [shared = shared_, stream_id, sdp = std::move(*sdp),
-                                remote = remote_address, done = std::move(done)]() mutable {
-    shared->start_session(std::move(stream_id), std::move(sdp), std::move(remote), std::move(done));
-  });
+  asio::post(s.port.context(),
+             [shared = shared_, stream_id, sdp = std::move(*sdp), remote = remote_address,
+              viewer = std::move(viewer), done = std::move(done)]() mutable {
+               shared->start_session(std::move(stream_id), std::move(sdp), std::move(remote),
+                                     std::move(viewer), std::move(done));
+             });
 }
 
 void WhepServer::Shared::start_session(std::string stream_id, rtc::SdpDescription sdp,
-                                       std::string remote,
+                                       std::string remote, WhepViewer viewer,
                                        std::function<void(Result<WhepAnswer>)> done) {
   auto fail = [&](Error e) {
     metrics.offers_refused->inc();
@@ -182,6 +184,11 @@ void WhepServer::Shared::start_session(std::string stream_id, rtc::SdpDescriptio
   // An RTMP source sends key frames on its own schedule (the viewer waits for the next one);
   // asking a WHIP publisher for one is not wired yet.
   setup.on_keyframe_request = [] {};
+  setup.expires_at_ms = viewer.expires_at_ms;
+  if (options.on_watching) {
+    setup.on_watching = [watching = options.on_watching, stream_id, sid = setup.session_id,
+                         viewer] { watching(stream_id, sid, viewer); };
+  }
 
   rtc::LocalTransport local = local_transport(setup.local_ice);
   local.session_id = std::hash<std::string>{}(setup.session_id) & 0x7fffffffffffffffULL;
@@ -256,6 +263,22 @@ void WhepServer::end(const std::string& stream_id, const std::string& session_id
   }
   asio::post(s.port.context(), [session] { session->stop("deleted"); });
   done(Result<void>{});
+}
+
+Result<void> WhepServer::renew(const std::string& stream_id, const std::string& session_id,
+                               int64_t expires_at_ms) {
+  auto& s = *shared_;
+  std::shared_ptr<WhepSession> session;
+  {
+    std::lock_guard lock(s.mu);
+    auto it = s.sessions.find(session_id);
+    if (it == s.sessions.end() || it->second.stream_id != stream_id) {
+      return make_error("not_found", "no such WHEP session");
+    }
+    session = it->second.session;
+  }
+  asio::post(s.port.context(), [session, expires_at_ms] { session->renew(expires_at_ms); });
+  return {};
 }
 
 void WhepServer::stop() {

@@ -33,11 +33,26 @@ namespace stagecast::whep {
 using LiveHubLookup =
     std::function<std::shared_ptr<media::StreamHub>(const std::string& stream_id)>;
 
+// Who plays, as the access check found them.
+struct WhepViewer {
+  std::string user_id;  // empty: anonymous
+  std::string device;   // a device class (platform/device_class), for analytics
+  // Unix milliseconds when the playback token runs out; 0: never (anyone may watch). The
+  // session ends then unless renew() moved it.
+  int64_t expires_at_ms = 0;
+};
+
+// About once a second for each session whose media flows (app/ counts it as a viewer, as it
+// counts an HLS playback session). On the media port's thread: must not block.
+using WhepWatching = std::function<void(const std::string& stream_id, const std::string& session_id,
+                                        const WhepViewer& viewer)>;
+
 struct WhepServerOptions {
   std::vector<rtc::IceCandidateAddress> udp_candidates;
   std::vector<rtc::IceCandidateAddress> tcp_candidates;
   WhepSessionOptions session;
   size_t max_sessions = 1000;
+  WhepWatching on_watching;
 };
 
 struct WhepAnswer {
@@ -64,12 +79,16 @@ class WhepServer {
   WhepServer& operator=(const WhepServer&) = delete;
 
   void offer(const std::string& stream_id, const std::string& sdp,
-             const std::string& remote_address, std::function<void(Result<WhepAnswer>)> done);
+             const std::string& remote_address, WhepViewer viewer,
+             std::function<void(Result<WhepAnswer>)> done);
   void patch(const std::string& stream_id, const std::string& session_id,
              const std::string& if_match, const std::string& fragment,
              std::function<void(Result<WhepPatchResult>)> done);
   void end(const std::string& stream_id, const std::string& session_id,
            std::function<void(Result<void>)> done);
+  // A fresh playback token for the session's stream: it now ends at `expires_at_ms` (0: never).
+  Result<void> renew(const std::string& stream_id, const std::string& session_id,
+                     int64_t expires_at_ms);
   // Ends every session (shutdown).
   void stop();
 

@@ -16,6 +16,12 @@ namespace {
 constexpr milliseconds kTick{50};
 constexpr milliseconds kReportInterval{1000};
 
+int64_t unix_millis_now() {
+  return std::chrono::duration_cast<milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 uint32_t random_u32() {
   const std::string id = random_id();  // hex digits of random bytes
   return static_cast<uint32_t>(std::stoul(id.substr(0, 8), nullptr, 16));
@@ -293,9 +299,15 @@ void WhepSession::tick() {
     stop("slow_viewer");
     return;
   }
+  if (setup_.expires_at_ms != 0 && unix_millis_now() >= setup_.expires_at_ms) {
+    metrics_.tokens_expired->inc();
+    stop("token_expired");
+    return;
+  }
   if (srtp_ && now - last_report_ >= kReportInterval) {
     last_report_ = now;
     send_sender_reports(now);
+    if (setup_.on_watching) setup_.on_watching();
   }
   schedule_tick();
 }

@@ -67,6 +67,11 @@ class WhepSession final : public rtc::RtcPortSession,
     uint32_t audio_ssrc = 0;
     std::function<void(const std::string& session_id, const std::string& reason)> on_end;
     std::function<void()> on_keyframe_request;  // a PLI, or a viewer waiting for a key frame
+    // About once a second while media flows (the viewer is counted as watching).
+    std::function<void()> on_watching;
+    // Unix milliseconds when the viewer's playback token runs out; 0: never (a PUBLIC stream
+    // open to anyone). A session not renewed by then ends ("token_expired").
+    int64_t expires_at_ms = 0;
   };
 
   WhepSession(rtc::RtcMediaPort& port, WhepMetrics& metrics, WhepSessionOptions options,
@@ -82,6 +87,8 @@ class WhepSession final : public rtc::RtcPortSession,
   // pass again; DTLS and SRTP carry on.
   void restart_ice(rtc::IceCredentials fresh);
   bool ended() const { return ended_; }
+  // A renewed playback token moves the end of the session.
+  void renew(int64_t expires_at_ms) { setup_.expires_at_ms = expires_at_ms; }
 
   const std::string& id() const { return setup_.session_id; }
   const std::string& stream_id() const { return setup_.stream_id; }

@@ -190,3 +190,74 @@ test('when WebRTC cannot connect, the Viewer falls back to LL-HLS within seconds
     await blocked.cleanup();
   }
 });
+
+test('a session ends when its playback token runs out unrenewed, lives on when renewed, and counts as a viewer', async () => {
+  // Tokens of 8 s: the first session is never renewed, the second renews through PATCH.
+  const short = await startServer({ args: ['--auth.playback_ttl_seconds=8'] });
+  try {
+    const a = await verifiedArtist(short, 'Token Artist');
+    const s = await createStream(short, a, { title: 'Tokens', visibility: 'SUBSCRIBERS' });
+    const pub = publish(`${s.rtmpUrl}/${s.streamKey}`, { seconds: 600, size: '320x180', gop: 30, bframes: 0 });
+    publishers.push(pub);
+    await waitFor(async () => (await short.api('GET', `/api/livestream/${s.id}`)).body.status === 'LIVE', { timeout: 30000, what: 'LIVE' });
+    // Two subscribers (the artist's own playback is not counted as a viewer).
+    const fans = [];
+    for (const name of ['Lapsing Fan', 'Renewing Fan']) {
+      const f = await register(short, { displayName: name });
+      const sub = await short.admin('PUT', '/api/admin/subscriptions', { fanId: f.id, artistId: a.id, tier: 1, status: 'ACTIVE', expiresAt: null });
+      assert.equal(sub.status, 200, sub.text);
+      fans.push(f);
+    }
+    const grant = async (f) => {
+      const r = await short.api('POST', `/api/livestream/${s.id}/playback`, { token: f.token });
+      assert.equal(r.status, 200, r.text);
+      return r.body;
+    };
+    const play = async (whepUrl) => {
+      const context = await browser.newContext();
+      const page = await context.newPage();
+      await page.goto(`${short.url}/`);
+      const result = await page.evaluate(async (u) => {
+        const { WhepPlayer } = await import('/static/js/whep_player.js');
+        window.player = new WhepPlayer(u, { timeoutMs: 15000 });
+        const media = await window.player.connect();
+        const video = Object.assign(document.createElement('video'), { muted: true, autoplay: true, srcObject: media });
+        document.body.append(video);
+        return window.player.location;
+      }, whepUrl);
+      return { context, page, location: result };
+    };
+    const first = await grant(fans[0]);
+    const lapsing = await play(first.whepUrl);
+    const second = await grant(fans[1]);
+    const renewed = await play(second.whepUrl);
+    try {
+      await until(renewed.page, () => window.player.stats().then((st) => st.video?.framesDecoded > 10), null, { timeout: 20000, what: 'frames' });
+      assert.equal(await metric(short, 'stagecast_whep_sessions'), 2);
+      // Both count as people watching, as HLS sessions do.
+      await waitFor(async () => (await short.api('GET', `/api/livestream/${s.id}/analytics`, { token: a.token })).body.viewersNow === 2, { timeout: 10000, what: 'viewersNow 2' });
+
+      // A bad token is refused and renews nothing; a fresh one is taken.
+      const sessionUrl = new URL(renewed.location).pathname;
+      const bad = await short.api('PATCH', sessionUrl, { raw: '', headers: { authorization: 'Bearer forged.123.abc' } });
+      assert.equal(bad.status, 403, bad.text);
+      const fresh = await grant(fans[1]);
+      assert.equal(await renewed.page.evaluate((t) => window.player.renew(t), fresh.token), true);
+
+      // The unrenewed session ends when its token does; the renewed one plays on.
+      await waitFor(async () => (await metric(short, 'stagecast_whep_tokens_expired_total')) === 1, { timeout: 15000, what: 'the first session ended by its token' });
+      assert.ok(Date.now() >= first.expiresAt * 1000, 'not before the token ran out');
+      assert.equal(await metric(short, 'stagecast_whep_sessions'), 1);
+      const n = await renewed.page.evaluate(() => window.player.stats().then((st) => st.video.framesDecoded));
+      await until(renewed.page, (k) => window.player.stats().then((st) => st.video.framesDecoded > k + 30), n, { timeout: 10000, what: 'the renewed session still playing' });
+      // Until its own (renewed) token runs out too.
+      await waitFor(async () => (await metric(short, 'stagecast_whep_tokens_expired_total')) === 2, { timeout: 15000, what: 'the renewed session ended at its new expiry' });
+      assert.ok(Date.now() >= fresh.expiresAt * 1000);
+    } finally {
+      await lapsing.context.close();
+      await renewed.context.close();
+    }
+  } finally {
+    await short.cleanup();
+  }
+});

@@ -218,6 +218,11 @@ export class Player {
       try {
         const p = await this.getPlayback();
         this.token = p.token;
+        if (this.mode === 'webrtc' && this.rtc && !(await this.rtc.renew(p.token))) {
+          // The server no longer knows the session (or refused the token): start over.
+          this.onFatal('unavailable');
+          return;
+        }
         if (this.mode === 'native') {
           // Safari's own player cannot be told a new token; switch sources at the live edge.
           this.video.src = p.url;

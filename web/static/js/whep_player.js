@@ -8,7 +8,8 @@
 // ICE candidates: the server is ICE-lite and learns our address from our checks.
 //
 // connect() resolves with the MediaStream once the transport is connected, or rejects with a
-// WhepError (the server's refusal) or a timeout, so a caller can fall back to LL-HLS.
+// WhepError (the server's refusal) or a timeout, so a caller can fall back to LL-HLS. A session
+// made with a playback token ends when the token does: renew() hands the server a fresh one.
 
 const CONNECT_TIMEOUT_MS = 5000;
 
@@ -82,6 +83,18 @@ export class WhepPlayer {
       if (['failed', 'closed'].includes(pc.connectionState)) this.#ended();
     });
     return this.stream;
+  }
+
+  // A fresh playback token for a session made with one: the server ends a session whose token
+  // runs out. Resolves true when the server took it.
+  async renew(token) {
+    if (!this.location) return false;
+    try {
+      const r = await fetch(this.location, { method: 'PATCH', headers: { authorization: `Bearer ${token}` } });
+      return r.status === 204 || r.status === 200;
+    } catch {
+      return false;
+    }
   }
 
   // What the browser received (RTCInboundRtpStreamStats): frames decoded and freezes of the

@@ -48,6 +48,20 @@ void StreamHub::publish_discontinuity() {
   for (auto& s : sinks_snapshot()) s->on_discontinuity();
 }
 
+void StreamHub::set_keyframe_request(std::function<void()> request) {
+  std::lock_guard lock(mu_);
+  keyframe_request_ = std::move(request);
+}
+
+void StreamHub::request_keyframe() {
+  std::function<void()> request;
+  {
+    std::lock_guard lock(mu_);
+    request = keyframe_request_;
+  }
+  if (request) request();
+}
+
 void StreamHub::publish_end() {
   for (auto& s : sinks_snapshot()) s->on_end();
 }

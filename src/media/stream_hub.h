@@ -4,6 +4,7 @@
 // their own executor from on_frame(); the hub never blocks and never locks on the media path
 // except to copy the sink list when it changes.
 
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -42,6 +43,12 @@ class StreamHub {
   StreamConfig config() const;
   uint64_t frames_published() const;
 
+  // A viewer needs a key frame now (a WebRTC viewer's PLI). A publisher that can ask its
+  // encoder for one (WHIP: a PLI of its own, rate-limited there) says how; others wait for the
+  // next one. Any thread; `request` must return at once.
+  void set_keyframe_request(std::function<void()> request);
+  void request_keyframe();
+
  private:
   std::vector<std::shared_ptr<MediaSink>> sinks_snapshot() const;
 
@@ -51,6 +58,7 @@ class StreamHub {
   StreamConfig config_;
   uint64_t frames_ = 0;
   bool have_config_ = false;
+  std::function<void()> keyframe_request_;
 };
 
 }  // namespace stagecast::media

@@ -181,9 +181,11 @@ void WhepServer::Shared::start_session(std::string stream_id, rtc::SdpDescriptio
   setup.on_end = [weak, stream_id](const std::string& session_id, const std::string&) {
     if (auto self = weak.lock()) self->forget(stream_id, session_id);
   };
-  // An RTMP source sends key frames on its own schedule (the viewer waits for the next one);
-  // asking a WHIP publisher for one is not wired yet.
-  setup.on_keyframe_request = [] {};
+  // A WHIP publisher is asked for a key frame (a PLI of its own, rate-limited by its session);
+  // an RTMP source sends them on its own schedule and the viewer waits for the next one.
+  setup.on_keyframe_request = [weak_hub = std::weak_ptr<media::StreamHub>(hub)] {
+    if (auto h = weak_hub.lock()) h->request_keyframe();
+  };
   setup.expires_at_ms = viewer.expires_at_ms;
   if (options.on_watching) {
     setup.on_watching = [watching = options.on_watching, stream_id, sid = setup.session_id,

@@ -12,6 +12,7 @@ import { publish, waitFor } from './lib/media.mjs';
 import { launchBrowser } from './lib/browser.mjs';
 import { until, openPage } from './lib/web.mjs';
 import { metric } from './lib/metrics.mjs';
+import { browserPublisher } from './lib/whip.mjs';
 
 let server, browser, artist, fan, publicStream, membersStream;
 const publishers = [];
@@ -259,5 +260,32 @@ test('a session ends when its playback token runs out unrenewed, lives on when r
     }
   } finally {
     await short.cleanup();
+  }
+});
+
+test('a stream published over WHIP plays over WHEP; a new viewer\'s key frame request reaches the publisher', async () => {
+  const s = await createStream(server, artist, { title: 'WHIP to WHEP' });
+  const pub = await browserPublisher(server, { whipUrl: s.whipUrl, token: s.streamKey, width: 640, height: 360 });
+  try {
+    assert.equal(pub.result.status, 201, JSON.stringify(pub.result));
+    await waitFor(async () => (await server.api('GET', `/api/livestream/${s.id}`)).body.status === 'LIVE', { timeout: 30000, what: 'LIVE over WHIP' });
+    const before = await metric(server, 'stagecast_whip_viewer_keyframe_requests_total');
+    const viewer = await playInBrowser(`/whep/${s.id}`);
+    try {
+      assert.ok(viewer.result.ok, JSON.stringify(viewer.result));
+      await until(viewer.page, () => window.player.stats().then((st) => st.video && st.video.framesDecoded > 60), null, { timeout: 20000, what: 'frames of the WHIP stream decoded' });
+      const stats = await viewer.page.evaluate(() => window.player.stats());
+      assert.ok(stats.video.freezeCount <= 2, JSON.stringify(stats));
+      // The publisher's Opus reaches the viewer (through AAC and back to Opus today).
+      await until(viewer.page, () => window.player.stats().then((st) => st.audio && st.audio.packetsReceived > 50), null, { timeout: 10000, what: 'audio from the WHIP publisher' });
+      // The new viewer asked for a key frame to start on: passed to the publisher as a PLI.
+      assert.ok(await metric(server, 'stagecast_whip_viewer_keyframe_requests_total') > before);
+      assert.ok((await pub.stats()).video.plis >= 1);
+      assert.deepEqual(viewer.errors, []);
+    } finally {
+      await viewer.context.close();
+    }
+  } finally {
+    await pub.stop();
   }
 });

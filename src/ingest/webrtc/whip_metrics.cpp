@@ -15,6 +15,9 @@ WhipMetrics::WhipMetrics(MetricsRegistry& m)
       nacks_sent(&m.counter("stagecast_whip_nack_requested_packets_total",
                             "RTP packets asked for again with generic NACK")),
       plis_sent(&m.counter("stagecast_whip_pli_total", "Picture Loss Indications sent")),
+      viewer_keyframe_requests(
+          &m.counter("stagecast_whip_viewer_keyframe_requests_total",
+                     "key frames WebRTC viewers asked of the publisher (a PLI, rate-limited)")),
       packets_lost(&m.counter("stagecast_whip_packets_lost_total",
                               "RTP packets given up as lost after NACK's wait")),
       srtp_auth_failed(&m.counter("stagecast_whip_srtp_failures_total",

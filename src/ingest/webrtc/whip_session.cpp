@@ -66,6 +66,18 @@ void WhipSession::start() {
       });
     });
   }
+  if (setup_.lease) {
+    // WebRTC viewers' PLIs reach our publisher as ours (maybe_send_pli rate-limits them).
+    std::weak_ptr<WhipSession> weak = shared_from_this();
+    setup_.lease->hub()->set_keyframe_request([weak, &io = port_.context()] {
+      asio::post(io, [weak] {
+        auto self = weak.lock();
+        if (!self || self->ended_) return;
+        self->metrics_.viewer_keyframe_requests->inc();
+        self->maybe_send_pli(std::chrono::steady_clock::now(), true);
+      });
+    });
+  }
   port_.add_session(shared_from_this());
   schedule_tick();
 }

@@ -96,21 +96,22 @@ Result<std::unique_ptr<SrtpSession>> SrtpSession::create(const SrtpKeys& keys,
   }
   std::unique_ptr<SrtpSession> session(new SrtpSession(keys.profile));
   auto make = [&](const Bytes& key, srtp_ssrc_type_t direction,
-                  std::unique_ptr<srtp_ctx_t_, ContextFree>& out) {
+                  std::unique_ptr<srtp_ctx_t_, ContextFree>& out, bool repeat_tx) {
     srtp_policy_t policy{};
     set_policy(policy, keys.profile);
     policy.ssrc.type = direction;  // every SSRC of the session shares the DTLS-derived key
     policy.key = const_cast<unsigned char*>(key.data());  // libsrtp2 copies it, never writes
     policy.window_size = options.replay_window;
-    policy.allow_repeat_tx = 0;
+    policy.allow_repeat_tx = repeat_tx ? 1 : 0;
     policy.next = nullptr;
     srtp_t ctx = nullptr;
     srtp_err_status_t s = srtp_create(&ctx, &policy);
     out.reset(ctx);
     return s;
   };
-  if (make(keys.inbound, ssrc_any_inbound, session->inbound_) != srtp_err_status_ok ||
-      make(keys.outbound, ssrc_any_outbound, session->outbound_) != srtp_err_status_ok) {
+  if (make(keys.inbound, ssrc_any_inbound, session->inbound_, false) != srtp_err_status_ok ||
+      make(keys.outbound, ssrc_any_outbound, session->outbound_, options.retransmits) !=
+          srtp_err_status_ok) {
     return make_error("srtp_create_failed", "libsrtp2 refused the SRTP policy");
   }
   return session;

@@ -34,6 +34,10 @@ struct SrtpSessionOptions {
   // Packets accepted behind the newest one. libsrtp2's default of 128 is a quarter of a second
   // of 720p video; NACKed packets that arrive late must still pass.
   unsigned long replay_window = 1024;
+  // Lets protect_rtp() take a sequence number it already protected: a retransmission answering a
+  // NACK with the very same packet (libsrtp2 refuses it as a replay otherwise). Safe only because
+  // the payload is identical: the same key stream over different bytes would leak both.
+  bool retransmits = false;
 };
 
 class SrtpSession {

@@ -135,7 +135,8 @@ void WhepSession::on_dtls(rtc::RtcPathId path, ByteSpan datagram, TimePoint now)
     return;
   }
   if (dtls.state() == rtc::DtlsState::Connected && !srtp_) {
-    auto srtp = rtc::SrtpSession::create(*dtls.srtp_keys());
+    // NACKs are answered with the cached packet itself: the same sequence number protected again.
+    auto srtp = rtc::SrtpSession::create(*dtls.srtp_keys(), {.retransmits = true});
     if (!srtp) {
       metrics_.dtls_failures->inc();
       stop("srtp_setup_failed");

@@ -13,6 +13,7 @@ import { launchBrowser } from './lib/browser.mjs';
 import { until, openPage } from './lib/web.mjs';
 import { metric } from './lib/metrics.mjs';
 import { browserPublisher } from './lib/whip.mjs';
+import { lossyRelay } from './lib/udp_relay.mjs';
 
 let server, browser, artist, fan, publicStream, membersStream;
 const publishers = [];
@@ -287,5 +288,48 @@ test('a stream published over WHIP plays over WHEP; a new viewer\'s key frame re
     }
   } finally {
     await pub.stop();
+  }
+});
+
+test('5% of the media lost on the way to the viewer: NACKs answered from the cache, playback goes on', async () => {
+  const relay = await lossyRelay({ lossEvery: 20, drop: 'toClient' });
+  const lossy = await startServer({ args: ['--webrtc.tcp=false', `--webrtc.udp_candidates=127.0.0.1:${relay.port}`] });
+  relay.target = lossy.webrtcUdpPort;
+  try {
+    const a = await verifiedArtist(lossy, 'Lossy Artist');
+    const s = await createStream(lossy, a, { title: 'Lossy' });
+    const pub = publish(`${s.rtmpUrl}/${s.streamKey}`, { seconds: 600, size: '640x360', gop: 30, bframes: 0 });
+    publishers.push(pub);
+    await waitFor(async () => (await lossy.api('GET', `/api/livestream/${s.id}`)).body.status === 'LIVE', { timeout: 30000, what: 'LIVE' });
+    const context = await browser.newContext();
+    try {
+      const page = await context.newPage();
+      await page.goto(`${lossy.url}/`);
+      const ok = await page.evaluate(async (u) => {
+        const { WhepPlayer } = await import('/static/js/whep_player.js');
+        window.player = new WhepPlayer(u, { timeoutMs: 15000 });
+        const media = await window.player.connect();
+        const video = Object.assign(document.createElement('video'), { muted: true, autoplay: true, srcObject: media });
+        document.body.append(video);
+        return true;
+      }, `/whep/${s.id}`);
+      assert.equal(ok, true);
+      await until(page, () => window.player.stats().then((st) => st.video && st.video.framesDecoded > 300), null, { timeout: 30000, what: '300 frames decoded through the lossy path' });
+      const stats = await page.evaluate(() => window.player.stats());
+      const resent = await metric(lossy, 'stagecast_whep_retransmitted_packets_total');
+      const missed = await metric(lossy, 'stagecast_whep_nack_missed_total');
+      console.log(`relay dropped ${relay.dropped} of ${relay.dropped + relay.forwarded} datagrams; the server resent ${resent} packets (${missed} no longer cached); the browser sent ${stats.video.nackCount} NACKs, lost ${stats.video.packetsLost}, froze ${stats.video.freezeCount} times`);
+      assert.ok(relay.dropped > 50, `dropped ${relay.dropped}`);
+      assert.ok(stats.video.nackCount > 0, JSON.stringify(stats));
+      assert.ok(resent > relay.dropped / 4, `resent ${resent} for ${relay.dropped} dropped`);
+      // Retransmissions fill the holes: few freezes, and frames keep coming.
+      assert.ok(stats.video.freezeCount <= 5, JSON.stringify(stats));
+      await until(page, (n) => window.player.stats().then((st) => st.video.framesDecoded > n + 60), stats.video.framesDecoded, { timeout: 10000, what: 'frames to keep coming' });
+    } finally {
+      await context.close();
+    }
+  } finally {
+    await lossy.cleanup();
+    relay.close();
   }
 });

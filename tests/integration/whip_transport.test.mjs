@@ -3,7 +3,7 @@
 // publishing and ffmpeg decoding the LL-HLS with -xerror.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createSocket } from 'node:dgram';
+import { lossyRelay } from './lib/udp_relay.mjs';
 import { startServer } from './lib/server.mjs';
 import { verifiedArtist, createStream } from './lib/fixtures.mjs';
 import { ffprobeJson, decodeAll, waitFor } from './lib/media.mjs';
@@ -46,36 +46,8 @@ test('ICE over TCP alone: with the UDP candidates switched off, Chromium still g
   }
 });
 
-// Sits between the browser and the server's UDP port (the server announces the relay's address
-// as its candidate) and drops every twentieth RTP packet from the publisher.
-async function lossyRelay(lossEvery = 20) {
-  const front = createSocket('udp4');
-  await new Promise((res) => front.bind(0, '127.0.0.1', res));
-  const relay = { front, port: front.address().port, target: 0, dropped: 0, forwarded: 0, backs: new Map() };
-  let media = 0;
-  front.on('message', async (msg, from) => {
-    const key = `${from.address}:${from.port}`;
-    let back = relay.backs.get(key);
-    if (!back) {
-      back = createSocket('udp4');
-      relay.backs.set(key, back);
-      await new Promise((res) => back.bind(0, '127.0.0.1', res));
-      back.on('message', (m) => front.send(m, from.port, from.address));
-    }
-    // RTP (RFC 7983: first byte 128-191, payload type not in the RTCP range).
-    if (msg[0] >= 128 && msg[0] <= 191 && !(msg[1] >= 192 && msg[1] <= 223) && ++media % lossEvery === 0) {
-      relay.dropped += 1;
-      return;
-    }
-    relay.forwarded += 1;
-    back.send(msg, relay.target, '127.0.0.1');
-  });
-  relay.close = () => { front.close(); for (const b of relay.backs.values()) b.close(); };
-  return relay;
-}
-
 test('a path losing 5% of the media: NACK and PLI repair it and the HLS decodes without an error', async () => {
-  const relay = await lossyRelay(20);
+  const relay = await lossyRelay({ lossEvery: 20, drop: 'toServer' });
   const server = await startServer({ args: ['--webrtc.tcp=false', `--webrtc.udp_candidates=127.0.0.1:${relay.port}`, '--streams.reconnect_grace_seconds=2'] });
   relay.target = server.webrtcUdpPort;
   try {

@@ -152,6 +152,28 @@ TEST(SrtpSession, WrongKeyFailsAuthentication) {
   EXPECT_EQ(srtp_status_name(SrtpStatus::AuthFailed), "auth_failed");
 }
 
+// A NACK is answered with the packet already sent: the same sequence number protected again,
+// which libsrtp2 refuses as a replay unless the session was made for retransmissions.
+TEST(SrtpSession, ProtectsTheSamePacketAgainOnlyForRetransmissions) {
+  SrtpKeys keys{SrtpProfile::Aes128CmHmacSha1_80, Bytes(30, 1), Bytes(30, 2)};
+  auto plain = SrtpSession::create(keys);
+  auto resending = SrtpSession::create(keys, {.retransmits = true});
+  ASSERT_TRUE(plain.ok() && resending.ok());
+  const Bytes packet = test::make_rtp(96, 42, 9000, true, Bytes(200, 5));
+  Bytes sent = packet;
+  ASSERT_EQ((*plain)->protect_rtp(sent), SrtpStatus::Ok);
+  Bytes again = packet;
+  EXPECT_NE((*plain)->protect_rtp(again), SrtpStatus::Ok);
+
+  Bytes first = packet;
+  ASSERT_EQ((*resending)->protect_rtp(first), SrtpStatus::Ok);
+  Bytes resent = packet;
+  ASSERT_EQ((*resending)->protect_rtp(resent), SrtpStatus::Ok);
+  // Byte for byte the packet the viewer missed: the same key stream over the same bytes.
+  EXPECT_EQ(resent, first);
+  EXPECT_EQ(resent, sent);
+}
+
 TEST(SrtpSession, RefusesKeysOfTheWrongLength) {
   SrtpKeys keys{SrtpProfile::AeadAes128Gcm, Bytes(30, 1), Bytes(30, 2)};  // GCM wants 28
   auto session = SrtpSession::create(keys);

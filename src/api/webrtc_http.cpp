@@ -16,7 +16,8 @@ int status_for(std::string_view code) {
   if (code == "invalid_key" || code == "unauthorized") return 401;
   if (code == "not_allowed") return 403;
   if (code == "not_found" || code == "not_live") return 404;
-  if (code == "already_publishing" || code == "stream_ended") return 409;
+  if (code == "already_publishing" || code == "stream_ended" || code == "no_realtime_rendition")
+    return 409;
   if (code == "precondition_failed") return 412;
   if (code == "unsupported_media_type") return 415;
   if (code == "busy" || code == "unavailable") return 503;

@@ -123,12 +123,26 @@ void MediaWiring::on_stream_live(const std::string& stream_id,
     to.x264_preset = options_.transcode_preset;
     to.on_rung_withdrawn = [this, stream_id](const transcode::Rung& rung) {
       hls_.withdraw_rendition(stream_id, rung.name);
+      std::lock_guard lock(mu_);
+      if (auto it = rung_hubs_.find(stream_id); it != rung_hubs_.end()) {
+        std::erase_if(it->second, [&](const RungHub& r) { return r.name == rung.name; });
+      }
     };
-    // Rung packagers are created (on the transcode pool) once the source resolution is known.
-    auto make_rung_sink = [this, config](const transcode::Rung& rung) {
+    // Rung packagers are created (on the transcode pool) once the source resolution is known;
+    // each follows its rung's own hub, which WebRTC viewers may follow too.
+    auto make_rung_sink = [this, config, stream_id](const transcode::Rung& rung) {
       hls::LlHlsConfig rc = config;
       rc.rendition = rung.name;
-      return std::make_shared<hls::LlHlsPackager>(rc, hls_, clock_);
+      auto rung_hub = std::make_shared<media::StreamHub>(stream_id);
+      rung_hub->add_sink(std::make_shared<hls::LlHlsPackager>(rc, hls_, clock_));
+      {
+        std::lock_guard lock(mu_);
+        auto& hubs = rung_hubs_[stream_id];
+        hubs.push_back(RungHub{rung.name, rung.height, rung_hub});
+        std::sort(hubs.begin(), hubs.end(),
+                  [](const RungHub& a, const RungHub& b) { return a.height > b.height; });
+      }
+      return std::make_shared<media::HubFeed>(rung_hub);
     };
     auto transcoder = std::make_shared<transcode::Transcoder>(to, *transcode_pool_, make_rung_sink,
                                                               transcode_metrics_);
@@ -176,6 +190,7 @@ void MediaWiring::on_stream_ended(const std::string& stream_id, const std::strin
     packagers_.erase(stream_id);
     // The hub already ended it; the rung packagers end once their queues drain.
     transcoders_.erase(stream_id);
+    rung_hubs_.erase(stream_id);
     if (auto it = access_.find(stream_id); it != access_.end())
       it->second.ended_at = clock_.steady_now();
   }
@@ -206,6 +221,15 @@ void MediaWiring::ended(const store::LiveStream& stream, std::string_view reason
   if (registry_ && reason.starts_with("ended_by") && registry_->is_live(stream.id)) {
     registry_->end_stream(stream.id, "ended");
   }
+}
+
+std::shared_ptr<media::StreamHub> MediaWiring::realtime_hub(
+    const std::string& stream_id, std::shared_ptr<media::StreamHub> source) const {
+  if (!source || !source->reorders()) return source;
+  std::lock_guard lock(mu_);
+  auto it = rung_hubs_.find(stream_id);
+  if (it == rung_hubs_.end() || it->second.empty()) return nullptr;
+  return it->second.front().hub;
 }
 
 std::optional<MediaWiring::PlaybackAccess> MediaWiring::playback_access(

@@ -94,6 +94,11 @@ class MediaWiring final : public ingest::PublishAuthorizer,
   };
   std::optional<PlaybackAccess> playback_access(const std::string& stream_id,
                                                 std::optional<std::string_view> token) const;
+  // What WebRTC viewers of the stream are sent, given its source hub: the source itself, or
+  // when the source has B-frames (WebRTC has no reordering) the highest transcoded rung, encoded
+  // without them. Null when neither can be played over WebRTC. Any thread.
+  std::shared_ptr<media::StreamHub> realtime_hub(const std::string& stream_id,
+                                                 std::shared_ptr<media::StreamHub> source) const;
   // For the HLS routes: the `token` query parameter.
   bool may_play(const std::string& stream_id, const net::Request& request) const {
     return playback_access(stream_id, request.query_param("token")).has_value();
@@ -132,6 +137,14 @@ class MediaWiring final : public ingest::PublishAuthorizer,
   std::map<std::string, Access> access_;
   std::map<std::string, std::shared_ptr<hls::LlHlsPackager>> packagers_;
   std::map<std::string, std::shared_ptr<transcode::Transcoder>> transcoders_;
+  // Each transcoded rung as a stream of its own (its packager follows it, and so may WebRTC),
+  // highest first.
+  struct RungHub {
+    std::string name;
+    int height = 0;
+    std::shared_ptr<media::StreamHub> hub;
+  };
+  std::map<std::string, std::vector<RungHub>> rung_hubs_;
 };
 
 }  // namespace stagecast::app

@@ -156,12 +156,10 @@ void WebrtcWiring::stop() {
   }
 }
 
-std::unique_ptr<WebrtcWiring> wire_webrtc(const Config& c, net::IoPool& io,
-                                          ingest::PublishAuthorizer& authorizer,
-                                          ingest::LiveStreamRegistry& registry,
-                                          MetricsRegistry& metrics, net::Router& router,
-                                          api::WhepAccessCheck may_play,
-                                          whep::WhepWatching watching) {
+std::unique_ptr<WebrtcWiring> wire_webrtc(
+    const Config& c, net::IoPool& io, ingest::PublishAuthorizer& authorizer,
+    ingest::LiveStreamRegistry& registry, MetricsRegistry& metrics, net::Router& router,
+    api::WhepAccessCheck may_play, whep::LiveHubLookup realtime_hub, whep::WhepWatching watching) {
   auto w = std::make_unique<WebrtcWiring>();
   auto certificate = rtc::DtlsCertificate::generate("stagecast", 365);
   if (!certificate) throw std::runtime_error("webrtc: " + certificate.error().message);
@@ -212,11 +210,7 @@ std::unique_ptr<WebrtcWiring> wire_webrtc(const Config& c, net::IoPool& io,
     eo.session.consent_timeout = wo.session.consent_timeout;
     eo.on_watching = std::move(watching);
     w->whep = std::make_unique<whep::WhepServer>(
-        *w->port, *w->certificate,
-        [&registry](const std::string& id) -> std::shared_ptr<media::StreamHub> {
-          return registry.is_live(id) ? registry.hub(id) : nullptr;
-        },
-        metrics, eo,
+        *w->port, *w->certificate, std::move(realtime_hub), metrics, eo,
         [pool = w->audio_pool.get()](const media::AudioConfig& aac,
                                      std::function<void(media::MediaFramePtr)> on_packet)
             -> std::unique_ptr<whep::OpusEncoderStage> {

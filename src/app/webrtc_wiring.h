@@ -32,15 +32,14 @@ struct WebrtcWiring {
   void stop();
 };
 
-// Binds the media port and adds the WHIP routes, and the WHEP routes behind `may_play` (whose
-// sessions report to `watching` once a second while they play). Throws
+// Binds the media port and adds the WHIP routes, and the WHEP routes behind `may_play`, whose
+// viewers follow the hub `realtime_hub` names and report to `watching` once a second while they
+// play. Throws
 // std::runtime_error when the port cannot be bound (a start-up failure, like the HTTP and RTMP
 // listeners).
-std::unique_ptr<WebrtcWiring> wire_webrtc(const Config& config, net::IoPool& io,
-                                          ingest::PublishAuthorizer& authorizer,
-                                          ingest::LiveStreamRegistry& registry,
-                                          MetricsRegistry& metrics, net::Router& router,
-                                          api::WhepAccessCheck may_play,
-                                          whep::WhepWatching watching);
+std::unique_ptr<WebrtcWiring> wire_webrtc(
+    const Config& config, net::IoPool& io, ingest::PublishAuthorizer& authorizer,
+    ingest::LiveStreamRegistry& registry, MetricsRegistry& metrics, net::Router& router,
+    api::WhepAccessCheck may_play, whep::LiveHubLookup realtime_hub, whep::WhepWatching watching);
 
 }  // namespace stagecast::app

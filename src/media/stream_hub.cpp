@@ -40,12 +40,28 @@ void StreamHub::publish_frame(MediaFramePtr frame) {
   {
     std::lock_guard lock(mu_);
     ++frames_;
+    if (frame->kind == TrackKind::Video) {
+      // Presented before the picture decoded ahead of it: B-frames (a constant composition
+      // offset alone is not reordering).
+      if (have_video_pts_ && frame->pts < last_video_pts_) reorders_ = true;
+      last_video_pts_ = frame->pts;
+      have_video_pts_ = true;
+    }
   }
   for (auto& s : sinks_snapshot()) s->on_frame(frame);
 }
 
 void StreamHub::publish_discontinuity() {
+  {
+    std::lock_guard lock(mu_);
+    have_video_pts_ = false;  // timestamps restart
+  }
   for (auto& s : sinks_snapshot()) s->on_discontinuity();
+}
+
+bool StreamHub::reorders() const {
+  std::lock_guard lock(mu_);
+  return reorders_;
 }
 
 void StreamHub::set_keyframe_request(std::function<void()> request) {

@@ -42,6 +42,9 @@ class StreamHub {
 
   StreamConfig config() const;
   uint64_t frames_published() const;
+  // Whether a video frame was presented out of decode order (B-frames): what WebRTC, which
+  // has no reordering, cannot carry.
+  bool reorders() const;
 
   // A viewer needs a key frame now (a WebRTC viewer's PLI). A publisher that can ask its
   // encoder for one (WHIP: a PLI of its own, rate-limited there) says how; others wait for the
@@ -58,7 +61,24 @@ class StreamHub {
   StreamConfig config_;
   uint64_t frames_ = 0;
   bool have_config_ = false;
+  bool reorders_ = false;
+  bool have_video_pts_ = false;
+  int64_t last_video_pts_ = 0;
   std::function<void()> keyframe_request_;
+};
+
+// A sink that publishes what it is given into a hub: a stage's output (a transcoded rung) becomes
+// a stream of its own that any number of sinks can follow.
+class HubFeed final : public MediaSink {
+ public:
+  explicit HubFeed(std::shared_ptr<StreamHub> hub) : hub_(std::move(hub)) {}
+  void on_config(const StreamConfig& config) override { hub_->publish_config(config); }
+  void on_frame(const MediaFramePtr& frame) override { hub_->publish_frame(frame); }
+  void on_discontinuity() override { hub_->publish_discontinuity(); }
+  void on_end() override { hub_->publish_end(); }
+
+ private:
+  std::shared_ptr<StreamHub> hub_;
 };
 
 }  // namespace stagecast::media

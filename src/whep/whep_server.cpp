@@ -40,12 +40,14 @@ struct WhepServer::Shared : std::enable_shared_from_this<WhepServer::Shared> {
   std::map<std::string, Entry> sessions;  // by session id
   bool stopped = false;
 
-  // The port's thread only.
+  // The port's thread only. One forwarder per hub followed: a stream's source, or one of its
+  // rungs (a source with B-frames).
   struct Attached {
     std::shared_ptr<media::StreamHub> hub;
     std::shared_ptr<WhepForwarder> forwarder;
   };
-  std::map<std::string, Attached> forwarders;  // by stream id
+  using HubKey = const media::StreamHub*;
+  std::map<HubKey, Attached> forwarders;
 
   rtc::LocalTransport local_transport(const rtc::IceCredentials& ice) const {
     rtc::LocalTransport local;
@@ -59,43 +61,40 @@ struct WhepServer::Shared : std::enable_shared_from_this<WhepServer::Shared> {
 
   std::shared_ptr<WhepForwarder> forwarder_for(const std::string& stream_id,
                                                const std::shared_ptr<media::StreamHub>& hub) {
-    auto it = forwarders.find(stream_id);
-    if (it != forwarders.end() && it->second.hub == hub && !it->second.forwarder->ended()) {
-      return it->second.forwarder;
-    }
-    if (it != forwarders.end()) detach(stream_id);
+    const HubKey key = hub.get();
+    auto it = forwarders.find(key);
+    if (it != forwarders.end() && !it->second.forwarder->ended()) return it->second.forwarder;
+    if (it != forwarders.end()) detach(key);
     auto forwarder = std::make_shared<WhepForwarder>(stream_id, port.context(), opus);
     std::weak_ptr<Shared> weak = weak_from_this();
-    forwarder->on_stream_end = [weak, stream_id, f = forwarder.get()] {
+    forwarder->on_stream_end = [weak, key, f = forwarder.get()] {
       auto self = weak.lock();
       if (!self) return;
-      auto at = self->forwarders.find(stream_id);
-      if (at != self->forwarders.end() && at->second.forwarder.get() == f) {
-        self->detach(stream_id);
-      }
+      auto at = self->forwarders.find(key);
+      if (at != self->forwarders.end() && at->second.forwarder.get() == f) self->detach(key);
     };
-    forwarders[stream_id] = Attached{hub, forwarder};
+    forwarders[key] = Attached{hub, forwarder};
     hub->add_sink(forwarder);
     return forwarder;
   }
 
-  void detach(const std::string& stream_id) {
-    auto it = forwarders.find(stream_id);
+  void detach(HubKey key) {
+    auto it = forwarders.find(key);
     if (it == forwarders.end()) return;
     it->second.hub->remove_sink(it->second.forwarder.get());
     forwarders.erase(it);
   }
 
   // On the port's thread: a session ended (for whatever reason).
-  void forget(const std::string& stream_id, const std::string& session_id) {
+  void forget(HubKey key, const std::string& session_id) {
     {
       std::lock_guard lock(mu);
       sessions.erase(session_id);
     }
-    auto it = forwarders.find(stream_id);
+    auto it = forwarders.find(key);
     if (it == forwarders.end()) return;
     it->second.forwarder->remove(session_id);
-    if (it->second.forwarder->viewers() == 0) detach(stream_id);
+    if (it->second.forwarder->viewers() == 0) detach(key);
   }
 
   void start_session(std::string stream_id, rtc::SdpDescription sdp, std::string remote,
@@ -144,10 +143,9 @@ void WhepServer::Shared::start_session(std::string stream_id, rtc::SdpDescriptio
     metrics.offers_refused->inc();
     done(std::move(e));
   };
-  auto hub = live_hub(stream_id);
-  if (!hub) {
-    return fail(make_error("not_live", "the stream is not being published"));
-  }
+  auto found = live_hub(stream_id);
+  if (!found) return fail(found.error());
+  std::shared_ptr<media::StreamHub> hub = std::move(*found);
   // Right after the publisher connected the codecs may not be known yet: the answer then takes
   // the offer's first H.264 in the usual order (a browser's decoder takes any profile the
   // forwarder sends) and keeps the audio, which starts once the AAC's configuration comes.
@@ -178,8 +176,8 @@ void WhepServer::Shared::start_session(std::string stream_id, rtc::SdpDescriptio
   setup.video_ssrc = static_cast<uint32_t>(std::hash<std::string>{}(setup.session_id)) | 1;
   setup.audio_ssrc = setup.video_ssrc + 1;
   std::weak_ptr<Shared> weak = weak_from_this();
-  setup.on_end = [weak, stream_id](const std::string& session_id, const std::string&) {
-    if (auto self = weak.lock()) self->forget(stream_id, session_id);
+  setup.on_end = [weak, key = hub.get()](const std::string& session_id, const std::string&) {
+    if (auto self = weak.lock()) self->forget(key, session_id);
   };
   // A WHIP publisher is asked for a key frame (a PLI of its own, rate-limited by its session);
   // an RTMP source sends them on its own schedule and the viewer waits for the next one.
@@ -295,9 +293,9 @@ void WhepServer::stop() {
   auto& io = s.port.context();
   auto work = [shared = shared_, sessions] {
     for (auto& [id, entry] : sessions) entry.session->stop("shutdown");
-    std::vector<std::string> streams;
-    for (auto& [stream, attached] : shared->forwarders) streams.push_back(stream);
-    for (auto& stream : streams) shared->detach(stream);
+    std::vector<Shared::HubKey> hubs;
+    for (auto& [key, attached] : shared->forwarders) hubs.push_back(key);
+    for (auto key : hubs) shared->detach(key);
   };
   if (io.stopped() || io.get_executor().running_in_this_thread()) {
     work();

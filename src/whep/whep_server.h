@@ -28,10 +28,12 @@
 
 namespace stagecast::whep {
 
-// The hub of a stream being published now, or null (app/ wires the ingest registry: whep/ sees
-// only media/).
+// The hub WebRTC viewers of a stream follow: its source, or a transcoded rung when the source
+// cannot go over WebRTC (B-frames). Errors: not_live (nothing is being published),
+// no_realtime_rendition (nothing playable over WebRTC). app/ wires the ingest registry and the
+// ladder: whep/ sees only media/.
 using LiveHubLookup =
-    std::function<std::shared_ptr<media::StreamHub>(const std::string& stream_id)>;
+    std::function<Result<std::shared_ptr<media::StreamHub>>(const std::string& stream_id)>;
 
 // Who plays, as the access check found them.
 struct WhepViewer {
@@ -67,7 +69,8 @@ struct WhepPatchResult {
   std::string etag;
 };
 
-// Error codes: sdp_* (as for WHIP), not_live (404: nothing is being published), not_found
+// Error codes: sdp_* (as for WHIP), not_live (404: nothing is being published),
+// no_realtime_rendition (409: B-frames and no rung without them), not_found
 // (404: no such session), precondition_failed (412), busy and unavailable (503).
 class WhepServer {
  public:

@@ -333,3 +333,51 @@ test('5% of the media lost on the way to the viewer: NACKs answered from the cac
     relay.close();
   }
 });
+
+test('a source with B-frames is played over WHEP from its highest transcoded rung, encoded without them', async () => {
+  // Without a ladder there is nothing WebRTC can carry: a clear refusal (the Viewer falls back to
+  // LL-HLS), once the server has seen the reordering.
+  const plain = await createStream(server, artist, { title: 'B-frames, no ladder' });
+  publishers.push(publish(`${plain.rtmpUrl}/${plain.streamKey}`, { seconds: 600, size: '640x360', gop: 60, bframes: 2 }));
+  await waitFor(async () => (await server.api('GET', `/api/livestream/${plain.id}`)).body.status === 'LIVE', { timeout: 30000, what: 'LIVE' });
+  const refused = await waitFor(async () => {
+    const v = await playInBrowser(`/whep/${plain.id}`);
+    await v.context.close();
+    return !v.result.ok && v.result;
+  }, { timeout: 20000, what: 'the offer refused' });
+  assert.equal(refused.status, 409, JSON.stringify(refused));
+  assert.equal(refused.code, 'no_realtime_rendition');
+
+  const ladder = await startServer({ args: ['--transcode.enabled=true', '--transcode.preset=superfast', '--transcode.ladder=360p:800k'] });
+  try {
+    const a = await verifiedArtist(ladder, 'Ladder Artist');
+    const s = await createStream(ladder, a, { title: 'OBS-like B-frames' });
+    publishers.push(publish(`${s.rtmpUrl}/${s.streamKey}`, { seconds: 600, size: '854x480', gop: 60, bframes: 2 }));
+    await waitFor(async () => (await ladder.api('GET', `/api/livestream/${s.id}`)).body.status === 'LIVE', { timeout: 30000, what: 'LIVE' });
+    // The 360p rung exists once the transcoder has seen the source.
+    await waitFor(async () => {
+      const r = await fetch(`${ladder.url}/hls/${s.id}/master.m3u8`);
+      return r.status === 200 && (await r.text()).includes('RESOLUTION=640x360');
+    }, { timeout: 30000, what: 'the 360p rung' });
+    const context = await browser.newContext();
+    try {
+      const page = await context.newPage();
+      await page.goto(`${ladder.url}/`);
+      await page.evaluate(async (u) => {
+        const { WhepPlayer } = await import('/static/js/whep_player.js');
+        window.player = new WhepPlayer(u, { timeoutMs: 15000 });
+        const media = await window.player.connect();
+        document.body.append(Object.assign(document.createElement('video'), { muted: true, autoplay: true, srcObject: media }));
+      }, `/whep/${s.id}`);
+      await until(page, () => window.player.stats().then((st) => st.video && st.video.framesDecoded > 90), null, { timeout: 20000, what: 'frames of the rung decoded' });
+      const stats = await page.evaluate(() => window.player.stats());
+      assert.equal(stats.video.frameHeight, 360, JSON.stringify(stats));
+      assert.ok(stats.video.freezeCount <= 2, JSON.stringify(stats));
+      await until(page, () => window.player.stats().then((st) => st.audio && st.audio.packetsReceived > 50), null, { timeout: 10000, what: 'audio with the rung' });
+    } finally {
+      await context.close();
+    }
+  } finally {
+    await ladder.cleanup();
+  }
+});

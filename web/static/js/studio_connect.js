@@ -86,6 +86,7 @@ export function renderConnect(root, stream, keys) {
         h('li', {}, h('b', { text: 'Rate control CBR, ' }), 'bitrate 6000 kbps for 1080p, 4500 kbps for 720p60, 3000 kbps for 720p30.'),
         h('li', {}, h('b', { text: 'Keyframe interval 2 s ' }), '(not 0/auto): segments are cut on key frames every 2 s, which keeps latency low and quality switching smooth.'),
         h('li', {}, h('b', { text: 'CPU preset veryfast, profile high, ' }), 'no look-ahead; B-frames 2 or fewer.'),
+        h('li', {}, h('b', { text: 'B-frames 0 for Real-time viewers: ' }), 'WebRTC cannot carry B-frames, so fans watching in Real-time get a transcoded rendition of a stream that has them (below your source quality, or LL-HLS when the server transcodes nothing).'),
         h('li', {}, h('b', { text: 'Audio: ' }), 'AAC, 160 kbps, 48 kHz, stereo.'),
         h('li', {}, h('b', { text: 'Video: ' }), '1920×1080 or 1280×720, 30 or 60 fps (fixed, not variable).'),
         h('li', {}, 'If the connection drops, reconnecting within a few seconds continues the same stream.'))));

@@ -9,10 +9,14 @@
 //     EXT-X-PROGRAM-DATE-TIME plus the durations before it (the date is anchored on the arrival
 //     of the stream's first frame, and both publishers pace their media in real time).
 //  2. Glass to glass: a Chromium page draws Date.now() as a block pattern into a canvas every
-//     frame and publishes its captureStream() over WHIP; a second page plays the LL-HLS with
-//     hls.js (bench/latency/player.html) and reads the pattern back from every frame it shows.
+//     frame and publishes its captureStream() over WHIP; two pages play it at once, one over
+//     WHEP (the Viewer's web/static/js/whep_player.js) and one over LL-HLS with hls.js
+//     (bench/latency/player.html), and read the pattern back from every frame they show. Then an
+//     RTMP publisher drawing the same pattern (bench/latency/publisher.mjs, x264 zerolatency) is
+//     watched over WHEP.
 //
-// usage: node bench/webrtc/run.mjs [--seconds 30] [--g2g-seconds 60] [--bin build/src/app/stagecast]
+// usage: node bench/webrtc/run.mjs [--seconds 30] [--g2g-seconds 60] [--g2g-only]
+//                                  [--bin build/src/app/stagecast]
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -24,6 +28,7 @@ const argv = process.argv.slice(2);
 const arg = (name, def) => { const i = argv.indexOf(`--${name}`); return i >= 0 ? argv[i + 1] : def; };
 const SECONDS = Number(arg('seconds', 30));
 const G2G_SECONDS = Number(arg('g2g-seconds', 60));
+const G2G_ONLY = argv.includes('--g2g-only');
 const ROOT = new URL('../../', import.meta.url).pathname;
 process.env.SC_TEST_BIN = arg('bin', process.env.SC_TEST_BIN ?? join(ROOT, 'build/src/app/stagecast'));
 
@@ -112,19 +117,40 @@ async function ingestPhase(kind) {
   console.log(`${kind.padEnd(4)}: server CPU ${(cpu * 100).toFixed(1)}% of a core; arrival to fetchable part ${fmt(delays)}`);
 }
 
+// One glass-to-glass player page: hls.js on LL-HLS, or the Viewer's WHEP client (?whep=).
+async function openPlayer(origin, query) {
+  const page = await (await browser.newContext()).newPage();
+  await page.goto(`${origin}/player.html?${query}`);
+  await waitFor(() => page.evaluate(() => window.bench.started()), 'playback', 30000);
+  return page;
+}
+
+function report(label, taken) {
+  const g2g = taken.samples.map(([cap, shown]) => shown - cap);
+  const hlsLatency = taken.latency.map((l) => l[1]).filter(Number.isFinite);
+  console.log(`glass to glass, ${label} (${G2G_SECONDS} s): ${fmt(g2g)}, max ${g2g.length ? Math.max(...g2g) : '-'} ms; ` +
+    `frames unreadable ${taken.unreadable}; stalls ${taken.waiting} (${taken.stallMs} ms)` +
+    (hlsLatency.length ? `; hls.latency p50 ${pct(hlsLatency, 50)?.toFixed(2)} s` : ''));
+  return g2g;
+}
+
 let browser;
 try {
-  await ingestPhase('rtmp');
-  await ingestPhase('whip');
-  const r = results.rtmp; const w = results.whip;
-  console.log(`WHIP/RTMP: CPU ${(w.cpu / r.cpu).toFixed(2)}x; part delay p50 ${(pct(w.delays, 50) - pct(r.delays, 50)).toFixed(0)} ms more, p99 ${(pct(w.delays, 99) - pct(r.delays, 99)).toFixed(0)} ms more (goal: < 100 ms)`);
+  if (!G2G_ONLY) {
+    await ingestPhase('rtmp');
+    await ingestPhase('whip');
+    const r = results.rtmp; const w = results.whip;
+    console.log(`WHIP/RTMP: CPU ${(w.cpu / r.cpu).toFixed(2)}x; part delay p50 ${(pct(w.delays, 50) - pct(r.delays, 50)).toFixed(0)} ms more, p99 ${(pct(w.delays, 99) - pct(r.delays, 99)).toFixed(0)} ms more (goal: < 100 ms)`);
+  }
 
-  // Glass to glass.
+  // Glass to glass: one WHIP publisher watched at once over WHEP and over LL-HLS, then an RTMP
+  // publisher (bench/latency/publisher.mjs, x264 zerolatency) watched over WHEP.
   const hlsJs = requireIt.resolve('hls.js/dist/hls.min.js');
   const files = {
     '/publisher.html': [join(ROOT, 'bench/webrtc/publisher.html'), 'text/html'],
     '/player.html': [join(ROOT, 'bench/latency/player.html'), 'text/html'],
     '/pattern.mjs': [join(ROOT, 'bench/latency/pattern.mjs'), 'text/javascript'],
+    '/whep_player.js': [join(ROOT, 'web/static/js/whep_player.js'), 'text/javascript'],
     '/hls.min.js': [hlsJs, 'text/javascript'],
   };
   const pages = http.createServer((req, res) => {
@@ -135,22 +161,40 @@ try {
   await new Promise((res) => pages.listen(0, '127.0.0.1', res));
   const origin = `http://127.0.0.1:${pages.address().port}`;
   browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--autoplay-policy=no-user-gesture-required', '--disable-background-timer-throttling', '--disable-renderer-backgrounding'] });
+
   const stream = await createStream(sc, artist, { title: 'bench glass to glass' });
   const pub = await (await browser.newContext()).newPage();
   await pub.goto(`${origin}/publisher.html`);
   await pub.evaluate(([u, t]) => window.publish(u, t), [stream.whipUrl, stream.streamKey]);
   await waitFor(async () => (await sc.api('GET', `/api/livestream/${stream.id}`)).body.status === 'LIVE', 'LIVE');
-  const player = await (await browser.newContext()).newPage();
-  await player.goto(`${origin}/player.html?src=${encodeURIComponent(`${sc.url}/hls/${stream.id}/master.m3u8`)}`);
-  await waitFor(() => player.evaluate(() => window.bench.started()), 'playback', 30000);
+  const whepPlayer = await openPlayer(origin, `whep=${encodeURIComponent(`${sc.url}/whep/${stream.id}`)}`);
+  const hlsPlayer = await openPlayer(origin, `src=${encodeURIComponent(`${sc.url}/hls/${stream.id}/master.m3u8`)}`);
   await sleep(15000);
-  await player.evaluate(() => window.bench.reset());
+  await Promise.all([whepPlayer.evaluate(() => window.bench.reset()), hlsPlayer.evaluate(() => window.bench.reset())]);
   await sleep(G2G_SECONDS * 1000);
-  const taken = await player.evaluate(() => window.bench.take());
-  const g2g = taken.samples.map(([cap, shown]) => shown - cap);
-  const hlsLatency = taken.latency.map((l) => l[1]).filter(Number.isFinite);
-  console.log(`glass to glass, WHIP into LL-HLS (hls.js lowLatencyMode, ${G2G_SECONDS} s): ${fmt(g2g)}, max ${Math.max(...g2g)} ms; ` +
-    `frames unreadable ${taken.unreadable}; stalls ${taken.waiting} (${taken.stallMs} ms); hls.latency p50 ${pct(hlsLatency, 50)?.toFixed(2)} s`);
+  const whipWhep = report('WHIP into WHEP', await whepPlayer.evaluate(() => window.bench.take()));
+  const whipHls = report('WHIP into LL-HLS (hls.js lowLatencyMode)', await hlsPlayer.evaluate(() => window.bench.take()));
+  await whepPlayer.context().close();
+  await hlsPlayer.context().close();
+  await pub.context().close();
+  await sc.api('POST', `/api/livestream/${stream.id}/end`, { token: artist.token });
+
+  const rtmp = await createStream(sc, artist, { title: 'bench glass to glass RTMP' });
+  const rtmpPub = spawn('node', [join(ROOT, 'bench/latency/publisher.mjs'), '--profile', 'zerolatency', '--size', '1280x720',
+    '--url', `${rtmp.rtmpUrl}/${rtmp.streamKey}`, '--seconds', String(G2G_SECONDS + 60)], { stdio: ['ignore', 'ignore', 'inherit'] });
+  try {
+    await waitFor(async () => (await sc.api('GET', `/api/livestream/${rtmp.id}`)).body.status === 'LIVE', 'LIVE over RTMP');
+    const rtmpWhep = await openPlayer(origin, `whep=${encodeURIComponent(`${sc.url}/whep/${rtmp.id}`)}`);
+    await sleep(10000);
+    await rtmpWhep.evaluate(() => window.bench.reset());
+    await sleep(G2G_SECONDS * 1000);
+    const rtmpG2g = report('RTMP (x264 zerolatency) into WHEP', await rtmpWhep.evaluate(() => window.bench.take()));
+    await rtmpWhep.context().close();
+    console.log(`WHIP->WHEP p50 ${pct(whipWhep, 50)?.toFixed(0)} ms (goal < 300 ms) vs WHIP->LL-HLS p50 ${pct(whipHls, 50)?.toFixed(0)} ms: ` +
+      `${(pct(whipHls, 50) / pct(whipWhep, 50)).toFixed(1)}x lower; RTMP->WHEP p50 ${pct(rtmpG2g, 50)?.toFixed(0)} ms`);
+  } finally {
+    rtmpPub.kill('SIGKILL');
+  }
   pages.close();
 } finally {
   await browser?.close();

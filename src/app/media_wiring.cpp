@@ -138,7 +138,7 @@ void MediaWiring::on_stream_live(const std::string& stream_id,
       {
         std::lock_guard lock(mu_);
         auto& hubs = rung_hubs_[stream_id];
-        hubs.push_back(RungHub{rung.name, rung.height, rung_hub});
+        hubs.push_back(RungHub{rung.name, rung.height, rung.bitrate, rung_hub});
         std::sort(hubs.begin(), hubs.end(),
                   [](const RungHub& a, const RungHub& b) { return a.height > b.height; });
       }
@@ -223,13 +223,16 @@ void MediaWiring::ended(const store::LiveStream& stream, std::string_view reason
   }
 }
 
-std::shared_ptr<media::StreamHub> MediaWiring::realtime_hub(
-    const std::string& stream_id, std::shared_ptr<media::StreamHub> source) const {
-  if (!source || !source->reorders()) return source;
+whep::RealtimeLadder MediaWiring::realtime_ladder(const std::string& stream_id,
+                                                  std::shared_ptr<media::StreamHub> source) const {
+  whep::RealtimeLadder ladder;
+  if (!source) return ladder;
+  if (!source->reorders()) ladder.push_back({"source", 0, source});
   std::lock_guard lock(mu_);
-  auto it = rung_hubs_.find(stream_id);
-  if (it == rung_hubs_.end() || it->second.empty()) return nullptr;
-  return it->second.front().hub;
+  if (auto it = rung_hubs_.find(stream_id); it != rung_hubs_.end()) {
+    for (const RungHub& r : it->second) ladder.push_back({r.name, r.bitrate, r.hub});
+  }
+  return ladder;
 }
 
 std::optional<MediaWiring::PlaybackAccess> MediaWiring::playback_access(

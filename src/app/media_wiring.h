@@ -31,6 +31,7 @@
 #include "record/recorder.h"
 #include "transcode/thumbnail_sink.h"
 #include "transcode/transcoder.h"
+#include "whep/whep_server.h"
 
 namespace stagecast::app {
 
@@ -94,11 +95,12 @@ class MediaWiring final : public ingest::PublishAuthorizer,
   };
   std::optional<PlaybackAccess> playback_access(const std::string& stream_id,
                                                 std::optional<std::string_view> token) const;
-  // What WebRTC viewers of the stream are sent, given its source hub: the source itself, or
-  // when the source has B-frames (WebRTC has no reordering) the highest transcoded rung, encoded
-  // without them. Null when neither can be played over WebRTC. Any thread.
-  std::shared_ptr<media::StreamHub> realtime_hub(const std::string& stream_id,
-                                                 std::shared_ptr<media::StreamHub> source) const;
+  // What WebRTC viewers of the stream may be sent, given its source hub, highest first: the
+  // source and the transcoded rungs, but only the rungs when the source has B-frames (WebRTC has
+  // no reordering; the ladder encodes without them). Empty when nothing can be played over
+  // WebRTC. Any thread.
+  whep::RealtimeLadder realtime_ladder(const std::string& stream_id,
+                                       std::shared_ptr<media::StreamHub> source) const;
   // For the HLS routes: the `token` query parameter.
   bool may_play(const std::string& stream_id, const net::Request& request) const {
     return playback_access(stream_id, request.query_param("token")).has_value();
@@ -142,6 +144,7 @@ class MediaWiring final : public ingest::PublishAuthorizer,
   struct RungHub {
     std::string name;
     int height = 0;
+    uint64_t bitrate = 0;
     std::shared_ptr<media::StreamHub> hub;
   };
   std::map<std::string, std::vector<RungHub>> rung_hubs_;

@@ -475,18 +475,19 @@ static api::WhepAccessCheck whep_access(const MediaWiring& media) {
       };
 }
 
-// WHEP viewers follow the stream's source, or its highest rung when the source has B-frames.
-static whep::LiveHubLookup whep_hub(Server::Parts& p) {
-  return [&p](const std::string& id) -> Result<std::shared_ptr<media::StreamHub>> {
+// WHEP viewers follow the stream's source or one of its rungs (only the rungs when the source
+// has B-frames).
+static whep::LiveHubLookup whep_ladder(Server::Parts& p) {
+  return [&p](const std::string& id) -> Result<whep::RealtimeLadder> {
     if (!p.registry->is_live(id))
       return make_error("not_live", "the stream is not being published");
-    auto hub = p.media->realtime_hub(id, p.registry->hub(id));
-    if (!hub) {
+    auto ladder = p.media->realtime_ladder(id, p.registry->hub(id));
+    if (ladder.empty()) {
       return make_error("no_realtime_rendition",
                         "the stream has B-frames, which WebRTC cannot carry, and no transcoded "
                         "rendition without them: watch it over LL-HLS");
     }
-    return hub;
+    return ladder;
   };
 }
 
@@ -509,7 +510,7 @@ void Server::start(const std::string& ports_file) {
   if (auto r = p.rtmp->start(); !r) throw std::runtime_error(r.error().message);
   if (p.config.webrtc_enabled) {
     p.webrtc = wire_webrtc(p.config, *p.io, *p.media, *p.registry, p.metrics, p.router,
-                           whep_access(*p.media), whep_hub(p), whep_watching(p));
+                           whep_access(*p.media), whep_ladder(p), whep_watching(p));
   }
   add_api_routes(p, http_port(), rtmp_port());
   p.realtime = wire_realtime(p.config, *p.io, *p.workers, p.router, *p.http, *p.api, *p.platform,

@@ -46,6 +46,17 @@ void StreamHub::publish_frame(MediaFramePtr frame) {
       if (have_video_pts_ && frame->pts < last_video_pts_) reorders_ = true;
       last_video_pts_ = frame->pts;
       have_video_pts_ = true;
+      if (!window_open_ || frame->dts < window_start_dts_) {
+        window_open_ = true;
+        window_start_dts_ = frame->dts;
+        window_bytes_ = 0;
+      }
+      window_bytes_ += frame->data.size();
+      if (const int64_t span = frame->dts - window_start_dts_; span >= 2 * kTimescale) {
+        video_bitrate_bps_ = window_bytes_ * 8 * kTimescale / static_cast<uint64_t>(span);
+        window_start_dts_ = frame->dts;
+        window_bytes_ = 0;
+      }
     }
   }
   for (auto& s : sinks_snapshot()) s->on_frame(frame);
@@ -55,8 +66,14 @@ void StreamHub::publish_discontinuity() {
   {
     std::lock_guard lock(mu_);
     have_video_pts_ = false;  // timestamps restart
+    window_open_ = false;
   }
   for (auto& s : sinks_snapshot()) s->on_discontinuity();
+}
+
+uint64_t StreamHub::video_bitrate_bps() const {
+  std::lock_guard lock(mu_);
+  return video_bitrate_bps_;
 }
 
 bool StreamHub::reorders() const {

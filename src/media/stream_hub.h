@@ -45,6 +45,8 @@ class StreamHub {
   // Whether a video frame was presented out of decode order (B-frames): what WebRTC, which
   // has no reordering, cannot carry.
   bool reorders() const;
+  // The video's bitrate over its last two seconds of media time (0 until measured).
+  uint64_t video_bitrate_bps() const;
 
   // A viewer needs a key frame now (a WebRTC viewer's PLI). A publisher that can ask its
   // encoder for one (WHIP: a PLI of its own, rate-limited there) says how; others wait for the
@@ -64,6 +66,11 @@ class StreamHub {
   bool reorders_ = false;
   bool have_video_pts_ = false;
   int64_t last_video_pts_ = 0;
+  // The video rate, measured over windows of media time (dts).
+  bool window_open_ = false;
+  int64_t window_start_dts_ = 0;
+  uint64_t window_bytes_ = 0;
+  uint64_t video_bitrate_bps_ = 0;
   std::function<void()> keyframe_request_;
 };
 

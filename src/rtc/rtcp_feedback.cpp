@@ -142,4 +142,22 @@ Bytes build_remb(uint32_t sender_ssrc, uint64_t bitrate_bps, std::span<const uin
   return finish(std::move(out));
 }
 
+std::optional<Remb> parse_remb_fci(ByteSpan fci) {
+  ByteReader r(fci);
+  if (fci.size() < 8 || fci[0] != 'R' || fci[1] != 'E' || fci[2] != 'M' || fci[3] != 'B') {
+    return std::nullopt;
+  }
+  r.skip(4);
+  const uint8_t n = *r.u8();
+  const uint32_t bits = *r.u24be();
+  const unsigned exponent = bits >> 18;
+  const uint64_t mantissa = bits & 0x3FFFF;
+  if (r.remaining() < size_t{n} * 4) return std::nullopt;
+  Remb out;
+  // mantissa has 18 bits: past a shift of 46 the product no longer fits.
+  out.bitrate_bps = exponent > 46 ? UINT64_MAX : mantissa << exponent;
+  for (uint8_t i = 0; i < n; ++i) out.ssrcs.push_back(*r.u32be());
+  return out;
+}
+
 }  // namespace stagecast::rtc

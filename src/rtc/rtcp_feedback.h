@@ -5,6 +5,7 @@
 // RTCP packet; a compound is their concatenation.
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <utility>
 #include <vector>
@@ -41,5 +42,13 @@ std::vector<uint16_t> parse_nack_fci(ByteSpan fci);
 
 // REMB: the bitrate ceiling for the listed media SSRCs, as an 18-bit mantissa and 6-bit exponent.
 Bytes build_remb(uint32_t sender_ssrc, uint64_t bitrate_bps, std::span<const uint32_t> ssrcs);
+
+struct Remb {
+  uint64_t bitrate_bps = 0;  // saturates at UINT64_MAX
+  std::vector<uint32_t> ssrcs;
+};
+// The FCI of a PSFB FMT 15 packet: "REMB", the SSRC count, exponent and mantissa, the SSRCs.
+// nullopt when it is not a well-formed REMB (another application-layer feedback, or truncated).
+std::optional<Remb> parse_remb_fci(ByteSpan fci);
 
 }  // namespace stagecast::rtc

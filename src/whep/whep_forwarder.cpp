@@ -107,6 +107,8 @@ void WhepForwarder::add(std::shared_ptr<WhepSession> session) {
     session->stop("stream_ended");
     return;
   }
+  // A new viewer follows us; one switching here from another rendition was told to already.
+  if (!session->source()) session->follow(this);
   const std::string id = session->id();
   sessions_[id] = std::move(session);
 }
@@ -120,14 +122,14 @@ void WhepForwarder::deliver(const VideoUnitPtr& unit) {
   std::vector<std::shared_ptr<WhepSession>> targets;
   targets.reserve(sessions_.size());
   for (auto& [id, s] : sessions_) targets.push_back(s);
-  for (auto& s : targets) s->send_video(unit);
+  for (auto& s : targets) s->send_video(unit, this);
 }
 
 void WhepForwarder::deliver_audio(const AudioUnitPtr& unit) {
   std::vector<std::shared_ptr<WhepSession>> targets;
   targets.reserve(sessions_.size());
   for (auto& [id, s] : sessions_) targets.push_back(s);
-  for (auto& s : targets) s->send_audio(unit);
+  for (auto& s : targets) s->send_audio(unit, this);
 }
 
 void WhepForwarder::end_sessions() {

@@ -27,6 +27,9 @@ WhepMetrics::WhepMetrics(MetricsRegistry& m)
                               "WHEP sessions closed because the viewer could not keep up")),
       tokens_expired(
           &m.counter("stagecast_whep_tokens_expired_total",
-                     "WHEP sessions ended because the playback token ran out unrenewed")) {}
+                     "WHEP sessions ended because the playback token ran out unrenewed")),
+      rendition_switches(&m.counter("stagecast_whep_rendition_switches_total",
+                                    "WHEP viewers moved to another rendition (REMB, congestion)")) {
+}
 
 }  // namespace stagecast::whep

@@ -8,6 +8,7 @@
 
 #include "core/random.h"
 #include "rtc/trickle_fragment.h"
+#include "whep/rendition_choice.h"
 #include "whep/whep_forwarder.h"
 
 namespace stagecast::whep {
@@ -85,16 +86,123 @@ struct WhepServer::Shared : std::enable_shared_from_this<WhepServer::Shared> {
     forwarders.erase(it);
   }
 
-  // On the port's thread: a session ended (for whatever reason).
-  void forget(HubKey key, const std::string& session_id) {
-    {
-      std::lock_guard lock(mu);
-      sessions.erase(session_id);
-    }
+  // The port's thread only: what each session is sent, and the hub it is moving to.
+  struct Viewing {
+    std::string stream_id;
+    std::shared_ptr<WhepSession> session;
+    std::shared_ptr<media::StreamHub> current;
+    std::shared_ptr<media::StreamHub> pending;
+    RenditionChoice choice;
+  };
+  std::map<std::string, Viewing> viewing;  // by session id
+
+  void leave(HubKey key, const std::string& session_id) {
     auto it = forwarders.find(key);
     if (it == forwarders.end()) return;
     it->second.forwarder->remove(session_id);
     if (it->second.forwarder->viewers() == 0) detach(key);
+  }
+
+  // On the port's thread: a session ended (for whatever reason).
+  void forget(const std::string& session_id) {
+    {
+      std::lock_guard lock(mu);
+      sessions.erase(session_id);
+    }
+    auto it = viewing.find(session_id);
+    if (it == viewing.end()) return;
+    Viewing v = std::move(it->second);
+    viewing.erase(it);
+    if (v.pending) leave(v.pending.get(), session_id);
+    if (v.current) leave(v.current.get(), session_id);
+  }
+
+  // A key frame for the session: from the rendition it waits to move to, else its own.
+  void keyframe_for(const std::string& session_id) {
+    auto it = viewing.find(session_id);
+    if (it == viewing.end()) return;
+    auto& hub = it->second.pending ? it->second.pending : it->second.current;
+    if (hub) hub->request_keyframe();
+  }
+
+  // Moves a session to `rendition` at its next key frame.
+  void move(const std::string& session_id, Viewing& v, const RealtimeRendition& rendition) {
+    if (rendition.hub == v.current || rendition.hub == v.pending) return;
+    if (v.pending) leave(v.pending.get(), session_id);
+    auto forwarder = forwarder_for(v.stream_id, rendition.hub);
+    v.session->switch_to(forwarder.get());
+    forwarder->add(v.session);
+    v.pending = rendition.hub;
+    rendition.hub->request_keyframe();
+    metrics.rendition_switches->inc();
+    spdlog::info("whep {}: viewer {} moves to {}", v.stream_id, session_id, rendition.name);
+  }
+
+  // The session's decision input: the ladder now, each rung's rate, and where it is.
+  struct Position {
+    RealtimeLadder ladder;
+    std::vector<uint64_t> rates;
+    size_t at = 0;
+  };
+  std::optional<Position> position(const Viewing& v) {
+    auto ladder = live_hub(v.stream_id);
+    if (!ladder || ladder->size() < 2) return std::nullopt;
+    Position p;
+    p.ladder = std::move(*ladder);
+    bool found = false;
+    for (size_t i = 0; i < p.ladder.size(); ++i) {
+      const auto& r = p.ladder[i];
+      const uint64_t measured = r.hub->video_bitrate_bps();
+      p.rates.push_back(measured ? measured : r.bitrate_bps);
+      if (r.hub == v.current) {
+        p.at = i;
+        found = true;
+      }
+    }
+    if (!found) return std::nullopt;
+    return p;
+  }
+
+  void on_bandwidth(const std::string& session_id, uint64_t bps) {
+    auto it = viewing.find(session_id);
+    if (it == viewing.end() || it->second.pending) return;
+    auto p = position(it->second);
+    if (!p) return;
+    const auto to =
+        it->second.choice.on_estimate(std::chrono::steady_clock::now(), bps, p->rates, p->at);
+    if (to) move(session_id, it->second, p->ladder[*to]);
+  }
+
+  void on_congested(const std::string& session_id) {
+    auto it = viewing.find(session_id);
+    if (it == viewing.end() || it->second.pending) return;
+    auto p = position(it->second);
+    if (!p) return;
+    const auto to =
+        it->second.choice.on_congested(std::chrono::steady_clock::now(), p->ladder.size(), p->at);
+    if (to) move(session_id, it->second, p->ladder[*to]);
+  }
+
+  void on_switched(const std::string& session_id) {
+    auto it = viewing.find(session_id);
+    if (it == viewing.end() || !it->second.pending) return;
+    Viewing& v = it->second;
+    auto old = std::move(v.current);
+    v.current = std::move(v.pending);
+    v.pending.reset();
+    // Up: to a rendition listed before the one left (highest first).
+    bool up = false;
+    if (auto ladder = live_hub(v.stream_id)) {
+      for (const auto& r : *ladder) {
+        if (r.hub == v.current) {
+          up = true;
+          break;
+        }
+        if (r.hub == old) break;
+      }
+    }
+    v.choice.moved(std::chrono::steady_clock::now(), up);
+    if (old) leave(old.get(), session_id);
   }
 
   void start_session(std::string stream_id, rtc::SdpDescription sdp, std::string remote,
@@ -143,9 +251,10 @@ void WhepServer::Shared::start_session(std::string stream_id, rtc::SdpDescriptio
     metrics.offers_refused->inc();
     done(std::move(e));
   };
-  auto found = live_hub(stream_id);
-  if (!found) return fail(found.error());
-  std::shared_ptr<media::StreamHub> hub = std::move(*found);
+  auto ladder = live_hub(stream_id);
+  if (!ladder) return fail(ladder.error());
+  if (ladder->empty()) return fail(make_error("not_live", "the stream is not being published"));
+  std::shared_ptr<media::StreamHub> hub = ladder->front().hub;
   // Right after the publisher connected the codecs may not be known yet: the answer then takes
   // the offer's first H.264 in the usual order (a browser's decoder takes any profile the
   // forwarder sends) and keeps the audio, which starts once the AAC's configuration comes.
@@ -176,14 +285,26 @@ void WhepServer::Shared::start_session(std::string stream_id, rtc::SdpDescriptio
   setup.video_ssrc = static_cast<uint32_t>(std::hash<std::string>{}(setup.session_id)) | 1;
   setup.audio_ssrc = setup.video_ssrc + 1;
   std::weak_ptr<Shared> weak = weak_from_this();
-  setup.on_end = [weak, key = hub.get()](const std::string& session_id, const std::string&) {
-    if (auto self = weak.lock()) self->forget(key, session_id);
+  const std::string sid = setup.session_id;
+  setup.on_end = [weak](const std::string& session_id, const std::string&) {
+    if (auto self = weak.lock()) self->forget(session_id);
   };
   // A WHIP publisher is asked for a key frame (a PLI of its own, rate-limited by its session);
   // an RTMP source sends them on its own schedule and the viewer waits for the next one.
-  setup.on_keyframe_request = [weak_hub = std::weak_ptr<media::StreamHub>(hub)] {
-    if (auto h = weak_hub.lock()) h->request_keyframe();
+  setup.on_keyframe_request = [weak, sid] {
+    if (auto self = weak.lock()) self->keyframe_for(sid);
   };
+  if (options.adapt) {
+    setup.on_bandwidth = [weak, sid](uint64_t bps) {
+      if (auto self = weak.lock()) self->on_bandwidth(sid, bps);
+    };
+    setup.on_congested = [weak, sid] {
+      if (auto self = weak.lock()) self->on_congested(sid);
+    };
+    setup.on_switched = [weak, sid](const void*, const void*) {
+      if (auto self = weak.lock()) self->on_switched(sid);
+    };
+  }
   setup.expires_at_ms = viewer.expires_at_ms;
   if (options.on_watching) {
     setup.on_watching = [watching = options.on_watching, stream_id, sid = setup.session_id,
@@ -206,6 +327,8 @@ void WhepServer::Shared::start_session(std::string stream_id, rtc::SdpDescriptio
     if (stopped) return fail(make_error("unavailable", "the server is shutting down"));
     sessions[answer.session_id] = Entry{session, stream_id, answer.etag};
   }
+  viewing.emplace(sid, Viewing{stream_id, session, hub, nullptr,
+                               RenditionChoice(std::chrono::steady_clock::now())});
   session->start();
   forwarder_for(stream_id, hub)->add(session);
   spdlog::info("whep {}: viewer {} created for {}", stream_id, answer.session_id, remote);

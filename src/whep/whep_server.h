@@ -28,12 +28,19 @@
 
 namespace stagecast::whep {
 
-// The hub WebRTC viewers of a stream follow: its source, or a transcoded rung when the source
-// cannot go over WebRTC (B-frames). Errors: not_live (nothing is being published),
+// One rendition WebRTC viewers of a stream can be sent: its source, or a transcoded rung.
+struct RealtimeRendition {
+  std::string name;          // "source", "360p", ...
+  uint64_t bitrate_bps = 0;  // the encoder's target; 0: unknown (the source) until measured
+  std::shared_ptr<media::StreamHub> hub;
+};
+// Highest first; a viewer starts on the first (the source, or the highest rung when the source
+// cannot go over WebRTC: B-frames).
+using RealtimeLadder = std::vector<RealtimeRendition>;
+// What a stream offers WebRTC viewers now. Errors: not_live (nothing is being published),
 // no_realtime_rendition (nothing playable over WebRTC). app/ wires the ingest registry and the
 // ladder: whep/ sees only media/.
-using LiveHubLookup =
-    std::function<Result<std::shared_ptr<media::StreamHub>>(const std::string& stream_id)>;
+using LiveHubLookup = std::function<Result<RealtimeLadder>(const std::string& stream_id)>;
 
 // Who plays, as the access check found them.
 struct WhepViewer {
@@ -55,6 +62,8 @@ struct WhepServerOptions {
   WhepSessionOptions session;
   size_t max_sessions = 1000;
   WhepWatching on_watching;
+  // Move viewers between the renditions by their receive estimate (REMB) and congestion.
+  bool adapt = true;
 };
 
 struct WhepAnswer {

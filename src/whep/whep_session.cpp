@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "core/random.h"
 #include "rtc/rtcp_feedback.h"
 #include "rtc/rtcp_packet.h"
@@ -153,6 +155,16 @@ void WhepSession::on_rtcp(Bytes packet) {
   auto compound = rtc::parse_rtcp_compound(packet);
   if (!compound) return;
   for (const auto& fb : compound->feedback) {
+    if (fb.packet_type == rtc::rtcp_type::kPayloadFeedback && fb.format == 15) {
+      // REMB names its media in the FCI (the media SSRC field is 0).
+      auto remb = rtc::parse_remb_fci(fb.fci);
+      if (remb && setup_.on_bandwidth &&
+          (remb->ssrcs.empty() || std::find(remb->ssrcs.begin(), remb->ssrcs.end(),
+                                            setup_.video_ssrc) != remb->ssrcs.end())) {
+        setup_.on_bandwidth(remb->bitrate_bps);
+      }
+      continue;
+    }
     if (fb.media_ssrc != setup_.video_ssrc) continue;
     if (fb.packet_type == rtc::rtcp_type::kRtpFeedback && fb.format == 1) {
       for (uint16_t sequence : rtc::parse_nack_fci(fb.fci)) retransmit(sequence);
@@ -188,8 +200,18 @@ void WhepSession::retransmit(uint16_t sequence) {
   if (send_protected(*cached)) metrics_.retransmitted->inc();
 }
 
-void WhepSession::send_video(const VideoUnitPtr& unit) {
+void WhepSession::send_video(const VideoUnitPtr& unit, Source from) {
   if (ended_ || !srtp_ || !ice_.selected()) return;
+  if (from != source_ && !(from == pending_ && pending_ && unit->keyframe)) return;
+  if (from == pending_) {
+    // The new rendition's first key frame: it takes over from here (the same SSRC and sequence,
+    // the same timeline: only the picture size may change, which the decoder handles at an IDR).
+    const Source old = source_;
+    source_ = pending_;
+    pending_ = nullptr;
+    waiting_keyframe_ = false;
+    if (setup_.on_switched) setup_.on_switched(old, source_);
+  }
   const auto now = std::chrono::steady_clock::now();
   if (waiting_keyframe_) {
     if (!unit->keyframe) return;
@@ -220,7 +242,10 @@ void WhepSession::send_video(const VideoUnitPtr& unit) {
     // The rest of this picture and everything that refers to it is useless: start again at the
     // next key frame, and ask for one.
     waiting_keyframe_ = true;
-    if (!refusing_) refusing_since_ = now;
+    if (!refusing_) {
+      refusing_since_ = now;
+      if (setup_.on_congested) setup_.on_congested();
+    }
     refusing_ = true;
     if (setup_.on_keyframe_request) setup_.on_keyframe_request();
   } else {
@@ -228,8 +253,8 @@ void WhepSession::send_video(const VideoUnitPtr& unit) {
   }
 }
 
-void WhepSession::send_audio(const AudioUnitPtr& unit) {
-  if (ended_ || !srtp_ || !ice_.selected() || !setup_.offer.audio) return;
+void WhepSession::send_audio(const AudioUnitPtr& unit, Source from) {
+  if (ended_ || !srtp_ || !ice_.selected() || !setup_.offer.audio || from != source_) return;
   rtc::RtpHeaderFields h;
   h.payload_type = static_cast<uint8_t>(setup_.offer.audio->payload_type);
   h.marker = !audio_.have_sent;  // RFC 7587 4.2: the first packet of a talkspurt

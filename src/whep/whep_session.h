@@ -72,6 +72,12 @@ class WhepSession final : public rtc::RtcPortSession,
     // Unix milliseconds when the viewer's playback token runs out; 0: never (a PUBLIC stream
     // open to anyone). A session not renewed by then ends ("token_expired").
     int64_t expires_at_ms = 0;
+    // The viewer's receive estimate (REMB), each time it sends one.
+    std::function<void(uint64_t bitrate_bps)> on_bandwidth;
+    // Its path refused a packet (a full ICE-TCP queue): it cannot keep up with this rendition.
+    std::function<void()> on_congested;
+    // The session moved from one source to another at a key frame (switch_to()).
+    std::function<void(const void* from, const void* to)> on_switched;
   };
 
   WhepSession(rtc::RtcMediaPort& port, WhepMetrics& metrics, WhepSessionOptions options,
@@ -81,8 +87,15 @@ class WhepSession final : public rtc::RtcPortSession,
   // On the port's thread.
   void start();
   void stop(const std::string& reason);
-  void send_video(const VideoUnitPtr& unit);
-  void send_audio(const AudioUnitPtr& unit);  // dropped unless audio was negotiated
+  // Media comes from a source (a WhepForwarder: the stream's source or one of its rungs). Only
+  // the one followed is sent; one being switched to takes over at its first key frame.
+  using Source = const void*;
+  void follow(Source source) { source_ = source; }
+  void switch_to(Source source) { pending_ = source == source_ ? nullptr : source; }
+  Source source() const { return source_; }
+  Source pending() const { return pending_; }
+  void send_video(const VideoUnitPtr& unit, Source from);
+  void send_audio(const AudioUnitPtr& unit, Source from);  // dropped unless audio was negotiated
   // An ICE restart with new local credentials: paths are forgotten until the viewer's checks
   // pass again; DTLS and SRTP carry on.
   void restart_ice(rtc::IceCredentials fresh);
@@ -120,6 +133,9 @@ class WhepSession final : public rtc::RtcPortSession,
   bool started_ = false;
   bool ended_ = false;
   std::unique_ptr<rtc::SrtpSession> srtp_;
+
+  Source source_ = nullptr;
+  Source pending_ = nullptr;
 
   // Video sending state.
   RtpPacketCache cache_;

@@ -381,3 +381,46 @@ test('a source with B-frames is played over WHEP from its highest transcoded run
     await ladder.cleanup();
   }
 });
+
+test('a viewer behind a narrow link moves down the ladder by its REMB, and back up when the link widens', async () => {
+  const relay = await lossyRelay({ drop: 'none' });
+  const adaptive = await startServer({ args: ['--webrtc.tcp=false', `--webrtc.udp_candidates=127.0.0.1:${relay.port}`,
+    '--transcode.enabled=true', '--transcode.preset=superfast', '--transcode.ladder=240p:250k'] });
+  relay.target = adaptive.webrtcUdpPort;
+  try {
+    const a = await verifiedArtist(adaptive, 'Ladder Artist');
+    const s = await createStream(adaptive, a, { title: 'Adaptive' });
+    publishers.push(publish(`${s.rtmpUrl}/${s.streamKey}`, { seconds: 600, size: '640x360', gop: 30, bframes: 0, cbr: '1500k' }));
+    await waitFor(async () => {
+      const r = await fetch(`${adaptive.url}/hls/${s.id}/master.m3u8`);
+      return r.status === 200 && ((await r.text()).match(/#EXT-X-STREAM-INF/g) ?? []).length === 2;
+    }, { timeout: 30000, what: 'the source and its 240p rung' });
+    const context = await browser.newContext();
+    try {
+      const page = await context.newPage();
+      await page.goto(`${adaptive.url}/`);
+      await page.evaluate(async (u) => {
+        const { WhepPlayer } = await import('/static/js/whep_player.js');
+        window.player = new WhepPlayer(u, { timeoutMs: 15000 });
+        const media = await window.player.connect();
+        document.body.append(Object.assign(document.createElement('video'), { muted: true, autoplay: true, srcObject: media }));
+      }, `/whep/${s.id}`);
+      const height = (h) => until(page, (want) => window.player.stats().then((st) => st.video?.frameHeight === want && st.video.framesDecoded > 30), h, { timeout: 40000, what: `${h}p decoded` });
+      await height(360);
+      // Past the warm-up (the browser's estimate ramps up first), the link narrows to 700 kb/s.
+      await new Promise((r) => setTimeout(r, 6000));
+      relay.rateKbps = 700;
+      await height(240);
+      assert.ok(await metric(adaptive, 'stagecast_whep_rendition_switches_total') >= 1);
+      // Wide again: the viewer's estimate earns it a try up, which holds.
+      relay.rateKbps = 0;
+      await until(page, () => window.player.stats().then((st) => st.video.frameHeight === 360), null, { timeout: 60000, what: 'back to 360p' });
+      assert.ok(await metric(adaptive, 'stagecast_whep_rendition_switches_total') >= 2);
+    } finally {
+      await context.close();
+    }
+  } finally {
+    await adaptive.cleanup();
+    relay.close();
+  }
+});

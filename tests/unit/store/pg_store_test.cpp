@@ -57,5 +57,38 @@ TEST(PostgresStore, TwoNodesStartingOnAnEmptyDatabaseMigrateItOnce) {
   drop_test_database(name);
 }
 
+TEST(PostgresStore, ConnectionsTheServerDroppedAreReestablished) {
+  const std::string name = "t_drop_" + random_id();
+  auto url = create_test_database(name);
+  ASSERT_TRUE(url.ok()) << url.error().message;
+  StoreOptions options;
+  options.read_connections = 1;
+  auto store = open_store(*url, options);
+  ASSERT_TRUE(store.ok()) << store.error().message;
+  ASSERT_TRUE((*store)->ping().ok());
+  ASSERT_TRUE((*store)->applied_migrations().ok());
+
+  // An administrator (or a failover) ends every session of the database.
+  ASSERT_TRUE(
+      admin_exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '" + name +
+                 "'")
+          .ok());
+  // A call may meet its dead session once (db_unavailable, never a crash); the next reconnects.
+  auto first = (*store)->ping();
+  if (!first.ok()) {
+    EXPECT_EQ(first.error().code, "db_unavailable") << first.error().message;
+  }
+  EXPECT_TRUE((*store)->ping().ok());
+  auto read = (*store)->applied_migrations();
+  if (!read.ok()) {
+    EXPECT_EQ(read.error().code, "db_unavailable") << read.error().message;
+  }
+  auto again = (*store)->applied_migrations();
+  ASSERT_TRUE(again.ok()) << again.error().message;
+  EXPECT_EQ(again->size(), embedded_migrations().size());
+  store->reset();
+  drop_test_database(name);
+}
+
 }  // namespace
 }  // namespace stagecast::store::testing

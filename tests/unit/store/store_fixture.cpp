@@ -14,8 +14,9 @@ std::string database_name(const std::filesystem::path& dir) {
   return "t_" + dir.filename().string().substr(dir.filename().string().rfind('-') + 1);
 }
 
-// Runs one statement on the test cluster's maintenance database.
-Result<void> admin(const std::string& sql) {
+}  // namespace
+
+Result<void> admin_exec(const std::string& sql) {
   auto url = test_postgres_url();
   if (!url) return url.error();
   PGconn* conn = PQconnectdb(url->c_str());
@@ -25,15 +26,13 @@ Result<void> admin(const std::string& sql) {
     return make_error("db_unavailable", m);
   }
   PGresult* r = PQexec(conn, sql.c_str());
-  const bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+  const bool ok = PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK;
   std::string m = PQresultErrorMessage(r);
   PQclear(r);
   PQfinish(conn);
   if (!ok) return make_error("internal", m);
   return {};
 }
-
-}  // namespace
 
 Result<std::string> test_postgres_url() {
   std::ifstream in(STAGECAST_PG_URL_FILE);
@@ -50,7 +49,7 @@ Result<std::string> create_test_database(const std::string& name) {
   auto url = test_postgres_url();
   if (!url) return url.error();
   // Created on the first open, found again on a reopen.
-  auto created = admin("CREATE DATABASE " + name);
+  auto created = admin_exec("CREATE DATABASE " + name);
   if (!created && created.error().message.find("already exists") == std::string::npos) {
     return created.error();
   }
@@ -58,7 +57,7 @@ Result<std::string> create_test_database(const std::string& name) {
 }
 
 void drop_test_database(const std::string& name) {
-  (void)admin("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
+  (void)admin_exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
 }
 
 std::vector<StoreBackend> store_backends() {

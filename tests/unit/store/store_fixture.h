@@ -35,6 +35,8 @@ Result<std::string> test_postgres_url();
 // A postgres:// URL of a database created for `name` on the test cluster (created if missing).
 Result<std::string> create_test_database(const std::string& name);
 void drop_test_database(const std::string& name);
+// Runs one statement on the test cluster's maintenance database.
+Result<void> admin_exec(const std::string& sql);
 
 std::vector<StoreBackend> store_backends();
 

@@ -1,6 +1,8 @@
 #include "store/sql/database.h"
 
 #include <algorithm>
+#include <random>
+#include <thread>
 
 namespace stagecast::store::sql {
 
@@ -20,6 +22,13 @@ Result<std::unique_ptr<Database>> Database::open(const ConnectionFactory& connec
     db->readers_.push_back(std::move(reader).value());
   }
   return db;
+}
+
+void Database::backoff(int attempt) {
+  thread_local std::minstd_rand rng(std::random_device{}());
+  const int cap = 1 << std::min(attempt, 5);
+  std::this_thread::sleep_for(
+      std::chrono::microseconds(std::uniform_int_distribution<int>(100, cap * 1000)(rng)));
 }
 
 Database::ReaderLease::ReaderLease(Database& d) : db(d), conn(nullptr) {

@@ -53,20 +53,22 @@ class Database {
   }
 
   // Runs f on the writer inside a transaction; rolls back when f returns an error. A
-  // transaction the database aborted for a concurrent one's sake (another node's) runs again.
+  // transaction the database aborted for a concurrent one's sake (another node's) runs again
+  // after a short random pause, for as long as the timeout allows.
   template <typename F>
   auto transaction(F&& f) -> decltype(f(std::declval<Connection&>())) {
     if (faults_.unavailable()) return injected_fault();
+    const auto start = std::chrono::steady_clock::now();
     std::unique_lock lock(writer_mu_, std::defer_lock);
     if (!lock_writer(lock)) return busy();
-    constexpr int kAttempts = 5;
     for (int attempt = 1;; ++attempt) {
       auto result = transaction_once(f);
       if (result || result.error().code != kRetryTransaction) return result;
-      if (attempt == kAttempts) {
+      if (std::chrono::steady_clock::now() - start > wait_) {
         return make_error(errc::kDbUnavailable,
                           "transaction kept conflicting with others: " + result.error().message);
       }
+      backoff(attempt);
     }
   }
 
@@ -100,6 +102,9 @@ class Database {
     }
     return result;
   }
+
+  // Up to 1, 2, 4 ... 32 ms, at random: two nodes that collided do not collide again in step.
+  static void backoff(int attempt);
 
   static Error injected_fault() {
     return make_error(errc::kDbUnavailable, "database unavailable (fault injected)");

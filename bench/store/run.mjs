@@ -25,6 +25,10 @@ const SECONDS = Number(process.env.SECONDS ?? 10);
 const CONCURRENCY = Number(process.env.CONCURRENCY ?? 16);
 const STREAMS = Number(process.env.STREAMS ?? 60);
 const MESSAGES = Number(process.env.MESSAGES ?? 300);
+// Extra libpq URI parameters for the PostgreSQL run, e.g. PG_PARAMS='options=-c%20plan_cache_mode%3Dforce_generic_plan'.
+const PG_PARAMS = process.env.PG_PARAMS ?? '';
+// Server flags for both runs, e.g. EXTRA='--threads.workers=8 --store.read_connections=8'.
+const EXTRA = (process.env.EXTRA ?? '').split(' ').filter(Boolean);
 process.env.SC_TEST_BIN ??= process.env.BENCH_BIN ?? join(ROOT, 'build/src/app/stagecast');
 const UNLIMITED = ['--realtime.events_per_second=100000', '--realtime.events_burst=100000',
   '--chat.rate_limit_messages=100000', '--log.level=warn'];
@@ -68,7 +72,7 @@ async function load(port, path, token) {
 }
 
 async function measure(backend, args) {
-  const server = new StagecastProcess({ args: [...UNLIMITED, ...args] });
+  const server = new StagecastProcess({ args: [...UNLIMITED, ...EXTRA, ...args] });
   await server.start();
   try {
     const artist = await verifiedArtist(server, 'Bench Artist');
@@ -99,7 +103,7 @@ try {
   const adminUrl = readFileSync(join(state, 'url'), 'utf8').trim();
   execFileSync('psql', [adminUrl, '-q', '-c', 'CREATE DATABASE bench'], { stdio: 'inherit' });
   const sqlite = await measure('sqlite', []);
-  const postgres = await measure('postgres', [`--store.url=${adminUrl.replace(/\/postgres$/, '/bench')}`]);
+  const postgres = await measure('postgres', [`--store.url=${adminUrl.replace(/\/postgres$/, '/bench')}${PG_PARAMS ? `?${PG_PARAMS}` : ''}`]);
   const ratio = (k, m) => Number((postgres[k][m] / sqlite[k][m]).toFixed(3));
   console.log(JSON.stringify({
     seconds: SECONDS, concurrency: CONCURRENCY, streams: STREAMS, messages: MESSAGES,

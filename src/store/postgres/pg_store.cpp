@@ -8,11 +8,9 @@ namespace stagecast::store::postgres {
 Result<std::unique_ptr<Store>> open_postgres_store(const std::string& url,
                                                    const StoreOptions& options) {
   sql::DatabaseOptions db_options{options.read_connections, options.busy_timeout_ms};
-  auto connect = [&](bool read_only) -> Result<std::unique_ptr<sql::Connection>> {
-    auto conn = PgConnection::open(url, {options.busy_timeout_ms, read_only});
-    if (!conn) return conn.error();
-    return std::unique_ptr<sql::Connection>(std::move(conn).value());
-  };
+  auto connect = sql::connection_factory([&](bool read_only) {
+    return PgConnection::open(url, {options.busy_timeout_ms, read_only});
+  });
   return sql::open_sql_store("postgres", connect, db_options, options);
 }
 

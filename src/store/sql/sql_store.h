@@ -11,6 +11,16 @@
 
 namespace stagecast::store::sql {
 
+// A ConnectionFactory of open(read_only) -> Result<std::unique_ptr<BackendConnection>>.
+template <typename Open>
+ConnectionFactory connection_factory(Open open) {
+  return [open](bool read_only) -> Result<std::unique_ptr<Connection>> {
+    auto conn = open(read_only);
+    if (!conn) return conn.error();
+    return std::unique_ptr<Connection>(std::move(conn).value());
+  };
+}
+
 // `backend` is what Store::backend() answers ("sqlite", "postgres").
 Result<std::unique_ptr<Store>> open_sql_store(std::string backend, const ConnectionFactory& connect,
                                               const DatabaseOptions& db_options,

@@ -11,11 +11,9 @@ Result<std::unique_ptr<Store>> open_sqlite_store(const std::string& path,
   // its own empty database.
   const bool memory = path == ":memory:";
   sql::DatabaseOptions db_options{memory ? 0 : options.read_connections, options.busy_timeout_ms};
-  auto connect = [&](bool read_only) -> Result<std::unique_ptr<sql::Connection>> {
-    auto conn = SqliteConnection::open(path, {options.busy_timeout_ms, read_only});
-    if (!conn) return conn.error();
-    return std::unique_ptr<sql::Connection>(std::move(conn).value());
-  };
+  auto connect = sql::connection_factory([&](bool read_only) {
+    return SqliteConnection::open(path, {options.busy_timeout_ms, read_only});
+  });
   return sql::open_sql_store("sqlite", connect, db_options, options);
 }
 

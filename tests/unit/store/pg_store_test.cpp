@@ -39,14 +39,25 @@ TEST(PostgresStore, PlaceholdersBecomeNumberedOutsideLiterals) {
   EXPECT_EQ(n, 1);
 }
 
-TEST(PostgresStore, TwoNodesStartingOnAnEmptyDatabaseMigrateItOnce) {
-  const std::string name = "t_race_" + random_id();
-  auto url = create_test_database(name);
-  ASSERT_TRUE(url.ok()) << url.error().message;
+// An empty database of its own on the test cluster, dropped (its sessions ended) after the test.
+class PostgresDatabaseTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto created = create_test_database(name_);
+    ASSERT_TRUE(created.ok()) << created.error().message;
+    url_ = *created;
+  }
+  void TearDown() override { drop_test_database(name_); }
+
+  const std::string name_ = "t_own_" + random_id();
+  std::string url_;
+};
+
+TEST_F(PostgresDatabaseTest, TwoNodesStartingOnAnEmptyDatabaseMigrateItOnce) {
   Result<std::unique_ptr<Store>> a = make_error("internal", "not run");
   Result<std::unique_ptr<Store>> b = make_error("internal", "not run");
-  std::thread ta([&] { a = open_store(*url); });
-  std::thread tb([&] { b = open_store(*url); });
+  std::thread ta([&] { a = open_store(url_); });
+  std::thread tb([&] { b = open_store(url_); });
   ta.join();
   tb.join();
   ASSERT_TRUE(a.ok()) << a.error().message;
@@ -55,26 +66,20 @@ TEST(PostgresStore, TwoNodesStartingOnAnEmptyDatabaseMigrateItOnce) {
   ASSERT_TRUE(applied.ok());
   EXPECT_EQ(applied->size(), embedded_migrations().size());
   EXPECT_EQ((*b)->backend(), "postgres");
-  a->reset();
-  b->reset();
-  drop_test_database(name);
 }
 
-TEST(PostgresStore, ConnectionsTheServerDroppedAreReestablished) {
-  const std::string name = "t_drop_" + random_id();
-  auto url = create_test_database(name);
-  ASSERT_TRUE(url.ok()) << url.error().message;
+TEST_F(PostgresDatabaseTest, ConnectionsTheServerDroppedAreReestablished) {
   StoreOptions options;
   options.read_connections = 1;
-  auto store = open_store(*url, options);
+  auto store = open_store(url_, options);
   ASSERT_TRUE(store.ok()) << store.error().message;
   ASSERT_TRUE((*store)->ping().ok());
   ASSERT_TRUE((*store)->applied_migrations().ok());
 
   // An administrator (or a failover) ends every session of the database.
   ASSERT_TRUE(
-      admin_exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '" + name +
-                 "'")
+      admin_exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '" +
+                 name_ + "'")
           .ok());
   // A call may meet its dead session once (db_unavailable, never a crash); the next reconnects.
   auto first = (*store)->ping();
@@ -89,20 +94,15 @@ TEST(PostgresStore, ConnectionsTheServerDroppedAreReestablished) {
   auto again = (*store)->applied_migrations();
   ASSERT_TRUE(again.ok()) << again.error().message;
   EXPECT_EQ(again->size(), embedded_migrations().size());
-  store->reset();
-  drop_test_database(name);
 }
 
 // Two nodes appending to one stream's chat at once: each append reads MAX(seq) and inserts the
 // next in one serializable transaction; the loser of a race is aborted by PostgreSQL and run
 // again, so every message is stored once with its own seq and none is refused.
-TEST(PostgresStore, TwoNodesAppendingToOneChatGetEverySeqOnce) {
-  const std::string name = "t_nodes_" + random_id();
-  auto url = create_test_database(name);
-  ASSERT_TRUE(url.ok()) << url.error().message;
-  auto a = open_store(*url);
+TEST_F(PostgresDatabaseTest, TwoNodesAppendingToOneChatGetEverySeqOnce) {
+  auto a = open_store(url_);
   ASSERT_TRUE(a.ok()) << a.error().message;
-  auto b = open_store(*url);
+  auto b = open_store(url_);
   ASSERT_TRUE(b.ok()) << b.error().message;
 
   User artist;
@@ -152,9 +152,6 @@ TEST(PostgresStore, TwoNodesAppendingToOneChatGetEverySeqOnce) {
   auto counted = (*a)->streams().find(stream->id);
   ASSERT_TRUE(counted.ok());
   EXPECT_EQ(counted->chat_message_count, 2 * kEach);
-  a->reset();
-  b->reset();
-  drop_test_database(name);
 }
 
 }  // namespace

@@ -44,6 +44,16 @@ export class Postgres {
     }
   }
 
+  // An outage: the server stops (fast shutdown, sessions cut), its data kept; resume() starts it
+  // again on the same port.
+  pause() {
+    execFileSync('bash', [SCRIPT, 'pause', this.state], { stdio: ['ignore', 'ignore', 'pipe'] });
+  }
+
+  resume() {
+    execFileSync('bash', [SCRIPT, 'resume', this.state], { stdio: ['ignore', 'ignore', 'pipe'] });
+  }
+
   stop() {
     execFileSync('bash', [SCRIPT, 'stop', this.state], { stdio: 'ignore' });
     rmSync(this.state, { recursive: true, force: true });

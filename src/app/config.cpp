@@ -184,6 +184,8 @@ const Key kKeys[] = {
     {"store.url", SC_FIELD(store_url), true, "sqlite:///path/file.db or postgres://..."},
     {"store.timeout_ms", SC_FIELD(store_timeout_ms), false,
      "longest a call waits for the database (locked, busy) before it fails"},
+    {"store.read_connections", SC_FIELD(store_read_connections), false,
+     "read-only connections beside the single writer (0..64; PostgreSQL: 1 + this per node)"},
     {"payments.provider", SC_FIELD(payments_provider), false,
      "sandbox (no money moves; refused in production) or stripe"},
     {"payments.stripe_secret_key", SC_FIELD(payments_stripe_secret_key), true,
@@ -509,6 +511,8 @@ Result<void> validate(const Config& c) {
                       "rtmp.handshake_timeout_ms and publish_timeout_ms >= 100");
   if (c.store_timeout_ms < 10 || c.store_timeout_ms > 60'000)
     return make_error("config_invalid", "store.timeout_ms must be 10..60000");
+  if (c.store_read_connections < 0 || c.store_read_connections > 64)
+    return make_error("config_invalid", "store.read_connections must be 0..64");
   if (c.streams_max_viewers < 1)
     return make_error("config_invalid", "streams.max_viewers must be >= 1");
   if (c.chat_max_message_chars < 1 || c.chat_max_message_chars > 2000) {

@@ -130,6 +130,7 @@ struct Config {
   // [store]
   std::string store_url;  // sqlite:///path or postgres://...; default sqlite in data_dir
   int64_t store_timeout_ms = 2000;
+  int64_t store_read_connections = 4;  // readers beside the one writer (PostgreSQL: the pool)
   // [payments] (docs/payments.md)
   std::string payments_provider = "sandbox";  // sandbox (no money moves) | stripe
   std::string payments_stripe_secret_key;

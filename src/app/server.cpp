@@ -299,6 +299,7 @@ void open_platform(Server::Parts& p) {
   store::StoreOptions store_options;
   store_options.clock = &p.clock;
   store_options.busy_timeout_ms = static_cast<int>(c.store_timeout_ms);
+  store_options.read_connections = static_cast<int>(c.store_read_connections);
   p.store = must(store::open_store(url, store_options), "opening the store");
 
   platform::PlatformConfig pc;

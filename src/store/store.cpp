@@ -1,5 +1,6 @@
 #include "store/store.h"
 
+#include "store/postgres/pg_store.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace stagecast::store {
@@ -19,11 +20,11 @@ Result<std::unique_ptr<Store>> open_store(const std::string& url, const StoreOpt
     return sqlite::open_sqlite_store(path, options);
   }
   if (url.rfind("postgres://", 0) == 0 || url.rfind("postgresql://", 0) == 0) {
-    return make_error(errc::kUnsupported,
-                      "the PostgreSQL store is not built yet; use sqlite:///path/stagecast.db");
+    return postgres::open_postgres_store(url, options);
   }
-  return make_error(errc::kUnsupported,
-                    "unknown database URL scheme (expected sqlite:///path or sqlite::memory:)");
+  return make_error(
+      errc::kUnsupported,
+      "unknown database URL scheme (expected sqlite:///path, sqlite::memory: or postgres://...)");
 }
 
 }  // namespace stagecast::store

@@ -65,7 +65,8 @@ class Store {
 // Opens (creating if needed) and migrates the database named by url:
 //   sqlite:///abs/path/stagecast.db   a file (parent directory must exist)
 //   sqlite::memory:                   a private in-memory database (tests)
-//   postgres://...                    not built yet: unsupported_backend
+//   postgres://user:password@host:port/db   PostgreSQL (libpq URI; a pool of
+//                                     read_connections readers and one writer)
 // Errors: unsupported_backend, db_unavailable (cannot open, migration failed), schema_too_new.
 Result<std::unique_ptr<Store>> open_store(const std::string& url, const StoreOptions& options = {});
 

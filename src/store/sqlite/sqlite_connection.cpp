@@ -38,29 +38,29 @@ Result<std::unique_ptr<SqliteConnection>> SqliteConnection::open(
 }
 
 SqliteConnection::~SqliteConnection() {
-  for (auto& [sql, cached] : cache_) sqlite3_finalize(cached.stmt);
+  cache_.clear();  // finalized before the handle closes
   sqlite3_close_v2(db_);
 }
 
-Result<Statement> SqliteConnection::prepare(const std::string& sql) {
-  auto it = cache_.find(sql);
+Result<sql::Statement> SqliteConnection::prepare(const std::string& query) {
+  auto it = cache_.find(query);
   if (it == cache_.end()) {
     sqlite3_stmt* stmt = nullptr;
-    int rc = sqlite3_prepare_v3(db_, sql.c_str(), static_cast<int>(sql.size() + 1),
+    int rc = sqlite3_prepare_v3(db_, query.c_str(), static_cast<int>(query.size() + 1),
                                 SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
     if (rc != SQLITE_OK) return sqlite_error(rc, db_, "prepare");
-    it = cache_.emplace(sql, Cached{stmt, false}).first;
+    it = cache_.emplace(query, std::make_unique<SqliteStatement>(stmt, db_)).first;
   }
-  if (it->second.in_use) {
-    return make_error(errc::kInternal, "sqlite statement used twice at once: " + sql);
+  if (it->second->in_use) {
+    return make_error(errc::kInternal, "sqlite statement used twice at once: " + query);
   }
-  it->second.in_use = true;
-  return Statement(it->second.stmt, db_, &it->second.in_use);
+  it->second->in_use = true;
+  return sql::Statement(it->second.get());
 }
 
-Result<void> SqliteConnection::exec(const std::string& sql) {
+Result<void> SqliteConnection::exec(const std::string& query) {
   char* err = nullptr;
-  int rc = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err);
+  int rc = sqlite3_exec(db_, query.c_str(), nullptr, nullptr, &err);
   sqlite3_free(err);
   if (rc != SQLITE_OK) return sqlite_error(rc, db_, "exec");
   return {};

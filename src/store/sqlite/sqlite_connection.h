@@ -1,6 +1,6 @@
 #pragma once
-// One SQLite connection with its cache of prepared statements. Not thread-safe: the database
-// hands it to one thread at a time (SqliteDatabase).
+// One SQLite connection with its cache of prepared statements. Not thread-safe: the
+// sql::Database hands it to one thread at a time.
 
 #include <sqlite3.h>
 
@@ -9,6 +9,7 @@
 #include <string>
 
 #include "core/result.h"
+#include "store/sql/connection.h"
 #include "store/sqlite/sqlite_statement.h"
 
 namespace stagecast::store::sqlite {
@@ -18,34 +19,27 @@ struct ConnectionOptions {
   bool read_only = false;  // PRAGMA query_only: a reader that cannot write by mistake
 };
 
-class SqliteConnection {
+class SqliteConnection final : public sql::Connection {
  public:
   // `path` is a file path or ":memory:". Sets WAL (files), foreign keys, the busy timeout.
   static Result<std::unique_ptr<SqliteConnection>> open(const std::string& path,
                                                         const ConnectionOptions& options);
   // Takes ownership of an open handle; use open().
   explicit SqliteConnection(sqlite3* db) : db_(db) {}
-  ~SqliteConnection();
+  ~SqliteConnection() override;
   SqliteConnection(const SqliteConnection&) = delete;
   SqliteConnection& operator=(const SqliteConnection&) = delete;
 
-  // A cached prepared statement for this SQL text (prepared once per connection).
-  Result<Statement> prepare(const std::string& sql);
-  // Runs SQL without parameters (PRAGMAs, BEGIN/COMMIT, migration scripts of several
-  // statements). Never for SQL carrying values.
-  Result<void> exec(const std::string& sql);
-  // How long a statement waits for another process's lock before SQLITE_BUSY.
-  void set_busy_timeout(int ms) { sqlite3_busy_timeout(db_, ms); }
-  int64_t changes() const;
+  Result<sql::Statement> prepare(const std::string& query) override;
+  Result<void> exec(const std::string& query) override;
+  void set_busy_timeout(int ms) override { sqlite3_busy_timeout(db_, ms); }
+  int64_t changes() const override;
+  // IMMEDIATE takes the write lock up front, so another process cannot make us fail half way.
+  std::string begin_sql() const override { return "BEGIN IMMEDIATE"; }
 
  private:
-  struct Cached {
-    sqlite3_stmt* stmt = nullptr;
-    bool in_use = false;
-  };
   sqlite3* db_;
-  // std::map: node addresses stay put, so Statement can hold a pointer to `in_use`.
-  std::map<std::string, Cached> cache_;
+  std::map<std::string, std::unique_ptr<SqliteStatement>> cache_;
 };
 
 }  // namespace stagecast::store::sqlite

@@ -6,41 +6,19 @@
 
 namespace stagecast::store::sqlite {
 
-Statement::Statement(sqlite3_stmt* stmt, sqlite3* db, bool* in_use)
-    : stmt_(stmt), db_(db), in_use_(in_use) {}
-
-Statement::Statement(Statement&& other) noexcept
-    : stmt_(other.stmt_), db_(other.db_), in_use_(other.in_use_), bind_rc_(other.bind_rc_) {
-  other.stmt_ = nullptr;
-  other.in_use_ = nullptr;
+void SqliteStatement::bind_text(int i, std::string_view v) {
+  keep(sqlite3_bind_text64(stmt_, i, v.data(), v.size(), SQLITE_TRANSIENT, SQLITE_UTF8));
 }
 
-Statement::~Statement() {
-  if (stmt_ == nullptr) return;
-  sqlite3_reset(stmt_);
-  sqlite3_clear_bindings(stmt_);
-  if (in_use_ != nullptr) *in_use_ = false;
+void SqliteStatement::bind_i64(int i, int64_t v) {
+  keep(sqlite3_bind_int64(stmt_, i, v));
 }
 
-Statement& Statement::bind(int i, std::string_view v) {
-  int rc = sqlite3_bind_text64(stmt_, i, v.data(), v.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
-  if (rc != SQLITE_OK && bind_rc_ == SQLITE_OK) bind_rc_ = rc;
-  return *this;
+void SqliteStatement::bind_null(int i, sql::ParamType) {
+  keep(sqlite3_bind_null(stmt_, i));
 }
 
-Statement& Statement::bind(int i, int64_t v) {
-  int rc = sqlite3_bind_int64(stmt_, i, v);
-  if (rc != SQLITE_OK && bind_rc_ == SQLITE_OK) bind_rc_ = rc;
-  return *this;
-}
-
-Statement& Statement::bind(int i, std::nullopt_t) {
-  int rc = sqlite3_bind_null(stmt_, i);
-  if (rc != SQLITE_OK && bind_rc_ == SQLITE_OK) bind_rc_ = rc;
-  return *this;
-}
-
-Result<bool> Statement::step() {
+Result<bool> SqliteStatement::step() {
   if (bind_rc_ != SQLITE_OK) return sqlite_error(bind_rc_, db_, "bind");
   int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) return true;
@@ -48,34 +26,19 @@ Result<bool> Statement::step() {
   return sqlite_error(rc, db_, "step");
 }
 
-Result<void> Statement::run() {
-  while (true) {
-    auto r = step();
-    if (!r) return r.error();
-    if (!*r) return {};
-  }
-}
-
-std::string Statement::text(int col) const {
+std::string SqliteStatement::text(int col) const {
   const auto* p = sqlite3_column_text(stmt_, col);
   if (p == nullptr) return {};
   return std::string(reinterpret_cast<const char*>(p),
                      static_cast<size_t>(sqlite3_column_bytes(stmt_, col)));
 }
 
-std::optional<std::string> Statement::opt_text(int col) const {
-  if (is_null(col)) return std::nullopt;
-  return text(col);
+void SqliteStatement::release() {
+  sqlite3_reset(stmt_);
+  sqlite3_clear_bindings(stmt_);
+  bind_rc_ = SQLITE_OK;
+  in_use = false;
 }
-
-int64_t Statement::i64(int col) const { return sqlite3_column_int64(stmt_, col); }
-
-std::optional<int64_t> Statement::opt_i64(int col) const {
-  if (is_null(col)) return std::nullopt;
-  return i64(col);
-}
-
-bool Statement::is_null(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
 
 Error sqlite_error(int rc, sqlite3* db, std::string_view what) {
   // SQLite's messages name tables and columns, never bound values, so they are safe to return.

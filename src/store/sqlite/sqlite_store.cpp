@@ -1,89 +1,20 @@
 #include "store/sqlite/sqlite_store.h"
 
-#include "store/migrations.h"
-#include "store/sqlite/sqlite_database.h"
-#include "store/sqlite/sqlite_migrator.h"
-#include "store/sqlite/sqlite_repositories.h"
+#include "store/sql/sql_store.h"
+#include "store/sqlite/sqlite_connection.h"
 
 namespace stagecast::store::sqlite {
-namespace {
-
-class SqliteStore final : public Store {
- public:
-  explicit SqliteStore(std::unique_ptr<SqliteDatabase> db)
-      : db_(std::move(db)),
-        users_(make_user_repository(*db_)),
-        subscriptions_(make_subscription_repository(*db_)),
-        streams_(make_stream_repository(*db_)),
-        tickets_(make_ticket_repository(*db_)),
-        chat_(make_chat_repository(*db_)),
-        moderation_(make_moderation_repository(*db_)),
-        tips_(make_tip_repository(*db_)),
-        payment_events_(make_payment_event_repository(*db_)),
-        viewers_(make_viewer_repository(*db_)),
-        analytics_(make_analytics_repository(*db_)),
-        recordings_(make_recording_repository(*db_)),
-        notifications_(make_notification_repository(*db_)),
-        push_subscriptions_(make_push_subscription_repository(*db_)) {}
-
-  UserRepository& users() override { return *users_; }
-  SubscriptionRepository& subscriptions() override { return *subscriptions_; }
-  StreamRepository& streams() override { return *streams_; }
-  TicketRepository& tickets() override { return *tickets_; }
-  ChatRepository& chat() override { return *chat_; }
-  ModerationRepository& moderation() override { return *moderation_; }
-  TipRepository& tips() override { return *tips_; }
-  PaymentEventRepository& payment_events() override { return *payment_events_; }
-  ViewerRepository& viewers() override { return *viewers_; }
-  AnalyticsRepository& analytics() override { return *analytics_; }
-  RecordingRepository& recordings() override { return *recordings_; }
-  NotificationRepository& notifications() override { return *notifications_; }
-  PushSubscriptionRepository& push_subscriptions() override { return *push_subscriptions_; }
-
-  std::string backend() const override { return "sqlite"; }
-
-  // Whether a write could be made now: the write lock taken and given back (an empty BEGIN
-  // IMMEDIATE ... COMMIT writes nothing). A SELECT would succeed while another process holds the
-  // lock and every write fails.
-  Result<void> ping() override {
-    return db_->transaction([](SqliteConnection&) -> Result<void> { return {}; });
-  }
-
-  Result<std::vector<SchemaMigration>> applied_migrations() override {
-    return list_applied_migrations(*db_);
-  }
-
-  FaultInjection& faults() override { return db_->faults(); }
-
- private:
-  // Declared first: the repositories hold references to it and must go before it does.
-  std::unique_ptr<SqliteDatabase> db_;
-  std::unique_ptr<UserRepository> users_;
-  std::unique_ptr<SubscriptionRepository> subscriptions_;
-  std::unique_ptr<StreamRepository> streams_;
-  std::unique_ptr<TicketRepository> tickets_;
-  std::unique_ptr<ChatRepository> chat_;
-  std::unique_ptr<ModerationRepository> moderation_;
-  std::unique_ptr<TipRepository> tips_;
-  std::unique_ptr<PaymentEventRepository> payment_events_;
-  std::unique_ptr<ViewerRepository> viewers_;
-  std::unique_ptr<AnalyticsRepository> analytics_;
-  std::unique_ptr<RecordingRepository> recordings_;
-  std::unique_ptr<NotificationRepository> notifications_;
-  std::unique_ptr<PushSubscriptionRepository> push_subscriptions_;
-};
-
-}  // namespace
 
 Result<std::unique_ptr<Store>> open_sqlite_store(const std::string& path,
                                                  const StoreOptions& options) {
-  auto db = SqliteDatabase::open(path, {options.read_connections, options.busy_timeout_ms});
-  if (!db) return db.error();
-  SystemClock system_clock;
-  const Clock& clock = options.clock != nullptr ? *options.clock : system_clock;
-  auto applied = apply_migrations(**db, embedded_migrations(), clock.unix_millis());
-  if (!applied) return applied.error();
-  return std::unique_ptr<Store>(std::make_unique<SqliteStore>(std::move(db).value()));
+  // An in-memory database has one connection, the writer: each further connection would see
+  // its own empty database.
+  const bool memory = path == ":memory:";
+  sql::DatabaseOptions db_options{memory ? 0 : options.read_connections, options.busy_timeout_ms};
+  auto connect = sql::connection_factory([&](bool read_only) {
+    return SqliteConnection::open(path, {options.busy_timeout_ms, read_only});
+  });
+  return sql::open_sql_store("sqlite", connect, db_options, options);
 }
 
 }  // namespace stagecast::store::sqlite

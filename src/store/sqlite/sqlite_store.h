@@ -1,6 +1,6 @@
 #pragma once
-// The SQLite implementation of Store: opens the database, applies the embedded migrations and
-// owns one repository per aggregate over the shared connections.
+// The SQLite backend of the Store: its connections under the shared sql::Database, migrations
+// and repositories (sql/).
 
 #include <memory>
 #include <string>

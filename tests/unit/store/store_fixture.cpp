@@ -1,8 +1,64 @@
 #include "store_fixture.h"
 
+#include <libpq-fe.h>
+
+#include <fstream>
+
 #include "core/random.h"
 
 namespace stagecast::store::testing {
+namespace {
+
+// A database name of the test directory (its random id): the same on reopen.
+std::string database_name(const std::filesystem::path& dir) {
+  return "t_" + dir.filename().string().substr(dir.filename().string().rfind('-') + 1);
+}
+
+}  // namespace
+
+Result<void> admin_exec(const std::string& sql) {
+  auto url = test_postgres_url();
+  if (!url) return url.error();
+  PGconn* conn = PQconnectdb(url->c_str());
+  if (PQstatus(conn) != CONNECTION_OK) {
+    std::string m = PQerrorMessage(conn);
+    PQfinish(conn);
+    return make_error("db_unavailable", m);
+  }
+  PGresult* r = PQexec(conn, sql.c_str());
+  const bool ok = PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK;
+  std::string m = PQresultErrorMessage(r);
+  PQclear(r);
+  PQfinish(conn);
+  if (!ok) return make_error("internal", m);
+  return {};
+}
+
+Result<std::string> test_postgres_url() {
+  std::ifstream in(STAGECAST_PG_URL_FILE);
+  std::string url;
+  if (!in || !std::getline(in, url) || url.empty()) {
+    return make_error("db_unavailable",
+                      "no PostgreSQL test cluster: run the tests with ctest (fixture store_pg, "
+                      "scripts/pg-test-cluster.sh start), which writes " STAGECAST_PG_URL_FILE);
+  }
+  return url;
+}
+
+Result<std::string> create_test_database(const std::string& name) {
+  auto url = test_postgres_url();
+  if (!url) return url.error();
+  // Created on the first open, found again on a reopen.
+  auto created = admin_exec("CREATE DATABASE " + name);
+  if (!created && created.error().message.find("already exists") == std::string::npos) {
+    return created.error();
+  }
+  return url->substr(0, url->rfind('/') + 1) + name;
+}
+
+void drop_test_database(const std::string& name) {
+  (void)admin_exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
+}
 
 std::vector<StoreBackend> store_backends() {
   return {
@@ -16,6 +72,14 @@ std::vector<StoreBackend> store_backends() {
          return open_store("sqlite::memory:", options);
        },
        false},
+      {"postgres",
+       [](const std::filesystem::path& dir,
+          const StoreOptions& options) -> Result<std::unique_ptr<Store>> {
+         auto url = create_test_database(database_name(dir));
+         if (!url) return url.error();
+         return open_store(*url, options);
+       },
+       true, [](const std::filesystem::path& dir) { drop_test_database(database_name(dir)); }},
   };
 }
 
@@ -31,6 +95,7 @@ void StoreTest::SetUp() {
 
 void StoreTest::TearDown() {
   store_.reset();
+  if (GetParam().drop) GetParam().drop(dir_);
   std::error_code ec;
   std::filesystem::remove_all(dir_, ec);
 }

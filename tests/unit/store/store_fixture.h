@@ -1,7 +1,8 @@
 #pragma once
 // Repository tests run against every Store backend through this fixture: a backend is a name
-// and a function opening a store in a fresh directory. PostgreSQL joins by adding an entry to
-// store_backends() (store_backends.cpp); every TEST_P then runs against it as well.
+// and a function opening a store in a fresh directory. Every TEST_P runs against SQLite (file
+// and memory) and PostgreSQL: the cluster the ctest fixture store_pg started (see
+// scripts/pg-test-cluster.sh), a fresh database per test, dropped after it.
 
 #include <gtest/gtest.h>
 
@@ -25,7 +26,17 @@ struct StoreBackend {
       open;
   // Whether closing and reopening keeps the data (false for in-memory).
   bool persistent = true;
+  // Removes what open() created outside `dir` (PostgreSQL's per-test database); may be empty.
+  std::function<void(const std::filesystem::path& dir)> drop;
 };
+
+// The URL of the test cluster's maintenance database, or an error saying why there is none.
+Result<std::string> test_postgres_url();
+// A postgres:// URL of a database created for `name` on the test cluster (created if missing).
+Result<std::string> create_test_database(const std::string& name);
+void drop_test_database(const std::string& name);
+// Runs one statement on the test cluster's maintenance database.
+Result<void> admin_exec(const std::string& sql);
 
 std::vector<StoreBackend> store_backends();
 

@@ -2,9 +2,9 @@
 
 #include "core/random.h"
 #include "store/errors.h"
-#include "store/sqlite/sqlite_repositories.h"
+#include "store/sql/repositories.h"
 
-namespace stagecast::store::sqlite {
+namespace stagecast::store::sql {
 namespace {
 
 const std::string kColumns =
@@ -15,23 +15,23 @@ StreamViewer read_viewer(const Statement& st) {
                       st.opt_i64(5), st.i64(6),  st.opt_text(7), st.opt_text(8)};
 }
 
-Result<StreamViewer> find_on(SqliteConnection& c, const std::string& id) {
+Result<StreamViewer> find_on(Connection& c, const std::string& id) {
   auto st = c.prepare("SELECT " + kColumns + " FROM stream_viewers WHERE id = ?");
   if (!st) return st.error();
   st->bind_all(id);
   return first_row<StreamViewer>(*st, read_viewer, "viewer session");
 }
 
-class SqliteViewerRepository final : public ViewerRepository {
+class SqlViewerRepository final : public ViewerRepository {
  public:
-  explicit SqliteViewerRepository(SqliteDatabase& db) : db_(db) {}
+  explicit SqlViewerRepository(Database& db) : db_(db) {}
 
   Result<StreamViewer> record_join(const StreamViewer& in) override {
     StreamViewer v = in;
     if (v.id.empty()) v.id = random_id();
     v.left_at.reset();
     v.watch_ms = 0;
-    return db_.write([&](SqliteConnection& c) -> Result<StreamViewer> {
+    return db_.write([&](Connection& c) -> Result<StreamViewer> {
       auto st = c.prepare("INSERT INTO stream_viewers (" + kColumns +
                           ") VALUES (?, ?, ?, ?, ?, NULL, 0, ?, ?)");
       if (!st) return st.error();
@@ -42,7 +42,7 @@ class SqliteViewerRepository final : public ViewerRepository {
   }
 
   Result<StreamViewer> record_leave(const std::string& viewer_id, int64_t left_at) override {
-    return db_.write([&](SqliteConnection& c) -> Result<StreamViewer> {
+    return db_.write([&](Connection& c) -> Result<StreamViewer> {
       // A clock step backwards must not produce a negative watch time.
       auto st = c.prepare(
           "UPDATE stream_viewers SET left_at = ?, "
@@ -56,7 +56,7 @@ class SqliteViewerRepository final : public ViewerRepository {
   }
 
   Result<int64_t> close_all(const std::string& stream_id, int64_t left_at) override {
-    return db_.write([&](SqliteConnection& c) -> Result<int64_t> {
+    return db_.write([&](Connection& c) -> Result<int64_t> {
       auto st = c.prepare(
           "UPDATE stream_viewers SET left_at = ?, "
           "watch_ms = CASE WHEN ? > joined_at THEN ? - joined_at ELSE 0 END "
@@ -69,7 +69,7 @@ class SqliteViewerRepository final : public ViewerRepository {
   }
 
   Result<ViewerStats> stats_for_stream(const std::string& stream_id) override {
-    return db_.read([&](SqliteConnection& c) -> Result<ViewerStats> {
+    return db_.read([&](Connection& c) -> Result<ViewerStats> {
       // A viewer is their user id when signed in, else their anonymous session, else the row.
       auto st = c.prepare(
           "SELECT COUNT(*), "
@@ -81,16 +81,20 @@ class SqliteViewerRepository final : public ViewerRepository {
       st->bind_all(stream_id);
       return first_row<ViewerStats>(
           *st,
-          [](const Statement& s) { return ViewerStats{s.i64(0), s.i64(1), s.i64(2), s.i64(3)}; },
+          [](const Statement& s) {
+            return ViewerStats{s.i64(0), s.i64(1), s.i64(2), s.i64(3)};
+          },
           "viewer stats");
     });
   }
 
   Result<void> save_all(const std::vector<StreamViewer>& rows) override {
     if (rows.empty()) return {};
-    return db_.transaction([&](SqliteConnection& c) -> Result<void> {
-      const std::string sql = "INSERT OR REPLACE INTO stream_viewers (" + kColumns +
-                              ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    return db_.transaction([&](Connection& c) -> Result<void> {
+      const std::string sql =
+          "INSERT INTO stream_viewers (" + kColumns +
+          ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET " +
+          excluded_assignments(kColumns);
       for (const StreamViewer& v : rows) {
         auto st = c.prepare(sql);  // cached: the same statement, reset when it goes
         if (!st) return st.error();
@@ -104,7 +108,7 @@ class SqliteViewerRepository final : public ViewerRepository {
 
   Result<std::vector<StreamViewer>> list_for_stream(const std::string& stream_id,
                                                     int64_t limit) override {
-    return db_.read([&](SqliteConnection& c) -> Result<std::vector<StreamViewer>> {
+    return db_.read([&](Connection& c) -> Result<std::vector<StreamViewer>> {
       auto st =
           c.prepare("SELECT " + kColumns +
                     " FROM stream_viewers WHERE stream_id = ? ORDER BY joined_at, id LIMIT ?");
@@ -115,13 +119,13 @@ class SqliteViewerRepository final : public ViewerRepository {
   }
 
  private:
-  SqliteDatabase& db_;
+  Database& db_;
 };
 
 }  // namespace
 
-std::unique_ptr<ViewerRepository> make_viewer_repository(SqliteDatabase& db) {
-  return std::make_unique<SqliteViewerRepository>(db);
+std::unique_ptr<ViewerRepository> make_viewer_repository(Database& db) {
+  return std::make_unique<SqlViewerRepository>(db);
 }
 
-}  // namespace stagecast::store::sqlite
+}  // namespace stagecast::store::sql

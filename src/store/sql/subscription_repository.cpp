@@ -1,13 +1,12 @@
 #include <algorithm>
 
 #include "store/errors.h"
-#include "store/sqlite/sqlite_repositories.h"
+#include "store/sql/repositories.h"
 
-namespace stagecast::store::sqlite {
+namespace stagecast::store::sql {
 namespace {
 
-const std::string kColumns =
-    "fan_id, artist_id, tier, status, expires_at, created_at, updated_at";
+const std::string kColumns = "fan_id, artist_id, tier, status, expires_at, created_at, updated_at";
 
 Subscription read_subscription(const Statement& st) {
   Subscription s;
@@ -21,22 +20,22 @@ Subscription read_subscription(const Statement& st) {
   return s;
 }
 
-Result<Subscription> find_on(SqliteConnection& c, const std::string& fan_id,
+Result<Subscription> find_on(Connection& c, const std::string& fan_id,
                              const std::string& artist_id) {
-  auto st = c.prepare("SELECT " + kColumns +
-                      " FROM subscriptions WHERE fan_id = ? AND artist_id = ?");
+  auto st =
+      c.prepare("SELECT " + kColumns + " FROM subscriptions WHERE fan_id = ? AND artist_id = ?");
   if (!st) return st.error();
   st->bind_all(fan_id, artist_id);
   return first_row<Subscription>(*st, read_subscription, "subscription");
 }
 
-class SqliteSubscriptionRepository final : public SubscriptionRepository {
+class SqlSubscriptionRepository final : public SubscriptionRepository {
  public:
-  explicit SqliteSubscriptionRepository(SqliteDatabase& db) : db_(db) {}
+  explicit SqlSubscriptionRepository(Database& db) : db_(db) {}
 
   Result<Subscription> upsert(const Subscription& s) override {
     if (s.tier < 1) return make_error(errc::kInvalidArgument, "tier must be at least 1");
-    return db_.write([&](SqliteConnection& c) -> Result<Subscription> {
+    return db_.write([&](Connection& c) -> Result<Subscription> {
       auto st = c.prepare(
           "INSERT INTO subscriptions (fan_id, artist_id, tier, status, expires_at, created_at, "
           "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) "
@@ -44,20 +43,20 @@ class SqliteSubscriptionRepository final : public SubscriptionRepository {
           "status = excluded.status, expires_at = excluded.expires_at, "
           "updated_at = excluded.updated_at");
       if (!st) return st.error();
-      st->bind_all(s.fan_id, s.artist_id, s.tier, to_string(s.status), s.expires_at,
-                   s.created_at, s.updated_at);
+      st->bind_all(s.fan_id, s.artist_id, s.tier, to_string(s.status), s.expires_at, s.created_at,
+                   s.updated_at);
       if (auto r = st->run(); !r) return r.error();
       return find_on(c, s.fan_id, s.artist_id);
     });
   }
 
   Result<Subscription> find(const std::string& fan_id, const std::string& artist_id) override {
-    return db_.read([&](SqliteConnection& c) { return find_on(c, fan_id, artist_id); });
+    return db_.read([&](Connection& c) { return find_on(c, fan_id, artist_id); });
   }
 
   Result<std::vector<Subscription>> list_active_for_artist(const std::string& artist_id,
                                                            int64_t now_ms) override {
-    return db_.read([&](SqliteConnection& c) -> Result<std::vector<Subscription>> {
+    return db_.read([&](Connection& c) -> Result<std::vector<Subscription>> {
       auto st = c.prepare("SELECT " + kColumns +
                           " FROM subscriptions WHERE artist_id = ? AND status = 'ACTIVE' "
                           "AND (expires_at IS NULL OR expires_at > ?) ORDER BY fan_id");
@@ -68,7 +67,7 @@ class SqliteSubscriptionRepository final : public SubscriptionRepository {
   }
 
   Result<std::vector<Subscription>> list_for_fan(const std::string& fan_id) override {
-    return db_.read([&](SqliteConnection& c) -> Result<std::vector<Subscription>> {
+    return db_.read([&](Connection& c) -> Result<std::vector<Subscription>> {
       auto st = c.prepare("SELECT " + kColumns +
                           " FROM subscriptions WHERE fan_id = ? ORDER BY artist_id");
       if (!st) return st.error();
@@ -79,7 +78,7 @@ class SqliteSubscriptionRepository final : public SubscriptionRepository {
 
   Result<std::vector<Subscription>> list_recent(int limit) override {
     const int n = std::clamp(limit, 1, 500);
-    return db_.read([&](SqliteConnection& c) -> Result<std::vector<Subscription>> {
+    return db_.read([&](Connection& c) -> Result<std::vector<Subscription>> {
       auto st =
           c.prepare("SELECT " + kColumns +
                     " FROM subscriptions ORDER BY updated_at DESC, fan_id, artist_id LIMIT ?");
@@ -90,13 +89,13 @@ class SqliteSubscriptionRepository final : public SubscriptionRepository {
   }
 
  private:
-  SqliteDatabase& db_;
+  Database& db_;
 };
 
 }  // namespace
 
-std::unique_ptr<SubscriptionRepository> make_subscription_repository(SqliteDatabase& db) {
-  return std::make_unique<SqliteSubscriptionRepository>(db);
+std::unique_ptr<SubscriptionRepository> make_subscription_repository(Database& db) {
+  return std::make_unique<SqlSubscriptionRepository>(db);
 }
 
-}  // namespace stagecast::store::sqlite
+}  // namespace stagecast::store::sql

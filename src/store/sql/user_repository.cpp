@@ -1,8 +1,8 @@
 #include "core/random.h"
 #include "store/errors.h"
-#include "store/sqlite/sqlite_repositories.h"
+#include "store/sql/repositories.h"
 
-namespace stagecast::store::sqlite {
+namespace stagecast::store::sql {
 namespace {
 
 const std::string kColumns =
@@ -32,21 +32,21 @@ User read_user(const Statement& st) {
   return u;
 }
 
-Result<User> find_by_id_on(SqliteConnection& c, const std::string& id) {
+Result<User> find_by_id_on(Connection& c, const std::string& id) {
   auto st = c.prepare("SELECT " + kColumns + " FROM users WHERE id = ?");
   if (!st) return st.error();
   st->bind_all(id);
   return first_row<User>(*st, read_user, "user");
 }
 
-class SqliteUserRepository final : public UserRepository {
+class SqlUserRepository final : public UserRepository {
  public:
-  explicit SqliteUserRepository(SqliteDatabase& db) : db_(db) {}
+  explicit SqlUserRepository(Database& db) : db_(db) {}
 
   Result<User> create(const User& user) override {
     User u = user;
     if (u.id.empty()) u.id = random_id();
-    return db_.write([&](SqliteConnection& c) -> Result<User> {
+    return db_.write([&](Connection& c) -> Result<User> {
       auto st = c.prepare(
           "INSERT INTO users (id, email, email_normalized, password_hash, display_name, role, "
           "stripe_account_id, created_at, updated_at, payouts_status, payouts_reason, "
@@ -63,11 +63,11 @@ class SqliteUserRepository final : public UserRepository {
   }
 
   Result<User> find_by_id(const std::string& id) override {
-    return db_.read([&](SqliteConnection& c) { return find_by_id_on(c, id); });
+    return db_.read([&](Connection& c) { return find_by_id_on(c, id); });
   }
 
   Result<User> find_by_email(const std::string& email) override {
-    return db_.read([&](SqliteConnection& c) -> Result<User> {
+    return db_.read([&](Connection& c) -> Result<User> {
       auto st = c.prepare("SELECT " + kColumns + " FROM users WHERE email_normalized = ?");
       if (!st) return st.error();
       st->bind_all(normalize_email(email));
@@ -76,7 +76,7 @@ class SqliteUserRepository final : public UserRepository {
   }
 
   Result<User> update(const User& u) override {
-    return db_.write([&](SqliteConnection& c) -> Result<User> {
+    return db_.write([&](Connection& c) -> Result<User> {
       auto st = c.prepare(
           "UPDATE users SET email = ?, email_normalized = ?, password_hash = ?, display_name = ?, "
           "role = ?, stripe_account_id = ?, updated_at = ?, payouts_status = ?, "
@@ -95,7 +95,7 @@ class SqliteUserRepository final : public UserRepository {
 
   Result<User> upsert(const User& u) override {
     if (u.id.empty()) return make_error(errc::kInvalidArgument, "upsert needs a user id");
-    return db_.write([&](SqliteConnection& c) -> Result<User> {
+    return db_.write([&](Connection& c) -> Result<User> {
       // ON CONFLICT (id) DO UPDATE is shared by SQLite and PostgreSQL; a clash on the email
       // of another user still fails with a unique violation (conflict).
       auto st = c.prepare(
@@ -109,11 +109,14 @@ class SqliteUserRepository final : public UserRepository {
           // A platform that syncs another account id (or none) starts its verification over;
           // the same id keeps what Stripe said about it. A role other than FAN answers a
           // pending request to become an artist.
-          "payouts_status = CASE WHEN users.stripe_account_id IS excluded.stripe_account_id "
+          "payouts_status = CASE WHEN users.stripe_account_id IS NOT DISTINCT FROM "
+          "excluded.stripe_account_id "
           "THEN users.payouts_status ELSE NULL END, "
-          "payouts_reason = CASE WHEN users.stripe_account_id IS excluded.stripe_account_id "
+          "payouts_reason = CASE WHEN users.stripe_account_id IS NOT DISTINCT FROM "
+          "excluded.stripe_account_id "
           "THEN users.payouts_reason ELSE NULL END, "
-          "payouts_simulated = CASE WHEN users.stripe_account_id IS excluded.stripe_account_id "
+          "payouts_simulated = CASE WHEN users.stripe_account_id IS NOT DISTINCT FROM "
+          "excluded.stripe_account_id "
           "THEN users.payouts_simulated ELSE 0 END, "
           "artist_requested_at = CASE WHEN excluded.role = 'FAN' THEN users.artist_requested_at "
           "ELSE NULL END");
@@ -126,7 +129,7 @@ class SqliteUserRepository final : public UserRepository {
   }
 
   Result<std::vector<User>> list(const UserQuery& q) override {
-    return db_.read([&](SqliteConnection& c) -> Result<std::vector<User>> {
+    return db_.read([&](Connection& c) -> Result<std::vector<User>> {
       std::string sql = "SELECT " + kColumns + " FROM users WHERE 1 = 1";
       if (q.artist_requests_only) sql += " AND artist_requested_at IS NOT NULL";
       if (q.local_only) sql += " AND password_hash IS NOT NULL";
@@ -146,7 +149,7 @@ class SqliteUserRepository final : public UserRepository {
   }
 
   Result<User> find_by_stripe_account(const std::string& account_id) override {
-    return db_.read([&](SqliteConnection& c) -> Result<User> {
+    return db_.read([&](Connection& c) -> Result<User> {
       auto st = c.prepare("SELECT " + kColumns +
                           " FROM users WHERE stripe_account_id = ? ORDER BY created_at LIMIT 1");
       if (!st) return st.error();
@@ -158,7 +161,7 @@ class SqliteUserRepository final : public UserRepository {
   Result<bool> set_payouts(const std::string& user_id, const std::string& account_id,
                            PayoutsStatus status, const std::optional<std::string>& reason,
                            bool simulated, int64_t event_at, int64_t now_ms) override {
-    return db_.write([&](SqliteConnection& c) -> Result<bool> {
+    return db_.write([&](Connection& c) -> Result<bool> {
       auto st = c.prepare(
           "UPDATE users SET payouts_status = ?, payouts_reason = ?, payouts_simulated = ?, "
           "payouts_event_at = ?, updated_at = ? "
@@ -172,13 +175,13 @@ class SqliteUserRepository final : public UserRepository {
   }
 
  private:
-  SqliteDatabase& db_;
+  Database& db_;
 };
 
 }  // namespace
 
-std::unique_ptr<UserRepository> make_user_repository(SqliteDatabase& db) {
-  return std::make_unique<SqliteUserRepository>(db);
+std::unique_ptr<UserRepository> make_user_repository(Database& db) {
+  return std::make_unique<SqlUserRepository>(db);
 }
 
-}  // namespace stagecast::store::sqlite
+}  // namespace stagecast::store::sql

@@ -1,8 +1,8 @@
 #include "core/random.h"
 #include "store/errors.h"
-#include "store/sqlite/sqlite_repositories.h"
+#include "store/sql/repositories.h"
 
-namespace stagecast::store::sqlite {
+namespace stagecast::store::sql {
 namespace {
 
 const std::string kColumns =
@@ -37,22 +37,22 @@ Recording read_recording(const Statement& st) {
 }
 
 void bind_recording(Statement& st, const Recording& r) {
-  st.bind_all(r.id, r.stream_id, to_string(r.kind), to_string(r.status), r.storage,
-              r.object_prefix, r.master_key, r.mp4_key, r.renditions, r.gaps, r.bytes,
-              r.duration_ms, r.started_at, r.ended_at, r.error, r.replay_url, r.title,
-              r.source_recording_id, r.clip_start_ms, r.created_by);
+  st.bind_all(r.id, r.stream_id, to_string(r.kind), to_string(r.status), r.storage, r.object_prefix,
+              r.master_key, r.mp4_key, r.renditions, r.gaps, r.bytes, r.duration_ms, r.started_at,
+              r.ended_at, r.error, r.replay_url, r.title, r.source_recording_id, r.clip_start_ms,
+              r.created_by);
 }
 
-Result<Recording> find_on(SqliteConnection& c, const std::string& id) {
+Result<Recording> find_on(Connection& c, const std::string& id) {
   auto st = c.prepare("SELECT " + kColumns + " FROM stream_recordings WHERE id = ?");
   if (!st) return st.error();
   st->bind_all(id);
   return first_row<Recording>(*st, read_recording, "recording");
 }
 
-Result<Recording> insert_on(SqliteConnection& c, const Recording& r) {
-  auto st = c.prepare("INSERT INTO stream_recordings (" + kColumns + ") VALUES (" + kPlaceholders +
-                      ")");
+Result<Recording> insert_on(Connection& c, const Recording& r) {
+  auto st =
+      c.prepare("INSERT INTO stream_recordings (" + kColumns + ") VALUES (" + kPlaceholders + ")");
   if (!st) return st.error();
   bind_recording(*st, r);
   if (auto done = st->run(); !done) return done.error();
@@ -64,18 +64,18 @@ bool finished(RecordingStatus s) {
          s == RecordingStatus::kFailed;
 }
 
-class SqliteRecordingRepository final : public RecordingRepository {
+class SqlRecordingRepository final : public RecordingRepository {
  public:
-  explicit SqliteRecordingRepository(SqliteDatabase& db) : db_(db) {}
+  explicit SqlRecordingRepository(Database& db) : db_(db) {}
 
   Result<Recording> create(const Recording& in) override {
     Recording r = in;
     if (r.id.empty()) r.id = random_id();
-    return db_.write([&](SqliteConnection& c) { return insert_on(c, r); });
+    return db_.write([&](Connection& c) { return insert_on(c, r); });
   }
 
   Result<Recording> upsert(const Recording& r) override {
-    return db_.write([&](SqliteConnection& c) -> Result<Recording> {
+    return db_.write([&](Connection& c) -> Result<Recording> {
       auto existing = find_on(c, r.id);
       if (existing) {
         if (finished(existing->status) && !finished(r.status)) return *existing;
@@ -91,11 +91,11 @@ class SqliteRecordingRepository final : public RecordingRepository {
   }
 
   Result<Recording> find(const std::string& id) override {
-    return db_.read([&](SqliteConnection& c) { return find_on(c, id); });
+    return db_.read([&](Connection& c) { return find_on(c, id); });
   }
 
   Result<std::vector<Recording>> list_for_stream(const std::string& stream_id) override {
-    return db_.read([&](SqliteConnection& c) -> Result<std::vector<Recording>> {
+    return db_.read([&](Connection& c) -> Result<std::vector<Recording>> {
       auto st = c.prepare("SELECT " + kColumns +
                           " FROM stream_recordings WHERE stream_id = ? ORDER BY started_at, id");
       if (!st) return st.error();
@@ -105,7 +105,7 @@ class SqliteRecordingRepository final : public RecordingRepository {
   }
 
   Result<Recording> update(const Recording& r) override {
-    return db_.write([&](SqliteConnection& c) -> Result<Recording> {
+    return db_.write([&](Connection& c) -> Result<Recording> {
       auto st = c.prepare(
           "UPDATE stream_recordings SET status = ?, bytes = ?, duration_ms = ?, ended_at = ?, "
           "error = ? WHERE id = ?");
@@ -118,7 +118,7 @@ class SqliteRecordingRepository final : public RecordingRepository {
   }
 
   Result<void> remove(const std::string& id) override {
-    return db_.write([&](SqliteConnection& c) -> Result<void> {
+    return db_.write([&](Connection& c) -> Result<void> {
       auto st = c.prepare("DELETE FROM stream_recordings WHERE id = ?");
       if (!st) return st.error();
       st->bind_all(id);
@@ -129,7 +129,7 @@ class SqliteRecordingRepository final : public RecordingRepository {
   }
 
   Result<std::vector<Recording>> list_unfinished() override {
-    return db_.read([&](SqliteConnection& c) -> Result<std::vector<Recording>> {
+    return db_.read([&](Connection& c) -> Result<std::vector<Recording>> {
       auto st = c.prepare("SELECT " + kColumns +
                           " FROM stream_recordings WHERE status IN ('RECORDING', 'FINALIZING') "
                           "ORDER BY started_at, id");
@@ -139,7 +139,7 @@ class SqliteRecordingRepository final : public RecordingRepository {
   }
 
   Result<std::vector<Recording>> list_finished_oldest(int64_t before_ms, int limit) override {
-    return db_.read([&](SqliteConnection& c) -> Result<std::vector<Recording>> {
+    return db_.read([&](Connection& c) -> Result<std::vector<Recording>> {
       auto st = c.prepare("SELECT " + kColumns +
                           " FROM stream_recordings WHERE status IN ('READY', 'PARTIAL', 'FAILED') "
                           "AND started_at < ? ORDER BY started_at, id LIMIT ?");
@@ -150,16 +150,17 @@ class SqliteRecordingRepository final : public RecordingRepository {
   }
 
   Result<int64_t> total_bytes() override {
-    return db_.read([&](SqliteConnection& c) -> Result<int64_t> {
+    return db_.read([&](Connection& c) -> Result<int64_t> {
       auto st = c.prepare("SELECT COALESCE(SUM(bytes), 0) FROM stream_recordings");
       if (!st) return st.error();
-      return first_row<int64_t>(*st, [](const Statement& s) { return s.i64(0); }, "total");
+      return first_row<int64_t>(
+          *st, [](const Statement& s) { return s.i64(0); }, "total");
     });
   }
 
   Result<void> set_stream_recording_url(const std::string& stream_id,
                                         const std::optional<std::string>& url) override {
-    return db_.write([&](SqliteConnection& c) -> Result<void> {
+    return db_.write([&](Connection& c) -> Result<void> {
       auto st = c.prepare("UPDATE live_streams SET recording_url = ? WHERE id = ?");
       if (!st) return st.error();
       st->bind_all(url, stream_id);
@@ -170,13 +171,13 @@ class SqliteRecordingRepository final : public RecordingRepository {
   }
 
  private:
-  SqliteDatabase& db_;
+  Database& db_;
 };
 
 }  // namespace
 
-std::unique_ptr<RecordingRepository> make_recording_repository(SqliteDatabase& db) {
-  return std::make_unique<SqliteRecordingRepository>(db);
+std::unique_ptr<RecordingRepository> make_recording_repository(Database& db) {
+  return std::make_unique<SqlRecordingRepository>(db);
 }
 
-}  // namespace stagecast::store::sqlite
+}  // namespace stagecast::store::sql

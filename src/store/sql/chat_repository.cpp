@@ -2,9 +2,9 @@
 
 #include "core/random.h"
 #include "store/errors.h"
-#include "store/sqlite/sqlite_repositories.h"
+#include "store/sql/repositories.h"
 
-namespace stagecast::store::sqlite {
+namespace stagecast::store::sql {
 namespace {
 
 const std::string kColumns =
@@ -28,7 +28,7 @@ ChatMessage read_message(const Statement& st) {
   return m;
 }
 
-Result<ChatMessage> find_on(SqliteConnection& c, const std::string& id) {
+Result<ChatMessage> find_on(Connection& c, const std::string& id) {
   auto st = c.prepare("SELECT " + kColumns + " FROM stream_chat_messages WHERE id = ?");
   if (!st) return st.error();
   st->bind_all(id);
@@ -36,7 +36,7 @@ Result<ChatMessage> find_on(SqliteConnection& c, const std::string& id) {
 }
 
 // Inside the caller's transaction.
-Result<ChatMessage> insert_on(SqliteConnection& c, const ChatMessage& in) {
+Result<ChatMessage> insert_on(Connection& c, const ChatMessage& in) {
   ChatMessage m = in;
   if (m.id.empty()) m.id = random_id();
   // The next seq is computed in the INSERT itself; under PostgreSQL two nodes may race to
@@ -47,9 +47,8 @@ Result<ChatMessage> insert_on(SqliteConnection& c, const ChatMessage& in) {
       "SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, COALESCE(MAX(seq), 0) + 1 "
       "FROM stream_chat_messages WHERE stream_id = ? RETURNING seq");
   if (!st) return st.error();
-  st->bind_all(m.id, m.stream_id, m.user_id, m.display_name, m.body, to_string(m.kind),
-               m.tip_id, m.created_at, m.moderated, m.moderated_by, m.moderated_at,
-               m.stream_id);
+  st->bind_all(m.id, m.stream_id, m.user_id, m.display_name, m.body, to_string(m.kind), m.tip_id,
+               m.created_at, m.moderated, m.moderated_by, m.moderated_at, m.stream_id);
   auto row = st->step();
   if (!row) return row.error();
   if (!*row) return make_error(errc::kInternal, "chat insert returned no seq");
@@ -65,17 +64,16 @@ Result<ChatMessage> insert_on(SqliteConnection& c, const ChatMessage& in) {
   return m;
 }
 
-class SqliteChatRepository final : public ChatRepository {
+class SqlChatRepository final : public ChatRepository {
  public:
-  explicit SqliteChatRepository(SqliteDatabase& db) : db_(db) {}
+  explicit SqlChatRepository(Database& db) : db_(db) {}
 
   Result<ChatMessage> append(const ChatMessage& in) override {
-    return db_.transaction(
-        [&](SqliteConnection& c) -> Result<ChatMessage> { return insert_on(c, in); });
+    return db_.transaction([&](Connection& c) -> Result<ChatMessage> { return insert_on(c, in); });
   }
 
   Result<std::vector<ChatMessage>> append_all(const std::vector<ChatMessage>& in) override {
-    return db_.transaction([&](SqliteConnection& c) -> Result<std::vector<ChatMessage>> {
+    return db_.transaction([&](Connection& c) -> Result<std::vector<ChatMessage>> {
       std::vector<ChatMessage> out;
       out.reserve(in.size());
       for (const ChatMessage& m : in) {
@@ -88,7 +86,7 @@ class SqliteChatRepository final : public ChatRepository {
   }
 
   Result<ChatMessage> find(const std::string& id) override {
-    return db_.read([&](SqliteConnection& c) { return find_on(c, id); });
+    return db_.read([&](Connection& c) { return find_on(c, id); });
   }
 
   Result<std::vector<ChatMessage>> recent(const std::string& stream_id, int limit) override {
@@ -99,7 +97,7 @@ class SqliteChatRepository final : public ChatRepository {
                                                std::optional<int64_t> before_seq, int limit,
                                                bool include_moderated) override {
     int n = std::clamp(limit, 1, 200);
-    return db_.read([&](SqliteConnection& c) -> Result<std::vector<ChatMessage>> {
+    return db_.read([&](Connection& c) -> Result<std::vector<ChatMessage>> {
       // Newest first to take the last n, then reversed into chronological order.
       auto st = c.prepare("SELECT " + kColumns +
                           " FROM stream_chat_messages WHERE stream_id = ?1 "
@@ -114,9 +112,9 @@ class SqliteChatRepository final : public ChatRepository {
     });
   }
 
-  Result<ChatMessage> mark_moderated(const std::string& message_id,
-                                     const std::string& moderator_id, int64_t at_ms) override {
-    return db_.write([&](SqliteConnection& c) -> Result<ChatMessage> {
+  Result<ChatMessage> mark_moderated(const std::string& message_id, const std::string& moderator_id,
+                                     int64_t at_ms) override {
+    return db_.write([&](Connection& c) -> Result<ChatMessage> {
       auto st = c.prepare(
           "UPDATE stream_chat_messages SET moderated = TRUE, moderated_by = ?, "
           "moderated_at = ? WHERE id = ? AND moderated = FALSE");
@@ -129,7 +127,7 @@ class SqliteChatRepository final : public ChatRepository {
 
   Result<int64_t> mark_user_moderated(const std::string& stream_id, const std::string& user_id,
                                       const std::string& moderator_id, int64_t at_ms) override {
-    return db_.write([&](SqliteConnection& c) -> Result<int64_t> {
+    return db_.write([&](Connection& c) -> Result<int64_t> {
       auto st = c.prepare(
           "UPDATE stream_chat_messages SET moderated = TRUE, moderated_by = ?, "
           "moderated_at = ? WHERE stream_id = ? AND user_id = ? AND moderated = FALSE");
@@ -141,13 +139,13 @@ class SqliteChatRepository final : public ChatRepository {
   }
 
  private:
-  SqliteDatabase& db_;
+  Database& db_;
 };
 
 }  // namespace
 
-std::unique_ptr<ChatRepository> make_chat_repository(SqliteDatabase& db) {
-  return std::make_unique<SqliteChatRepository>(db);
+std::unique_ptr<ChatRepository> make_chat_repository(Database& db) {
+  return std::make_unique<SqlChatRepository>(db);
 }
 
-}  // namespace stagecast::store::sqlite
+}  // namespace stagecast::store::sql

@@ -2,9 +2,9 @@
 
 #include "core/random.h"
 #include "store/errors.h"
-#include "store/sqlite/sqlite_repositories.h"
+#include "store/sql/repositories.h"
 
-namespace stagecast::store::sqlite {
+namespace stagecast::store::sql {
 namespace {
 
 const std::string kColumns =
@@ -31,7 +31,7 @@ void assign_ids(Notification& n) {
   if (n.idempotency_key.empty()) n.idempotency_key = n.id;
 }
 
-Result<void> insert_on(SqliteConnection& c, const Notification& n, bool ignore_duplicate) {
+Result<void> insert_on(Connection& c, const Notification& n, bool ignore_duplicate) {
   // ON CONFLICT ... DO NOTHING is shared by SQLite and PostgreSQL; only the key is a duplicate
   // that the outbox expects (a second went_live), so only it is ignored.
   auto st =
@@ -43,21 +43,21 @@ Result<void> insert_on(SqliteConnection& c, const Notification& n, bool ignore_d
   return st->run();
 }
 
-class SqliteNotificationRepository final : public NotificationRepository {
+class SqlNotificationRepository final : public NotificationRepository {
  public:
-  explicit SqliteNotificationRepository(SqliteDatabase& db) : db_(db) {}
+  explicit SqlNotificationRepository(Database& db) : db_(db) {}
 
   Result<Notification> create(const Notification& in) override {
     Notification n = in;
     assign_ids(n);
-    return db_.write([&](SqliteConnection& c) -> Result<Notification> {
+    return db_.write([&](Connection& c) -> Result<Notification> {
       if (auto r = insert_on(c, n, false); !r) return r.error();
       return n;
     });
   }
 
   Result<void> create_many(const std::vector<Notification>& ns) override {
-    return db_.transaction([&](SqliteConnection& c) -> Result<void> {
+    return db_.transaction([&](Connection& c) -> Result<void> {
       for (Notification n : ns) {
         assign_ids(n);
         if (auto r = insert_on(c, n, false); !r) return r.error();
@@ -67,7 +67,7 @@ class SqliteNotificationRepository final : public NotificationRepository {
   }
 
   Result<std::vector<Notification>> enqueue(const std::vector<Notification>& ns) override {
-    return db_.transaction([&](SqliteConnection& c) -> Result<std::vector<Notification>> {
+    return db_.transaction([&](Connection& c) -> Result<std::vector<Notification>> {
       std::vector<Notification> inserted;
       for (Notification n : ns) {
         assign_ids(n);
@@ -82,7 +82,7 @@ class SqliteNotificationRepository final : public NotificationRepository {
                                                   bool unread_only,
                                                   std::optional<int64_t> before_ms) override {
     int n = std::clamp(limit, 1, 200);
-    return db_.read([&](SqliteConnection& c) -> Result<std::vector<Notification>> {
+    return db_.read([&](Connection& c) -> Result<std::vector<Notification>> {
       auto st = c.prepare("SELECT " + kColumns +
                           " FROM notifications WHERE user_id = ?1 AND channel = 'IN_APP' "
                           "AND (?2 = 0 OR read_at IS NULL) AND (?3 IS NULL OR created_at < ?3) "
@@ -94,7 +94,7 @@ class SqliteNotificationRepository final : public NotificationRepository {
   }
 
   Result<Notification> find(const std::string& id) override {
-    return db_.read([&](SqliteConnection& c) -> Result<Notification> {
+    return db_.read([&](Connection& c) -> Result<Notification> {
       auto st = c.prepare("SELECT " + kColumns + " FROM notifications WHERE id = ?");
       if (!st) return st.error();
       st->bind_all(id);
@@ -104,7 +104,7 @@ class SqliteNotificationRepository final : public NotificationRepository {
 
   Result<void> mark_read(const std::string& id, const std::string& user_id,
                          int64_t at_ms) override {
-    return db_.write([&](SqliteConnection& c) -> Result<void> {
+    return db_.write([&](Connection& c) -> Result<void> {
       // COALESCE keeps the first read time when marked twice.
       auto st = c.prepare(
           "UPDATE notifications SET read_at = COALESCE(read_at, ?) "
@@ -118,20 +118,21 @@ class SqliteNotificationRepository final : public NotificationRepository {
   }
 
   Result<int64_t> count_unread(const std::string& user_id) override {
-    return db_.read([&](SqliteConnection& c) -> Result<int64_t> {
+    return db_.read([&](Connection& c) -> Result<int64_t> {
       auto st = c.prepare(
           "SELECT COUNT(*) FROM notifications "
           "WHERE user_id = ? AND channel = 'IN_APP' AND read_at IS NULL");
       if (!st) return st.error();
       st->bind_all(user_id);
-      return first_row<int64_t>(*st, [](const Statement& s) { return s.i64(0); }, "count");
+      return first_row<int64_t>(
+          *st, [](const Statement& s) { return s.i64(0); }, "count");
     });
   }
 
   Result<std::vector<Notification>> claim_due(NotificationChannel channel, int64_t now_ms,
                                               int limit, int64_t lease_ms) override {
     const std::string ch(to_string(channel));
-    return db_.transaction([&](SqliteConnection& c) -> Result<std::vector<Notification>> {
+    return db_.transaction([&](Connection& c) -> Result<std::vector<Notification>> {
       auto st = c.prepare("SELECT " + kColumns +
                           " FROM notifications WHERE channel = ? AND status = 'PENDING' "
                           "AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?");
@@ -154,7 +155,7 @@ class SqliteNotificationRepository final : public NotificationRepository {
   }
 
   Result<void> mark_sent(const std::string& id, int64_t at_ms) override {
-    return db_.write([&](SqliteConnection& c) -> Result<void> {
+    return db_.write([&](Connection& c) -> Result<void> {
       auto st = c.prepare(
           "UPDATE notifications SET status = 'SENT', sent_at = ?, last_error = NULL "
           "WHERE id = ? AND status = 'PENDING'");
@@ -168,7 +169,7 @@ class SqliteNotificationRepository final : public NotificationRepository {
 
   Result<void> mark_attempt_failed(const std::string& id, const std::string& error,
                                    std::optional<int64_t> next_attempt_at) override {
-    return db_.write([&](SqliteConnection& c) -> Result<void> {
+    return db_.write([&](Connection& c) -> Result<void> {
       auto st = c.prepare(
           "UPDATE notifications SET last_error = ?, "
           "status = CASE WHEN ? IS NULL THEN 'FAILED' ELSE 'PENDING' END, "
@@ -183,7 +184,7 @@ class SqliteNotificationRepository final : public NotificationRepository {
 
   Result<void> finish(const std::vector<DeliveryOutcome>& outcomes) override {
     if (outcomes.empty()) return {};
-    return db_.transaction([&](SqliteConnection& c) -> Result<void> {
+    return db_.transaction([&](Connection& c) -> Result<void> {
       for (const DeliveryOutcome& o : outcomes) {
         auto st = o.sent ? c.prepare(
                                "UPDATE notifications SET status = 'SENT', sent_at = ?, "
@@ -206,7 +207,7 @@ class SqliteNotificationRepository final : public NotificationRepository {
   }
 
   Result<std::vector<OutboxCount>> outbox_counts() override {
-    return db_.read([&](SqliteConnection& c) -> Result<std::vector<OutboxCount>> {
+    return db_.read([&](Connection& c) -> Result<std::vector<OutboxCount>> {
       auto st = c.prepare(
           "SELECT channel, status, COUNT(*) FROM notifications WHERE channel <> 'IN_APP' "
           "GROUP BY channel, status");
@@ -220,7 +221,7 @@ class SqliteNotificationRepository final : public NotificationRepository {
   }
 
   Result<std::optional<int64_t>> next_due(NotificationChannel channel) override {
-    return db_.read([&](SqliteConnection& c) -> Result<std::optional<int64_t>> {
+    return db_.read([&](Connection& c) -> Result<std::optional<int64_t>> {
       auto st = c.prepare(
           "SELECT MIN(next_attempt_at) FROM notifications WHERE channel = ? AND status = "
           "'PENDING'");
@@ -232,7 +233,7 @@ class SqliteNotificationRepository final : public NotificationRepository {
   }
 
   Result<NotificationSettings> settings(const std::string& user_id) override {
-    return db_.read([&](SqliteConnection& c) -> Result<NotificationSettings> {
+    return db_.read([&](Connection& c) -> Result<NotificationSettings> {
       auto st = c.prepare(
           "SELECT in_app, email, updated_at FROM notification_settings WHERE user_id = ?");
       if (!st) return st.error();
@@ -251,7 +252,7 @@ class SqliteNotificationRepository final : public NotificationRepository {
   }
 
   Result<NotificationSettings> put_settings(const NotificationSettings& s) override {
-    return db_.write([&](SqliteConnection& c) -> Result<NotificationSettings> {
+    return db_.write([&](Connection& c) -> Result<NotificationSettings> {
       auto st = c.prepare(
           "INSERT INTO notification_settings (user_id, in_app, email, updated_at) "
           "VALUES (?, ?, ?, ?) ON CONFLICT (user_id) DO UPDATE SET in_app = excluded.in_app, "
@@ -264,7 +265,7 @@ class SqliteNotificationRepository final : public NotificationRepository {
   }
 
   Result<std::vector<std::string>> muted_artists(const std::string& user_id) override {
-    return db_.read([&](SqliteConnection& c) -> Result<std::vector<std::string>> {
+    return db_.read([&](Connection& c) -> Result<std::vector<std::string>> {
       auto st = c.prepare(
           "SELECT artist_id FROM notification_mutes WHERE user_id = ? ORDER BY artist_id");
       if (!st) return st.error();
@@ -276,7 +277,7 @@ class SqliteNotificationRepository final : public NotificationRepository {
   Result<void> set_muted_artists(const std::string& user_id,
                                  const std::vector<std::string>& artist_ids,
                                  int64_t now_ms) override {
-    return db_.transaction([&](SqliteConnection& c) -> Result<void> {
+    return db_.transaction([&](Connection& c) -> Result<void> {
       auto del = c.prepare("DELETE FROM notification_mutes WHERE user_id = ?");
       if (!del) return del.error();
       del->bind_all(user_id);
@@ -290,7 +291,7 @@ class SqliteNotificationRepository final : public NotificationRepository {
 
   Result<void> set_muted(const std::string& user_id, const std::string& artist_id, bool muted,
                          int64_t now_ms) override {
-    return db_.write([&](SqliteConnection& c) -> Result<void> {
+    return db_.write([&](Connection& c) -> Result<void> {
       if (muted) return insert_mute(c, user_id, artist_id, now_ms);
       auto st = c.prepare("DELETE FROM notification_mutes WHERE user_id = ? AND artist_id = ?");
       if (!st) return st.error();
@@ -300,7 +301,7 @@ class SqliteNotificationRepository final : public NotificationRepository {
   }
 
   Result<std::vector<std::string>> muted_by(const std::string& artist_id) override {
-    return db_.read([&](SqliteConnection& c) -> Result<std::vector<std::string>> {
+    return db_.read([&](Connection& c) -> Result<std::vector<std::string>> {
       auto st = c.prepare("SELECT user_id FROM notification_mutes WHERE artist_id = ?");
       if (!st) return st.error();
       st->bind_all(artist_id);
@@ -309,7 +310,7 @@ class SqliteNotificationRepository final : public NotificationRepository {
   }
 
  private:
-  static Result<void> insert_mute(SqliteConnection& c, const std::string& user_id,
+  static Result<void> insert_mute(Connection& c, const std::string& user_id,
                                   const std::string& artist_id, int64_t now_ms) {
     auto st = c.prepare(
         "INSERT INTO notification_mutes (user_id, artist_id, created_at) VALUES (?, ?, ?) "
@@ -319,13 +320,13 @@ class SqliteNotificationRepository final : public NotificationRepository {
     return st->run();
   }
 
-  SqliteDatabase& db_;
+  Database& db_;
 };
 
 }  // namespace
 
-std::unique_ptr<NotificationRepository> make_notification_repository(SqliteDatabase& db) {
-  return std::make_unique<SqliteNotificationRepository>(db);
+std::unique_ptr<NotificationRepository> make_notification_repository(Database& db) {
+  return std::make_unique<SqlNotificationRepository>(db);
 }
 
-}  // namespace stagecast::store::sqlite
+}  // namespace stagecast::store::sql

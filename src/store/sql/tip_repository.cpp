@@ -2,9 +2,9 @@
 
 #include "core/random.h"
 #include "store/errors.h"
-#include "store/sqlite/sqlite_repositories.h"
+#include "store/sql/repositories.h"
 
-namespace stagecast::store::sqlite {
+namespace stagecast::store::sql {
 namespace {
 
 const std::string kColumns =
@@ -30,7 +30,7 @@ Tip read_tip(const Statement& st) {
   return t;
 }
 
-Result<Tip> find_on(SqliteConnection& c, const std::string& id) {
+Result<Tip> find_on(Connection& c, const std::string& id) {
   auto st = c.prepare("SELECT " + kColumns + " FROM stream_tips WHERE id = ?");
   if (!st) return st.error();
   st->bind_all(id);
@@ -38,7 +38,7 @@ Result<Tip> find_on(SqliteConnection& c, const std::string& id) {
 }
 
 // Adds sign * the tip to its stream's counters (sign +1 entering SUCCEEDED, -1 leaving it).
-Result<void> adjust_stream_totals(SqliteConnection& c, const Tip& t, int64_t sign) {
+Result<void> adjust_stream_totals(Connection& c, const Tip& t, int64_t sign) {
   auto st = c.prepare(
       "UPDATE live_streams SET tip_count = tip_count + ?, "
       "tip_gross_cents = tip_gross_cents + ?, tip_fee_cents = tip_fee_cents + ? WHERE id = ?");
@@ -47,9 +47,9 @@ Result<void> adjust_stream_totals(SqliteConnection& c, const Tip& t, int64_t sig
   return st->run();
 }
 
-class SqliteTipRepository final : public TipRepository {
+class SqlTipRepository final : public TipRepository {
  public:
-  explicit SqliteTipRepository(SqliteDatabase& db) : db_(db) {}
+  explicit SqlTipRepository(Database& db) : db_(db) {}
 
   Result<Tip> create_pending(const Tip& in) override {
     Tip t = in;
@@ -62,24 +62,24 @@ class SqliteTipRepository final : public TipRepository {
     if (t.idempotency_key.empty()) {
       return make_error(errc::kInvalidArgument, "a tip needs an idempotency key");
     }
-    return db_.write([&](SqliteConnection& c) -> Result<Tip> {
+    return db_.write([&](Connection& c) -> Result<Tip> {
       auto st = c.prepare("INSERT INTO stream_tips (" + kColumns +
                           ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
       if (!st) return st.error();
       st->bind_all(t.id, t.stream_id, t.fan_id, t.artist_id, t.amount_cents, t.currency,
-                   t.fee_cents, t.message, to_string(t.status), t.provider,
-                   t.provider_payment_id, t.idempotency_key, t.created_at, t.updated_at);
+                   t.fee_cents, t.message, to_string(t.status), t.provider, t.provider_payment_id,
+                   t.idempotency_key, t.created_at, t.updated_at);
       if (auto r = st->run(); !r) return r.error();
       return t;
     });
   }
 
   Result<Tip> find(const std::string& id) override {
-    return db_.read([&](SqliteConnection& c) { return find_on(c, id); });
+    return db_.read([&](Connection& c) { return find_on(c, id); });
   }
 
   Result<Tip> find_by_idempotency_key(const std::string& key) override {
-    return db_.read([&](SqliteConnection& c) -> Result<Tip> {
+    return db_.read([&](Connection& c) -> Result<Tip> {
       auto st = c.prepare("SELECT " + kColumns + " FROM stream_tips WHERE idempotency_key = ?");
       if (!st) return st.error();
       st->bind_all(key);
@@ -89,7 +89,7 @@ class SqliteTipRepository final : public TipRepository {
 
   Result<Tip> find_by_provider_payment_id(const std::string& provider,
                                           const std::string& payment_id) override {
-    return db_.read([&](SqliteConnection& c) -> Result<Tip> {
+    return db_.read([&](Connection& c) -> Result<Tip> {
       auto st = c.prepare("SELECT " + kColumns +
                           " FROM stream_tips WHERE provider = ? AND provider_payment_id = ?");
       if (!st) return st.error();
@@ -100,9 +100,9 @@ class SqliteTipRepository final : public TipRepository {
 
   Result<void> set_provider_payment_id(const std::string& id, const std::string& payment_id,
                                        int64_t now_ms) override {
-    return db_.write([&](SqliteConnection& c) -> Result<void> {
-      auto st = c.prepare(
-          "UPDATE stream_tips SET provider_payment_id = ?, updated_at = ? WHERE id = ?");
+    return db_.write([&](Connection& c) -> Result<void> {
+      auto st =
+          c.prepare("UPDATE stream_tips SET provider_payment_id = ?, updated_at = ? WHERE id = ?");
       if (!st) return st.error();
       st->bind_all(payment_id, now_ms, id);
       if (auto r = st->run(); !r) return r.error();
@@ -112,15 +112,15 @@ class SqliteTipRepository final : public TipRepository {
   }
 
   Result<TipTransition> transition(const std::string& id, TipStatus to, int64_t now_ms) override {
-    return db_.transaction([&](SqliteConnection& c) -> Result<TipTransition> {
+    return db_.transaction([&](Connection& c) -> Result<TipTransition> {
       auto current = find_on(c, id);
       if (!current) return current.error();
       Tip t = std::move(current).value();
       if (t.status == to) return TipTransition{std::move(t), false};
       if (!tip_transition_allowed(t.status, to)) {
-        return make_error(errc::kInvalidTransition,
-                          "tip cannot go from " + std::string(to_string(t.status)) + " to " +
-                              std::string(to_string(to)));
+        return make_error(errc::kInvalidTransition, "tip cannot go from " +
+                                                        std::string(to_string(t.status)) + " to " +
+                                                        std::string(to_string(to)));
       }
       TipStatus from = t.status;
       // The status in the WHERE clause makes the update a compare-and-set even if another
@@ -143,21 +143,24 @@ class SqliteTipRepository final : public TipRepository {
   }
 
   Result<TipTotals> totals_for_stream(const std::string& stream_id) override {
-    return db_.read([&](SqliteConnection& c) -> Result<TipTotals> {
+    return db_.read([&](Connection& c) -> Result<TipTotals> {
       auto st = c.prepare(
           "SELECT COUNT(*), COALESCE(SUM(amount_cents), 0), COALESCE(SUM(fee_cents), 0) "
           "FROM stream_tips WHERE stream_id = ? AND status = 'SUCCEEDED'");
       if (!st) return st.error();
       st->bind_all(stream_id);
       return first_row<TipTotals>(
-          *st, [](const Statement& s) { return TipTotals{s.i64(0), s.i64(1), s.i64(2)}; },
+          *st,
+          [](const Statement& s) {
+            return TipTotals{s.i64(0), s.i64(1), s.i64(2)};
+          },
           "tip totals");
     });
   }
 
   Result<std::vector<Tip>> list_recent(int limit) override {
     const int n = std::clamp(limit, 1, 500);
-    return db_.read([&](SqliteConnection& c) -> Result<std::vector<Tip>> {
+    return db_.read([&](Connection& c) -> Result<std::vector<Tip>> {
       auto st = c.prepare("SELECT " + kColumns +
                           " FROM stream_tips ORDER BY created_at DESC, id LIMIT ?");
       if (!st) return st.error();
@@ -167,13 +170,13 @@ class SqliteTipRepository final : public TipRepository {
   }
 
  private:
-  SqliteDatabase& db_;
+  Database& db_;
 };
 
 }  // namespace
 
-std::unique_ptr<TipRepository> make_tip_repository(SqliteDatabase& db) {
-  return std::make_unique<SqliteTipRepository>(db);
+std::unique_ptr<TipRepository> make_tip_repository(Database& db) {
+  return std::make_unique<SqlTipRepository>(db);
 }
 
-}  // namespace stagecast::store::sqlite
+}  // namespace stagecast::store::sql

@@ -1,8 +1,8 @@
 #include "core/random.h"
 #include "store/errors.h"
-#include "store/sqlite/sqlite_repositories.h"
+#include "store/sql/repositories.h"
 
-namespace stagecast::store::sqlite {
+namespace stagecast::store::sql {
 namespace {
 
 const std::string kColumns =
@@ -28,7 +28,7 @@ StreamTicket read_ticket(const Statement& st) {
   return t;
 }
 
-Result<StreamTicket> find_on(SqliteConnection& c, const std::string& stream_id,
+Result<StreamTicket> find_on(Connection& c, const std::string& stream_id,
                              const std::string& fan_id) {
   auto st =
       c.prepare("SELECT " + kColumns + " FROM stream_tickets WHERE stream_id = ? AND fan_id = ?");
@@ -37,14 +37,14 @@ Result<StreamTicket> find_on(SqliteConnection& c, const std::string& stream_id,
   return first_row<StreamTicket>(*st, read_ticket, "ticket");
 }
 
-Result<StreamTicket> find_id_on(SqliteConnection& c, const std::string& id) {
+Result<StreamTicket> find_id_on(Connection& c, const std::string& id) {
   auto st = c.prepare("SELECT " + kColumns + " FROM stream_tickets WHERE id = ?");
   if (!st) return st.error();
   st->bind_all(id);
   return first_row<StreamTicket>(*st, read_ticket, "ticket");
 }
 
-Result<void> insert_on(SqliteConnection& c, const StreamTicket& t) {
+Result<void> insert_on(Connection& c, const StreamTicket& t) {
   auto st = c.prepare("INSERT INTO stream_tickets (" + kColumns +
                       ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   if (!st) return st.error();
@@ -54,9 +54,9 @@ Result<void> insert_on(SqliteConnection& c, const StreamTicket& t) {
   return st->run();
 }
 
-class SqliteTicketRepository final : public TicketRepository {
+class SqlTicketRepository final : public TicketRepository {
  public:
-  explicit SqliteTicketRepository(SqliteDatabase& db) : db_(db) {}
+  explicit SqlTicketRepository(Database& db) : db_(db) {}
 
   Result<TicketOpening> open_purchase(const StreamTicket& in) override {
     StreamTicket t = in;
@@ -69,7 +69,7 @@ class SqliteTicketRepository final : public TicketRepository {
     if (t.fee_cents < 0 || t.fee_cents > t.amount_cents) {
       return make_error(errc::kInvalidArgument, "fee must be between 0 and the amount");
     }
-    return db_.transaction([&](SqliteConnection& c) -> Result<TicketOpening> {
+    return db_.transaction([&](Connection& c) -> Result<TicketOpening> {
       auto existing = find_on(c, t.stream_id, t.fan_id);
       if (existing) return TicketOpening{std::move(existing).value(), false};
       if (existing.error().code != errc::kNotFound) return existing.error();
@@ -85,7 +85,7 @@ class SqliteTicketRepository final : public TicketRepository {
     if (amount_cents <= 0 || fee_cents < 0 || fee_cents > amount_cents) {
       return make_error(errc::kInvalidArgument, "invalid amount or fee");
     }
-    return db_.write([&](SqliteConnection& c) -> Result<StreamTicket> {
+    return db_.write([&](Connection& c) -> Result<StreamTicket> {
       // Compare-and-set: the attempt and "does not admit" are both in the WHERE clause.
       auto st = c.prepare(
           "UPDATE stream_tickets SET status = 'PENDING', source = 'PURCHASE', amount_cents = ?, "
@@ -102,7 +102,7 @@ class SqliteTicketRepository final : public TicketRepository {
 
   Result<void> set_provider_payment_id(const std::string& id, int attempt,
                                        const std::string& payment_id, int64_t now_ms) override {
-    return db_.write([&](SqliteConnection& c) -> Result<void> {
+    return db_.write([&](Connection& c) -> Result<void> {
       auto st = c.prepare(
           "UPDATE stream_tickets SET provider_payment_id = ?, updated_at = ? "
           "WHERE id = ? AND attempt = ? AND (provider_payment_id IS NULL OR "
@@ -119,7 +119,7 @@ class SqliteTicketRepository final : public TicketRepository {
 
   Result<TicketTransition> transition(const std::string& id, TicketStatus to,
                                       int64_t now_ms) override {
-    return db_.transaction([&](SqliteConnection& c) -> Result<TicketTransition> {
+    return db_.transaction([&](Connection& c) -> Result<TicketTransition> {
       auto current = find_id_on(c, id);
       if (!current) return current.error();
       StreamTicket t = std::move(current).value();
@@ -149,7 +149,7 @@ class SqliteTicketRepository final : public TicketRepository {
     if (source == TicketSource::kPurchase) {
       return make_error(errc::kInvalidArgument, "a purchase is not granted");
     }
-    return db_.transaction([&](SqliteConnection& c) -> Result<TicketTransition> {
+    return db_.transaction([&](Connection& c) -> Result<TicketTransition> {
       auto current = find_on(c, stream_id, fan_id);
       if (current) {
         StreamTicket t = std::move(current).value();
@@ -188,7 +188,7 @@ class SqliteTicketRepository final : public TicketRepository {
 
   Result<TicketTransition> revoke_grant(const std::string& stream_id, const std::string& fan_id,
                                         int64_t now_ms) override {
-    return db_.transaction([&](SqliteConnection& c) -> Result<TicketTransition> {
+    return db_.transaction([&](Connection& c) -> Result<TicketTransition> {
       auto current = find_on(c, stream_id, fan_id);
       if (!current) return current.error();
       StreamTicket t = std::move(current).value();
@@ -212,16 +212,16 @@ class SqliteTicketRepository final : public TicketRepository {
   }
 
   Result<StreamTicket> find(const std::string& stream_id, const std::string& fan_id) override {
-    return db_.read([&](SqliteConnection& c) { return find_on(c, stream_id, fan_id); });
+    return db_.read([&](Connection& c) { return find_on(c, stream_id, fan_id); });
   }
 
   Result<StreamTicket> find_by_id(const std::string& id) override {
-    return db_.read([&](SqliteConnection& c) { return find_id_on(c, id); });
+    return db_.read([&](Connection& c) { return find_id_on(c, id); });
   }
 
   Result<StreamTicket> find_by_provider_payment_id(const std::string& provider,
                                                    const std::string& payment_id) override {
-    return db_.read([&](SqliteConnection& c) -> Result<StreamTicket> {
+    return db_.read([&](Connection& c) -> Result<StreamTicket> {
       auto st = c.prepare("SELECT " + kColumns +
                           " FROM stream_tickets WHERE provider = ? AND provider_payment_id = ?");
       if (!st) return st.error();
@@ -231,7 +231,7 @@ class SqliteTicketRepository final : public TicketRepository {
   }
 
   Result<bool> has_paid_ticket(const std::string& stream_id, const std::string& fan_id) override {
-    return db_.read([&](SqliteConnection& c) -> Result<bool> {
+    return db_.read([&](Connection& c) -> Result<bool> {
       auto st = c.prepare(
           "SELECT 1 FROM stream_tickets WHERE stream_id = ? AND fan_id = ? AND "
           "status IN ('PAID', 'DISPUTED')");
@@ -242,7 +242,7 @@ class SqliteTicketRepository final : public TicketRepository {
   }
 
   Result<std::vector<StreamTicket>> list_for_stream(const std::string& stream_id) override {
-    return db_.read([&](SqliteConnection& c) -> Result<std::vector<StreamTicket>> {
+    return db_.read([&](Connection& c) -> Result<std::vector<StreamTicket>> {
       auto st = c.prepare("SELECT " + kColumns +
                           " FROM stream_tickets WHERE stream_id = ? ORDER BY created_at, fan_id");
       if (!st) return st.error();
@@ -252,7 +252,7 @@ class SqliteTicketRepository final : public TicketRepository {
   }
 
   Result<TicketTotals> totals_for_stream(const std::string& stream_id) override {
-    return db_.read([&](SqliteConnection& c) -> Result<TicketTotals> {
+    return db_.read([&](Connection& c) -> Result<TicketTotals> {
       auto st = c.prepare(
           "SELECT "
           "COALESCE(SUM(CASE WHEN source = 'PURCHASE' AND status = 'PAID' THEN 1 ELSE 0 END), 0), "
@@ -275,13 +275,13 @@ class SqliteTicketRepository final : public TicketRepository {
   }
 
  private:
-  SqliteDatabase& db_;
+  Database& db_;
 };
 
 }  // namespace
 
-std::unique_ptr<TicketRepository> make_ticket_repository(SqliteDatabase& db) {
-  return std::make_unique<SqliteTicketRepository>(db);
+std::unique_ptr<TicketRepository> make_ticket_repository(Database& db) {
+  return std::make_unique<SqlTicketRepository>(db);
 }
 
-}  // namespace stagecast::store::sqlite
+}  // namespace stagecast::store::sql

@@ -1,8 +1,8 @@
 #include "core/random.h"
 #include "store/errors.h"
-#include "store/sqlite/sqlite_repositories.h"
+#include "store/sql/repositories.h"
 
-namespace stagecast::store::sqlite {
+namespace stagecast::store::sql {
 namespace {
 
 const std::string kColumns = "id, user_id, endpoint, p256dh, auth, created_at";
@@ -11,14 +11,14 @@ PushSubscription read_push(const Statement& st) {
   return PushSubscription{st.text(0), st.text(1), st.text(2), st.text(3), st.text(4), st.i64(5)};
 }
 
-class SqlitePushSubscriptionRepository final : public PushSubscriptionRepository {
+class SqlPushSubscriptionRepository final : public PushSubscriptionRepository {
  public:
-  explicit SqlitePushSubscriptionRepository(SqliteDatabase& db) : db_(db) {}
+  explicit SqlPushSubscriptionRepository(Database& db) : db_(db) {}
 
   Result<PushSubscription> upsert(const PushSubscription& in) override {
     PushSubscription p = in;
     if (p.id.empty()) p.id = random_id();
-    return db_.write([&](SqliteConnection& c) -> Result<PushSubscription> {
+    return db_.write([&](Connection& c) -> Result<PushSubscription> {
       auto st = c.prepare("INSERT INTO push_subscriptions (" + kColumns +
                           ") VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (endpoint) DO UPDATE SET "
                           "user_id = excluded.user_id, p256dh = excluded.p256dh, "
@@ -34,7 +34,7 @@ class SqlitePushSubscriptionRepository final : public PushSubscriptionRepository
   }
 
   Result<std::vector<PushSubscription>> list_for_user(const std::string& user_id) override {
-    return db_.read([&](SqliteConnection& c) -> Result<std::vector<PushSubscription>> {
+    return db_.read([&](Connection& c) -> Result<std::vector<PushSubscription>> {
       auto st = c.prepare("SELECT " + kColumns +
                           " FROM push_subscriptions WHERE user_id = ? ORDER BY created_at, id");
       if (!st) return st.error();
@@ -44,7 +44,7 @@ class SqlitePushSubscriptionRepository final : public PushSubscriptionRepository
   }
 
   Result<PushSubscription> find(const std::string& id) override {
-    return db_.read([&](SqliteConnection& c) -> Result<PushSubscription> {
+    return db_.read([&](Connection& c) -> Result<PushSubscription> {
       auto st = c.prepare("SELECT " + kColumns + " FROM push_subscriptions WHERE id = ?");
       if (!st) return st.error();
       st->bind_all(id);
@@ -53,7 +53,7 @@ class SqlitePushSubscriptionRepository final : public PushSubscriptionRepository
   }
 
   Result<bool> remove_by_endpoint(const std::string& endpoint) override {
-    return db_.write([&](SqliteConnection& c) -> Result<bool> {
+    return db_.write([&](Connection& c) -> Result<bool> {
       auto st = c.prepare("DELETE FROM push_subscriptions WHERE endpoint = ?");
       if (!st) return st.error();
       st->bind_all(endpoint);
@@ -63,14 +63,13 @@ class SqlitePushSubscriptionRepository final : public PushSubscriptionRepository
   }
 
  private:
-  SqliteDatabase& db_;
+  Database& db_;
 };
 
 }  // namespace
 
-std::unique_ptr<PushSubscriptionRepository> make_push_subscription_repository(
-    SqliteDatabase& db) {
-  return std::make_unique<SqlitePushSubscriptionRepository>(db);
+std::unique_ptr<PushSubscriptionRepository> make_push_subscription_repository(Database& db) {
+  return std::make_unique<SqlPushSubscriptionRepository>(db);
 }
 
-}  // namespace stagecast::store::sqlite
+}  // namespace stagecast::store::sql

@@ -4,9 +4,9 @@
 
 #include "core/random.h"
 #include "store/errors.h"
-#include "store/sqlite/sqlite_repositories.h"
+#include "store/sql/repositories.h"
 
-namespace stagecast::store::sqlite {
+namespace stagecast::store::sql {
 namespace {
 
 const std::string kColumns =
@@ -68,21 +68,21 @@ LiveStream read_stream(const Statement& st) {
   return s;
 }
 
-Result<LiveStream> find_on(SqliteConnection& c, const std::string& id) {
-  auto st = c.prepare("SELECT " + kColumns +
-                      " FROM live_streams WHERE id = ? AND deleted_at IS NULL");
+Result<LiveStream> find_on(Connection& c, const std::string& id) {
+  auto st =
+      c.prepare("SELECT " + kColumns + " FROM live_streams WHERE id = ? AND deleted_at IS NULL");
   if (!st) return st.error();
   st->bind_all(id);
   return first_row<LiveStream>(*st, read_stream, "stream");
 }
 
 // After a conditional UPDATE touched no row: tell "no such stream" from "wrong status".
-Error no_change_error(SqliteConnection& c, const std::string& id, std::string_view what) {
+Error no_change_error(Connection& c, const std::string& id, std::string_view what) {
   auto current = find_on(c, id);
   if (!current) return current.error();
-  return make_error(errc::kInvalidTransition,
-                    std::string("cannot ") + std::string(what) + " a stream that is " +
-                        std::string(to_string(current->status)));
+  return make_error(errc::kInvalidTransition, std::string("cannot ") + std::string(what) +
+                                                  " a stream that is " +
+                                                  std::string(to_string(current->status)));
 }
 
 // Cursor: "<created_at>:<id>" of the last item of a page.
@@ -101,9 +101,9 @@ std::optional<std::pair<int64_t, std::string>> decode_cursor(const std::string& 
   return std::make_pair(at, cursor.substr(colon + 1));
 }
 
-class SqliteStreamRepository final : public StreamRepository {
+class SqlStreamRepository final : public StreamRepository {
  public:
-  explicit SqliteStreamRepository(SqliteDatabase& db) : db_(db) {}
+  explicit SqlStreamRepository(Database& db) : db_(db) {}
 
   Result<LiveStream> create(const LiveStream& in) override {
     LiveStream s = in;
@@ -115,7 +115,7 @@ class SqliteStreamRepository final : public StreamRepository {
     s.deleted_at.reset();
     s.peak_viewers = s.total_viewers = s.tip_count = s.tip_gross_cents = s.tip_fee_cents =
         s.chat_message_count = 0;
-    return db_.write([&](SqliteConnection& c) -> Result<LiveStream> {
+    return db_.write([&](Connection& c) -> Result<LiveStream> {
       auto st = c.prepare("INSERT INTO live_streams (" + kColumns +
                           ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
                           "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
@@ -133,11 +133,11 @@ class SqliteStreamRepository final : public StreamRepository {
   }
 
   Result<LiveStream> find(const std::string& id) override {
-    return db_.read([&](SqliteConnection& c) { return find_on(c, id); });
+    return db_.read([&](Connection& c) { return find_on(c, id); });
   }
 
   Result<LiveStream> find_by_key_hash(const std::string& hash) override {
-    return db_.read([&](SqliteConnection& c) -> Result<LiveStream> {
+    return db_.read([&](Connection& c) -> Result<LiveStream> {
       auto st = c.prepare("SELECT " + kColumns +
                           " FROM live_streams WHERE stream_key_hash = ? AND deleted_at IS NULL");
       if (!st) return st.error();
@@ -158,13 +158,12 @@ class SqliteStreamRepository final : public StreamRepository {
     }
     std::optional<std::string> status;
     if (f.status) status = std::string(to_string(*f.status));
-    return db_.read([&](SqliteConnection& c) -> Result<StreamPage> {
-      auto st = c.prepare(
-          "SELECT " + kColumns +
-          " FROM live_streams WHERE deleted_at IS NULL "
-          "AND (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR artist_id = ?2) "
-          "AND (?3 IS NULL OR created_at < ?3 OR (created_at = ?3 AND id < ?4)) "
-          "ORDER BY created_at DESC, id DESC LIMIT ?5");
+    return db_.read([&](Connection& c) -> Result<StreamPage> {
+      auto st = c.prepare("SELECT " + kColumns +
+                          " FROM live_streams WHERE deleted_at IS NULL "
+                          "AND (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR artist_id = ?2) "
+                          "AND (?3 IS NULL OR created_at < ?3 OR (created_at = ?3 AND id < ?4)) "
+                          "ORDER BY created_at DESC, id DESC LIMIT ?5");
       if (!st) return st.error();
       // One more than asked tells whether another page follows.
       st->bind_all(status, f.artist_id, after_at, after_id, limit + 1);
@@ -182,7 +181,7 @@ class SqliteStreamRepository final : public StreamRepository {
 
   Result<LiveStream> update_settings(const std::string& id, const StreamSettingsUpdate& u,
                                      int64_t now_ms) override {
-    return db_.transaction([&](SqliteConnection& c) -> Result<LiveStream> {
+    return db_.transaction([&](Connection& c) -> Result<LiveStream> {
       auto current = find_on(c, id);
       if (!current) return current.error();
       LiveStream s = std::move(current).value();
@@ -200,9 +199,8 @@ class SqliteStreamRepository final : public StreamRepository {
       if (u.transcode) s.transcode = *u.transcode;
       if (u.scheduled_at) {
         if (s.status != StreamStatus::kCreated && s.status != StreamStatus::kScheduled) {
-          return make_error(errc::kInvalidTransition,
-                            "cannot reschedule a stream that is " +
-                                std::string(to_string(s.status)));
+          return make_error(errc::kInvalidTransition, "cannot reschedule a stream that is " +
+                                                          std::string(to_string(s.status)));
         }
         s.scheduled_at = *u.scheduled_at;
         s.status = s.scheduled_at ? StreamStatus::kScheduled : StreamStatus::kCreated;
@@ -225,7 +223,7 @@ class SqliteStreamRepository final : public StreamRepository {
 
   Result<void> rotate_key(const std::string& id, const std::string& new_key_hash,
                           int64_t now_ms) override {
-    return db_.write([&](SqliteConnection& c) -> Result<void> {
+    return db_.write([&](Connection& c) -> Result<void> {
       auto st = c.prepare(
           "UPDATE live_streams SET stream_key_hash = ?, stream_key_rotated_at = ?, "
           "updated_at = ? WHERE id = ? AND deleted_at IS NULL");
@@ -238,7 +236,7 @@ class SqliteStreamRepository final : public StreamRepository {
   }
 
   Result<LiveStream> mark_live(const std::string& id, int64_t started_at) override {
-    return db_.transaction([&](SqliteConnection& c) -> Result<LiveStream> {
+    return db_.transaction([&](Connection& c) -> Result<LiveStream> {
       auto st = c.prepare(
           "UPDATE live_streams SET status = 'LIVE', started_at = COALESCE(started_at, ?), "
           "updated_at = ? WHERE id = ? AND deleted_at IS NULL "
@@ -253,7 +251,7 @@ class SqliteStreamRepository final : public StreamRepository {
 
   Result<LiveStream> mark_ended(const std::string& id, int64_t ended_at,
                                 const std::string& reason) override {
-    return db_.transaction([&](SqliteConnection& c) -> Result<LiveStream> {
+    return db_.transaction([&](Connection& c) -> Result<LiveStream> {
       auto st = c.prepare(
           "UPDATE live_streams SET status = 'ENDED', ended_at = ?, end_reason = ?, "
           "updated_at = ? WHERE id = ? AND deleted_at IS NULL "
@@ -267,7 +265,7 @@ class SqliteStreamRepository final : public StreamRepository {
   }
 
   Result<void> soft_delete(const std::string& id, int64_t now_ms) override {
-    return db_.write([&](SqliteConnection& c) -> Result<void> {
+    return db_.write([&](Connection& c) -> Result<void> {
       auto st = c.prepare(
           "UPDATE live_streams SET deleted_at = ?, updated_at = ? "
           "WHERE id = ? AND deleted_at IS NULL");
@@ -281,11 +279,13 @@ class SqliteStreamRepository final : public StreamRepository {
 
   Result<void> update_viewer_stats(const std::string& id, int64_t current_viewers,
                                    int64_t total_viewers, int64_t now_ms) override {
-    return db_.write([&](SqliteConnection& c) -> Result<void> {
+    return db_.write([&](Connection& c) -> Result<void> {
       auto st = c.prepare(
-          "UPDATE live_streams SET peak_viewers = MAX(peak_viewers, ?), "
-          "total_viewers = MAX(total_viewers, ?), updated_at = ? "
-          "WHERE id = ? AND deleted_at IS NULL");
+          // CASE, not SQLite's two-argument MAX (PostgreSQL's is GREATEST).
+          "UPDATE live_streams SET "
+          "peak_viewers = CASE WHEN peak_viewers > ?1 THEN peak_viewers ELSE ?1 END, "
+          "total_viewers = CASE WHEN total_viewers > ?2 THEN total_viewers ELSE ?2 END, "
+          "updated_at = ?3 WHERE id = ?4 AND deleted_at IS NULL");
       if (!st) return st.error();
       st->bind_all(current_viewers, total_viewers, now_ms, id);
       if (auto r = st->run(); !r) return r.error();
@@ -295,7 +295,7 @@ class SqliteStreamRepository final : public StreamRepository {
   }
 
   Result<std::vector<LiveStream>> list_live() override {
-    return db_.read([&](SqliteConnection& c) -> Result<std::vector<LiveStream>> {
+    return db_.read([&](Connection& c) -> Result<std::vector<LiveStream>> {
       auto st = c.prepare("SELECT " + kColumns +
                           " FROM live_streams WHERE status = 'LIVE' AND deleted_at IS NULL "
                           "ORDER BY started_at, id");
@@ -305,7 +305,7 @@ class SqliteStreamRepository final : public StreamRepository {
   }
 
   Result<std::vector<LiveStream>> list_upcoming(int64_t not_before, int limit) override {
-    return db_.read([&](SqliteConnection& c) -> Result<std::vector<LiveStream>> {
+    return db_.read([&](Connection& c) -> Result<std::vector<LiveStream>> {
       auto st = c.prepare("SELECT " + kColumns +
                           " FROM live_streams WHERE status = 'SCHEDULED' AND deleted_at IS NULL "
                           "AND scheduled_at >= ? ORDER BY scheduled_at, id LIMIT ?");
@@ -317,7 +317,7 @@ class SqliteStreamRepository final : public StreamRepository {
 
   Result<std::vector<LiveStream>> list_reminders_due(int64_t now, int64_t lead,
                                                      int limit) override {
-    return db_.read([&](SqliteConnection& c) -> Result<std::vector<LiveStream>> {
+    return db_.read([&](Connection& c) -> Result<std::vector<LiveStream>> {
       auto st = c.prepare("SELECT " + kColumns +
                           " FROM live_streams WHERE status = 'SCHEDULED' AND deleted_at IS NULL "
                           "AND scheduled_at > ?1 AND scheduled_at <= ?1 + ?2 "
@@ -330,7 +330,7 @@ class SqliteStreamRepository final : public StreamRepository {
   }
 
   Result<std::optional<int64_t>> next_unreminded(int64_t now) override {
-    return db_.read([&](SqliteConnection& c) -> Result<std::optional<int64_t>> {
+    return db_.read([&](Connection& c) -> Result<std::optional<int64_t>> {
       auto st = c.prepare(
           "SELECT MIN(scheduled_at) FROM live_streams WHERE status = 'SCHEDULED' "
           "AND deleted_at IS NULL AND scheduled_at > ? "
@@ -343,7 +343,7 @@ class SqliteStreamRepository final : public StreamRepository {
   }
 
   Result<void> mark_reminded(const std::string& id, int64_t scheduled_at) override {
-    return db_.write([&](SqliteConnection& c) -> Result<void> {
+    return db_.write([&](Connection& c) -> Result<void> {
       auto st = c.prepare(
           "UPDATE live_streams SET reminder_sent_for = ? WHERE id = ? AND scheduled_at = ?");
       if (!st) return st.error();
@@ -353,13 +353,13 @@ class SqliteStreamRepository final : public StreamRepository {
   }
 
  private:
-  SqliteDatabase& db_;
+  Database& db_;
 };
 
 }  // namespace
 
-std::unique_ptr<StreamRepository> make_stream_repository(SqliteDatabase& db) {
-  return std::make_unique<SqliteStreamRepository>(db);
+std::unique_ptr<StreamRepository> make_stream_repository(Database& db) {
+  return std::make_unique<SqlStreamRepository>(db);
 }
 
-}  // namespace stagecast::store::sqlite
+}  // namespace stagecast::store::sql

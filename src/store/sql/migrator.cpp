@@ -1,26 +1,23 @@
-#include "store/sqlite/sqlite_migrator.h"
+#include "store/sql/migrator.h"
 
 #include <fmt/format.h>
 
 #include <string>
 
-namespace stagecast::store::sqlite {
+namespace stagecast::store::sql {
 namespace {
 
 const std::string kBootstrap =
     "CREATE TABLE IF NOT EXISTS schema_migrations ("
     "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)";
 
-}  // namespace
-
-Result<std::vector<int>> apply_migrations(SqliteDatabase& db,
-                                          std::span<const EmbeddedMigration> migrations,
-                                          int64_t now_ms) {
-  auto boot = db.write([](SqliteConnection& c) { return c.exec(kBootstrap); });
+Result<std::vector<int>> apply_locked(Database& db, std::span<const EmbeddedMigration> migrations,
+                                      int64_t now_ms) {
+  auto boot = db.write([](Connection& c) { return c.exec(kBootstrap); });
   if (!boot) return boot.error();
 
   int known = migrations.empty() ? 0 : migrations.back().version;
-  auto newest = db.write([](SqliteConnection& c) -> Result<int64_t> {
+  auto newest = db.write([](Connection& c) -> Result<int64_t> {
     auto st = c.prepare("SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
     if (!st) return st.error();
     auto row = st->step();
@@ -29,15 +26,15 @@ Result<std::vector<int>> apply_migrations(SqliteDatabase& db,
   });
   if (!newest) return newest.error();
   if (*newest > known) {
-    return make_error(errc::kSchemaTooNew,
-                      fmt::format("database schema version {} is newer than this binary's {}",
-                                  *newest, known));
+    return make_error(
+        errc::kSchemaTooNew,
+        fmt::format("database schema version {} is newer than this binary's {}", *newest, known));
   }
 
   std::vector<int> applied;
   for (const auto& m : migrations) {
     // Checked again inside the transaction: another process may have migrated meanwhile.
-    auto r = db.transaction([&](SqliteConnection& c) -> Result<bool> {
+    auto r = db.transaction([&](Connection& c) -> Result<bool> {
       auto check = c.prepare("SELECT 1 FROM schema_migrations WHERE version = ?");
       if (!check) return check.error();
       check->bind_all(m.version);
@@ -48,8 +45,8 @@ Result<std::vector<int>> apply_migrations(SqliteDatabase& db,
         return make_error(ran.error().code,
                           fmt::format("migration {}: {}", m.name, ran.error().message));
       }
-      auto record = c.prepare(
-          "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)");
+      auto record =
+          c.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)");
       if (!record) return record.error();
       record->bind_all(m.version, m.name, now_ms);
       if (auto done = record->run(); !done) return done.error();
@@ -61,10 +58,24 @@ Result<std::vector<int>> apply_migrations(SqliteDatabase& db,
   return applied;
 }
 
-Result<std::vector<SchemaMigration>> list_applied_migrations(SqliteDatabase& db) {
-  return db.read([](SqliteConnection& c) -> Result<std::vector<SchemaMigration>> {
-    auto st = c.prepare(
-        "SELECT version, name, applied_at FROM schema_migrations ORDER BY version");
+}  // namespace
+
+Result<std::vector<int>> apply_migrations(Database& db,
+                                          std::span<const EmbeddedMigration> migrations,
+                                          int64_t now_ms) {
+  // Everything runs on the writer, the connection holding the lock: a second node starting at
+  // once waits here, then finds every migration recorded.
+  auto locked = db.write([](Connection& c) { return c.lock_migrations(); });
+  if (!locked) return locked.error();
+  auto applied = apply_locked(db, migrations, now_ms);
+  auto unlocked = db.write([](Connection& c) { return c.unlock_migrations(); });
+  if (applied && !unlocked) return unlocked.error();
+  return applied;
+}
+
+Result<std::vector<SchemaMigration>> list_applied_migrations(Database& db) {
+  return db.read([](Connection& c) -> Result<std::vector<SchemaMigration>> {
+    auto st = c.prepare("SELECT version, name, applied_at FROM schema_migrations ORDER BY version");
     if (!st) return st.error();
     std::vector<SchemaMigration> out;
     while (true) {
@@ -77,4 +88,4 @@ Result<std::vector<SchemaMigration>> list_applied_migrations(SqliteDatabase& db)
   });
 }
 
-}  // namespace stagecast::store::sqlite
+}  // namespace stagecast::store::sql

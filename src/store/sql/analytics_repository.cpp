@@ -1,7 +1,7 @@
 #include "store/errors.h"
-#include "store/sqlite/sqlite_repositories.h"
+#include "store/sql/repositories.h"
 
-namespace stagecast::store::sqlite {
+namespace stagecast::store::sql {
 namespace {
 
 const std::string kColumns =
@@ -33,13 +33,13 @@ StreamAnalytics read_figures(const Statement& st) {
   return a;
 }
 
-class SqliteAnalyticsRepository final : public AnalyticsRepository {
+class SqlAnalyticsRepository final : public AnalyticsRepository {
  public:
-  explicit SqliteAnalyticsRepository(SqliteDatabase& db) : db_(db) {}
+  explicit SqlAnalyticsRepository(Database& db) : db_(db) {}
 
   Result<bool> save(const StreamAnalytics& a,
                     const std::vector<AnalyticsBucket>& buckets) override {
-    return db_.transaction([&](SqliteConnection& c) -> Result<bool> {
+    return db_.transaction([&](Connection& c) -> Result<bool> {
       {
         auto st = c.prepare("SELECT final FROM stream_analytics WHERE stream_id = ?");
         if (!st) return st.error();
@@ -48,8 +48,10 @@ class SqliteAnalyticsRepository final : public AnalyticsRepository {
         if (!row) return row.error();
         if (*row && st->boolean(0) && !a.final) return false;  // the final summary stays
       }
-      auto st = c.prepare("INSERT OR REPLACE INTO stream_analytics (" + kColumns +
-                          ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+      auto st = c.prepare("INSERT INTO stream_analytics (" + kColumns +
+                          ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                          "ON CONFLICT (stream_id) DO UPDATE SET " +
+                          excluded_assignments(kColumns));
       if (!st) return st.error();
       st->bind_all(a.stream_id, a.final, a.started_at, a.ended_at, a.bucket_ms, a.viewers_now,
                    a.peak_viewers, a.peak_at, a.unique_viewers, a.watch_ms, a.chatters, a.messages,
@@ -57,8 +59,10 @@ class SqliteAnalyticsRepository final : public AnalyticsRepository {
                    a.new_subscribers, a.updated_at);
       if (auto r = st->run(); !r) return r.error();
       const std::string sql =
-          "INSERT OR REPLACE INTO stream_analytics_buckets "
-          "(stream_id, bucket, viewers, messages, tips, tips_gross) VALUES (?, ?, ?, ?, ?, ?)";
+          "INSERT INTO stream_analytics_buckets "
+          "(stream_id, bucket, viewers, messages, tips, tips_gross) VALUES (?, ?, ?, ?, ?, ?) "
+          "ON CONFLICT (stream_id, bucket) DO UPDATE SET viewers = excluded.viewers, "
+          "messages = excluded.messages, tips = excluded.tips, tips_gross = excluded.tips_gross";
       for (const AnalyticsBucket& b : buckets) {
         auto bst = c.prepare(sql);
         if (!bst) return bst.error();
@@ -70,7 +74,7 @@ class SqliteAnalyticsRepository final : public AnalyticsRepository {
   }
 
   Result<StreamAnalytics> find(const std::string& stream_id) override {
-    return db_.read([&](SqliteConnection& c) -> Result<StreamAnalytics> {
+    return db_.read([&](Connection& c) -> Result<StreamAnalytics> {
       auto st = c.prepare("SELECT " + kColumns + " FROM stream_analytics WHERE stream_id = ?");
       if (!st) return st.error();
       st->bind_all(stream_id);
@@ -79,7 +83,7 @@ class SqliteAnalyticsRepository final : public AnalyticsRepository {
   }
 
   Result<std::vector<AnalyticsBucket>> buckets(const std::string& stream_id) override {
-    return db_.read([&](SqliteConnection& c) -> Result<std::vector<AnalyticsBucket>> {
+    return db_.read([&](Connection& c) -> Result<std::vector<AnalyticsBucket>> {
       auto st = c.prepare(
           "SELECT bucket, viewers, messages, tips, tips_gross FROM stream_analytics_buckets "
           "WHERE stream_id = ? ORDER BY bucket");
@@ -92,13 +96,13 @@ class SqliteAnalyticsRepository final : public AnalyticsRepository {
   }
 
  private:
-  SqliteDatabase& db_;
+  Database& db_;
 };
 
 }  // namespace
 
-std::unique_ptr<AnalyticsRepository> make_analytics_repository(SqliteDatabase& db) {
-  return std::make_unique<SqliteAnalyticsRepository>(db);
+std::unique_ptr<AnalyticsRepository> make_analytics_repository(Database& db) {
+  return std::make_unique<SqlAnalyticsRepository>(db);
 }
 
-}  // namespace stagecast::store::sqlite
+}  // namespace stagecast::store::sql

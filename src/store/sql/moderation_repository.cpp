@@ -2,9 +2,9 @@
 
 #include "core/random.h"
 #include "store/errors.h"
-#include "store/sqlite/sqlite_repositories.h"
+#include "store/sql/repositories.h"
 
-namespace stagecast::store::sqlite {
+namespace stagecast::store::sql {
 namespace {
 
 const std::string kActionColumns =
@@ -37,20 +37,19 @@ StreamModerator read_moderator(const Statement& st) {
   return StreamModerator{st.text(0), st.text(1), st.text(2), st.i64(3)};
 }
 
-class SqliteModerationRepository final : public ModerationRepository {
+class SqlModerationRepository final : public ModerationRepository {
  public:
-  explicit SqliteModerationRepository(SqliteDatabase& db) : db_(db) {}
+  explicit SqlModerationRepository(Database& db) : db_(db) {}
 
   Result<ModerationAction> record_action(const ModerationAction& in) override {
     ModerationAction a = in;
     if (a.id.empty()) a.id = random_id();
-    return db_.write([&](SqliteConnection& c) -> Result<ModerationAction> {
+    return db_.write([&](Connection& c) -> Result<ModerationAction> {
       auto st = c.prepare("INSERT INTO moderation_actions (" + kActionColumns +
                           ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
       if (!st) return st.error();
       st->bind_all(a.id, a.stream_id, a.artist_id, a.actor_id, a.target_user_id,
-                   to_string(a.action), a.message_id, a.duration_seconds, a.reason,
-                   a.created_at);
+                   to_string(a.action), a.message_id, a.duration_seconds, a.reason, a.created_at);
       if (auto r = st->run(); !r) return r.error();
       return a;
     });
@@ -67,7 +66,7 @@ class SqliteModerationRepository final : public ModerationRepository {
   }
 
   Result<StreamBan> put_ban(const StreamBan& b) override {
-    return db_.write([&](SqliteConnection& c) -> Result<StreamBan> {
+    return db_.write([&](Connection& c) -> Result<StreamBan> {
       auto st = c.prepare("INSERT INTO stream_bans (" + kBanColumns +
                           ") VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (artist_id, user_id) DO UPDATE "
                           "SET expires_at = excluded.expires_at, reason = excluded.reason, "
@@ -80,7 +79,7 @@ class SqliteModerationRepository final : public ModerationRepository {
   }
 
   Result<bool> remove_ban(const std::string& artist_id, const std::string& user_id) override {
-    return db_.write([&](SqliteConnection& c) -> Result<bool> {
+    return db_.write([&](Connection& c) -> Result<bool> {
       auto st = c.prepare("DELETE FROM stream_bans WHERE artist_id = ? AND user_id = ?");
       if (!st) return st.error();
       st->bind_all(artist_id, user_id);
@@ -92,7 +91,7 @@ class SqliteModerationRepository final : public ModerationRepository {
   Result<std::optional<StreamBan>> find_active_ban(const std::string& artist_id,
                                                    const std::string& user_id,
                                                    int64_t now_ms) override {
-    return db_.read([&](SqliteConnection& c) -> Result<std::optional<StreamBan>> {
+    return db_.read([&](Connection& c) -> Result<std::optional<StreamBan>> {
       auto st = c.prepare("SELECT " + kBanColumns +
                           " FROM stream_bans WHERE artist_id = ? AND user_id = ? "
                           "AND (expires_at IS NULL OR expires_at > ?)");
@@ -107,7 +106,7 @@ class SqliteModerationRepository final : public ModerationRepository {
 
   Result<std::vector<StreamBan>> list_active_bans(const std::string& artist_id,
                                                   int64_t now_ms) override {
-    return db_.read([&](SqliteConnection& c) -> Result<std::vector<StreamBan>> {
+    return db_.read([&](Connection& c) -> Result<std::vector<StreamBan>> {
       auto st = c.prepare("SELECT " + kBanColumns +
                           " FROM stream_bans WHERE artist_id = ? "
                           "AND (expires_at IS NULL OR expires_at > ?) ORDER BY created_at");
@@ -118,7 +117,7 @@ class SqliteModerationRepository final : public ModerationRepository {
   }
 
   Result<bool> add_moderator(const StreamModerator& m) override {
-    return db_.write([&](SqliteConnection& c) -> Result<bool> {
+    return db_.write([&](Connection& c) -> Result<bool> {
       auto st = c.prepare("INSERT INTO stream_moderators (" + kModeratorColumns +
                           ") VALUES (?, ?, ?, ?) ON CONFLICT (artist_id, moderator_user_id) "
                           "DO NOTHING");
@@ -131,9 +130,9 @@ class SqliteModerationRepository final : public ModerationRepository {
 
   Result<bool> remove_moderator(const std::string& artist_id,
                                 const std::string& moderator_user_id) override {
-    return db_.write([&](SqliteConnection& c) -> Result<bool> {
-      auto st = c.prepare(
-          "DELETE FROM stream_moderators WHERE artist_id = ? AND moderator_user_id = ?");
+    return db_.write([&](Connection& c) -> Result<bool> {
+      auto st =
+          c.prepare("DELETE FROM stream_moderators WHERE artist_id = ? AND moderator_user_id = ?");
       if (!st) return st.error();
       st->bind_all(artist_id, moderator_user_id);
       if (auto r = st->run(); !r) return r.error();
@@ -142,7 +141,7 @@ class SqliteModerationRepository final : public ModerationRepository {
   }
 
   Result<bool> is_moderator(const std::string& artist_id, const std::string& user_id) override {
-    return db_.read([&](SqliteConnection& c) -> Result<bool> {
+    return db_.read([&](Connection& c) -> Result<bool> {
       auto st = c.prepare(
           "SELECT 1 FROM stream_moderators WHERE artist_id = ? AND moderator_user_id = ?");
       if (!st) return st.error();
@@ -152,7 +151,7 @@ class SqliteModerationRepository final : public ModerationRepository {
   }
 
   Result<std::vector<StreamModerator>> list_moderators(const std::string& artist_id) override {
-    return db_.read([&](SqliteConnection& c) -> Result<std::vector<StreamModerator>> {
+    return db_.read([&](Connection& c) -> Result<std::vector<StreamModerator>> {
       auto st = c.prepare("SELECT " + kModeratorColumns +
                           " FROM stream_moderators WHERE artist_id = ? ORDER BY created_at");
       if (!st) return st.error();
@@ -163,7 +162,7 @@ class SqliteModerationRepository final : public ModerationRepository {
 
   Result<std::vector<ModerationAction>> list_recent_actions(int limit) override {
     const int n = std::clamp(limit, 1, 500);
-    return db_.read([&](SqliteConnection& c) -> Result<std::vector<ModerationAction>> {
+    return db_.read([&](Connection& c) -> Result<std::vector<ModerationAction>> {
       auto st = c.prepare("SELECT " + kActionColumns +
                           " FROM moderation_actions ORDER BY created_at DESC, id LIMIT ?");
       if (!st) return st.error();
@@ -177,22 +176,22 @@ class SqliteModerationRepository final : public ModerationRepository {
   Result<std::vector<ModerationAction>> list_actions(const char* column, const std::string& key,
                                                      int limit) {
     int n = std::clamp(limit, 1, 500);
-    return db_.read([&](SqliteConnection& c) -> Result<std::vector<ModerationAction>> {
-      auto st = c.prepare("SELECT " + kActionColumns + " FROM moderation_actions WHERE " +
-                          column + " = ? ORDER BY created_at DESC, id DESC LIMIT ?");
+    return db_.read([&](Connection& c) -> Result<std::vector<ModerationAction>> {
+      auto st = c.prepare("SELECT " + kActionColumns + " FROM moderation_actions WHERE " + column +
+                          " = ? ORDER BY created_at DESC, id DESC LIMIT ?");
       if (!st) return st.error();
       st->bind_all(key, n);
       return collect_rows<ModerationAction>(*st, read_action);
     });
   }
 
-  SqliteDatabase& db_;
+  Database& db_;
 };
 
 }  // namespace
 
-std::unique_ptr<ModerationRepository> make_moderation_repository(SqliteDatabase& db) {
-  return std::make_unique<SqliteModerationRepository>(db);
+std::unique_ptr<ModerationRepository> make_moderation_repository(Database& db) {
+  return std::make_unique<SqlModerationRepository>(db);
 }
 
-}  // namespace stagecast::store::sqlite
+}  // namespace stagecast::store::sql

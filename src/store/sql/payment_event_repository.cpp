@@ -1,9 +1,9 @@
 #include <algorithm>
 
 #include "store/errors.h"
-#include "store/sqlite/sqlite_repositories.h"
+#include "store/sql/repositories.h"
 
-namespace stagecast::store::sqlite {
+namespace stagecast::store::sql {
 namespace {
 
 const std::string kColumns = "provider, event_id, type, payload, received_at, applied, applied_at";
@@ -13,12 +13,12 @@ PaymentEvent read_event(const Statement& st) {
                       st.i64(4),  st.boolean(5), st.opt_i64(6)};
 }
 
-class SqlitePaymentEventRepository final : public PaymentEventRepository {
+class SqlPaymentEventRepository final : public PaymentEventRepository {
  public:
-  explicit SqlitePaymentEventRepository(SqliteDatabase& db) : db_(db) {}
+  explicit SqlPaymentEventRepository(Database& db) : db_(db) {}
 
   Result<bool> insert_if_new(const PaymentEvent& e) override {
-    return db_.write([&](SqliteConnection& c) -> Result<bool> {
+    return db_.write([&](Connection& c) -> Result<bool> {
       // DO NOTHING keeps the first copy untouched and is atomic against concurrent deliveries.
       auto st = c.prepare("INSERT INTO payment_events (" + kColumns +
                           ") VALUES (?, ?, ?, ?, ?, FALSE, NULL) "
@@ -31,7 +31,7 @@ class SqlitePaymentEventRepository final : public PaymentEventRepository {
   }
 
   Result<PaymentEvent> find(const std::string& provider, const std::string& event_id) override {
-    return db_.read([&](SqliteConnection& c) -> Result<PaymentEvent> {
+    return db_.read([&](Connection& c) -> Result<PaymentEvent> {
       auto st = c.prepare("SELECT " + kColumns +
                           " FROM payment_events WHERE provider = ? AND event_id = ?");
       if (!st) return st.error();
@@ -42,7 +42,7 @@ class SqlitePaymentEventRepository final : public PaymentEventRepository {
 
   Result<bool> mark_applied(const std::string& provider, const std::string& event_id,
                             int64_t at_ms) override {
-    return db_.write([&](SqliteConnection& c) -> Result<bool> {
+    return db_.write([&](Connection& c) -> Result<bool> {
       auto st = c.prepare(
           "UPDATE payment_events SET applied = TRUE, applied_at = ? "
           "WHERE provider = ? AND event_id = ? AND applied = FALSE");
@@ -62,7 +62,7 @@ class SqlitePaymentEventRepository final : public PaymentEventRepository {
 
   Result<std::vector<PaymentEvent>> list_unapplied(int limit) override {
     int n = std::clamp(limit, 1, 1000);
-    return db_.read([&](SqliteConnection& c) -> Result<std::vector<PaymentEvent>> {
+    return db_.read([&](Connection& c) -> Result<std::vector<PaymentEvent>> {
       auto st = c.prepare("SELECT " + kColumns +
                           " FROM payment_events WHERE applied = FALSE "
                           "ORDER BY received_at, event_id LIMIT ?");
@@ -74,7 +74,7 @@ class SqlitePaymentEventRepository final : public PaymentEventRepository {
 
   Result<std::vector<PaymentEvent>> list_recent(int limit) override {
     const int n = std::clamp(limit, 1, 500);
-    return db_.read([&](SqliteConnection& c) -> Result<std::vector<PaymentEvent>> {
+    return db_.read([&](Connection& c) -> Result<std::vector<PaymentEvent>> {
       auto st = c.prepare("SELECT " + kColumns +
                           " FROM payment_events ORDER BY received_at DESC, event_id LIMIT ?");
       if (!st) return st.error();
@@ -84,13 +84,13 @@ class SqlitePaymentEventRepository final : public PaymentEventRepository {
   }
 
  private:
-  SqliteDatabase& db_;
+  Database& db_;
 };
 
 }  // namespace
 
-std::unique_ptr<PaymentEventRepository> make_payment_event_repository(SqliteDatabase& db) {
-  return std::make_unique<SqlitePaymentEventRepository>(db);
+std::unique_ptr<PaymentEventRepository> make_payment_event_repository(Database& db) {
+  return std::make_unique<SqlPaymentEventRepository>(db);
 }
 
-}  // namespace stagecast::store::sqlite
+}  // namespace stagecast::store::sql

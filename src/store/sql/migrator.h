@@ -9,16 +9,16 @@
 #include "core/result.h"
 #include "store/migrations.h"
 #include "store/records.h"
-#include "store/sqlite/sqlite_database.h"
+#include "store/sql/database.h"
 
-namespace stagecast::store::sqlite {
+namespace stagecast::store::sql {
 
 // Returns the versions applied by this call. schema_too_new when the database has a version
 // this binary does not know.
-Result<std::vector<int>> apply_migrations(SqliteDatabase& db,
+Result<std::vector<int>> apply_migrations(Database& db,
                                           std::span<const EmbeddedMigration> migrations,
                                           int64_t now_ms);
 
-Result<std::vector<SchemaMigration>> list_applied_migrations(SqliteDatabase& db);
+Result<std::vector<SchemaMigration>> list_applied_migrations(Database& db);
 
-}  // namespace stagecast::store::sqlite
+}  // namespace stagecast::store::sql

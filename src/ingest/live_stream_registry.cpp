@@ -1,8 +1,8 @@
 #include "ingest/live_stream_registry.h"
 
+#include <atomic>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <atomic>
 #include <map>
 #include <mutex>
 
@@ -23,8 +23,8 @@ struct PublishLease::Shared : std::enable_shared_from_this<PublishLease::Shared>
     std::shared_ptr<IngestStatsMeter> stats;
     std::shared_ptr<Gate> gate;  // of the connected publisher; null during the grace period
     std::weak_ptr<IngestPublisher> publisher;
-    uint64_t token = 0;          // of the connected publisher; 0 during the grace period
-    uint64_t incarnation = 0;    // tells a stream apart from a later one with the same id
+    uint64_t token = 0;        // of the connected publisher; 0 during the grace period
+    uint64_t incarnation = 0;  // tells a stream apart from a later one with the same id
     uint64_t grace_generation = 0;
     std::shared_ptr<asio::steady_timer> grace_timer;
     std::shared_ptr<asio::steady_timer> max_timer;
@@ -136,7 +136,8 @@ struct PublishLease::Shared : std::enable_shared_from_this<PublishLease::Shared>
       gate->open = false;
     }
     stats->on_publisher(false, false);
-    spdlog::info("live stream {}: publisher gone, grace period {} ms", id, options.grace_period.count());
+    spdlog::info("live stream {}: publisher gone, grace period {} ms", id,
+                 options.grace_period.count());
     listener.on_stream_interrupted(id);
     std::weak_ptr<Shared> weak = weak_from_this();
     arm(timer, options.grace_period, [weak, id, incarnation, generation] {
@@ -172,6 +173,13 @@ bool PublishLease::publish_frame(media::MediaFramePtr frame) {
   if (!gate_->open) return false;
   stats_->on_frame(*frame);
   hub_->publish_frame(std::move(frame));
+  return true;
+}
+
+bool PublishLease::publish_opus(media::MediaFramePtr opus) {
+  std::lock_guard g(gate_->mu);
+  if (!gate_->open) return false;
+  hub_->publish_opus(std::move(opus));
   return true;
 }
 

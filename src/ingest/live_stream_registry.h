@@ -5,8 +5,8 @@
 //   publisher drops        -> on_stream_interrupted; the hub is kept for the grace period
 //   comes back in time     -> same hub, publish_discontinuity(), on_stream_resumed
 //   grace period runs out  -> publish_end(), on_stream_ended("publisher_gone")
-//   maximum duration       -> publisher disconnected, publish_end(), on_stream_ended("max_duration")
-//   end_stream()           -> the same, now (the API's end action)
+//   maximum duration       -> publisher disconnected, publish_end(),
+//   on_stream_ended("max_duration") end_stream()           -> the same, now (the API's end action)
 //
 // A second publisher on a stream whose publisher is connected is refused. Thread-safe: sessions
 // on any I/O thread attach and detach; timers run on the executor given at construction.
@@ -63,6 +63,8 @@ class PublishLease {
 
   bool publish_config(const media::StreamConfig& config);
   bool publish_frame(media::MediaFramePtr frame);
+  // A WebRTC publisher's own Opus, beside the AAC (media::MediaSink::on_opus).
+  bool publish_opus(media::MediaFramePtr opus);
 
   struct Gate;  // shared with the registry, which closes it when the stream ends
   struct Shared;

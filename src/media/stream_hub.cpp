@@ -95,6 +95,10 @@ void StreamHub::request_keyframe() {
   if (request) request();
 }
 
+void StreamHub::publish_opus(MediaFramePtr opus) {
+  for (auto& s : sinks_snapshot()) s->on_opus(opus);
+}
+
 void StreamHub::publish_end() {
   for (auto& s : sinks_snapshot()) s->on_end();
 }

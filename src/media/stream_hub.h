@@ -24,6 +24,10 @@ class MediaSink {
   virtual void on_discontinuity() = 0;
   // The stream ended; no more frames follow.
   virtual void on_end() = 0;
+  // A WebRTC publisher's own Opus packet (Codec::Opus, 90 kHz pts on the frames' timeline),
+  // beside the AAC made from it that on_frame() carries: for sinks that can send Opus as it came
+  // (WebRTC viewers). Ignored unless a sink wants it.
+  virtual void on_opus(const MediaFramePtr& opus) { (void)opus; }
 };
 
 class StreamHub {
@@ -39,6 +43,7 @@ class StreamHub {
   void publish_frame(MediaFramePtr frame);
   void publish_discontinuity();
   void publish_end();
+  void publish_opus(MediaFramePtr opus);  // see MediaSink::on_opus
 
   StreamConfig config() const;
   uint64_t frames_published() const;
@@ -83,6 +88,7 @@ class HubFeed final : public MediaSink {
   void on_frame(const MediaFramePtr& frame) override { hub_->publish_frame(frame); }
   void on_discontinuity() override { hub_->publish_discontinuity(); }
   void on_end() override { hub_->publish_end(); }
+  void on_opus(const MediaFramePtr& opus) override { hub_->publish_opus(opus); }
 
  private:
   std::shared_ptr<StreamHub> hub_;

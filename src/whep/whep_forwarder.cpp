@@ -19,7 +19,7 @@ WhepForwarder::~WhepForwarder() = default;
 void WhepForwarder::on_config(const media::StreamConfig& config) {
   if (config.audio && config.audio->codec == media::Codec::Aac && opus_factory_) {
     std::lock_guard lock(mu_);
-    if (!opus_ || asc_ != config.audio->asc) {
+    if (!native_opus_ && (!opus_ || asc_ != config.audio->asc)) {
       std::weak_ptr<WhepForwarder> weak = weak_from_this();
       asio::io_context& io = io_;
       opus_ = opus_factory_(*config.audio, [weak, &io](media::MediaFramePtr opus) {
@@ -91,6 +91,24 @@ void WhepForwarder::on_frame(const media::MediaFramePtr& frame) {
   unit->keyframe = frame->keyframe;
   asio::post(io_, [self = shared_from_this(), unit = VideoUnitPtr(std::move(unit))] {
     self->deliver(unit);
+  });
+}
+
+void WhepForwarder::on_opus(const media::MediaFramePtr& opus) {
+  {
+    std::lock_guard lock(mu_);
+    if (!native_opus_) {
+      // From now on the publisher's Opus goes out as it came: no AAC to Opus encoding.
+      native_opus_ = true;
+      opus_.reset();
+      spdlog::info("whep {}: the publisher's Opus goes to WebRTC viewers as it came", stream_id_);
+    }
+  }
+  auto unit = std::make_shared<AudioUnit>();
+  unit->payload = opus->data;
+  unit->timestamp = static_cast<uint32_t>(opus->pts * 48'000 / media::kTimescale);
+  asio::post(io_, [self = shared_from_this(), unit = AudioUnitPtr(std::move(unit))] {
+    self->deliver_audio(unit);
   });
 }
 

@@ -51,6 +51,7 @@ class WhepForwarder final : public media::MediaSink,
   void on_frame(const media::MediaFramePtr& frame) override;
   void on_discontinuity() override;
   void on_end() override;
+  void on_opus(const media::MediaFramePtr& opus) override;
 
   // The port's thread.
   void add(std::shared_ptr<WhepSession> session);
@@ -76,6 +77,7 @@ class WhepForwarder final : public media::MediaSink,
   std::shared_ptr<const rtc::H264ParameterSets> sets_;
   std::shared_ptr<OpusEncoderStage> opus_;  // made at the audio's configuration
   Bytes asc_;                               // the AudioSpecificConfig the encoder was made for
+  bool native_opus_ = false;  // the publisher's own Opus comes (WHIP): no encoder, AAC ignored
   bool have_last_ = false;
   int64_t last_pts_ = 0;        // of the last frame, before the shift
   int64_t last_output_ = 0;     // its RTP time (shifted)

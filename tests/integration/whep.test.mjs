@@ -277,8 +277,11 @@ test('a stream published over WHIP plays over WHEP; a new viewer\'s key frame re
       await until(viewer.page, () => window.player.stats().then((st) => st.video && st.video.framesDecoded > 60), null, { timeout: 20000, what: 'frames of the WHIP stream decoded' });
       const stats = await viewer.page.evaluate(() => window.player.stats());
       assert.ok(stats.video.freezeCount <= 2, JSON.stringify(stats));
-      // The publisher's Opus reaches the viewer (through AAC and back to Opus today).
+      // The publisher's own Opus reaches the viewer, not re-encoded from the AAC made for HLS.
       await until(viewer.page, () => window.player.stats().then((st) => st.audio && st.audio.packetsReceived > 50), null, { timeout: 10000, what: 'audio from the WHIP publisher' });
+      const audio = (await viewer.page.evaluate(() => window.player.stats())).audio;
+      assert.ok(audio.concealedSamples < audio.totalSamplesReceived / 4, JSON.stringify(audio));
+      assert.match(server.log, new RegExp(`whep ${s.id}: the publisher's Opus goes to WebRTC viewers as it came`));
       // The new viewer asked for a key frame to start on: passed to the publisher as a PLI.
       assert.ok(await metric(server, 'stagecast_whip_viewer_keyframe_requests_total') > before);
       assert.ok((await pub.stats()).video.plis >= 1);

@@ -298,6 +298,8 @@ void WhipSession::emit(std::vector<media::MediaFramePtr>& frames) {
       }
       publish_video(std::move(frame));
     } else if (encoder_) {
+      // WebRTC viewers get the publisher's Opus itself; HLS the AAC made from it.
+      if (config_published_ && setup_.lease) setup_.lease->publish_opus(frame);
       encoder_->push(std::move(frame));
     }
   }

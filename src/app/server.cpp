@@ -31,6 +31,7 @@ extern char** environ;  // the process environment (POSIX): AWS_* credentials fo
 #include "app/webrtc_wiring.h"
 #include "core/clock.h"
 #include "core/metrics.h"
+#include "core/random.h"
 #include "core/worker_pool.h"
 #include "hls/rendition_store.h"
 #include "ingest/live_stream_registry.h"
@@ -101,6 +102,9 @@ void add_operator_routes(Server::Parts& p) {
         if (!p.db_available)
           return net::Response::error(503, "not_ready",
                                       "the database is unavailable (locked or unreachable)");
+        // Redis down is degraded, not unready: this node serves its own members meanwhile.
+        if (p.realtime && p.realtime->redis_bus && p.realtime->redis_bus->degraded())
+          return net::Response::json(200, R"({"status":"ready","bus":"degraded"})");
         return net::Response::json(200, R"({"status":"ready"})");
       },
       net::Dispatch::Inline);
@@ -355,6 +359,7 @@ void end_interrupted_streams(Server::Parts& p) {
 
 Server::Server(Config config) : parts_(std::make_unique<Parts>(std::move(config))) {
   Parts& p = *parts_;
+  if (p.config.node_id.empty()) p.config.node_id = random_id().substr(0, 12);
   std::filesystem::create_directories(p.config.data_dir);
   p.io = std::make_unique<net::IoPool>(io_threads(p.config));
   p.workers =

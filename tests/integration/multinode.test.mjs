@@ -1,0 +1,122 @@
+// Two Stagecast nodes acting as one platform through a real redis-server (docs/operations.md,
+// "Multi-node"): chat posted on A reaches B's viewers once and in order, a ban on A holds on B,
+// a tip confirmed on B shows on A, and Redis killed and restarted mid-chat degrades (each node
+// serves its own members, says so and counts it) and recovers, with no crash.
+// The store URL is a parameter of the harness (SC_TEST_CLUSTER_STORE_URL; default: one SQLite
+// file shared by the nodes on this machine).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startRedis } from './lib/redis.mjs';
+import { Cluster } from './lib/cluster.mjs';
+import { register } from './lib/fixtures.mjs';
+import { ChatClient, member } from './lib/chat_client.mjs';
+import { liveStream } from './lib/live_stream.mjs';
+import { waitFor } from './lib/media.mjs';
+import { metric } from './lib/metrics.mjs';
+
+let redis; let cluster; let A; let B; let artist; let stream;
+
+before(async () => {
+  redis = await startRedis();
+  cluster = new Cluster({
+    redisUrl: redis.url,
+    storeUrl: process.env.SC_TEST_CLUSTER_STORE_URL || null,
+    args: [
+      '--chat.rate_limit_messages=10000', '--realtime.events_per_second=2000',
+      '--realtime.events_burst=2000', '--realtime.viewer_count_interval_ms=200',
+      '--streams.reconnect_grace_seconds=2',
+    ],
+  });
+  A = await cluster.start('node-a');
+  B = await cluster.start('node-b');
+  artist = await register(A, { role: 'ARTIST', displayName: 'Cluster Artist' });
+  const onboard = await A.api('POST', '/api/artists/me/stripe/onboarding', { token: artist.token });
+  assert.equal(onboard.status, 200, onboard.text);
+  stream = await liveStream(A, artist);
+});
+
+after(async () => {
+  await stream?.stop();
+  await cluster?.cleanup();
+  await redis?.cleanup();
+});
+
+async function chatTexts(client, count, timeoutMs = 15000) {
+  const out = [];
+  while (out.length < count) out.push((await client.next('chat', timeoutMs)).message.text);
+  return out;
+}
+
+test('200 messages posted on A reach a viewer on B once each and in order', async () => {
+  const fan = await register(A, { displayName: 'Poster' });
+  const onB = await member(B, null, stream.id);
+  const poster = await member(A, fan, stream.id);
+  const texts = Array.from({ length: 200 }, (_, i) => `message ${i}`);
+  for (const text of texts) poster.send({ type: 'chat', text });
+  assert.deepEqual(await chatTexts(onB, 200), texts);
+  assert.deepEqual(await chatTexts(poster, 200), texts, 'the poster on A: its own node, once each');
+  assert.deepEqual(await onB.collect('chat', 500), [], 'no message twice on B');
+  assert.deepEqual(await poster.collect('chat', 100), [], 'no echo on A');
+  // A joiner on B gets them in its history as well (the room on B kept them).
+  const late = await member(B, null, stream.id);
+  assert.deepEqual(late.joined.history.map((m) => m.text), texts.slice(-50));
+  for (const c of [onB, poster, late]) await c.close();
+  assert.ok(await metric(A, 'stagecast_bus_room_events_echo_total') >= 200, 'A dropped its own echoes');
+});
+
+test('a ban on A holds on B: the member on B is removed and cannot join again', async () => {
+  const fan = await register(A, { displayName: 'Troll' });
+  const owner = await member(A, artist, stream.id);
+  const onB = await member(B, fan, stream.id);
+  assert.equal((await owner.request({ type: 'ban', userId: fan.id, reason: 'spam' })).type, 'ack');
+  assert.equal((await onB.next('left', 5000)).reason, 'banned');
+  const again = await ChatClient.connect(B);
+  await again.auth(fan.token);
+  assert.equal((await again.refusal({ type: 'join', streamId: stream.id })).code, 'banned');
+  for (const c of [owner, again]) await c.close();
+});
+
+test('a tip confirmed by the webhook path on B shows in chat on A', async () => {
+  const fan = await register(B, { displayName: 'Tipper' });
+  const onA = await member(A, artist, stream.id);
+  const r = await B.api('POST', `/api/livestream/${stream.id}/tips`, { token: fan.token, body: { amountCents: 500, currency: 'usd', message: 'across nodes' } });
+  assert.equal(r.status, 201, r.text);
+  const confirmed = await B.api('POST', `/api/sandbox/payments/${r.body.paymentIntentId}/confirm`, { token: fan.token, body: { outcome: 'succeeded' } });
+  assert.equal(confirmed.status, 200, confirmed.text);
+  const tip = await onA.next('tip', 5000);
+  assert.equal(tip.message.text, 'across nodes');
+  assert.equal(tip.tip.amountCents, 500);
+  assert.deepEqual(await onA.collect('tip', 500), [], 'once');
+  await onA.close();
+});
+
+test('Redis killed and restarted during chat: each node goes on alone, then fan-out resumes', async () => {
+  const fan = await register(A, { displayName: 'Through the outage' });
+  const poster = await member(A, fan, stream.id);
+  const otherOnA = await member(A, null, stream.id);
+  const onB = await member(B, null, stream.id);
+  await poster.say('before');
+  assert.equal((await onB.next('chat')).message.text, 'before');
+  assert.equal((await otherOnA.next('chat')).message.text, 'before');
+
+  await redis.kill('SIGKILL');
+  for (const node of [A, B]) {
+    await waitFor(async () => (await node.api('GET', '/readyz')).body?.bus === 'degraded', { timeout: 10000, what: 'bus degraded' });
+    assert.equal((await node.api('GET', '/readyz')).status, 200, 'degraded, still ready');
+  }
+  assert.ok(await metric(A, 'stagecast_bus_disconnects_total') >= 1);
+  // Chat goes on within A.
+  await poster.say('during');
+  assert.equal((await otherOnA.next('chat')).message.text, 'during');
+
+  await redis.start();
+  for (const node of [A, B]) {
+    await waitFor(async () => (await node.api('GET', '/readyz')).body?.bus === undefined, { timeout: 15000, what: 'bus back' });
+  }
+  await poster.say('after');
+  assert.equal((await onB.next((e) => e.type === 'chat' && e.message.text === 'after', 10000)).message.text, 'after');
+  assert.equal((await otherOnA.next('chat')).message.text, 'after');
+  for (const c of [poster, otherOnA, onB]) await c.close();
+  assert.equal(A.proc.exitCode, null);
+  assert.equal(B.proc.exitCode, null);
+});

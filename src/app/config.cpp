@@ -471,6 +471,11 @@ Result<void> validate(const Config& c) {
     return make_error("config_invalid",
                       "cluster.lease_renew_ms must be >= 100 and cluster.lease_ttl_ms at least "
                       "twice it");
+  if (c.node_id.size() > 64 ||
+      !std::all_of(c.node_id.begin(), c.node_id.end(), [](unsigned char ch) {
+        return std::isalnum(ch) || ch == '-' || ch == '_' || ch == '.';
+      }))
+    return make_error("config_invalid", "node.id must be 1-64 of A-Z a-z 0-9 . _ -");
   if (c.cluster_hls_mode != "redirect")
     return make_error("config_invalid", "cluster.hls_mode must be redirect");
   if (c.hls_part_ms < 100 || c.hls_segment_ms < c.hls_part_ms) {

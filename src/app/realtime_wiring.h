@@ -32,9 +32,10 @@ struct RealtimeWiring {
   realtime::RedisRoomBus* redis_bus = nullptr;
   std::unique_ptr<realtime::Gateway> gateway;
 
-  // Closes every WebSocket (1001) and writes the queued chat; before the I/O threads stop.
-  void stop() {
-    gateway->stop();
+  // Closes every WebSocket (1001) and writes the queued chat; before the I/O threads stop. The
+  // Redis bus stays up for what the rest of the shutdown publishes (streams ended): stop_bus().
+  void stop() { gateway->stop(); }
+  void stop_bus() {
     if (redis_bus) redis_bus->stop();
   }
 };

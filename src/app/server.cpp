@@ -17,6 +17,7 @@
 #include "api/thumbnail_routes.h"
 #include "api/unsubscribe_routes.h"
 #include "api/web_routes.h"
+#include "app/cluster_node.h"
 #include "app/generated_secret.h"
 #include "app/media_wiring.h"
 #include "app/notify_wiring.h"
@@ -59,6 +60,7 @@ struct Server::Parts {
   std::unique_ptr<NotifyWiring> notify;
   std::unique_ptr<api::ApiContext> api;
   std::unique_ptr<RealtimeWiring> realtime;
+  std::unique_ptr<ClusterNode> cluster;  // bus.url set: several nodes
   std::unique_ptr<TipBroadcast> tip_broadcast;
   std::unique_ptr<PaymentsWiring> payments;
   std::unique_ptr<hls::RenditionStore> hls;
@@ -228,7 +230,11 @@ void open_media(Server::Parts& p) {
       [media = p.media.get()](const std::string& id, const net::Request& req) {
         return media->may_play(id, req);
       },
-      std::move(observer));
+      std::move(observer), [&p](const std::string& id) -> std::optional<std::string> {
+        // Set before the I/O threads start; a stream ingested here is served here.
+        if (!p.cluster || p.registry->is_live(id)) return std::nullopt;
+        return p.cluster->owner_url(id);
+      });
 }
 
 // Analytics (docs/analytics.md): sessions swept and figures written once a second, on a worker.
@@ -466,7 +472,20 @@ Server::~Server() {
 
 void Server::start(const std::string& ports_file) {
   Parts& p = *parts_;
-  end_interrupted_streams(p);  // before any publisher can connect
+  if (!p.config.bus_url.empty()) {
+    ClusterOptions co;
+    co.node_id = p.config.node_id;
+    co.public_url = p.config.node_public_url;
+    co.lease_ttl = std::chrono::milliseconds(p.config.cluster_lease_ttl_ms);
+    co.lease_renew = std::chrono::milliseconds(p.config.cluster_lease_renew_ms);
+    p.cluster = std::make_unique<ClusterNode>(
+        co, redis_options(p.config), p.platform->streams(), *p.store, p.metrics,
+        [registry = p.registry.get()] { return registry->live_stream_ids(); });
+    // Several nodes: only the LIVE streams whose node is gone (docs/operations.md).
+    p.cluster->end_lapsed_at_start();
+  } else {
+    end_interrupted_streams(p);  // before any publisher can connect
+  }
   if (p.recording) p.recording->recover();  // what an earlier run left unfinished
   p.http->start();
   if (auto r = p.rtmp->start(); !r) throw std::runtime_error(r.error().message);
@@ -483,6 +502,14 @@ void Server::start(const std::string& ports_file) {
   p.api->viewer_count = [gateway = p.realtime->gateway.get()](const std::string& id) {
     return gateway->viewer_count(id);
   };
+  if (p.cluster) {
+    p.cluster->set_local_counts(
+        [gateway = p.realtime->gateway.get()] { return gateway->local_viewer_counts(); });
+    p.realtime->gateway->set_remote_viewers(
+        [cluster = p.cluster.get()](const std::string& id) { return cluster->remote_viewers(id); });
+    p.platform->streams().add_listener(*p.cluster);
+    p.cluster->start();
+  }
   p.tip_broadcast = std::make_unique<TipBroadcast>(*p.realtime->bus);
   p.payments->tips->add_listener(*p.tip_broadcast);
   p.payments->tips->add_listener(*p.analytics);
@@ -532,6 +559,9 @@ void Server::stop() {
   // write their rows still run; what is left resumes at the next start.
   if (p.recording) p.recording->shutdown();
   p.workers->stop();
+  // After the streams ended above were published and their leases can be given back.
+  if (p.cluster) p.cluster->stop();
+  if (p.realtime) p.realtime->stop_bus();
   // The streams ended above get their final summary, the live ones their last figures.
   p.analytics->tick();
   p.stopped = true;

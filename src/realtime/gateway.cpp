@@ -98,7 +98,25 @@ std::shared_ptr<Room> Gateway::acquire(const std::string& stream_id, const std::
 
 int64_t Gateway::viewer_count(const std::string& stream_id) {
   auto room = find(stream_id);
-  return room ? static_cast<int64_t>(room->viewer_count()) : 0;
+  int64_t count = room ? static_cast<int64_t>(room->viewer_count()) : 0;
+  if (room_context_->remote_viewers) count += room_context_->remote_viewers(stream_id);
+  return count;
+}
+
+std::vector<std::pair<std::string, int64_t>> Gateway::local_viewer_counts() {
+  std::vector<std::pair<std::string, int64_t>> out;
+  std::lock_guard lock(mu_);
+  out.reserve(rooms_.size());
+  for (const auto& [id, room] : rooms_) {
+    auto count = static_cast<int64_t>(room->viewer_count());
+    if (options_.analytics) count = options_.analytics->viewers_now(id).value_or(count);
+    out.emplace_back(id, count);
+  }
+  return out;
+}
+
+void Gateway::set_remote_viewers(std::function<int64_t(const std::string& stream_id)> remote) {
+  room_context_->remote_viewers = std::move(remote);
 }
 
 std::shared_ptr<Room> Gateway::find(const std::string& stream_id) {

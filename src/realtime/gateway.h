@@ -85,8 +85,14 @@ class Gateway final : public platform::StreamEvents,
 
   // ---- for sessions ----
   const GatewayOptions& options() const { return options_; }
-  // Viewers in the stream's room on this node now; 0 without a room. Any thread, no I/O.
+  // Viewers of the stream in this node's room, plus those on the other nodes when remote viewers
+  // are set. Any thread, no I/O.
   int64_t viewer_count(const std::string& stream_id);
+  // What this node adds to the counts of several nodes: its viewers of each stream it has a
+  // room for (people watching, as the rooms count them). Any thread, no I/O.
+  std::vector<std::pair<std::string, int64_t>> local_viewer_counts();
+  // The other nodes' viewers of a stream (RoomContext::remote_viewers); before the I/O starts.
+  void set_remote_viewers(std::function<int64_t(const std::string& stream_id)> remote);
   WorkerPool& workers() { return workers_; }
   platform::AccountService& accounts() { return accounts_; }
   platform::ChatService& chat() { return chat_; }

@@ -1,7 +1,10 @@
 // Two Stagecast nodes acting as one platform through a real redis-server (docs/operations.md,
 // "Multi-node"): chat posted on A reaches B's viewers once and in order, a ban on A holds on B,
-// a tip confirmed on B shows on A, and Redis killed and restarted mid-chat degrades (each node
-// serves its own members, says so and counts it) and recovers, with no crash.
+// a tip confirmed on B shows on A, the viewer count is A's and B's members together, a stream
+// published to A plays from B (redirected to A), Redis killed and restarted mid-chat degrades
+// (each node serves its own members, says so and counts it) and recovers with no crash, and A
+// killed with SIGKILL has its streams ended as interrupted by B once its lease lapses, while A
+// restarted ends none of B's.
 // The store URL is a parameter of the harness (SC_TEST_CLUSTER_STORE_URL; default: one SQLite
 // file shared by the nodes on this machine).
 import { test, before, after } from 'node:test';
@@ -11,7 +14,8 @@ import { Cluster } from './lib/cluster.mjs';
 import { register } from './lib/fixtures.mjs';
 import { ChatClient, member } from './lib/chat_client.mjs';
 import { liveStream } from './lib/live_stream.mjs';
-import { waitFor } from './lib/media.mjs';
+import { waitFor, ffprobeJson } from './lib/media.mjs';
+import { redisCommand } from './lib/redis.mjs';
 import { metric } from './lib/metrics.mjs';
 
 let redis; let cluster; let A; let B; let artist; let stream;
@@ -25,6 +29,8 @@ before(async () => {
       '--chat.rate_limit_messages=10000', '--realtime.events_per_second=2000',
       '--realtime.events_burst=2000', '--realtime.viewer_count_interval_ms=200',
       '--streams.reconnect_grace_seconds=2',
+      // Short leases, so that a dead node's streams end within a few seconds here.
+      '--cluster.lease_ttl_ms=3000', '--cluster.lease_renew_ms=1000',
     ],
   });
   A = await cluster.start('node-a');
@@ -119,4 +125,57 @@ test('Redis killed and restarted during chat: each node goes on alone, then fan-
   for (const c of [poster, otherOnA, onB]) await c.close();
   assert.equal(A.proc.exitCode, null);
   assert.equal(B.proc.exitCode, null);
+});
+
+test('the viewer count is the members on A and B together', async () => {
+  const onA = await Promise.all([member(A, null, stream.id), member(A, null, stream.id)]);
+  const onB = await Promise.all([member(B, null, stream.id), member(B, null, stream.id), member(B, null, stream.id)]);
+  for (const c of [onA[0], onB[0]]) {
+    await c.next((e) => e.type === 'viewers' && e.count === 5, 8000);
+  }
+  // The API (the home page's cards) says the same on either node.
+  for (const node of [A, B]) {
+    await waitFor(async () => (await node.api('GET', `/api/livestream/${stream.id}`)).body?.viewers === 5, { timeout: 8000, what: 'API viewers 5' });
+  }
+  for (const c of [...onA, ...onB]) await c.close();
+});
+
+test('a stream published to A plays from B: B redirects HLS to A', async () => {
+  const path = `/hls/${stream.id}/master.m3u8`;
+  await waitFor(async () => (await fetch(B.url + path, { redirect: 'manual' })).status === 307, { timeout: 8000, what: 'a redirect from B' });
+  const r = await fetch(B.url + path + '?sid=abc', { redirect: 'manual' });
+  assert.equal(r.status, 307);
+  assert.equal(r.headers.get('location'), `${A.url}${path}?sid=abc`);
+  const followed = await fetch(B.url + path);
+  assert.equal(followed.status, 200);
+  assert.match(await followed.text(), /^#EXTM3U/);
+  const probe = ffprobeJson(B.url + path, ['-show_streams']);
+  assert.ok(probe.streams.some((x) => x.codec_type === 'video'), JSON.stringify(probe));
+});
+
+test('A killed with SIGKILL: B ends its streams as interrupted once the lease lapses; A restarted ends none of B\'s', async () => {
+  // A second stream, ingested by B.
+  const onB = await liveStream(B, artist);
+  const lease = await redisCommand(redis.port, 'GET', `stagecast:lease:${stream.id}`);
+  assert.match(lease, new RegExp(`node-a ${A.url.replace(/[.:/]/g, '\\$&')}`));
+  assert.match(await redisCommand(redis.port, 'GET', `stagecast:lease:${onB.id}`), /node-b/);
+
+  const killedAt = Date.now();
+  A.proc.kill('SIGKILL');
+  await A.exited;
+  await stream.stop();
+  await waitFor(async () => (await B.api('GET', `/api/livestream/${stream.id}`)).body.status === 'ENDED', { timeout: 15000, what: 'A\'s stream ended by B' });
+  const ended = (await B.api('GET', `/api/livestream/${stream.id}`)).body;
+  assert.equal(ended.endReason, 'interrupted');
+  // Lease TTL (3 s) plus at most two checks of B (1 s apart).
+  assert.ok(Date.now() - killedAt < 3000 + 2 * 1000 + 2000, `ended after ${Date.now() - killedAt} ms`);
+  stream = null;
+
+  // A comes back (same node id): B's stream stays LIVE.
+  A = await cluster.start('node-a');
+  await waitFor(async () => (await A.api('GET', '/readyz')).status === 200, { what: 'A ready' });
+  const after = await A.api('GET', `/api/livestream/${onB.id}`);
+  assert.equal(after.body.status, 'LIVE', 'A restarted ends none of B\'s streams');
+  assert.ok(await metric(B, 'stagecast_cluster_streams_interrupted_total') >= 1);
+  await onB.stop();
 });

@@ -50,12 +50,16 @@ std::unique_ptr<RealtimeWiring> wire_realtime(const Config& config, net::IoPool&
     redis->start();
     w->redis_bus = redis.get();
     w->bus = std::move(redis);
+    w->chat_gate = std::make_unique<realtime::RedisChatRateGate>(
+        gateway_options(config).chat.rate, redis_options(config), metrics);
+    w->chat_gate->start();
   }
   w->gateway = std::make_unique<realtime::Gateway>(io, workers, platform.accounts(), *w->chat,
                                                    *w->moderation, platform.policy(), *w->bus,
                                                    metrics, clock, [&] {
                                                      auto o = gateway_options(config);
                                                      o.analytics = api.analytics;
+                                                     o.chat_gate = w->chat_gate.get();
                                                      return o;
                                                    }());
   w->moderation->set_pending_messages(&w->gateway->pending_messages());

@@ -19,6 +19,7 @@
 #include "platform/platform_services.h"
 #include "realtime/gateway.h"
 #include "realtime/in_process_room_bus.h"
+#include "realtime/redis_chat_rate_gate.h"
 #include "realtime/redis_room_bus.h"
 #include "store/store.h"
 
@@ -30,6 +31,7 @@ struct RealtimeWiring {
   // In process, or Redis (bus.url) with redis_bus pointing at it.
   std::unique_ptr<realtime::RoomBus> bus;
   realtime::RedisRoomBus* redis_bus = nullptr;
+  std::unique_ptr<realtime::RedisChatRateGate> chat_gate;  // with the Redis bus
   std::unique_ptr<realtime::Gateway> gateway;
 
   // Closes every WebSocket (1001) and writes the queued chat; before the I/O threads stop. The
@@ -37,6 +39,7 @@ struct RealtimeWiring {
   void stop() { gateway->stop(); }
   void stop_bus() {
     if (redis_bus) redis_bus->stop();
+    if (chat_gate) chat_gate->stop();
   }
 };
 

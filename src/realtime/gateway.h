@@ -25,6 +25,7 @@
 #include "platform/notification_events.h"
 #include "platform/stream_events.h"
 #include "platform/ticket_events.h"
+#include "realtime/chat_rate_gate.h"
 #include "realtime/room.h"
 #include "realtime/room_bus.h"
 #include "realtime/write_behind_queue.h"
@@ -43,6 +44,7 @@ struct GatewayOptions {
   bool anonymous_allowed = true;      // told to clients in `hello`; the access policy decides
   size_t max_frame_bytes = 8 * 1024;  // told to clients in `hello`; net/ enforces it (1009)
   platform::AnalyticsService* analytics = nullptr;  // borrowed; RoomContext::analytics
+  ChatRateGate* chat_gate = nullptr;  // borrowed; several nodes: the shared chat rate limit
 };
 
 class ClientSession;

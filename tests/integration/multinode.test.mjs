@@ -153,6 +153,32 @@ test('a stream published to A plays from B: B redirects HLS to A', async () => {
   assert.ok(probe.streams.some((x) => x.codec_type === 'video'), JSON.stringify(probe));
 });
 
+test('the chat rate limit holds across nodes: a user posting on two nodes gets one budget', async () => {
+  // Two more nodes of their own platform (another store, the same Redis) with a small limit.
+  const small = new Cluster({ redisUrl: redis.url, args: ['--chat.rate_limit_messages=4', '--chat.rate_limit_window_seconds=60'] });
+  try {
+    const C = await small.start('node-c');
+    const D = await small.start('node-d');
+    const owner = await register(C, { role: 'ARTIST', displayName: 'Small' });
+    assert.equal((await C.api('POST', '/api/artists/me/stripe/onboarding', { token: owner.token })).status, 200);
+    const s = await C.api('POST', '/api/livestream', { token: owner.token, body: { title: 'limits', visibility: 'PUBLIC' } });
+    assert.equal(s.status, 201, s.text);
+    const fan = await register(C, { displayName: 'Chatty' });
+    const onC = await member(C, fan, s.body.id);
+    const onD = await member(D, fan, s.body.id);
+    const outcomes = [];
+    for (const [i, c] of [onC, onD, onC, onD, onC, onD].entries()) {
+      const r = await c.request({ type: 'chat', text: `n${i}` });
+      outcomes.push(r.type === 'ack' ? 'ok' : r.error.code);
+    }
+    assert.deepEqual(outcomes, ['ok', 'ok', 'ok', 'ok', 'rate_limited', 'rate_limited']);
+    assert.ok(await metric(C, 'stagecast_chat_shared_rate_limited_total') + await metric(D, 'stagecast_chat_shared_rate_limited_total') === 2);
+    for (const c of [onC, onD]) await c.close();
+  } finally {
+    await small.cleanup();
+  }
+});
+
 test('A killed with SIGKILL: B ends its streams as interrupted once the lease lapses; A restarted ends none of B\'s', async () => {
   // A second stream, ingested by B.
   const onB = await liveStream(B, artist);

@@ -503,8 +503,15 @@ void Server::start(const std::string& ports_file) {
     return gateway->viewer_count(id);
   };
   if (p.cluster) {
-    p.cluster->set_local_counts(
-        [gateway = p.realtime->gateway.get()] { return gateway->local_viewer_counts(); });
+    // The rooms' counts, and the people watching (HLS) the streams ingested here without a room.
+    p.cluster->set_local_counts([&p] {
+      auto counts = p.realtime->gateway->local_viewer_counts();
+      for (const auto& id : p.registry->live_stream_ids()) {
+        if (std::none_of(counts.begin(), counts.end(), [&](const auto& c) { return c.first == id; }))
+          if (auto watching = p.analytics->viewers_now(id)) counts.emplace_back(id, *watching);
+      }
+      return counts;
+    });
     p.realtime->gateway->set_remote_viewers(
         [cluster = p.cluster.get()](const std::string& id) { return cluster->remote_viewers(id); });
     p.platform->streams().add_listener(*p.cluster);

@@ -80,7 +80,9 @@ void RedisSubscriber::run() {
         continue;
       }
     }
-    if (on_subscribed_) {
+    // Told once Redis confirmed every channel (a message published before that may be missed).
+    confirmations_ = wanted_.size();
+    if (confirmations_ == 0 && on_subscribed_) {
       lock.unlock();
       on_subscribed_();
       lock.lock();
@@ -123,6 +125,9 @@ bool RedisSubscriber::serve(RedisConnection& conn, std::unique_lock<std::mutex>&
             m.elements[0].str == "message") {
           received_.inc();
           handler_(m.elements[1].str, m.elements[2].str);
+        } else if (m.type == Reply::Type::kArray && !m.elements.empty() &&
+                   m.elements[0].str == "subscribe" && confirmations_ > 0) {
+          if (--confirmations_ == 0 && on_subscribed_) on_subscribed_();
         }
       }
       if (!r) {

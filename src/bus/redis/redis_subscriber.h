@@ -22,7 +22,7 @@ namespace stagecast::bus::redis {
 class RedisSubscriber {
  public:
   using Handler = std::function<void(std::string_view channel, std::string_view payload)>;
-  // Told (on this thread) each time the subscriptions are in place on a new connection.
+  // Told (on this thread) each time Redis confirmed every subscription on a new connection.
   using OnSubscribed = std::function<void()>;
 
   RedisSubscriber(RedisClientOptions options, MetricsRegistry& metrics, Handler handler,
@@ -55,6 +55,7 @@ class RedisSubscriber {
   std::set<std::string> wanted_;
   std::vector<Command> changes_;  // SUBSCRIBE / UNSUBSCRIBE not yet written
   bool stopping_ = false;
+  size_t confirmations_ = 0;  // subscribe confirmations still awaited on this connection (thread)
   std::thread thread_;
 };
 

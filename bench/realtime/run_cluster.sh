@@ -20,18 +20,13 @@ STEP_SECONDS="${STEP_SECONDS:-8}"
 IO_THREADS="${IO_THREADS:-1}"
 BIN="${BENCH_BIN:-$ROOT/build/src/app/stagecast}"
 
-want=$((CLIENTS * 2 + 1024))
-ulimit -n "$want" 2>/dev/null || ulimit -n "$(ulimit -Hn)"
-if (( $(ulimit -n) < CLIENTS + 512 )); then
-  echo "ulimit -n is $(ulimit -n): too low for $CLIENTS clients (raise the hard limit)" >&2
-  exit 1
-fi
+# shellcheck source=common.sh
+source "$HERE/common.sh"
+ensure_fd_limit "$CLIENTS"
 [[ -x "$BIN" ]] || { echo "build Stagecast first (ninja -C build stagecast)" >&2; exit 1; }
 command -v redis-server >/dev/null || { echo "redis-server is needed (apt-get install redis-server)" >&2; exit 1; }
 (cd "$HERE" && [[ -d node_modules/@socket.io/redis-adapter ]] || npm ci --no-audit --no-fund)
-if [[ ! -x "$HERE/loadgen" || "$HERE/loadgen.cpp" -nt "$HERE/loadgen" ]]; then
-  g++ -O2 -std=c++20 -Wall -Wextra "$HERE/loadgen.cpp" -o "$HERE/loadgen" -lpthread
-fi
+build_loadgen "$HERE"
 
 OUT="$HERE/results/cluster-$(date +%Y%m%d-%H%M%S)"
 mkdir -p "$OUT"
@@ -46,15 +41,6 @@ trap cleanup EXIT
 
 free_port() {
   node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })'
-}
-wait_for_file() {
-  local file="$1" pid="$2"
-  for _ in $(seq 1 600); do
-    [[ -s "$file" ]] && return 0
-    kill -0 "$pid" 2>/dev/null || return 1
-    sleep 0.1
-  done
-  return 1
 }
 json_field() { node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1]))[process.argv[2]])' "$1" "$2"; }
 

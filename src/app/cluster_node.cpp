@@ -13,14 +13,19 @@ using bus::redis::RedisConnection;
 using bus::redis::Reply;
 using Clock = std::chrono::steady_clock;
 
-std::string lease_key(const std::string& stream_id) { return "stagecast:lease:" + stream_id; }
-std::string viewers_key(const std::string& stream_id) { return "stagecast:viewers:" + stream_id; }
+std::string lease_key(const std::string& stream_id) {
+  return "stagecast:lease:" + stream_id;
+}
+std::string viewers_key(const std::string& stream_id) {
+  return "stagecast:viewers:" + stream_id;
+}
 
 // Sets the lease when it is absent or already ours (a publisher that moved to another node
 // within the reconnect grace does not take it from the first one while that one still holds it).
 constexpr const char* kAcquire =
     "local v = redis.call('GET', KEYS[1]) "
-    "if v == false or v == ARGV[1] then return redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) end "
+    "if v == false or v == ARGV[1] then return redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) "
+    "end "
     "return 0";
 // Deletes the lease only while it is ours.
 constexpr const char* kRelease =
@@ -65,7 +70,9 @@ ClusterNode::ClusterNode(ClusterOptions options, bus::redis::RedisClientOptions 
       leases_held_(metrics.gauge("stagecast_cluster_leases_held",
                                  "Stream ownership leases this node holds")) {}
 
-ClusterNode::~ClusterNode() { stop(); }
+ClusterNode::~ClusterNode() {
+  stop();
+}
 
 void ClusterNode::start() {
   if (thread_.joinable()) return;
@@ -147,7 +154,8 @@ void ClusterNode::run() {
   lock.unlock();
   if (auto* conn = link_.get(); conn && !conn->broken()) {
     std::vector<Command> release;
-    for (const auto& id : held_) release.push_back({"EVAL", kRelease, "1", lease_key(id), lease_value()});
+    for (const auto& id : held_)
+      release.push_back({"EVAL", kRelease, "1", lease_key(id), lease_value()});
     if (!release.empty()) (void)conn->pipeline(release);
   }
 }
@@ -163,7 +171,8 @@ void ClusterNode::renew_leases(RedisConnection& conn) {
     ids.push_back(id);
   }
   for (const auto& id : held_) {
-    if (!now.contains(id)) commands.push_back({"EVAL", kRelease, "1", lease_key(id), lease_value()});
+    if (!now.contains(id))
+      commands.push_back({"EVAL", kRelease, "1", lease_key(id), lease_value()});
   }
   if (commands.empty()) return;
   auto replies = conn.pipeline(commands);
@@ -252,7 +261,8 @@ void ClusterNode::exchange_counts(RedisConnection& conn) {
   for (const auto& [id, count] : counts) {
     commands.push_back({"HSET", viewers_key(id), options_.node_id,
                         std::to_string(count) + " " + std::to_string(now)});
-    commands.push_back({"PEXPIRE", viewers_key(id), std::to_string(10 * options_.count_interval.count())});
+    commands.push_back(
+        {"PEXPIRE", viewers_key(id), std::to_string(10 * options_.count_interval.count())});
     counted.insert(id);
   }
   for (const auto& id : counted_) {

@@ -97,13 +97,13 @@ class ClusterNode final : public platform::StreamEvents {
   std::thread thread_;
 
   // Thread only.
-  std::set<std::string> held_;              // leases set by this node
-  std::map<std::string, int> misses_;       // LIVE elsewhere, lease missing: checks in a row
-  std::set<std::string> counted_;           // streams with this node's field in their hash
-  std::set<std::string> live_;              // LIVE in the store at the last check
+  std::set<std::string> held_;         // leases set by this node
+  std::map<std::string, int> misses_;  // LIVE elsewhere, lease missing: checks in a row
+  std::set<std::string> counted_;      // streams with this node's field in their hash
+  std::set<std::string> live_;         // LIVE in the store at the last check
 
   mutable std::mutex cache_mu_;
-  std::map<std::string, int64_t> remote_;   // stream -> the other nodes' viewers
+  std::map<std::string, int64_t> remote_;      // stream -> the other nodes' viewers
   std::map<std::string, std::string> owners_;  // stream -> public URL of its node (not this)
 };
 

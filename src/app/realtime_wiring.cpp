@@ -45,13 +45,13 @@ std::unique_ptr<RealtimeWiring> wire_realtime(const Config& config, net::IoPool&
     w->bus = std::make_unique<realtime::InProcessRoomBus>();
   } else {
     // Started at once: Redis unreachable is not fatal (the bus reconnects; docs/operations.md).
-    auto redis = std::make_unique<realtime::RedisRoomBus>(config.node_id, redis_options(config),
-                                                          metrics);
+    auto redis =
+        std::make_unique<realtime::RedisRoomBus>(config.node_id, redis_options(config), metrics);
     redis->start();
     w->redis_bus = redis.get();
     w->bus = std::move(redis);
-    w->chat_gate = std::make_unique<realtime::RedisChatRateGate>(
-        gateway_options(config).chat.rate, redis_options(config), metrics);
+    w->chat_gate = std::make_unique<realtime::RedisChatRateGate>(gateway_options(config).chat.rate,
+                                                                 redis_options(config), metrics);
     w->chat_gate->start();
   }
   w->gateway = std::make_unique<realtime::Gateway>(io, workers, platform.accounts(), *w->chat,

@@ -230,7 +230,8 @@ void open_media(Server::Parts& p) {
       [media = p.media.get()](const std::string& id, const net::Request& req) {
         return media->may_play(id, req);
       },
-      std::move(observer), [&p](const std::string& id) -> std::optional<std::string> {
+      std::move(observer),
+      [&p](const std::string& id) -> std::optional<std::string> {
         // Set before the I/O threads start; a stream ingested here is served here.
         if (!p.cluster || p.registry->is_live(id)) return std::nullopt;
         return p.cluster->owner_url(id);
@@ -346,7 +347,8 @@ void open_platform(Server::Parts& p) {
 // One node owns every stream (the bus is in process): a stream still LIVE in the store when the
 // server starts was cut off by a crash or a kill of the previous run, and no publisher is attached
 // to it. It is ended, so that fans see an ended stream rather than a LIVE page with nothing to
-// play. (With several nodes this becomes per node; docs/operations.md.)
+// play. With several nodes (bus.url) ClusterNode::end_lapsed_at_start does this instead, for the
+// streams whose lease lapsed only (docs/operations.md, "Multi-node").
 void end_interrupted_streams(Server::Parts& p) {
   auto live = p.store->streams().list_live();
   if (!live) {
@@ -507,8 +509,10 @@ void Server::start(const std::string& ports_file) {
     p.cluster->set_local_counts([&p] {
       auto counts = p.realtime->gateway->local_viewer_counts();
       for (const auto& id : p.registry->live_stream_ids()) {
-        if (std::none_of(counts.begin(), counts.end(), [&](const auto& c) { return c.first == id; }))
-          if (auto watching = p.analytics->viewers_now(id)) counts.emplace_back(id, *watching);
+        const bool has_room =
+            std::any_of(counts.begin(), counts.end(), [&](const auto& c) { return c.first == id; });
+        if (has_room) continue;
+        if (auto watching = p.analytics->viewers_now(id)) counts.emplace_back(id, *watching);
       }
       return counts;
     });

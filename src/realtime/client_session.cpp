@@ -270,10 +270,9 @@ void ClientSession::on_chat(ChatEvent& e, const events::RequestId& rid) {
   // then the room, whose own rules still apply.
   gate->check(room_->stream_id(), identity_->user_id,
               [conn = conn_, room = room_, text = std::move(e.text), rid,
-               refused = &gateway_.metrics().counter("stagecast_realtime_errors_total",
-                                                     "Error events sent to clients",
-                                                     "code=\"rate_limited\"")](
-                  int64_t retry_after_ms) mutable {
+               refused = &gateway_.metrics().counter(
+                   "stagecast_realtime_errors_total", "Error events sent to clients",
+                   "code=\"rate_limited\"")](int64_t retry_after_ms) mutable {
                 if (retry_after_ms > 0) {
                   refused->inc();
                   send_to(conn, events::error("rate_limited", "you are sending messages too fast",

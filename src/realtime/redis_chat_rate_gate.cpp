@@ -48,18 +48,18 @@ void RedisChatRateGate::check(const std::string& stream_id, const std::string& u
     return;
   }
   auto shared = std::make_shared<std::function<void(int64_t)>>(std::move(done));
-  const bool queued = client_->send(
-      {"EVAL", kTokenBucket, "1", "stagecast:chatrate:" + stream_id + ":" + user_id,
-       std::to_string(limit_.burst), std::to_string(limit_.window_ms)},
-      [this, shared](Result<bus::redis::Reply> r) {
-        if (!r || r->type != bus::redis::Reply::Type::kInteger) {
-          unchecked_.inc();
-          (*shared)(0);
-          return;
-        }
-        if (r->integer > 0) limited_.inc();
-        (*shared)(r->integer);
-      });
+  const bool queued =
+      client_->send({"EVAL", kTokenBucket, "1", "stagecast:chatrate:" + stream_id + ":" + user_id,
+                     std::to_string(limit_.burst), std::to_string(limit_.window_ms)},
+                    [this, shared](Result<bus::redis::Reply> r) {
+                      if (!r || r->type != bus::redis::Reply::Type::kInteger) {
+                        unchecked_.inc();
+                        (*shared)(0);
+                        return;
+                      }
+                      if (r->integer > 0) limited_.inc();
+                      (*shared)(r->integer);
+                    });
   if (!queued) {
     unchecked_.inc();
     (*shared)(0);

@@ -35,7 +35,9 @@ RedisRoomBus::RedisRoomBus(std::string node_id, const bus::redis::RedisClientOpt
       [this](std::string_view channel, std::string_view payload) { received(channel, payload); });
 }
 
-RedisRoomBus::~RedisRoomBus() { stop(); }
+RedisRoomBus::~RedisRoomBus() {
+  stop();
+}
 
 void RedisRoomBus::start() {
   publisher_->start();
@@ -49,8 +51,8 @@ void RedisRoomBus::stop() {
 
 void RedisRoomBus::publish(const std::string& stream_id, const RoomEvent& event) {
   local_.publish(stream_id, event);
-  if (publisher_->send({"PUBLISH", room_channel(stream_id),
-                        encode_room_event(node_id_, stream_id, event)}))
+  if (publisher_->send(
+          {"PUBLISH", room_channel(stream_id), encode_room_event(node_id_, stream_id, event)}))
     published_.inc();
 }
 

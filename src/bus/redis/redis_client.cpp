@@ -10,8 +10,8 @@ RedisLinkMetrics::RedisLinkMetrics(MetricsRegistry& m, const std::string& conn)
     : connected(m.gauge("stagecast_bus_connected",
                         "1 while the connection to Redis is up, else 0 (bus degraded)",
                         "conn=\"" + conn + "\"")),
-      disconnects(m.counter("stagecast_bus_disconnects_total",
-                            "Connections to Redis that broke", "conn=\"" + conn + "\"")),
+      disconnects(m.counter("stagecast_bus_disconnects_total", "Connections to Redis that broke",
+                            "conn=\"" + conn + "\"")),
       connect_failures(m.counter("stagecast_bus_connect_failures_total",
                                  "Attempts to connect to Redis that failed",
                                  "conn=\"" + conn + "\"")) {}
@@ -72,7 +72,9 @@ RedisClient::RedisClient(RedisClientOptions options, MetricsRegistry& metrics)
       dropped_broken_(metrics.counter("stagecast_bus_dropped_total",
                                       "Commands to Redis dropped unsent", "reason=\"broken\"")) {}
 
-RedisClient::~RedisClient() { stop(); }
+RedisClient::~RedisClient() {
+  stop();
+}
 
 void RedisClient::start() {
   if (thread_.joinable()) return;

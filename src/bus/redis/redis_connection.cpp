@@ -54,8 +54,8 @@ using OwnedReply = std::unique_ptr<void, ReplyDeleter>;
 
 Result<std::unique_ptr<RedisConnection>> RedisConnection::open(const RedisEndpoint& endpoint,
                                                                std::chrono::milliseconds timeout) {
-  redisContext* c = redisConnectWithTimeout(endpoint.host.c_str(), endpoint.port,
-                                            to_timeval(timeout));
+  redisContext* c =
+      redisConnectWithTimeout(endpoint.host.c_str(), endpoint.port, to_timeval(timeout));
   if (!c) return make_error("unavailable", "redis: out of memory");
   if (c->err) {
     std::string why = c->errstr;
@@ -78,7 +78,9 @@ Result<std::unique_ptr<RedisConnection>> RedisConnection::open(const RedisEndpoi
   return conn;
 }
 
-RedisConnection::~RedisConnection() { redisFree(c_); }
+RedisConnection::~RedisConnection() {
+  redisFree(c_);
+}
 
 Error RedisConnection::failure(std::string_view what) {
   broken_ = true;
@@ -123,7 +125,9 @@ Result<std::vector<Reply>> RedisConnection::pipeline(const std::vector<Command>&
   return replies;
 }
 
-int RedisConnection::fd() const { return c_->fd; }
+int RedisConnection::fd() const {
+  return c_->fd;
+}
 
 Result<void> RedisConnection::write(const std::vector<Command>& commands) {
   if (broken_) return make_error("unavailable", "redis: connection broken");

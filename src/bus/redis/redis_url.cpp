@@ -45,7 +45,8 @@ Result<RedisEndpoint> parse_redis_url(std::string_view url) {
     e.host = std::string(authority);
   } else {
     int64_t port = 0;
-    if (!parse_int(authority.substr(colon + 1), 1, 65535, port)) return bad("the port is not 1-65535");
+    if (!parse_int(authority.substr(colon + 1), 1, 65535, port))
+      return bad("the port is not 1-65535");
     e.host = std::string(authority.substr(0, colon));
     e.port = static_cast<uint16_t>(port);
   }

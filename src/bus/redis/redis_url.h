@@ -16,7 +16,9 @@ struct RedisEndpoint {
   int db = 0;
   std::string password;
 
-  std::string describe() const { return host + ":" + std::to_string(port) + "/" + std::to_string(db); }
+  std::string describe() const {
+    return host + ":" + std::to_string(port) + "/" + std::to_string(db);
+  }
 };
 
 // invalid_config with a message naming what is wrong (never the password).

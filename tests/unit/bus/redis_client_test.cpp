@@ -1,6 +1,8 @@
 // RedisClient and RedisSubscriber against a real redis-server started here (loopback, an
 // ephemeral port, no persistence): order, reconnect with resubscription after Redis was killed
 // and restarted, and a client started while Redis is away.
+#include "bus/redis/redis_client.h"
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -20,7 +22,6 @@
 #include <thread>
 #include <vector>
 
-#include "bus/redis/redis_client.h"
 #include "bus/redis/redis_subscriber.h"
 
 extern char** environ;
@@ -64,8 +65,9 @@ class RedisServer {
   }
   void start() {
     const std::string port = std::to_string(port_);
-    std::vector<std::string> args = {"redis-server", "--bind", "127.0.0.1", "--port", port,
-                                     "--save", "", "--appendonly", "no", "--dir", dir_.string()};
+    std::vector<std::string> args = {"redis-server", "--bind", "127.0.0.1",  "--port",
+                                     port,           "--save", "",           "--appendonly",
+                                     "no",           "--dir",  dir_.string()};
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
@@ -140,7 +142,8 @@ TEST(RedisBus, PublishedInOrderThenResubscribedAfterRedisCameBack) {
     return subscribers == 1;
   }));
 
-  for (int i = 0; i < 1000; ++i) pub.send({"PUBLISH", i % 2 ? "room:a" : "room:b", std::to_string(i)});
+  for (int i = 0; i < 1000; ++i)
+    pub.send({"PUBLISH", i % 2 ? "room:a" : "room:b", std::to_string(i)});
   ASSERT_TRUE(eventually([&] { return inbox.size() == 1000; }));
   {
     std::lock_guard l(inbox.mu);
@@ -152,7 +155,8 @@ TEST(RedisBus, PublishedInOrderThenResubscribedAfterRedisCameBack) {
 
   server.kill();
   ASSERT_TRUE(eventually([&] { return !sub.connected() && !pub.connected(); }));
-  EXPECT_GE(metrics.counter("stagecast_bus_disconnects_total", "", "conn=\"commands\"").value(), 1u);
+  EXPECT_GE(metrics.counter("stagecast_bus_disconnects_total", "", "conn=\"commands\"").value(),
+            1u);
   // Sent while Redis is away: held (bounded, up to stale_after) and sent once it is back, or
   // dropped; answered either way, never a hang.
   std::atomic<bool> answered{false};

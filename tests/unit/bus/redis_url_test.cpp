@@ -21,8 +21,9 @@ TEST(RedisUrl, HostPortDatabasePassword) {
 }
 
 TEST(RedisUrl, RefusesWhatIsNotARedisUrl) {
-  for (const char* bad : {"", "http://x:1", "redis://", "redis://:1", "redis://h:0", "redis://h:70000",
-                          "redis://h:12x", "redis://h/16", "redis://h/x", "redis://user@h"}) {
+  for (const char* bad :
+       {"", "http://x:1", "redis://", "redis://:1", "redis://h:0", "redis://h:70000",
+        "redis://h:12x", "redis://h/16", "redis://h/x", "redis://user@h"}) {
     auto e = parse_redis_url(bad);
     ASSERT_FALSE(e.ok()) << bad;
     EXPECT_EQ(e.error().code, "invalid_config");

@@ -103,7 +103,11 @@ TEST(RoomEventCodec, ModerationKinds) {
 
 TEST(RoomEventCodec, RefusesWhatIsMalformed) {
   for (const std::string bad : {
-           "", "null", "[]", "{", R"({"v":2,"node":"n","stream":"s1","kind":"user_banned","user":"u"})",
+           "",
+           "null",
+           "[]",
+           "{",
+           R"({"v":2,"node":"n","stream":"s1","kind":"user_banned","user":"u"})",
            R"({"v":1,"stream":"s1","kind":"user_banned","user":"u"})",
            R"({"v":1,"node":"n","stream":"s1","kind":"explode","user":"u"})",
            R"({"v":1,"node":"n","stream":"s1","kind":"user_banned"})",

@@ -1,6 +1,6 @@
 // Two Stagecast nodes acting as one platform through a real redis-server (docs/operations.md,
 // "Multi-node"): chat posted on A reaches B's viewers once and in order, a ban on A holds on B,
-// a tip confirmed on B shows on A, the viewer count is A's and B's members together, a stream
+// chat settings changed on A apply on B, a tip confirmed on B shows on A, the viewer count is A's and B's members together, a stream
 // published to A plays from B (redirected to A), Redis killed and restarted mid-chat degrades
 // (each node serves its own members, says so and counts it) and recovers with no crash, and A
 // killed with SIGKILL has its streams ended as interrupted by B once its lease lapses, while A
@@ -80,6 +80,21 @@ test('a ban on A holds on B: the member on B is removed and cannot join again', 
   await again.auth(fan.token);
   assert.equal((await again.refusal({ type: 'join', streamId: stream.id })).code, 'banned');
   for (const c of [owner, again]) await c.close();
+});
+
+test('chat settings changed on A apply to the room on B (slow mode)', async () => {
+  const fan = await register(A, { displayName: 'Slow' });
+  const onB = await member(B, fan, stream.id);
+  const r = await A.api('PATCH', `/api/livestream/${stream.id}`, { token: artist.token, body: { chat: { slowModeSeconds: 30 } } });
+  assert.equal(r.status, 200, r.text);
+  const e = await onB.next('chat_settings', 5000);
+  assert.equal(e.chat.slowModeSeconds, 30);
+  await onB.say('one');
+  assert.equal((await onB.refusal({ type: 'chat', text: 'two' })).code, 'slow_mode', 'B enforces what A set');
+  const off = await A.api('PATCH', `/api/livestream/${stream.id}`, { token: artist.token, body: { chat: { slowModeSeconds: 0 } } });
+  assert.equal(off.status, 200, off.text);
+  assert.equal((await onB.next('chat_settings', 5000)).chat.slowModeSeconds, 0);
+  await onB.close();
 });
 
 test('a tip confirmed by the webhook path on B shows in chat on A', async () => {

@@ -68,7 +68,9 @@ ClusterNode::ClusterNode(ClusterOptions options, bus::redis::RedisClientOptions 
       interrupted_(metrics.counter("stagecast_cluster_streams_interrupted_total",
                                    "LIVE streams of a node that died (lease lapsed), ended here")),
       leases_held_(metrics.gauge("stagecast_cluster_leases_held",
-                                 "Stream ownership leases this node holds")) {}
+                                 "Stream ownership leases this node holds")),
+      live_streams_(metrics.gauge("stagecast_cluster_live_streams",
+                                  "LIVE streams of every node, as of this node's last check")) {}
 
 ClusterNode::~ClusterNode() {
   stop();
@@ -107,6 +109,12 @@ std::optional<std::string> ClusterNode::owner_url(const std::string& stream_id) 
   const auto it = owners_.find(stream_id);
   if (it == owners_.end()) return std::nullopt;
   return it->second;
+}
+
+std::vector<std::string> ClusterNode::live_streams_of(const std::string& artist_id) const {
+  std::lock_guard lock(cache_mu_);
+  const auto it = artists_.find(artist_id);
+  return it == artists_.end() ? std::vector<std::string>() : it->second;
 }
 
 void ClusterNode::end_lapsed_at_start() {
@@ -236,11 +244,17 @@ void ClusterNode::check_lapsed(RedisConnection& conn, bool at_start) {
   }
   misses_ = std::move(misses);
   live_.clear();
-  for (const auto& s : *live) live_.insert(s.id);
+  std::map<std::string, std::vector<std::string>> artists;
+  for (const auto& s : *live) {
+    live_.insert(s.id);
+    artists[s.artist_id].push_back(s.id);
+  }
   {
     std::lock_guard lock(cache_mu_);
     owners_ = std::move(owners);
+    artists_ = std::move(artists);
   }
+  live_streams_.set(static_cast<int64_t>(live_.size()));
   for (const auto& id : to_end) {
     auto r = streams_.mark_ended(id, "interrupted");
     if (r) {

@@ -69,6 +69,8 @@ class ClusterNode final : public platform::StreamEvents {
   // Any thread, no I/O: cached figures.
   int64_t remote_viewers(const std::string& stream_id) const;
   std::optional<std::string> owner_url(const std::string& stream_id) const;
+  // The artist's LIVE streams as of the last check (every cluster.lease_renew_ms).
+  std::vector<std::string> live_streams_of(const std::string& artist_id) const;
 
   // platform::StreamEvents: a stream that went live here gets its lease at once.
   void went_live(const store::LiveStream& stream) override;
@@ -89,6 +91,7 @@ class ClusterNode final : public platform::StreamEvents {
   bus::redis::RedisLink link_;
   Counter& interrupted_;
   Gauge& leases_held_;
+  Gauge& live_streams_;
 
   std::mutex mu_;
   std::condition_variable cv_;
@@ -105,6 +108,7 @@ class ClusterNode final : public platform::StreamEvents {
   mutable std::mutex cache_mu_;
   std::map<std::string, int64_t> remote_;      // stream -> the other nodes' viewers
   std::map<std::string, std::string> owners_;  // stream -> public URL of its node (not this)
+  std::map<std::string, std::vector<std::string>> artists_;  // artist -> LIVE streams
 };
 
 }  // namespace stagecast::app

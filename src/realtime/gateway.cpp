@@ -4,6 +4,7 @@
 
 #include <condition_variable>
 #include <functional>
+#include <set>
 
 #include "realtime/client_session.h"
 #include "realtime/server_events.h"
@@ -115,6 +116,11 @@ std::vector<std::pair<std::string, int64_t>> Gateway::local_viewer_counts() {
   return out;
 }
 
+void Gateway::set_artist_streams(
+    std::function<std::vector<std::string>(const std::string& artist_id)> streams) {
+  artist_streams_ = std::move(streams);
+}
+
 void Gateway::set_remote_viewers(std::function<int64_t(const std::string& stream_id)> remote) {
   room_context_->remote_viewers = std::move(remote);
 }
@@ -216,9 +222,16 @@ void Gateway::moderated(const store::ModerationAction& action) {
   }
   if (!action.target_user_id) return;
   const std::string& user = *action.target_user_id;
-  // Bans, timeouts and appointments hold in every stream of the artist's channel.
-  for (const auto& room : rooms_of_artist(action.artist_id)) {
-    const std::string& sid = room->stream_id();
+  // Bans, timeouts and appointments hold in every stream of the artist's channel: the rooms here,
+  // and with several nodes the stream acted in and the artist's other live streams, whose rooms
+  // may be on other nodes (the bus carries them there; a stream without a room costs nothing).
+  std::set<std::string> streams;
+  for (const auto& room : rooms_of_artist(action.artist_id)) streams.insert(room->stream_id());
+  if (artist_streams_) {
+    if (action.stream_id) streams.insert(*action.stream_id);
+    for (auto& sid : artist_streams_(action.artist_id)) streams.insert(std::move(sid));
+  }
+  for (const std::string& sid : streams) {
     RoomEvent e;
     e.user_id = user;
     switch (action.action) {

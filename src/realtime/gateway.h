@@ -95,6 +95,10 @@ class Gateway final : public platform::StreamEvents,
   std::vector<std::pair<std::string, int64_t>> local_viewer_counts();
   // The other nodes' viewers of a stream (RoomContext::remote_viewers); before the I/O starts.
   void set_remote_viewers(std::function<int64_t(const std::string& stream_id)> remote);
+  // Several nodes: the artist's live streams (a cached list, no I/O), so that channel-wide
+  // moderation reaches their rooms on other nodes; before the I/O starts.
+  void set_artist_streams(
+      std::function<std::vector<std::string>(const std::string& artist_id)> streams);
   WorkerPool& workers() { return workers_; }
   platform::AccountService& accounts() { return accounts_; }
   platform::ChatService& chat() { return chat_; }
@@ -113,6 +117,8 @@ class Gateway final : public platform::StreamEvents,
   void publish_stream_change(const store::LiveStream& stream, bool status_changed);
   std::vector<std::shared_ptr<Room>> rooms_of_artist(const std::string& artist_id);
   boost::asio::io_context& context_of_this_thread();
+
+  std::function<std::vector<std::string>(const std::string& artist_id)> artist_streams_;
 
   net::IoPool& io_;
   WorkerPool& workers_;

@@ -78,8 +78,12 @@ void RedisRoomBus::received(std::string_view channel, std::string_view payload) 
   auto decoded = decode_room_event(payload);
   if (!decoded || room_channel(decoded->stream_id) != channel) {
     invalid_.inc();
-    spdlog::warn("bus: dropped a message on {}: {}", channel,
-                 decoded ? "its stream is not the channel's" : decoded.error().message);
+    // Logged at 1, 2, 4, 8, ... so that a flood of them cannot flood the log.
+    const uint64_t n = invalid_.value();
+    if ((n & (n - 1)) == 0) {
+      spdlog::warn("bus: dropped a message on {} ({} so far): {}", channel, n,
+                   decoded ? "its stream is not the channel's" : decoded.error().message);
+    }
     return;
   }
   if (decoded->node == node_id_) {

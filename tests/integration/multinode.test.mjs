@@ -82,6 +82,23 @@ test('a ban on A holds on B: the member on B is removed and cannot join again', 
   for (const c of [owner, again]) await c.close();
 });
 
+test("a ban on A holds in the artist's other live stream, whose room is on B only", async () => {
+  const fan = await register(A, { displayName: 'Elsewhere' });
+  const other = await liveStream(B, artist);
+  try {
+    // A learns of the second live stream at its next check (cluster.lease_renew_ms).
+    await waitFor(async () => await metric(A, 'stagecast_cluster_live_streams') >= 2, { timeout: 8000, what: 'A sees both streams' });
+    const onB = await member(B, fan, other.id);
+    const owner = await member(A, artist, stream.id);
+    assert.equal((await owner.request({ type: 'ban', userId: fan.id, reason: 'everywhere' })).type, 'ack');
+    assert.equal((await onB.next('left', 5000)).reason, 'banned');
+    assert.equal((await owner.request({ type: 'unban', userId: fan.id })).type, 'ack');
+    await owner.close();
+  } finally {
+    await other.stop();
+  }
+});
+
 test('chat settings changed on A apply to the room on B (slow mode)', async () => {
   const fan = await register(A, { displayName: 'Slow' });
   const onB = await member(B, fan, stream.id);

@@ -136,7 +136,12 @@ void ClusterNode::run() {
   auto next_count = Clock::now();
   while (!stopping_) {
     RedisConnection* conn = link_.ensure(stopping, cv_, lock);
-    if (!conn) continue;
+    if (!conn) {
+      // Redis away: the counts shown are this node's own until it is back.
+      std::lock_guard cache(cache_mu_);
+      remote_.clear();
+      continue;
+    }
     const bool woken = std::exchange(wake_, false);
     const auto now = Clock::now();
     const bool lease_due = woken || now >= next_lease;

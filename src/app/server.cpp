@@ -516,10 +516,9 @@ void Server::start(const std::string& ports_file) {
       }
       return counts;
     });
-    p.realtime->gateway->set_artist_streams(
-        [cluster = p.cluster.get()](const std::string& artist) {
-          return cluster->live_streams_of(artist);
-        });
+    p.realtime->gateway->set_artist_streams([cluster = p.cluster.get()](const std::string& artist) {
+      return cluster->live_streams_of(artist);
+    });
     p.realtime->gateway->set_remote_viewers(
         [cluster = p.cluster.get()](const std::string& id) { return cluster->remote_viewers(id); });
     p.platform->streams().add_listener(*p.cluster);

@@ -7,11 +7,11 @@ packages=(
   libboost1.81-all-dev libssl-dev libsqlite3-dev libpq-dev libsodium-dev
   nlohmann-json3-dev libspdlog-dev libfmt-dev libtomlplusplus-dev libgtest-dev
   libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libswresample-dev libx264-dev
-  libcurl4-openssl-dev libsrtp2-dev
+  libcurl4-openssl-dev libsrtp2-dev libhiredis-dev
 )
 if [[ "${1:-}" == "--test" ]]; then
   # Real peers the tests talk to, and clang for the sanitizer-free fuzz build.
-  packages+=(ffmpeg chromium sqlite3 postgresql clang libclang-rt-14-dev
+  packages+=(ffmpeg chromium sqlite3 postgresql redis-server clang libclang-rt-14-dev
              gstreamer1.0-tools gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
              gstreamer1.0-plugins-ugly gstreamer1.0-libav)
 fi

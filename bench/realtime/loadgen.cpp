@@ -48,6 +48,10 @@ struct Options {
   int connect_concurrency = 200;
   std::string ready_file;  // written once everyone joined; the run then idles idle_seconds
   int server_pid = 0;      // when set, the server's CPU time per step is reported
+  // Two nodes (run_cluster.sh): receivers alternate between port and port2 (senders stay on
+  // port); the CPU reported is both servers'.
+  uint16_t port2 = 0;
+  int server_pid2 = 0;
 };
 
 // utime + stime of a process in seconds (proc(5)), 0 when unknown.
@@ -163,7 +167,9 @@ class Client : public std::enable_shared_from_this<Client> {
 
   void start() {
     auto self = shared_from_this();
-    tcp::endpoint ep(asio::ip::make_address(run_.o.host), run_.o.port);
+    const uint16_t port =
+        !sender_ && run_.o.port2 != 0 && index_ % 2 == 1 ? run_.o.port2 : run_.o.port;
+    tcp::endpoint ep(asio::ip::make_address(run_.o.host), port);
     socket_.async_connect(ep, [self](boost::system::error_code ec) {
       if (ec) return self->fail("connect", ec);
       self->socket_.set_option(tcp::no_delay(true));
@@ -431,6 +437,10 @@ bool parse_args(int argc, char** argv, Options& o) {
       o.ready_file = v;
     else if (k == "server-pid")
       o.server_pid = std::stoi(v);
+    else if (k == "port2")
+      o.port2 = static_cast<uint16_t>(std::stoi(v));
+    else if (k == "server-pid2")
+      o.server_pid2 = std::stoi(v);
     else if (k == "rates") {
       o.rates.clear();
       size_t s = 0;
@@ -472,7 +482,8 @@ int main(int argc, char** argv) {
         << "usage: loadgen --target=stagecast|socketio --port=P --room=ID [--sender-token=T]\n"
            "  [--clients=N] [--senders=K] [--rates=10,100] [--step-seconds=10]\n"
            "  [--warmup-seconds=1] [--pause-seconds=2] [--idle-seconds=3]\n"
-           "  [--connect-concurrency=200] [--ready-file=PATH]\n";
+           "  [--connect-concurrency=200] [--ready-file=PATH] [--server-pid=PID]\n"
+           "  [--port2=P --server-pid2=PID: receivers spread over two nodes]\n";
     return 2;
   }
   const Options& o = run.o;
@@ -531,7 +542,7 @@ int main(int argc, char** argv) {
         measuring = true;
         run.stats.measuring = true;
         run.stats.window_from_ns = now_ns();
-        cpu_at_window = cpu_seconds(o.server_pid);
+        cpu_at_window = cpu_seconds(o.server_pid) + cpu_seconds(o.server_pid2);
         gen_cpu_at_window = cpu_seconds(getpid());
       }
       while (next_send <= now) {
@@ -546,7 +557,7 @@ int main(int argc, char** argv) {
     const double window = std::chrono::duration<double>(Clock::now() - measure_from).count();
     run.stats.measuring = false;
     run.stats.window_to_ns = now_ns();
-    const double cpu_s = cpu_seconds(o.server_pid) - cpu_at_window;
+    const double cpu_s = cpu_seconds(o.server_pid) + cpu_seconds(o.server_pid2) - cpu_at_window;
     // The generator's own CPU: near window_s means it is the bottleneck, not the server.
     const double gen_cpu_s = cpu_seconds(getpid()) - gen_cpu_at_window;
     run_for(run, std::chrono::duration<double>(o.pause_seconds));  // late arrivals still count

@@ -21,22 +21,16 @@ IO_THREADS="${IO_THREADS:-1}"
 BATCH="${BATCH:-true}"
 BIN="${BENCH_BIN:-$ROOT/build/src/app/stagecast}"
 
-# Two processes with ~N sockets each (plus the load generator's N).
-want=$((CLIENTS * 2 + 1024))
-ulimit -n "$want" 2>/dev/null || ulimit -n "$(ulimit -Hn)"
-if (( $(ulimit -n) < CLIENTS + 512 )); then
-  echo "ulimit -n is $(ulimit -n): too low for $CLIENTS clients (raise the hard limit)" >&2
-  exit 1
-fi
+# shellcheck source=common.sh
+source "$HERE/common.sh"
+ensure_fd_limit "$CLIENTS"
 
 if [[ ! -x "$BIN" ]]; then
   cmake -S "$ROOT" -B "$ROOT/build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
   ninja -C "$ROOT/build" -j2 stagecast
 fi
 (cd "$HERE" && [[ -d node_modules/socket.io ]] || npm ci --no-audit --no-fund)
-if [[ ! -x "$HERE/loadgen" || "$HERE/loadgen.cpp" -nt "$HERE/loadgen" ]]; then
-  g++ -O2 -std=c++20 -Wall -Wextra "$HERE/loadgen.cpp" -o "$HERE/loadgen" -lpthread
-fi
+build_loadgen "$HERE"
 
 OUT="$HERE/results/$(date +%Y%m%d-%H%M%S)"
 mkdir -p "$OUT"
@@ -49,16 +43,6 @@ cleanup() {
 trap cleanup EXIT
 
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
-
-wait_for_file() {
-  local file="$1" pid="$2"
-  for _ in $(seq 1 600); do
-    [[ -s "$file" ]] && return 0
-    kill -0 "$pid" 2>/dev/null || return 1
-    sleep 0.1
-  done
-  return 1
-}
 
 # Runs the load generator against the server SERVER_PID; appends the memory figures.
 drive() {

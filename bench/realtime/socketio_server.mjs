@@ -1,7 +1,8 @@
 // The peer: a Socket.IO v4 server doing the same room broadcast as Stagecast's chat, the way the
 // original platform's realtime stack does it (io.to(room).emit). WebSocket transport only, no
-// compression (Stagecast compresses nothing either), one Node process.
-//   node socketio_server.mjs <port> [ports-file]
+// compression (Stagecast compresses nothing either), one Node process. With REDIS_URL set, one of
+// several such processes sharing the room through @socket.io/redis-adapter (run_cluster.sh).
+//   [REDIS_URL=redis://127.0.0.1:P] node socketio_server.mjs <port> [ports-file]
 import { createServer } from 'node:http';
 import { writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
@@ -15,6 +16,15 @@ const io = new Server(http, {
   maxHttpBufferSize: 8 * 1024,
   serveClient: false,
 });
+
+if (process.env.REDIS_URL) {
+  const { createClient } = await import('redis');
+  const { createAdapter } = await import('@socket.io/redis-adapter');
+  const pub = createClient({ url: process.env.REDIS_URL });
+  const sub = pub.duplicate();
+  await Promise.all([pub.connect(), sub.connect()]);
+  io.adapter(createAdapter(pub, sub));
+}
 
 const streamId = randomBytes(16).toString('hex');
 io.on('connection', (socket) => {

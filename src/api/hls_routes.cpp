@@ -144,8 +144,24 @@ Directive directive(const net::Request& request, const std::string& name) {
 }  // namespace
 
 HlsDelivery::HlsDelivery(hls::RenditionStore& store, HlsAccessCheck check,
-                         HlsRequestObserver observer)
-    : store_(store), check_(std::move(check)), observer_(std::move(observer)) {}
+                         HlsRequestObserver observer, HlsElsewhere elsewhere)
+    : store_(store),
+      check_(std::move(check)),
+      observer_(std::move(observer)),
+      elsewhere_(std::move(elsewhere)) {}
+
+std::optional<net::Response> HlsDelivery::redirect_elsewhere(const std::string& stream_id,
+                                                             const net::Request& request) const {
+  if (!elsewhere_) return std::nullopt;
+  auto base = elsewhere_(stream_id);
+  if (!base) return std::nullopt;
+  net::Response r;
+  r.status = 307;
+  r.headers["location"] = *base + request.target;
+  r.headers["cache-control"] = "no-store";  // the holder changes when a stream moves
+  add_cors(r);
+  return r;
+}
 
 net::Response HlsDelivery::preflight() {
   net::Response r;
@@ -159,6 +175,10 @@ net::Response HlsDelivery::preflight() {
 
 void HlsDelivery::master(const net::Request& request, const net::Respond& respond) const {
   const Target t = target_of(request);
+  if (auto r = redirect_elsewhere(t.stream, request)) {
+    respond(std::move(*r));
+    return;
+  }
   if (!check_(t.stream, request)) {
     respond(error_response(403, "forbidden", "playback of this stream is not allowed"));
     return;
@@ -198,6 +218,10 @@ void HlsDelivery::rendition_resource(const net::Request& request,
   const auto name = hls::parse_resource_name(file);
   if (!name || !hls::valid_rendition_name(t.rendition)) {
     respond(not_found());
+    return;
+  }
+  if (auto r = redirect_elsewhere(t.stream, request)) {
+    respond(std::move(*r));
     return;
   }
   if (!check_(t.stream, request)) {
@@ -291,8 +315,9 @@ void HlsDelivery::rendition_resource(const net::Request& request,
 }
 
 void add_hls_routes(net::Router& router, hls::RenditionStore& store, HlsAccessCheck check,
-                    HlsRequestObserver observer) {
-  auto delivery = std::make_shared<const HlsDelivery>(store, std::move(check), std::move(observer));
+                    HlsRequestObserver observer, HlsElsewhere elsewhere) {
+  auto delivery = std::make_shared<const HlsDelivery>(store, std::move(check), std::move(observer),
+                                                      std::move(elsewhere));
   router.add_async("GET", "/hls/{id}/master.m3u8",
                    [delivery](const net::Request& request, net::Respond respond) {
                      delivery->master(request, respond);

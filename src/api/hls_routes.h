@@ -13,6 +13,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "hls/rendition_store.h"
@@ -31,13 +32,19 @@ using HlsAccessCheck = std::function<bool(const std::string& stream_id, const ne
 using HlsRequestObserver = std::function<void(
     const std::string& stream_id, const std::string& rendition, const net::Request& request)>;
 
+// With several nodes: the public base URL of the node that holds the stream when it is not this
+// one (docs/operations.md, "Multi-node"); requests for it are redirected there (307, the path and
+// query kept). Runs on an I/O thread: a cached answer, no I/O.
+using HlsElsewhere = std::function<std::optional<std::string>(const std::string& stream_id)>;
+
 void add_hls_routes(net::Router& router, hls::RenditionStore& store, HlsAccessCheck check,
-                    HlsRequestObserver observer = {});
+                    HlsRequestObserver observer = {}, HlsElsewhere elsewhere = {});
 
 // The handlers behind those routes; public so tests can drive them without a server.
 class HlsDelivery {
  public:
-  HlsDelivery(hls::RenditionStore& store, HlsAccessCheck check, HlsRequestObserver observer = {});
+  HlsDelivery(hls::RenditionStore& store, HlsAccessCheck check, HlsRequestObserver observer = {},
+              HlsElsewhere elsewhere = {});
 
   void master(const net::Request& request, const net::Respond& respond) const;
   // /hls/{id}/{rendition}/{file}
@@ -48,6 +55,11 @@ class HlsDelivery {
   hls::RenditionStore& store_;
   HlsAccessCheck check_;
   HlsRequestObserver observer_;
+  HlsElsewhere elsewhere_;
+
+  // A 307 to the node holding the stream, when that is another node.
+  std::optional<net::Response> redirect_elsewhere(const std::string& stream_id,
+                                                  const net::Request& request) const;
 };
 
 }  // namespace stagecast::api

@@ -186,6 +186,19 @@ const Key kKeys[] = {
      "longest a call waits for the database (locked, busy) before it fails"},
     {"store.read_connections", SC_FIELD(store_read_connections), false,
      "read-only connections beside the single writer (0..64; PostgreSQL: 1 + this per node)"},
+    {"bus.url", SC_FIELD(bus_url), true,
+     "empty: one node, in process; redis://host:port[/db]: several nodes share chat, counts, "
+     "leases and rate limits through Redis"},
+    {"node.id", SC_FIELD(node_id), false,
+     "this node's name among the others (stable across restarts); default: generated"},
+    {"node.public_url", SC_FIELD(node_public_url), false,
+     "how viewers reach this node itself (other nodes redirect HLS of its streams there)"},
+    {"cluster.lease_ttl_ms", SC_FIELD(cluster_lease_ttl_ms), false,
+     "a stream's ingest lease lapses this long after its node stopped renewing it"},
+    {"cluster.lease_renew_ms", SC_FIELD(cluster_lease_renew_ms), false,
+     "how often a node renews the leases of the streams it ingests"},
+    {"cluster.hls_mode", SC_FIELD(cluster_hls_mode), false,
+     "HLS of a stream another node ingests: redirect (307 to that node's node.public_url)"},
     {"payments.provider", SC_FIELD(payments_provider), false,
      "sandbox (no money moves; refused in production) or stripe"},
     {"payments.stripe_secret_key", SC_FIELD(payments_stripe_secret_key), true,
@@ -454,6 +467,19 @@ Result<void> validate(const Config& c) {
       c.record_retention_max_total_bytes < 0 || c.record_retention_sweep_seconds < 1 ||
       c.record_presign_ttl_seconds < 1 || c.record_presign_ttl_seconds > 7 * 24 * 3600)
     return make_error("config_invalid", "record.* times and sizes must be positive");
+  if (!c.bus_url.empty() && !c.bus_url.starts_with("redis://"))
+    return make_error("config_invalid", "bus.url must be empty (in process) or redis://host:port");
+  if (c.cluster_lease_renew_ms < 100 || c.cluster_lease_ttl_ms < 2 * c.cluster_lease_renew_ms)
+    return make_error("config_invalid",
+                      "cluster.lease_renew_ms must be >= 100 and cluster.lease_ttl_ms at least "
+                      "twice it");
+  if (c.node_id.size() > 64 ||
+      !std::all_of(c.node_id.begin(), c.node_id.end(), [](unsigned char ch) {
+        return std::isalnum(ch) || ch == '-' || ch == '_' || ch == '.';
+      }))
+    return make_error("config_invalid", "node.id must be 1-64 of A-Z a-z 0-9 . _ -");
+  if (c.cluster_hls_mode != "redirect")
+    return make_error("config_invalid", "cluster.hls_mode must be redirect");
   if (c.hls_part_ms < 100 || c.hls_segment_ms < c.hls_part_ms) {
     return make_error("config_invalid", "hls.part_ms must be >= 100 and <= hls.segment_ms");
   }

@@ -131,6 +131,13 @@ struct Config {
   std::string store_url;  // sqlite:///path or postgres://...; default sqlite in data_dir
   int64_t store_timeout_ms = 2000;
   int64_t store_read_connections = 4;  // readers beside the one writer (PostgreSQL: the pool)
+  // [bus], [node], [cluster] (docs/operations.md, "Multi-node")
+  std::string bus_url;          // empty: in process (one node); redis://host:port[/db]
+  std::string node_id;          // this node's name among the others; default: generated
+  std::string node_public_url;  // how viewers reach this node directly (HLS redirects)
+  int64_t cluster_lease_ttl_ms = 10'000;
+  int64_t cluster_lease_renew_ms = 3'000;
+  std::string cluster_hls_mode = "redirect";  // a stream held by another node: redirect
   // [payments] (docs/payments.md)
   std::string payments_provider = "sandbox";  // sandbox (no money moves) | stripe
   std::string payments_stripe_secret_key;

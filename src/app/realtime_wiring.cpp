@@ -24,6 +24,14 @@ realtime::GatewayOptions gateway_options(const Config& c) {
   return o;
 }
 
+bus::redis::RedisClientOptions redis_options(const Config& c) {
+  auto endpoint = bus::redis::parse_redis_url(c.bus_url);
+  if (!endpoint) throw std::runtime_error(endpoint.error().message);
+  bus::redis::RedisClientOptions o;
+  o.endpoint = std::move(*endpoint);
+  return o;
+}
+
 std::unique_ptr<RealtimeWiring> wire_realtime(const Config& config, net::IoPool& io,
                                               WorkerPool& workers, net::Router& router,
                                               net::HttpServer& http, api::ApiContext& api,
@@ -33,12 +41,25 @@ std::unique_ptr<RealtimeWiring> wire_realtime(const Config& config, net::IoPool&
   auto w = std::make_unique<RealtimeWiring>();
   w->chat = std::make_unique<platform::ChatService>(store, platform.policy(), clock);
   w->moderation = std::make_unique<platform::ModerationService>(store, platform.policy(), clock);
-  w->bus = std::make_unique<realtime::InProcessRoomBus>();
+  if (config.bus_url.empty()) {
+    w->bus = std::make_unique<realtime::InProcessRoomBus>();
+  } else {
+    // Started at once: Redis unreachable is not fatal (the bus reconnects; docs/operations.md).
+    auto redis =
+        std::make_unique<realtime::RedisRoomBus>(config.node_id, redis_options(config), metrics);
+    redis->start();
+    w->redis_bus = redis.get();
+    w->bus = std::move(redis);
+    w->chat_gate = std::make_unique<realtime::RedisChatRateGate>(gateway_options(config).chat.rate,
+                                                                 redis_options(config), metrics);
+    w->chat_gate->start();
+  }
   w->gateway = std::make_unique<realtime::Gateway>(io, workers, platform.accounts(), *w->chat,
                                                    *w->moderation, platform.policy(), *w->bus,
                                                    metrics, clock, [&] {
                                                      auto o = gateway_options(config);
                                                      o.analytics = api.analytics;
+                                                     o.chat_gate = w->chat_gate.get();
                                                      return o;
                                                    }());
   w->moderation->set_pending_messages(&w->gateway->pending_messages());

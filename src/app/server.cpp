@@ -17,6 +17,7 @@
 #include "api/thumbnail_routes.h"
 #include "api/unsubscribe_routes.h"
 #include "api/web_routes.h"
+#include "app/cluster_node.h"
 #include "app/generated_secret.h"
 #include "app/media_wiring.h"
 #include "app/notify_wiring.h"
@@ -31,6 +32,7 @@ extern char** environ;  // the process environment (POSIX): AWS_* credentials fo
 #include "app/webrtc_wiring.h"
 #include "core/clock.h"
 #include "core/metrics.h"
+#include "core/random.h"
 #include "core/worker_pool.h"
 #include "hls/rendition_store.h"
 #include "ingest/live_stream_registry.h"
@@ -58,6 +60,7 @@ struct Server::Parts {
   std::unique_ptr<NotifyWiring> notify;
   std::unique_ptr<api::ApiContext> api;
   std::unique_ptr<RealtimeWiring> realtime;
+  std::unique_ptr<ClusterNode> cluster;  // bus.url set: several nodes
   std::unique_ptr<TipBroadcast> tip_broadcast;
   std::unique_ptr<PaymentsWiring> payments;
   std::unique_ptr<hls::RenditionStore> hls;
@@ -101,6 +104,9 @@ void add_operator_routes(Server::Parts& p) {
         if (!p.db_available)
           return net::Response::error(503, "not_ready",
                                       "the database is unavailable (locked or unreachable)");
+        // Redis down is degraded, not unready: this node serves its own members meanwhile.
+        if (p.realtime && p.realtime->redis_bus && p.realtime->redis_bus->degraded())
+          return net::Response::json(200, R"({"status":"ready","bus":"degraded"})");
         return net::Response::json(200, R"({"status":"ready"})");
       },
       net::Dispatch::Inline);
@@ -224,7 +230,12 @@ void open_media(Server::Parts& p) {
       [media = p.media.get()](const std::string& id, const net::Request& req) {
         return media->may_play(id, req);
       },
-      std::move(observer));
+      std::move(observer),
+      [&p](const std::string& id) -> std::optional<std::string> {
+        // Set before the I/O threads start; a stream ingested here is served here.
+        if (!p.cluster || p.registry->is_live(id)) return std::nullopt;
+        return p.cluster->owner_url(id);
+      });
 }
 
 // Analytics (docs/analytics.md): sessions swept and figures written once a second, on a worker.
@@ -337,7 +348,8 @@ void open_platform(Server::Parts& p) {
 // One node owns every stream (the bus is in process): a stream still LIVE in the store when the
 // server starts was cut off by a crash or a kill of the previous run, and no publisher is attached
 // to it. It is ended, so that fans see an ended stream rather than a LIVE page with nothing to
-// play. (With several nodes this becomes per node; docs/operations.md.)
+// play. With several nodes (bus.url) ClusterNode::end_lapsed_at_start does this instead, for the
+// streams whose lease lapsed only (docs/operations.md, "Multi-node").
 void end_interrupted_streams(Server::Parts& p) {
   auto live = p.store->streams().list_live();
   if (!live) {
@@ -356,6 +368,7 @@ void end_interrupted_streams(Server::Parts& p) {
 
 Server::Server(Config config) : parts_(std::make_unique<Parts>(std::move(config))) {
   Parts& p = *parts_;
+  if (p.config.node_id.empty()) p.config.node_id = random_id().substr(0, 12);
   std::filesystem::create_directories(p.config.data_dir);
   p.io = std::make_unique<net::IoPool>(io_threads(p.config));
   p.workers =
@@ -505,7 +518,20 @@ static whep::WhepWatching whep_watching(Server::Parts& p) {
 
 void Server::start(const std::string& ports_file) {
   Parts& p = *parts_;
-  end_interrupted_streams(p);               // before any publisher can connect
+  if (!p.config.bus_url.empty()) {
+    ClusterOptions co;
+    co.node_id = p.config.node_id;
+    co.public_url = p.config.node_public_url;
+    co.lease_ttl = std::chrono::milliseconds(p.config.cluster_lease_ttl_ms);
+    co.lease_renew = std::chrono::milliseconds(p.config.cluster_lease_renew_ms);
+    p.cluster = std::make_unique<ClusterNode>(
+        co, redis_options(p.config), p.platform->streams(), *p.store, p.metrics,
+        [registry = p.registry.get()] { return registry->live_stream_ids(); });
+    // Several nodes: only the LIVE streams whose node is gone (docs/operations.md).
+    p.cluster->end_lapsed_at_start();
+  } else {
+    end_interrupted_streams(p);  // before any publisher can connect
+  }
   if (p.recording) p.recording->recover();  // what an earlier run left unfinished
   p.http->start();
   if (auto r = p.rtmp->start(); !r) throw std::runtime_error(r.error().message);
@@ -520,6 +546,26 @@ void Server::start(const std::string& ports_file) {
   p.api->viewer_count = [gateway = p.realtime->gateway.get()](const std::string& id) {
     return gateway->viewer_count(id);
   };
+  if (p.cluster) {
+    // The rooms' counts, and the people watching (HLS) the streams ingested here without a room.
+    p.cluster->set_local_counts([&p] {
+      auto counts = p.realtime->gateway->local_viewer_counts();
+      for (const auto& id : p.registry->live_stream_ids()) {
+        const bool has_room =
+            std::any_of(counts.begin(), counts.end(), [&](const auto& c) { return c.first == id; });
+        if (has_room) continue;
+        if (auto watching = p.analytics->viewers_now(id)) counts.emplace_back(id, *watching);
+      }
+      return counts;
+    });
+    p.realtime->gateway->set_artist_streams([cluster = p.cluster.get()](const std::string& artist) {
+      return cluster->live_streams_of(artist);
+    });
+    p.realtime->gateway->set_remote_viewers(
+        [cluster = p.cluster.get()](const std::string& id) { return cluster->remote_viewers(id); });
+    p.platform->streams().add_listener(*p.cluster);
+    p.cluster->start();
+  }
   p.tip_broadcast = std::make_unique<TipBroadcast>(*p.realtime->bus);
   p.payments->tips->add_listener(*p.tip_broadcast);
   p.payments->tips->add_listener(*p.analytics);
@@ -569,6 +615,9 @@ void Server::stop() {
   // write their rows still run; what is left resumes at the next start.
   if (p.recording) p.recording->shutdown();
   p.workers->stop();
+  // After the streams ended above were published and their leases can be given back.
+  if (p.cluster) p.cluster->stop();
+  if (p.realtime) p.realtime->stop_bus();
   // The streams ended above get their final summary, the live ones their last figures.
   p.analytics->tick();
   p.stopped = true;

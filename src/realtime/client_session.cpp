@@ -261,7 +261,26 @@ void ClientSession::on_chat(ChatEvent& e, const events::RequestId& rid) {
   if (!room_) {
     return refuse("not_joined", joining_ ? "the join is under way" : "join a stream first", rid);
   }
-  room_->chat(conn_, std::move(e.text), rid);
+  ChatRateGate* gate = gateway_.options().chat_gate;
+  if (!gate || !identity_) {
+    room_->chat(conn_, std::move(e.text), rid);
+    return;
+  }
+  // Several nodes: the shared per-user limit first (answered on the gate's thread, in order),
+  // then the room, whose own rules still apply.
+  gate->check(room_->stream_id(), identity_->user_id,
+              [conn = conn_, room = room_, text = std::move(e.text), rid,
+               refused = &gateway_.metrics().counter(
+                   "stagecast_realtime_errors_total", "Error events sent to clients",
+                   "code=\"rate_limited\"")](int64_t retry_after_ms) mutable {
+                if (retry_after_ms > 0) {
+                  refused->inc();
+                  send_to(conn, events::error("rate_limited", "you are sending messages too fast",
+                                              rid, retry_after_ms));
+                  return;
+                }
+                room->chat(conn, std::move(text), rid);
+              });
 }
 
 // ---- moderation ----

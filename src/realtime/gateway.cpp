@@ -4,6 +4,7 @@
 
 #include <condition_variable>
 #include <functional>
+#include <set>
 
 #include "realtime/client_session.h"
 #include "realtime/server_events.h"
@@ -98,7 +99,30 @@ std::shared_ptr<Room> Gateway::acquire(const std::string& stream_id, const std::
 
 int64_t Gateway::viewer_count(const std::string& stream_id) {
   auto room = find(stream_id);
-  return room ? static_cast<int64_t>(room->viewer_count()) : 0;
+  int64_t count = room ? static_cast<int64_t>(room->viewer_count()) : 0;
+  if (room_context_->remote_viewers) count += room_context_->remote_viewers(stream_id);
+  return count;
+}
+
+std::vector<std::pair<std::string, int64_t>> Gateway::local_viewer_counts() {
+  std::vector<std::pair<std::string, int64_t>> out;
+  std::lock_guard lock(mu_);
+  out.reserve(rooms_.size());
+  for (const auto& [id, room] : rooms_) {
+    auto count = static_cast<int64_t>(room->viewer_count());
+    if (options_.analytics) count = options_.analytics->viewers_now(id).value_or(count);
+    out.emplace_back(id, count);
+  }
+  return out;
+}
+
+void Gateway::set_artist_streams(
+    std::function<std::vector<std::string>(const std::string& artist_id)> streams) {
+  artist_streams_ = std::move(streams);
+}
+
+void Gateway::set_remote_viewers(std::function<int64_t(const std::string& stream_id)> remote) {
+  room_context_->remote_viewers = std::move(remote);
 }
 
 std::shared_ptr<Room> Gateway::find(const std::string& stream_id) {
@@ -198,9 +222,16 @@ void Gateway::moderated(const store::ModerationAction& action) {
   }
   if (!action.target_user_id) return;
   const std::string& user = *action.target_user_id;
-  // Bans, timeouts and appointments hold in every stream of the artist's channel.
-  for (const auto& room : rooms_of_artist(action.artist_id)) {
-    const std::string& sid = room->stream_id();
+  // Bans, timeouts and appointments hold in every stream of the artist's channel: the rooms here,
+  // and with several nodes the stream acted in and the artist's other live streams, whose rooms
+  // may be on other nodes (the bus carries them there; a stream without a room costs nothing).
+  std::set<std::string> streams;
+  for (const auto& room : rooms_of_artist(action.artist_id)) streams.insert(room->stream_id());
+  if (artist_streams_) {
+    if (action.stream_id) streams.insert(*action.stream_id);
+    for (auto& sid : artist_streams_(action.artist_id)) streams.insert(std::move(sid));
+  }
+  for (const std::string& sid : streams) {
     RoomEvent e;
     e.user_id = user;
     switch (action.action) {

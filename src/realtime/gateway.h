@@ -25,6 +25,7 @@
 #include "platform/notification_events.h"
 #include "platform/stream_events.h"
 #include "platform/ticket_events.h"
+#include "realtime/chat_rate_gate.h"
 #include "realtime/room.h"
 #include "realtime/room_bus.h"
 #include "realtime/write_behind_queue.h"
@@ -43,6 +44,7 @@ struct GatewayOptions {
   bool anonymous_allowed = true;      // told to clients in `hello`; the access policy decides
   size_t max_frame_bytes = 8 * 1024;  // told to clients in `hello`; net/ enforces it (1009)
   platform::AnalyticsService* analytics = nullptr;  // borrowed; RoomContext::analytics
+  ChatRateGate* chat_gate = nullptr;  // borrowed; several nodes: the shared chat rate limit
 };
 
 class ClientSession;
@@ -85,8 +87,18 @@ class Gateway final : public platform::StreamEvents,
 
   // ---- for sessions ----
   const GatewayOptions& options() const { return options_; }
-  // Viewers in the stream's room on this node now; 0 without a room. Any thread, no I/O.
+  // Viewers of the stream in this node's room, plus those on the other nodes when remote viewers
+  // are set. Any thread, no I/O.
   int64_t viewer_count(const std::string& stream_id);
+  // What this node adds to the counts of several nodes: its viewers of each stream it has a
+  // room for (people watching, as the rooms count them). Any thread, no I/O.
+  std::vector<std::pair<std::string, int64_t>> local_viewer_counts();
+  // The other nodes' viewers of a stream (RoomContext::remote_viewers); before the I/O starts.
+  void set_remote_viewers(std::function<int64_t(const std::string& stream_id)> remote);
+  // Several nodes: the artist's live streams (a cached list, no I/O), so that channel-wide
+  // moderation reaches their rooms on other nodes; before the I/O starts.
+  void set_artist_streams(
+      std::function<std::vector<std::string>(const std::string& artist_id)> streams);
   WorkerPool& workers() { return workers_; }
   platform::AccountService& accounts() { return accounts_; }
   platform::ChatService& chat() { return chat_; }
@@ -105,6 +117,8 @@ class Gateway final : public platform::StreamEvents,
   void publish_stream_change(const store::LiveStream& stream, bool status_changed);
   std::vector<std::shared_ptr<Room>> rooms_of_artist(const std::string& artist_id);
   boost::asio::io_context& context_of_this_thread();
+
+  std::function<std::vector<std::string>(const std::string& artist_id)> artist_streams_;
 
   net::IoPool& io_;
   WorkerPool& workers_;

@@ -513,6 +513,7 @@ void Room::tick() {
     if (auto watching = ctx_.analytics->viewers_now(stream_id_)) count = *watching;
     push_analytics();
   }
+  if (ctx_.remote_viewers) count += ctx_.remote_viewers(stream_id_);
   if (count != last_count_sent_) {
     last_count_sent_ = count;
     enqueue(std::make_shared<const std::string>(events::viewers(stream_id_, count)));

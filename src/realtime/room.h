@@ -72,6 +72,9 @@ struct RoomContext {
   // people watching (HLS too), and the owner gets its `analytics` events; otherwise the room
   // writes its members' stream_viewers rows itself.
   platform::AnalyticsService* analytics = nullptr;
+  // With several nodes: the viewers of the stream on the other nodes (a cached figure; never
+  // blocks), added to this node's in the counts members see.
+  std::function<int64_t(const std::string& stream_id)> remote_viewers;
 };
 
 struct JoinRequest {

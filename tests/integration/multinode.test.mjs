@@ -5,11 +5,12 @@
 // (each node serves its own members, says so and counts it) and recovers with no crash, and A
 // killed with SIGKILL has its streams ended as interrupted by B once its lease lapses, while A
 // restarted ends none of B's.
-// The store URL is a parameter of the harness (SC_TEST_CLUSTER_STORE_URL; default: one SQLite
-// file shared by the nodes on this machine).
+// The nodes share a real PostgreSQL started here (SC_TEST_CLUSTER_STORE=sqlite: one SQLite file
+// on this machine instead).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startRedis } from './lib/redis.mjs';
+import { Postgres } from './lib/postgres.mjs';
 import { Cluster } from './lib/cluster.mjs';
 import { register } from './lib/fixtures.mjs';
 import { ChatClient, member } from './lib/chat_client.mjs';
@@ -18,13 +19,18 @@ import { waitFor, ffprobeJson } from './lib/media.mjs';
 import { redisCommand } from './lib/redis.mjs';
 import { metric } from './lib/metrics.mjs';
 
-let redis; let cluster; let A; let B; let artist; let stream;
+let redis; let postgres; let cluster; let A; let B; let artist; let stream;
 
 before(async () => {
   redis = await startRedis();
+  let storeUrl = null;
+  if (process.env.SC_TEST_CLUSTER_STORE !== 'sqlite') {
+    postgres = new Postgres().start();
+    storeUrl = await postgres.database('cluster');
+  }
   cluster = new Cluster({
     redisUrl: redis.url,
-    storeUrl: process.env.SC_TEST_CLUSTER_STORE_URL || null,
+    storeUrl,
     args: [
       '--chat.rate_limit_messages=10000', '--realtime.events_per_second=2000',
       '--realtime.events_burst=2000', '--realtime.viewer_count_interval_ms=200',
@@ -45,6 +51,7 @@ after(async () => {
   await stream?.stop();
   await cluster?.cleanup();
   await redis?.cleanup();
+  postgres?.stop();
 });
 
 async function chatTexts(client, count, timeoutMs = 15000) {

@@ -144,23 +144,30 @@ Directive directive(const net::Request& request, const std::string& name) {
 }  // namespace
 
 HlsDelivery::HlsDelivery(hls::RenditionStore& store, HlsAccessCheck check,
-                         HlsRequestObserver observer, HlsElsewhere elsewhere)
+                         HlsRequestObserver observer, HlsElsewhere elsewhere, HlsForward forward)
     : store_(store),
       check_(std::move(check)),
       observer_(std::move(observer)),
-      elsewhere_(std::move(elsewhere)) {}
+      elsewhere_(std::move(elsewhere)),
+      forward_(std::move(forward)) {}
 
-std::optional<net::Response> HlsDelivery::redirect_elsewhere(const std::string& stream_id,
-                                                             const net::Request& request) const {
-  if (!elsewhere_) return std::nullopt;
+bool HlsDelivery::served_elsewhere(const std::string& stream_id, const net::Request& request,
+                                   const net::Respond& respond) const {
+  if (!elsewhere_) return false;
   auto base = elsewhere_(stream_id);
-  if (!base) return std::nullopt;
+  if (!base) return false;
+  if (forward_) {
+    // The holder checks access (the token travels in the query) and counts the session.
+    forward_(*base, request, respond);
+    return true;
+  }
   net::Response r;
   r.status = 307;
   r.headers["location"] = *base + request.target;
   r.headers["cache-control"] = "no-store";  // the holder changes when a stream moves
   add_cors(r);
-  return r;
+  respond(std::move(r));
+  return true;
 }
 
 net::Response HlsDelivery::preflight() {
@@ -175,10 +182,7 @@ net::Response HlsDelivery::preflight() {
 
 void HlsDelivery::master(const net::Request& request, const net::Respond& respond) const {
   const Target t = target_of(request);
-  if (auto r = redirect_elsewhere(t.stream, request)) {
-    respond(std::move(*r));
-    return;
-  }
+  if (served_elsewhere(t.stream, request, respond)) return;
   if (!check_(t.stream, request)) {
     respond(error_response(403, "forbidden", "playback of this stream is not allowed"));
     return;
@@ -220,10 +224,7 @@ void HlsDelivery::rendition_resource(const net::Request& request,
     respond(not_found());
     return;
   }
-  if (auto r = redirect_elsewhere(t.stream, request)) {
-    respond(std::move(*r));
-    return;
-  }
+  if (served_elsewhere(t.stream, request, respond)) return;
   if (!check_(t.stream, request)) {
     respond(error_response(403, "forbidden", "playback of this stream is not allowed"));
     return;
@@ -315,9 +316,9 @@ void HlsDelivery::rendition_resource(const net::Request& request,
 }
 
 void add_hls_routes(net::Router& router, hls::RenditionStore& store, HlsAccessCheck check,
-                    HlsRequestObserver observer, HlsElsewhere elsewhere) {
+                    HlsRequestObserver observer, HlsElsewhere elsewhere, HlsForward forward) {
   auto delivery = std::make_shared<const HlsDelivery>(store, std::move(check), std::move(observer),
-                                                      std::move(elsewhere));
+                                                      std::move(elsewhere), std::move(forward));
   router.add_async("GET", "/hls/{id}/master.m3u8",
                    [delivery](const net::Request& request, net::Respond respond) {
                      delivery->master(request, respond);

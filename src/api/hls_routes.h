@@ -36,15 +36,20 @@ using HlsRequestObserver = std::function<void(
 // one (docs/operations.md, "Multi-node"); requests for it are redirected there (307, the path and
 // query kept). Runs on an I/O thread: a cached answer, no I/O.
 using HlsElsewhere = std::function<std::optional<std::string>(const std::string& stream_id)>;
+// Set (cluster.hls_mode = proxy): such a request is passed on to that node (`base`) and its
+// answer relayed, instead of the redirect. Asynchronous; answers through `respond`.
+using HlsForward =
+    std::function<void(const std::string& base, const net::Request& request, net::Respond respond)>;
 
 void add_hls_routes(net::Router& router, hls::RenditionStore& store, HlsAccessCheck check,
-                    HlsRequestObserver observer = {}, HlsElsewhere elsewhere = {});
+                    HlsRequestObserver observer = {}, HlsElsewhere elsewhere = {},
+                    HlsForward forward = {});
 
 // The handlers behind those routes; public so tests can drive them without a server.
 class HlsDelivery {
  public:
   HlsDelivery(hls::RenditionStore& store, HlsAccessCheck check, HlsRequestObserver observer = {},
-              HlsElsewhere elsewhere = {});
+              HlsElsewhere elsewhere = {}, HlsForward forward = {});
 
   void master(const net::Request& request, const net::Respond& respond) const;
   // /hls/{id}/{rendition}/{file}
@@ -56,10 +61,12 @@ class HlsDelivery {
   HlsAccessCheck check_;
   HlsRequestObserver observer_;
   HlsElsewhere elsewhere_;
+  HlsForward forward_;
 
-  // A 307 to the node holding the stream, when that is another node.
-  std::optional<net::Response> redirect_elsewhere(const std::string& stream_id,
-                                                  const net::Request& request) const;
+  // When another node holds the stream: a 307 there, or the request passed on (forward_);
+  // true when answered so.
+  bool served_elsewhere(const std::string& stream_id, const net::Request& request,
+                        const net::Respond& respond) const;
 };
 
 }  // namespace stagecast::api

@@ -198,7 +198,8 @@ const Key kKeys[] = {
     {"cluster.lease_renew_ms", SC_FIELD(cluster_lease_renew_ms), false,
      "how often a node renews the leases of the streams it ingests"},
     {"cluster.hls_mode", SC_FIELD(cluster_hls_mode), false,
-     "HLS of a stream another node ingests: redirect (307 to that node's node.public_url)"},
+     "HLS of a stream another node ingests: redirect (307 to that node's node.public_url) or "
+     "proxy (fetched from it and relayed; node.public_url must then be http://host:port)"},
     {"payments.provider", SC_FIELD(payments_provider), false,
      "sandbox (no money moves; refused in production) or stripe"},
     {"payments.stripe_secret_key", SC_FIELD(payments_stripe_secret_key), true,
@@ -478,8 +479,8 @@ Result<void> validate(const Config& c) {
         return std::isalnum(ch) || ch == '-' || ch == '_' || ch == '.';
       }))
     return make_error("config_invalid", "node.id must be 1-64 of A-Z a-z 0-9 . _ -");
-  if (c.cluster_hls_mode != "redirect")
-    return make_error("config_invalid", "cluster.hls_mode must be redirect");
+  if (c.cluster_hls_mode != "redirect" && c.cluster_hls_mode != "proxy")
+    return make_error("config_invalid", "cluster.hls_mode must be redirect or proxy");
   if (c.hls_part_ms < 100 || c.hls_segment_ms < c.hls_part_ms) {
     return make_error("config_invalid", "hls.part_ms must be >= 100 and <= hls.segment_ms");
   }

@@ -37,6 +37,7 @@ extern char** environ;  // the process environment (POSIX): AWS_* credentials fo
 #include "hls/rendition_store.h"
 #include "ingest/live_stream_registry.h"
 #include "ingest/rtmp/rtmp_server.h"
+#include "net/http_forward.h"
 #include "net/http_server.h"
 #include "net/io_pool.h"
 #include "net/router.h"
@@ -151,6 +152,32 @@ std::vector<platform::JwtKey> platform_keys(const Config& c) {
   return keys;
 }
 
+// cluster.hls_mode = proxy: HLS of a stream another node ingests is fetched from that node and
+// relayed (docs/operations.md, "Multi-node"); a node that cannot be reached answers 502.
+static api::HlsForward hls_forward(Server::Parts& p) {
+  if (p.config.cluster_hls_mode != "proxy") return {};
+  Counter* proxied = &p.metrics.counter("stagecast_hls_proxied_total",
+                                        "HLS requests relayed from the node holding the stream");
+  return [&p, proxied](const std::string& base, const net::Request& req, net::Respond respond) {
+    auto origin = net::parse_origin(base);
+    if (!origin) {
+      respond(net::Response::error(502, "upstream_invalid", origin.error().message));
+      return;
+    }
+    proxied->inc();
+    net::forward_get(p.io->next().get_executor(), *origin, req.target,
+                     std::string(req.header("user-agent")), [respond](Result<net::Response> r) {
+                       if (!r) {
+                         const int status = r.error().code == "upstream_timeout" ? 504 : 502;
+                         respond(net::Response::error(status, r.error().code, r.error().message));
+                         return;
+                       }
+                       r->headers["access-control-allow-origin"] = "*";
+                       respond(std::move(*r));
+                     });
+  };
+}
+
 void open_media(Server::Parts& p) {
   const Config& c = p.config;
   p.hls = std::make_unique<hls::RenditionStore>(p.clock);
@@ -235,7 +262,8 @@ void open_media(Server::Parts& p) {
         // Set before the I/O threads start; a stream ingested here is served here.
         if (!p.cluster || p.registry->is_live(id)) return std::nullopt;
         return p.cluster->owner_url(id);
-      });
+      },
+      hls_forward(p));
 }
 
 // Analytics (docs/analytics.md): sessions swept and figures written once a second, on a worker.

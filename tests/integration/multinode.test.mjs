@@ -192,6 +192,35 @@ test('a stream published to A plays from B: B redirects HLS to A', async () => {
   assert.ok(probe.streams.some((x) => x.codec_type === 'video'), JSON.stringify(probe));
 });
 
+test('a node in proxy mode serves HLS of a stream A holds itself: no redirect, the same bytes, blocking reloads relayed', async () => {
+  const C = await cluster.start('node-c', { args: ['--cluster.hls_mode=proxy'] });
+  try {
+    const path = `/hls/${stream.id}/master.m3u8`;
+    const master = await waitFor(async () => {
+      const r = await fetch(C.url + path, { redirect: 'manual' });
+      return r.status === 200 && r;
+    }, { timeout: 8000, what: 'the playlist through C' });
+    assert.equal(master.headers.get('content-type'), 'application/vnd.apple.mpegurl');
+    assert.ok(master.headers.get('cache-control'));
+    const text = await master.text();
+    assert.match(text, /^#EXTM3U/);
+    // A media playlist's blocking reload (LL-HLS) is held by A and relayed by C.
+    const media = new URL(text.split('\n').find((l) => l && !l.startsWith('#')), C.url + path);
+    const playlist = await (await fetch(media)).text();
+    const msn = Number(/#EXT-X-MEDIA-SEQUENCE:(\d+)/.exec(playlist)[1]) + (playlist.match(/#EXTINF/g) ?? []).length;
+    media.searchParams.set('_HLS_msn', String(msn + 1));
+    const held = await fetch(media);
+    assert.equal(held.status, 200);
+    assert.match(await held.text(), new RegExp(`#EXT-X-PART:.*URI="[^"]*part${msn + 1}\\.`));
+    // ffprobe reads the stream from C as from A.
+    const probe = ffprobeJson(C.url + path, ['-show_streams']);
+    assert.ok(probe.streams.some((x) => x.codec_type === 'video'), JSON.stringify(probe));
+    assert.ok(await metric(C, 'stagecast_hls_proxied_total') >= 4);
+  } finally {
+    await C.stop();
+  }
+});
+
 test('the chat rate limit holds across nodes: a user posting on two nodes gets one budget', async () => {
   // Two more nodes of their own platform (another store, the same Redis) with a small limit.
   const small = new Cluster({ redisUrl: redis.url, args: ['--chat.rate_limit_messages=4', '--chat.rate_limit_window_seconds=60'] });

@@ -1,6 +1,7 @@
 // libFuzzer target: RTP header and RTCP compound parsing, and the feedback builders on what was
 // parsed (the first byte picks RTP or RTCP).
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 
@@ -24,7 +25,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       auto seqs = parse_nack_fci(fb.fci);
       Bytes nack = build_nack(1, fb.media_ssrc, seqs);
       if (!nack.empty() && !parse_rtcp_compound(nack).ok()) __builtin_trap();
+      // A REMB read and written again says the same (up to the 18-bit mantissa's rounding).
+      if (auto remb = parse_remb_fci(fb.fci); remb && remb->bitrate_bps < (uint64_t{1} << 62)) {
+        Bytes again = build_remb(1, remb->bitrate_bps, remb->ssrcs);
+        auto back = parse_rtcp_compound(again);
+        if (!back.ok() || back->feedback.size() != 1) __builtin_trap();
+        auto round = parse_remb_fci(back->feedback[0].fci);
+        if (!round || round->ssrcs.size() != std::min<size_t>(remb->ssrcs.size(), 255)) __builtin_trap();
+      }
     }
   }
+  // The FCI alone, as any bytes.
+  if (auto remb = parse_remb_fci(input)) (void)remb->ssrcs.size();
   return 0;
 }

@@ -62,19 +62,27 @@ async function hlsViewer() {
   };
 }
 
+// Its watch time runs from its first HLS request (the page's resource timing: opening a browser
+// page on a loaded machine can take seconds before the Viewer asks for anything) to its close.
 async function chromiumViewer(fan) {
-  const started = Date.now();
   const seen = await openPage(browser, `${server.url}/watch/${stream.id}`, { user: fan });
-  return {
-    ...seen, fan, started,
+  const viewer = {
+    ...seen, fan, started: null,
     playing: () => until(seen.page, () => (document.querySelector('#screen video')?.currentTime ?? 0) > 0.3, null, { timeout: 30000, what: 'playback' }),
     say: async (text) => {
       await until(seen.page, () => !document.querySelector('#chat input[name=message]').disabled, null, { timeout: 15000 });
       await seen.page.fill('#chat input[name=message]', text);
       await seen.page.press('#chat input[name=message]', 'Enter');
     },
-    stop: async () => { const at = Date.now(); await seen.page.context().close(); return at; },
+    stop: async () => {
+      viewer.started = await seen.page.evaluate(() => performance.timeOrigin + Math.min(
+        ...performance.getEntriesByType('resource').filter((e) => e.name.includes('/hls/')).map((e) => e.startTime)));
+      const at = Date.now();
+      await seen.page.context().close();
+      return at;
+    },
   };
+  return viewer;
 }
 
 const analytics = async (token = artist.token) => server.api('GET', `/api/livestream/${stream.id}/analytics`, { token });

@@ -25,13 +25,14 @@ async function goLive(stream) {
   return pub;
 }
 
-// A page of the server's origin that plays `url` with WhepPlayer and exposes its stats.
-async function playInBrowser(url) {
+// A page of the server's origin (`on`: another server of a test) that plays `url` with
+// WhepPlayer and exposes its stats.
+async function playInBrowser(url, on = server) {
   const context = await browser.newContext();
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
-  await page.goto(`${server.url}/`);
+  await page.goto(`${on.url}/`);
   const result = await page.evaluate(async (whepUrl) => {
     const { WhepPlayer } = await import('/static/js/whep_player.js');
     const player = new WhepPlayer(whepUrl, { timeoutMs: 15000 });
@@ -216,18 +217,9 @@ test('a session ends when its playback token runs out unrenewed, lives on when r
       return r.body;
     };
     const play = async (whepUrl) => {
-      const context = await browser.newContext();
-      const page = await context.newPage();
-      await page.goto(`${short.url}/`);
-      const result = await page.evaluate(async (u) => {
-        const { WhepPlayer } = await import('/static/js/whep_player.js');
-        window.player = new WhepPlayer(u, { timeoutMs: 15000 });
-        const media = await window.player.connect();
-        const video = Object.assign(document.createElement('video'), { muted: true, autoplay: true, srcObject: media });
-        document.body.append(video);
-        return window.player.location;
-      }, whepUrl);
-      return { context, page, location: result };
+      const v = await playInBrowser(whepUrl, short);
+      assert.ok(v.result.ok, JSON.stringify(v.result));
+      return { context: v.context, page: v.page, location: v.result.location };
     };
     const first = await grant(fans[0]);
     const lapsing = await play(first.whepUrl);
@@ -304,19 +296,9 @@ test('5% of the media lost on the way to the viewer: NACKs answered from the cac
     const pub = publish(`${s.rtmpUrl}/${s.streamKey}`, { seconds: 600, size: '640x360', gop: 30, bframes: 0 });
     publishers.push(pub);
     await waitFor(async () => (await lossy.api('GET', `/api/livestream/${s.id}`)).body.status === 'LIVE', { timeout: 30000, what: 'LIVE' });
-    const context = await browser.newContext();
+    const { context, page, result } = await playInBrowser(`/whep/${s.id}`, lossy);
     try {
-      const page = await context.newPage();
-      await page.goto(`${lossy.url}/`);
-      const ok = await page.evaluate(async (u) => {
-        const { WhepPlayer } = await import('/static/js/whep_player.js');
-        window.player = new WhepPlayer(u, { timeoutMs: 15000 });
-        const media = await window.player.connect();
-        const video = Object.assign(document.createElement('video'), { muted: true, autoplay: true, srcObject: media });
-        document.body.append(video);
-        return true;
-      }, `/whep/${s.id}`);
-      assert.equal(ok, true);
+      assert.ok(result.ok, JSON.stringify(result));
       await until(page, () => window.player.stats().then((st) => st.video && st.video.framesDecoded > 300), null, { timeout: 30000, what: '300 frames decoded through the lossy path' });
       const stats = await page.evaluate(() => window.player.stats());
       const resent = await metric(lossy, 'stagecast_whep_retransmitted_packets_total');
@@ -362,16 +344,9 @@ test('a source with B-frames is played over WHEP from its highest transcoded run
       const r = await fetch(`${ladder.url}/hls/${s.id}/master.m3u8`);
       return r.status === 200 && (await r.text()).includes('RESOLUTION=640x360');
     }, { timeout: 30000, what: 'the 360p rung' });
-    const context = await browser.newContext();
+    const { context, page, result } = await playInBrowser(`/whep/${s.id}`, ladder);
     try {
-      const page = await context.newPage();
-      await page.goto(`${ladder.url}/`);
-      await page.evaluate(async (u) => {
-        const { WhepPlayer } = await import('/static/js/whep_player.js');
-        window.player = new WhepPlayer(u, { timeoutMs: 15000 });
-        const media = await window.player.connect();
-        document.body.append(Object.assign(document.createElement('video'), { muted: true, autoplay: true, srcObject: media }));
-      }, `/whep/${s.id}`);
+      assert.ok(result.ok, JSON.stringify(result));
       await until(page, () => window.player.stats().then((st) => st.video && st.video.framesDecoded > 90), null, { timeout: 20000, what: 'frames of the rung decoded' });
       const stats = await page.evaluate(() => window.player.stats());
       assert.equal(stats.video.frameHeight, 360, JSON.stringify(stats));
@@ -398,16 +373,9 @@ test('a viewer behind a narrow link moves down the ladder by its REMB, and back 
       const r = await fetch(`${adaptive.url}/hls/${s.id}/master.m3u8`);
       return r.status === 200 && ((await r.text()).match(/#EXT-X-STREAM-INF/g) ?? []).length === 2;
     }, { timeout: 30000, what: 'the source and its 240p rung' });
-    const context = await browser.newContext();
+    const { context, page, result } = await playInBrowser(`/whep/${s.id}`, adaptive);
     try {
-      const page = await context.newPage();
-      await page.goto(`${adaptive.url}/`);
-      await page.evaluate(async (u) => {
-        const { WhepPlayer } = await import('/static/js/whep_player.js');
-        window.player = new WhepPlayer(u, { timeoutMs: 15000 });
-        const media = await window.player.connect();
-        document.body.append(Object.assign(document.createElement('video'), { muted: true, autoplay: true, srcObject: media }));
-      }, `/whep/${s.id}`);
+      assert.ok(result.ok, JSON.stringify(result));
       const height = (h) => until(page, (want) => window.player.stats().then((st) => st.video?.frameHeight === want && st.video.framesDecoded > 30), h, { timeout: 40000, what: `${h}p decoded` });
       await height(360);
       // Past the warm-up (the browser's estimate ramps up first), the link narrows to 700 kb/s.

@@ -7,12 +7,15 @@ namespace stagecast::net {
 IoPool::IoPool(size_t threads) {
   if (threads == 0) threads = 1;
   for (size_t i = 0; i < threads; ++i) {
-    contexts_.push_back(std::make_unique<boost::asio::io_context>(1));
+    contexts_.push_back(std::make_unique<Context>(1));
     guards_.push_back(boost::asio::make_work_guard(*contexts_.back()));
   }
 }
 
-IoPool::~IoPool() { stop(); }
+IoPool::~IoPool() {
+  stop();
+  for (auto& ctx : contexts_) ctx->shut_down_services();
+}
 
 void IoPool::start() {
   for (auto& ctx : contexts_) {

@@ -1,6 +1,11 @@
 #pragma once
 // One io_context per thread; a connection is bound to one context for its whole life, so its
 // handlers never race with each other and need no strand.
+//
+// Teardown: objects owned by one context's pending handlers (a WebSocket coroutine holding the
+// last reference to a room) may own I/O objects of another context (the room's timer). Every
+// context's services are shut down (pending handlers destroyed) before any context is
+// destroyed, so no handler outlives the services of the objects it frees.
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -27,7 +32,12 @@ class IoPool {
 
  private:
   using WorkGuard = boost::asio::executor_work_guard<boost::asio::io_context::executor_type>;
-  std::vector<std::unique_ptr<boost::asio::io_context>> contexts_;
+  // An io_context whose services can be shut down ahead of its destruction.
+  struct Context : boost::asio::io_context {
+    using io_context::io_context;
+    void shut_down_services() { shutdown(); }
+  };
+  std::vector<std::unique_ptr<Context>> contexts_;
   std::vector<WorkGuard> guards_;
   std::vector<std::thread> threads_;
   std::atomic<size_t> next_{0};

@@ -7,9 +7,9 @@
 // context's services are shut down (pending handlers destroyed) before any context is
 // destroyed, so no handler outlives the services of the objects it frees.
 
+#include <atomic>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
-#include <atomic>
 #include <memory>
 #include <thread>
 #include <vector>
@@ -24,7 +24,7 @@ class IoPool {
   IoPool& operator=(const IoPool&) = delete;
 
   void start();
-  void stop();  // stops every context and joins the threads
+  void stop();                      // stops every context and joins the threads
   boost::asio::io_context& next();  // round robin
   boost::asio::io_context& at(size_t i) { return *contexts_[i]; }
   size_t size() const { return contexts_.size(); }

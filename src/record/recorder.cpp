@@ -18,7 +18,9 @@ Recorder::Recorder(ObjectStore& store, RecorderOptions options, RecordingListene
       pool_("record", options_.threads),
       uploads_(spool_, options_.upload_threads, options_.backoff) {}
 
-Recorder::~Recorder() { shutdown(std::chrono::milliseconds(0)); }
+Recorder::~Recorder() {
+  shutdown(std::chrono::milliseconds(0));
+}
 
 std::shared_ptr<RecordingSession> Recorder::make_session(RecordingModel header) {
   SessionContext ctx{store_,
@@ -62,9 +64,8 @@ std::string Recorder::start(const std::string& stream_id) {
     if (auto old = by_stream_.find(stream_id); old != by_stream_.end()) {
       // A stream goes live once; a second start is a bug upstream. The old recording ends.
       auto previous = old->second;
-      previous->queue().post_always([previous] {
-        previous->stop(std::chrono::steady_clock::now());
-      });
+      previous->queue().post_always(
+          [previous] { previous->stop(std::chrono::steady_clock::now()); });
     }
     by_stream_[stream_id] = session;
     sessions_[session->id()] = session;
@@ -110,16 +111,14 @@ void Recorder::on_published(const std::string& stream_id, const std::string& ren
     });
   }
   for (const auto& seg : update.segments) {
-    const bool queued =
-        q.post([session, rendition, seg] { session->on_segment(rendition, seg); });
+    const bool queued = q.post([session, rendition, seg] { session->on_segment(rendition, seg); });
     if (!queued) {
       // The record workers are behind (a disk that stalls): the segment is let go, and the gap
       // is journaled instead of being silent. The bytes are not kept.
       hls::SegmentData facts = seg;
       facts.bytes.reset();
-      q.post_always([session, rendition, facts] {
-        session->on_lost(rendition, facts, "queue_full");
-      });
+      q.post_always(
+          [session, rendition, facts] { session->on_lost(rendition, facts, "queue_full"); });
     }
   }
   if (!update.segments.empty() && !update.variant.codecs.empty()) {
@@ -178,8 +177,9 @@ std::vector<std::string> Recorder::recover() {
       std::unique_lock lock(mu_);
       sessions_[id] = session;
     }
-    session->queue().post_always(
-        [session, list = std::move(by_recording[id])]() mutable { session->resume(std::move(list)); });
+    session->queue().post_always([session, list = std::move(by_recording[id])]() mutable {
+      session->resume(std::move(list));
+    });
     resumed.push_back(id);
   }
   push_orphan_sweep();
@@ -197,7 +197,8 @@ void Recorder::push_orphan_sweep() {
     for (const auto& u : *open) {
       // <prefix>/<stream>/<recording>/recording.mp4
       const size_t last = u.key.rfind('/');
-      const size_t before = last == std::string::npos ? std::string::npos : u.key.rfind('/', last - 1);
+      const size_t before =
+          last == std::string::npos ? std::string::npos : u.key.rfind('/', last - 1);
       const std::string recording =
           before == std::string::npos ? "" : u.key.substr(before + 1, last - before - 1);
       bool known = false;
@@ -227,6 +228,8 @@ void Recorder::shutdown(std::chrono::milliseconds drain) {
     spdlog::warn("record: stopping with {} uploads left in the spool (resumed at the next start)",
                  uploads_.pending());
   pool_.stop();
+  std::unique_lock lock(mu_);
+  for (auto& [stream, session] : sessions_) session->abandon();
 }
 
 Recorder::Stats Recorder::stats() const {

@@ -80,6 +80,13 @@ class RecordingSession : public std::enable_shared_from_this<RecordingSession> {
   const std::string& id() const { return id_; }
   const std::string& stream_id() const { return stream_id_; }
   SerialQueue& queue() { return *queue_; }
+  // Shutdown without draining (the queue's thread has stopped): drops the queued work and the
+  // uploads not handed out, which hold this session (the spool and the journal keep them for the
+  // next start's recover()).
+  void abandon() {
+    queue_->clear();
+    pending_.clear();
+  }
   bool finished() const;
   // Called once the outcome is reported (the Recorder forgets the session).
   void set_on_finished(std::function<void()> f) { on_finished_ = std::move(f); }

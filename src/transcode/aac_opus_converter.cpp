@@ -80,6 +80,7 @@ Result<void> AacOpusConverter::open_encoder() {
     return av_failure("opening the Opus encoder", e);
   if (ctx->frame_size != kOpusFrameSamples)
     return make_error("transcode_failed", "the Opus encoder does not take 20 ms frames");
+  av_frame_unref(pcm_.get());  // a restart: the buffers of the last encoder's frame go first
   pcm_->format = kFormat;
   pcm_->sample_rate = kOpusSampleRate;
   pcm_->nb_samples = kOpusFrameSamples;

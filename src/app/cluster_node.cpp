@@ -214,19 +214,10 @@ void ClusterNode::check_lapsed(RedisConnection& conn, bool at_start) {
   const std::set<std::string> local(local_list.begin(), local_list.end());
   std::vector<std::string> ids;
   std::vector<Command> gets;
-  // A stream LIVE for two renewal periods has had its lease set (its node acquires it when the
-  // stream goes live, and renews it every period): one check without it is enough. A younger one
-  // may be LIVE in the database a moment before its node set the lease: two checks in a row.
-  const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                             std::chrono::system_clock::now().time_since_epoch())
-                             .count();
-  std::set<std::string> settled;
   for (const auto& s : *live) {
     if (local.contains(s.id)) continue;
     ids.push_back(s.id);
     gets.push_back({"GET", lease_key(s.id)});
-    if (s.started_at && now_ms - *s.started_at >= 2 * options_.lease_renew.count())
-      settled.insert(s.id);
   }
   std::map<std::string, std::string> owners;
   std::map<std::string, int> misses;
@@ -249,7 +240,7 @@ void ClusterNode::check_lapsed(RedisConnection& conn, bool at_start) {
       }
       // Lapsed, or held by an earlier run of this node.
       const int seen = (misses_.contains(ids[i]) ? misses_.at(ids[i]) : 0) + 1;
-      if (at_start || seen >= 2 || settled.contains(ids[i])) {
+      if (at_start || seen >= 2) {
         to_end.push_back(ids[i]);
       } else {
         misses[ids[i]] = seen;

@@ -261,9 +261,8 @@ test('A killed with SIGKILL: B ends its streams as interrupted once the lease la
   await waitFor(async () => (await B.api('GET', `/api/livestream/${stream.id}`)).body.status === 'ENDED', { timeout: 15000, what: 'A\'s stream ended by B' });
   const ended = (await B.api('GET', `/api/livestream/${stream.id}`)).body;
   assert.equal(ended.endReason, 'interrupted');
-  // Within the lease TTL (3 s) and the check of B that follows it (every 1 s), with slack for a
-  // loaded machine.
-  assert.ok(Date.now() - killedAt < 3000 + 1000 + 1500, `ended after ${Date.now() - killedAt} ms`);
+  // Lease TTL (3 s) plus at most two checks of B (1 s apart).
+  assert.ok(Date.now() - killedAt < 3000 + 2 * 1000 + 2000, `ended after ${Date.now() - killedAt} ms`);
   stream = null;
 
   // A comes back (same node id): B's stream stays LIVE.

@@ -56,11 +56,16 @@ test('push.js registers the service worker, which shows a delivered push', async
     assert.equal(after, 1);
     // A link to another site is never opened from a notification.
     const foreign = JSON.stringify({ title: 't', body: 'b', url: 'https://evil.example/x', tag: 'other' });
-    await cdp.send('ServiceWorker.deliverPushMessage', { origin: `${server.url}/`, registrationId: reg.registrationId, data: foreign });
-    const urls = await until(page, async () => {
-      const ns = await (await navigator.serviceWorker.getRegistration('/')).getNotifications({ tag: 'other' });
-      return ns.length ? ns.map((n) => n.data.url) : null;
-    }, undefined, { what: 'the second notification' });
+    // (Delivered again if it does not show: on a loaded machine Chromium now and then drops a
+    // message pushed while its service worker is being stopped; the same tag replaces it.)
+    let urls = null;
+    for (let attempt = 0; attempt < 4 && !urls; ++attempt) {
+      await cdp.send('ServiceWorker.deliverPushMessage', { origin: `${server.url}/`, registrationId: reg.registrationId, data: foreign });
+      urls = await until(page, async () => {
+        const ns = await (await navigator.serviceWorker.getRegistration('/')).getNotifications({ tag: 'other' });
+        return ns.length ? ns.map((n) => n.data.url) : null;
+      }, undefined, { what: 'the second notification', timeout: 5000 }).catch(() => null);
+    }
     assert.deepEqual(urls, [`${server.url}/`]);
   } finally {
     await browser.close();

@@ -1,7 +1,8 @@
 #pragma once
-// WhepForwarder: the WebRTC side of one live stream (DESIGN.md whep/). A MediaSink on the
-// stream's hub that packetises each H.264 access unit once (RFC 6184, rtc/h264_packetizer) and
-// hands the same payloads to every viewer's WhepSession, which only rewrites the RTP header.
+// WhepForwarder: the WebRTC side of one hub (DESIGN.md whep/): a stream's source, or one of its
+// transcoded rungs. A MediaSink on that hub that packetises each H.264 access unit once (RFC 6184,
+// rtc/h264_packetizer) and hands the same payloads to every viewer's WhepSession, which only
+// rewrites the RTP header.
 //
 // Timeline. RTP timestamps are the frames' 90 kHz presentation times, kept continuous across a
 // publisher's reconnect (a discontinuity): the next frame follows the last one by a frame's

@@ -301,7 +301,7 @@ void WhepServer::Shared::start_session(std::string stream_id, rtc::SdpDescriptio
     setup.on_congested = [weak, sid] {
       if (auto self = weak.lock()) self->on_congested(sid);
     };
-    setup.on_switched = [weak, sid](const void*, const void*) {
+    setup.on_switched = [weak, sid] {
       if (auto self = weak.lock()) self->on_switched(sid);
     };
   }

@@ -206,11 +206,10 @@ void WhepSession::send_video(const VideoUnitPtr& unit, Source from) {
   if (from == pending_) {
     // The new rendition's first key frame: it takes over from here (the same SSRC and sequence,
     // the same timeline: only the picture size may change, which the decoder handles at an IDR).
-    const Source old = source_;
     source_ = pending_;
     pending_ = nullptr;
     waiting_keyframe_ = false;
-    if (setup_.on_switched) setup_.on_switched(old, source_);
+    if (setup_.on_switched) setup_.on_switched();
   }
   const auto now = std::chrono::steady_clock::now();
   if (waiting_keyframe_) {

@@ -76,8 +76,8 @@ class WhepSession final : public rtc::RtcPortSession,
     std::function<void(uint64_t bitrate_bps)> on_bandwidth;
     // Its path refused a packet (a full ICE-TCP queue): it cannot keep up with this rendition.
     std::function<void()> on_congested;
-    // The session moved from one source to another at a key frame (switch_to()).
-    std::function<void(const void* from, const void* to)> on_switched;
+    // The session moved to the source it was switching to, at a key frame (switch_to()).
+    std::function<void()> on_switched;
   };
 
   WhepSession(rtc::RtcMediaPort& port, WhepMetrics& metrics, WhepSessionOptions options,

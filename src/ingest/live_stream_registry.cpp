@@ -183,6 +183,13 @@ bool PublishLease::publish_opus(media::MediaFramePtr opus) {
   return true;
 }
 
+bool PublishLease::publish_video_rtp(media::VideoRtpPacketPtr packet) {
+  std::lock_guard g(gate_->mu);
+  if (!gate_->open) return false;
+  hub_->publish_video_rtp(std::move(packet));
+  return true;
+}
+
 LiveStreamRegistry::LiveStreamRegistry(asio::any_io_executor timer_executor,
                                        StreamLifecycleListener& listener, MetricsRegistry& metrics,
                                        const Clock& clock, LiveStreamOptions options)

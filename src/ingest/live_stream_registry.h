@@ -65,6 +65,8 @@ class PublishLease {
   bool publish_frame(media::MediaFramePtr frame);
   // A WebRTC publisher's own Opus, beside the AAC (media::MediaSink::on_opus).
   bool publish_opus(media::MediaFramePtr opus);
+  // A WebRTC publisher's video RTP, beside the frames (media::MediaSink::on_video_rtp).
+  bool publish_video_rtp(media::VideoRtpPacketPtr packet);
 
   struct Gate;  // shared with the registry, which closes it when the stream ends
   struct Shared;

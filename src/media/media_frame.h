@@ -29,6 +29,19 @@ struct MediaFrame {
 };
 using MediaFramePtr = std::shared_ptr<const MediaFrame>;
 
+// One RTP packet of a WebRTC publisher's H.264 video: its payload (RFC 6184, the RTP header and
+// padding removed), in sequence order after the publisher's session recovered what it could.
+// Sinks that send RTP themselves (WHEP viewers of the source) forward it as it came instead of
+// packetising the frame again (MediaSink::on_video_rtp).
+struct VideoRtpPacket {
+  Bytes payload;
+  int64_t time = 0;         // 90 kHz on the frames' timeline: the pts of its access unit
+  bool marker = false;      // the last packet of its access unit
+  bool keyframe = false;    // the first packet of a key frame's access unit: a viewer may start
+  bool after_loss = false;  // packets just before it were lost for good
+};
+using VideoRtpPacketPtr = std::shared_ptr<const VideoRtpPacket>;
+
 // Codec configuration of a track, as carried by the sequence headers.
 struct VideoConfig {
   Codec codec = Codec::H264;
@@ -39,6 +52,9 @@ struct VideoConfig {
   uint8_t profile_compat = 0;
   uint8_t level_idc = 0;
   double frame_rate = 0;  // from onMetaData or measured; 0 when unknown
+  // The publisher forwards this video's RTP packets too (VideoRtpPacket): sinks that send RTP
+  // take those, not the frames.
+  bool rtp_forwarded = false;
   std::string codec_string() const;  // RFC 6381, e.g. "avc1.64001f"
 };
 

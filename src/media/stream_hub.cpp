@@ -99,6 +99,10 @@ void StreamHub::publish_opus(MediaFramePtr opus) {
   for (auto& s : sinks_snapshot()) s->on_opus(opus);
 }
 
+void StreamHub::publish_video_rtp(VideoRtpPacketPtr packet) {
+  for (auto& s : sinks_snapshot()) s->on_video_rtp(packet);
+}
+
 void StreamHub::publish_end() {
   for (auto& s : sinks_snapshot()) s->on_end();
 }

@@ -28,6 +28,10 @@ class MediaSink {
   // beside the AAC made from it that on_frame() carries: for sinks that can send Opus as it came
   // (WebRTC viewers). Ignored unless a sink wants it.
   virtual void on_opus(const MediaFramePtr& opus) { (void)opus; }
+  // A WebRTC publisher's video RTP packet, beside the frames on_frame() carries (the video
+  // configuration says rtp_forwarded): for sinks that forward RTP as it came. Ignored unless a
+  // sink wants it.
+  virtual void on_video_rtp(const VideoRtpPacketPtr& packet) { (void)packet; }
 };
 
 class StreamHub {
@@ -44,6 +48,7 @@ class StreamHub {
   void publish_discontinuity();
   void publish_end();
   void publish_opus(MediaFramePtr opus);  // see MediaSink::on_opus
+  void publish_video_rtp(VideoRtpPacketPtr packet);  // see MediaSink::on_video_rtp
 
   StreamConfig config() const;
   uint64_t frames_published() const;
@@ -89,6 +94,7 @@ class HubFeed final : public MediaSink {
   void on_discontinuity() override { hub_->publish_discontinuity(); }
   void on_end() override { hub_->publish_end(); }
   void on_opus(const MediaFramePtr& opus) override { hub_->publish_opus(opus); }
+  void on_video_rtp(const VideoRtpPacketPtr& packet) override { hub_->publish_video_rtp(packet); }
 
  private:
   std::shared_ptr<StreamHub> hub_;

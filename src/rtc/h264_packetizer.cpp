@@ -72,6 +72,12 @@ void append_parameter_sets(std::vector<Bytes>& out, const H264ParameterSets& set
 
 }  // namespace
 
+std::vector<Bytes> packetize_parameter_sets(const H264ParameterSets& sets, size_t max_payload) {
+  std::vector<Bytes> out;
+  append_parameter_sets(out, sets, std::max<size_t>(max_payload, 16));
+  return out;
+}
+
 Result<std::vector<Bytes>> packetize_h264(ByteSpan access_unit, const H264ParameterSets& sets,
                                           size_t max_payload) {
   max_payload = std::max<size_t>(max_payload, 16);

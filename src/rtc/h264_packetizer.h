@@ -38,4 +38,9 @@ struct H264ParameterSets {
 Result<std::vector<Bytes>> packetize_h264(ByteSpan access_unit, const H264ParameterSets& sets,
                                           size_t max_payload = kDefaultMaxRtpPayload);
 
+// The parameter sets alone, as the payloads that go before a key frame: one STAP-A, or each on
+// its own when together they do not fit (for a forwarded key frame that came without them).
+std::vector<Bytes> packetize_parameter_sets(const H264ParameterSets& sets,
+                                            size_t max_payload = kDefaultMaxRtpPayload);
+
 }  // namespace stagecast::rtc

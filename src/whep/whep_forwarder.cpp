@@ -5,6 +5,7 @@
 #include <boost/asio/post.hpp>
 
 #include "media/avc_decoder_config.h"
+#include "rtc/h264_payload_info.h"
 
 namespace stagecast::whep {
 
@@ -35,6 +36,7 @@ void WhepForwarder::on_config(const media::StreamConfig& config) {
     }
   }
   if (!config.video || config.video->codec != media::Codec::H264) return;
+  rtp_video_ = config.video->rtp_forwarded;
   auto record = media::parse_avc_decoder_config(config.video->avcc);
   if (!record) {
     spdlog::warn("whep {}: the video configuration does not parse: {}", stream_id_,
@@ -58,7 +60,7 @@ void WhepForwarder::on_frame(const media::MediaFramePtr& frame) {
     if (opus && frame->codec == media::Codec::Aac) opus->push(frame);
     return;
   }
-  if (frame->codec != media::Codec::H264) return;
+  if (frame->codec != media::Codec::H264 || rtp_video_) return;
   std::shared_ptr<const rtc::H264ParameterSets> sets;
   {
     std::lock_guard lock(mu_);
@@ -72,8 +74,32 @@ void WhepForwarder::on_frame(const media::MediaFramePtr& frame) {
     spdlog::warn("whep {}: the video has B-frames; WebRTC viewers get them in decode order",
                  stream_id_);
   }
+  last_pts_ = frame->pts;
+  auto unit = std::make_shared<VideoUnit>();
+  unit->payloads = std::move(*payloads);
   // Decode order is what a WebRTC receiver renders in: stamp by decode time.
-  const int64_t time = frame->dts;
+  unit->timestamp = static_cast<uint32_t>(continuous_time(frame->dts));
+  unit->keyframe = frame->keyframe;
+  post_video(std::move(unit));
+}
+
+void WhepForwarder::on_video_rtp(const media::VideoRtpPacketPtr& packet) {
+  if (!rtp_video_) return;
+  auto unit = std::make_shared<VideoUnit>();
+  if (packet->keyframe && !rtc::inspect_h264_payload(packet->payload).sps) {
+    std::lock_guard lock(mu_);
+    if (sets_) unit->payloads = rtc::packetize_parameter_sets(*sets_);
+  }
+  unit->payloads.push_back(packet->payload);
+  unit->timestamp = static_cast<uint32_t>(continuous_time(packet->time));
+  unit->keyframe = packet->keyframe;
+  unit->ends_frame = packet->marker;
+  unit->after_loss = packet->after_loss;
+  unit->forwarded = true;
+  post_video(std::move(unit));
+}
+
+int64_t WhepForwarder::continuous_time(int64_t time) {
   if (discontinuity_ && have_last_) {
     shift_ = last_output_ + frame_ticks_ - time;
     discontinuity_ = false;
@@ -83,12 +109,11 @@ void WhepForwarder::on_frame(const media::MediaFramePtr& frame) {
     frame_ticks_ = output - last_output_;
   }
   have_last_ = true;
-  last_pts_ = frame->pts;
   last_output_ = output;
-  auto unit = std::make_shared<VideoUnit>();
-  unit->payloads = std::move(*payloads);
-  unit->timestamp = static_cast<uint32_t>(output);
-  unit->keyframe = frame->keyframe;
+  return output;
+}
+
+void WhepForwarder::post_video(std::shared_ptr<VideoUnit> unit) {
   asio::post(io_, [self = shared_from_this(), unit = VideoUnitPtr(std::move(unit))] {
     self->deliver(unit);
   });

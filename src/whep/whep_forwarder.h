@@ -1,8 +1,14 @@
 #pragma once
 // WhepForwarder: the WebRTC side of one hub (DESIGN.md whep/): a stream's source, or one of its
-// transcoded rungs. A MediaSink on that hub that packetises each H.264 access unit once (RFC 6184,
-// rtc/h264_packetizer) and hands the same payloads to every viewer's WhepSession, which only
-// rewrites the RTP header.
+// transcoded rungs. A MediaSink on that hub that hands the same RTP payloads to every viewer's
+// WhepSession, which only rewrites the RTP header (SSRC, sequence number, timestamp):
+//
+//   forwarded    a WebRTC publisher's video (its configuration says rtp_forwarded) goes out as
+//                its own packets' payloads, in the order its session released them, without
+//                being packetised again; a key frame that came without its parameter sets gets
+//                them first, as a STAP-A;
+//   packetised   any other H.264 (RTMP, a transcoded rung) is packetised once per access unit
+//                (RFC 6184, rtc/h264_packetizer).
 //
 // Timeline. RTP timestamps are the frames' 90 kHz presentation times, kept continuous across a
 // publisher's reconnect (a discontinuity): the next frame follows the last one by a frame's
@@ -12,10 +18,12 @@
 // decode order is still sent (in decode order, stamped by decode time) and counted; the Studio's
 // recommended settings ask for none (docs/webrtc.md says what viewers then see).
 //
-// Threading: the hub calls on_config/on_frame/on_end on the publisher's thread; the forwarder
+// Threading: the hub calls on_config/on_frame/on_video_rtp/on_end on the publisher's thread; the
+// forwarder
 // posts each unit to the media port's thread, where the viewers live. add()/remove()/viewers()
 // are for the port's thread only.
 
+#include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <functional>
 #include <map>
@@ -53,6 +61,7 @@ class WhepForwarder final : public media::MediaSink,
   void on_discontinuity() override;
   void on_end() override;
   void on_opus(const media::MediaFramePtr& opus) override;
+  void on_video_rtp(const media::VideoRtpPacketPtr& packet) override;
 
   // The port's thread.
   void add(std::shared_ptr<WhepSession> session);
@@ -63,6 +72,9 @@ class WhepForwarder final : public media::MediaSink,
   std::function<void()> on_stream_end;
 
  private:
+  // The RTP time of a video time: continuous across a publisher's reconnect.
+  int64_t continuous_time(int64_t time);
+  void post_video(std::shared_ptr<VideoUnit> unit);
   void deliver(const VideoUnitPtr& unit);
   void deliver_audio(const AudioUnitPtr& unit);
   void end_sessions();
@@ -79,6 +91,7 @@ class WhepForwarder final : public media::MediaSink,
   std::shared_ptr<OpusEncoderStage> opus_;  // made at the audio's configuration
   Bytes asc_;                               // the AudioSpecificConfig the encoder was made for
   bool native_opus_ = false;  // the publisher's own Opus comes (WHIP): no encoder, AAC ignored
+  std::atomic<bool> rtp_video_{false};  // the publisher's video RTP comes: frames' video ignored
   bool have_last_ = false;
   int64_t last_pts_ = 0;        // of the last frame, before the shift
   int64_t last_output_ = 0;     // its RTP time (shifted)

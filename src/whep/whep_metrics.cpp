@@ -10,6 +10,9 @@ WhepMetrics::WhepMetrics(MetricsRegistry& m)
                                 "WHEP offers refused (bad SDP, no access, not live, busy)")),
       rtp_sent(&m.counter("stagecast_whep_rtp_packets_sent_total",
                           "RTP packets sent to WHEP viewers (retransmissions included)")),
+      rtp_forwarded(
+          &m.counter("stagecast_whep_forwarded_rtp_packets_total",
+                     "Video RTP packets sent to WHEP viewers with a WHIP publisher's own payload")),
       retransmitted(&m.counter("stagecast_whep_retransmitted_packets_total",
                                "RTP packets sent again because a viewer's NACK asked")),
       nack_missed(&m.counter("stagecast_whep_nack_missed_total",

@@ -12,6 +12,7 @@ struct WhepMetrics {
   Counter* sessions_started;    // stagecast_whep_sessions_total
   Counter* offers_refused;      // stagecast_whep_offers_refused_total
   Counter* rtp_sent;            // stagecast_whep_rtp_packets_sent_total
+  Counter* rtp_forwarded;       // stagecast_whep_forwarded_rtp_packets_total (a publisher's own)
   Counter* retransmitted;       // stagecast_whep_retransmitted_packets_total
   Counter* nack_missed;         // stagecast_whep_nack_missed_total (no longer in the cache)
   Counter* plis_received;       // stagecast_whep_pli_received_total

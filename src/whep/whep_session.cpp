@@ -217,11 +217,13 @@ void WhepSession::send_video(const VideoUnitPtr& unit, Source from) {
     waiting_keyframe_ = false;
   }
   const uint32_t timestamp = unit->timestamp + timestamp_offset_;
+  if (unit->after_loss && have_sent_) ++sequence_;  // the loss stays visible as a gap
+  if (unit->forwarded) metrics_.rtp_forwarded->inc(unit->payloads.size());
   bool refused = false;
   for (size_t i = 0; i < unit->payloads.size(); ++i) {
     rtc::RtpHeaderFields h;
     h.payload_type = static_cast<uint8_t>(setup_.offer.video.payload_type);
-    h.marker = i + 1 == unit->payloads.size();
+    h.marker = i + 1 == unit->payloads.size() && unit->ends_frame;
     h.sequence = sequence_++;
     h.timestamp = timestamp;
     h.ssrc = setup_.video_ssrc;

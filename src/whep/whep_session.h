@@ -3,10 +3,12 @@
 // media port, DTLS-SRTP (we are the DTLS server), then the stream's RTP out and the viewer's
 // RTCP in.
 //
-//   Video  access units come from the stream's WhepForwarder already packetised (once per
-//          stream); each viewer rewrites the header with its own SSRC, sequence numbers and
-//          timestamp offset, keeps the packet in its cache, and protects it. A viewer starts on a
-//          key frame, and after a send it could not complete waits for the next one.
+//   Video  payloads come from the stream's WhepForwarder (a WebRTC publisher's own, or
+//          packetised once per stream); each viewer rewrites the header with its own SSRC,
+//          sequence numbers and timestamp offset, keeps the packet in its cache, and protects it.
+//          A viewer starts on a key frame, and after a send it could not complete waits for the
+//          next one. A publisher's loss shows as a gap in the sequence numbers (the viewer's
+//          NACK finds nothing; its decoder asks for a key frame), never as a hidden splice.
 //   RTCP   generic NACK is answered from the cache (RFC 4585 6.2.1); a PLI asks the forwarder for
 //          a key frame (rate-limited there); a sender report every second maps the RTP clock to
 //          the wall clock (RFC 3550 6.4.1).
@@ -32,12 +34,15 @@
 
 namespace stagecast::whep {
 
-// One video access unit as RTP payloads (the marker goes on the last), with its 90 kHz RTP
-// timestamp on the stream's continuous timeline.
+// RTP payloads of one video access unit, or (forwarded from a WebRTC publisher) of part of one,
+// with its 90 kHz RTP timestamp on the stream's continuous timeline.
 struct VideoUnit {
   std::vector<Bytes> payloads;
   uint32_t timestamp = 0;
-  bool keyframe = false;
+  bool keyframe = false;    // begins a key frame: a viewer may start here
+  bool ends_frame = true;   // the marker goes on the last payload
+  bool after_loss = false;  // the publisher's packets before these were lost for good
+  bool forwarded = false;   // the publisher's own payloads, not packetised here
 };
 using VideoUnitPtr = std::shared_ptr<const VideoUnit>;
 

@@ -1,11 +1,13 @@
-// libFuzzer target: the RTP reorder buffer and the H.264 depacketiser behind it. The input is a
-// sequence of packets, each prefixed by a 16-bit length and a byte of arrival delay in ms.
+// libFuzzer target: the RTP reorder buffer and the H.264 depacketiser behind it, and the look at
+// each released payload that forwarding takes (rtc/h264_payload_info). The input is a sequence of
+// packets, each prefixed by a 16-bit length and a byte of arrival delay in ms.
 
 #include <cstddef>
 #include <cstdint>
 #include <vector>
 
 #include "ingest/webrtc/h264_depacketizer.h"
+#include "rtc/h264_payload_info.h"
 #include "rtc/rtp_packet.h"
 #include "rtc/rtp_reorder_buffer.h"
 
@@ -35,6 +37,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     for (auto& p : released) {
       auto again = parse_rtp_packet(p.packet);
       if (!again.ok()) __builtin_trap();
+      (void)inspect_h264_payload(again->payload);
       depacketizer.push(*again, p.after_loss, out);
     }
     out.clear();

@@ -256,7 +256,7 @@ test('a session ends when its playback token runs out unrenewed, lives on when r
   }
 });
 
-test('a stream published over WHIP plays over WHEP; a new viewer\'s key frame request reaches the publisher', async () => {
+test('a stream published over WHIP plays over WHEP from its own RTP; a new viewer\'s key frame request reaches the publisher', async () => {
   const s = await createStream(server, artist, { title: 'WHIP to WHEP' });
   const pub = await browserPublisher(server, { whipUrl: s.whipUrl, token: s.streamKey, width: 640, height: 360 });
   try {
@@ -274,6 +274,12 @@ test('a stream published over WHIP plays over WHEP; a new viewer\'s key frame re
       const audio = (await viewer.page.evaluate(() => window.player.stats())).audio;
       assert.ok(audio.concealedSamples < audio.totalSamplesReceived / 4, JSON.stringify(audio));
       assert.match(server.log, new RegExp(`whep ${s.id}: the publisher's Opus goes to WebRTC viewers as it came`));
+      // The video goes out as the publisher's own RTP payloads, not depacketised and packetised
+      // again: (nearly) every video packet the viewer got was forwarded.
+      const forwarded = await metric(server, 'stagecast_whep_forwarded_rtp_packets_total');
+      const received = (await viewer.page.evaluate(() => window.player.stats())).video.packetsReceived;
+      assert.ok(forwarded > 50, `forwarded ${forwarded}`);
+      assert.ok(forwarded >= received * 0.9, `forwarded ${forwarded} of the ${received} video packets the viewer received`);
       // The new viewer asked for a key frame to start on: passed to the publisher as a PLI.
       assert.ok(await metric(server, 'stagecast_whip_viewer_keyframe_requests_total') > before);
       assert.ok((await pub.stats()).video.plis >= 1);

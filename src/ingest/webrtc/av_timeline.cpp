@@ -87,6 +87,14 @@ void AvTimeline::fix_late_track(Track& t, TimePoint /*now*/) {
   t.offset = std::llround((ref - base_seconds_) * media::kTimescale);
 }
 
+std::optional<int64_t> AvTimeline::video_time(int64_t extended_rtp) const {
+  if (mode_ == AlignmentMode::Waiting || !video_.started || !video_.offset) return std::nullopt;
+  const int64_t ts =
+      *video_.offset + (extended_rtp - video_.first_rtp) * media::kTimescale / video_.clock;
+  if (ts < 0) return std::nullopt;
+  return ts;
+}
+
 media::MediaFramePtr AvTimeline::stamp(const Held& held) {
   const Track& t = held.frame->kind == media::TrackKind::Video ? video_ : audio_;
   const int64_t ts = *t.offset + (held.rtp - t.first_rtp) * media::kTimescale / t.clock;

@@ -50,6 +50,11 @@ class AvTimeline {
   // Releases held frames once the wait is over.
   void poll(TimePoint now, std::vector<media::MediaFramePtr>& out);
 
+  // Where a video RTP time (extended) falls on the common timeline, once the video's place on it
+  // is fixed: what its frame's pts is or will be. Nothing before that, or before the timeline's
+  // start.
+  std::optional<int64_t> video_time(int64_t extended_rtp) const;
+
   AlignmentMode mode() const { return mode_; }
   // The one correction applied to the audio when the reports came after the start (90 kHz).
   std::optional<int64_t> report_correction() const { return correction_; }

@@ -5,6 +5,7 @@
 #include <boost/asio/post.hpp>
 
 #include "ingest/webrtc/opus_payload.h"
+#include "rtc/h264_payload_info.h"
 #include "rtc/rtcp_feedback.h"
 #include "rtc/rtcp_packet.h"
 #include "rtc/rtp_packet.h"
@@ -236,12 +237,15 @@ void WhipSession::drain_video(TimePoint now) {
   for (auto& r : ready) {
     auto parsed = rtc::parse_rtp_packet(r.packet);
     if (!parsed) continue;
+    forward_video_rtp(*parsed, r.after_loss);
+    if (ended_) return;
     depacketizer_.push(*parsed, r.after_loss, units);
   }
   std::vector<media::MediaFramePtr> out;
   for (auto& unit : units) {
     if (unit.config) {
       video_config_ = std::move(*unit.config);
+      video_config_->rtp_forwarded = true;  // forward_video_rtp() gives WebRTC viewers the RTP
       if (config_published_) {
         media::StreamConfig config;
         config.video = video_config_;
@@ -304,6 +308,37 @@ void WhipSession::emit(std::vector<media::MediaFramePtr>& frames) {
     }
   }
   frames.clear();
+}
+
+void WhipSession::forward_video_rtp(const rtc::RtpPacket& packet, bool after_loss) {
+  // One RTP timeline per access unit; a packet after a marker, or with a new timestamp, begins
+  // the next one.
+  const int64_t extended = video_.have_ts
+                               ? rtc::unwrap_timestamp(video_.last_extended_ts, packet.timestamp)
+                               : static_cast<int64_t>(packet.timestamp);
+  const bool unit_start =
+      !video_.have_ts || forward_.last_marker || extended != video_.last_extended_ts;
+  video_.have_ts = true;
+  video_.last_extended_ts = extended;
+  forward_.last_marker = packet.marker;
+  forward_.lost = forward_.lost || after_loss;
+  // Sinks learn from the configuration that the RTP comes; before it, and before the timeline
+  // places the video, the frames carry everything.
+  const auto time = timeline_.video_time(extended);
+  if (!config_published_ || !setup_.lease || !time) {
+    forward_.lost = true;  // what a viewer gets next does not follow on what it got
+    return;
+  }
+  auto out = std::make_shared<media::VideoRtpPacket>();
+  out->payload.assign(packet.payload.begin(), packet.payload.end());
+  out->time = *time;
+  out->marker = packet.marker;
+  if (unit_start) {
+    const auto info = rtc::inspect_h264_payload(packet.payload);
+    out->keyframe = info.idr || info.sps;
+  }
+  out->after_loss = std::exchange(forward_.lost, false);
+  if (!setup_.lease->publish_video_rtp(std::move(out))) stop("stream_ended");
 }
 
 bool WhipSession::publish_config_if_ready() {

@@ -12,6 +12,8 @@
 //          (NACK waits 150 ms for video, 60 ms for audio), then H.264 depacketising or Opus
 //          framing, then AvTimeline (sender-report lip sync), then the hub: video directly,
 //          audio through the AAC encoder stage (on a worker pool; its output is posted back).
+//          Each released video packet also goes to the hub as it came, on the same timeline,
+//          for WHEP viewers to forward (media::VideoRtpPacket); the Opus likewise.
 //   RTCP   every second a receiver report and REMB (the configured bitrate ceiling); generic
 //          NACK for the video's holes (each sequence number asked at most a few times); PLI at
 //          the start, after loss NACK could not repair, and when no key frame came for the
@@ -130,6 +132,8 @@ class WhipSession final : public rtc::RtcPortSession,
   void on_rtcp(Bytes packet, TimePoint now);
   void count_srtp_failure(rtc::SrtpStatus status);
   void drain_video(TimePoint now);
+  // Each video packet also goes to the hub as it came (media::VideoRtpPacket), for WHEP viewers.
+  void forward_video_rtp(const rtc::RtpPacket& packet, bool after_loss);
   void drain_audio(TimePoint now);
   void emit(std::vector<media::MediaFramePtr>& frames);
   void publish_video(media::MediaFramePtr frame);
@@ -165,6 +169,10 @@ class WhipSession final : public rtc::RtcPortSession,
   bool config_published_ = false;
   std::vector<media::MediaFramePtr> waiting_config_;      // video before its configuration
   std::map<uint16_t, std::pair<int, TimePoint>> nacked_;  // sequence -> times asked, last
+  struct {
+    bool last_marker = false;
+    bool lost = false;  // packets were lost, or not forwarded, since the last one forwarded
+  } forward_;
   TimePoint last_keyframe_{};
   bool have_keyframe_ = false;
   TimePoint last_pli_{};

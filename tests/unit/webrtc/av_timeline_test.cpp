@@ -36,6 +36,19 @@ TEST(AvTimeline, VideoAdvancesByExactRtpDifferencesFromZero) {
   }
 }
 
+TEST(AvTimeline, VideoTimeOfAnRtpTimeIsWhatItsFrameIsStampedWith) {
+  AvTimeline t({.has_audio = false});
+  std::vector<media::MediaFramePtr> out;
+  const TimePoint t0 = TimePoint{} + 10s;
+  EXPECT_FALSE(t.video_time(4'000'000'000LL).has_value());  // not placed yet
+  t.push(frame(media::TrackKind::Video), 4'000'000'000LL, t0, out);
+  t.push(frame(media::TrackKind::Video), 4'000'003'000LL, t0 + 33ms, out);
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(t.video_time(4'000'003'000LL), out[1]->pts);
+  EXPECT_EQ(t.video_time(4'000'006'000LL), out[1]->pts + 3000);  // a packet of the next frame
+  EXPECT_FALSE(t.video_time(3'999'000'000LL).has_value());       // before the start
+}
+
 TEST(AvTimeline, ArrivalAlignmentThenOneCorrectionFromSenderReports) {
   AvTimeline t({.has_audio = true});
   std::vector<media::MediaFramePtr> out;

@@ -144,3 +144,49 @@ TEST(H264Packetizer, RtpPacketTypesInsideAnAccessUnitAreLeftOut) {
 
 }  // namespace
 }  // namespace stagecast::rtc
+
+// rtc/h264_payload_info: what a forwarded packet carries, read from its payload alone.
+#include "rtc/h264_payload_info.h"
+
+namespace stagecast::rtc {
+namespace {
+
+TEST(H264PayloadInfo, SeesKeyFramesInEachPacketType) {
+  const Bytes idr = nal(0x65, 2000);
+  auto packets = packetize_h264(avcc({&idr}), sets());
+  ASSERT_TRUE(packets.ok());
+  ASSERT_GE(packets->size(), 3u);  // STAP-A of the parameter sets, then the IDR in FU-As
+  const auto stap = inspect_h264_payload((*packets)[0]);
+  EXPECT_TRUE(stap.sps);
+  EXPECT_FALSE(stap.idr);
+  const auto fu_start = inspect_h264_payload((*packets)[1]);
+  EXPECT_TRUE(fu_start.idr);
+  EXPECT_FALSE(inspect_h264_payload((*packets)[2]).idr);  // a middle fragment begins nothing
+
+  EXPECT_TRUE(inspect_h264_payload(nal(0x65, 10)).idr);  // a single NAL unit packet
+  EXPECT_TRUE(inspect_h264_payload(kSps).sps);
+  const auto slice = inspect_h264_payload(nal(0x41, 10));
+  EXPECT_FALSE(slice.idr || slice.sps);
+}
+
+TEST(H264PayloadInfo, MalformedAggregationStopsTheWalk) {
+  // A STAP-A whose second size runs past the end: the first NAL unit still counts.
+  Bytes stap = {0x78, 0x00, 0x02, 0x67, 0x42, 0x00, 0x40, 0x65};
+  const auto info = inspect_h264_payload(stap);
+  EXPECT_TRUE(info.sps);
+  EXPECT_FALSE(info.idr);
+  EXPECT_FALSE(inspect_h264_payload(Bytes{}).sps);
+  EXPECT_FALSE(inspect_h264_payload(Bytes{0x7c}).idr);  // an FU-A with no FU header
+  EXPECT_FALSE(inspect_h264_payload(Bytes{0x78, 0x00, 0x00, 0x65}).idr);  // a zero size
+}
+
+TEST(H264Packetizer, ParameterSetsAloneAreOneStapA) {
+  auto payloads = packetize_parameter_sets(sets());
+  ASSERT_EQ(payloads.size(), 1u);
+  EXPECT_EQ(payloads[0][0] & 0x1F, 24);
+  EXPECT_TRUE(inspect_h264_payload(payloads[0]).sps);
+  EXPECT_TRUE(packetize_parameter_sets(H264ParameterSets{}).empty());
+}
+
+}  // namespace
+}  // namespace stagecast::rtc

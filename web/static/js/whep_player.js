@@ -107,6 +107,7 @@ export class WhepPlayer {
       if (s.kind === 'video') {
         out.video = {
           framesDecoded: s.framesDecoded ?? 0,
+          packetsReceived: s.packetsReceived ?? 0,
           freezeCount: s.freezeCount ?? 0,
           packetsLost: s.packetsLost ?? 0,
           nackCount: s.nackCount ?? 0,

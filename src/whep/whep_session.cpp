@@ -192,12 +192,14 @@ bool WhepSession::send_protected(Bytes packet) {
 
 void WhepSession::retransmit(uint16_t sequence) {
   if (!ice_.selected()) return;
-  const Bytes* cached = cache_.get(sequence);
+  const RtpPacketCache::Entry* cached = cache_.get(sequence);
   if (!cached) {
     metrics_.nack_missed->inc();
     return;
   }
-  if (send_protected(*cached)) metrics_.retransmitted->inc();
+  if (send_protected(rtc::write_rtp_packet(cached->header, cached->payload))) {
+    metrics_.retransmitted->inc();
+  }
 }
 
 void WhepSession::send_video(const VideoUnitPtr& unit, Source from) {
@@ -227,8 +229,9 @@ void WhepSession::send_video(const VideoUnitPtr& unit, Source from) {
     h.sequence = sequence_++;
     h.timestamp = timestamp;
     h.ssrc = setup_.video_ssrc;
+    // The one copy of the payload per viewer: into the packet that SRTP protects in place.
     Bytes packet = rtc::write_rtp_packet(h, unit->payloads[i]);
-    cache_.put(h.sequence, packet);
+    cache_.put(h, unit, unit->payloads[i]);
     ++packets_sent_;
     octets_sent_ += static_cast<uint32_t>(unit->payloads[i].size());
     if (!send_protected(std::move(packet))) {

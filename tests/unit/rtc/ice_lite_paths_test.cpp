@@ -54,16 +54,21 @@ TEST(IceLitePaths, ConsentExpiresWithoutChecksOrWithoutAPath) {
 TEST(RtpPacketCache, KeepsTheLastPacketsBySequenceAcrossTheWrap) {
   whep::RtpPacketCache cache(8);
   for (uint32_t i = 0; i < 12; ++i) {
-    const uint16_t seq = static_cast<uint16_t>(65530 + i);
-    cache.put(seq, Bytes{static_cast<uint8_t>(i)});
+    RtpHeaderFields h;
+    h.sequence = static_cast<uint16_t>(65530 + i);
+    h.timestamp = 1000 * i;
+    auto payload = std::make_shared<const Bytes>(Bytes{static_cast<uint8_t>(i)});
+    cache.put(h, payload, *payload);
   }
   // The 8 newest (65534 .. 65535, 0 .. 5) are there; the 4 oldest were overwritten.
   EXPECT_EQ(cache.get(65530), nullptr);
   EXPECT_EQ(cache.get(65533), nullptr);
   ASSERT_NE(cache.get(65534), nullptr);
-  EXPECT_EQ(*cache.get(65534), Bytes{4});
+  EXPECT_EQ(Bytes(cache.get(65534)->payload.begin(), cache.get(65534)->payload.end()), Bytes{4});
+  EXPECT_EQ(cache.get(65534)->header.timestamp, 4000u);
   ASSERT_NE(cache.get(5), nullptr);
-  EXPECT_EQ(*cache.get(5), Bytes{11});
+  // The payload outlives its producer: the slot holds a reference to it.
+  EXPECT_EQ(Bytes(cache.get(5)->payload.begin(), cache.get(5)->payload.end()), Bytes{11});
   EXPECT_EQ(cache.get(6), nullptr);  // never sent
 }
 

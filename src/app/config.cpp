@@ -43,6 +43,16 @@ const Key kKeys[] = {
     {"http.idle_timeout_ms", SC_FIELD(http_idle_timeout_ms), false, "keep-alive idle timeout"},
     {"http.access_log", SC_FIELD(http_access_log), false,
      "log one line per request (no query strings)"},
+    {"http.tls_port", SC_FIELD(http_tls_port), false,
+     "HTTPS (and WSS) listen port, on while tls.cert_file is set (0 = ephemeral)"},
+    {"tls.cert_file", SC_FIELD(tls_cert_file), false,
+     "PEM certificate chain (leaf first) for HTTPS, WSS and RTMPS; empty: no TLS listeners"},
+    {"tls.key_file", SC_FIELD(tls_key_file), false,
+     "PEM private key (unencrypted) of tls.cert_file; both re-read on SIGHUP"},
+    {"tls.handshake_timeout_ms", SC_FIELD(tls_handshake_timeout_ms), false,
+     "time allowed for an HTTPS client's TLS handshake"},
+    {"tls.max_handshakes_per_address", SC_FIELD(tls_max_handshakes_per_address), false,
+     "HTTPS handshakes in flight from one source address; past it new ones are closed"},
     {"webrtc.enabled", SC_FIELD(webrtc_enabled), false, "WHIP ingest (WebRTC publishers)"},
     {"webrtc.host", SC_FIELD(webrtc_host), false, "WebRTC media port listen address"},
     {"webrtc.udp_port", SC_FIELD(webrtc_udp_port), false,
@@ -79,6 +89,8 @@ const Key kKeys[] = {
      "time allowed for the RTMP handshake"},
     {"rtmp.publish_timeout_ms", SC_FIELD(rtmp_publish_timeout_ms), false,
      "time allowed from connecting to publishing"},
+    {"rtmp.tls_port", SC_FIELD(rtmp_tls_port), false,
+     "RTMPS listen port, on while tls.cert_file is set (0 = ephemeral)"},
     {"streams.reconnect_grace_seconds", SC_FIELD(streams_reconnect_grace_seconds), false,
      "a publisher returning within this continues the stream"},
     {"streams.max_duration_seconds", SC_FIELD(streams_max_duration_seconds), false,
@@ -437,6 +449,14 @@ Result<void> validate(const Config& c) {
   auto port_ok = [](int64_t p) { return p >= 0 && p <= 65535; };
   if (!port_ok(c.http_port)) return make_error("config_invalid", "http.port must be 0..65535");
   if (!port_ok(c.rtmp_port)) return make_error("config_invalid", "rtmp.port must be 0..65535");
+  if (!port_ok(c.http_tls_port) || !port_ok(c.rtmp_tls_port))
+    return make_error("config_invalid", "http.tls_port and rtmp.tls_port must be 0..65535");
+  if (c.tls_cert_file.empty() != c.tls_key_file.empty())
+    return make_error("config_invalid", "tls.cert_file and tls.key_file go together");
+  if (c.tls_handshake_timeout_ms < 100 || c.tls_max_handshakes_per_address < 1)
+    return make_error("config_invalid",
+                      "tls.handshake_timeout_ms must be >= 100, "
+                      "tls.max_handshakes_per_address >= 1");
   if (!port_ok(c.webrtc_udp_port) || !port_ok(c.webrtc_tcp_port)) {
     return make_error("config_invalid", "webrtc.udp_port and webrtc.tcp_port must be 0..65535");
   }

@@ -28,6 +28,12 @@ struct Config {
   int64_t http_header_timeout_ms = 10'000;
   int64_t http_idle_timeout_ms = 60'000;
   bool http_access_log = true;
+  int64_t http_tls_port = 8443;  // HTTPS and WSS, with tls.cert_file; 0 = ephemeral
+  // [tls] (docs/operations.md, "TLS"): HTTPS, WSS and RTMPS are on while cert_file is set
+  std::string tls_cert_file;  // PEM certificate chain, the leaf first
+  std::string tls_key_file;   // PEM private key, unencrypted
+  int64_t tls_handshake_timeout_ms = 10'000;
+  int64_t tls_max_handshakes_per_address = 64;
   // [rtmp]
   std::string rtmp_host = "127.0.0.1";
   int64_t rtmp_port = 1935;
@@ -38,6 +44,7 @@ struct Config {
   int64_t rtmp_max_pending = 256;            // ... in all; past it the oldest is shed
   int64_t rtmp_handshake_timeout_ms = 5000;
   int64_t rtmp_publish_timeout_ms = 10000;  // from connecting to publishing
+  int64_t rtmp_tls_port = 1936;  // RTMPS, with tls.cert_file; 0 = ephemeral
 
   // [webrtc] WHIP ingest (docs/webrtc.md)
   bool webrtc_enabled = true;
@@ -221,7 +228,9 @@ struct LoadedConfig {
   std::string config_file;  // empty when none
   bool print_config = false;
   bool show_help = false;
-  std::string ports_file;  // writes {"http":port,"rtmp":port} once listening (for tests)
+  // Writes {"http":port,"rtmp":port,...} once listening (for tests); with TLS also "https" and
+  // "rtmps".
+  std::string ports_file;
 };
 
 // `env` is the process environment (NAME=VALUE entries) so tests can pass their own.

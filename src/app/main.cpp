@@ -29,11 +29,13 @@ int main(int argc, char** argv) {
                                                          ? stagecast::LogFormat::Json
                                                          : stagecast::LogFormat::Text);
 
-  // Block the stop signals in every thread; the main thread waits for them below.
+  // Block the stop signals (and SIGHUP, the certificate reload) in every thread; the main thread
+  // waits for them below.
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
 
@@ -41,7 +43,10 @@ int main(int argc, char** argv) {
     stagecast::app::Server server(loaded->config);
     server.start(loaded->ports_file);
     int sig = 0;
-    sigwait(&signals, &sig);
+    while (sigwait(&signals, &sig) == 0 && sig == SIGHUP) {
+      spdlog::info("signal {}: reloading the TLS certificate", sig);
+      server.reload_tls();
+    }
     spdlog::info("signal {}: shutting down", sig);
     server.stop();
   } catch (const std::exception& e) {

@@ -75,6 +75,8 @@ struct Server::Parts {
   std::unique_ptr<WebrtcWiring> webrtc;  // WHIP ingest; null when webrtc.enabled is off
   std::unique_ptr<boost::asio::steady_timer> hls_tick;
   std::unique_ptr<net::IoPool> io;
+  // HTTPS, WSS and RTMPS share it (tls.cert_file); null without TLS. Reloaded on SIGHUP.
+  std::shared_ptr<net::TlsCredentials> tls;
   std::unique_ptr<WorkerPool> workers;
   std::unique_ptr<WorkerPool> password_pool;
   std::unique_ptr<platform::LoginThrottle> login_throttle;
@@ -231,6 +233,8 @@ void open_media(Server::Parts& p) {
   ro.max_pending = static_cast<size_t>(c.rtmp_max_pending);
   ro.handshake_timeout = std::chrono::milliseconds(c.rtmp_handshake_timeout_ms);
   ro.publish_timeout = std::chrono::milliseconds(c.rtmp_publish_timeout_ms);
+  ro.tls = p.tls;
+  ro.tls_port = static_cast<uint16_t>(c.rtmp_tls_port);
   p.rtmp = std::make_unique<ingest::rtmp::RtmpServer>(p.io->contexts(), ro, *p.media, *p.registry,
                                                       p.metrics);
   api::HlsRequestObserver observer;
@@ -398,6 +402,14 @@ Server::Server(Config config) : parts_(std::make_unique<Parts>(std::move(config)
   Parts& p = *parts_;
   if (p.config.node_id.empty()) p.config.node_id = random_id().substr(0, 12);
   std::filesystem::create_directories(p.config.data_dir);
+  if (!p.config.tls_cert_file.empty()) {
+    auto loaded = net::TlsCredentials::load({p.config.tls_cert_file, p.config.tls_key_file});
+    if (!loaded) throw std::runtime_error(loaded.error().message);
+    p.tls = std::move(loaded).value();
+    const auto info = p.tls->info();
+    spdlog::info("tls: certificate {} (expires {}, sha256 {})", info.subject, info.not_after,
+                 info.sha256_fingerprint);
+  }
   p.io = std::make_unique<net::IoPool>(io_threads(p.config));
   p.workers =
       std::make_unique<WorkerPool>("workers", static_cast<size_t>(p.config.threads_workers));
@@ -417,14 +429,22 @@ Server::Server(Config config) : parts_(std::make_unique<Parts>(std::move(config)
   http.header_timeout = std::chrono::milliseconds(p.config.http_header_timeout_ms);
   http.idle_timeout = std::chrono::milliseconds(p.config.http_idle_timeout_ms);
   http.access_log = p.config.http_access_log;
+  http.tls = p.tls;
+  http.tls_port = static_cast<uint16_t>(p.config.http_tls_port);
+  http.tls_handshake_timeout = std::chrono::milliseconds(p.config.tls_handshake_timeout_ms);
+  http.tls_max_handshakes_per_address =
+      static_cast<size_t>(p.config.tls_max_handshakes_per_address);
   p.http = std::make_unique<net::HttpServer>(*p.io, *p.workers, p.router, p.metrics, http);
 }
 
 // Routes that print URLs need the bound ports, so they are added once the listeners are up.
 static void add_api_routes(Server::Parts& p, uint16_t http_port, uint16_t rtmp_port) {
   const Config& c = p.config;
+  // With TLS the links the server gives out are HTTPS (browsers need a secure origin to go live).
   const std::string http_base =
-      !c.public_url.empty() ? c.public_url : fmt::format("http://{}:{}", c.http_host, http_port);
+      !c.public_url.empty() ? c.public_url
+      : p.tls ? fmt::format("https://{}:{}", c.http_host, p.http->tls_port())
+              : fmt::format("http://{}:{}", c.http_host, http_port);
   const std::string rtmp_base = !c.rtmp_public_url.empty()
                                     ? c.rtmp_public_url
                                     : fmt::format("rtmp://{}:{}/live", c.rtmp_host, rtmp_port);
@@ -619,7 +639,8 @@ void Server::start(const std::string& ports_file) {
     std::ofstream(tmp) << "{\"http\":" << http_port() << ",\"rtmp\":" << rtmp_port()
                        << ",\"webrtc_udp\":" << (p.webrtc ? p.webrtc->port->udp_port() : 0)
                        << ",\"webrtc_tcp\":" << (p.webrtc ? p.webrtc->port->tcp_port() : 0)
-                       << "}\n";
+                       << ",\"https\":" << p.http->tls_port()
+                       << ",\"rtmps\":" << p.rtmp->tls_port() << "}\n";
     std::filesystem::rename(tmp, ports_file);
   }
 }
@@ -656,6 +677,25 @@ uint16_t Server::http_port() const {
 }
 uint16_t Server::rtmp_port() const {
   return parts_->rtmp->port();
+}
+
+void Server::reload_tls() {
+  Parts& p = *parts_;
+  if (!p.tls) {
+    spdlog::info("SIGHUP: no TLS configured (tls.cert_file), nothing to reload");
+    return;
+  }
+  auto reloaded = p.tls->reload();
+  if (!reloaded) {
+    p.metrics.counter("stagecast_tls_reloads_total", "Certificate reloads", "result=\"failed\"")
+        .inc();
+    spdlog::error("tls: certificate reload failed, the current certificate stays in use: {}",
+                  reloaded.error().message);
+    return;
+  }
+  p.metrics.counter("stagecast_tls_reloads_total", "Certificate reloads", "result=\"ok\"").inc();
+  spdlog::info("tls: certificate reloaded: {} (expires {}, sha256 {}); new connections use it",
+               reloaded->subject, reloaded->not_after, reloaded->sha256_fingerprint);
 }
 
 }  // namespace stagecast::app

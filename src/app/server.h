@@ -22,6 +22,10 @@ class Server {
 
   uint16_t http_port() const;
   uint16_t rtmp_port() const;
+  // SIGHUP: re-reads tls.cert_file and tls.key_file; new TLS connections use the new certificate,
+  // established ones keep theirs; a failure keeps the current one (logged). Blocking (file reads):
+  // from the signal-waiting thread, never an I/O thread.
+  void reload_tls();
 
   struct Parts;
 

@@ -13,9 +13,12 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
+#include <map>
+#include <mutex>
 #include <utility>
 
 #include "net/http_framing.h"
+#include "net/maybe_tls_stream.h"
 #include "net/url.h"
 #include "net/websocket_session.h"
 
@@ -25,6 +28,7 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
+using Stream = MaybeTlsStream<beast::tcp_stream>;
 
 namespace {
 
@@ -102,6 +106,13 @@ Request to_request(const http::request<http::string_body>& msg, const std::strin
 
 std::string status_class(int status) { return std::to_string(status / 100) + "xx"; }
 
+// TLS handshakes in flight per source address. Shared with the connections' coroutines (which
+// may outlive the server object, as the connection count does).
+struct HandshakeCounts {
+  std::mutex mu;
+  std::map<std::string, size_t> by_address;
+};
+
 }  // namespace
 
 struct HttpServer::Impl {
@@ -121,6 +132,8 @@ struct HttpServer::Impl {
   HttpServerOptions options;
   Gauge& open_connections;
   std::unique_ptr<tcp::acceptor> acceptor;
+  std::unique_ptr<tcp::acceptor> tls_acceptor;
+  std::shared_ptr<HandshakeCounts> handshakes = std::make_shared<HandshakeCounts>();
   std::string ws_path;
   WebSocketAcceptor ws_acceptor;
   WebSocketOptions ws_options;
@@ -134,8 +147,8 @@ struct HttpServer::Impl {
                            "code=\"" + status_class(status) + "\"");
   }
 
-  asio::awaitable<void> accept_loop();
-  asio::awaitable<void> session(tcp::socket socket);
+  asio::awaitable<void> accept_loop(tcp::acceptor& from, bool tls);
+  asio::awaitable<void> session(tcp::socket socket, bool tls);
 
   // One open connection in the count (max_connections, the gauge) for as long as it lives; moves
   // with the connection from the HTTP session to the WebSocket coroutines.
@@ -190,15 +203,21 @@ struct HttpServer::Impl {
         "stagecast_http_bad_requests_total",
         "Requests refused as malformed or ambiguously framed (RFC 9112 6.3), connection closed");
   }
-  asio::awaitable<bool> write_response(beast::tcp_stream& stream, const Request& request,
-                                       Response response, unsigned version, bool keep_alive);
+  asio::awaitable<bool> write_response(Stream& stream, const Request& request, Response response,
+                                       unsigned version, bool keep_alive);
+  // Requests until the connection closes; true when it was upgraded to a WebSocket instead,
+  // which took the stream and the slot.
+  asio::awaitable<bool> http1(Stream& stream, const std::string& remote, ConnectionSlot& slot);
+  // The TLS handshake of a new connection on the TLS port; false when it failed (answered if it
+  // was plain HTTP, then closed).
+  asio::awaitable<bool> tls_handshake(Stream& stream, const std::string& address);
 };
 
-asio::awaitable<void> HttpServer::Impl::accept_loop() {
+asio::awaitable<void> HttpServer::Impl::accept_loop(tcp::acceptor& from, bool tls) {
   for (;;) {
     tcp::socket socket(io.next());
-    auto [ec] = co_await acceptor->async_accept(socket, kUseAwaitable);
-    if (ec == asio::error::operation_aborted || !acceptor->is_open()) co_return;
+    auto [ec] = co_await from.async_accept(socket, kUseAwaitable);
+    if (ec == asio::error::operation_aborted || !from.is_open()) co_return;
     if (ec) {
       // Out of descriptors and the like: back off briefly instead of spinning.
       spdlog::warn("http accept: {}", ec.message());
@@ -218,7 +237,7 @@ asio::awaitable<void> HttpServer::Impl::accept_loop() {
     boost::system::error_code nodelay_ec;
     socket.set_option(tcp::no_delay(true), nodelay_ec);
     auto ex = socket.get_executor();
-    asio::co_spawn(ex, session(std::move(socket)), asio::detached);
+    asio::co_spawn(ex, session(std::move(socket), tls), asio::detached);
   }
 }
 
@@ -250,13 +269,13 @@ asio::awaitable<Response> HttpServer::Impl::dispatch(Request& request) {
   co_return Response::error(404, "not_found", "no such resource");
 }
 
-asio::awaitable<bool> HttpServer::Impl::write_response(beast::tcp_stream& stream,
-                                                       const Request& request, Response response,
-                                                       unsigned version, bool keep_alive) {
+asio::awaitable<bool> HttpServer::Impl::write_response(Stream& stream, const Request& request,
+                                                       Response response, unsigned version,
+                                                       bool keep_alive) {
   const auto started = std::chrono::steady_clock::now();
   const bool head = request.method == "HEAD";
   const size_t body_size = response.body_size();
-  stream.expires_after(options.request_timeout);
+  beast::get_lowest_layer(stream).expires_after(options.request_timeout);
 
   http::response<http::empty_body> res{static_cast<http::status>(response.status), version};
   res.set(http::field::server, options.server_name);
@@ -306,22 +325,97 @@ asio::awaitable<void> HttpServer::Impl::websocket_reads(WebSocketHold ws, Connec
   (void)slot;  // held until the connection closes
 }
 
-asio::awaitable<void> HttpServer::Impl::session(tcp::socket socket) {
+asio::awaitable<void> HttpServer::Impl::session(tcp::socket socket, bool tls) {
   ConnectionSlot slot(this);
 
   boost::system::error_code addr_ec;
   const auto endpoint = socket.remote_endpoint(addr_ec);
+  const std::string address = addr_ec ? std::string("unknown") : endpoint.address().to_string();
   const std::string remote =
-      addr_ec ? std::string("unknown")
-              : endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
-  beast::tcp_stream stream(std::move(socket));
+      addr_ec ? address : address + ":" + std::to_string(endpoint.port());
+  if (!tls) {
+    Stream stream(beast::tcp_stream(std::move(socket)));
+    co_await http1(stream, remote, slot);
+    co_return;
+  }
+  // The context current at accept: a certificate reload (SIGHUP) changes what later connections
+  // get, never this one.
+  Stream stream(beast::tcp_stream(std::move(socket)), options.tls->current());
+  if (!co_await tls_handshake(stream, address)) co_return;
+  if (negotiated_alpn(stream.tls()->native_handle()) == "h2") {
+    // HTTP/2 (RFC 9113 3.2): ALPN offers "h2" only with options.http2. This is where the
+    // connection is handed to the HTTP/2 server, e.g.
+    //   co_await serve_http2(std::move(stream), router, ...);
+    // Until one is linked in, ALPN never selects h2 (options.http2 stays false).
+    co_return;
+  }
+  if (co_await http1(stream, remote, slot)) co_return;
+  // A TLS connection ends with close_notify (RFC 8446 6.1), briefly waited for.
+  beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(1));
+  co_await stream.async_tls_shutdown(kUseAwaitable);
+}
+
+asio::awaitable<bool> HttpServer::Impl::tls_handshake(Stream& stream, const std::string& address) {
+  {
+    std::lock_guard lock(handshakes->mu);
+    size_t& n = handshakes->by_address[address];
+    if (n >= options.tls_max_handshakes_per_address) {
+      if (n == 0) handshakes->by_address.erase(address);
+      metrics
+          .counter("stagecast_tls_handshake_failures_total", "TLS handshakes that did not complete",
+                   "port=\"https\",reason=\"per_address_limit\"")
+          .inc();
+      boost::system::error_code ignored;
+      beast::get_lowest_layer(stream).socket().close(ignored);
+      co_return false;
+    }
+    ++n;
+  }
+  set_alpn_offer(stream.tls()->native_handle(),
+                 options.http2 ? AlpnOffer::H2AndHttp11 : AlpnOffer::Http11);
+  beast::get_lowest_layer(stream).expires_after(options.tls_handshake_timeout);
+  auto [ec] = co_await stream.async_handshake(kUseAwaitable);
+  {
+    std::lock_guard lock(handshakes->mu);
+    auto it = handshakes->by_address.find(address);
+    if (it != handshakes->by_address.end() && --it->second == 0) handshakes->by_address.erase(it);
+  }
+  if (!ec) co_return true;
+  const char* reason = tls_handshake_failure(ec);
+  metrics
+      .counter("stagecast_tls_handshake_failures_total", "TLS handshakes that did not complete",
+               std::string("port=\"https\",reason=\"") + reason + "\"")
+      .inc();
+  spdlog::debug("https {}: TLS handshake failed ({}): {}", address, reason, ec.message());
+  auto& tcp_layer = beast::get_lowest_layer(stream);
+  if (std::string_view(reason) == "plain_http") {
+    // Plain HTTP sent to the TLS port: say so in plain HTTP (what a person who typed http://
+    // sees), as a JSON error like every other.
+    static const std::string kBody =
+        R"({"error":{"code":"tls_required","message":"this port speaks HTTPS: use https://"}})";
+    static const std::string kReply =
+        "HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\nconnection: close\r\n"
+        "content-length: " +
+        std::to_string(kBody.size()) + "\r\n\r\n" + kBody;
+    tcp_layer.expires_after(std::chrono::seconds(5));
+    co_await asio::async_write(tcp_layer, asio::buffer(kReply), kUseAwaitable);
+  }
+  boost::system::error_code ignored;
+  tcp_layer.socket().shutdown(tcp::socket::shutdown_both, ignored);
+  tcp_layer.close();
+  co_return false;
+}
+
+asio::awaitable<bool> HttpServer::Impl::http1(Stream& stream, const std::string& remote,
+                                              ConnectionSlot& slot) {
   beast::flat_buffer buffer;
 
   for (bool first = true;; first = false) {
     http::request_parser<http::string_body> parser;
     parser.body_limit(options.body_limit);
     parser.header_limit(static_cast<std::uint32_t>(options.header_limit));
-    stream.expires_after(first ? options.header_timeout : options.idle_timeout);
+    beast::get_lowest_layer(stream).expires_after(first ? options.header_timeout
+                                                        : options.idle_timeout);
 
     auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, kUseAwaitable);
     if (ec) {
@@ -361,7 +455,7 @@ asio::awaitable<void> HttpServer::Impl::session(tcp::socket socket) {
     if (beast::websocket::is_upgrade(header) && !ws_path.empty() &&
         header.target().substr(0, header.target().find('?')) == ws_path) {
       Request upgrade = to_request(header, remote);
-      stream.expires_never();
+      beast::get_lowest_layer(stream).expires_never();
       auto ws = std::make_shared<WebSocketSession>(std::move(stream), remote, next_ws_id++,
                                                    ws_options, metrics);
       // The connection goes on in coroutines of its own; this one (its HTTP buffers and
@@ -372,7 +466,7 @@ asio::awaitable<void> HttpServer::Impl::session(tcp::socket socket) {
                      websocket(WebSocketHold(std::move(ws)), std::move(message), std::move(upgrade),
                                std::move(slot)),
                      asio::detached);
-      co_return;
+      co_return true;
     }
 
     if (parser.content_length() && *parser.content_length() > options.body_limit) {
@@ -387,7 +481,7 @@ asio::awaitable<void> HttpServer::Impl::session(tcp::socket socket) {
       auto [wec, wn] = co_await http::async_write(stream, cont, kUseAwaitable);
       if (wec) break;
     }
-    stream.expires_after(options.request_timeout);
+    beast::get_lowest_layer(stream).expires_after(options.request_timeout);
     std::tie(ec, n) = co_await http::async_read(stream, buffer, parser, kUseAwaitable);
     if (ec) {
       Request r = to_request(parser.get(), remote);
@@ -416,8 +510,11 @@ asio::awaitable<void> HttpServer::Impl::session(tcp::socket socket) {
         co_await write_response(stream, request, std::move(response), msg.version(), keep_alive);
     if (!written || !keep_alive) break;
   }
-  boost::system::error_code ignored;
-  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  if (!stream.is_tls()) {
+    boost::system::error_code ignored;
+    beast::get_lowest_layer(stream).socket().shutdown(tcp::socket::shutdown_send, ignored);
+  }
+  co_return false;
 }
 
 HttpServer::HttpServer(IoPool& io, WorkerPool& workers, const Router& router,
@@ -441,20 +538,36 @@ void HttpServer::start() {
   impl_->acceptor->set_option(asio::socket_base::reuse_address(true));
   impl_->acceptor->bind(endpoint);
   impl_->acceptor->listen(asio::socket_base::max_listen_connections);
-  asio::co_spawn(ctx, impl_->accept_loop(), asio::detached);
+  asio::co_spawn(ctx, impl_->accept_loop(*impl_->acceptor, false), asio::detached);
+  if (impl_->options.tls) {
+    const tcp::endpoint tls_endpoint(asio::ip::make_address(impl_->options.host),
+                                     impl_->options.tls_port);
+    impl_->tls_acceptor = std::make_unique<tcp::acceptor>(ctx);
+    impl_->tls_acceptor->open(tls_endpoint.protocol());
+    impl_->tls_acceptor->set_option(asio::socket_base::reuse_address(true));
+    impl_->tls_acceptor->bind(tls_endpoint);
+    impl_->tls_acceptor->listen(asio::socket_base::max_listen_connections);
+    asio::co_spawn(ctx, impl_->accept_loop(*impl_->tls_acceptor, true), asio::detached);
+  }
 }
 
 void HttpServer::stop() {
   if (!impl_ || !impl_->acceptor) return;
   auto* acceptor = impl_->acceptor.get();
-  asio::post(acceptor->get_executor(), [acceptor] {
+  auto* tls_acceptor = impl_->tls_acceptor.get();
+  asio::post(acceptor->get_executor(), [acceptor, tls_acceptor] {
     boost::system::error_code ignored;
     acceptor->close(ignored);
+    if (tls_acceptor) tls_acceptor->close(ignored);
   });
 }
 
 uint16_t HttpServer::port() const {
   return impl_->acceptor ? impl_->acceptor->local_endpoint().port() : 0;
+}
+
+uint16_t HttpServer::tls_port() const {
+  return impl_->tls_acceptor ? impl_->tls_acceptor->local_endpoint().port() : 0;
 }
 
 }  // namespace stagecast::net

@@ -1,7 +1,8 @@
 #pragma once
-// The HTTP/1.1 server on Boost.Beast: one coroutine per connection on one io_context; body size
-// limit (413), header and idle timeouts, routing, offloading of blocking handlers to the worker
-// pool, an access log without query strings (they may carry tokens), WebSocket upgrades.
+// The HTTP/1.1 server on Boost.Beast, plain and over TLS (docs/operations.md, "TLS"): one
+// coroutine per connection on one io_context; body size limit (413), header and idle timeouts,
+// routing, offloading of blocking handlers to the worker pool, an access log without query
+// strings (they may carry tokens), WebSocket upgrades (ws and wss).
 
 #include <chrono>
 #include <cstdint>
@@ -12,6 +13,7 @@
 #include "core/worker_pool.h"
 #include "net/io_pool.h"
 #include "net/router.h"
+#include "net/tls_credentials.h"
 #include "net/websocket.h"
 
 namespace stagecast::net {
@@ -27,6 +29,18 @@ struct HttpServerOptions {
   size_t max_connections = 20'000;
   bool access_log = true;
   std::string server_name = "stagecast";
+  // HTTPS (and WSS) on a second listener beside the plain one, with the same routes and
+  // WebSocket paths; off while `tls` is null.
+  std::shared_ptr<TlsCredentials> tls;
+  uint16_t tls_port = 8443;  // 0 = ephemeral
+  // From accept to a completed TLS handshake; a client that never finishes is closed.
+  std::chrono::milliseconds tls_handshake_timeout{10'000};
+  // TLS handshakes in flight from one source address; past it a new connection is closed at once
+  // (one client cannot hold every slot with half-open handshakes).
+  size_t tls_max_handshakes_per_address = 64;
+  // Offer "h2" in ALPN on the TLS port; a connection that negotiates it is handed to the HTTP/2
+  // server (see HttpServer::Impl::session). Off: ALPN offers "http/1.1" only.
+  bool http2 = false;
 };
 
 class HttpServer {
@@ -39,10 +53,12 @@ class HttpServer {
 
   void set_websocket(std::string path, WebSocketAcceptor acceptor, WebSocketOptions options = {});
 
-  // Binds and starts accepting; throws on bind failure (a start-up error).
+  // Binds and starts accepting (both listeners when TLS is set); throws on bind failure (a
+  // start-up error).
   void start();
   void stop();
   uint16_t port() const;
+  uint16_t tls_port() const;  // 0 without TLS
 
   struct Impl;
 

@@ -17,8 +17,8 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 namespace websocket = beast::websocket;
 
-WebSocketSession::WebSocketSession(beast::tcp_stream stream, std::string remote, uint64_t id,
-                                   WebSocketOptions options, MetricsRegistry& metrics)
+WebSocketSession::WebSocketSession(MaybeTlsStream<beast::tcp_stream> stream, std::string remote,
+                                   uint64_t id, WebSocketOptions options, MetricsRegistry& metrics)
     : ws_(std::move(stream)),
       remote_(std::move(remote)),
       id_(id),

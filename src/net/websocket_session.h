@@ -15,6 +15,7 @@
 #include <string>
 
 #include "core/metrics.h"
+#include "net/maybe_tls_stream.h"
 #include "net/websocket.h"
 
 namespace stagecast::net {
@@ -22,7 +23,8 @@ namespace stagecast::net {
 class WebSocketSession final : public WebSocketConnection,
                                public std::enable_shared_from_this<WebSocketSession> {
  public:
-  WebSocketSession(boost::beast::tcp_stream stream, std::string remote, uint64_t id,
+  // `stream`: plain (ws) or TLS with its handshake done (wss).
+  WebSocketSession(MaybeTlsStream<boost::beast::tcp_stream> stream, std::string remote, uint64_t id,
                    WebSocketOptions options, MetricsRegistry& metrics);
   ~WebSocketSession() override;
 
@@ -49,7 +51,7 @@ class WebSocketSession final : public WebSocketConnection,
   void do_close(CloseCode code, std::string reason);
   void release_queue();
 
-  boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
+  boost::beast::websocket::stream<MaybeTlsStream<boost::beast::tcp_stream>> ws_;
   std::string remote_;
   uint64_t id_;
   WebSocketOptions options_;

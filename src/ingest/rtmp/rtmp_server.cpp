@@ -78,7 +78,7 @@ struct Common {
 // loop ends), never after it.
 asio::awaitable<void> accept_loop(std::shared_ptr<tcp::acceptor> acceptor,
                                   std::shared_ptr<Common> common,
-                                  std::vector<asio::io_context*> contexts) {
+                                  std::vector<asio::io_context*> contexts, bool tls) {
   size_t next_context = 0;
   while (true) {
     // Accept on the acceptor's own context: a pending accept holds its peer socket, which must
@@ -115,8 +115,12 @@ asio::awaitable<void> accept_loop(std::shared_ptr<tcp::acceptor> acceptor,
       }
       const uint64_t id = common->next_id++;
       std::weak_ptr<Common> weak = common;
+      // RTMPS takes the certificate current at accept (a reload changes later connections).
+      RtmpSession::Stream stream = tls ? RtmpSession::Stream(std::move(socket),
+                                                             common->options.tls->current())
+                                       : RtmpSession::Stream(std::move(socket));
       session = std::make_shared<RtmpSession>(
-          common, std::move(socket), id, common->options, common->authorizer, common->registry,
+          common, std::move(stream), id, common->options, common->authorizer, common->registry,
           common->metrics,
           [weak](uint64_t closed_id) {
             if (auto c = weak.lock()) {
@@ -149,7 +153,9 @@ struct RtmpServer::State {
   std::shared_ptr<Common> common;
   std::vector<asio::io_context*> contexts;
   std::weak_ptr<tcp::acceptor> acceptor;
+  std::weak_ptr<tcp::acceptor> tls_acceptor;
   uint16_t port = 0;
+  uint16_t tls_port = 0;
 };
 
 RtmpServer::RtmpServer(std::vector<asio::io_context*> contexts, RtmpServerOptions options,
@@ -165,27 +171,48 @@ RtmpServer::~RtmpServer() {
   stop();
 }
 
-Result<void> RtmpServer::start() {
-  auto& s = *state_;
-  const auto& o = s.common->options;
+static Result<std::shared_ptr<tcp::acceptor>> listen(asio::io_context& ctx,
+                                                     const std::string& host, uint16_t port) {
   boost::system::error_code ec;
-  auto address = asio::ip::make_address(o.host, ec);
-  if (ec) return make_error("rtmp_listen", "invalid host " + o.host);
-  tcp::endpoint endpoint(address, o.port);
-  auto acceptor = std::make_shared<tcp::acceptor>(*s.contexts.front());
+  auto address = asio::ip::make_address(host, ec);
+  if (ec) return make_error("rtmp_listen", "invalid host " + host);
+  tcp::endpoint endpoint(address, port);
+  auto acceptor = std::make_shared<tcp::acceptor>(ctx);
   acceptor->open(endpoint.protocol(), ec);
   if (!ec) acceptor->set_option(tcp::acceptor::reuse_address(true), ec);
   if (!ec) acceptor->bind(endpoint, ec);
   if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
   if (ec) {
-    return make_error("rtmp_listen", "cannot listen on " + o.host + ":" + std::to_string(o.port) +
+    return make_error("rtmp_listen", "cannot listen on " + host + ":" + std::to_string(port) +
                                          ": " + ec.message());
   }
-  s.port = acceptor->local_endpoint().port();
-  s.acceptor = acceptor;
+  return acceptor;
+}
+
+Result<void> RtmpServer::start() {
+  auto& s = *state_;
+  const auto& o = s.common->options;
+  auto acceptor = listen(*s.contexts.front(), o.host, o.port);
+  if (!acceptor) return acceptor.error();
+  std::shared_ptr<tcp::acceptor> tls_acceptor;
+  if (o.tls) {
+    auto bound = listen(*s.contexts.front(), o.host, o.tls_port);
+    if (!bound) return bound.error();
+    tls_acceptor = std::move(bound).value();
+  }
+  s.port = (*acceptor)->local_endpoint().port();
+  s.acceptor = *acceptor;
   spdlog::info("rtmp ingest listening on {}:{}", o.host, s.port);
-  auto executor = acceptor->get_executor();
-  asio::co_spawn(executor, accept_loop(std::move(acceptor), s.common, s.contexts), asio::detached);
+  auto executor = (*acceptor)->get_executor();
+  asio::co_spawn(executor, accept_loop(std::move(acceptor).value(), s.common, s.contexts, false),
+                 asio::detached);
+  if (tls_acceptor) {
+    s.tls_port = tls_acceptor->local_endpoint().port();
+    s.tls_acceptor = tls_acceptor;
+    spdlog::info("rtmps ingest listening on {}:{}", o.host, s.tls_port);
+    asio::co_spawn(executor, accept_loop(std::move(tls_acceptor), s.common, s.contexts, true),
+                   asio::detached);
+  }
   return ok_result();
 }
 
@@ -200,19 +227,25 @@ void RtmpServer::stop() {
     }
   }
   // Alive only while the accept loop runs, i.e. while its io_context exists.
-  if (auto acceptor = state_->acceptor.lock()) {
-    asio::post(acceptor->get_executor(), [weak = state_->acceptor] {
-      if (auto a = weak.lock()) {
-        boost::system::error_code ignored;
-        a->close(ignored);
-      }
-    });
+  for (const auto& weak_acceptor : {state_->acceptor, state_->tls_acceptor}) {
+    if (auto acceptor = weak_acceptor.lock()) {
+      asio::post(acceptor->get_executor(), [weak = weak_acceptor] {
+        if (auto a = weak.lock()) {
+          boost::system::error_code ignored;
+          a->close(ignored);
+        }
+      });
+    }
   }
   for (auto& s : open) s->disconnect("server stopping");
 }
 
 uint16_t RtmpServer::port() const {
   return state_->port;
+}
+
+uint16_t RtmpServer::tls_port() const {
+  return state_->tls_port;
 }
 
 size_t RtmpServer::connection_count() const {

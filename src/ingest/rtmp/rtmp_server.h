@@ -3,6 +3,8 @@
 // through a PublishAuthorizer before `publish` succeeds, and feeds each accepted stream's frames
 // into its StreamHub through the LiveStreamRegistry. Play requests are refused: viewers use HLS.
 //
+// RTMPS: the same sessions behind TLS on a second port (RtmpServerOptions::tls).
+//
 // Each connection is bound to one of the given io_contexts for its whole life (round robin).
 
 #include <boost/asio/io_context.hpp>
@@ -17,6 +19,7 @@
 #include "ingest/live_stream_registry.h"
 #include "ingest/publish_authorizer.h"
 #include "ingest/rtmp/rtmp_timestamps.h"
+#include "net/tls_credentials.h"
 
 namespace stagecast::ingest::rtmp {
 
@@ -41,6 +44,10 @@ struct RtmpServerOptions {
   std::chrono::milliseconds idle_timeout = std::chrono::seconds(30);  // no byte from the peer
   std::chrono::milliseconds authorize_timeout = std::chrono::seconds(10);
   TimestampOptions timestamps;
+  // RTMPS (RTMP inside TLS) on a second port beside the plain one, same host, same admission
+  // limits and sessions; off while null. The TLS handshake counts against handshake_timeout.
+  std::shared_ptr<net::TlsCredentials> tls;
+  uint16_t tls_port = 1936;  // 0 = ephemeral
 };
 
 class RtmpSession;
@@ -62,6 +69,7 @@ class RtmpServer {
   void stop();
 
   uint16_t port() const;
+  uint16_t tls_port() const;  // 0 without RTMPS
   size_t connection_count() const;
 
   struct State;

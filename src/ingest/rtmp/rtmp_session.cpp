@@ -27,7 +27,8 @@ constexpr size_t kMaxCommandSize = 64 * 1024;
 // unauthenticated connection can hold little memory.
 constexpr ChunkReaderLimits kUnauthenticatedLimits{kMaxCommandSize, 8, 4 * kMaxCommandSize};
 
-std::string remote_of(const tcp::socket& s) {
+std::string remote_of(const RtmpSession::Stream& stream) {
+  const tcp::socket& s = stream.next_layer();
   boost::system::error_code ec;
   auto ep = s.remote_endpoint(ec);
   if (ec) return "unknown";
@@ -44,7 +45,8 @@ std::string clean_app(std::string app) {
 }  // namespace
 
 RtmpMetrics::RtmpMetrics(MetricsRegistry& m)
-    : connections(m.counter("stagecast_rtmp_connections_total", "RTMP connections accepted")),
+    : registry(m),
+      connections(m.counter("stagecast_rtmp_connections_total", "RTMP connections accepted")),
       connections_active(m.gauge("stagecast_rtmp_connections", "RTMP connections open")),
       publishes(m.counter("stagecast_rtmp_publishes_total", "RTMP publishes accepted")),
       rejected_keys(m.counter("stagecast_rtmp_publish_rejected_total", "RTMP publishes refused",
@@ -69,14 +71,14 @@ RtmpMetrics::RtmpMetrics(MetricsRegistry& m)
                      "RTMP connections refused or shed before publishing",
                      R"(reason="shed_oldest_pending")")) {}
 
-RtmpSession::RtmpSession(std::shared_ptr<const void> owner, tcp::socket socket, uint64_t id,
+RtmpSession::RtmpSession(std::shared_ptr<const void> owner, Stream stream, uint64_t id,
                          const RtmpServerOptions& options, PublishAuthorizer& authorizer,
                          LiveStreamRegistry& registry, RtmpMetrics& metrics,
                          std::function<void(uint64_t)> on_closed,
                          std::function<void(uint64_t)> on_published)
     : owner_(std::move(owner)),
-      socket_(std::move(socket)),
-      watchdog_timer_(socket_.get_executor()),
+      stream_(std::move(stream)),
+      watchdog_timer_(stream_.get_executor()),
       id_(id),
       options_(options),
       authorizer_(authorizer),
@@ -85,7 +87,7 @@ RtmpSession::RtmpSession(std::shared_ptr<const void> owner, tcp::socket socket, 
       on_closed_(std::move(on_closed)),
       on_published_(std::move(on_published)),
       accepted_at_(Clock::now()),
-      remote_(remote_of(socket_)),
+      remote_(remote_of(stream_)),
       reader_(kUnauthenticatedLimits),
       demuxer_(options.timestamps) {
   metrics_.connections.inc();
@@ -96,17 +98,23 @@ RtmpSession::~RtmpSession() {
   metrics_.connections_active.add(-1);
 }
 
+Counter& RtmpMetrics::tls_handshake_failures(std::string_view reason) {
+  return registry.counter("stagecast_tls_handshake_failures_total",
+                          "TLS handshakes that did not complete",
+                          "port=\"rtmps\",reason=\"" + std::string(reason) + "\"");
+}
+
 void RtmpSession::start() {
   last_activity_ = Clock::now();
   auto self = shared_from_this();
   asio::co_spawn(
-      socket_.get_executor(), [self] { return self->run(); }, asio::detached);
+      stream_.get_executor(), [self] { return self->run(); }, asio::detached);
   asio::co_spawn(
-      socket_.get_executor(), [self] { return self->watchdog(); }, asio::detached);
+      stream_.get_executor(), [self] { return self->watchdog(); }, asio::detached);
 }
 
 void RtmpSession::disconnect(const std::string& reason) {
-  asio::post(socket_.get_executor(), [self = shared_from_this(), reason] {
+  asio::post(stream_.get_executor(), [self = shared_from_this(), reason] {
     if (self->state_ == State::Publishing) {
       self->lease_.reset();
       self->send_command(
@@ -118,9 +126,22 @@ void RtmpSession::disconnect(const std::string& reason) {
 }
 
 asio::awaitable<void> RtmpSession::run() {
+  if (stream_.is_tls()) {
+    // RTMPS: TLS first; the watchdog's handshake timeout bounds it.
+    auto [tec] = co_await stream_.async_handshake(kNoThrow);
+    if (tec) {
+      // "aborted": closed by the watchdog (handshake timeout, counted there) or shed.
+      const char* reason = net::tls_handshake_failure(tec);
+      metrics_.tls_handshake_failures(reason).inc();
+      spdlog::debug("rtmps#{} {}: TLS handshake failed ({}): {}", id_, remote_, reason,
+                    tec.message());
+      close_now();
+      co_return;
+    }
+  }
   // 5.2: C0+C1 -> S0+S1+S2 -> C2.
   Bytes c0c1(kC0C1Size);
-  auto [ec1, n1] = co_await asio::async_read(socket_, asio::buffer(c0c1), kNoThrow);
+  auto [ec1, n1] = co_await asio::async_read(stream_, asio::buffer(c0c1), kNoThrow);
   if (ec1) {
     spdlog::debug("rtmp#{} {}: closed during the handshake ({})", id_, remote_, ec1.message());
     close_now();
@@ -136,10 +157,10 @@ asio::awaitable<void> RtmpSession::run() {
     close_now();
     co_return;
   }
-  auto [ec2, n2] = co_await asio::async_write(socket_, asio::buffer(*s0s1s2), kNoThrow);
+  auto [ec2, n2] = co_await asio::async_write(stream_, asio::buffer(*s0s1s2), kNoThrow);
   Bytes c2(kHandshakeSize);
   auto [ec3, n3] = ec2 ? std::tuple{ec2, size_t{0}}
-                       : co_await asio::async_read(socket_, asio::buffer(c2), kNoThrow);
+                       : co_await asio::async_read(stream_, asio::buffer(c2), kNoThrow);
   if (ec2 || ec3) {
     spdlog::debug("rtmp#{} {}: closed during the handshake", id_, remote_);
     close_now();
@@ -152,7 +173,7 @@ asio::awaitable<void> RtmpSession::run() {
   Bytes buf(kReadBufferSize);
   std::vector<RtmpMessage> messages;
   while (state_ != State::Closing && state_ != State::Closed) {
-    auto [ec, n] = co_await socket_.async_read_some(asio::buffer(buf), kNoThrow);
+    auto [ec, n] = co_await stream_.async_read_some(asio::buffer(buf), kNoThrow);
     if (ec) {
       if (state_ != State::Closing && state_ != State::Closed) {
         spdlog::info("rtmp#{} {}: connection closed by peer ({})", id_, remote_, ec.message());
@@ -350,7 +371,7 @@ void RtmpSession::handle_publish(const RtmpCommand& cmd, uint32_t stream_id) {
   watchdog_timer_.cancel();  // re-arm with the authorization deadline
   const uint64_t generation = ++auth_generation_;
   std::weak_ptr<RtmpSession> weak = weak_from_this();
-  auto executor = socket_.get_executor();
+  auto executor = stream_.get_executor();
   authorizer_.authorize(request, [weak, executor, generation](Result<PublishGrant> grant) {
     asio::post(executor, [weak, generation, grant = std::move(grant)]() mutable {
       auto self = weak.lock();
@@ -492,7 +513,7 @@ void RtmpSession::send_raw(Bytes bytes) {
 
 void RtmpSession::start_write() {
   writing_ = true;
-  asio::async_write(socket_, asio::buffer(write_queue_.front()),
+  asio::async_write(stream_, asio::buffer(write_queue_.front()),
                     [self = shared_from_this()](boost::system::error_code ec, size_t) {
                       self->writing_ = false;
                       if (self->state_ == State::Closed) return;
@@ -526,8 +547,9 @@ void RtmpSession::close_now() {
   ++auth_generation_;
   lease_.reset();
   boost::system::error_code ignored;
-  socket_.shutdown(tcp::socket::shutdown_both, ignored);
-  socket_.close(ignored);
+  // RTMPS ends without close_notify: the publisher is gone or being dropped either way.
+  stream_.next_layer().shutdown(tcp::socket::shutdown_both, ignored);
+  stream_.next_layer().close(ignored);
   watchdog_timer_.cancel();
   write_queue_.clear();
   write_queue_bytes_ = 0;

@@ -1,7 +1,8 @@
 #pragma once
 // One RTMP connection: handshake, chunk stream, the publish command flow (Adobe RTMP
 // specification 1.0, 7.2.1 NetConnection and 7.2.2 NetStream commands) and the media path into
-// the stream's hub. Runs on one strand for its whole life; public entry points are thread-safe.
+// the stream's hub. The same session serves RTMP and RTMPS (RTMP inside TLS): only its stream
+// differs, and a TLS one begins with the TLS handshake, under the RTMP handshake's timeout. Runs on one strand for its whole life; public entry points are thread-safe.
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -20,11 +21,14 @@
 #include "ingest/rtmp/rtmp_command.h"
 #include "ingest/rtmp/rtmp_media_demuxer.h"
 #include "ingest/rtmp/rtmp_server.h"
+#include "net/maybe_tls_stream.h"
 
 namespace stagecast::ingest::rtmp {
 
 struct RtmpMetrics {
   explicit RtmpMetrics(MetricsRegistry& m);
+  Counter& tls_handshake_failures(std::string_view reason);  // RTMPS
+  MetricsRegistry& registry;
   Counter& connections;
   Gauge& connections_active;
   Counter& publishes;
@@ -44,7 +48,8 @@ class RtmpSession final : public IngestPublisher, public std::enable_shared_from
  public:
   // `owner` keeps what `options` and `metrics` live in alive as long as the session (a session
   // can outlive the server object inside a stopped io_context's queue).
-  RtmpSession(std::shared_ptr<const void> owner, boost::asio::ip::tcp::socket socket, uint64_t id,
+  using Stream = net::MaybeTlsStream<boost::asio::ip::tcp::socket>;
+  RtmpSession(std::shared_ptr<const void> owner, Stream stream, uint64_t id,
               const RtmpServerOptions& options, PublishAuthorizer& authorizer,
               LiveStreamRegistry& registry, RtmpMetrics& metrics,
               std::function<void(uint64_t)> on_closed, std::function<void(uint64_t)> on_published);
@@ -76,7 +81,7 @@ class RtmpSession final : public IngestPublisher, public std::enable_shared_from
   void count_media_error(const Error& e);
 
   std::shared_ptr<const void> owner_;  // first member: destroyed last
-  boost::asio::ip::tcp::socket socket_;
+  Stream stream_;
   boost::asio::steady_timer watchdog_timer_;
   const uint64_t id_;
   const RtmpServerOptions& options_;

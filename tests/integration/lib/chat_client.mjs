@@ -11,8 +11,10 @@ export class ChatClient {
     this.closeCode = null;
   }
 
-  static async connect(server, { path = '/ws' } = {}) {
+  // `tls`: over wss to the server's HTTPS port, trusting `tls.ca` (PEM).
+  static async connect(server, { path = '/ws', tls } = {}) {
     const c = new ChatClient(server);
+    c.tls = tls;
     await c.open(path);
     c.hello = await c.next('hello');
     return c;
@@ -20,7 +22,9 @@ export class ChatClient {
 
   open(path) {
     return new Promise((resolve, reject) => {
-      this.ws = new WebSocket(`ws://127.0.0.1:${this.server.httpPort}${path}`);
+      this.ws = this.tls
+        ? new WebSocket(`wss://127.0.0.1:${this.server.httpsPort}${path}`, { ca: this.tls.ca })
+        : new WebSocket(`ws://127.0.0.1:${this.server.httpPort}${path}`);
       this.closed = new Promise((done) => {
         this.ws.on('close', (code) => { this.closeCode = code; this.wake(); done(code); });
       });
@@ -132,8 +136,8 @@ export class ChatClient {
 }
 
 // A member of `streamId`'s room: connected, authenticated when `user` is given, joined.
-export async function member(server, user, streamId) {
-  const c = await ChatClient.connect(server);
+export async function member(server, user, streamId, { tls } = {}) {
+  const c = await ChatClient.connect(server, { tls });
   if (user) await c.auth(user.token);
   c.joined = await c.join(streamId);
   return c;

@@ -56,6 +56,9 @@ export class StagecastProcess {
     this.webrtcTcpPort = ports.webrtc_tcp;
     this.url = `http://127.0.0.1:${ports.http}`;
     this.rtmpUrl = `rtmp://127.0.0.1:${ports.rtmp}/live`;
+    // TLS listeners (tls.cert_file set): 0 otherwise.
+    this.httpsPort = ports.https ?? 0;
+    this.rtmpsPort = ports.rtmps ?? 0;
     return this;
   }
 

@@ -43,6 +43,10 @@ const Key kKeys[] = {
     {"http.idle_timeout_ms", SC_FIELD(http_idle_timeout_ms), false, "keep-alive idle timeout"},
     {"http.access_log", SC_FIELD(http_access_log), false,
      "log one line per request (no query strings)"},
+    {"http.h2c", SC_FIELD(http_h2c), false,
+     "HTTP/2 with prior knowledge (h2c) on the HTTP port"},
+    {"http.h2_max_concurrent_streams", SC_FIELD(http_h2_max_concurrent_streams), false,
+     "HTTP/2 streams one connection may have open at once"},
     {"webrtc.enabled", SC_FIELD(webrtc_enabled), false, "WHIP ingest (WebRTC publishers)"},
     {"webrtc.host", SC_FIELD(webrtc_host), false, "WebRTC media port listen address"},
     {"webrtc.udp_port", SC_FIELD(webrtc_udp_port), false,
@@ -446,6 +450,9 @@ Result<void> validate(const Config& c) {
                       "webrtc.max_sessions and webrtc.max_viewers must be >= 1, "
                       "webrtc.max_bitrate_kbps >= 100, "
                       "webrtc.keyframe_interval_ms >= 500, webrtc.consent_timeout_ms >= 1000");
+  }
+  if (c.http_h2_max_concurrent_streams < 1 || c.http_h2_max_concurrent_streams > 1000) {
+    return make_error("config_invalid", "http.h2_max_concurrent_streams must be 1 to 1000");
   }
   if (c.http_body_limit_bytes < 1024) {
     return make_error("config_invalid", "http.body_limit_bytes must be at least 1024");

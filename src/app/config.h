@@ -28,6 +28,8 @@ struct Config {
   int64_t http_header_timeout_ms = 10'000;
   int64_t http_idle_timeout_ms = 60'000;
   bool http_access_log = true;
+  bool http_h2c = true;
+  int64_t http_h2_max_concurrent_streams = 128;
   // [rtmp]
   std::string rtmp_host = "127.0.0.1";
   int64_t rtmp_port = 1935;

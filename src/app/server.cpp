@@ -417,6 +417,8 @@ Server::Server(Config config) : parts_(std::make_unique<Parts>(std::move(config)
   http.header_timeout = std::chrono::milliseconds(p.config.http_header_timeout_ms);
   http.idle_timeout = std::chrono::milliseconds(p.config.http_idle_timeout_ms);
   http.access_log = p.config.http_access_log;
+  http.h2c = p.config.http_h2c;
+  http.h2_max_concurrent_streams = static_cast<uint32_t>(p.config.http_h2_max_concurrent_streams);
   p.http = std::make_unique<net::HttpServer>(*p.io, *p.workers, p.router, p.metrics, http);
 }
 

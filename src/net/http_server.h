@@ -2,6 +2,8 @@
 // The HTTP/1.1 server on Boost.Beast: one coroutine per connection on one io_context; body size
 // limit (413), header and idle timeouts, routing, offloading of blocking handlers to the worker
 // pool, an access log without query strings (they may carry tokens), WebSocket upgrades.
+// HTTP/2 with prior knowledge (h2c) on the same port: a connection that opens with the HTTP/2
+// preface is served by serve_http2() (http2_connection.h) with the same routes and limits.
 
 #include <chrono>
 #include <cstdint>
@@ -26,6 +28,10 @@ struct HttpServerOptions {
   std::chrono::milliseconds request_timeout{30'000};  // whole-request budget for body reads
   size_t max_connections = 20'000;
   bool access_log = true;
+  // HTTP/2 cleartext with prior knowledge (RFC 9113 3.3) on this port; HTTP/1.1 clients never
+  // send the preface, so they are unaffected.
+  bool h2c = true;
+  uint32_t h2_max_concurrent_streams = 128;
   std::string server_name = "stagecast";
 };
 

@@ -53,6 +53,11 @@ const Key kKeys[] = {
      "time allowed for an HTTPS client's TLS handshake"},
     {"tls.max_handshakes_per_address", SC_FIELD(tls_max_handshakes_per_address), false,
      "HTTPS handshakes in flight from one source address; past it new ones are closed"},
+    {"http.h2c", SC_FIELD(http_h2c), false,
+     "HTTP/2 with prior knowledge (h2c) on the HTTP port"},
+    {"http.h2_max_concurrent_streams", SC_FIELD(http_h2_max_concurrent_streams), false,
+     "HTTP/2 streams one connection may have open at once"},
+    {"http.h2", SC_FIELD(http_h2), false, "HTTP/2 by ALPN \"h2\" on the TLS port"},
     {"webrtc.enabled", SC_FIELD(webrtc_enabled), false, "WHIP ingest (WebRTC publishers)"},
     {"webrtc.host", SC_FIELD(webrtc_host), false, "WebRTC media port listen address"},
     {"webrtc.udp_port", SC_FIELD(webrtc_udp_port), false,
@@ -466,6 +471,9 @@ Result<void> validate(const Config& c) {
                       "webrtc.max_sessions and webrtc.max_viewers must be >= 1, "
                       "webrtc.max_bitrate_kbps >= 100, "
                       "webrtc.keyframe_interval_ms >= 500, webrtc.consent_timeout_ms >= 1000");
+  }
+  if (c.http_h2_max_concurrent_streams < 1 || c.http_h2_max_concurrent_streams > 1000) {
+    return make_error("config_invalid", "http.h2_max_concurrent_streams must be 1 to 1000");
   }
   if (c.http_body_limit_bytes < 1024) {
     return make_error("config_invalid", "http.body_limit_bytes must be at least 1024");

@@ -34,6 +34,9 @@ struct Config {
   std::string tls_key_file;   // PEM private key, unencrypted
   int64_t tls_handshake_timeout_ms = 10'000;
   int64_t tls_max_handshakes_per_address = 64;
+  bool http_h2c = true;
+  bool http_h2 = true;  // ALPN "h2" on the TLS port
+  int64_t http_h2_max_concurrent_streams = 128;
   // [rtmp]
   std::string rtmp_host = "127.0.0.1";
   int64_t rtmp_port = 1935;

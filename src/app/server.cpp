@@ -434,6 +434,9 @@ Server::Server(Config config) : parts_(std::make_unique<Parts>(std::move(config)
   http.tls_handshake_timeout = std::chrono::milliseconds(p.config.tls_handshake_timeout_ms);
   http.tls_max_handshakes_per_address =
       static_cast<size_t>(p.config.tls_max_handshakes_per_address);
+  http.h2c = p.config.http_h2c;
+  http.http2 = p.config.http_h2;
+  http.h2_max_concurrent_streams = static_cast<uint32_t>(p.config.http_h2_max_concurrent_streams);
   p.http = std::make_unique<net::HttpServer>(*p.io, *p.workers, p.router, p.metrics, http);
 }
 

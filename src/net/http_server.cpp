@@ -17,6 +17,8 @@
 #include <mutex>
 #include <utility>
 
+#include "net/http2_connection.h"
+#include "net/http_dispatch.h"
 #include "net/http_framing.h"
 #include "net/maybe_tls_stream.h"
 #include "net/url.h"
@@ -33,57 +35,6 @@ using Stream = MaybeTlsStream<beast::tcp_stream>;
 namespace {
 
 constexpr auto kUseAwaitable = asio::as_tuple(asio::use_awaitable);
-
-Response guarded_call(const Handler& handler, const Request& request) {
-  try {
-    return handler(request);
-  } catch (const std::exception& e) {
-    spdlog::error("http {} {}: handler threw: {}", request.method, request.path, e.what());
-    return Response::error(500, "internal_error", "internal server error");
-  }
-}
-
-// Runs a blocking handler on the worker pool and resumes the connection's coroutine on its own
-// I/O thread with the response.
-asio::awaitable<Response> offload(WorkerPool& pool, const Handler& handler, const Request& request) {
-  auto ex = co_await asio::this_coro::executor;
-  co_return co_await asio::async_initiate<decltype(asio::use_awaitable), void(Response)>(
-      [&pool, &handler, &request, ex](auto completion) {
-        auto done = std::make_shared<decltype(completion)>(std::move(completion));
-        const bool posted = pool.post([done, &handler, &request, ex] {
-          Response r = guarded_call(handler, request);
-          asio::post(ex, [done, r = std::move(r)]() mutable { (*done)(std::move(r)); });
-        });
-        if (!posted) {
-          asio::post(ex, [done] {
-            (*done)(Response::error(503, "overloaded", "the server is busy, try again"));
-          });
-        }
-      },
-      asio::use_awaitable);
-}
-
-// Calls an async handler; its Respond may be invoked once, from any thread, at any later time.
-asio::awaitable<Response> call_async(const AsyncHandler& handler, const Request& request) {
-  auto ex = co_await asio::this_coro::executor;
-  co_return co_await asio::async_initiate<decltype(asio::use_awaitable), void(Response)>(
-      [&handler, &request, ex](auto completion) {
-        auto done = std::make_shared<decltype(completion)>(std::move(completion));
-        auto once = std::make_shared<std::atomic<bool>>(false);
-        Respond respond = [done, once, ex](Response r) {
-          if (once->exchange(true)) return;
-          asio::post(ex, [done, r = std::move(r)]() mutable { (*done)(std::move(r)); });
-        };
-        try {
-          handler(request, respond);
-        } catch (const std::exception& e) {
-          spdlog::error("http {} {}: async handler threw: {}", request.method, request.path,
-                        e.what());
-          respond(Response::error(500, "internal_error", "internal server error"));
-        }
-      },
-      asio::use_awaitable);
-}
 
 Request to_request(const http::request<http::string_body>& msg, const std::string& remote) {
   Request r;
@@ -104,8 +55,6 @@ Request to_request(const http::request<http::string_body>& msg, const std::strin
   return r;
 }
 
-std::string status_class(int status) { return std::to_string(status / 100) + "xx"; }
-
 // TLS handshakes in flight per source address. Shared with the connections' coroutines (which
 // may outlive the server object, as the connection count does).
 struct HandshakeCounts {
@@ -123,7 +72,8 @@ struct HttpServer::Impl {
         router(router_),
         metrics(metrics_),
         options(std::move(options_)),
-        open_connections(metrics.gauge("stagecast_http_connections", "Open HTTP connections")) {}
+        open_connections(metrics.gauge("stagecast_http_connections", "Open HTTP connections")),
+        dispatcher(workers, router, metrics, options.access_log) {}
 
   IoPool& io;
   WorkerPool& workers;
@@ -131,6 +81,7 @@ struct HttpServer::Impl {
   MetricsRegistry& metrics;
   HttpServerOptions options;
   Gauge& open_connections;
+  HttpDispatcher dispatcher;
   std::unique_ptr<tcp::acceptor> acceptor;
   std::unique_ptr<tcp::acceptor> tls_acceptor;
   std::shared_ptr<HandshakeCounts> handshakes = std::make_shared<HandshakeCounts>();
@@ -142,13 +93,23 @@ struct HttpServer::Impl {
   std::shared_ptr<std::atomic<int64_t>> connections = std::make_shared<std::atomic<int64_t>>(0);
   std::atomic<uint64_t> next_ws_id{1};
 
-  Counter& requests(int status) {
-    return metrics.counter("stagecast_http_requests_total", "HTTP requests by status class",
-                           "code=\"" + status_class(status) + "\"");
-  }
-
   asio::awaitable<void> accept_loop(tcp::acceptor& from, bool tls);
   asio::awaitable<void> session(tcp::socket socket, bool tls);
+  // The HTTP/2 limits from this server's options (also for the TLS path's ALPN "h2").
+  Http2ServeOptions h2_options() const {
+    Http2ServeOptions o;
+    o.session.max_concurrent_streams = options.h2_max_concurrent_streams;
+    o.session.header_list_limit = options.header_limit;
+    o.session.body_limit = options.body_limit;
+    o.session.connection_body_limit = 4 * options.body_limit;
+    o.session.server_name = options.server_name;
+    o.idle_timeout = options.idle_timeout;
+    o.write_timeout = options.request_timeout;
+    return o;
+  }
+  // Reads until the first bytes either differ from the HTTP/2 preface (HTTP/1.1: they stay in
+  // the buffer for the parser) or complete it. False when the connection ended meanwhile.
+  static asio::awaitable<bool> sniff_preface(Stream& stream, beast::flat_buffer& buffer, bool& is_h2);
 
   // One open connection in the count (max_connections, the gauge) for as long as it lives; moves
   // with the connection from the HTTP session to the WebSocket coroutines.
@@ -197,7 +158,6 @@ struct HttpServer::Impl {
   asio::awaitable<void> websocket(WebSocketHold ws, http::request<http::string_body> upgrade,
                                   Request request, ConnectionSlot slot);
   static asio::awaitable<void> websocket_reads(WebSocketHold ws, ConnectionSlot slot);
-  asio::awaitable<Response> dispatch(Request& request);
   Counter& bad_requests() {
     return metrics.counter(
         "stagecast_http_bad_requests_total",
@@ -241,34 +201,6 @@ asio::awaitable<void> HttpServer::Impl::accept_loop(tcp::acceptor& from, bool tl
   }
 }
 
-asio::awaitable<Response> HttpServer::Impl::dispatch(Request& request) {
-  if (request.method == "OPTIONS") {
-    // A path with its own preflight (WHIP: Accept-Post, If-Match) answers it; the rest get the
-    // API's.
-    const Router::Match own = router.match(request);
-    if (own.handler && own.dispatch == Dispatch::Inline)
-      co_return guarded_call(*own.handler, request);
-    // CORS preflight: the API is token-authenticated (no cookies), so any origin may call it.
-    Response r;
-    r.status = 204;
-    r.headers["access-control-allow-origin"] = "*";
-    r.headers["access-control-allow-methods"] = "GET, POST, PUT, PATCH, DELETE, OPTIONS";
-    r.headers["access-control-allow-headers"] = "authorization, content-type, idempotency-key";
-    r.headers["access-control-max-age"] = "600";
-    co_return r;
-  }
-  const Router::Match m = router.match(request);
-  if (m.async_handler) co_return co_await call_async(*m.async_handler, request);
-  if (m.handler) {
-    if (m.dispatch == Dispatch::Inline) co_return guarded_call(*m.handler, request);
-    co_return co_await offload(workers, *m.handler, request);
-  }
-  if (m.path_matched_other_method) {
-    co_return Response::error(405, "method_not_allowed", "method not allowed on this path");
-  }
-  co_return Response::error(404, "not_found", "no such resource");
-}
-
 asio::awaitable<bool> HttpServer::Impl::write_response(Stream& stream, const Request& request,
                                                        Response response, unsigned version,
                                                        bool keep_alive) {
@@ -296,17 +228,10 @@ asio::awaitable<bool> HttpServer::Impl::write_response(Stream& stream, const Req
     }
     std::tie(ec, n) = co_await asio::async_write(stream, buffers, kUseAwaitable);
   }
-  requests(response.status).inc();
-  if (options.access_log) {
-    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                        std::chrono::steady_clock::now() - started)
-                        .count();
-    // The path only: query strings may carry playback tokens.
-    const auto level = request.path.starts_with("/hls/") ? spdlog::level::debug
-                                                          : spdlog::level::info;
-    spdlog::log(level, "http {} {} {} {}B {}ms {}", request.method, request.path,
-                response.status, body_size, ms, request.remote_address);
-  }
+  dispatcher.record(request, response.status, body_size,
+                    std::chrono::duration_cast<std::chrono::milliseconds>(
+                        std::chrono::steady_clock::now() - started),
+                    "");
   co_return !ec;
 }
 
@@ -323,6 +248,24 @@ asio::awaitable<void> HttpServer::Impl::websocket(WebSocketHold ws,
 asio::awaitable<void> HttpServer::Impl::websocket_reads(WebSocketHold ws, ConnectionSlot slot) {
   co_await ws->read_loop();
   (void)slot;  // held until the connection closes
+}
+
+asio::awaitable<bool> HttpServer::Impl::sniff_preface(Stream& stream, beast::flat_buffer& buffer,
+                                                      bool& is_h2) {
+  is_h2 = false;
+  for (;;) {
+    const std::string_view have(static_cast<const char*>(buffer.data().data()),
+                                buffer.data().size());
+    const size_t k = std::min(have.size(), kHttp2Preface.size());
+    if (have.substr(0, k) != kHttp2Preface.substr(0, k)) co_return true;
+    if (k == kHttp2Preface.size()) {
+      is_h2 = true;
+      co_return true;
+    }
+    auto [ec, n] = co_await stream.async_read_some(buffer.prepare(4096), kUseAwaitable);
+    if (ec) co_return false;
+    buffer.commit(n);
+  }
 }
 
 asio::awaitable<void> HttpServer::Impl::session(tcp::socket socket, bool tls) {
@@ -343,10 +286,13 @@ asio::awaitable<void> HttpServer::Impl::session(tcp::socket socket, bool tls) {
   Stream stream(beast::tcp_stream(std::move(socket)), options.tls->current());
   if (!co_await tls_handshake(stream, address)) co_return;
   if (negotiated_alpn(stream.tls()->native_handle()) == "h2") {
-    // HTTP/2 (RFC 9113 3.2): ALPN offers "h2" only with options.http2. This is where the
-    // connection is handed to the HTTP/2 server, e.g.
-    //   co_await serve_http2(std::move(stream), router, ...);
-    // Until one is linked in, ALPN never selects h2 (options.http2 stays false).
+    // HTTP/2 (RFC 9113 3.2): ALPN offers "h2" only with options.http2.
+    beast::get_lowest_layer(stream).expires_never();
+    // Named arguments: GCC 12 destroys some temporaries in a co_await expression twice.
+    Http2ServeOptions h2 = h2_options();
+    std::string peer = remote;
+    co_await serve_http2(std::move(stream), dispatcher, std::move(h2), std::move(peer),
+                         std::string());
     co_return;
   }
   if (co_await http1(stream, remote, slot)) co_return;
@@ -409,6 +355,22 @@ asio::awaitable<bool> HttpServer::Impl::tls_handshake(Stream& stream, const std:
 asio::awaitable<bool> HttpServer::Impl::http1(Stream& stream, const std::string& remote,
                                               ConnectionSlot& slot) {
   beast::flat_buffer buffer;
+
+  if (options.h2c && !stream.is_tls()) {
+    beast::get_lowest_layer(stream).expires_after(options.header_timeout);
+    bool is_h2 = false;
+    if (!co_await sniff_preface(stream, buffer, is_h2)) co_return false;
+    if (is_h2) {
+      std::string already = beast::buffers_to_string(buffer.data());
+      beast::get_lowest_layer(stream).expires_never();
+      // Named arguments: GCC 12 destroys some temporaries in a co_await expression twice.
+      Http2ServeOptions h2 = h2_options();
+      std::string peer = remote;
+      co_await serve_http2(std::move(stream), dispatcher, std::move(h2), std::move(peer),
+                           std::move(already));
+      co_return true;
+    }
+  }
 
   for (bool first = true;; first = false) {
     http::request_parser<http::string_body> parser;
@@ -501,11 +463,7 @@ asio::awaitable<bool> HttpServer::Impl::http1(Stream& stream, const std::string&
     const auto& msg = parser.get();
     Request request = to_request(msg, remote);
     const bool keep_alive = msg.keep_alive();
-    Response response = co_await dispatch(request);
-    if (!response.headers.contains("access-control-allow-origin") &&
-        request.path.starts_with("/api/")) {
-      response.headers["access-control-allow-origin"] = "*";
-    }
+    Response response = co_await dispatcher.dispatch(request);
     const bool written =
         co_await write_response(stream, request, std::move(response), msg.version(), keep_alive);
     if (!written || !keep_alive) break;

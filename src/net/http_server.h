@@ -1,8 +1,10 @@
 #pragma once
-// The HTTP/1.1 server on Boost.Beast, plain and over TLS (docs/operations.md, "TLS"): one
-// coroutine per connection on one io_context; body size limit (413), header and idle timeouts,
-// routing, offloading of blocking handlers to the worker pool, an access log without query
-// strings (they may carry tokens), WebSocket upgrades (ws and wss).
+// The HTTP server on Boost.Beast, plain and over TLS (docs/operations.md, "TLS"): one coroutine
+// per connection on one io_context; body size limit (413), header and idle timeouts, routing,
+// offloading of blocking handlers to the worker pool, an access log without query strings (they
+// may carry tokens), WebSocket upgrades (ws and wss). HTTP/2 on the same ports: with prior
+// knowledge (h2c) on the plain port, and by ALPN "h2" on the TLS port; such a connection is
+// served by serve_http2() (http2_connection.h) with the same routes and limits.
 
 #include <chrono>
 #include <cstdint>
@@ -28,6 +30,10 @@ struct HttpServerOptions {
   std::chrono::milliseconds request_timeout{30'000};  // whole-request budget for body reads
   size_t max_connections = 20'000;
   bool access_log = true;
+  // HTTP/2 cleartext with prior knowledge (RFC 9113 3.3) on this port; HTTP/1.1 clients never
+  // send the preface, so they are unaffected.
+  bool h2c = true;
+  uint32_t h2_max_concurrent_streams = 128;
   std::string server_name = "stagecast";
   // HTTPS (and WSS) on a second listener beside the plain one, with the same routes and
   // WebSocket paths; off while `tls` is null.

@@ -1,0 +1,136 @@
+#include "net/http_dispatch.h"
+
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <memory>
+#include <string>
+
+namespace stagecast::net {
+
+namespace asio = boost::asio;
+
+namespace {
+
+Response guarded_call(const Handler& handler, const Request& request) {
+  try {
+    return handler(request);
+  } catch (const std::exception& e) {
+    spdlog::error("http {} {}: handler threw: {}", request.method, request.path, e.what());
+    return Response::error(500, "internal_error", "internal server error");
+  }
+}
+
+// Runs a blocking handler on the worker pool and resumes the connection's coroutine on its own
+// I/O thread with the response.
+asio::awaitable<Response> offload(WorkerPool& pool, const Handler& handler,
+                                  const Request& request) {
+  auto ex = co_await asio::this_coro::executor;
+  co_return co_await asio::async_initiate<decltype(asio::use_awaitable), void(Response)>(
+      [&pool, &handler, &request, ex](auto completion) {
+        auto done = std::make_shared<decltype(completion)>(std::move(completion));
+        const bool posted = pool.post([done, &handler, &request, ex] {
+          Response r = guarded_call(handler, request);
+          asio::post(ex, [done, r = std::move(r)]() mutable { (*done)(std::move(r)); });
+        });
+        if (!posted) {
+          asio::post(ex, [done] {
+            (*done)(Response::error(503, "overloaded", "the server is busy, try again"));
+          });
+        }
+      },
+      asio::use_awaitable);
+}
+
+// Calls an async handler; its Respond may be invoked once, from any thread, at any later time.
+asio::awaitable<Response> call_async(const AsyncHandler& handler, const Request& request) {
+  auto ex = co_await asio::this_coro::executor;
+  co_return co_await asio::async_initiate<decltype(asio::use_awaitable), void(Response)>(
+      [&handler, &request, ex](auto completion) {
+        auto done = std::make_shared<decltype(completion)>(std::move(completion));
+        auto once = std::make_shared<std::atomic<bool>>(false);
+        Respond respond = [done, once, ex](Response r) {
+          if (once->exchange(true)) return;
+          asio::post(ex, [done, r = std::move(r)]() mutable { (*done)(std::move(r)); });
+        };
+        try {
+          handler(request, respond);
+        } catch (const std::exception& e) {
+          spdlog::error("http {} {}: async handler threw: {}", request.method, request.path,
+                        e.what());
+          respond(Response::error(500, "internal_error", "internal server error"));
+        }
+      },
+      asio::use_awaitable);
+}
+
+asio::awaitable<Response> route(WorkerPool& workers, const Router& router, Request& request) {
+  if (request.method == "OPTIONS") {
+    // A path with its own preflight (WHIP: Accept-Post, If-Match) answers it; the rest get the
+    // API's.
+    const Router::Match own = router.match(request);
+    if (own.handler && own.dispatch == Dispatch::Inline)
+      co_return guarded_call(*own.handler, request);
+    // CORS preflight: the API is token-authenticated (no cookies), so any origin may call it.
+    Response r;
+    r.status = 204;
+    r.headers["access-control-allow-origin"] = "*";
+    r.headers["access-control-allow-methods"] = "GET, POST, PUT, PATCH, DELETE, OPTIONS";
+    r.headers["access-control-allow-headers"] = "authorization, content-type, idempotency-key";
+    r.headers["access-control-max-age"] = "600";
+    co_return r;
+  }
+  const Router::Match m = router.match(request);
+  if (m.async_handler) co_return co_await call_async(*m.async_handler, request);
+  if (m.handler) {
+    if (m.dispatch == Dispatch::Inline) co_return guarded_call(*m.handler, request);
+    co_return co_await offload(workers, *m.handler, request);
+  }
+  if (m.path_matched_other_method) {
+    co_return Response::error(405, "method_not_allowed", "method not allowed on this path");
+  }
+  co_return Response::error(404, "not_found", "no such resource");
+}
+
+std::string status_class(int status) { return std::to_string(status / 100) + "xx"; }
+
+}  // namespace
+
+HttpDispatcher::HttpDispatcher(WorkerPool& workers, const Router& router,
+                               MetricsRegistry& metrics, bool access_log)
+    : workers_(workers), router_(router), metrics_(metrics), access_log_(access_log) {}
+
+asio::awaitable<Response> HttpDispatcher::dispatch(Request& request) const {
+  Response response = co_await route(workers_, router_, request);
+  if (!response.headers.contains("access-control-allow-origin") &&
+      request.path.starts_with("/api/")) {
+    response.headers["access-control-allow-origin"] = "*";
+  }
+  co_return response;
+}
+
+void HttpDispatcher::record(const Request& request, int status, size_t body_size,
+                            std::chrono::milliseconds elapsed, std::string_view protocol) const {
+  metrics_
+      .counter("stagecast_http_requests_total", "HTTP requests by status class",
+               "code=\"" + status_class(status) + "\"")
+      .inc();
+  if (!access_log_) return;
+  // The path only: query strings may carry playback tokens.
+  const auto level =
+      request.path.starts_with("/hls/") ? spdlog::level::debug : spdlog::level::info;
+  if (protocol.empty()) {
+    spdlog::log(level, "http {} {} {} {}B {}ms {}", request.method, request.path, status,
+                body_size, elapsed.count(), request.remote_address);
+  } else {
+    spdlog::log(level, "http {} {} {} {}B {}ms {} {}", request.method, request.path, status,
+                body_size, elapsed.count(), request.remote_address, protocol);
+  }
+}
+
+}  // namespace stagecast::net

@@ -1,0 +1,41 @@
+#pragma once
+// Routing of one parsed request to its handler, shared by every HTTP version the server speaks
+// (HTTP/1.1 in http_server.cpp, HTTP/2 in http2_connection.h): inline handlers run on the
+// connection's I/O thread, blocking ones on the worker pool, async ones answer later from any
+// thread; the answer always resumes on the connection's executor. Also the one place that counts
+// responses and writes the access log line (the path only: query strings may carry tokens).
+
+#include <boost/asio/awaitable.hpp>
+#include <chrono>
+#include <string_view>
+
+#include "core/metrics.h"
+#include "core/worker_pool.h"
+#include "net/router.h"
+
+namespace stagecast::net {
+
+class HttpDispatcher {
+ public:
+  HttpDispatcher(WorkerPool& workers, const Router& router, MetricsRegistry& metrics,
+                 bool access_log);
+
+  // Must be awaited on the connection's executor (one thread); resumes there. Fills
+  // request.params; never throws for a handler's failure (500). API answers carry
+  // access-control-allow-origin.
+  boost::asio::awaitable<Response> dispatch(Request& request) const;
+
+  // One finished response: the requests counter by status class and the access log line.
+  void record(const Request& request, int status, size_t body_size,
+              std::chrono::milliseconds elapsed, std::string_view protocol) const;
+
+  MetricsRegistry& metrics() const { return metrics_; }
+
+ private:
+  WorkerPool& workers_;
+  const Router& router_;
+  MetricsRegistry& metrics_;
+  bool access_log_;
+};
+
+}  // namespace stagecast::net

@@ -141,6 +141,15 @@ Directive directive(const net::Request& request, const std::string& name) {
   return d;
 }
 
+// _HLS_skip=YES asks for a Playlist Delta Update (6.2.5.1); v2 asks for EXT-X-DATERANGE tags to
+// be skipped too, and as the playlists carry none it gets the same delta update. Any other value
+// is not a directive this server knows and gets the full playlist, as does a playlist with
+// nothing to skip yet (a short window, a young stream): the delta update is never a promise.
+bool wants_delta_update(const net::Request& request) {
+  auto it = request.query.find("_HLS_skip");
+  return it != request.query.end() && (it->second == "YES" || it->second == "v2");
+}
+
 }  // namespace
 
 HlsDelivery::HlsDelivery(hls::RenditionStore& store, HlsAccessCheck check,
@@ -236,14 +245,14 @@ void HlsDelivery::rendition_resource(const net::Request& request,
     case hls::ResourceName::Kind::MediaPlaylist: {
       const Directive msn = directive(request, "_HLS_msn");
       const Directive part = directive(request, "_HLS_part");
-      // 6.2.5.2: _HLS_part without _HLS_msn is a bad request. _HLS_skip is ignored: the playlist
-      // does not offer delta updates (no CAN-SKIP-UNTIL), and 6.2.5.1 says to ignore it then.
+      const bool skip = wants_delta_update(request);
+      // 6.2.5.2: _HLS_part without _HLS_msn is a bad request.
       if (!msn.valid || !part.valid || (part.present && !msn.present) || part.value > 1'000'000) {
         respond(error_response(400, "bad_request", "invalid _HLS_msn/_HLS_part"));
         return;
       }
       if (!msn.present) {
-        if (auto bytes = store.media_playlist(t.stream, t.rendition)) {
+        if (auto bytes = store.media_playlist(t.stream, t.rendition, skip)) {
           respond(playlist_response(bytes, t, std::string(kLivePlaylist)));
           return;
         }
@@ -254,12 +263,12 @@ void HlsDelivery::rendition_resource(const net::Request& request,
       if (msn.present) want_msn = msn.value;
       if (part.present) want_part = static_cast<int>(part.value);
       store.wait_for_playlist(t.stream, t.rendition, want_msn, want_part, std::nullopt,
-                              [&store, t, respond, blocking](hls::WaitResult result) {
+                              [&store, t, respond, blocking, skip](hls::WaitResult result) {
                                 if (result != hls::WaitResult::Ready) {
                                   respond(wait_failure(result));
                                   return;
                                 }
-                                auto bytes = store.media_playlist(t.stream, t.rendition);
+                                auto bytes = store.media_playlist(t.stream, t.rendition, skip);
                                 auto now_edge = store.edge(t.stream, t.rendition);
                                 if (!bytes || !now_edge) {
                                   respond(not_found());

@@ -142,6 +142,8 @@ const Key kKeys[] = {
      "segments listed in a live playlist"},
     {"hls.part_hold_back_percent", SC_FIELD(hls_part_hold_back_percent), false,
      "PART-HOLD-BACK in percent of PART-TARGET (200..1000; the spec's SHOULD is 300)"},
+    {"hls.delta_updates", SC_FIELD(hls_delta_updates), false,
+     "offer Playlist Delta Updates (CAN-SKIP-UNTIL, _HLS_skip=YES)"},
     {"analytics.hls_sessions", SC_FIELD(analytics_hls_sessions), false,
      "count HLS viewers by a session id carried in playback URLs"},
     {"analytics.session_silence_ms", SC_FIELD(analytics_session_silence_ms), false,

@@ -100,6 +100,8 @@ struct Config {
   int64_t hls_window_segments = 6;
   // PART-HOLD-BACK in percent of PART-TARGET: 4.4.3.8 asks for at least 200, and SHOULD 300.
   int64_t hls_part_hold_back_percent = 300;
+  // Playlist Delta Updates (CAN-SKIP-UNTIL, _HLS_skip): docs/hls.md.
+  bool hls_delta_updates = true;
   // [analytics] (docs/analytics.md)
   bool analytics_hls_sessions = true;  // session ids in playback URLs, HLS viewers counted
   int64_t analytics_session_silence_ms = 10'000;  // an HLS session ends after this silence

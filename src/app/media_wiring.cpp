@@ -91,6 +91,7 @@ void MediaWiring::on_stream_live(const std::string& stream_id,
   config.part_target = options_.part_target;
   config.window_segments = options_.window_segments;
   config.part_hold_back_percent = options_.part_hold_back_percent;
+  config.delta_updates = options_.delta_updates;
   // One wall-clock anchor for every rendition's EXT-X-PROGRAM-DATE-TIME (the rungs copy config).
   config.date_anchor = std::make_shared<hls::ProgramDateTimeAnchor>();
   hls_.open_rendition(stream_id, config.rendition);

@@ -40,6 +40,7 @@ struct MediaWiringOptions {
   std::chrono::milliseconds part_target{250};
   size_t window_segments = 6;
   int part_hold_back_percent = 300;
+  bool delta_updates = true;
   std::chrono::milliseconds linger_after_end{60'000};
   // PUBLIC streams' HLS without a token (auth.allow_anonymous_viewers); when false, every stream
   // needs a playback token, which the API gives to signed-in users the policy lets watch.

@@ -188,6 +188,7 @@ void open_media(Server::Parts& p) {
   mo.part_target = std::chrono::milliseconds(c.hls_part_ms);
   mo.window_segments = static_cast<size_t>(c.hls_window_segments);
   mo.part_hold_back_percent = static_cast<int>(c.hls_part_hold_back_percent);
+  mo.delta_updates = c.hls_delta_updates;
   mo.transcode = c.transcode_enabled;
   mo.transcode_ladder = transcode::parse_ladder(c.transcode_ladder).value();  // validated
   mo.transcode_threads = static_cast<size_t>(c.transcode_threads);
@@ -295,6 +296,17 @@ void publish_hls_stats(Server::Parts& p) {
   p.metrics.gauge("stagecast_hls_parts", "LL-HLS parts held").set(static_cast<int64_t>(s.parts));
   p.metrics.gauge("stagecast_hls_waiting_requests", "Blocking playlist and part requests held")
       .set(static_cast<int64_t>(s.waiters));
+  // The store counts; each counter is brought up to its figure (they only grow).
+  auto catch_up = [](Counter& c, uint64_t total) {
+    if (total > c.value()) c.inc(total - c.value());
+  };
+  catch_up(p.metrics.counter("stagecast_hls_delta_requests_total",
+                             "Media playlist requests asking for a delta update (_HLS_skip)"),
+           s.delta_requests);
+  catch_up(p.metrics.counter("stagecast_hls_delta_updates_total",
+                             "Playlist Delta Updates served (EXT-X-SKIP); the rest of the "
+                             "requests asking for one got the full playlist"),
+           s.delta_updates);
 }
 
 // Readiness follows the database: once a second a worker checks that a write could be made

@@ -58,6 +58,7 @@ LlHlsPackager::LlHlsPackager(LlHlsConfig config, RenditionStore& store, const Cl
   playlist_.part_target = seconds(part_target_);
   playlist_.part_hold_back_parts = std::max(2.0, config_.part_hold_back_percent / 100.0);
   playlist_.media_sequence = next_msn_;
+  playlist_.delta_updates = config_.delta_updates;
   store_.open_rendition(config_.stream_id, config_.rendition);
 }
 

@@ -47,6 +47,9 @@ struct LlHlsConfig {
   size_t window_segments = 6;          // complete segments listed in the playlist
   // PART-HOLD-BACK in percent of PART-TARGET: at least 200 (4.4.3.8), SHOULD 300.
   int part_hold_back_percent = 300;
+  // Playlist Delta Updates (_HLS_skip, CAN-SKIP-UNTIL): they skip something only in a window
+  // longer than six target durations (docs/hls.md).
+  bool delta_updates = true;
   size_t retained_extra_segments = 4;  // kept in the store after leaving it, for late fetches
   // The first segment (which fixes the target duration) is cut without a key frame past this: a
   // source that sends no second key frame must not keep the stream from starting.

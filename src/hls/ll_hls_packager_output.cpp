@@ -177,6 +177,7 @@ void LlHlsPackager::publish() {
   }
   update.edge = current_edge();
   update.playlist = render_media_playlist(playlist_);
+  update.delta_playlist = render_delta_update(playlist_).value_or(std::string());
   if (stream_config_) update.variant = variant();
   store_.publish(config_.stream_id, config_.rendition, std::move(update));
 }

@@ -42,15 +42,28 @@ struct MediaPlaylist {
   std::deque<PlaylistSegment> segments;
   std::optional<PartRef> preload_hint;
   bool ended = false;
+  // Playlist Delta Updates offered (EXT-X-SERVER-CONTROL:CAN-SKIP-UNTIL, 6.2.5.1).
+  bool delta_updates = false;
 
   // Seconds from the start of the first segment to the live edge.
   double duration() const;
   // Whether the EXT-X-PART tags of a complete segment ending `from_end` seconds before the live
   // edge still belong in the playlist (4.4.4.9: removed once over three target durations away).
   bool parts_listed(double from_end) const { return from_end <= 3.0 * target_duration; }
+  // CAN-SKIP-UNTIL in seconds: six target durations, the least 4.4.3.8 allows (the larger the
+  // boundary, the less a delta update can leave out).
+  double skip_boundary() const { return 6.0 * target_duration; }
+  // How many of the oldest segments a Playlist Delta Update replaces with EXT-X-SKIP: those that
+  // end at least the Skip Boundary before the live edge, so what it still lists reaches back at
+  // least CAN-SKIP-UNTIL seconds (6.2.5.1). 0 when delta updates are off or nothing is that old.
+  size_t skippable_segments() const;
 };
 
 std::string render_media_playlist(const MediaPlaylist& playlist);
+// The Playlist Delta Update answering _HLS_skip=YES (6.2.5.1, 4.4.5.2): the same playlist with
+// its skippable_segments() replaced by EXT-X-SKIP:SKIPPED-SEGMENTS=n and EXT-X-VERSION:9 (what
+// EXT-X-SKIP requires). nullopt when nothing would be skipped: the full playlist is the answer.
+std::optional<std::string> render_delta_update(const MediaPlaylist& playlist);
 
 // "2023-11-14T22:13:20.000Z" (RFC 3339 with milliseconds, as EXT-X-PROGRAM-DATE-TIME wants).
 std::string format_program_date_time(int64_t unix_ms);

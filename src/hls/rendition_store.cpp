@@ -51,6 +51,7 @@ struct RenditionStore::Segment {
 struct RenditionStore::Rendition {
   std::string name;
   SharedBytes playlist;  // with rendition reports
+  SharedBytes delta_playlist;  // its delta update, likewise; null when it would skip nothing
   RenditionEdge edge;
   VariantInfo variant;
   std::map<int, SharedBytes> inits;
@@ -133,23 +134,31 @@ void RenditionStore::open_rendition(const std::string& stream_id, const std::str
   fire(fired);
 }
 
-void RenditionStore::compose_playlist(StreamSlot& slot, Rendition& r,
-                                      const std::string& body) const {
-  std::string text = body;
+void RenditionStore::compose_playlist(StreamSlot& slot, Rendition& r, const std::string& body,
+                                      const std::string& delta) const {
+  std::string reports;
   if (!r.edge.ended) {
     // 4.4.5.4: where the other renditions' live edges are, so a player switching rungs can ask
     // for the right part at once.
     for (const auto& other : slot.renditions) {
       if (other.get() == &r || !other->playlist || other->edge.ended || !other->edge.last_part)
         continue;
-      text += fmt::format("#EXT-X-RENDITION-REPORT:URI=\"{}\",LAST-MSN={},LAST-PART={}\n",
-                          sibling_playlist_uri(other->name), other->edge.last_part->msn,
-                          other->edge.last_part->part);
+      reports += fmt::format("#EXT-X-RENDITION-REPORT:URI=\"{}\",LAST-MSN={},LAST-PART={}\n",
+                             sibling_playlist_uri(other->name), other->edge.last_part->msn,
+                             other->edge.last_part->part);
     }
   }
-  r.bytes -= size_of(r.playlist);
-  r.playlist = std::make_shared<const Bytes>(text.begin(), text.end());
-  r.bytes += size_of(r.playlist);
+  auto compose = [&reports](const std::string& text) {
+    auto bytes = std::make_shared<Bytes>();
+    bytes->reserve(text.size() + reports.size());
+    bytes->insert(bytes->end(), text.begin(), text.end());
+    bytes->insert(bytes->end(), reports.begin(), reports.end());
+    return SharedBytes(std::move(bytes));
+  };
+  r.bytes -= size_of(r.playlist) + size_of(r.delta_playlist);
+  r.playlist = compose(body);
+  r.delta_playlist = delta.empty() ? nullptr : compose(delta);
+  r.bytes += size_of(r.playlist) + size_of(r.delta_playlist);
 }
 
 std::optional<WaitResult> RenditionStore::evaluate(const Rendition& r, const Waiter& w) {
@@ -271,7 +280,7 @@ void RenditionStore::publish(const std::string& stream_id, const std::string& re
     r->edge = update.edge;
     r->variant = std::move(update.variant);
     r->variant.rendition = rendition;
-    compose_playlist(*slot, *r, update.playlist);
+    compose_playlist(*slot, *r, update.playlist, update.delta_playlist);
     settle_waiters(*r, fired);
     if (!slot->multivariant_waiters.empty() && has_multivariant(*slot)) {
       for (auto& w : slot->multivariant_waiters)
@@ -335,8 +344,9 @@ void RenditionStore::withdraw_rendition(const std::string& stream_id,
     const int64_t listed = std::max<int64_t>(0, r->edge.last_complete_msn - r->edge.media_sequence + 1);
     r->withdrawn_until = after_seconds(clock_.steady_now(),
                                        static_cast<double>(listed + 1) * (r->edge.target_duration + 0.5));
-    r->bytes -= size_of(r->playlist);
+    r->bytes -= size_of(r->playlist) + size_of(r->delta_playlist);
     r->playlist.reset();
+    r->delta_playlist.reset();
   }
   fire(fired);
 }
@@ -364,12 +374,20 @@ void RenditionStore::remove_stream(const std::string& stream_id) {
 }
 
 SharedBytes RenditionStore::media_playlist(const std::string& stream_id,
-                                           const std::string& rendition) const {
+                                           const std::string& rendition, bool delta) const {
   auto slot = find_slot(stream_id);
   if (!slot) return nullptr;
   std::lock_guard lock(slot->mu);
   const Rendition* r = find_rendition(*slot, rendition);
-  return r ? r->playlist : nullptr;
+  if (!r) return nullptr;
+  if (delta && r->playlist) {
+    delta_requests_.fetch_add(1, std::memory_order_relaxed);
+    if (r->delta_playlist) {
+      delta_updates_.fetch_add(1, std::memory_order_relaxed);
+      return r->delta_playlist;
+    }
+  }
+  return r->playlist;
 }
 
 std::optional<std::string> RenditionStore::multivariant_playlist(
@@ -579,6 +597,8 @@ RenditionStore::Stats RenditionStore::stats() const {
   }
   Stats s;
   s.streams = slots.size();
+  s.delta_requests = delta_requests_.load(std::memory_order_relaxed);
+  s.delta_updates = delta_updates_.load(std::memory_order_relaxed);
   for (const auto& slot : slots) {
     std::lock_guard lock(slot->mu);
     s.renditions += slot->renditions.size();

@@ -13,6 +13,7 @@
 // There is no timer thread here: the owner calls expire_waiters() periodically (every 100 ms is
 // plenty; deadlines are seconds) from any thread. It also removes retired streams.
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -61,6 +62,8 @@ struct RenditionUpdate {
   RenditionEdge edge;
   std::string
       playlist;  // media playlist text, without EXT-X-RENDITION-REPORT (the store adds them)
+  // Its Playlist Delta Update (_HLS_skip=YES), the same way; empty when it would skip nothing.
+  std::string delta_playlist;
   VariantInfo variant;
 };
 
@@ -103,6 +106,10 @@ class RenditionStore {
     size_t parts = 0;
     size_t waiters = 0;
     uint64_t bytes = 0;  // media bytes held: headers, segments, parts, playlists
+    // Since the store was made: media playlists asked for as a delta update, and those
+    // answered with one (the others got the full playlist: nothing to skip yet).
+    uint64_t delta_requests = 0;
+    uint64_t delta_updates = 0;
   };
 
   explicit RenditionStore(const Clock& clock) : RenditionStore(clock, Options{}) {}
@@ -132,7 +139,10 @@ class RenditionStore {
   void remove_stream(const std::string& stream_id);
 
   // --- reader side (null/nullopt when unknown) ---
-  SharedBytes media_playlist(const std::string& stream_id, const std::string& rendition) const;
+  // The media playlist; with `delta`, its Playlist Delta Update where there is one (else the full
+  // playlist: a delta update that would skip nothing is not made).
+  SharedBytes media_playlist(const std::string& stream_id, const std::string& rendition,
+                             bool delta = false) const;
   std::optional<std::string> multivariant_playlist(const std::string& stream_id) const;
   SharedBytes init_segment(const std::string& stream_id, const std::string& rendition,
                            int version) const;
@@ -179,7 +189,8 @@ class RenditionStore {
   std::shared_ptr<StreamSlot> find_slot(const std::string& stream_id) const;
   std::shared_ptr<StreamSlot> find_or_create_slot(const std::string& stream_id);
   static Rendition* find_rendition(StreamSlot& slot, const std::string& rendition);
-  void compose_playlist(StreamSlot& slot, Rendition& r, const std::string& body) const;
+  void compose_playlist(StreamSlot& slot, Rendition& r, const std::string& body,
+                        const std::string& delta) const;
   static std::optional<WaitResult> evaluate(const Rendition& r, const Waiter& w);
   static bool has_multivariant(const StreamSlot& slot);
   static void settle_waiters(Rendition& r, Fired& fired);
@@ -191,6 +202,8 @@ class RenditionStore {
   RenditionObserver* observer_ = nullptr;
   mutable std::shared_mutex mu_;
   std::unordered_map<std::string, std::shared_ptr<StreamSlot>> streams_;
+  mutable std::atomic<uint64_t> delta_requests_{0};
+  mutable std::atomic<uint64_t> delta_updates_{0};
 };
 
 }  // namespace stagecast::hls

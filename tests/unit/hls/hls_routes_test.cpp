@@ -331,5 +331,124 @@ TEST_F(HlsRoutesTest, PreflightAndHead) {
   EXPECT_EQ(get("/hls/public/source/seg0.m4s", {}, "HEAD").response->status, 200);
 }
 
+// Playlist Delta Updates (6.2.5.1): a long-window rendition published straight into the store,
+// beside the fixture's short one.
+hls::MediaPlaylist long_window(int64_t first, int complete) {
+  hls::MediaPlaylist p;
+  p.target_duration = 2;
+  p.part_target = 0.5;
+  p.media_sequence = first;
+  p.delta_updates = true;
+  for (int i = 0; i <= complete; ++i) {
+    hls::PlaylistSegment s;
+    s.msn = first + i;
+    s.complete = i < complete;
+    s.parts = i < complete ? std::vector<hls::PlaylistPart>(4, {0.5, true})
+                           : std::vector<hls::PlaylistPart>{{0.5, true}};
+    s.duration = i < complete ? 2.0 : 0.5;
+    p.segments.push_back(s);
+  }
+  p.preload_hint = hls::PartRef{first + complete, 1};
+  return p;
+}
+
+hls::RenditionUpdate update_of(const hls::MediaPlaylist& p) {
+  hls::RenditionUpdate u;
+  u.playlist = hls::render_media_playlist(p);
+  u.delta_playlist = hls::render_delta_update(p).value_or("");
+  u.edge.media_sequence = p.media_sequence;
+  u.edge.last_complete_msn = p.segments.back().msn - 1;
+  u.edge.last_part = hls::PartRef{p.segments.back().msn, 0};
+  u.edge.preload_hint = p.preload_hint;
+  u.edge.target_duration = p.target_duration;
+  u.edge.part_target = p.part_target;
+  u.init_version = 0;
+  u.init = std::make_shared<const Bytes>(Bytes{1, 2, 3});
+  return u;
+}
+
+TEST_F(HlsRoutesTest, SkipAnswersWithTheDeltaUpdate) {
+  feed(0, media_.frames.size() / 2);  // "source": a short window, nothing to skip
+  store_.publish("public", "long", update_of(long_window(100, 20)));
+  store_.publish("private", "long", update_of(long_window(100, 20)));
+
+  auto full = get("/hls/public/long/index.m3u8");
+  ASSERT_EQ(full.response->status, 200);
+  EXPECT_EQ(full.body().find("#EXT-X-SKIP"), std::string::npos);
+  EXPECT_NE(full.body().find("CAN-SKIP-UNTIL=12.000"), std::string::npos);
+
+  for (const char* value : {"YES", "v2"}) {
+    auto delta = get("/hls/public/long/index.m3u8", {{"_HLS_skip", value}});
+    ASSERT_EQ(delta.response->status, 200) << value;
+    EXPECT_TRUE(delta.response->shared_body) << "the same bytes for every viewer";
+    EXPECT_EQ(delta.header("cache-control"), "public, max-age=1");
+    const std::string body = delta.body();
+    EXPECT_NE(body.find("#EXT-X-VERSION:9\n"), std::string::npos) << body;
+    EXPECT_NE(body.find("#EXT-X-MEDIA-SEQUENCE:100\n#EXT-X-SKIP:SKIPPED-SEGMENTS=14\n"),
+              std::string::npos)
+        << body;
+    // The other renditions' reports are there as in the full playlist.
+    EXPECT_NE(body.find("#EXT-X-RENDITION-REPORT:URI=\"../source/index.m3u8\""), std::string::npos)
+        << body;
+    EXPECT_LT(body.size() + 14 * 20, full.body().size());
+  }
+  // Not a value the spec defines: the full playlist.
+  for (const char* value : {"NO", "yes", ""}) {
+    auto other = get("/hls/public/long/index.m3u8", {{"_HLS_skip", value}});
+    ASSERT_EQ(other.response->status, 200);
+    EXPECT_EQ(other.body().find("#EXT-X-SKIP"), std::string::npos) << value;
+  }
+  // A window shorter than the Skip Boundary: the full playlist, no EXT-X-SKIP.
+  auto short_window = get("/hls/public/source/index.m3u8", {{"_HLS_skip", "YES"}});
+  ASSERT_EQ(short_window.response->status, 200);
+  EXPECT_EQ(short_window.body().find("#EXT-X-SKIP"), std::string::npos);
+  EXPECT_NE(short_window.body().find("CAN-SKIP-UNTIL="), std::string::npos);
+  EXPECT_EQ(short_window.body(), get("/hls/public/source/index.m3u8").body());
+
+  // With the viewer's token: carried into every URI of the delta update, private.
+  auto with_token = get("/hls/private/long/index.m3u8",
+                        {{"_HLS_skip", "YES"}, {"token", "good+token/="}, {"sid", "s9"}});
+  ASSERT_EQ(with_token.response->status, 200);
+  EXPECT_EQ(with_token.header("cache-control"), "private, max-age=1");
+  EXPECT_NE(with_token.body().find("#EXT-X-SKIP:SKIPPED-SEGMENTS=14\n#EXT-X-MAP:URI=\"init.mp4?"
+                                   "token=good%2Btoken%2F%3D&sid=s9\"\n"),
+            std::string::npos)
+      << with_token.body();
+  EXPECT_NE(with_token.body().find("\nseg119.m4s?token=good%2Btoken%2F%3D&sid=s9\n"),
+            std::string::npos);
+  // Counted for /metrics: YES, v2 and the token's asked and got one; the short window asked.
+  EXPECT_EQ(store_.stats().delta_requests, 4u);
+  EXPECT_EQ(store_.stats().delta_updates, 3u);
+}
+
+TEST_F(HlsRoutesTest, BlockingReloadWithSkipGetsTheDeltaOfTheAwaitedPlaylist) {
+  store_.publish("public", "long", update_of(long_window(100, 20)));
+  // The next part (120.1) is awaited with a delta update.
+  auto held = get("/hls/public/long/index.m3u8",
+                  {{"_HLS_msn", "120"}, {"_HLS_part", "1"}, {"_HLS_skip", "YES"}});
+  EXPECT_FALSE(held.response);
+  // It arrives with the window moved on by a segment: 101..121.
+  auto next = long_window(101, 20);
+  next.segments.back().parts.push_back({0.5, false});
+  next.segments.back().duration = 1.0;
+  auto u = update_of(next);
+  u.edge.last_part = hls::PartRef{121, 1};
+  u.edge.last_complete_msn = 120;
+  // 120 complete and 121.1 published: _HLS_msn=120&_HLS_part=1 is satisfied.
+  store_.publish("public", "long", std::move(u));
+  ASSERT_TRUE(held.response);
+  EXPECT_EQ(held.response->status, 200);
+  EXPECT_NE(held.body().find("#EXT-X-MEDIA-SEQUENCE:101\n#EXT-X-SKIP:SKIPPED-SEGMENTS=14\n"),
+            std::string::npos)
+      << held.body();
+  EXPECT_EQ(held.header("cache-control"), "public, max-age=6");
+  // The same request for the full playlist differs only in what is skipped.
+  auto full = get("/hls/public/long/index.m3u8", {{"_HLS_msn", "120"}, {"_HLS_part", "1"}});
+  ASSERT_TRUE(full.response);
+  EXPECT_NE(full.body().find("#EXT-X-MEDIA-SEQUENCE:101\n#EXT-X-MAP"), std::string::npos);
+  const std::string tail = held.body().substr(held.body().find("#EXT-X-PROGRAM-DATE-TIME"));
+  EXPECT_TRUE(full.body().ends_with(tail));
+}
+
 }  // namespace
 }  // namespace stagecast::api

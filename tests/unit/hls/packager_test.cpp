@@ -94,8 +94,10 @@ TEST_F(PackagerTest, PackagesTheFixtureIntoLowLatencyHls) {
 
   const std::string text = playlist_text(store_);
   EXPECT_TRUE(text.starts_with("#EXTM3U\n#EXT-X-VERSION:6\n#EXT-X-TARGETDURATION:2\n")) << text;
-  // 250 ms parts at 30 fps: 8 frames and room for jitter, three held back (4.4.3.8).
-  EXPECT_NE(text.find("#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK=0.813"),
+  // 250 ms parts at 30 fps: 8 frames and room for jitter, three held back (4.4.3.8); delta
+  // updates offered by default with the least Skip Boundary, six target durations.
+  EXPECT_NE(text.find("#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,CAN-SKIP-UNTIL=12.000,"
+                      "PART-HOLD-BACK=0.813"),
             std::string::npos);
   EXPECT_NE(text.find("#EXT-X-PART-INF:PART-TARGET=0.271\n"), std::string::npos);
   EXPECT_NE(text.find("#EXT-X-MEDIA-SEQUENCE:0\n"), std::string::npos);

@@ -3,7 +3,8 @@
 // (RFC 8216bis 6.2.5, 6.2.6): read the playlist, then in a loop fetch the part named by
 // EXT-X-PRELOAD-HINT (held by the server until it exists) and reload the playlist blocking on
 // that part (_HLS_msn/_HLS_part). Every URL carries the playback token, and with --sid each
-// viewer its own session id, as the server's playback URLs do.
+// viewer its own session id, as the server's playback URLs do. The HTTP client and the playlist
+// reader are bench/common's, shared with bench/delivery/loadgen.cpp.
 //
 // Build: g++ -O2 -std=c++20 loadgen.cpp -o loadgen -lpthread (Boost.Asio, header-only).
 // Output: one JSON line: requests and bytes per second over the measured window, errors.
@@ -20,6 +21,8 @@
 #include <string_view>
 #include <thread>
 #include <vector>
+
+#include "../common/llhls_client.h"
 
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
@@ -52,52 +55,35 @@ std::string random_sid(std::mt19937_64& rng) {
   return s;
 }
 
-// The hint's "partM.P.m4s": M and P; false when there is none.
-bool preload_hint(std::string_view body, int64_t& msn, int64_t& part, std::string& uri) {
-  const size_t at = body.find("#EXT-X-PRELOAD-HINT:TYPE=PART,URI=\"");
-  if (at == std::string_view::npos) return false;
-  const size_t start = at + 35;
-  const size_t end = body.find('"', start);
-  if (end == std::string_view::npos) return false;
-  uri.assign(body.substr(start, end - start));
-  const size_t q = uri.find('?');
-  std::string_view name = std::string_view(uri).substr(0, q);
-  if (!name.starts_with("part")) return false;
-  name.remove_prefix(4);
-  const size_t dot = name.find('.');
-  if (dot == std::string_view::npos) return false;
-  if (std::from_chars(name.data(), name.data() + dot, msn).ec != std::errc()) return false;
-  const size_t dot2 = name.find('.', dot + 1);
-  return std::from_chars(name.data() + dot + 1, name.data() + dot2, part).ec == std::errc();
-}
-
 class Viewer {
  public:
   Viewer(asio::io_context& io, const Options& o, Stats& stats, std::string query)
-      : socket_(io), o_(o), stats_(stats), query_(std::move(query)) {
+      : conn_(io.get_executor(), tcp::endpoint(asio::ip::make_address(o.host), o.port), o.host),
+        o_(o),
+        stats_(stats),
+        query_(std::move(query)) {
     const size_t slash = o.playlist.rfind('/');
     dir_ = o.playlist.substr(0, slash + 1);
   }
 
   asio::awaitable<void> run(Clock::time_point end) {
     try {
-      co_await socket_.async_connect(tcp::endpoint(asio::ip::make_address(o_.host), o_.port),
-                                     asio::use_awaitable);
+      co_await conn_.connect();
       std::string body;
-      if (!co_await get(o_.playlist + "?" + query_, body)) co_return;
-      int64_t msn = 0, part = 0;
-      std::string hint;
+      if (!co_await get(o_.playlist + "?" + query_, &body)) co_return;
+      bench::MediaPlaylist pl;
       while (Clock::now() < end) {
-        if (!preload_hint(body, msn, part, hint)) {
+        if (!bench::parse_media_playlist(body, pl) || !pl.hint) {
           stats_.errors++;
           co_return;
         }
-        std::string media;
-        if (!co_await get(dir_ + hint, media)) co_return;  // the hint carries the query
+        const bench::PartPos hint = *pl.hint;
+        if (!co_await get(dir_ + std::string(pl.hint_uri), nullptr)) co_return;  // the hint carries the query
         stats_.parts++;
-        const std::string reload = o_.playlist + "?" + query_ + "&_HLS_msn=" + std::to_string(msn) +
-                                   "&_HLS_part=" + std::to_string(part);
-        if (!co_await get(reload, body)) co_return;
+        const std::string reload = o_.playlist + "?" + query_ + "&_HLS_msn=" +
+                                   std::to_string(hint.msn) + "&_HLS_part=" +
+                                   std::to_string(hint.index);
+        if (!co_await get(reload, &body)) co_return;
         stats_.playlists++;
       }
     } catch (const std::exception&) {
@@ -106,33 +92,11 @@ class Viewer {
   }
 
  private:
-  // One GET on the keep-alive connection; the body into `out`. False on a failure (counted).
-  asio::awaitable<bool> get(const std::string& target, std::string& out) {
-    request_.clear();
-    request_ += "GET ";
-    request_ += target;
-    request_ += " HTTP/1.1\r\nHost: ";
-    request_ += o_.host;
-    request_ += "\r\nUser-Agent: stagecast-bench-llhls/1\r\n\r\n";
-    co_await asio::async_write(socket_, asio::buffer(request_), asio::use_awaitable);
-    size_t header_end;
-    while ((header_end = buffer_.find("\r\n\r\n")) == std::string::npos) co_await read_more();
-    const std::string_view head(buffer_.data(), header_end);
-    int status = 0;
-    std::from_chars(head.data() + 9, head.data() + 12, status);
-    size_t length = 0;
-    size_t cl = head.find("content-length:");
-    if (cl == std::string_view::npos) cl = head.find("Content-Length:");
-    if (cl != std::string_view::npos) {
-      size_t p = cl + 15;
-      while (p < head.size() && head[p] == ' ') ++p;
-      std::from_chars(head.data() + p, head.data() + head.size(), length);
-    }
-    const size_t total = header_end + 4 + length;
-    while (buffer_.size() < total) co_await read_more();
-    out.assign(buffer_, header_end + 4, length);
-    buffer_.erase(0, total);
-    stats_.bytes += total;
+  // One GET on the keep-alive connection (bench/common); the body into `out` unless null.
+  asio::awaitable<bool> get(const std::string& target, std::string* out) {
+    const uint64_t before = conn_.bytes();
+    const int status = co_await conn_.get(target, out);
+    stats_.bytes += conn_.bytes() - before;
     if (status != 200) {
       stats_.errors++;
       co_return false;
@@ -141,19 +105,11 @@ class Viewer {
     co_return true;
   }
 
-  asio::awaitable<void> read_more() {
-    char chunk[65536];
-    const size_t n = co_await socket_.async_read_some(asio::buffer(chunk), asio::use_awaitable);
-    buffer_.append(chunk, n);
-  }
-
-  tcp::socket socket_;
+  bench::HttpConnection conn_;
   const Options& o_;
   Stats& stats_;
   std::string query_;
   std::string dir_;
-  std::string request_;
-  std::string buffer_;
 };
 
 Options parse(int argc, char** argv) {

@@ -24,7 +24,8 @@ const ADMIN_KEY = 'bench-admin-key-0123456789abcdef0123';
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 const loadgen = join(HERE, 'loadgen');
-if (!existsSync(loadgen) || statSync(join(HERE, 'loadgen.cpp')).mtimeMs > statSync(loadgen).mtimeMs) {
+const sources = [join(HERE, 'loadgen.cpp'), join(HERE, '..', 'common', 'llhls_client.h')];
+if (!existsSync(loadgen) || sources.some((s) => statSync(s).mtimeMs > statSync(loadgen).mtimeMs)) {
   const r = spawnSync('g++', ['-O2', '-std=c++20', '-Wall', '-Wextra', join(HERE, 'loadgen.cpp'), '-o', loadgen, '-lpthread'], { stdio: 'inherit' });
   if (r.status !== 0) process.exit(1);
 }

@@ -35,6 +35,14 @@ const JSON_OUT = arg('json', '');
 const VIEWERS_BIN = arg('viewers-bin', join(ROOT, 'build/bench/webrtc/webrtc_fanout_viewers'));
 process.env.SC_TEST_BIN = arg('bin', process.env.SC_TEST_BIN ?? join(ROOT, 'build/src/app/stagecast'));
 const SERVER_CORE = arg('server-core', '1');
+// Janus's event_loops (janus.jcfg): 0 is its default, a thread and GLib loop per handle; N > 0
+// shares N loops between all handles (what Janus suggests for many viewers).
+const JANUS_EVENT_LOOPS = Number(arg('janus-event-loops', 0));
+// --perf FILE: `perf record -g` of the server under test for --perf-seconds, --perf-after seconds
+// after its generator started (to look at the busiest step; see README).
+const PERF = arg('perf', '');
+const PERF_AFTER = Number(arg('perf-after', 20));
+const PERF_SECONDS = Number(arg('perf-seconds', 5));
 const LOAD_CORE = arg('load-core', '0');
 
 const { StagecastProcess } = await import('../../tests/integration/lib/server.mjs');
@@ -114,6 +122,7 @@ writeFileSync(join(janusDir, 'janus.jcfg'), `general: {
   loggers_folder = "${janusDir}/none"
   debug_level = 3
   session_timeout = 0
+  ${JANUS_EVENT_LOOPS > 0 ? `event_loops = ${JANUS_EVENT_LOOPS}` : ''}
 }
 media: { rtp_port_range = "40000-60000" }
 nat: { nice_debug = false, ice_enforce_list = "${IFACE}" }
@@ -165,6 +174,12 @@ function runViewers(target, extra, serverPid) {
       '--settle-s', String(SETTLE_S), '--late-ms', String(LATE_MS), '--server-pid', String(serverPid),
       '--baseline-s', String(Math.min(5, MEASURE_S)), '--stop-on-fail', ...extra];
     const p = spawn('taskset', args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    if (PERF) {
+      const timer = setTimeout(() => {
+        spawn('perf', ['record', '-F', '499', '-g', '-p', String(serverPid), '-o', `${PERF}.${target}`, '--', 'sleep', String(PERF_SECONDS)], { stdio: 'ignore' });
+      }, PERF_AFTER * 1000);
+      p.on('exit', () => clearTimeout(timer));
+    }
     let out = '';
     p.stdout.on('data', (d) => { out += d; });
     p.on('exit', (code) => {
@@ -202,7 +217,7 @@ function summary(lines) {
 const f1 = (x) => (Number.isFinite(x) ? x.toFixed(1) : '-');
 const f2 = (x) => (Number.isFinite(x) ? x.toFixed(2) : '-');
 console.log(`\nFan-out of one 2.5 Mb/s stream (720p30 H.264 + Opus), server on core ${SERVER_CORE}, viewers and ffmpeg on core ${LOAD_CORE}; late = over ${LATE_MS} ms behind the viewer's best delay`);
-console.log(`Janus: ${janusVersion}`);
+console.log(`Janus: ${janusVersion}, event_loops ${JANUS_EVENT_LOOPS || 'default (a loop per handle)'}`);
 console.log('| server | viewers | server CPU | CPU/viewer | lost | late | lateness p99 / max | Mb/s per viewer | generator CPU | holds |');
 console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
 const sums = {};
@@ -221,4 +236,4 @@ if (sums.stagecast && sums.janus) {
   console.log(`\nStagecast / Janus: viewers held per core ${f2(sums.stagecast.best / sums.janus.best)}x, ` +
     `CPU per viewer ${f2(sums.janus.marginal / sums.stagecast.marginal)}x less (marginal)`);
 }
-if (JSON_OUT) writeFileSync(JSON_OUT, JSON.stringify({ results, janusVersion, steps: STEPS, lateMs: LATE_MS }, null, 2));
+if (JSON_OUT) writeFileSync(JSON_OUT, JSON.stringify({ results, janusVersion, janusEventLoops: JANUS_EVENT_LOOPS, steps: STEPS, lateMs: LATE_MS }, null, 2));

@@ -98,15 +98,16 @@ std::string JanusViewer::watch(int mountpoint) {
   };
   session_ = call(api_.target, json{{"janus", "create"}})["data"]["id"].get<uint64_t>();
   const std::string session_path = api_.target + "/" + std::to_string(session_);
-  handle_ = call(session_path, json{{"janus", "attach"}, {"plugin", "janus.plugin.streaming"}})
-                ["data"]["id"]
-                    .get<uint64_t>();
+  handle_ = call(session_path,
+                 json{{"janus", "attach"}, {"plugin", "janus.plugin.streaming"}})["data"]["id"]
+                .get<uint64_t>();
   call(session_path + "/" + std::to_string(handle_),
        json{{"janus", "message"}, {"body", {{"request", "watch"}, {"id", mountpoint}}}});
   // The offer comes as an event on the session's long poll.
   for (int i = 0; i < 20; ++i) {
     HttpResponse r = http_request("GET", api_, session_path + "?maxev=1", "", "");
-    if (r.status != 200) throw std::runtime_error("Janus long poll: HTTP " + std::to_string(r.status));
+    if (r.status != 200)
+      throw std::runtime_error("Janus long poll: HTTP " + std::to_string(r.status));
     json event = json::parse(r.body);
     if (event.is_array()) event = event.empty() ? json::object() : event[0];
     if (event.contains("jsep")) return event["jsep"]["sdp"].get<std::string>();
@@ -122,9 +123,9 @@ void JanusViewer::start(const std::string& answer) {
                {"transaction", std::to_string(++transaction_)},
                {"body", {{"request", "start"}}},
                {"jsep", {{"type", "answer"}, {"sdp", answer}}}};
-  json reply = json::parse(post(api_.target + "/" + std::to_string(session_) + "/" +
-                                    std::to_string(handle_),
-                                request.dump()));
+  json reply =
+      json::parse(post(api_.target + "/" + std::to_string(session_) + "/" + std::to_string(handle_),
+                       request.dump()));
   if (reply.value("janus", "") != "ack" && reply.value("janus", "") != "success") {
     throw std::runtime_error("Janus start: " + reply.dump());
   }

@@ -126,8 +126,8 @@ void Viewer::connect(const RemoteDescription& remote, bool controlling, Clock::t
   rtc::DtlsTransportOptions options;
   options.role = rtc::DtlsRole::Client;
   options.initial_retransmit = std::chrono::milliseconds(200);
-  auto dtls = rtc::DtlsTransport::create(certificate_, {{"sha-256", remote_.fingerprint}}, now,
-                                         options);
+  auto dtls =
+      rtc::DtlsTransport::create(certificate_, {{"sha-256", remote_.fingerprint}}, now, options);
   if (!dtls.ok()) throw std::runtime_error("DTLS: " + dtls.error().message);
   dtls_ = std::move(dtls).value();
   next_check_ = now;
@@ -297,7 +297,8 @@ void Viewer::handle_rtp(const uint8_t* data, size_t size, int64_t arrival_us) {
     return;
   }
   const uint16_t seq = static_cast<uint16_t>((data[2] << 8) | data[3]);
-  const uint32_t ts = (static_cast<uint32_t>(data[4]) << 24) | (static_cast<uint32_t>(data[5]) << 16) |
+  const uint32_t ts = (static_cast<uint32_t>(data[4]) << 24) |
+                      (static_cast<uint32_t>(data[5]) << 16) |
                       (static_cast<uint32_t>(data[6]) << 8) | data[7];
   track->ext_seq = track->ext_seq < 0 ? seq : rtc::unwrap_sequence(track->ext_seq, seq);
   track->ext_ts = track->ext_ts < 0 ? ts : rtc::unwrap_timestamp(track->ext_ts, ts);

@@ -39,19 +39,18 @@ struct RemoteDescription {
 RemoteDescription read_remote_description(const std::string& sdp);
 
 struct TrackStats {
-  uint64_t packets = 0;       // in the window
-  uint64_t bytes = 0;         // in the window
-  int64_t first_seq = -1;     // extended, first in the window
-  int64_t max_seq = -1;       // extended, highest in the window
-  int64_t ext_seq = -1;       // extended, last seen (lifetime)
-  int64_t ext_ts = -1;        // extended RTP timestamp, last seen (lifetime)
+  uint64_t packets = 0;              // in the window
+  uint64_t bytes = 0;                // in the window
+  int64_t first_seq = -1;            // extended, first in the window
+  int64_t max_seq = -1;              // extended, highest in the window
+  int64_t ext_seq = -1;              // extended, last seen (lifetime)
+  int64_t ext_ts = -1;               // extended RTP timestamp, last seen (lifetime)
   int64_t min_delay_us = INT64_MAX;  // lifetime best of arrival - RTP time
   std::vector<int64_t> delays_us;    // this window's (video only)
   uint64_t lost() const {
     if (first_seq < 0) return 0;
     const int64_t expected = max_seq - first_seq + 1;
-    return expected > static_cast<int64_t>(packets) ? static_cast<uint64_t>(expected) - packets
-                                                    : 0;
+    return expected > static_cast<int64_t>(packets) ? static_cast<uint64_t>(expected) - packets : 0;
   }
 };
 

@@ -70,17 +70,28 @@ Options parse_options(int argc, char** argv) {
       if (i + 1 >= argc) throw std::runtime_error("missing value for " + a);
       return argv[++i];
     };
-    if (a == "--target") o.target = value();
-    else if (a == "--whep-url") o.whep_url = value();
-    else if (a == "--janus-url") o.janus_url = value();
-    else if (a == "--mountpoint") o.mountpoint = std::stoi(value());
-    else if (a == "--local-ip") o.local_ip = value();
-    else if (a == "--settle-s") o.settle_s = std::stod(value());
-    else if (a == "--measure-s") o.measure_s = std::stod(value());
-    else if (a == "--late-ms") o.late_ms = std::stod(value());
-    else if (a == "--server-pid") o.server_pid = std::stoi(value());
-    else if (a == "--baseline-s") o.baseline_s = std::stod(value());
-    else if (a == "--stop-on-fail") o.stop_on_fail = true;
+    if (a == "--target")
+      o.target = value();
+    else if (a == "--whep-url")
+      o.whep_url = value();
+    else if (a == "--janus-url")
+      o.janus_url = value();
+    else if (a == "--mountpoint")
+      o.mountpoint = std::stoi(value());
+    else if (a == "--local-ip")
+      o.local_ip = value();
+    else if (a == "--settle-s")
+      o.settle_s = std::stod(value());
+    else if (a == "--measure-s")
+      o.measure_s = std::stod(value());
+    else if (a == "--late-ms")
+      o.late_ms = std::stod(value());
+    else if (a == "--server-pid")
+      o.server_pid = std::stoi(value());
+    else if (a == "--baseline-s")
+      o.baseline_s = std::stod(value());
+    else if (a == "--stop-on-fail")
+      o.stop_on_fail = true;
     else if (a == "--steps") {
       o.steps.clear();
       std::stringstream s(value());
@@ -180,7 +191,8 @@ std::string janus_answer_sdp(const std::string& offer, const Viewer& v,
     }
     const std::string fmtp = m.fmtp(std::stoi(pt));
     if (!fmtp.empty()) s << "a=fmtp:" << pt << " " << fmtp << "\r\n";
-    if (m.kind == "video") s << "a=rtcp-fb:" << pt << " nack\r\na=rtcp-fb:" << pt << " nack pli\r\n";
+    if (m.kind == "video")
+      s << "a=rtcp-fb:" << pt << " nack\r\na=rtcp-fb:" << pt << " nack pli\r\n";
     s << "a=candidate:1 1 udp 2130706431 " << v.local_ip() << " " << v.local_port()
       << " typ host\r\na=end-of-candidates\r\n";
   }
@@ -219,6 +231,11 @@ class Generator {
   }
 
  private:
+  long elapsed() const {
+    return static_cast<long>(
+        std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - started_).count());
+  }
+
   void add_viewers(int n) {
     while (static_cast<int>(viewers_.size()) < n) {
       const int index = static_cast<int>(viewers_.size());
@@ -262,7 +279,7 @@ class Generator {
       pump_for(std::chrono::milliseconds(50));
     }
     std::cerr << o_.target << ": " << connected() << "/" << viewers_.size()
-              << " viewers connected\n";
+              << " viewers connected (" << elapsed() << " s)\n";
     for (const auto& v : viewers_) {
       if (!v->dtls_connected()) {
         std::cerr << "  viewer " << v->index() << " not connected (ice "
@@ -330,8 +347,8 @@ class Generator {
       size_t i = std::min(lateness.size() - 1, static_cast<size_t>(p / 100 * lateness.size()));
       return lateness[i] / 1000.0;
     };
-    const bool holds = n == 0 || (receiving == viewers_.size() && static_cast<int>(receiving) == n &&
-                                  late == 0 && lost == 0);
+    const bool holds = n == 0 || (receiving == viewers_.size() &&
+                                  static_cast<int>(receiving) == n && late == 0 && lost == 0);
     json line{{"target", o_.target},
               {"viewers", n},
               {"connected", connected()},
@@ -352,9 +369,9 @@ class Generator {
               {"holds", holds}};
     std::cout << line.dump() << std::endl;
     std::cerr << o_.target << " " << n << " viewers: server " << static_cast<int>(server_cpu)
-              << "% cpu, generator " << static_cast<int>(own_cpu) << "%, late " << late
-              << ", lost " << lost << ", p99 lateness " << pct(99) << " ms, "
-              << (holds ? "holds" : "DOES NOT HOLD") << "\n";
+              << "% cpu, generator " << static_cast<int>(own_cpu) << "%, late " << late << ", lost "
+              << lost << ", p99 lateness " << pct(99) << " ms, "
+              << (holds ? "holds" : "DOES NOT HOLD") << " (" << elapsed() << " s)\n";
     return holds;
   }
 
@@ -367,6 +384,7 @@ class Generator {
   std::vector<std::unique_ptr<JanusViewer>> janus_viewers_;
   int signalling_failures_ = 0;
   Clock::time_point next_timers_{};
+  Clock::time_point started_ = Clock::now();
 };
 
 }  // namespace

@@ -307,9 +307,9 @@ void DtlsTransport::complete_handshake() {
   };
   Bytes& client_keys = options_.role == DtlsRole::Client ? keys.outbound : keys.inbound;
   Bytes& server_keys = options_.role == DtlsRole::Client ? keys.inbound : keys.outbound;
-  append(client_keys, 0, key);               // client key
-  append(client_keys, 2 * key, salt);        // client salt
-  append(server_keys, key, key);             // server key
+  append(client_keys, 0, key);                // client key
+  append(client_keys, 2 * key, salt);         // client salt
+  append(server_keys, key, key);              // server key
   append(server_keys, 2 * key + salt, salt);  // server salt
   OPENSSL_cleanse(material.data(), material.size());
   keys_ = std::move(keys);

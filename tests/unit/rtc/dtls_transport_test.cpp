@@ -140,7 +140,7 @@ TEST(DtlsTransport, ClientRoleAgainstOurServer) {
   EXPECT_TRUE(server->start(now).empty());  // a server sends nothing first
   std::vector<Bytes> to_server = client->start(now);
   ASSERT_FALSE(to_server.empty());
-  EXPECT_EQ(to_server[0][0], 22);  // a handshake record: the ClientHello
+  EXPECT_EQ(to_server[0][0], 22);           // a handshake record: the ClientHello
   EXPECT_TRUE(client->start(now).empty());  // once
   for (int round = 0; round < 10 && !to_server.empty(); ++round) {
     std::vector<Bytes> to_client;
@@ -160,8 +160,8 @@ TEST(DtlsTransport, ClientRoleAgainstOurServer) {
   EXPECT_EQ(client->srtp_keys()->outbound, server->srtp_keys()->inbound);
 
   // A client expecting another server certificate fails.
-  auto wrong = DtlsTransport::create(client_cert, {{"sha-256", client_cert.fingerprint_sha256()}},
-                                     now, o);
+  auto wrong =
+      DtlsTransport::create(client_cert, {{"sha-256", client_cert.fingerprint_sha256()}}, now, o);
   ASSERT_TRUE(wrong.ok());
   auto server2 = make_server({{"sha-256", client_cert.fingerprint_sha256()}}, now);
   auto hello = (*wrong)->start(now);

@@ -9,11 +9,16 @@ packages=(
   libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libswresample-dev libx264-dev
   libcurl4-openssl-dev libsrtp2-dev libhiredis-dev libnghttp2-dev
 )
-if [[ "${1:-}" == "--test" ]]; then
+if [[ "${1:-}" == "--test" || "${1:-}" == "--bench" ]]; then
   # Real peers the tests talk to, and clang for the sanitizer-free fuzz build.
   packages+=(ffmpeg chromium sqlite3 postgresql redis-server clang libclang-rt-14-dev
              gstreamer1.0-tools gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
              gstreamer1.0-plugins-ugly gstreamer1.0-libav)
+fi
+if [[ "${1:-}" == "--bench" ]]; then
+  # Peers the benchmarks run beside ours (bench/*/README.md): Janus's streaming plugin for
+  # bench/webrtc's fan-out (fanout.mjs).
+  packages+=(janus)
 fi
 
 missing=()

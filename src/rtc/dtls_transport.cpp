@@ -155,7 +155,8 @@ Result<std::unique_ptr<DtlsTransport>> DtlsTransport::create(
   std::unique_ptr<DtlsTransport> t(new DtlsTransport(options, std::move(remote_fingerprints), now));
 
   ERR_clear_error();
-  t->ctx_.reset(SSL_CTX_new(DTLS_server_method()));
+  const bool client = options.role == DtlsRole::Client;
+  t->ctx_.reset(SSL_CTX_new(client ? DTLS_client_method() : DTLS_server_method()));
   SSL_CTX* ctx = t->ctx_.get();
   if (ctx == nullptr) return fail("SSL_CTX_new");
   // DTLS 1.2 only (RFC 8827 6.5): 1.0 lacks the AEAD suites.
@@ -169,7 +170,8 @@ Result<std::unique_ptr<DtlsTransport>> DtlsTransport::create(
   }
   // RFC 5764 4.1.1: use_srtp; note the inverted return value (0 is success).
   if (SSL_CTX_set_tlsext_use_srtp(ctx, kSrtpProfiles) != 0) return fail("use_srtp");
-  // RFC 5763 5: the client must present a certificate; verify_peer decides on its fingerprint.
+  // RFC 5763 5: the client must present a certificate (and a server always does); verify_peer
+  // decides on its fingerprint.
   SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
   SSL_CTX_set_cert_verify_callback(ctx, &DtlsTransport::verify_peer, t.get());
   // No resumption (every session has a fresh certificate pair), no renegotiation (it would
@@ -200,8 +202,19 @@ Result<std::unique_ptr<DtlsTransport>> DtlsTransport::create(
   SSL_set_mtu(ssl, static_cast<long>(options.mtu));
   DTLS_set_link_mtu(ssl, static_cast<long>(options.mtu));
   DTLS_set_timer_cb(ssl, &DtlsTransport::next_retransmit_us);
-  SSL_set_accept_state(ssl);
+  if (client) {
+    SSL_set_connect_state(ssl);
+  } else {
+    SSL_set_accept_state(ssl);
+  }
   return t;
+}
+
+std::vector<Bytes> DtlsTransport::start(TimePoint now) {
+  if (options_.role != DtlsRole::Client || started_ || state_ != DtlsState::Connecting) return {};
+  started_ = true;
+  advance_handshake(now);
+  return take_output();
 }
 
 std::vector<Bytes> DtlsTransport::receive(ByteSpan datagram, TimePoint now) {
@@ -292,10 +305,12 @@ void DtlsTransport::complete_handshake() {
     to.insert(to.end(), material.begin() + static_cast<std::ptrdiff_t>(offset),
               material.begin() + static_cast<std::ptrdiff_t>(offset + n));
   };
-  append(keys.inbound, 0, key);               // client key
-  append(keys.inbound, 2 * key, salt);        // client salt
-  append(keys.outbound, key, key);            // server key
-  append(keys.outbound, 2 * key + salt, salt);  // server salt
+  Bytes& client_keys = options_.role == DtlsRole::Client ? keys.outbound : keys.inbound;
+  Bytes& server_keys = options_.role == DtlsRole::Client ? keys.inbound : keys.outbound;
+  append(client_keys, 0, key);                // client key
+  append(client_keys, 2 * key, salt);         // client salt
+  append(server_keys, key, key);              // server key
+  append(server_keys, 2 * key + salt, salt);  // server salt
   OPENSSL_cleanse(material.data(), material.size());
   keys_ = std::move(keys);
   state_ = DtlsState::Connected;

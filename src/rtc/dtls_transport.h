@@ -2,7 +2,9 @@
 // DTLS 1.2 server endpoint of a WebRTC session (RFC 5763, 5764; RFC 6347), without a socket:
 // datagrams the demultiplexer classified as DTLS go in by receive(), the datagrams to send come
 // back from every call, retransmission is driven by the caller's timer (next_timeout() /
-// handle_timeout()). We answer `a=setup:passive`, so we are always the DTLS server.
+// handle_timeout()). The server answers `a=setup:passive` (WHIP and WHEP sessions); the client
+// role (`a=setup:active`) is for the fan-out benchmark's viewers (bench/webrtc), which call start()
+// to send the ClientHello.
 //
 // Trust (RFC 5763 5): the peer's certificate is self-signed; it is accepted when, and only
 // when, its fingerprint equals one its SDP offer announced. On completion the SRTP profile
@@ -30,6 +32,7 @@ struct bio_method_st;  // BIO_METHOD (openssl/bio.h), kept out of this header
 namespace stagecast::rtc {
 
 enum class DtlsState : uint8_t { Connecting, Connected, Failed, Closed };
+enum class DtlsRole : uint8_t { Server, Client };
 
 struct DtlsTransportOptions {
   // Largest datagram we write; records are coalesced up to it (RFC 6347 4.1.1). 1200 leaves room
@@ -42,6 +45,9 @@ struct DtlsTransportOptions {
   std::chrono::milliseconds max_retransmit{60000};
   // The whole handshake, from create() (the peer passed ICE; browsers give up after about 30 s).
   std::chrono::milliseconds handshake_timeout{30000};
+  // Server: waits for a ClientHello. Client: start() sends one; the server must present a
+  // certificate matching the remote fingerprint.
+  DtlsRole role = DtlsRole::Server;
 };
 
 struct SslCtxFree {
@@ -65,6 +71,9 @@ class DtlsTransport {
   DtlsTransport(const DtlsTransport&) = delete;
   DtlsTransport& operator=(const DtlsTransport&) = delete;
 
+  // Client role: the first flight (ClientHello). Nothing for a server or once started.
+  std::vector<Bytes> start(TimePoint now);
+
   // One datagram from the peer. Returns the datagrams to send (a flight, an alert, a
   // retransmitted final flight). Ignored once failed or closed.
   std::vector<Bytes> receive(ByteSpan datagram, TimePoint now);
@@ -85,7 +94,7 @@ class DtlsTransport {
   // dtls_fingerprint_mismatch, dtls_no_srtp_profile, dtls_handshake_failed,
   // dtls_handshake_timeout, dtls_export_failed); nullopt unless failed.
   const std::optional<Error>& failure() const { return failure_; }
-  // Set once connected.
+  // Set once connected. `inbound` is always the peer's key (the client's for a server).
   const std::optional<SrtpKeys>& srtp_keys() const { return keys_; }
   // Peer application data (a data channel we did not offer) is counted and dropped.
   uint64_t dropped_application_records() const { return dropped_application_; }
@@ -117,6 +126,7 @@ class DtlsTransport {
   std::optional<Error> failure_;
   std::optional<SrtpKeys> keys_;
   bool fingerprint_checked_ = false;
+  bool started_ = false;
   uint64_t dropped_application_ = 0;
 };
 

@@ -124,6 +124,61 @@ INSTANTIATE_TEST_SUITE_P(
         ProfileCase{"SRTP_AEAD_AES_128_GCM", SrtpProfile::AeadAes128Gcm},
         ProfileCase{"SRTP_AES128_CM_SHA1_80", SrtpProfile::Aes128CmHmacSha1_80}));
 
+// The client role (the fan-out benchmark's viewers) against our server: each checks the other's
+// fingerprint, and the keys come out mirrored (the client's inbound is the server's outbound).
+TEST(DtlsTransport, ClientRoleAgainstOurServer) {
+  const auto now = Clock::now();
+  static const DtlsCertificate client_cert = DtlsCertificate::generate().value();
+  auto server = make_server({{"sha-256", client_cert.fingerprint_sha256()}}, now);
+  ASSERT_TRUE(server);
+  DtlsTransportOptions o;
+  o.role = DtlsRole::Client;
+  auto made = DtlsTransport::create(
+      client_cert, {{"sha-256", server_certificate().fingerprint_sha256()}}, now, o);
+  ASSERT_TRUE(made.ok());
+  auto client = std::move(made).value();
+  EXPECT_TRUE(server->start(now).empty());  // a server sends nothing first
+  std::vector<Bytes> to_server = client->start(now);
+  ASSERT_FALSE(to_server.empty());
+  EXPECT_EQ(to_server[0][0], 22);           // a handshake record: the ClientHello
+  EXPECT_TRUE(client->start(now).empty());  // once
+  for (int round = 0; round < 10 && !to_server.empty(); ++round) {
+    std::vector<Bytes> to_client;
+    for (const auto& d : to_server) {
+      for (auto& out : server->receive(d, now)) to_client.push_back(std::move(out));
+    }
+    to_server.clear();
+    for (const auto& d : to_client) {
+      for (auto& out : client->receive(d, now)) to_server.push_back(std::move(out));
+    }
+  }
+  ASSERT_EQ(client->state(), DtlsState::Connected)
+      << (client->failure() ? client->failure()->message : "still connecting");
+  ASSERT_EQ(server->state(), DtlsState::Connected);
+  EXPECT_EQ(client->srtp_keys()->profile, SrtpProfile::AeadAes128Gcm);
+  EXPECT_EQ(client->srtp_keys()->inbound, server->srtp_keys()->outbound);
+  EXPECT_EQ(client->srtp_keys()->outbound, server->srtp_keys()->inbound);
+
+  // A client expecting another server certificate fails.
+  auto wrong =
+      DtlsTransport::create(client_cert, {{"sha-256", client_cert.fingerprint_sha256()}}, now, o);
+  ASSERT_TRUE(wrong.ok());
+  auto server2 = make_server({{"sha-256", client_cert.fingerprint_sha256()}}, now);
+  auto hello = (*wrong)->start(now);
+  for (int round = 0; round < 10 && !hello.empty(); ++round) {
+    std::vector<Bytes> back;
+    for (const auto& d : hello) {
+      for (auto& out : server2->receive(d, now)) back.push_back(std::move(out));
+    }
+    hello.clear();
+    for (const auto& d : back) {
+      for (auto& out : (*wrong)->receive(d, now)) hello.push_back(std::move(out));
+    }
+  }
+  EXPECT_EQ((*wrong)->state(), DtlsState::Failed);
+  EXPECT_EQ((*wrong)->failure()->code, "dtls_fingerprint_mismatch");
+}
+
 TEST(DtlsTransport, WrongFingerprintFailsTheHandshake) {
   const auto now = Clock::now();
   DtlsTestClient client("SRTP_AEAD_AES_128_GCM");

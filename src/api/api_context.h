@@ -34,6 +34,8 @@ struct ApiContext {
   // Recording is on for this server (record.enabled): streams take and show their own `record`.
   bool recording = false;
   std::string whep_base_url;  // e.g. http://127.0.0.1:8080/whep; empty while WHEP playback is off
+  // The Viewer starts in Real-time (WHEP) when the server offers it (webrtc.viewer_default).
+  bool realtime_default = true;
   // Live thumbnails (docs/web.md); null when off.
   const media::ThumbnailStore* thumbnails = nullptr;
   // Viewers of a stream on this node now (the realtime gateway); set once it exists.

@@ -255,6 +255,7 @@ void add_stream_routes(net::Router& router, ApiContext& ctx) {
     if (!ctx.whep_base_url.empty()) {
       j["whepUrl"] = ctx.whep_base_url + "/" + grant->stream_id +
                      "?token=" + net::percent_encode(grant->token);
+      j["preferRealtime"] = ctx.realtime_default;
     }
     return net::Response::json(200, j.dump()).header("cache-control", "no-store");
   });

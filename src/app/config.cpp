@@ -73,6 +73,8 @@ const Key kKeys[] = {
     {"webrtc.playback", SC_FIELD(webrtc_playback), false,
      "WHEP playback (video; the same access rule as HLS)"},
     {"webrtc.max_viewers", SC_FIELD(webrtc_max_viewers), false, "WHEP viewers at most"},
+    {"webrtc.viewer_default", SC_FIELD(webrtc_viewer_default), false,
+     "the Viewer's mode where WHEP is offered: realtime (falls back to LL-HLS) or hls"},
     {"webrtc.max_bitrate_kbps", SC_FIELD(webrtc_max_bitrate_kbps), false,
      "bitrate ceiling asked of WHIP publishers (REMB)"},
     {"webrtc.consent_timeout_ms", SC_FIELD(webrtc_consent_timeout_ms), false,
@@ -509,6 +511,8 @@ Result<void> validate(const Config& c) {
         return std::isalnum(ch) || ch == '-' || ch == '_' || ch == '.';
       }))
     return make_error("config_invalid", "node.id must be 1-64 of A-Z a-z 0-9 . _ -");
+  if (c.webrtc_viewer_default != "realtime" && c.webrtc_viewer_default != "hls")
+    return make_error("config_invalid", "webrtc.viewer_default must be realtime or hls");
   if (c.cluster_hls_mode != "redirect" && c.cluster_hls_mode != "proxy")
     return make_error("config_invalid", "cluster.hls_mode must be redirect or proxy");
   if (c.hls_part_ms < 100 || c.hls_segment_ms < c.hls_part_ms) {

@@ -63,6 +63,7 @@ struct Config {
   int64_t webrtc_max_sessions = 256;
   bool webrtc_playback = true;       // WHEP
   int64_t webrtc_max_viewers = 1000;
+  std::string webrtc_viewer_default = "realtime";  // or "hls": the Viewer's first choice
   int64_t webrtc_max_bitrate_kbps = 6000;      // REMB ceiling sent to publishers
   int64_t webrtc_keyframe_interval_ms = 2000;  // PLI when no key frame came for this long
   int64_t webrtc_consent_timeout_ms =

@@ -476,6 +476,7 @@ static void add_api_routes(Server::Parts& p, uint16_t http_port, uint16_t rtmp_p
       p.password_pool.get(), &p.clock, p.webrtc ? http_base + "/whip" : std::string(),
       c.record_enabled, p.webrtc && p.webrtc->whep ? http_base + "/whep" : std::string()});
   p.api->analytics = p.analytics.get();
+  p.api->realtime_default = c.webrtc_viewer_default == "realtime";
   api::add_auth_routes(p.router, *p.api);
   api::add_admin_routes(p.router, *p.api);
   api::add_operator_routes(p.router, *p.api);

@@ -55,7 +55,7 @@ async function playInBrowser(url, on = server) {
 }
 
 before(async () => {
-  server = await startServer();
+  server = await startServer({ args: ['--webrtc.viewer_default=realtime'] });
   artist = await verifiedArtist(server, 'WHEP Artist');
   fan = await register(server, { displayName: 'WHEP Fan' });
   publicStream = await createStream(server, artist, { title: 'Real-time public' });
@@ -154,8 +154,10 @@ test('a members-only stream: 403 and no session without a playback token, plays 
   assert.equal(fanPlayback.status, 403, fanPlayback.text);
 });
 
-test('the Viewer plays in Real-time (WHEP) when chosen, and switches back to LL-HLS', async () => {
-  const v = await openPage(browser, `${server.url}/watch/${publicStream.id}?player=webrtc`, { user: fan });
+test('the Viewer plays in Real-time (WHEP) by itself where it is offered, switches to LL-HLS and keeps that choice', async () => {
+  const grant = await server.api('POST', `/api/livestream/${publicStream.id}/playback`, { token: fan.token });
+  assert.equal(grant.body.preferRealtime, true);
+  const v = await openPage(browser, `${server.url}/watch/${publicStream.id}`, { user: fan });
   try {
     await until(v.page, () => document.body.dataset.phase === 'playing', null, { timeout: 30000, what: 'the Viewer playing' });
     assert.equal(await v.page.evaluate(() => globalThis.stagecastViewer.mode), 'webrtc');
@@ -165,6 +167,11 @@ test('the Viewer plays in Real-time (WHEP) when chosen, and switches back to LL-
     // Unchecked: LL-HLS again, with its quality menu.
     await v.page.uncheck('#realtime');
     await until(v.page, () => globalThis.stagecastViewer.mode === 'hls.js' && document.body.dataset.phase === 'playing', null, { timeout: 30000, what: 'LL-HLS again' });
+    // The fan's choice holds for the session: a reload stays on LL-HLS.
+    await v.page.reload();
+    await until(v.page, () => document.body.dataset.phase === 'playing', null, { timeout: 30000, what: 'the Viewer playing after a reload' });
+    assert.equal(await v.page.evaluate(() => globalThis.stagecastViewer.mode), 'hls.js');
+    assert.equal(await v.page.isChecked('#realtime'), false);
     assert.deepEqual(v.errors, []);
   } finally {
     await v.page.context().close();
@@ -173,14 +180,14 @@ test('the Viewer plays in Real-time (WHEP) when chosen, and switches back to LL-
 
 test('when WebRTC cannot connect, the Viewer falls back to LL-HLS within seconds', async () => {
   // A server that announces no candidate a browser can reach: ICE never completes.
-  const blocked = await startServer({ args: ['--webrtc.udp_candidates=192.0.2.1', '--webrtc.tcp=false'] });
+  const blocked = await startServer({ args: ['--webrtc.udp_candidates=192.0.2.1', '--webrtc.tcp=false', '--webrtc.viewer_default=realtime'] });
   try {
     const a = await verifiedArtist(blocked, 'Fallback Artist');
     const s = await createStream(blocked, a, { title: 'Fallback' });
     const pub = publish(`${s.rtmpUrl}/${s.streamKey}`, { seconds: 600, size: '320x180', gop: 30, bframes: 0 });
     publishers.push(pub);
     await waitFor(async () => (await blocked.api('GET', `/api/livestream/${s.id}`)).body.status === 'LIVE', { timeout: 30000, what: 'LIVE' });
-    const v = await openPage(browser, `${blocked.url}/watch/${s.id}?player=webrtc`);
+    const v = await openPage(browser, `${blocked.url}/watch/${s.id}`);
     try {
       const started = Date.now();
       await until(v.page, () => document.body.dataset.phase === 'playing', null, { timeout: 40000, what: 'playing after the fallback' });

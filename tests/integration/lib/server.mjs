@@ -36,6 +36,9 @@ export class StagecastProcess {
       // Recording (record.enabled, on by default) writes every stream to disk; only the tests
       // about it turn it on.
       '--record.enabled=false',
+      // The Viewer starts in Real-time (WHEP) where it is offered (webrtc.viewer_default): the
+      // tests of LL-HLS in the Viewer need LL-HLS; the WHEP tests turn the default back on.
+      '--webrtc.viewer_default=hls',
       ...this.args,
     ];
     this.proc = spawn(BIN, args, { env: { ...process.env, ...this.env }, stdio: ['ignore', 'pipe', 'pipe'] });

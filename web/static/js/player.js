@@ -7,8 +7,9 @@
 // for a fresh one and hls.js's requests are rewritten to carry it (xhrSetup): playback goes on
 // without reloading the source.
 //
-// Real-time playback (WebRTC over WHEP, whep_player.js) is a choice of the Viewer: the same
-// playback grant carries the WHEP URL, and a failure to connect falls back to LL-HLS.
+// Real-time playback (WebRTC over WHEP, whep_player.js): the same playback grant carries the WHEP
+// URL and whether the server makes it the first choice (preferRealtime, webrtc.viewer_default);
+// a failure to connect falls back to LL-HLS within seconds.
 
 import { WhepPlayer } from './whep_player.js';
 
@@ -57,10 +58,11 @@ export class Player {
   // getPlayback(): Promise<{url, token, expiresAt}> from POST /api/livestream/{id}/playback.
   // onLevels(levels, selected, playing): the quality menu. onFatal(kind): the page decides what
   // next ('forbidden' when the token or access is gone, 'unavailable', 'media').
-  // prefer: 'auto' (the rule above), 'native' or 'hls.js' (the Viewer's ?player= override, for
-  // trying either path on any browser that has it), or 'webrtc': real-time playback over WHEP
-  // where the server offers it (the playback answer's whepUrl), falling back to LL-HLS when
-  // WebRTC does not connect within a few seconds.
+  // prefer: 'auto' (Real-time where the server offers and prefers it, else the HLS rule above),
+  // 'hls' (the HLS rule, no WebRTC: the fan turned Real-time off), 'native' or 'hls.js' (the
+  // Viewer's ?player= override, for trying either path on any browser that has it), or 'webrtc':
+  // real-time playback over WHEP where the server offers it (the playback answer's whepUrl).
+  // WebRTC that does not connect within a few seconds falls back to LL-HLS.
   constructor(video, { getPlayback, onLevels, onFatal, onPlaying, prefer = 'auto' }) {
     this.video = video;
     this.getPlayback = getPlayback;
@@ -88,7 +90,8 @@ export class Player {
     video.playsInline = true;
     video.addEventListener('playing', this.playingListener = () => this.onPlaying(), { once: false });
     this.realtimeAvailable = Boolean(playback.whepUrl) && WhepPlayer.supported();
-    if (this.prefer === 'webrtc' && this.realtimeAvailable && (await this.startWebrtc(playback.whepUrl))) return;
+    const tryRealtime = this.prefer === 'webrtc' || (this.prefer === 'auto' && playback.preferRealtime === true);
+    if (tryRealtime && this.realtimeAvailable && (await this.startWebrtc(playback.whepUrl))) return;
     if (this.stopped) return;
 
     const native = this.prefer === 'native' ? canPlayHlsNatively(video)

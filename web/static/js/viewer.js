@@ -249,15 +249,17 @@ async function startPlayer() {
 
 // One player for live and replay: `playing` is the phase once the video plays; a fatal error
 // (after playback began) and a failure to start (other than a refusal) are the caller's to show.
-// Real-time (WHEP) when the fan chose it (kept for the session) or the URL asks (?player=webrtc).
-// The switch, once used, wins over the URL.
+// Real-time (WHEP) first where the server offers and prefers it (webrtc.viewer_default), unless
+// the fan turned it off; the fan's choice is kept for the session. ?player= overrides both until
+// the switch is used.
 const REALTIME_KEY = 'stagecast.realtime';
 let realtimeChosen = null;
 function preferredPlayer() {
-  if (realtimeChosen !== null) return realtimeChosen ? 'webrtc' : 'auto';
+  if (realtimeChosen !== null) return realtimeChosen ? 'webrtc' : 'hls';
   const asked = new URLSearchParams(location.search).get('player');
   if (asked) return asked;
-  return sessionStorage.getItem(REALTIME_KEY) === '1' ? 'webrtc' : 'auto';
+  const kept = sessionStorage.getItem(REALTIME_KEY);
+  return kept === '1' ? 'webrtc' : kept === '0' ? 'hls' : 'auto';
 }
 
 async function launch(getPlayback, playing, onFatal, onStartFailure) {

@@ -12,8 +12,10 @@
 //    packets, its own CPU. The most viewers a server holds is the largest step with every viewer
 //    receiving, nothing lost and nothing late.
 //
-// usage: node bench/webrtc/fanout.mjs [--steps 25,50,100,200] [--measure-s 8] [--settle-s 3]
-//        [--late-ms 50] [--only whep|janus] [--bin build/src/app/stagecast]
+// usage: node bench/webrtc/fanout.mjs [--steps-whep 100,200,...] [--steps-janus 50,100,...]
+//        [--steps N,N,... (both)] [--measure-s 6] [--settle-s 2] [--late-ms 100]
+//        [--janus-event-loops 0,1] [--only whep|janus] [--bin build/src/app/stagecast]
+//        [--perf FILE --perf-after S --perf-seconds S]
 //        [--viewers-bin build/bench/webrtc/webrtc_fanout_viewers] [--json out.json]
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -26,7 +28,10 @@ import net from 'node:net';
 const argv = process.argv.slice(2);
 const arg = (name, def) => { const i = argv.indexOf(`--${name}`); return i >= 0 ? argv[i + 1] : def; };
 const ROOT = new URL('../../', import.meta.url).pathname;
-const STEPS = arg('steps', '50,100,150,200,250,300,350,400,450');
+// Steps of viewers per server (stepping stops at the first that does not hold): finer where
+// each server's limit has been.
+const STEPS_WHEP = arg('steps-whep', arg('steps', '100,200,250,275,300,325,350,400,450'));
+const STEPS_JANUS = arg('steps-janus', arg('steps', '50,100,125,150,175,200,225,250,275,300'));
 const MEASURE_S = Number(arg('measure-s', 6));
 const SETTLE_S = Number(arg('settle-s', 2));
 const LATE_MS = Number(arg('late-ms', 100));
@@ -37,7 +42,7 @@ process.env.SC_TEST_BIN = arg('bin', process.env.SC_TEST_BIN ?? join(ROOT, 'buil
 const SERVER_CORE = arg('server-core', '1');
 // Janus's event_loops (janus.jcfg): 0 is its default, a thread and GLib loop per handle; N > 0
 // shares N loops between all handles (what Janus suggests for many viewers).
-const JANUS_EVENT_LOOPS = Number(arg('janus-event-loops', 0));
+const JANUS_EVENT_LOOPS = arg('janus-event-loops', '0,1').split(',').map(Number);
 // --perf FILE: `perf record -g` of the server under test for --perf-seconds, --perf-after seconds
 // after its generator started (to look at the busiest step; see README).
 const PERF = arg('perf', '');
@@ -49,7 +54,8 @@ const { StagecastProcess } = await import('../../tests/integration/lib/server.mj
 const { verifiedArtist, createStream } = await import('../../tests/integration/lib/fixtures.mjs');
 
 if (!existsSync(VIEWERS_BIN)) throw new Error(`${VIEWERS_BIN} missing: ninja -C build webrtc_fanout_viewers`);
-const busy = ['ninja', 'node --test'].filter((p) => spawnSync('pgrep', p === 'ninja' ? ['-x', p] : ['-f', p]).status === 0);
+// (pgrep -f '^node --test': a helper queued behind flock has 'node --test' in its flock's arguments)
+const busy = ['ninja', 'node --test'].filter((p) => spawnSync('pgrep', p === 'ninja' ? ['-x', p] : ['-f', `^${p}`]).status === 0);
 if (busy.length) console.warn(`WARNING: ${busy.join(', ')} running: the figures will not be those of an idle machine`);
 
 const cleanups = [];
@@ -108,31 +114,34 @@ const stream = await createStream(sc, artist, { title: 'fan-out bench' });
 const ifaceEntry = Object.entries(networkInterfaces()).map(([name, list]) => [name, list.find((a) => a.family === 'IPv4' && !a.internal)]).find(([, a]) => a);
 if (!ifaceEntry) throw new Error('no non-loopback IPv4 interface for Janus\'s ICE candidates');
 const [IFACE, { address: IFACE_IP }] = ifaceEntry;
-const janusDir = mkdtempSync(join(tmpdir(), 'janus-fanout-'));
-cleanups.push(() => rmSync(janusDir, { recursive: true, force: true }));
-mkdirSync(join(janusDir, 'none'));
-const janusHttp = await freePort('tcp');
-const videoPort = await freePort('udp');
-const audioPort = await freePort('udp');
-writeFileSync(join(janusDir, 'janus.jcfg'), `general: {
-  configs_folder = "${janusDir}"
+// One Janus per configuration compared (--janus-event-loops, e.g. "0,1"), each with its own
+// folder, HTTP port and mountpoint ports, all fed at once; the ones not under test idle.
+async function startJanus(loops) {
+  const dir = mkdtempSync(join(tmpdir(), 'janus-fanout-'));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  mkdirSync(join(dir, 'none'));
+  const httpPort = await freePort('tcp');
+  const videoPort = await freePort('udp');
+  const audioPort = await freePort('udp');
+  writeFileSync(join(dir, 'janus.jcfg'), `general: {
+  configs_folder = "${dir}"
   plugins_folder = "/usr/lib/x86_64-linux-gnu/janus/plugins"
   transports_folder = "/usr/lib/x86_64-linux-gnu/janus/transports"
-  events_folder = "${janusDir}/none"
-  loggers_folder = "${janusDir}/none"
+  events_folder = "${dir}/none"
+  loggers_folder = "${dir}/none"
   debug_level = 3
   session_timeout = 0
-  ${JANUS_EVENT_LOOPS > 0 ? `event_loops = ${JANUS_EVENT_LOOPS}` : ''}
+  ${loops > 0 ? `event_loops = ${loops}` : ''}
 }
 media: { rtp_port_range = "40000-60000" }
 nat: { nice_debug = false, ice_enforce_list = "${IFACE}" }
 plugins: { disable = "libjanus_audiobridge.so,libjanus_duktape.so,libjanus_echotest.so,libjanus_lua.so,libjanus_nosip.so,libjanus_recordplay.so,libjanus_sip.so,libjanus_textroom.so,libjanus_videocall.so,libjanus_videoroom.so,libjanus_voicemail.so" }
 transports: { disable = "libjanus_mqtt.so,libjanus_nanomsg.so,libjanus_pfunix.so,libjanus_rabbitmq.so,libjanus_websockets.so" }
 `);
-writeFileSync(join(janusDir, 'janus.transport.http.jcfg'), `general: { json = "plain", base_path = "/janus", http = true, port = ${janusHttp}, ip = "127.0.0.1", https = false }
+  writeFileSync(join(dir, 'janus.transport.http.jcfg'), `general: { json = "plain", base_path = "/janus", http = true, port = ${httpPort}, ip = "127.0.0.1", https = false }
 admin: { admin_http = false }
 `);
-writeFileSync(join(janusDir, 'janus.plugin.streaming.jcfg'), `general: { }
+  writeFileSync(join(dir, 'janus.plugin.streaming.jcfg'), `general: { }
 bench: {
   type = "rtp"
   id = 1
@@ -143,21 +152,25 @@ bench: {
   )
 }
 `);
-let janusLog = '';
-const janus = spawn('taskset', ['-c', SERVER_CORE, 'janus', '-F', janusDir, '-C', join(janusDir, 'janus.jcfg')], { stdio: ['ignore', 'pipe', 'pipe'] });
-janus.stdout.on('data', (d) => { janusLog = (janusLog + d).slice(-20000); });
-janus.stderr.on('data', (d) => { janusLog = (janusLog + d).slice(-20000); });
-cleanups.push(async () => { if (janus.exitCode === null) { janus.kill('SIGTERM'); await sleep(500); if (janus.exitCode === null) janus.kill('SIGKILL'); } });
-const janusUrl = `http://127.0.0.1:${janusHttp}/janus`;
-await waitFor(async () => (await fetch(`${janusUrl}/info`)).ok, 'Janus to answer', 15000);
-const janusVersion = (await (await fetch(`${janusUrl}/info`)).json()).version_string;
+  const proc = spawn('taskset', ['-c', SERVER_CORE, 'janus', '-F', dir, '-C', join(dir, 'janus.jcfg')], { stdio: ['ignore', 'ignore', 'ignore'] });
+  cleanups.push(async () => { if (proc.exitCode === null) { proc.kill('SIGTERM'); await sleep(500); if (proc.exitCode === null) proc.kill('SIGKILL'); } });
+  const url = `http://127.0.0.1:${httpPort}/janus`;
+  await waitFor(async () => (await fetch(`${url}/info`)).ok, 'Janus to answer', 15000);
+  const version = (await (await fetch(`${url}/info`)).json()).version_string;
+  return { loops, proc, url, videoPort, audioPort, version, name: loops > 0 ? `janus (event_loops ${loops})` : 'janus (default)' };
+}
+const janusList = [];
+for (const loops of JANUS_EVENT_LOOPS) janusList.push(await startJanus(loops));
+const janusVersion = janusList[0]?.version;
 
 // 4. One ffmpeg, the same bytes to both.
 const rtmp = `${sc.rtmpUrl}/${stream.streamKey}`;
 const tee = [
   `[select=\\'v,a:0\\':f=flv:onfail=abort]${rtmp}`,
-  `[select=v:f=rtp:payload_type=96]rtp://127.0.0.1:${videoPort}?pkt_size=1200`,
-  `[select=a\\:1:f=rtp:payload_type=111]rtp://127.0.0.1:${audioPort}?pkt_size=1200`,
+  ...janusList.flatMap((j) => [
+    `[select=v:f=rtp:payload_type=96]rtp://127.0.0.1:${j.videoPort}?pkt_size=1200`,
+    `[select=a\\:1:f=rtp:payload_type=111]rtp://127.0.0.1:${j.audioPort}?pkt_size=1200`,
+  ]),
 ].join('|');
 let ffLog = '';
 const ff = spawn('taskset', ['-c', LOAD_CORE, 'ffmpeg', '-hide_banner', '-loglevel', 'warning', '-re', '-stream_loop', '-1', '-i', CLIP,
@@ -170,7 +183,7 @@ await sleep(3000);  // a key frame or two into the stream
 // 5. The generator against each server, one after the other.
 function runViewers(target, extra, serverPid) {
   return new Promise((resolve, reject) => {
-    const args = ['-c', LOAD_CORE, VIEWERS_BIN, '--target', target, '--steps', STEPS, '--measure-s', String(MEASURE_S),
+    const args = ['-c', LOAD_CORE, VIEWERS_BIN, '--target', target, '--steps', target === 'whep' ? STEPS_WHEP : STEPS_JANUS, '--measure-s', String(MEASURE_S),
       '--settle-s', String(SETTLE_S), '--late-ms', String(LATE_MS), '--server-pid', String(serverPid),
       '--baseline-s', String(Math.min(5, MEASURE_S)), '--stop-on-fail', ...extra];
     const p = spawn('taskset', args, { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -197,7 +210,10 @@ try {
     await sleep(2000);
   }
   if (ONLY !== 'whep') {
-    results.janus = await runViewers('janus', ['--janus-url', janusUrl, '--mountpoint', '1', '--local-ip', IFACE_IP], janus.pid);
+    for (const j of janusList) {
+      results[j.name] = await runViewers('janus', ['--janus-url', j.url, '--mountpoint', '1', '--local-ip', IFACE_IP], j.proc.pid);
+      await sleep(2000);
+    }
   }
 } finally {
   if (ff.exitCode !== null) console.error(`ffmpeg exited early: ${ffLog}`);
@@ -217,7 +233,7 @@ function summary(lines) {
 const f1 = (x) => (Number.isFinite(x) ? x.toFixed(1) : '-');
 const f2 = (x) => (Number.isFinite(x) ? x.toFixed(2) : '-');
 console.log(`\nFan-out of one 2.5 Mb/s stream (720p30 H.264 + Opus), server on core ${SERVER_CORE}, viewers and ffmpeg on core ${LOAD_CORE}; late = over ${LATE_MS} ms behind the viewer's best delay`);
-console.log(`Janus: ${janusVersion}, event_loops ${JANUS_EVENT_LOOPS || 'default (a loop per handle)'}`);
+console.log(`Janus: ${janusVersion}; default: a thread and loop per handle; event_loops N: N loops shared by all handles`);
 console.log('| server | viewers | server CPU | CPU/viewer | lost | late | lateness p99 / max | Mb/s per viewer | generator CPU | holds |');
 console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
 const sums = {};
@@ -232,8 +248,9 @@ console.log('| --- | --- | --- | --- | --- |');
 for (const [name, s] of Object.entries(sums)) {
   console.log(`| ${name} | ${f1(s.base?.server_cpu_pct)}% | ${s.best}${s.best === Math.max(...s.steps.map((l) => l.viewers)) ? '+ (every step held)' : ''} | ${f2(s.perViewer)}% | ${f2(s.marginal)}% |`);
 }
-if (sums.stagecast && sums.janus) {
-  console.log(`\nStagecast / Janus: viewers held per core ${f2(sums.stagecast.best / sums.janus.best)}x, ` +
-    `CPU per viewer ${f2(sums.janus.marginal / sums.stagecast.marginal)}x less (marginal)`);
+for (const [name, j] of Object.entries(sums)) {
+  if (name === 'stagecast' || !sums.stagecast) continue;
+  console.log(`\nStagecast / ${name}: viewers held per core ${f2(sums.stagecast.best / j.best)}x, ` +
+    `marginal CPU per viewer ${f2(j.marginal / sums.stagecast.marginal)}x less`);
 }
-if (JSON_OUT) writeFileSync(JSON_OUT, JSON.stringify({ results, janusVersion, janusEventLoops: JANUS_EVENT_LOOPS, steps: STEPS, lateMs: LATE_MS }, null, 2));
+if (JSON_OUT) writeFileSync(JSON_OUT, JSON.stringify({ results, janusVersion, janusEventLoops: JANUS_EVENT_LOOPS, stepsWhep: STEPS_WHEP, stepsJanus: STEPS_JANUS, lateMs: LATE_MS }, null, 2));

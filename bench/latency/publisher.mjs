@@ -4,7 +4,7 @@
 // one of the encoder profiles below and publishes RTMP to every --url at once (tee muxer: the
 // same encoded packets, at the same moments, to each server).
 //
-// usage: node publisher.mjs --profile zerolatency|obs [--size 960x540] [--fps 30]
+// usage: node publisher.mjs --profile zerolatency|obs|obs2s [--size 960x540] [--fps 30]
 //                           --url rtmp://... [--url rtmp://...] [--seconds S] [--no-audio]
 //        node publisher.mjs --check [--profile P] [--size WxH] [--seconds 10]
 //            encodes to a file with the profile, decodes it back with ffmpeg and reads the pattern
@@ -33,10 +33,14 @@ export const PROFILES = {
   // CBR as OBS sets it: vbv-maxrate = bitrate, HRD signalled as CBR, filler data.
   obs: ['-preset', 'veryfast', '-g', '250', '-profile:v', 'high',
     '-b:v', '2500k', '-maxrate', '2500k', '-bufsize', '2500k', '-x264-params', 'nal-hrd=cbr:filler=1'],
+  // The same with the key frame interval the Studio asks for (2 s, "Keyframe Interval" 2 in
+  // OBS's output settings): B-frames and lookahead as above.
+  obs2s: ['-preset', 'veryfast', '-g', '60', '-profile:v', 'high',
+    '-b:v', '2500k', '-maxrate', '2500k', '-bufsize', '2500k', '-x264-params', 'nal-hrd=cbr:filler=1'],
 };
 
 // Frames between key frames, for the nginx-rtmp playlist length (run.mjs).
-export const GOP_FRAMES = { zerolatency: 60, obs: 250 };
+export const GOP_FRAMES = { zerolatency: 60, obs: 250, obs2s: 60 };
 
 export class FrameMaker {
   constructor(width, height) {

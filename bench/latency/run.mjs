@@ -5,9 +5,16 @@
 // For each encoder profile: after a warm-up, --seconds of measurement; then p50/p90/p99/max of
 // (shown - captured), stalls, frames, hls.js's own latency/targetLatency, and Stagecast/nginx.
 //
+//
+// --versus-old: instead of nginx-rtmp, a second Stagecast on the old defaults (--old-sc-args) played
+// with the old Viewer settings (--old-hls-config), against this build's defaults played with the
+// Viewer's settings (web/static/js/hls_live_config.js): both fed the same packets, both pages open
+// at once; hls.latency p50/p99/max and stalls for each, new / old.
+//
 // usage: node bench/latency/run.mjs [--seconds 180] [--warmup 20] [--join 10] [--profiles zerolatency,obs]
 //          [--size 960x540] [--fps 30] [--hls-config '{...}'] [--bin build/src/app/stagecast] [--sc-args '--a=b ...']
 //          [--nginx-fragment 1s] [--nginx-playlist 4s] [--json out.json] [--wait-idle] [--keep] [--no-audio]
+//          [--versus-old [--old-sc-args '...'] [--old-hls-config '{...}']]
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, readFileSync, readdirSync, rmSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -24,7 +31,7 @@ const SECONDS = Number(arg('seconds', 180));
 const WARMUP = Number(arg('warmup', 20));
 const JOIN = Number(arg('join', 10));
 const PROFILES = arg('profiles', 'zerolatency,obs').split(',');
-for (const p of PROFILES) if (!GOP_FRAMES[p]) { console.error(`unknown profile ${p} (zerolatency, obs)`); process.exit(2); }
+for (const p of PROFILES) if (!GOP_FRAMES[p]) { console.error(`unknown profile ${p} (zerolatency, obs, obs2s)`); process.exit(2); }
 const SIZE = arg('size', '960x540');
 const FPS = Number(arg('fps', 30));
 const NGINX_FRAGMENT = arg('nginx-fragment', '1s');
@@ -37,6 +44,15 @@ const nginxPlaylist = (profile) => Math.max(NGINX_PLAYLIST, Math.ceil(1.5 * GOP_
 const HERE = new URL('.', import.meta.url).pathname;
 const ROOT = new URL('../../', import.meta.url).pathname;
 process.env.SC_TEST_BIN = arg('bin', process.env.SC_TEST_BIN ?? join(ROOT, 'build/src/app/stagecast'));
+const VERSUS = argv.includes('--versus-old');
+// The defaults before issue #18 (at c00b4dc): 250 ms parts, PART-HOLD-BACK of 3 part targets, and
+// the Viewer's hls.js at lowLatencyMode + maxLiveSyncPlaybackRate 1.5. Flags that set them
+// explicitly, so the old server stays old whatever this build's defaults become.
+const OLD_SC_ARGS = arg('old-sc-args', '--hls.part_ms=250 --hls.part_hold_back_percent=300 --hls.delta_updates=false');
+const OLD_HLS_CONFIG = arg('old-hls-config', '{"lowLatencyMode":true,"maxLiveSyncPlaybackRate":1.5,"backBufferLength":30}');
+// The Viewer's settings, loaded as the module it is (web/ has no package.json "type").
+const viewerConfigSource = readFileSync(join(ROOT, 'web/static/js/hls_live_config.js'), 'utf8');
+const { HLS_LIVE_CONFIG } = await import(`data:text/javascript,${encodeURIComponent(viewerConfigSource)}`);
 
 // The integration tests' helpers and packages (playwright-core, hls.js), reused by path.
 const { StagecastProcess } = await import('../../tests/integration/lib/server.mjs');
@@ -98,6 +114,7 @@ function machineCpu() {
 }
 
 // --- nginx-rtmp: its own prefix and configuration, in the foreground, killed by pid ---
+// (not started with --versus-old)
 const nginxRtmp = await freePort();
 const nginxHttp = await freePort();
 const nginxDir = join(work, 'nginx');
@@ -120,7 +137,7 @@ http { access_log off; client_body_temp_path ${nginxDir}; proxy_temp_path ${ngin
 `);
 // `modules/` is relative to the prefix: link Debian's module directory into it.
 spawnSync('ln', ['-s', '/usr/lib/nginx/modules', join(nginxDir, 'modules')]);
-const nginx = spawn('nginx', ['-p', nginxDir, '-c', join(nginxDir, 'nginx.conf')], { stdio: 'inherit' });
+const nginx = VERSUS ? { exitCode: 0, pid: -1 } : spawn('nginx', ['-p', nginxDir, '-c', join(nginxDir, 'nginx.conf')], { stdio: 'inherit' });
 
 // --- Stagecast, on its defaults (the test harness's start: ephemeral ports, own data dir,
 // the ABR ladder off, as bench/ingest runs it; --sc-args adds or overrides flags) ---
@@ -128,12 +145,17 @@ const extra = arg('sc-args', '').split(' ').filter(Boolean);
 const sc = new StagecastProcess({ args: ['--http.access_log=false', '--log.level=warn', ...extra] });
 await sc.start();
 const artist = await verifiedArtist(sc, 'Latency bench');
+// --versus-old: the same binary on the old defaults.
+const old = VERSUS ? new StagecastProcess({ args: ['--http.access_log=false', '--log.level=warn', ...OLD_SC_ARGS.split(' ').filter(Boolean)] }) : null;
+if (old) await old.start();
+const oldArtist = old ? await verifiedArtist(old, 'Latency bench') : null;
 
 // --- the page: player.html, pattern.mjs and hls.js from another origin (CORS, as an embed) ---
 const files = {
   '/': ['text/html', readFileSync(join(HERE, 'player.html'))],
   '/pattern.mjs': ['text/javascript', readFileSync(join(HERE, 'pattern.mjs'))],
   '/hls.min.js': ['text/javascript', readFileSync(hlsJsPath)],
+  '/hls_live_config.js': ['text/javascript', readFileSync(join(ROOT, 'web/static/js/hls_live_config.js'))],
 };
 const pageServer = http.createServer((req, res) => {
   const f = files[new URL(req.url, 'http://x').pathname];
@@ -142,9 +164,12 @@ const pageServer = http.createServer((req, res) => {
 });
 await new Promise((r) => pageServer.listen(0, '127.0.0.1', r));
 // --hls-config '{"maxLiveSyncPlaybackRate":1.5}': more hls.js settings, for both players (not the default).
+// With --versus-old the new page gets the Viewer's settings plus these, the old page --old-hls-config.
 const HLS_CONFIG = arg('hls-config', '{}');
 JSON.parse(HLS_CONFIG);
-const pageUrl = (src) => `http://127.0.0.1:${pageServer.address().port}/?src=${encodeURIComponent(src)}&hls=${encodeURIComponent(HLS_CONFIG)}`;
+JSON.parse(OLD_HLS_CONFIG);
+const NEW_HLS_CONFIG = VERSUS ? JSON.stringify({ ...HLS_LIVE_CONFIG, ...JSON.parse(HLS_CONFIG) }) : HLS_CONFIG;
+const pageUrl = (src, config = NEW_HLS_CONFIG, viewer = VERSUS) => `http://127.0.0.1:${pageServer.address().port}/?src=${encodeURIComponent(src)}&hls=${encodeURIComponent(config)}${viewer ? '&viewer=1' : ''}`;
 
 // lib/browser.mjs's flags, plus no throttling of the page that is not in front.
 const browser = await chromium.launch({
@@ -163,12 +188,14 @@ async function shutdown() {
   await browser.close().catch(() => {});
   pageServer.close();
   await sc.cleanup();
+  await old?.cleanup();
   if (nginx.exitCode === null) {
     const gone = new Promise((r) => nginx.on('exit', r));
     nginx.kill('SIGTERM');
     if (await Promise.race([gone.then(() => true), sleep(5000).then(() => false)]) === false) nginx.kill('SIGKILL');
   }
   if (!ok) console.error(`stagecast log:\n${sc.log.slice(-3000)}`);
+  if (!ok && old) console.error(`old stagecast log:\n${old.log.slice(-3000)}`);
   // nginx-rtmp's own account of the publishes (info level: publish, disconnects, errors).
   try {
     const log = readFileSync(join(nginxDir, 'logs/error.log'), 'utf8').split('\n')
@@ -228,17 +255,30 @@ function summarize(name, last, samples, latency, seconds) {
     waiting: last.waiting, stalledErrors: last.stalledErrors, stallMs: last.stallMs, fatal: last.fatal, otherErrors: last.otherErrors,
     hlsLatency: median(latency.map((l) => l[1])), hlsTargetLatency: median(latency.map((l) => l[2])),
     hlsLatencyMax: Math.max(...latency.map((l) => l[1]).filter(Number.isFinite)),
+    ...hlsLatencyPercentiles(latency),
     bufferAhead: median(latency.map((l) => l[4])),
   };
+}
+
+// hls.latency (the player's distance to the live edge, sampled once a second) over the window.
+function hlsLatencyPercentiles(latency) {
+  const xs = latency.map((l) => l[1]).filter((x) => Number.isFinite(x) && x > 0).sort((a, b) => a - b);
+  if (!xs.length) return { hlsLatencyP50: NaN, hlsLatencyP99: NaN, hlsLatencySamples: 0 };
+  return { hlsLatencyP50: pct(xs, 50), hlsLatencyP99: pct(xs, 99), hlsLatencySamples: xs.length };
 }
 
 async function runProfile(profile) {
   const stream = await createStream(sc, artist, { title: `latency ${profile}` });
   const nginxName = `lat-${profile}`;
   const scSrc = `${sc.url}/hls/${stream.id}/master.m3u8`;
-  const nginxSrc = `http://127.0.0.1:${nginxHttp}/hls/${profile}/${nginxName}.m3u8`;
+  const oldStream = old ? await createStream(old, oldArtist, { title: `latency ${profile}` }) : null;
+  // The second player: the old Stagecast (--versus-old) or nginx-rtmp.
+  const otherName = old ? 'old' : 'nginx-rtmp';
+  const otherSrc = old ? `${old.url}/hls/${oldStream.id}/master.m3u8` : `http://127.0.0.1:${nginxHttp}/hls/${profile}/${nginxName}.m3u8`;
+  const otherRtmp = old ? `${old.rtmpUrl}/${oldStream.streamKey}` : `rtmp://127.0.0.1:${nginxRtmp}/${profile}/${nginxName}`;
+  const nginxSrc = otherSrc;
   publisher = spawn(process.execPath, [join(HERE, 'publisher.mjs'), '--profile', profile, '--size', SIZE, '--fps', String(FPS), ...(argv.includes('--no-audio') ? ['--no-audio'] : []),
-    '--url', `${sc.rtmpUrl}/${stream.streamKey}`, '--url', `rtmp://127.0.0.1:${nginxRtmp}/${profile}/${nginxName}`], { stdio: ['ignore', 'pipe', 'inherit'] });
+    '--url', `${sc.rtmpUrl}/${stream.streamKey}`, '--url', otherRtmp], { stdio: ['ignore', 'pipe', 'inherit'] });
   let pubStats = null;
   let pubBuf = '';
   publisher.stdout.on('data', (d) => {
@@ -249,19 +289,20 @@ async function runProfile(profile) {
   const pubExit = new Promise((r) => publisher.on('exit', r));
 
   await waitFor(async () => (await fetch(scSrc)).status === 200, 'the Stagecast playlist');
-  await waitFor(async () => (await fetch(nginxSrc)).status === 200, 'the nginx-rtmp playlist');
+  await waitFor(async () => (await fetch(nginxSrc)).status === 200, `the ${otherName} playlist`);
   // Fans join a stream that is already live: the pages open once both servers have some of it
   // (a player opened on the first part starts from the stream's first second, whatever hold-back).
   await sleep(JOIN * 1000);
   const players = [];
-  for (const [name, src] of [['stagecast', scSrc], ['nginx-rtmp', nginxSrc]]) {
+  const firstName = old ? 'new' : 'stagecast';
+  for (const [name, src] of [[firstName, scSrc], [otherName, nginxSrc]]) {
     const context = await browser.newContext({ viewport: { width: 400, height: 300 } });
     const page = await context.newPage();
     page.on('pageerror', (e) => console.error(`${name} page: ${e.message}`));
     players.push({ name, context, page, samples: [], latency: [], last: null });
   }
   // Both pages open at the same moment.
-  await Promise.all(players.map((p) => p.page.goto(pageUrl(p.name === 'stagecast' ? scSrc : nginxSrc))));
+  await Promise.all(players.map((p) => p.page.goto(p.name === firstName ? pageUrl(scSrc) : pageUrl(nginxSrc, old ? OLD_HLS_CONFIG : HLS_CONFIG, false))));
   const startT = Date.now();
   await Promise.all(players.map((p) => p.page.waitForFunction(() => window.bench?.started(), null, { timeout: 60000, polling: 200 })
     .then(() => { p.startup = (Date.now() - startT) / 1000; })));
@@ -314,6 +355,7 @@ async function runProfile(profile) {
 
 function kindOf(r) {
   if (r.pid === sc.proc.pid) return 'stagecast';
+  if (old && r.pid === old.proc.pid) return 'stagecast-old';
   if (r.pid === nginx.pid) return 'nginx';
   if (r.comm === 'ffmpeg') return 'ffmpeg';
   if (r.pid === publisher?.pid) return 'publisher';
@@ -357,14 +399,29 @@ for (const r of out) {
   console.log(`  stamp read with ${r.results.map((x) => `${x.server}: ${x.reader}${x.readerError ? ` (${x.readerError})` : ''}`).join(', ')}`);
   console.log(`  p50 to expectedDisplayTime instead of the callback's Date.now(): ${r.results.map((x) => `${x.server} ${s(x.p50Display)} s`).join(', ')}`);
   const [a, b] = r.results;
-  console.log(`ratio stagecast/nginx-rtmp: p50 ${(a.p50 / b.p50).toFixed(2)}, p90 ${(a.p90 / b.p90).toFixed(2)}, p99 ${(a.p99 / b.p99).toFixed(2)}, max ${(a.max / b.max).toFixed(2)}`);
+  console.log(`ratio ${a.server}/${b.server}: p50 ${(a.p50 / b.p50).toFixed(2)}, p90 ${(a.p90 / b.p90).toFixed(2)}, p99 ${(a.p99 / b.p99).toFixed(2)}, max ${(a.max / b.max).toFixed(2)}`);
+  console.log('hls.latency over the window (once a second): player   p50     p99     max    | stalls (waiting / BUFFER_STALLED_ERROR) | target');
+  for (const x of r.results) {
+    console.log(`${' '.repeat(46)}${x.server.padEnd(8)} ${s(x.hlsLatencyP50 * 1000).padStart(5)} s ${s(x.hlsLatencyP99 * 1000).padStart(5)} s ${s(x.hlsLatencyMax * 1000).padStart(5)} s | ` +
+      `${String(x.waiting).padStart(3)} / ${String(x.stalledErrors).padStart(3)}${' '.repeat(28)} | ${s(x.hlsTargetLatency * 1000)} s`);
+  }
+  console.log(`  hls.latency ratio ${a.server}/${b.server}: p50 ${(a.hlsLatencyP50 / b.hlsLatencyP50).toFixed(2)}, p99 ${(a.hlsLatencyP99 / b.hlsLatencyP99).toFixed(2)}`);
+}
+if (VERSUS) {
+  console.log(`\nnew: this build's defaults ${extra.length ? `+ ${extra.join(' ')} ` : ''}and the Viewer's hls.js settings ${NEW_HLS_CONFIG}`);
+  console.log(`old: ${OLD_SC_ARGS} and hls.js ${OLD_HLS_CONFIG}`);
+  for (const r of out) {
+    const x = r.results[0];
+    const stalls = x.waiting + x.stalledErrors;
+    console.log(`goal (${r.profile}: hls.latency <= 1.5 s at p99, no stall): new p99 ${s(x.hlsLatencyP99 * 1000)} s, stalls ${stalls} -> ${x.hlsLatencyP99 <= 1.5 && stalls === 0 ? 'MET' : 'NOT MET'}`);
+  }
 }
 const obs = out.find((r) => r.profile === 'obs');
-if (obs) {
+if (obs && !VERSUS) {
   const x = obs.results[0];
   const stalls = x.waiting + x.stalledErrors;
   console.log(`\ngoal (OBS defaults: Stagecast p50 < 2.0 s, no stall): p50 ${s(x.p50)} s, stalls ${stalls} -> ${x.p50 < 2000 && stalls === 0 ? 'MET' : 'NOT MET'}`);
 }
 const json = arg('json');
-if (json) writeFileSync(json, JSON.stringify({ size: SIZE, fps: FPS, warmup: WARMUP, join: JOIN, hlsJs: hlsVersion, hlsConfig: JSON.parse(HLS_CONFIG), runs: out }, null, 2));
+if (json) writeFileSync(json, JSON.stringify({ size: SIZE, fps: FPS, warmup: WARMUP, join: JOIN, hlsJs: hlsVersion, hlsConfig: JSON.parse(NEW_HLS_CONFIG), ...(VERSUS ? { old: { scArgs: OLD_SC_ARGS, hlsConfig: JSON.parse(OLD_HLS_CONFIG) } } : {}), runs: out }, null, 2));
 process.exit(0);

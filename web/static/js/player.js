@@ -12,6 +12,7 @@
 // a failure to connect falls back to LL-HLS within seconds.
 
 import { WhepPlayer } from './whep_player.js';
+import { HLS_LIVE_CONFIG, followLiveEdge } from './hls_live_config.js';
 
 let hlsLoading = null;
 
@@ -138,20 +139,18 @@ export class Player {
   startHlsJs(Hls, url) {
     const base = hlsBase();
     const hls = new Hls({
-      lowLatencyMode: true,
-      // Catch up to the stream's PART-HOLD-BACK when behind it (a slow start, a stall): without
-      // it hls.js stays where it started, 4.4 s behind the edge in bench/latency instead of 1.5 s.
-      maxLiveSyncPlaybackRate: 1.5,
+      // Low latency, and how far behind the live edge (hls_live_config.js, docs/hls.md).
+      ...HLS_LIVE_CONFIG,
       // The demuxer worker from this origin (the CSP allows no blob: workers).
       workerPath: base ? `${base}hls.worker.js` : undefined,
       enableWorker: Boolean(base),
-      backBufferLength: 30,
       xhrSetup: (xhr, requestUrl) => {
         const fresh = this.withCurrentToken(requestUrl);
         if (fresh !== requestUrl) xhr.open('GET', fresh, true);
       },
     });
     this.hls = hls;
+    followLiveEdge(hls, Hls);
     hls.on(Hls.Events.MANIFEST_PARSED, () => {
       this.video.play().catch(() => {});
       this.reportLevels();

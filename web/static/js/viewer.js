@@ -11,6 +11,7 @@ import { Player, levelLabel } from './player.js';
 import { denial } from './access.js';
 import { openTipDialog } from './tips.js';
 import { openTicketDialog } from './tickets.js';
+import { BehindLive } from './behind_live.js';
 
 const streamId = decodeURIComponent(location.pathname.split('/')[2] ?? '');
 const replayId = new URLSearchParams(location.search).get('recording');
@@ -30,6 +31,7 @@ const ui = {
   status: $('#status'),
   viewers: $('#viewers'),
   uptime: $('#uptime'),
+  behindLive: $('#behind-live'),
   qualityWrap: $('#quality-wrap'),
   realtimeWrap: $('#realtime-wrap'),
   realtime: $('#realtime'),
@@ -48,10 +50,15 @@ let retryTimer = null;
 let hadAccess = null;  // the last access answer, to notice when a ticket lets the fan in
 let accessTimer = null;
 let ticketDialog = null;  // the checkout, closed by itself once the ticket admits the fan
+// The measured latency of a live HLS player (hls.js), shown under the title.
+const behindLive = new BehindLive(ui.behindLive, () => (state.replay ? null : player?.latency() ?? null));
 // Exposed for tests and for debugging from the console: read-only state of the page.
 const state = {
   phase: 'loading', reason: null, mode: null, replay: false,
   realtimeStats: () => player?.realtimeStats() ?? null,
+  // What the "behind live" figure shows (seconds, null while hidden) and what the player measures.
+  behindLive: () => behindLive.seconds,
+  latency: () => player?.latency() ?? null,
 };
 globalThis.stagecastViewer = state;
 
@@ -272,6 +279,7 @@ async function launch(getPlayback, playing, onFatal, onStartFailure) {
       setPhase(playing);
       show(ui.overlay, false);
       show(ui.unmute, v.muted);
+      behindLive.start();
     },
     onFatal: (kind) => {
       stopPlayer();
@@ -298,6 +306,7 @@ function stopPlayer(removeVideo = false) {
   clearTimeout(retryTimer);
   player?.stop();
   player = null;
+  behindLive.stop();
   show(ui.qualityWrap, false);
   show(ui.realtimeWrap, false);
   show(ui.unmute, false);

@@ -215,6 +215,17 @@ struct Http2Session::Callbacks {
     return 0;
   }
 
+  // A GOAWAY with an error code that nghttp2 sends on its own (a malformed frame, a bad first
+  // frame, an HPACK error) names why the session ends.
+  static int frame_send(nghttp2_session*, const nghttp2_frame* frame, void* user) {
+    Http2Session& s = self(user);
+    if (frame->hd.type == NGHTTP2_GOAWAY && frame->goaway.error_code != NGHTTP2_NO_ERROR &&
+        s.failure_.empty()) {
+      s.failure_ = nghttp2_http2_strerror(frame->goaway.error_code);
+    }
+    return 0;
+  }
+
   static int stream_close(nghttp2_session*, int32_t stream_id, uint32_t, void* user) {
     Http2Session& s = self(user);
     auto it = s.streams_.find(stream_id);
@@ -240,6 +251,7 @@ Http2Session::Http2Session(Http2Options options, std::string remote_address, Clo
   nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cbs, &Callbacks::data_chunk);
   nghttp2_session_callbacks_set_on_frame_recv_callback(cbs, &Callbacks::frame_recv);
   nghttp2_session_callbacks_set_on_stream_close_callback(cbs, &Callbacks::stream_close);
+  nghttp2_session_callbacks_set_on_frame_send_callback(cbs, &Callbacks::frame_send);
   nghttp2_option* opt = nullptr;
   if (nghttp2_option_new(&opt) != 0) {
     nghttp2_session_callbacks_del(cbs);

@@ -42,11 +42,20 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     for (auto& in : session.take_requests()) {
       Response r;
       switch (answered++ % 5) {
-        case 0: r = Response::text(200, in.request.path + in.request.body); break;
-        case 1: r.shared_body = shared; break;
-        case 2: r.shared_pieces = {shared, shared}; break;
-        case 3: r.status = 204; break;
-        default: continue;  // left unanswered
+        case 0:
+          r = Response::text(200, in.request.path + in.request.body);
+          break;
+        case 1:
+          r.shared_body = shared;
+          break;
+        case 2:
+          r.shared_pieces = {shared, shared};
+          break;
+        case 3:
+          r.status = 204;
+          break;
+        default:
+          continue;  // left unanswered
       }
       session.respond(in.stream_id, std::move(r), in.request.method == "HEAD");
     }

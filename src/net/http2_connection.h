@@ -25,6 +25,8 @@
 // Returns when the connection is closed; responses still being computed then are dropped when
 // they arrive. The stream's timeouts are this driver's: preface/idle and a stalled write close it.
 
+#include <spdlog/spdlog.h>
+
 #include <array>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -73,12 +75,16 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
     namespace asio = boost::asio;
     auto self = this->shared_from_this();
     auto ex = co_await asio::this_coro::executor;
+    dispatcher_.metrics()
+        .counter("stagecast_http2_connections_total", "HTTP/2 connections accepted")
+        .inc();
     asio::co_spawn(ex, watch(self), asio::detached);
     asio::co_spawn(ex, write_loop(self), asio::detached);
+    bool ok = true;
     if (!already_read.empty()) {
-      received({reinterpret_cast<const uint8_t*>(already_read.data()), already_read.size()});
+      ok = received({reinterpret_cast<const uint8_t*>(already_read.data()), already_read.size()});
     }
-    while (!closed_ && session_.wants_read()) {
+    while (ok && !closed_ && session_.wants_read()) {
       auto [ec, n] = co_await stream_.async_read_some(asio::buffer(buffer_),
                                                       asio::as_tuple(asio::use_awaitable));
       if (ec) break;
@@ -92,6 +98,14 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
     while (!closed_) {
       done_.expires_after(std::chrono::hours(24));
       co_await done_.async_wait(asio::as_tuple(asio::use_awaitable));
+    }
+    if (!session_.failure().empty()) {
+      dispatcher_.metrics()
+          .counter("stagecast_http2_aborted_total",
+                   "HTTP/2 connections ended for a protocol error or abuse, by reason",
+                   "reason=\"" + session_.failure() + "\"")
+          .inc();
+      spdlog::info("http2 {}: connection ended: {}", remote_, session_.failure());
     }
   }
 

@@ -87,8 +87,8 @@ struct Http2Session::Callbacks {
     return 0;
   }
 
-  static ssize_t read(nghttp2_session*, int32_t stream_id, uint8_t*, size_t length,
-                      uint32_t* flags, nghttp2_data_source*, void* user) {
+  static ssize_t read(nghttp2_session*, int32_t stream_id, uint8_t*, size_t length, uint32_t* flags,
+                      nghttp2_data_source*, void* user) {
     Http2Session& s = self(user);
     auto it = s.streams_.find(stream_id);
     if (it == s.streams_.end()) return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
@@ -148,8 +148,8 @@ struct Http2Session::Callbacks {
     return 0;
   }
 
-  static int data_chunk(nghttp2_session* session, uint8_t, int32_t stream_id,
-                        const uint8_t* data, size_t len, void* user) {
+  static int data_chunk(nghttp2_session* session, uint8_t, int32_t stream_id, const uint8_t* data,
+                        size_t len, void* user) {
     Http2Session& s = self(user);
     auto it = s.streams_.find(stream_id);
     if (it == s.streams_.end()) return 0;
@@ -215,6 +215,17 @@ struct Http2Session::Callbacks {
     return 0;
   }
 
+  // A GOAWAY with an error code that nghttp2 sends on its own (a malformed frame, a bad first
+  // frame, an HPACK error) names why the session ends.
+  static int frame_send(nghttp2_session*, const nghttp2_frame* frame, void* user) {
+    Http2Session& s = self(user);
+    if (frame->hd.type == NGHTTP2_GOAWAY && frame->goaway.error_code != NGHTTP2_NO_ERROR &&
+        s.failure_.empty()) {
+      s.failure_ = nghttp2_http2_strerror(frame->goaway.error_code);
+    }
+    return 0;
+  }
+
   static int stream_close(nghttp2_session*, int32_t stream_id, uint32_t, void* user) {
     Http2Session& s = self(user);
     auto it = s.streams_.find(stream_id);
@@ -240,6 +251,7 @@ Http2Session::Http2Session(Http2Options options, std::string remote_address, Clo
   nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cbs, &Callbacks::data_chunk);
   nghttp2_session_callbacks_set_on_frame_recv_callback(cbs, &Callbacks::frame_recv);
   nghttp2_session_callbacks_set_on_stream_close_callback(cbs, &Callbacks::stream_close);
+  nghttp2_session_callbacks_set_on_frame_send_callback(cbs, &Callbacks::frame_send);
   nghttp2_option* opt = nullptr;
   if (nghttp2_option_new(&opt) != 0) {
     nghttp2_session_callbacks_del(cbs);
@@ -258,7 +270,9 @@ Http2Session::Http2Session(Http2Options options, std::string remote_address, Clo
   nghttp2_submit_settings(session_, NGHTTP2_FLAG_NONE, settings, std::size(settings));
 }
 
-Http2Session::~Http2Session() { nghttp2_session_del(session_); }
+Http2Session::~Http2Session() {
+  nghttp2_session_del(session_);
+}
 
 bool Http2Session::receive(std::span<const uint8_t> bytes) {
   if (fatal_) return false;
@@ -343,7 +357,8 @@ bool Http2Session::submit(int32_t stream_id, Stream& st, Response response, bool
   if (shared->shared_body) {
     st.pieces.emplace_back(shared->shared_body->data(), shared->shared_body->size());
   } else if (!shared->shared_pieces.empty()) {
-    for (const auto& piece : shared->shared_pieces) st.pieces.emplace_back(piece->data(), piece->size());
+    for (const auto& piece : shared->shared_pieces)
+      st.pieces.emplace_back(piece->data(), piece->size());
   } else {
     st.pieces.push_back(view(shared->body));
   }
@@ -371,7 +386,9 @@ std::vector<Http2Session::Chunk> Http2Session::take_output() {
   return out;
 }
 
-bool Http2Session::wants_read() const { return !fatal_ && nghttp2_session_want_read(session_); }
+bool Http2Session::wants_read() const {
+  return !fatal_ && nghttp2_session_want_read(session_);
+}
 
 bool Http2Session::finished() const {
   if (fatal_) return out_.empty();

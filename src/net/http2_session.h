@@ -114,7 +114,8 @@ class Http2Session {
   size_t awaiting() const { return awaiting_.size(); }
   // Streams open in nghttp2 (including ones still receiving their request).
   size_t open_streams() const { return streams_.size(); }
-  // Why the session ended, for logs and tests: "", "bad_preface", "flood", "rapid_reset", ...
+  // Why the session ended early, for logs, metrics and tests: "" (it did not), "bad_preface",
+  // "flood", "rapid_reset", or the error code of a GOAWAY nghttp2 sent ("PROTOCOL_ERROR", ...).
   const std::string& failure() const { return failure_; }
 
   struct Stats {

@@ -97,12 +97,14 @@ asio::awaitable<Response> route(WorkerPool& workers, const Router& router, Reque
   co_return Response::error(404, "not_found", "no such resource");
 }
 
-std::string status_class(int status) { return std::to_string(status / 100) + "xx"; }
+std::string status_class(int status) {
+  return std::to_string(status / 100) + "xx";
+}
 
 }  // namespace
 
-HttpDispatcher::HttpDispatcher(WorkerPool& workers, const Router& router,
-                               MetricsRegistry& metrics, bool access_log)
+HttpDispatcher::HttpDispatcher(WorkerPool& workers, const Router& router, MetricsRegistry& metrics,
+                               bool access_log)
     : workers_(workers), router_(router), metrics_(metrics), access_log_(access_log) {}
 
 asio::awaitable<Response> HttpDispatcher::dispatch(Request& request) const {
@@ -122,11 +124,10 @@ void HttpDispatcher::record(const Request& request, int status, size_t body_size
       .inc();
   if (!access_log_) return;
   // The path only: query strings may carry playback tokens.
-  const auto level =
-      request.path.starts_with("/hls/") ? spdlog::level::debug : spdlog::level::info;
+  const auto level = request.path.starts_with("/hls/") ? spdlog::level::debug : spdlog::level::info;
   if (protocol.empty()) {
-    spdlog::log(level, "http {} {} {} {}B {}ms {}", request.method, request.path, status,
-                body_size, elapsed.count(), request.remote_address);
+    spdlog::log(level, "http {} {} {} {}B {}ms {}", request.method, request.path, status, body_size,
+                elapsed.count(), request.remote_address);
   } else {
     spdlog::log(level, "http {} {} {} {}B {}ms {} {}", request.method, request.path, status,
                 body_size, elapsed.count(), request.remote_address, protocol);

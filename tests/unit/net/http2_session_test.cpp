@@ -6,14 +6,14 @@
 #include <gtest/gtest.h>
 #include <nghttp2/nghttp2.h>
 
-#include "h2_test_client.h"
-
 #include <chrono>
 #include <cstring>
 #include <map>
 #include <memory>
 #include <string>
 #include <vector>
+
+#include "h2_test_client.h"
 
 namespace stagecast::net {
 namespace {
@@ -36,16 +36,17 @@ std::shared_ptr<const std::vector<uint8_t>> payload(size_t size, uint8_t seed) {
   return v;
 }
 
-std::string as_string(const std::vector<uint8_t>& v) { return {v.begin(), v.end()}; }
+std::string as_string(const std::vector<uint8_t>& v) {
+  return {v.begin(), v.end()};
+}
 
 TEST(Http2Session, AdvertisesItsLimitsAndMapsARequest) {
   Http2Options o;
   o.max_concurrent_streams = 100;
   Http2Session server(o, "127.0.0.1:5000");
   H2Client client;
-  const int32_t id =
-      client.request("GET", "/hls/abc/media%20x.m3u8?_HLS_msn=3&_HLS_part=1",
-                     {{"user-agent", "test"}, {"cookie", "a=1"}, {"cookie", "b=2"}});
+  const int32_t id = client.request("GET", "/hls/abc/media%20x.m3u8?_HLS_msn=3&_HLS_part=1",
+                                    {{"user-agent", "test"}, {"cookie", "a=1"}, {"cookie", "b=2"}});
   pump(client, server);
   EXPECT_EQ(client.server_settings[NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS], 100u);
   EXPECT_EQ(client.server_settings[NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE], 16u * 1024);
@@ -133,7 +134,8 @@ TEST(Http2Session, RequestBodiesUpToTheLimitAnd413Beyond) {
   H2Client client;
   const std::string small(1000, 'x');
   const std::string big(5000, 'y');
-  const int32_t ok = client.request("POST", "/api/a", {{"content-type", "application/json"}}, &small);
+  const int32_t ok =
+      client.request("POST", "/api/a", {{"content-type", "application/json"}}, &small);
   const int32_t declared = client.request("POST", "/api/b", {{"content-length", "5000"}}, &big);
   const int32_t streamed = client.request("POST", "/api/c", {}, &big);
   pump(client, server);
@@ -266,7 +268,8 @@ TEST(Http2Session, AHugeHpackTableSettingIsHarmless) {
 TEST(Http2Session, GarbageAfterThePrefaceGetsGoawayProtocolError) {
   Http2Session server({}, "peer");
   std::string in(kHttp2Preface);
-  in += std::string("\x00\x00\x04\x08\x00\x00\x00\x00\x00\x01\x02\x03\x04", 13);  // WINDOW_UPDATE first
+  in += std::string("\x00\x00\x04\x08\x00\x00\x00\x00\x00\x01\x02\x03\x04",
+                    13);  // WINDOW_UPDATE first
   in += "garbage garbage garbage";
   server.receive(bytes_of(in));
   const std::string out = concat(server.take_output());
@@ -291,7 +294,10 @@ TEST(Http2Session, APingFloodIsCutOff) {
   Http2Session server({}, "peer");
   std::string in(kHttp2Preface);
   in += std::string("\x00\x00\x00\x04\x00\x00\x00\x00\x00", 9);  // SETTINGS, empty
-  const std::string ping("\x00\x00\x08\x06\x00\x00\x00\x00\x00" "12345678", 17);
+  const std::string ping(
+      "\x00\x00\x08\x06\x00\x00\x00\x00\x00"
+      "12345678",
+      17);
   bool ok = server.receive(bytes_of(in));
   // The reader never takes the PING ACKs: nghttp2 stops at its outbound queue limit.
   for (int i = 0; i < 5000 && ok; ++i) ok = server.receive(bytes_of(ping));

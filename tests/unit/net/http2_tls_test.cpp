@@ -67,8 +67,10 @@ TEST(Http2OverTls, AlpnSelectsH2AndStreamsRunConcurrently) {
   WorkerPool workers("test-workers", 1);
   MetricsRegistry metrics;
   Router router;
-  router.add("GET", "/hello", [](const Request& r) { return Response::text(200, "hi " + std::string(r.header("host"))); },
-             Dispatch::Inline);
+  router.add(
+      "GET", "/hello",
+      [](const Request& r) { return Response::text(200, "hi " + std::string(r.header("host"))); },
+      Dispatch::Inline);
   std::promise<Respond> held_respond;
   router.add_async("GET", "/held", [&](const Request&, Respond respond) {
     held_respond.set_value(std::move(respond));
@@ -128,7 +130,9 @@ TEST(Http2OverTls, AlpnSelectsH2AndStreamsRunConcurrently) {
   EXPECT_FALSE(h2.replies[held].closed);  // still held, the other stream went past it
 
   // Answered from another thread, as the rendition store does when the part is published.
-  std::thread([r = held_respond.get_future().get()] { r(Response::text(200, "#EXTM3U\n")); }).join();
+  std::thread([r = held_respond.get_future().get()] {
+    r(Response::text(200, "#EXTM3U\n"));
+  }).join();
   exchange_until([&] { return h2.replies[held].closed; });
   EXPECT_EQ(h2.replies[held].status, 200);
   EXPECT_EQ(h2.replies[held].body, "#EXTM3U\n");

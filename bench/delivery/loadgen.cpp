@@ -529,9 +529,9 @@ int main(int argc, char** argv) {
   const double w0 = bench::unix_ms_now_precise();
   window.to_ms = w0 + o.measure_s * 1000.0;
   window.from_ms = w0;
-  const ProcSample s0 = sample(o.pids);
+  const ProcSample s0 = sample(o.pids), self0 = sample({getpid()});
   std::this_thread::sleep_until(window_start + std::chrono::seconds(o.measure_s));
-  const ProcSample s1 = sample(o.pids);
+  const ProcSample s1 = sample(o.pids), self1 = sample({getpid()});
   // Parts received inside the window but completed near its end are still in flight: let them
   // land, then stop the players where they are.
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));
@@ -570,14 +570,15 @@ int main(int argc, char** argv) {
       "\"missing\":%llu,\"errors\":%llu,\"emptyReloads\":%llu,\"reconnects\":%llu,"
       "\"delayMs\":{\"p50\":%.1f,\"p90\":%.1f,\"p99\":%.1f,\"max\":%.1f},"
       "\"serverCores\":%.3f,\"cpuPerViewerUs\":%.2f,\"rssKb\":{\"before\":%ld,\"start\":%ld,"
-      "\"end\":%ld},\"rssPerViewerKb\":%.2f,\"serverThreads\":%ld}\n",
+      "\"end\":%ld},\"rssPerViewerKb\":%.2f,\"serverThreads\":%ld,\"loadgenCores\":%.3f}\n",
       o.mode.c_str(), o.viewers, connected, held, late_ms, part_target_ms,
       static_cast<unsigned long long>(parts), double(parts) / o.measure_s,
       static_cast<unsigned long long>(late), static_cast<unsigned long long>(missing),
       static_cast<unsigned long long>(errors), static_cast<unsigned long long>(empty),
       static_cast<unsigned long long>(reconnects), p50, p90, p99, max, cores,
       cores * 1e6 / std::max(1, o.viewers), before.rss_kb, s0.rss_kb, s1.rss_kb,
-      double(s1.rss_kb - before.rss_kb) / std::max(1, o.viewers), s1.threads);
+      double(s1.rss_kb - before.rss_kb) / std::max(1, o.viewers), s1.threads,
+      (self1.cpu - self0.cpu) / wall);
   std::fflush(stdout);
   std::_Exit(0);  // the players' coroutines are mid-request: no orderly teardown needed
 }

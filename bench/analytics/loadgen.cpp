@@ -78,11 +78,12 @@ class Viewer {
           co_return;
         }
         const bench::PartPos hint = *pl.hint;
-        if (!co_await get(dir_ + std::string(pl.hint_uri), nullptr)) co_return;  // the hint carries the query
+        if (!co_await get(dir_ + std::string(pl.hint_uri), nullptr))
+          co_return;  // the hint carries the query
         stats_.parts++;
-        const std::string reload = o_.playlist + "?" + query_ + "&_HLS_msn=" +
-                                   std::to_string(hint.msn) + "&_HLS_part=" +
-                                   std::to_string(hint.index);
+        const std::string reload = o_.playlist + "?" + query_ +
+                                   "&_HLS_msn=" + std::to_string(hint.msn) +
+                                   "&_HLS_part=" + std::to_string(hint.index);
         if (!co_await get(reload, &body)) co_return;
         stats_.playlists++;
       }

@@ -8,8 +8,8 @@
 // g++ -O2 -std=c++20 loadgen.cpp -o loadgen -lpthread
 
 #include <algorithm>
-#include <cctype>
 #include <boost/asio.hpp>
+#include <cctype>
 #include <charconv>
 #include <chrono>
 #include <cstdint>
@@ -151,9 +151,8 @@ class HttpConnection {
       }
       if (buf_.size() - end_ < 16384) buf_.resize(std::max<size_t>(buf_.size() * 2, 32768));
     }
-    const size_t n =
-        co_await socket_.async_read_some(asio::buffer(buf_.data() + end_, buf_.size() - end_),
-                                         asio::use_awaitable);
+    const size_t n = co_await socket_.async_read_some(
+        asio::buffer(buf_.data() + end_, buf_.size() - end_), asio::use_awaitable);
     end_ += n;
   }
 
@@ -259,8 +258,8 @@ inline std::string_view attribute(std::string_view line, std::string_view name) 
   size_t v = at + name.size() + 1;
   if (v < line.size() && line[v] == '"') {
     const size_t close = line.find('"', v + 1);
-    return line.substr(v + 1, close == std::string_view::npos ? std::string_view::npos
-                                                              : close - v - 1);
+    return line.substr(v + 1,
+                       close == std::string_view::npos ? std::string_view::npos : close - v - 1);
   }
   const size_t comma = line.find(',', v);
   return line.substr(v, comma == std::string_view::npos ? std::string_view::npos : comma - v);

@@ -25,10 +25,13 @@
 // Build: g++ -O2 -std=c++20 loadgen.cpp -o loadgen -lpthread (Boost.Asio, header-only).
 // Output: one JSON line.
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
 #include <boost/asio.hpp>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -36,8 +39,6 @@
 #include <mutex>
 #include <set>
 #include <sstream>
-#include <cstring>
-#include <unistd.h>
 #include <string>
 #include <thread>
 #include <vector>
@@ -157,8 +158,8 @@ class Viewer {
   asio::awaitable<void> blocking(Clock::time_point end) {
     std::string target;
     while (Clock::now() < end) {
-      const PartPos want = last_.msn < 0 ? pl_.hint.value_or(PartPos{pl_.media_sequence, 0})
-                                         : pl_.after(last_);
+      const PartPos want =
+          last_.msn < 0 ? pl_.hint.value_or(PartPos{pl_.media_sequence, 0}) : pl_.after(last_);
       target = o_.playlist + "?" + o_.query + (o_.query.empty() ? "" : "&") +
                "_HLS_msn=" + std::to_string(want.msn) + "&_HLS_part=" + std::to_string(want.index);
       if (!co_await reload(target)) {
@@ -278,8 +279,7 @@ std::string for_file_server(std::string_view text) {
     if (line.starts_with("#EXT-X-PRELOAD-HINT") || line.starts_with("#EXT-X-RENDITION-REPORT"))
       continue;
     std::string l(line);
-    if (const size_t at = l.find("CAN-BLOCK-RELOAD=YES,"); at != std::string::npos)
-      l.erase(at, 21);
+    if (const size_t at = l.find("CAN-BLOCK-RELOAD=YES,"); at != std::string::npos) l.erase(at, 21);
     out += l;
     out += '\n';
   }
@@ -339,8 +339,8 @@ asio::awaitable<void> mirror(const Options& o, tcp::endpoint ep, std::vector<dou
       fs::remove(w.second, ec);
       return true;
     });
-    const PartPos want = last.msn < 0 ? pl.hint.value_or(PartPos{pl.media_sequence, 0})
-                                      : pl.after(last);
+    const PartPos want =
+        last.msn < 0 ? pl.hint.value_or(PartPos{pl.media_sequence, 0}) : pl.after(last);
     target = o.playlist + "?_HLS_msn=" + std::to_string(want.msn) +
              "&_HLS_part=" + std::to_string(want.index);
   }
@@ -421,7 +421,8 @@ int run_hold(const Options& o, tcp::endpoint ep) {
       "\"bytesPerConnection\":%.0f,\"bytesPerHeldRequest\":%.0f}\n",
       connected.load(), sent.load(), answered_at_sample, answered.load(), ok.load(), held_s,
       s0.rss_kb, s_idle.rss_kb, s_held.rss_kb, s0.threads, s_idle.threads, s_held.threads,
-      double(s_idle.rss_kb - s0.rss_kb) * 1024 / k, double(s_held.rss_kb - s_idle.rss_kb) * 1024 / k);
+      double(s_idle.rss_kb - s0.rss_kb) * 1024 / k,
+      double(s_held.rss_kb - s_idle.rss_kb) * 1024 / k);
   std::fflush(stdout);
   std::_Exit(0);
 }
@@ -433,19 +434,32 @@ Options parse(int argc, char** argv) {
     const size_t eq = a.find('=');
     const std::string_view key = a.substr(0, eq);
     const std::string val = eq == std::string_view::npos ? "" : std::string(a.substr(eq + 1));
-    if (key == "--host") o.host = val;
-    else if (key == "--port") o.port = static_cast<uint16_t>(std::stoi(val));
-    else if (key == "--playlist") o.playlist = val;
-    else if (key == "--query") o.query = val;
-    else if (key == "--mode") o.mode = val;
-    else if (key == "--viewers") o.viewers = std::stoi(val);
-    else if (key == "--ramp-ms") o.ramp_ms = std::stoi(val);
-    else if (key == "--warmup") o.warmup_s = std::stoi(val);
-    else if (key == "--seconds") o.measure_s = std::stoi(val);
-    else if (key == "--threads") o.threads = std::stoi(val);
-    else if (key == "--poll-ms") o.poll_ms = std::stod(val);
-    else if (key == "--late-ms") o.late_ms = std::stod(val);
-    else if (key == "--mirror-root") o.mirror_root = val;
+    if (key == "--host")
+      o.host = val;
+    else if (key == "--port")
+      o.port = static_cast<uint16_t>(std::stoi(val));
+    else if (key == "--playlist")
+      o.playlist = val;
+    else if (key == "--query")
+      o.query = val;
+    else if (key == "--mode")
+      o.mode = val;
+    else if (key == "--viewers")
+      o.viewers = std::stoi(val);
+    else if (key == "--ramp-ms")
+      o.ramp_ms = std::stoi(val);
+    else if (key == "--warmup")
+      o.warmup_s = std::stoi(val);
+    else if (key == "--seconds")
+      o.measure_s = std::stoi(val);
+    else if (key == "--threads")
+      o.threads = std::stoi(val);
+    else if (key == "--poll-ms")
+      o.poll_ms = std::stod(val);
+    else if (key == "--late-ms")
+      o.late_ms = std::stod(val);
+    else if (key == "--mirror-root")
+      o.mirror_root = val;
     else if (key == "--pids") {
       for (size_t p = 0; p < val.size();) {
         const size_t c = val.find(',', p);
@@ -457,9 +471,10 @@ Options parse(int argc, char** argv) {
       std::exit(2);
     }
   }
-  const bool known = o.mode == "blocking" || o.mode == "poll" || o.mode == "mirror" ||
-                     o.mode == "hold";
-  if (o.port == 0 || o.playlist.empty() || !known || (o.mode == "mirror" && o.mirror_root.empty())) {
+  const bool known =
+      o.mode == "blocking" || o.mode == "poll" || o.mode == "mirror" || o.mode == "hold";
+  if (o.port == 0 || o.playlist.empty() || !known ||
+      (o.mode == "mirror" && o.mirror_root.empty())) {
     std::cerr << "usage: loadgen --port=N --playlist=/hls/ID/R/index.m3u8 "
                  "[--mode=blocking|poll|mirror|hold] [--viewers=K] [--query=token=..] "
                  "[--pids=PID,..] [--mirror-root=DIR]\n";
@@ -529,9 +544,9 @@ int main(int argc, char** argv) {
   const double w0 = bench::unix_ms_now_precise();
   window.to_ms = w0 + o.measure_s * 1000.0;
   window.from_ms = w0;
-  const ProcSample s0 = sample(o.pids);
+  const ProcSample s0 = sample(o.pids), self0 = sample({getpid()});
   std::this_thread::sleep_until(window_start + std::chrono::seconds(o.measure_s));
-  const ProcSample s1 = sample(o.pids);
+  const ProcSample s1 = sample(o.pids), self1 = sample({getpid()});
   // Parts received inside the window but completed near its end are still in flight: let them
   // land, then stop the players where they are.
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));
@@ -570,14 +585,15 @@ int main(int argc, char** argv) {
       "\"missing\":%llu,\"errors\":%llu,\"emptyReloads\":%llu,\"reconnects\":%llu,"
       "\"delayMs\":{\"p50\":%.1f,\"p90\":%.1f,\"p99\":%.1f,\"max\":%.1f},"
       "\"serverCores\":%.3f,\"cpuPerViewerUs\":%.2f,\"rssKb\":{\"before\":%ld,\"start\":%ld,"
-      "\"end\":%ld},\"rssPerViewerKb\":%.2f,\"serverThreads\":%ld}\n",
+      "\"end\":%ld},\"rssPerViewerKb\":%.2f,\"serverThreads\":%ld,\"loadgenCores\":%.3f}\n",
       o.mode.c_str(), o.viewers, connected, held, late_ms, part_target_ms,
       static_cast<unsigned long long>(parts), double(parts) / o.measure_s,
       static_cast<unsigned long long>(late), static_cast<unsigned long long>(missing),
       static_cast<unsigned long long>(errors), static_cast<unsigned long long>(empty),
       static_cast<unsigned long long>(reconnects), p50, p90, p99, max, cores,
       cores * 1e6 / std::max(1, o.viewers), before.rss_kb, s0.rss_kb, s1.rss_kb,
-      double(s1.rss_kb - before.rss_kb) / std::max(1, o.viewers), s1.threads);
+      double(s1.rss_kb - before.rss_kb) / std::max(1, o.viewers), s1.threads,
+      (self1.cpu - self0.cpu) / wall);
   std::fflush(stdout);
   std::_Exit(0);  // the players' coroutines are mid-request: no orderly teardown needed
 }

@@ -151,21 +151,34 @@ const nginxPids = () => [nginx.pid, ...readdirSync('/proc').filter((d) => /^\d+$
 
 const common = [`--playlist=${playlist}`, `--seconds=${SECONDS}`, `--warmup=${WARMUP}`, `--ramp-ms=${RAMP_MS}`, `--threads=${LOADGEN_THREADS}`,
   ...(LATE_MS ? [`--late-ms=${LATE_MS}`] : [])];
+let hold = null;
+// First, on the fresh server: memory freed by a load would be reused by the held requests.
+if (HOLD > 0) {
+  hold = await runLoadgen(['--mode=hold', `--port=${ports.http}`, `--pids=${sc.pid}`, `--viewers=${HOLD}`, `--playlist=${playlist}`]);
+  console.log(JSON.stringify({ server: 'stagecast', ...hold }));
+}
+
+// Completion, as the clock of the playlist's dates shows it: what a lone player of an idle
+// Stagecast sees (its held reload answered as the part is published, then the part fetched),
+// measured before the load. Every delay below is taken relative to it (README.md).
+const calibration = await runLoadgen(['--mode=blocking', `--port=${ports.http}`, '--viewers=1', `--playlist=${playlist}`, '--seconds=6', '--warmup=1', '--ramp-ms=0']);
+const offset = calibration.delayMs.p50;
+console.log(JSON.stringify({ calibration: calibration.delayMs, parts: calibration.parts }));
+const shift = (x) => { for (const k of Object.keys(x.delayMs)) x.delayMs[k] -= offset; return x; };
+
 const results = [];
 for (const k of VIEWERS) {
+  // PERF=file: a CPU profile of Stagecast over its measured window (perf record -g).
+  const perf = process.env.PERF && setTimeout(() => {
+    children.push(spawn('perf', ['record', '-F', '199', '--call-graph', 'dwarf,16384', '-o', process.env.PERF, '-p', String(sc.pid), '--', 'sleep', String(Math.min(5, SECONDS))], { stdio: 'ignore' }));
+  }, RAMP_MS + WARMUP * 1000);
   const s = await runLoadgen(['--mode=blocking', `--port=${ports.http}`, `--pids=${sc.pid}`, `--viewers=${k}`, ...(scQuery ? [`--query=${scQuery}`] : []), ...common]);
   console.log(JSON.stringify({ server: 'stagecast', ...s }));
   await sleep(3000);  // the closed connections' sockets drain
   const n = await runLoadgen(['--mode=poll', `--port=${nginxPort}`, `--pids=${nginxPids().join(',')}`, `--viewers=${k}`, ...common]);
   console.log(JSON.stringify({ server: 'nginx', ...n }));
-  results.push({ k, stagecast: s, nginx: n });
+  results.push({ k, stagecast: shift(s), nginx: shift(n) });
   await sleep(3000);
-}
-
-let hold = null;
-if (HOLD > 0) {
-  hold = await runLoadgen(['--mode=hold', `--port=${ports.http}`, `--pids=${sc.pid}`, `--viewers=${HOLD}`, `--playlist=${playlist}`]);
-  console.log(JSON.stringify({ server: 'stagecast', ...hold }));
 }
 
 mirror.kill('SIGTERM');
@@ -190,12 +203,13 @@ for (const r of results) {
   const a = r.stagecast, b = r.nginx;
   console.log(`| ${r.k} | ratio S/n | ${ratio(a.held, b.held)} | ${ratio(a.partsPerSecond, b.partsPerSecond)} | ${ratio(a.serverCores, b.serverCores)} | ${ratio(a.cpuPerViewerUs, b.cpuPerViewerUs)} | ${ratio(a.rssPerViewerKb, b.rssPerViewerKb)} | ${ratio(a.delayMs.p50, b.delayMs.p50)} | ${ratio(a.delayMs.p99, b.delayMs.p99)} | ${ratio(a.delayMs.max, b.delayMs.max)} | |`);
 }
-if (mirrorStats) console.log(`mirror (Stagecast → nginx's files): ${mirrorStats.parts} parts, written ${f(mirrorStats.delayMs.p50)} ms (p50) / ${f(mirrorStats.delayMs.p99)} ms (p99) after completion`);
+console.log(`completion: a lone player of the idle Stagecast received parts ${f(offset)} ms after the end their playlist dates give (p50; max ${f(calibration.delayMs.max)}); delays above are from that point`);
+if (mirrorStats) console.log(`mirror (Stagecast → nginx's files): ${mirrorStats.parts} parts, written ${f(mirrorStats.delayMs.p50 - offset)} ms (p50) / ${f(mirrorStats.delayMs.p99 - offset)} ms (p99) after completion (over the whole run, loads included)`);
 if (hold) {
   console.log(`held playlist requests: ${hold.connections} connections, RSS ${hold.rssKb.none} KB → ${hold.rssKb.idle} KB idle → ${hold.rssKb.held} KB with ${hold.sent} held ` +
     `(${hold.answeredWhenSampled} answered when sampled; ${hold.ok} answered 200 after ${f(hold.heldSeconds, 1)} s): ` +
     `${f(hold.bytesPerConnection / 1024, 2)} KB per idle connection, ${f(hold.bytesPerHeldRequest / 1024, 2)} KB per held request; threads ${hold.threads.none} → ${hold.threads.held}`);
 }
-const out = { viewers: VIEWERS, seconds: SECONDS, sid: SID, results, hold, mirror: mirrorStats };
+const out = { viewers: VIEWERS, seconds: SECONDS, sid: SID, completionOffsetMs: offset, calibration, results, hold, mirror: mirrorStats };
 if (process.env.JSON) writeFileSync(process.env.JSON, JSON.stringify(out, null, 2));
 rmSync(work, { recursive: true, force: true });

@@ -5,6 +5,7 @@
 // thread; the answer always resumes on the connection's executor. Also the one place that counts
 // responses and writes the access log line (the path only: query strings may carry tokens).
 
+#include <array>
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
 #include <string_view>
@@ -36,6 +37,7 @@ class HttpDispatcher {
   const Router& router_;
   MetricsRegistry& metrics_;
   bool access_log_;
+  std::array<Counter*, 6> requests_by_class_{};  // stagecast_http_requests_total by 1xx..5xx
 };
 
 }  // namespace stagecast::net

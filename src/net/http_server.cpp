@@ -15,6 +15,7 @@
 #include <boost/beast/websocket.hpp>
 #include <map>
 #include <mutex>
+#include <tuple>
 #include <utility>
 
 #include "net/http2_connection.h"
@@ -215,10 +216,17 @@ asio::awaitable<bool> HttpServer::Impl::write_response(Stream& stream, const Req
   res.keep_alive(keep_alive);
   const bool no_body = response.status == 204 || response.status == 304;
   if (!no_body) res.content_length(body_size);
+  // The header (serialized by Beast, referring to `res`) and the body (the shared bytes every
+  // viewer gets, never copied) leave in one gather write: one sendmsg per response, not two.
   http::response_serializer<http::empty_body> serializer{res};
-  auto [ec, n] = co_await http::async_write_header(stream, serializer, kUseAwaitable);
+  serializer.split(true);
+  std::vector<asio::const_buffer> buffers;
+  buffers.reserve(4 + response.shared_pieces.size());
+  boost::system::error_code ec;
+  serializer.next(ec, [&buffers](boost::system::error_code&, const auto& header) {
+    for (const asio::const_buffer b : beast::buffers_range_ref(header)) buffers.push_back(b);
+  });
   if (!ec && !head && !no_body && body_size > 0) {
-    std::vector<asio::const_buffer> buffers;
     if (response.shared_body) {
       buffers.emplace_back(asio::buffer(*response.shared_body));
     } else if (!response.shared_pieces.empty()) {
@@ -226,8 +234,8 @@ asio::awaitable<bool> HttpServer::Impl::write_response(Stream& stream, const Req
     } else {
       buffers.emplace_back(asio::buffer(response.body));
     }
-    std::tie(ec, n) = co_await asio::async_write(stream, buffers, kUseAwaitable);
   }
+  if (!ec) std::tie(ec, std::ignore) = co_await asio::async_write(stream, buffers, kUseAwaitable);
   dispatcher.record(request, response.status, body_size,
                     std::chrono::duration_cast<std::chrono::milliseconds>(
                         std::chrono::steady_clock::now() - started),
@@ -443,8 +451,12 @@ asio::awaitable<bool> HttpServer::Impl::http1(Stream& stream, const std::string&
       auto [wec, wn] = co_await http::async_write(stream, cont, kUseAwaitable);
       if (wec) break;
     }
-    beast::get_lowest_layer(stream).expires_after(options.request_timeout);
-    std::tie(ec, n) = co_await http::async_read(stream, buffer, parser, kUseAwaitable);
+    // A request without a body (every GET of a player) is complete with its header: no read
+    // operation (and its posted completion) for nothing.
+    if (!parser.is_done()) {
+      beast::get_lowest_layer(stream).expires_after(options.request_timeout);
+      std::tie(ec, n) = co_await http::async_read(stream, buffer, parser, kUseAwaitable);
+    }
     if (ec) {
       Request r = to_request(parser.get(), remote);
       if (ec == http::error::body_limit) {

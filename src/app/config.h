@@ -47,7 +47,7 @@ struct Config {
   int64_t rtmp_max_pending = 256;            // ... in all; past it the oldest is shed
   int64_t rtmp_handshake_timeout_ms = 5000;
   int64_t rtmp_publish_timeout_ms = 10000;  // from connecting to publishing
-  int64_t rtmp_tls_port = 1936;  // RTMPS, with tls.cert_file; 0 = ephemeral
+  int64_t rtmp_tls_port = 1936;             // RTMPS, with tls.cert_file; 0 = ephemeral
 
   // [webrtc] WHIP ingest (docs/webrtc.md)
   bool webrtc_enabled = true;

@@ -456,10 +456,10 @@ Server::Server(Config config) : parts_(std::make_unique<Parts>(std::move(config)
 static void add_api_routes(Server::Parts& p, uint16_t http_port, uint16_t rtmp_port) {
   const Config& c = p.config;
   // With TLS the links the server gives out are HTTPS (browsers need a secure origin to go live).
-  const std::string http_base =
-      !c.public_url.empty() ? c.public_url
-      : p.tls ? fmt::format("https://{}:{}", c.http_host, p.http->tls_port())
-              : fmt::format("http://{}:{}", c.http_host, http_port);
+  const std::string http_base = !c.public_url.empty() ? c.public_url
+                                : p.tls
+                                    ? fmt::format("https://{}:{}", c.http_host, p.http->tls_port())
+                                    : fmt::format("http://{}:{}", c.http_host, http_port);
   const std::string rtmp_base = !c.rtmp_public_url.empty()
                                     ? c.rtmp_public_url
                                     : fmt::format("rtmp://{}:{}/live", c.rtmp_host, rtmp_port);
@@ -655,8 +655,8 @@ void Server::start(const std::string& ports_file) {
     std::ofstream(tmp) << "{\"http\":" << http_port() << ",\"rtmp\":" << rtmp_port()
                        << ",\"webrtc_udp\":" << (p.webrtc ? p.webrtc->port->udp_port() : 0)
                        << ",\"webrtc_tcp\":" << (p.webrtc ? p.webrtc->port->tcp_port() : 0)
-                       << ",\"https\":" << p.http->tls_port()
-                       << ",\"rtmps\":" << p.rtmp->tls_port() << "}\n";
+                       << ",\"https\":" << p.http->tls_port() << ",\"rtmps\":" << p.rtmp->tls_port()
+                       << "}\n";
     std::filesystem::rename(tmp, ports_file);
   }
 }

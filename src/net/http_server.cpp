@@ -282,8 +282,7 @@ asio::awaitable<void> HttpServer::Impl::session(tcp::socket socket, bool tls) {
   boost::system::error_code addr_ec;
   const auto endpoint = socket.remote_endpoint(addr_ec);
   const std::string address = addr_ec ? std::string("unknown") : endpoint.address().to_string();
-  const std::string remote =
-      addr_ec ? address : address + ":" + std::to_string(endpoint.port());
+  const std::string remote = addr_ec ? address : address + ":" + std::to_string(endpoint.port());
   if (!tls) {
     Stream stream(beast::tcp_stream(std::move(socket)));
     co_await http1(stream, remote, slot);
@@ -403,7 +402,8 @@ asio::awaitable<bool> HttpServer::Impl::http1(Stream& stream, const std::string&
                                 11, false);
       } else if (ec != http::error::end_of_stream && ec != beast::error::timeout &&
                  ec != asio::error::eof && ec != asio::error::connection_reset &&
-                 ec != asio::error::operation_aborted) {
+                 ec != asio::error::operation_aborted &&
+                 ec != asio::ssl::error::stream_truncated) {  // TLS closed without close_notify
         bad_requests().inc();
         Request r;
         r.remote_address = remote;
@@ -464,7 +464,8 @@ asio::awaitable<bool> HttpServer::Impl::http1(Stream& stream, const std::string&
                                 Response::error(413, "payload_too_large", "request body too large"),
                                 header.version(), false);
       } else if (ec != beast::error::timeout && ec != asio::error::eof &&
-                 ec != http::error::end_of_stream && ec != asio::error::connection_reset) {
+                 ec != http::error::end_of_stream && ec != asio::error::connection_reset &&
+                 ec != asio::ssl::error::stream_truncated) {
         co_await write_response(stream, r,
                                 Response::error(400, "bad_request", "malformed HTTP request"),
                                 header.version(), false);

@@ -25,10 +25,10 @@ int alpn_index() {
   return index;
 }
 
-int select_alpn(SSL* ssl, const unsigned char** out, unsigned char* outlen,
-                const unsigned char* in, unsigned int inlen, void*) {
-  const auto offer = static_cast<AlpnOffer>(
-      reinterpret_cast<uintptr_t>(SSL_get_ex_data(ssl, alpn_index())));
+int select_alpn(SSL* ssl, const unsigned char** out, unsigned char* outlen, const unsigned char* in,
+                unsigned int inlen, void*) {
+  const auto offer =
+      static_cast<AlpnOffer>(reinterpret_cast<uintptr_t>(SSL_get_ex_data(ssl, alpn_index())));
   const unsigned char* ours = nullptr;
   unsigned int ours_len = 0;
   if (offer == AlpnOffer::Http11) {
@@ -42,8 +42,7 @@ int select_alpn(SSL* ssl, const unsigned char** out, unsigned char* outlen,
   }
   unsigned char* chosen = nullptr;
   // The server's order decides (the first argument's list).
-  if (SSL_select_next_proto(&chosen, outlen, ours, ours_len, in, inlen) !=
-      OPENSSL_NPN_NEGOTIATED) {
+  if (SSL_select_next_proto(&chosen, outlen, ours, ours_len, in, inlen) != OPENSSL_NPN_NEGOTIATED) {
     // Nothing in common (a client offering only protocols we do not speak): go on without
     // ALPN; the connection is then HTTP/1.1, which any HTTPS client may assume.
     return SSL_TLSEXT_ERR_NOACK;
@@ -113,8 +112,8 @@ Result<Built> build(const TlsFiles& files) {
   ctx->use_certificate_chain_file(files.certificate_chain, ec);
   if (ec) {
     return make_error("tls_certificate", "cannot load the certificate chain " +
-                                             files.certificate_chain + ": " + ec.message() +
-                                             " " + openssl_errors());
+                                             files.certificate_chain + ": " + ec.message() + " " +
+                                             openssl_errors());
   }
   ctx->use_private_key_file(files.private_key, ssl::context::pem, ec);
   if (ec && ec.category() == boost::asio::error::get_ssl_category() &&

@@ -116,9 +116,9 @@ asio::awaitable<void> accept_loop(std::shared_ptr<tcp::acceptor> acceptor,
       const uint64_t id = common->next_id++;
       std::weak_ptr<Common> weak = common;
       // RTMPS takes the certificate current at accept (a reload changes later connections).
-      RtmpSession::Stream stream = tls ? RtmpSession::Stream(std::move(socket),
-                                                             common->options.tls->current())
-                                       : RtmpSession::Stream(std::move(socket));
+      RtmpSession::Stream stream =
+          tls ? RtmpSession::Stream(std::move(socket), common->options.tls->current())
+              : RtmpSession::Stream(std::move(socket));
       session = std::make_shared<RtmpSession>(
           common, std::move(stream), id, common->options, common->authorizer, common->registry,
           common->metrics,
@@ -171,8 +171,8 @@ RtmpServer::~RtmpServer() {
   stop();
 }
 
-static Result<std::shared_ptr<tcp::acceptor>> listen(asio::io_context& ctx,
-                                                     const std::string& host, uint16_t port) {
+static Result<std::shared_ptr<tcp::acceptor>> listen(asio::io_context& ctx, const std::string& host,
+                                                     uint16_t port) {
   boost::system::error_code ec;
   auto address = asio::ip::make_address(host, ec);
   if (ec) return make_error("rtmp_listen", "invalid host " + host);

@@ -2,7 +2,8 @@
 // One RTMP connection: handshake, chunk stream, the publish command flow (Adobe RTMP
 // specification 1.0, 7.2.1 NetConnection and 7.2.2 NetStream commands) and the media path into
 // the stream's hub. The same session serves RTMP and RTMPS (RTMP inside TLS): only its stream
-// differs, and a TLS one begins with the TLS handshake, under the RTMP handshake's timeout. Runs on one strand for its whole life; public entry points are thread-safe.
+// differs, and a TLS one begins with the TLS handshake, under the RTMP handshake's timeout. Runs on
+// one strand for its whole life; public entry points are thread-safe.
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>

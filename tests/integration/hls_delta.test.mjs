@@ -178,13 +178,18 @@ test('the Viewer (hls.js in Chromium) plays from delta updates without a stall',
     const t1 = await time();
     const wall = (Date.now() - w0) / 1000;
     const state = await page.evaluate(() => ({ phase: globalThis.stagecastViewer.phase, stalls: window.stalls, latency: globalThis.stagecastViewer.latency() }));
+    // The page goes on asking meanwhile: the browser's count is taken before the server's (which
+    // counts a held reload when it arrives, before its answer). A few of the browser's answers
+    // may come from its HTTP cache (a reload URL asked again within the playlist's max-age), so
+    // the server sees most, not all.
+    const askedByNow = skipAsked.length;
     const requests = (await metric(server, 'stagecast_hls_delta_requests_total')) - requestsBefore;
     const updates = (await metric(server, 'stagecast_hls_delta_updates_total')) - updatesBefore;
     console.log(`hls.js: ${skipAsked.length} playlist requests with _HLS_skip (${[...new Set(skipAsked)].join(',')}), ${skipAnswered.length} answered with EXT-X-SKIP (SKIPPED-SEGMENTS ${[...new Set(skipAnswered)].join(',')}); server: ${requests} asked, ${updates} delta updates; played ${(t1 - t0).toFixed(1)} s in ${wall.toFixed(1)} s, hls.latency ${state.latency?.toFixed(2)} s, stalls ${state.stalls.length}`);
     assert.ok(skipAsked.length >= 10, `hls.js asked for delta updates (${skipAsked.length})`);
     assert.ok(skipAsked.every((v) => v === 'YES'), 'YES: no CAN-SKIP-DATERANGES is offered');
     assert.ok(skipAnswered.length >= 10, `and got them (${skipAnswered.length})`);
-    assert.ok(requests >= skipAsked.length - 2 && updates >= 10, `the server saw them: ${requests} asked, ${updates} answered`);
+    assert.ok(requests >= Math.floor(askedByNow * 0.9) && updates >= 10, `the server saw them: ${requests} asked (the browser ${askedByNow}), ${updates} answered`);
     assert.equal(state.phase, 'playing');
     assert.deepEqual(state.stalls, [], 'no stall');
     assert.ok(t1 - t0 > 0.85 * wall, `playback advances: ${(t1 - t0).toFixed(1)} s in ${wall.toFixed(1)} s`);

@@ -85,8 +85,11 @@ async function healthyOverTls() {
   assert.equal(fingerprint, cert.fingerprint);
 }
 
-test('HTTPS serves the API with the configured certificate; ALPN answers http/1.1 (h2 is not offered)', async () => {
-  const both = await tlsConnect(server.httpsPort, { ca: cert.pem, alpn: ['h2', 'http/1.1'] });
+test('HTTPS serves the API with the configured certificate; ALPN answers h2 first, else http/1.1', async () => {
+  const preferH2 = await tlsConnect(server.httpsPort, { ca: cert.pem, alpn: ['h2', 'http/1.1'] });
+  assert.equal(preferH2.alpn, 'h2');
+  preferH2.socket.destroy();
+  const both = await tlsConnect(server.httpsPort, { ca: cert.pem, alpn: ['http/1.1'] });
   assert.equal(both.fingerprint, cert.fingerprint);
   assert.equal(both.alpn, 'http/1.1');
   assert.equal(both.socket.getProtocol().startsWith('TLSv1.'), true);
@@ -99,10 +102,23 @@ test('HTTPS serves the API with the configured certificate; ALPN answers http/1.
   assert.equal(none.alpn, false, 'no ALPN offered, none answered');
   assert.equal((await requestOn(none.socket, '/healthz', { keepAlive: false })).status, 200);
   none.socket.destroy();
-  // A client that offers only h2 gets no ALPN answer and may fall back to HTTP/1.1.
+  // A client that offers only h2 gets it.
   const h2only = await tlsConnect(server.httpsPort, { ca: cert.pem, alpn: ['h2'] });
-  assert.equal(h2only.alpn, false);
+  assert.equal(h2only.alpn, 'h2');
   h2only.socket.destroy();
+  // With HTTP/2 off (http.h2 = false) ALPN answers http/1.1, and a client that offers only h2
+  // gets no answer and may fall back to HTTP/1.1.
+  const h11 = await startServer({ args: [...tlsArgs(cert), '--http.h2=false'] });
+  try {
+    const offered = await tlsConnect(h11.httpsPort, { ca: cert.pem, alpn: ['h2', 'http/1.1'] });
+    assert.equal(offered.alpn, 'http/1.1');
+    offered.socket.destroy();
+    const onlyH2 = await tlsConnect(h11.httpsPort, { ca: cert.pem, alpn: ['h2'] });
+    assert.equal(onlyH2.alpn, false);
+    onlyH2.socket.destroy();
+  } finally {
+    await h11.cleanup();
+  }
   // TLS 1.0/1.1 are refused by the server (its protocol_version alert: the client allows them);
   // 1.2 and 1.3 are served.
   await assert.rejects(tlsConnect(server.httpsPort, { ca: cert.pem, minVersion: 'TLSv1', maxVersion: 'TLSv1.1', ciphers: 'DEFAULT@SECLEVEL=0' }),

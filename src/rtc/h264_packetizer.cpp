@@ -2,16 +2,12 @@
 
 #include <algorithm>
 
+#include "rtc/h264_nal.h"
+
 namespace stagecast::rtc {
 namespace {
 
-constexpr uint8_t kNalIdr = 5;
-constexpr uint8_t kNalSps = 7;
-constexpr uint8_t kNalPps = 8;
-constexpr uint8_t kNalAud = 9;
-constexpr uint8_t kNalFiller = 12;
-constexpr uint8_t kStapA = 24;
-constexpr uint8_t kFuA = 28;
+using namespace h264;
 
 uint8_t nal_type(ByteSpan nal) {
   return nal[0] & 0x1F;

@@ -1,12 +1,11 @@
 #include "rtc/h264_payload_info.h"
 
+#include "rtc/h264_nal.h"
+
 namespace stagecast::rtc {
 namespace {
 
-constexpr uint8_t kNalIdr = 5;
-constexpr uint8_t kNalSps = 7;
-constexpr uint8_t kStapA = 24;
-constexpr uint8_t kFuA = 28;
+using namespace h264;
 
 void note(H264PayloadInfo& info, uint8_t type) {
   if (type == kNalSps) info.sps = true;

@@ -4,14 +4,12 @@
 
 #include "media/avc_decoder_config.h"
 #include "media/h264_sps.h"
+#include "rtc/h264_nal.h"
 
 namespace stagecast::ingest::webrtc {
-namespace {
 
-constexpr uint8_t kStapA = 24;
-constexpr uint8_t kFuA = 28;
-
-}  // namespace
+using rtc::h264::kFuA;
+using rtc::h264::kStapA;
 
 bool H264Depacketizer::take_keyframe_request() {
   const bool r = keyframe_request_;

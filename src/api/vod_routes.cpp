@@ -13,11 +13,10 @@ namespace stagecast::api {
 namespace {
 
 constexpr const char* kPlaylistType = "application/vnd.apple.mpegurl";
-// A range answer carries at most this much; a whole-object answer at most kMaxWhole (above it a
-// client asks for ranges, as video elements and download managers do, or follows a presigned
-// URL where S3 is configured for it).
+// A range answer carries at most this much. A whole MP4 up to VodOptions::whole_max_bytes is read
+// at once; a larger one is a 302 to a presigned URL where S3 is configured for it, else streamed
+// through in pieces (net::StreamedBody).
 constexpr uint64_t kMaxRange = 8ull * 1024 * 1024;
-constexpr uint64_t kMaxWhole = 64ull * 1024 * 1024;
 
 net::Response error(int status, std::string_view code, std::string_view message) {
   net::Response r = net::Response::error(status, code, message);
@@ -55,28 +54,52 @@ net::Response media(int status, const char* content_type, bool is_private) {
   return r;
 }
 
+// The whole MP4 download, when it is larger than what is read at once: a presigned URL where
+// configured, else the object streamed through, a piece at a time as the client takes it.
+net::Response serve_large(ReplaySource& source, const VodOptions& options, const net::Request& req,
+                          const std::string& key, uint64_t size) {
+  if (auto url = source.presigned_url(key)) {
+    net::Response r;
+    r.status = 302;
+    r.headers["location"] = *url;
+    r.headers["cache-control"] = "no-store";
+    return r;
+  }
+  net::Response r = media(200, "video/mp4", !token_query(req).empty());
+  auto body = std::make_shared<net::StreamedBody>();
+  body->size = size;
+  body->piece_bytes = options.piece_bytes;
+  // The source lives as long as the server (the routes hold it by reference too).
+  ReplaySource* from = &source;
+  body->read = [from, key](uint64_t offset,
+                           size_t max) -> std::shared_ptr<const std::vector<uint8_t>> {
+    auto bytes = from->read(key, std::make_pair(offset, static_cast<uint64_t>(max)));
+    if (!bytes) {
+      spdlog::warn("vod: reading {} at {} failed: {}", key, offset, bytes.error().message);
+      return nullptr;
+    }
+    return std::make_shared<const Bytes>(std::move(bytes->data));
+  };
+  r.streamed = std::move(body);
+  return r;
+}
+
 // Serves one object: playlists with the token carried into their URIs, media as bytes, ranges
 // for the MP4.
-net::Response serve(ReplaySource& source, const net::Request& req, const std::string& key,
-                    bool playlist, const char* content_type) {
+net::Response serve(ReplaySource& source, const VodOptions& options, const net::Request& req,
+                    const std::string& key, bool playlist, const char* content_type,
+                    bool download = false) {
   const std::string tq = token_query(req);
   const std::string range_header(req.header("range"));
+  if (download && range_header.empty()) {
+    // Only the download can be large (segments are seconds long): only it pays the size probe.
+    auto size = source.size(key);
+    if (!size) return storage_error(size.error());
+    if (*size > options.whole_max_bytes) return serve_large(source, options, req, key, *size);
+  }
   if (playlist || range_header.empty()) {
     auto bytes = source.read(key, std::nullopt);
-    if (!bytes && bytes.error().code == "object_store_invalid" && !playlist) {
-      // Too large to pass whole: a presigned URL where configured, else ask for ranges.
-      if (auto url = source.presigned_url(key)) {
-        net::Response r;
-        r.status = 302;
-        r.headers["location"] = *url;
-        r.headers["cache-control"] = "no-store";
-        return r;
-      }
-      return error(413, "use_ranges", "this file is served in ranges (Range: bytes=0-)");
-    }
     if (!bytes) return storage_error(bytes.error());
-    if (!playlist && bytes->data.size() > kMaxWhole)
-      return error(413, "use_ranges", "this file is served in ranges (Range: bytes=0-)");
     net::Response r = media(200, content_type, !tq.empty());
     if (playlist && !tq.empty()) {
       r.body = hls::add_query_to_playlist_uris(as_string_view(bytes->data), tq);
@@ -105,7 +128,7 @@ net::Response serve(ReplaySource& source, const net::Request& req, const std::st
   return r;
 }
 
-net::Response handle(ReplaySource& source, const net::Request& req) {
+net::Response handle(ReplaySource& source, const VodOptions& options, const net::Request& req) {
   const std::string id = req.param("id");
   const std::string rendition = req.params.count("rendition") ? req.param("rendition") : "";
   const std::string file = req.param("file");
@@ -120,9 +143,9 @@ net::Response handle(ReplaySource& source, const net::Request& req) {
     return error(403, "forbidden", "replay of this stream is not allowed");
   if (rendition.empty()) {
     if (file == hls::kMultivariantPlaylistName)
-      return serve(source, req, rec->prefix + "/" + file, true, kPlaylistType);
+      return serve(source, options, req, rec->prefix + "/" + file, true, kPlaylistType);
     if (file == "recording.mp4" && !rec->mp4_key.empty())
-      return serve(source, req, rec->mp4_key, false, "video/mp4");
+      return serve(source, options, req, rec->mp4_key, false, "video/mp4", true);
     return error(404, "not_found", "no such file in the recording");
   }
   const auto name = hls::parse_resource_name(file);
@@ -131,7 +154,7 @@ net::Response handle(ReplaySource& source, const net::Request& req) {
     return error(404, "not_found", "no such file in the recording");
   const std::string key = rec->prefix + "/" + rendition + "/" + file;
   const bool playlist = name->kind == hls::ResourceName::Kind::MediaPlaylist;
-  return serve(source, req, key, playlist, playlist ? kPlaylistType : "video/mp4");
+  return serve(source, options, req, key, playlist, playlist ? kPlaylistType : "video/mp4");
 }
 
 }  // namespace
@@ -168,10 +191,12 @@ std::optional<std::pair<uint64_t, uint64_t>> parse_byte_range(std::string_view h
   return std::pair<uint64_t, uint64_t>{*first, last - *first + 1};
 }
 
-void add_vod_routes(net::Router& router, ReplaySource& source, WorkerPool& pool) {
-  auto route = [&source, &pool](const net::Request& req, net::Respond respond) {
+void add_vod_routes(net::Router& router, ReplaySource& source, WorkerPool& pool,
+                    VodOptions options) {
+  auto route = [&source, &pool, options](const net::Request& req, net::Respond respond) {
     auto copy = std::make_shared<net::Request>(req);
-    const bool posted = pool.post([&source, copy, respond] { respond(handle(source, *copy)); });
+    const bool posted =
+        pool.post([&source, options, copy, respond] { respond(handle(source, options, *copy)); });
     if (!posted) respond(error(503, "overloaded", "too many replay requests; retry"));
   };
   router.add_async("GET", "/vod/{id}/{file}", route);

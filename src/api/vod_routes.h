@@ -8,7 +8,8 @@
 //   GET /vod/{recording}/{rendition}/index.m3u8     VOD media playlist
 //   GET /vod/{recording}/{rendition}/init.mp4       CMAF header (init-V.mp4 after a codec change)
 //   GET /vod/{recording}/{rendition}/seg{N}.m4s     segment
-//   GET /vod/{recording}/recording.mp4              the MP4 download (Range requests served)
+//   GET /vod/{recording}/recording.mp4              the MP4 download (Range requests served;
+//                                                   large ones streamed or presigned)
 //
 // The handlers run on their own bounded pool (a database read and an object store read each):
 // past it 503, never an I/O thread blocked.
@@ -55,7 +56,15 @@ class ReplaySource {
   virtual std::optional<std::string> presigned_url(const std::string& key) = 0;
 };
 
-void add_vod_routes(net::Router& router, ReplaySource& source, WorkerPool& pool);
+struct VodOptions {
+  // A whole MP4 download up to this size is read at once; a larger one is streamed through in
+  // pieces of piece_bytes (or redirected to a presigned URL where configured).
+  uint64_t whole_max_bytes = 16ull * 1024 * 1024;
+  size_t piece_bytes = 1024 * 1024;
+};
+
+void add_vod_routes(net::Router& router, ReplaySource& source, WorkerPool& pool,
+                    VodOptions options = {});
 
 // "bytes=a-b", "bytes=a-", "bytes=-n" against an object of `size` bytes: [first, length).
 // nullopt for anything else (one range only; a malformed header is ignored per RFC 9110 14.2).

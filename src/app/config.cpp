@@ -332,12 +332,14 @@ const Key kKeys[] = {
      "how long the ABR rungs may take to end after the stream did"},
     {"record.shutdown_drain_ms", SC_FIELD(record_shutdown_drain_ms), false,
      "on stop, how long to wait for uploads (the rest resumes at the next start)"},
-    {"record.retention_max_age_hours", SC_FIELD(record_retention_max_age_hours), false,
+    {"record.retention_max_age_seconds", SC_FIELD(record_retention_max_age_seconds), false,
      "recordings older than this are deleted (0: kept)"},
     {"record.retention_max_total_bytes", SC_FIELD(record_retention_max_total_bytes), false,
      "oldest recordings are deleted past this total (0: no limit)"},
     {"record.retention_sweep_seconds", SC_FIELD(record_retention_sweep_seconds), false,
      "how often retention is enforced"},
+    {"record.download_whole_max_bytes", SC_FIELD(record_download_whole_max_bytes), false,
+     "MP4 downloads up to this size are read at once; larger ones stream through in pieces"},
     {"record.presign_downloads", SC_FIELD(record_presign_downloads), false,
      "S3: MP4 downloads redirect to short-lived presigned URLs instead of passing through"},
     {"record.presign_ttl_seconds", SC_FIELD(record_presign_ttl_seconds), false,
@@ -495,9 +497,10 @@ Result<void> validate(const Config& c) {
   if (c.record_retry_initial_ms < 1 || c.record_retry_max_ms < c.record_retry_initial_ms)
     return make_error("config_invalid", "record.retry_initial_ms must be >= 1 and <= retry_max_ms");
   if (c.record_s3_timeout_ms < 100 || c.record_rendition_end_wait_ms < 0 ||
-      c.record_shutdown_drain_ms < 0 || c.record_retention_max_age_hours < 0 ||
-      c.record_retention_max_total_bytes < 0 || c.record_retention_sweep_seconds < 1 ||
-      c.record_presign_ttl_seconds < 1 || c.record_presign_ttl_seconds > 7 * 24 * 3600)
+      c.record_shutdown_drain_ms < 0 || c.record_retention_max_age_seconds < 0 ||
+      c.record_retention_max_total_bytes < 0 || c.record_download_whole_max_bytes < 1 ||
+      c.record_retention_sweep_seconds < 1 || c.record_presign_ttl_seconds < 1 ||
+      c.record_presign_ttl_seconds > 7 * 24 * 3600)
     return make_error("config_invalid", "record.* times and sizes must be positive");
   if (!c.bus_url.empty() && !c.bus_url.starts_with("redis://"))
     return make_error("config_invalid", "bus.url must be empty (in process) or redis://host:port");

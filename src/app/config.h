@@ -216,9 +216,12 @@ struct Config {
   int64_t record_retry_max_ms = 30'000;
   int64_t record_rendition_end_wait_ms = 10'000;
   int64_t record_shutdown_drain_ms = 10'000;
-  int64_t record_retention_max_age_hours = 0;  // 0: kept until deleted
+  int64_t record_retention_max_age_seconds = 0;  // 0: kept until deleted
   int64_t record_retention_max_total_bytes = 0;  // 0: no limit
   int64_t record_retention_sweep_seconds = 3600;
+  // A whole MP4 download up to this size is read at once; a larger one streams through in 1 MiB
+  // pieces (or redirects, with record_presign_downloads).
+  int64_t record_download_whole_max_bytes = 16 * 1024 * 1024;
   bool record_presign_downloads = false;  // S3: downloads redirect to presigned URLs
   int64_t record_presign_ttl_seconds = 300;
   // [threads]

@@ -123,7 +123,9 @@ void RecordingWiring::add_routes(net::Router& router, api::ApiContext& ctx) {
                                    const api::ClipInput& input) {
                               return cut_clip(caller, stream_id, input);
                             });
-  api::add_vod_routes(router, *this, *replay_pool_);
+  api::VodOptions vod;
+  vod.whole_max_bytes = static_cast<uint64_t>(config_.record_download_whole_max_bytes);
+  api::add_vod_routes(router, *this, *replay_pool_, vod);
 }
 
 Result<store::Recording> RecordingWiring::cut_clip(const platform::Identity& caller,
@@ -303,12 +305,12 @@ void RecordingWiring::tick() {
   recorder_->tick();
   publish_metrics();
   ++ticks_;
-  const bool retention = config_.record_retention_max_age_hours > 0 ||
-                         config_.record_retention_max_total_bytes > 0;
+  const bool retention =
+      config_.record_retention_max_age_seconds > 0 || config_.record_retention_max_total_bytes > 0;
   if (!retention || ticks_ % config_.record_retention_sweep_seconds != 0 || sweeping_) return;
   sweeping_ = true;
   const bool posted = workers_.post([this] {
-    auto swept = service_->sweep(std::chrono::hours(config_.record_retention_max_age_hours),
+    auto swept = service_->sweep(std::chrono::seconds(config_.record_retention_max_age_seconds),
                                  config_.record_retention_max_total_bytes);
     if (swept && swept->removed > 0)
       spdlog::info("record: retention removed {} recordings ({} bytes)", swept->removed,

@@ -114,6 +114,7 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
 
   bool received(std::span<const uint8_t> bytes) {
     const bool ok = session_.receive(bytes);
+    drained_.cancel();  // a WINDOW_UPDATE or a reset: feeders look again
     for (auto& in : session_.take_requests()) {
       boost::asio::co_spawn(stream_.get_executor(),
                             serve(this->shared_from_this(), in.stream_id, std::move(in.request)),
@@ -127,15 +128,59 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
                                             Request request) {
     const auto started = Clock::now();
     Response response = co_await self->dispatcher_.dispatch(request);
+    const bool head = request.method == "HEAD";
+    // A streamed body's first piece is read before the header goes out, so that a store that
+    // cannot give it still gets a clear status.
+    std::shared_ptr<const StreamedBody> streamed;
+    std::shared_ptr<const std::vector<uint8_t>> first;
+    if (response.streamed && !head && response.status == 200 && response.streamed->size > 0) {
+      streamed = response.streamed;
+      first = co_await self->dispatcher_.read_piece(streamed, 0);
+      if (!first) {
+        streamed.reset();
+        response =
+            Response::error(503, "storage_unavailable", "the file cannot be read now; retry");
+      }
+    }
     const int status = response.status;
     const size_t size = response.body_size();
-    const bool head = request.method == "HEAD";
     if (self->closed_) co_return;
     self->session_.respond(stream_id, std::move(response), head);
     self->dispatcher_.record(
         request, status, size,
         std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started), "h2");
     self->wake();
+    if (streamed) co_await feed(self, stream_id, std::move(streamed), std::move(first));
+  }
+
+  // Feeds a streamed body to its stream: the next piece is read while the previous one is being
+  // sent, and not before it is mostly out, so one download holds about two pieces of memory
+  // however slowly its client reads.
+  static boost::asio::awaitable<void> feed(std::shared_ptr<Connection> self, int32_t stream_id,
+                                           std::shared_ptr<const StreamedBody> body,
+                                           std::shared_ptr<const std::vector<uint8_t>> piece) {
+    namespace asio = boost::asio;
+    uint64_t offset = 0;
+    for (;;) {
+      if (self->closed_ || !self->session_.feed(stream_id, piece)) co_return;
+      offset += piece->size();
+      self->wake();
+      if (offset >= body->size) co_return;
+      for (;;) {
+        const auto unsent = self->session_.unsent(stream_id);
+        if (!unsent || self->closed_) co_return;
+        if (*unsent < body->piece_bytes) break;
+        self->drained_.expires_at(Clock::time_point::max());
+        co_await self->drained_.async_wait(asio::as_tuple(asio::use_awaitable));
+      }
+      piece = co_await self->dispatcher_.read_piece(body, offset);
+      if (self->closed_) co_return;
+      if (!piece) {
+        self->session_.cancel(stream_id);
+        self->wake();
+        co_return;
+      }
+    }
   }
 
   void wake() { wake_.cancel(); }
@@ -162,6 +207,7 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
           co_await asio::async_write(self->stream_, buffers, asio::as_tuple(asio::use_awaitable));
       self->writing_ = false;
       if (ec) break;
+      self->drained_.cancel();  // feeders of streamed bodies may read their next piece
     }
     self->close();
   }
@@ -205,6 +251,7 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
       lowest.close(ec);
     }
     wake_.cancel();
+    drained_.cancel();
     watchdog_.cancel();
     done_.cancel();
   }
@@ -217,6 +264,7 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
   boost::asio::steady_timer wake_;
   boost::asio::steady_timer watchdog_;
   boost::asio::steady_timer done_{stream_.get_executor()};
+  boost::asio::steady_timer drained_{stream_.get_executor()};
   std::array<uint8_t, 16 * 1024> buffer_{};
   Clock::time_point last_read_;
   Clock::time_point write_started_{};

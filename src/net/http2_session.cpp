@@ -22,6 +22,12 @@ struct Http2Session::Stream {
   std::vector<std::span<const uint8_t>> pieces;
   size_t total = 0;
   size_t offset = 0;  // payload bytes already handed to the output
+  // A streamed body (StreamedBody): pieces fed as they are read, dropped once handed out.
+  bool streamed = false;
+  bool deferred = false;  // nghttp2 waits for the next piece (NGHTTP2_ERR_DEFERRED)
+  std::deque<std::shared_ptr<const std::vector<uint8_t>>> fed_pieces;
+  size_t fed = 0;   // bytes fed so far
+  size_t base = 0;  // body offset of fed_pieces.front()
 };
 
 namespace {
@@ -65,6 +71,10 @@ struct Http2Session::Callbacks {
     Stream& st = *it->second;
     if (length > st.total - st.offset) return NGHTTP2_ERR_CALLBACK_FAILURE;
     append_owned(s, framehd, 9);
+    if (st.streamed) {
+      send_fed(s, st, length);
+      return 0;
+    }
     size_t skip = st.offset;
     size_t left = length;
     for (const auto& piece : st.pieces) {
@@ -87,13 +97,46 @@ struct Http2Session::Callbacks {
     return 0;
   }
 
+  // Views of the fed pieces from st.offset on; a piece wholly handed out leaves the deque (the
+  // chunks hold it until written).
+  static void send_fed(Http2Session& s, Stream& st, size_t length) {
+    size_t skip = st.offset - st.base;
+    size_t left = length;
+    for (const auto& piece : st.fed_pieces) {
+      if (left == 0) break;
+      if (skip >= piece->size()) {
+        skip -= piece->size();
+        continue;
+      }
+      const size_t n = std::min(piece->size() - skip, left);
+      Chunk c;
+      c.data = piece->data() + skip;
+      c.size = n;
+      c.hold = piece;
+      s.out_.push_back(std::move(c));
+      s.out_bytes_ += n;
+      left -= n;
+      skip = 0;
+    }
+    st.offset += length;
+    while (!st.fed_pieces.empty() && st.base + st.fed_pieces.front()->size() <= st.offset) {
+      st.base += st.fed_pieces.front()->size();
+      st.fed_pieces.pop_front();
+    }
+  }
+
   static ssize_t read(nghttp2_session*, int32_t stream_id, uint8_t*, size_t length, uint32_t* flags,
                       nghttp2_data_source*, void* user) {
     Http2Session& s = self(user);
     auto it = s.streams_.find(stream_id);
     if (it == s.streams_.end()) return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
-    const Stream& st = *it->second;
-    const size_t n = std::min(length, st.total - st.offset);
+    Stream& st = *it->second;
+    const size_t ready = st.streamed ? st.fed : st.total;
+    if (st.streamed && ready == st.offset) {
+      st.deferred = true;  // resumed by feed()
+      return NGHTTP2_ERR_DEFERRED;
+    }
+    const size_t n = std::min(length, ready - st.offset);
     *flags |= NGHTTP2_DATA_FLAG_NO_COPY;
     if (st.offset + n == st.total) *flags |= NGHTTP2_DATA_FLAG_EOF;
     return static_cast<ssize_t>(n);
@@ -354,7 +397,10 @@ bool Http2Session::submit(int32_t stream_id, Stream& st, Response response, bool
   }
   auto shared = std::make_shared<const Response>(std::move(response));
   st.pieces.clear();
-  if (shared->shared_body) {
+  st.streamed = shared->streamed != nullptr;
+  if (st.streamed) {
+    // Fed by feed() as the pieces are read.
+  } else if (shared->shared_body) {
     st.pieces.emplace_back(shared->shared_body->data(), shared->shared_body->size());
   } else if (!shared->shared_pieces.empty()) {
     for (const auto& piece : shared->shared_pieces)
@@ -371,6 +417,32 @@ bool Http2Session::submit(int32_t stream_id, Stream& st, Response response, bool
   const int rv = nghttp2_submit_response(session_, stream_id, nva.data(), nva.size(),
                                          with_data ? &provider : nullptr);
   return rv == 0;
+}
+
+bool Http2Session::feed(int32_t stream_id, std::shared_ptr<const std::vector<uint8_t>> piece) {
+  if (fatal_ || !piece) return false;
+  auto it = streams_.find(stream_id);
+  if (it == streams_.end() || !it->second->streamed) return false;
+  Stream& st = *it->second;
+  if (piece->size() > st.total - st.fed) return false;
+  st.fed += piece->size();
+  st.fed_pieces.push_back(std::move(piece));
+  if (st.deferred) {
+    st.deferred = false;
+    if (nghttp2_session_resume_data(session_, stream_id) != 0) return false;
+  }
+  return true;
+}
+
+std::optional<size_t> Http2Session::unsent(int32_t stream_id) const {
+  auto it = streams_.find(stream_id);
+  if (it == streams_.end() || !it->second->streamed) return std::nullopt;
+  return it->second->fed - it->second->offset;
+}
+
+void Http2Session::cancel(int32_t stream_id) {
+  if (!fatal_ && streams_.contains(stream_id))
+    nghttp2_submit_rst_stream(session_, NGHTTP2_FLAG_NONE, stream_id, NGHTTP2_INTERNAL_ERROR);
 }
 
 void Http2Session::terminate(uint32_t error_code) {

@@ -32,6 +32,7 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <unordered_map>
@@ -86,6 +87,16 @@ class Http2Session {
   // Answers a stream handed out by take_requests(). False when the stream is gone (the peer
   // reset it, or the connection ended); the answer is then dropped. head: no body is sent.
   bool respond(int32_t stream_id, Response response, bool head);
+
+  // A streamed response (Response::streamed) is answered by respond() with its header; its body
+  // is then fed piece by piece, in order, as the pieces are read. False when the stream is gone
+  // (the peer reset it) or the piece would run past the announced size.
+  bool feed(int32_t stream_id, std::shared_ptr<const std::vector<uint8_t>> piece);
+  // Bytes fed and not yet handed to the output (flow control may hold them); nullopt when the
+  // stream is gone. The feeder reads the next piece once this is under a piece.
+  std::optional<size_t> unsent(int32_t stream_id) const;
+  // Resets a stream whose body cannot be finished (RST_STREAM INTERNAL_ERROR).
+  void cancel(int32_t stream_id);
 
   // Ends the connection gracefully: GOAWAY with the error code (NO_ERROR for an idle timeout).
   void terminate(uint32_t error_code);

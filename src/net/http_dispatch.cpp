@@ -2,10 +2,12 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <atomic>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <memory>
@@ -121,6 +123,40 @@ asio::awaitable<Response> HttpDispatcher::dispatch(Request& request) const {
     response.headers["access-control-allow-origin"] = "*";
   }
   co_return response;
+}
+
+asio::awaitable<std::shared_ptr<const std::vector<uint8_t>>> HttpDispatcher::read_piece(
+    std::shared_ptr<const StreamedBody> body, uint64_t offset) const {
+  using Piece = std::shared_ptr<const std::vector<uint8_t>>;
+  auto ex = co_await asio::this_coro::executor;
+  const size_t max =
+      static_cast<size_t>(std::min<uint64_t>(body->piece_bytes, body->size - offset));
+  for (int attempt = 0; attempt < 20; ++attempt) {
+    bool posted = false;
+    Piece piece = co_await asio::async_initiate<decltype(asio::use_awaitable), void(Piece)>(
+        [&](auto completion) {
+          auto done = std::make_shared<decltype(completion)>(std::move(completion));
+          posted = workers_.post([done, body, offset, max, ex] {
+            Piece p;
+            try {
+              p = body->read(offset, max);
+            } catch (const std::exception& e) {
+              spdlog::error("http: reading a streamed body threw: {}", e.what());
+            }
+            asio::post(ex, [done, p = std::move(p)]() mutable { (*done)(std::move(p)); });
+          });
+          if (!posted) asio::post(ex, [done] { (*done)(nullptr); });
+        },
+        asio::use_awaitable);
+    if (posted) {
+      // A piece must be what was asked: a short read would shift every byte after it.
+      if (piece && piece->size() != max) co_return nullptr;
+      co_return piece;
+    }
+    asio::steady_timer wait(ex, std::chrono::milliseconds(50));
+    co_await wait.async_wait(asio::as_tuple(asio::use_awaitable));
+  }
+  co_return nullptr;
 }
 
 void HttpDispatcher::record(const Request& request, int status, size_t body_size,

@@ -8,7 +8,10 @@
 #include <array>
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
+#include <cstdint>
+#include <memory>
 #include <string_view>
+#include <vector>
 
 #include "core/metrics.h"
 #include "core/worker_pool.h"
@@ -25,6 +28,12 @@ class HttpDispatcher {
   // request.params; never throws for a handler's failure (500). API answers carry
   // access-control-allow-origin.
   boost::asio::awaitable<Response> dispatch(Request& request) const;
+
+  // The piece of a streamed body at `offset` (StreamedBody::read), read on the worker pool, for a
+  // coroutine on the connection's executor, where it resumes. Null when the read failed, or the
+  // pool stayed full for a second.
+  boost::asio::awaitable<std::shared_ptr<const std::vector<uint8_t>>> read_piece(
+      std::shared_ptr<const StreamedBody> body, uint64_t offset) const;
 
   // One finished response: the requests counter by status class and the access log line.
   void record(const Request& request, int status, size_t body_size,

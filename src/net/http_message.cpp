@@ -33,6 +33,7 @@ std::string Request::bearer_token() const {
 }
 
 size_t Response::body_size() const {
+  if (streamed) return static_cast<size_t>(streamed->size);
   if (shared_body) return shared_body->size();
   if (!shared_pieces.empty()) {
     size_t total = 0;

@@ -3,6 +3,7 @@
 // leak out of net/.
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -34,6 +35,18 @@ struct Request {
   std::string bearer_token() const;
 };
 
+// A body too large to hold in memory (a recording's MP4 download): `size` bytes, pulled in pieces
+// of at most piece_bytes by read(offset, max), which may block (a file, an S3 GET). The server
+// calls read on the worker pool, one piece at a time, and asks for the next only once the socket
+// (or the HTTP/2 flow-control window) has taken the previous one: a client that stops reading
+// holds about one piece of the server's memory. read returns null when the bytes cannot be had;
+// the response is then cut short (the connection or HTTP/2 stream is reset), never padded.
+struct StreamedBody {
+  uint64_t size = 0;
+  size_t piece_bytes = 1024 * 1024;
+  std::function<std::shared_ptr<const std::vector<uint8_t>>(uint64_t offset, size_t max)> read;
+};
+
 struct Response {
   int status = 200;
   HeaderMap headers;
@@ -43,6 +56,8 @@ struct Response {
   // Or a payload of several such pieces, written one after the other in one gather (an LL-HLS
   // segment served as its parts). Used when shared_body is not set.
   std::vector<std::shared_ptr<const std::vector<uint8_t>>> shared_pieces;
+  // Or a body pulled piece by piece as the client takes it; used when set (see StreamedBody).
+  std::shared_ptr<const StreamedBody> streamed;
 
   size_t body_size() const;
 

@@ -166,6 +166,9 @@ struct HttpServer::Impl {
   }
   asio::awaitable<bool> write_response(Stream& stream, const Request& request, Response response,
                                        unsigned version, bool keep_alive);
+  // The pieces of a streamed body after the first (offset: the bytes already written).
+  asio::awaitable<boost::system::error_code> write_streamed_rest(
+      Stream& stream, std::shared_ptr<const StreamedBody> body, uint64_t offset);
   // Requests until the connection closes; true when it was upgraded to a WebSocket instead,
   // which took the stream and the slot.
   asio::awaitable<bool> http1(Stream& stream, const std::string& remote, ConnectionSlot& slot);
@@ -207,6 +210,16 @@ asio::awaitable<bool> HttpServer::Impl::write_response(Stream& stream, const Req
                                                        bool keep_alive) {
   const auto started = std::chrono::steady_clock::now();
   const bool head = request.method == "HEAD";
+  const bool no_body = response.status == 204 || response.status == 304;
+  // A streamed body's first piece is read before the header goes out, so that a store that
+  // cannot give it still gets a clear status instead of a cut-short 200.
+  std::shared_ptr<const std::vector<uint8_t>> first_piece;
+  if (response.streamed && !head && !no_body && response.streamed->size > 0) {
+    first_piece = co_await dispatcher.read_piece(response.streamed, 0);
+    if (!first_piece) {
+      response = Response::error(503, "storage_unavailable", "the file cannot be read now; retry");
+    }
+  }
   const size_t body_size = response.body_size();
   beast::get_lowest_layer(stream).expires_after(options.request_timeout);
 
@@ -214,7 +227,6 @@ asio::awaitable<bool> HttpServer::Impl::write_response(Stream& stream, const Req
   res.set(http::field::server, options.server_name);
   for (const auto& [name, value] : response.headers) res.set(name, value);
   res.keep_alive(keep_alive);
-  const bool no_body = response.status == 204 || response.status == 304;
   if (!no_body) res.content_length(body_size);
   // The header (serialized by Beast, referring to `res`) and the body (the shared bytes every
   // viewer gets, never copied) leave in one gather write: one sendmsg per response, not two.
@@ -227,7 +239,9 @@ asio::awaitable<bool> HttpServer::Impl::write_response(Stream& stream, const Req
     for (const asio::const_buffer b : beast::buffers_range_ref(header)) buffers.push_back(b);
   });
   if (!ec && !head && !no_body && body_size > 0) {
-    if (response.shared_body) {
+    if (first_piece) {
+      buffers.emplace_back(asio::buffer(*first_piece));
+    } else if (response.shared_body) {
       buffers.emplace_back(asio::buffer(*response.shared_body));
     } else if (!response.shared_pieces.empty()) {
       for (const auto& piece : response.shared_pieces) buffers.emplace_back(asio::buffer(*piece));
@@ -236,11 +250,28 @@ asio::awaitable<bool> HttpServer::Impl::write_response(Stream& stream, const Req
     }
   }
   if (!ec) std::tie(ec, std::ignore) = co_await asio::async_write(stream, buffers, kUseAwaitable);
+  if (!ec && first_piece)
+    ec = co_await write_streamed_rest(stream, response.streamed, first_piece->size());
   dispatcher.record(request, response.status, body_size,
                     std::chrono::duration_cast<std::chrono::milliseconds>(
                         std::chrono::steady_clock::now() - started),
                     "");
   co_return !ec;
+}
+
+asio::awaitable<boost::system::error_code> HttpServer::Impl::write_streamed_rest(
+    Stream& stream, std::shared_ptr<const StreamedBody> body, uint64_t offset) {
+  // One piece in memory at a time: the next is read only after the socket took this one.
+  while (offset < body->size) {
+    auto piece = co_await dispatcher.read_piece(body, offset);
+    // Cut short: the client sees fewer bytes than Content-Length and the connection close.
+    if (!piece) co_return boost::system::errc::make_error_code(boost::system::errc::io_error);
+    beast::get_lowest_layer(stream).expires_after(options.request_timeout);
+    auto [ec, n] = co_await asio::async_write(stream, asio::buffer(*piece), kUseAwaitable);
+    if (ec) co_return ec;
+    offset += piece->size();
+  }
+  co_return boost::system::error_code{};
 }
 
 asio::awaitable<void> HttpServer::Impl::websocket(WebSocketHold ws,

@@ -21,7 +21,9 @@ before(async () => {
   scratch = mkdtempSync(join(tmpdir(), 'rec-s3-'));
   server = await startServer({
     args: [...s3.serverArgs(), '--record.enabled=true', '--streams.reconnect_grace_seconds=1',
-      '--transcode.enabled=true', '--transcode.ladder=240p:300k', '--record.mp4_part_bytes=5242880'],
+      '--transcode.enabled=true', '--transcode.ladder=240p:300k', '--record.mp4_part_bytes=5242880',
+      // Whole MP4 downloads over 1 MiB stream through from S3 in pieces (ranged GETs).
+      '--record.download_whole_max_bytes=1048576'],
     env: s3.serverEnv(),
   });
 });
@@ -95,12 +97,15 @@ test('a live stream is recorded to S3 as it goes: segments while live, VOD playl
     const decoded = await decodeAllAsync(url);
     assert.equal(decoded.status, 0, `ffmpeg -xerror on ${url}: ${decoded.stderr}`);
   }
-  // The MP4 download: a range answers 206 with Content-Range; the whole file passes through.
+  // The MP4 download: a range answers 206 with Content-Range; the whole file, over the 1 MiB set
+  // above, streams through from S3 piece by piece.
+  assert.ok(mp4.length > 1048576, `an MP4 of ${mp4.length} bytes`);
   const head = await fetch(done.downloadUrl, { headers: { range: 'bytes=0-99' } });
   assert.equal(head.status, 206);
   assert.equal(head.headers.get('content-range'), `bytes 0-99/${mp4.length}`);
   const whole = await fetch(done.downloadUrl);
   assert.equal(whole.status, 200);
+  assert.equal(Number(whole.headers.get('content-length')), mp4.length);
   assert.equal(Buffer.from(await whole.arrayBuffer()).equals(mp4), true);
 });
 

@@ -127,6 +127,71 @@ TEST(Http2Session, AnswersStreamsInAnyOrderAndHeadWithoutBody) {
   EXPECT_EQ(client.replies[held].body, "#EXTM3U\n");
 }
 
+// A streamed body (StreamedBody): the header goes at once, DATA as pieces are fed; nghttp2 waits
+// (deferred) between pieces and resumes on feed; unsent() tells the feeder when to read on.
+TEST(Http2Session, StreamedBodyIsSentAsItIsFed) {
+  Http2Session server({}, "peer");
+  H2Client client({{NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, 1 << 20}});
+  const int32_t id = client.request("GET", "/vod/r/recording.mp4");
+  pump(client, server);
+  ASSERT_EQ(server.take_requests().size(), 1u);
+  auto a = payload(40000, 5);
+  auto b = payload(25000, 6);
+  auto body = std::make_shared<StreamedBody>();
+  body->size = a->size() + b->size();
+  Response res;
+  res.headers["content-type"] = "video/mp4";
+  res.streamed = body;
+  ASSERT_TRUE(server.respond(id, std::move(res), false));
+  pump(client, server);
+  EXPECT_EQ(client.replies[id].status, 200);
+  EXPECT_EQ(client.replies[id].headers.at("content-length"), "65000");
+  EXPECT_TRUE(client.replies[id].body.empty());
+  EXPECT_EQ(server.unsent(id), 0u);
+
+  ASSERT_TRUE(server.feed(id, a));
+  EXPECT_EQ(server.unsent(id), 40000u);
+  pump(client, server);
+  EXPECT_EQ(server.unsent(id), 0u);
+  EXPECT_EQ(client.replies[id].body, as_string(*a));
+  EXPECT_FALSE(client.replies[id].closed);
+  // More than announced is refused; the last piece ends the stream.
+  EXPECT_FALSE(server.feed(id, payload(25001, 7)));
+  ASSERT_TRUE(server.feed(id, b));
+  pump(client, server);
+  EXPECT_EQ(client.replies[id].body, as_string(*a) + as_string(*b));
+  EXPECT_TRUE(client.replies[id].closed);
+  EXPECT_EQ(client.replies[id].error, 0u);
+  EXPECT_FALSE(server.unsent(id).has_value());  // the stream is gone
+  EXPECT_FALSE(server.feed(id, b));
+}
+
+// The client's flow-control window holds fed bytes back: unsent() stays up until it opens.
+TEST(Http2Session, StreamedBodyWaitsForTheWindowAndCanBeCancelled) {
+  Http2Session server({}, "peer");
+  H2Client client;  // the default 65,535-byte window, which this client never widens
+  const int32_t id = client.request("GET", "/vod/r/recording.mp4");
+  pump(client, server);
+  ASSERT_EQ(server.take_requests().size(), 1u);
+  auto body = std::make_shared<StreamedBody>();
+  body->size = 200000;
+  Response res;
+  res.streamed = body;
+  ASSERT_TRUE(server.respond(id, std::move(res), false));
+  ASSERT_TRUE(server.feed(id, payload(100000, 8)));
+  pump(client, server);
+  // The window (65,535) let part of the piece out; nghttp2's client reopens it as it consumes.
+  const size_t got = client.replies[id].body.size();
+  EXPECT_GT(got, 0u);
+  EXPECT_EQ(*server.unsent(id), 100000u - got);
+  // A read that fails: the stream is reset, never ended as if whole.
+  server.cancel(id);
+  pump(client, server);
+  EXPECT_TRUE(client.replies[id].closed);
+  EXPECT_EQ(client.replies[id].error, static_cast<uint32_t>(NGHTTP2_INTERNAL_ERROR));
+  EXPECT_LT(client.replies[id].body.size(), 200000u);
+}
+
 TEST(Http2Session, RequestBodiesUpToTheLimitAnd413Beyond) {
   Http2Options o;
   o.body_limit = 1024;

@@ -92,6 +92,11 @@ void MediaWiring::on_stream_live(const std::string& stream_id,
   config.window_segments = options_.window_segments;
   config.part_hold_back_percent = options_.part_hold_back_percent;
   config.delta_updates = options_.delta_updates;
+  // Media sequence numbers start at 1, not 0 (RFC 8216bis 4.4.3.2 allows any start): hls.js 1.5
+  // sends its first blocking reload only once the playlist's last segment number is non-zero
+  // (`details.endSN && ...`); with a first segment numbered 0, a fan who joins in the stream's
+  // first segment waits a whole target duration for the next playlist and stalls (docs/hls.md).
+  config.first_media_sequence = 1;
   // One wall-clock anchor for every rendition's EXT-X-PROGRAM-DATE-TIME (the rungs copy config).
   config.date_anchor = std::make_shared<hls::ProgramDateTimeAnchor>();
   hls_.open_rendition(stream_id, config.rendition);

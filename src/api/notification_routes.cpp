@@ -84,7 +84,8 @@ void add_notification_routes(net::Router& router, ApiContext& ctx,
              [&ctx, &notifications](const net::Request& req) {
                auto caller = required_caller(ctx, req);
                if (!caller) return error_response(caller.error());
-               auto body = JsonBody::parse(req, {"inApp", "email", "mutedArtists", "emailMutedArtists"});
+               auto body =
+                   JsonBody::parse(req, {"inApp", "email", "mutedArtists", "emailMutedArtists"});
                if (!body) return error_response(body.error());
                platform::NotificationSettingsInput in;
                auto muted = body->string_list("mutedArtists", platform::kMaxMutedArtists);

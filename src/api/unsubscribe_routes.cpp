@@ -90,8 +90,7 @@ void add_unsubscribe_routes(net::Router& router, platform::NotificationService& 
     if (!scope) return invalid_link();
     if (!scope->artist_id) {
       return page(200, "Stop notification emails?",
-                  std::string(kWhatAll) +
-                      form(token, false, "confirm", "Unsubscribe", "primary"));
+                  std::string(kWhatAll) + form(token, false, "confirm", "Unsubscribe", "primary"));
     }
     const std::string artist = artist_html(notifications, *scope->artist_id);
     return page(200, "Stop these emails?",
@@ -114,8 +113,8 @@ void add_unsubscribe_routes(net::Router& router, platform::NotificationService& 
         return not_saved(done.error());
       }
       return page(200, "You are unsubscribed",
-                  std::string("<p id=\"done\">Done: notification emails are off.</p>") +
-                      kWhatAll + kBackAll);
+                  std::string("<p id=\"done\">Done: notification emails are off.</p>") + kWhatAll +
+                      kBackAll);
     }
     if (auto done = notifications.unsubscribe_email_from(scope->user_id, *scope->artist_id);
         !done) {

@@ -60,10 +60,10 @@ Delivery EmailOutbox::deliver(const store::Notification& n, MailTransport& trans
   if (options_.unsubscribe != nullptr) {
     // The link stops this artist's mails (the page also offers all email).
     const nlohmann::json data = nlohmann::json::parse(n.payload, nullptr, false);
-    const std::string artist = data.is_object() && data.contains("artistId") &&
-                                       data["artistId"].is_string()
-                                   ? data["artistId"].get<std::string>()
-                                   : std::string();
+    const std::string artist =
+        data.is_object() && data.contains("artistId") && data["artistId"].is_string()
+            ? data["artistId"].get<std::string>()
+            : std::string();
     unsubscribe = options_.base_url + "/unsubscribe?token=" +
                   (artist.empty() ? options_.unsubscribe->issue_all(n.user_id)
                                   : options_.unsubscribe->issue(n.user_id, artist));

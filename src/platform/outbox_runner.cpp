@@ -31,12 +31,13 @@ void OutboxRunner::start() {
   if (!threads_.empty() || stopping_) return;
   // Before the workers claim anything: rows this node's previous instance held when it stopped
   // (a crash, or a stop in the middle of a batch) are due now rather than when their lease ends.
-  if (auto n = store_.notifications().reclaim_leases(channel_, options_.holder,
-                                                     clock_.unix_millis());
+  if (auto n =
+          store_.notifications().reclaim_leases(channel_, options_.holder, clock_.unix_millis());
       !n) {
-    spdlog::warn("{} outbox: leases of an earlier run not taken back ({}); they wait out their "
-                 "lease",
-                 options_.name, n.error().message);
+    spdlog::warn(
+        "{} outbox: leases of an earlier run not taken back ({}); they wait out their "
+        "lease",
+        options_.name, n.error().message);
   } else if (*n > 0) {
     spdlog::info("{} outbox: took back {} rows leased by an earlier run of node {}", options_.name,
                  *n, options_.holder.node);

@@ -91,6 +91,8 @@ test('the bell, Notify me and the settings page', async () => {
   assert.equal(await s.page.isChecked('#channel-inApp'), true);
   assert.equal(await s.page.isChecked('#channel-email'), true);
   assert.equal(await s.page.isChecked(`#artist-list li[data-artist-id="${artist.id}"] input`), true);
+  // No mail server here: no per-artist email box is offered (web_email_mutes.test.mjs has one).
+  assert.equal(await s.page.locator('#artist-list input[name="artist-email"]').count(), 0);
   // Push on this browser is offered (the server has a VAPID key; 127.0.0.1 is a secure context),
   // off until the fan turns it on.
   await until(s.page, () => document.querySelector('#push-toggle')?.textContent === 'Turn on', null, { what: 'the push switch' });

@@ -354,12 +354,12 @@ class SqlNotificationRepository final : public NotificationRepository {
     });
   }
 
-  Result<void> set_email_muted(const std::string& user_id, const std::string& artist_id,
-                               bool muted, int64_t now_ms) override {
+  Result<void> set_email_muted(const std::string& user_id, const std::string& artist_id, bool muted,
+                               int64_t now_ms) override {
     return db_.write([&](Connection& c) -> Result<void> {
       if (muted) return insert_email_mute(c, user_id, artist_id, now_ms);
-      auto st = c.prepare(
-          "DELETE FROM notification_email_mutes WHERE user_id = ? AND artist_id = ?");
+      auto st =
+          c.prepare("DELETE FROM notification_email_mutes WHERE user_id = ? AND artist_id = ?");
       if (!st) return st.error();
       st->bind_all(user_id, artist_id);
       return st->run();

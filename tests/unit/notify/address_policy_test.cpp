@@ -22,9 +22,9 @@ TEST(AddressPolicy, LiteralsInEveryFormAResolverAccepts) {
     std::optional<AddressClass> want;
   } cases[] = {
       {"127.0.0.1", AddressClass::kLoopback},
-      {"127.1", AddressClass::kLoopback},       // short form
-      {"0x7f.1", AddressClass::kLoopback},      // hex part
-      {"2130706433", AddressClass::kLoopback},  // one number
+      {"127.1", AddressClass::kLoopback},         // short form
+      {"0x7f.1", AddressClass::kLoopback},        // hex part
+      {"2130706433", AddressClass::kLoopback},    // one number
       {"017700000001", AddressClass::kLoopback},  // octal
       {"[::1]", AddressClass::kLoopback},
       {"10.1.2.3", AddressClass::kInternal},
@@ -44,7 +44,7 @@ TEST(AddressPolicy, LiteralsInEveryFormAResolverAccepts) {
       {"[::ffff:10.0.0.1]", AddressClass::kInternal},
       {"[::ffff:127.0.0.1]", AddressClass::kLoopback},
       {"[::10.0.0.1]", AddressClass::kInternal},
-      {"[64:ff9b::a00:1]", AddressClass::kInternal},  // NAT64 of 10.0.0.1
+      {"[64:ff9b::a00:1]", AddressClass::kInternal},    // NAT64 of 10.0.0.1
       {"[2002:c0a8:101::1]", AddressClass::kInternal},  // 6to4 of 192.168.1.1
       {"[zz::1]", AddressClass::kInternal},             // bracketed but not an address
       {"8.8.8.8", AddressClass::kPublic},

@@ -127,7 +127,7 @@ TEST_F(ScheduleNotifierTest, ARescheduleTellsFansAndTheReminderFollowsTheNewTime
   ASSERT_TRUE(streams().patch(artist_, s.id, later).ok());
   ASSERT_TRUE(schedule_->run_once().ok());
   EXPECT_EQ(kinds(fan_), (std::vector<std::string>{"stream_scheduled", "stream_reminder",
-                                                    "stream_rescheduled"}));
+                                                   "stream_rescheduled"}));
   auto page = service_->list(fan_, 1, false, std::nullopt);
   const nlohmann::json data = nlohmann::json::parse(page->items[0].payload);
   EXPECT_EQ(data["scheduledAt"], **later.scheduled_at);
@@ -142,7 +142,7 @@ TEST_F(ScheduleNotifierTest, ARescheduleTellsFansAndTheReminderFollowsTheNewTime
   clock_.advance(minutes(1));
   ASSERT_TRUE(schedule_->run_once().ok());
   EXPECT_EQ(kinds(fan_), (std::vector<std::string>{"stream_scheduled", "stream_reminder",
-                                                    "stream_rescheduled", "stream_reminder"}));
+                                                   "stream_rescheduled", "stream_reminder"}));
 }
 
 TEST_F(ScheduleNotifierTest, TheThreadWakesForAReminderDueSoon) {

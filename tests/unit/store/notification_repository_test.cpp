@@ -130,12 +130,10 @@ TEST_P(NotificationRepositoryTest, ARestartTakesBackOnlyItsOwnEarlierInstancesLe
   EXPECT_EQ(*repo.reclaim_leases(NotificationChannel::kEmail, LeaseHolder{}, 2'000), 0);
   // An outcome clears the holder: a row sent is never reclaimed.
   ASSERT_TRUE(repo.mark_sent(now_due->at(0).id, 2'100).ok());
-  EXPECT_EQ(*repo.reclaim_leases(NotificationChannel::kEmail, LeaseHolder{"node-a", "run-3"},
-                                 3'000),
-            0);
-  EXPECT_EQ(*repo.reclaim_leases(NotificationChannel::kEmail, LeaseHolder{"node-b", "run-2"},
-                                 3'000),
-            1);
+  EXPECT_EQ(
+      *repo.reclaim_leases(NotificationChannel::kEmail, LeaseHolder{"node-a", "run-3"}, 3'000), 0);
+  EXPECT_EQ(
+      *repo.reclaim_leases(NotificationChannel::kEmail, LeaseHolder{"node-b", "run-2"}, 3'000), 1);
 }
 
 TEST_P(NotificationRepositoryTest, EmailMutesArePerUserAndArtist) {

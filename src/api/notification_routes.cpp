@@ -16,12 +16,14 @@ json settings_json(const platform::NotificationSettingsView& v, bool email_avail
     artists.push_back({{"id", a.id},
                        {"displayName", a.display_name},
                        {"subscribed", a.subscribed},
-                       {"muted", a.muted}});
+                       {"muted", a.muted},
+                       {"emailMuted", a.email_muted}});
   }
   return {{"inApp", s.in_app},
           {"email", s.email},
           {"emailAvailable", email_available},
           {"mutedArtists", v.muted_artists},
+          {"emailMutedArtists", v.email_muted_artists},
           {"artists", std::move(artists)},
           {"updatedAt", s.updated_at ? json(s.updated_at) : json(nullptr)}};
 }
@@ -82,12 +84,17 @@ void add_notification_routes(net::Router& router, ApiContext& ctx,
              [&ctx, &notifications](const net::Request& req) {
                auto caller = required_caller(ctx, req);
                if (!caller) return error_response(caller.error());
-               auto body = JsonBody::parse(req, {"inApp", "email", "mutedArtists"});
+               auto body =
+                   JsonBody::parse(req, {"inApp", "email", "mutedArtists", "emailMutedArtists"});
                if (!body) return error_response(body.error());
                platform::NotificationSettingsInput in;
                auto muted = body->string_list("mutedArtists", platform::kMaxMutedArtists);
                if (!muted) return error_response(muted.error());
                in.muted_artists = *muted;
+               auto email_muted =
+                   body->string_list("emailMutedArtists", platform::kMaxMutedArtists);
+               if (!email_muted) return error_response(email_muted.error());
+               in.email_muted_artists = *email_muted;
                auto in_app = body->boolean("inApp");
                if (!in_app) return error_response(in_app.error());
                auto email = body->boolean("email");

@@ -9,6 +9,7 @@
 #include "app/smtp_mail_transport.h"
 #include "app/web_push_transport.h"
 #include "core/base64url.h"
+#include "core/random.h"
 #include "notify/smtp_sender.h"
 #include "notify/vapid.h"
 
@@ -70,6 +71,7 @@ void wire_push(const Config& config, NotifyWiring& w, store::Store& store, const
   co.timeout = std::chrono::milliseconds(config.notify_push_timeout_ms);
   co.connect_timeout = std::min(co.timeout, std::chrono::milliseconds(5'000));
   co.ca_file = config.notify_push_ca_file;
+  co.allow_loopback = config.notify_push_allow_http_loopback;
   for (int64_t i = 0; i < config.notify_push_workers; ++i) {
     w.push_transports.push_back(std::make_unique<WebPushTransport>(
         w.vapid_key, push_subject(config), co, static_cast<int>(config.notify_push_ttl_seconds),
@@ -103,6 +105,9 @@ std::unique_ptr<NotifyWiring> wire_notify(const Config& config,
 void NotifyWiring::start(const Config& config, const std::string& base_url, store::Store& store,
                          const Clock& clock, MetricsRegistry& metrics) {
   schedule->start();
+  // Each lease names this process: node.id (stable across restarts) and an id of this start, so
+  // the outboxes take back at once what a crashed earlier run of this node left leased.
+  const store::LeaseHolder holder{config.node_id, random_id()};
   if (!mail.empty()) {
     platform::EmailOutboxOptions eo;
     eo.base_url = base_url;
@@ -111,6 +116,7 @@ void NotifyWiring::start(const Config& config, const std::string& base_url, stor
     // A batch's rows are sent one after the other: the lease covers the whole batch.
     eo.lease = std::chrono::milliseconds(config.notify_smtp_timeout_ms) * (eo.batch + 1);
     eo.unsubscribe = unsubscribe.get();
+    eo.holder = holder;
     std::vector<platform::MailTransport*> transports;
     for (auto& m : mail) transports.push_back(m.get());
     email = std::make_unique<platform::EmailOutbox>(
@@ -127,6 +133,7 @@ void NotifyWiring::start(const Config& config, const std::string& base_url, stor
     platform::PushOutboxOptions po;
     po.base_url = base_url;
     po.lease = std::chrono::milliseconds(config.notify_push_timeout_ms) * (po.batch + 1);
+    po.holder = holder;
     std::vector<platform::PushTransport*> transports;
     for (auto& t : push_transports) transports.push_back(t.get());
     push = std::make_unique<platform::PushOutbox>(

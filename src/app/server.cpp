@@ -20,6 +20,7 @@
 #include "app/cluster_node.h"
 #include "app/generated_secret.h"
 #include "app/media_wiring.h"
+#include "app/node_identity.h"
 #include "app/notify_wiring.h"
 #include "app/payments_wiring.h"
 #include "app/push_routes.h"
@@ -412,8 +413,12 @@ void end_interrupted_streams(Server::Parts& p) {
 
 Server::Server(Config config) : parts_(std::make_unique<Parts>(std::move(config))) {
   Parts& p = *parts_;
-  if (p.config.node_id.empty()) p.config.node_id = random_id().substr(0, 12);
   std::filesystem::create_directories(p.config.data_dir);
+  if (p.config.node_id.empty()) {
+    auto id = stored_node_id(p.config.data_dir);
+    if (!id) throw std::runtime_error("node id: " + id.error().message);
+    p.config.node_id = std::move(id).value();
+  }
   if (!p.config.tls_cert_file.empty()) {
     auto loaded = net::TlsCredentials::load({p.config.tls_cert_file, p.config.tls_key_file});
     if (!loaded) throw std::runtime_error(loaded.error().message);

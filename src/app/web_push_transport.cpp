@@ -47,7 +47,14 @@ PushOutcome WebPushTransport::send(const platform::OutgoingPush& push) {
   if (valid_topic(push.topic)) req.topic = push.topic;
   req.body = std::move(*body);
   auto r = client_.send(req, now);
-  if (!r) return outcome(PushOutcome::Kind::kRetry, r.error().message);
+  if (!r) {
+    // An endpoint that leads into the server's own network is not tried again; the subscription
+    // stays (its owner may fix it from the browser) and only this row fails.
+    if (r.error().code == notify::kPushAddressRefused) {
+      return outcome(PushOutcome::Kind::kRejected, r.error().message);
+    }
+    return outcome(PushOutcome::Kind::kRetry, r.error().message);
+  }
   const long status = r->status;
   const std::string what = "push service answered " + std::to_string(status);
   if (status >= 200 && status < 300) return outcome(PushOutcome::Kind::kDelivered, "");

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/base64url.h"
+#include "notify/address_policy.h"
 #include "notify/p256.h"
 #include "notify/web_push_encryption.h"
 
@@ -19,37 +20,6 @@ Error invalid(std::string message) {
 
 bool loopback_host(std::string_view host) {
   return host == "127.0.0.1" || host == "localhost" || host == "[::1]";
-}
-
-// An address literal of this machine or a private network: a push endpoint there would make
-// the server a relay into its own network.
-bool internal_address(std::string host) {
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
-    host = host.substr(1, host.size() - 2);
-    in6_addr a6{};
-    if (inet_pton(AF_INET6, host.c_str(), &a6) != 1) return false;
-    const uint8_t* b = a6.s6_addr;
-    const bool zero_prefix = std::all_of(b, b + 10, [](uint8_t x) { return x == 0; });
-    if (zero_prefix && std::all_of(b + 10, b + 16, [](uint8_t x) { return x == 0; })) return true;
-    if (zero_prefix && std::all_of(b + 10, b + 15, [](uint8_t x) { return x == 0; }) && b[15] == 1)
-      return true;                                           // ::1
-    if ((b[0] & 0xfe) == 0xfc) return true;                  // fc00::/7
-    if (b[0] == 0xfe && (b[1] & 0xc0) == 0x80) return true;  // fe80::/10
-    if (zero_prefix && b[10] == 0xff && b[11] == 0xff) {     // ::ffff:a.b.c.d
-      char text[INET_ADDRSTRLEN];
-      inet_ntop(AF_INET, b + 12, text, sizeof text);
-      return internal_address(text);
-    }
-    return false;
-  }
-  in_addr a4{};
-  if (inet_pton(AF_INET, host.c_str(), &a4) != 1) return host == "localhost";
-  const uint32_t ip = ntohl(a4.s_addr);
-  const auto in = [ip](uint32_t net, int bits) {
-    return (ip >> (32 - bits)) == (net >> (32 - bits));
-  };
-  return in(0x00000000, 8) || in(0x0a000000, 8) || in(0x7f000000, 8) || in(0xa9fe0000, 16) ||
-         in(0xac100000, 12) || in(0xc0a80000, 16) || in(0x64400000, 10) || ip >= 0xe0000000;
 }
 
 }  // namespace
@@ -90,8 +60,15 @@ Result<void> check_push_endpoint(std::string_view endpoint, bool allow_http_loop
     if (allow_http_loopback && loopback_host(host)) return {};
     return invalid("endpoint must be an https URL");
   }
-  if (internal_address(host) && !(allow_http_loopback && loopback_host(host))) {
-    return invalid("endpoint must not point at a loopback or private address");
+  // Address literals are judged here; host names when the push worker resolves them
+  // (address_policy.h), since what a name resolves to can change.
+  const auto literal = classify_literal(host);
+  const bool local_name = host == "localhost" || host.ends_with(".localhost") ||
+                          host == "localhost." || host.ends_with(".localhost.");
+  if (local_name || (literal && *literal != AddressClass::kPublic)) {
+    if (!(allow_http_loopback && loopback_host(host))) {
+      return invalid("endpoint must not point at a loopback or private address");
+    }
   }
   return {};
 }

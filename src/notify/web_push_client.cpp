@@ -1,6 +1,7 @@
 #include "notify/web_push_client.h"
 
 #include <curl/curl.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <array>
@@ -8,6 +9,8 @@
 #include <charconv>
 #include <ctime>
 #include <memory>
+
+#include "notify/address_policy.h"
 
 namespace stagecast::notify {
 namespace {
@@ -49,6 +52,26 @@ size_t on_header(char* data, size_t size, size_t count, void* user) {
     }
   }
   return n;
+}
+
+// Every socket libcurl opens for a connection comes here with the address it will connect to
+// (after its own resolution): the check and the connection use the same address.
+struct SocketGuard {
+  bool allow_loopback = false;
+  std::string refused;  // the address refused, if one was
+};
+
+curl_socket_t open_checked_socket(void* user, curlsocktype purpose, curl_sockaddr* address) {
+  auto* guard = static_cast<SocketGuard*>(user);
+  if (purpose == CURLSOCKTYPE_IPCXN) {
+    const AddressClass c = classify_address(&address->addr);
+    if (c == AddressClass::kInternal || (c == AddressClass::kLoopback && !guard->allow_loopback)) {
+      if (!guard->refused.empty()) guard->refused += ", ";
+      guard->refused += address_text(&address->addr);
+      return CURL_SOCKET_BAD;
+    }
+  }
+  return ::socket(address->family, address->socktype | SOCK_CLOEXEC, address->protocol);
 }
 
 size_t discard(char*, size_t size, size_t count, void*) {
@@ -124,6 +147,12 @@ Result<PushResponse> WebPushClient::send(const PushRequest& request, int64_t now
   curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https,http");
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+  // A proxy would be the address checked, not the push service: none (not even from the
+  // environment's https_proxy).
+  curl_easy_setopt(c, CURLOPT_PROXY, "");
+  SocketGuard guard{options_.allow_loopback, {}};
+  curl_easy_setopt(c, CURLOPT_OPENSOCKETFUNCTION, open_checked_socket);
+  curl_easy_setopt(c, CURLOPT_OPENSOCKETDATA, &guard);
   curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
   curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
   if (!options_.ca_file.empty()) curl_easy_setopt(c, CURLOPT_CAINFO, options_.ca_file.c_str());
@@ -139,7 +168,14 @@ Result<PushResponse> WebPushClient::send(const PushRequest& request, int64_t now
                    static_cast<long>(options_.connect_timeout.count()));
   curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(options_.timeout.count()));
   const CURLcode rc = curl_easy_perform(c);
-  if (rc != CURLE_OK) return make_error(kPushUnreachable, curl_easy_strerror(rc));
+  if (rc != CURLE_OK) {
+    if (!guard.refused.empty()) {
+      return make_error(kPushAddressRefused,
+                        "the push endpoint's host resolves to " + guard.refused +
+                            ", a loopback, private, link-local or multicast address: refused");
+    }
+    return make_error(kPushUnreachable, curl_easy_strerror(rc));
+  }
   PushResponse r;
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
   if (collected.retry_after) r.retry_after = parse_retry_after(*collected.retry_after, now_unix);

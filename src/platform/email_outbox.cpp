@@ -1,5 +1,7 @@
 #include "platform/email_outbox.h"
 
+#include <nlohmann/json.hpp>
+
 #include "platform/notification_email.h"
 
 namespace stagecast::platform {
@@ -19,6 +21,7 @@ EmailOutbox::EmailOutbox(store::Store& store, const Clock& clock,
   ro.batch = options_.batch;
   ro.lease = options_.lease;
   ro.idle_poll = options_.idle_poll;
+  ro.holder = options_.holder;
   runner_ = std::make_unique<OutboxRunner>(store, clock, store::NotificationChannel::kEmail,
                                            std::move(retries), ro,
                                            [this](const store::Notification& n, size_t worker) {
@@ -55,8 +58,15 @@ Delivery EmailOutbox::deliver(const store::Notification& n, MailTransport& trans
   }
   std::string unsubscribe;
   if (options_.unsubscribe != nullptr) {
-    unsubscribe =
-        options_.base_url + "/unsubscribe?token=" + options_.unsubscribe->issue(n.user_id);
+    // The link stops this artist's mails (the page also offers all email).
+    const nlohmann::json data = nlohmann::json::parse(n.payload, nullptr, false);
+    const std::string artist =
+        data.is_object() && data.contains("artistId") && data["artistId"].is_string()
+            ? data["artistId"].get<std::string>()
+            : std::string();
+    unsubscribe = options_.base_url + "/unsubscribe?token=" +
+                  (artist.empty() ? options_.unsubscribe->issue_all(n.user_id)
+                                  : options_.unsubscribe->issue(n.user_id, artist));
   }
   const NotificationEmailText t = notification_email_text(n, options_.base_url, unsubscribe);
   // The recipient's address is never logged: the row id leads to it for those who may see it.

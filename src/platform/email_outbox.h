@@ -37,6 +37,9 @@ struct EmailOutboxOptions {
   std::chrono::milliseconds lease{120'000};
   // Sleep when nothing is due and nobody woke us (new rows wake the worker at once).
   std::chrono::milliseconds idle_poll{5'000};
+  // This process (node.id and this start's instance id), recorded with each lease: start() takes
+  // back at once the rows an earlier instance of this node left leased (OutboxRunner).
+  store::LeaseHolder holder;
   // Signs each mail's unsubscribe link (<base_url>/unsubscribe?token=...); borrowed. Null: no
   // link (tests of delivery alone).
   const UnsubscribeTokens* unsubscribe = nullptr;

@@ -60,6 +60,10 @@ Result<std::vector<store::Notification>> LiveNotifier::rows_for(const Subscriber
   auto muted = store_.notifications().muted_by(stream.artist_id);
   if (!muted) return muted.error();
   const std::unordered_set<std::string> muted_set(muted->begin(), muted->end());
+  // Fans who unsubscribed from this artist's emails (a mail's link) still get in-app and push.
+  auto email_muted = store_.notifications().email_muted_by(stream.artist_id);
+  if (!email_muted) return email_muted.error();
+  const std::unordered_set<std::string> email_muted_set(email_muted->begin(), email_muted->end());
   std::string artist_name;
   if (auto artist = store_.users().find_by_id(stream.artist_id)) {
     artist_name = artist->display_name;
@@ -98,7 +102,7 @@ Result<std::vector<store::Notification>> LiveNotifier::rows_for(const Subscriber
       n.sent_at = now;
       rows.push_back(n);
     }
-    if (options_.email && settings->email) {
+    if (options_.email && settings->email && !email_muted_set.contains(s.fan_id)) {
       n.channel = store::NotificationChannel::kEmail;
       n.idempotency_key = idempotency_key(notice, s.fan_id, n.channel);
       n.status = store::NotificationStatus::kPending;
@@ -110,7 +114,7 @@ Result<std::vector<store::Notification>> LiveNotifier::rows_for(const Subscriber
       if (!browsers) return browsers.error();
       for (const store::PushSubscription& b : *browsers) {
         n.channel = store::NotificationChannel::kPush;
-        n.idempotency_key = idempotency_key(stream.id, s.fan_id, n.channel) + ":" + b.id;
+        n.idempotency_key = idempotency_key(notice, s.fan_id, n.channel) + ":" + b.id;
         n.status = store::NotificationStatus::kPending;
         n.sent_at = std::nullopt;
         nlohmann::json p = nlohmann::json::parse(payload);

@@ -30,9 +30,10 @@ namespace stagecast::platform {
 // exactly-once per time, while a second identical write is a no-op.
 struct SubscriberNotice {
   store::LiveStream stream;
-  std::string kind;  // stream_live | stream_reminder | stream_rescheduled | stream_cancelled
-  std::optional<int64_t>
-      at;  // part of the key (reminder/reschedule: the new time; cancel: the old)
+  // stream_live | stream_scheduled | stream_reminder | stream_rescheduled | stream_cancelled
+  std::string kind;
+  // Part of the key (scheduled, reminder, reschedule: the stream's time; cancel: the old one).
+  std::optional<int64_t> at;
   std::optional<int64_t> scheduled_at;           // payload: the stream's time now
   std::optional<int64_t> previous_scheduled_at;  // payload: the time it had before
 };

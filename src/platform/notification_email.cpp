@@ -40,7 +40,13 @@ NotificationEmailText notification_email_text(const store::Notification& n,
 
   // One sentence (text) and the same in HTML, then the links.
   std::string subject, sentence, sentence_html, action = "Watch now";
-  if (n.kind == "stream_reminder") {
+  if (n.kind == "stream_scheduled") {
+    subject = artist + " scheduled " + title + " for " + when(at);
+    sentence = artist + " scheduled " + title + " for " + when(at) + ".";
+    sentence_html = "<strong>" + html_escape(artist) + "</strong> scheduled " + html_escape(title) +
+                    " for <strong>" + html_escape(when(at)) + "</strong>.";
+    action = "Open the stream";
+  } else if (n.kind == "stream_reminder") {
     subject = artist + " goes live soon: " + title;
     sentence = artist + " goes live at " + when(at) + ": " + title;
     sentence_html = "<strong>" + html_escape(artist) + "</strong> goes live at " +

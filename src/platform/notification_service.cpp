@@ -35,6 +35,9 @@ Result<NotificationSettingsView> NotificationService::view_of(
   auto muted = store_.notifications().muted_artists(channels.user_id);
   if (!muted) return errc::from_store(muted.error());
   v.muted_artists = std::move(muted).value();
+  auto email_muted = store_.notifications().email_muted_artists(channels.user_id);
+  if (!email_muted) return errc::from_store(email_muted.error());
+  v.email_muted_artists = std::move(email_muted).value();
   auto subs = store_.subscriptions().list_for_fan(channels.user_id);
   if (!subs) return errc::from_store(subs.error());
   const int64_t now = clock_.unix_millis();
@@ -45,6 +48,7 @@ Result<NotificationSettingsView> NotificationService::view_of(
     if (active) artists[sub.artist_id].subscribed = true;
   }
   for (const std::string& id : v.muted_artists) artists[id].muted = true;
+  for (const std::string& id : v.email_muted_artists) artists[id].email_muted = true;
   for (auto& [id, a] : artists) {
     a.id = id;
     auto user = store_.users().find_by_id(id);
@@ -64,26 +68,41 @@ Result<NotificationSettingsView> NotificationService::settings(const Identity& c
   return view_of(std::move(s).value());
 }
 
+Result<std::vector<std::string>> NotificationService::checked_artists(
+    const std::vector<std::string>& ids, const char* field) {
+  if (ids.size() > kMaxMutedArtists) {
+    return make_error(errc::kValidationFailed,
+                      "'" + std::string(field) + "' holds at most 1000 artists");
+  }
+  std::set<std::string> unique(ids.begin(), ids.end());
+  for (const std::string& id : unique) {
+    auto user = store_.users().find_by_id(id);
+    if (!user) {
+      if (user.error().code != errc::kNotFound) return errc::from_store(user.error());
+      return make_error(errc::kValidationFailed,
+                        "'" + std::string(field) + "' names an unknown user");
+    }
+    if (user->role != store::Role::kArtist) {
+      return make_error(errc::kValidationFailed,
+                        "'" + std::string(field) + "' names a user who is no artist");
+    }
+  }
+  return std::vector<std::string>(unique.begin(), unique.end());
+}
+
 Result<NotificationSettingsView> NotificationService::update_settings(
     const Identity& caller, const NotificationSettingsInput& in) {
   const int64_t now = clock_.unix_millis();
   if (in.muted_artists) {
-    if (in.muted_artists->size() > kMaxMutedArtists) {
-      return make_error(errc::kValidationFailed, "'mutedArtists' holds at most 1000 artists");
-    }
-    std::set<std::string> unique(in.muted_artists->begin(), in.muted_artists->end());
-    for (const std::string& id : unique) {
-      auto user = store_.users().find_by_id(id);
-      if (!user) {
-        if (user.error().code != errc::kNotFound) return errc::from_store(user.error());
-        return make_error(errc::kValidationFailed, "'mutedArtists' names an unknown user");
-      }
-      if (user->role != store::Role::kArtist) {
-        return make_error(errc::kValidationFailed, "'mutedArtists' names a user who is no artist");
-      }
-    }
-    auto saved = store_.notifications().set_muted_artists(
-        caller.user_id, std::vector<std::string>(unique.begin(), unique.end()), now);
+    auto ids = checked_artists(*in.muted_artists, "mutedArtists");
+    if (!ids) return ids.error();
+    auto saved = store_.notifications().set_muted_artists(caller.user_id, *ids, now);
+    if (!saved) return errc::from_store(saved.error());
+  }
+  if (in.email_muted_artists) {
+    auto ids = checked_artists(*in.email_muted_artists, "emailMutedArtists");
+    if (!ids) return ids.error();
+    auto saved = store_.notifications().set_email_muted_artists(caller.user_id, *ids, now);
     if (!saved) return errc::from_store(saved.error());
   }
   auto s = store_.notifications().settings(caller.user_id);
@@ -108,6 +127,24 @@ Result<void> NotificationService::unsubscribe_email(const std::string& user_id) 
   auto saved = store_.notifications().put_settings(*s);
   if (!saved) return errc::from_store(saved.error());
   return {};
+}
+
+Result<void> NotificationService::unsubscribe_email_from(const std::string& user_id,
+                                                         const std::string& artist_id) {
+  auto user = store_.users().find_by_id(user_id);
+  if (!user) return errc::from_store(user.error());
+  auto artist = store_.users().find_by_id(artist_id);
+  if (!artist) return errc::from_store(artist.error());
+  auto saved =
+      store_.notifications().set_email_muted(user_id, artist_id, true, clock_.unix_millis());
+  if (!saved) return errc::from_store(saved.error());
+  return {};
+}
+
+Result<std::string> NotificationService::artist_name(const std::string& artist_id) {
+  auto artist = store_.users().find_by_id(artist_id);
+  if (!artist) return errc::from_store(artist.error());
+  return artist->display_name;
 }
 
 }  // namespace stagecast::platform

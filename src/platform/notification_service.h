@@ -30,6 +30,8 @@ struct NotificationSettingsInput {
   std::optional<bool> email;
   // The whole list of muted artists (replaces it).
   std::optional<std::vector<std::string>> muted_artists;
+  // The whole list of artists whose emails are off (replaces it; the unsubscribe links add to it).
+  std::optional<std::vector<std::string>> email_muted_artists;
 };
 
 inline constexpr size_t kMaxMutedArtists = 1000;
@@ -40,11 +42,13 @@ struct NotificationArtist {
   std::string display_name;
   bool subscribed = false;  // an active, unexpired subscription: notifications reach them
   bool muted = false;
+  bool email_muted = false;  // no email about this artist (in-app and push go on)
 };
 
 struct NotificationSettingsView {
   store::NotificationSettings channels;
-  std::vector<std::string> muted_artists;   // ids, ordered
+  std::vector<std::string> muted_artists;        // ids, ordered
+  std::vector<std::string> email_muted_artists;  // ids, ordered
   std::vector<NotificationArtist> artists;  // subscribed or muted, by name
 };
 
@@ -70,8 +74,15 @@ class NotificationService {
   // The unsubscribe link of a mail (no sign-in: the signed token named the user): email off
   // for every artist. Errors: not_found (no such user any more), db_unavailable.
   Result<void> unsubscribe_email(const std::string& user_id);
+  // The per-artist link: no more email about `artist_id`'s streams (added to the user's
+  // emailMutedArtists). Errors: not_found (no such user or artist), db_unavailable.
+  Result<void> unsubscribe_email_from(const std::string& user_id, const std::string& artist_id);
+  // An artist's display name for the unsubscribe page. Errors: not_found, db_unavailable.
+  Result<std::string> artist_name(const std::string& artist_id);
 
  private:
+  Result<std::vector<std::string>> checked_artists(const std::vector<std::string>& ids,
+                                                   const char* field);
   Result<NotificationSettingsView> view_of(store::NotificationSettings channels);
 
   store::Store& store_;

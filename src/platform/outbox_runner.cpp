@@ -29,6 +29,19 @@ OutboxRunner::~OutboxRunner() {
 void OutboxRunner::start() {
   std::lock_guard lock(mu_);
   if (!threads_.empty() || stopping_) return;
+  // Before the workers claim anything: rows this node's previous instance held when it stopped
+  // (a crash, or a stop in the middle of a batch) are due now rather than when their lease ends.
+  if (auto n =
+          store_.notifications().reclaim_leases(channel_, options_.holder, clock_.unix_millis());
+      !n) {
+    spdlog::warn(
+        "{} outbox: leases of an earlier run not taken back ({}); they wait out their "
+        "lease",
+        options_.name, n.error().message);
+  } else if (*n > 0) {
+    spdlog::info("{} outbox: took back {} rows leased by an earlier run of node {}", options_.name,
+                 *n, options_.holder.node);
+  }
   for (int i = 0; i < options_.workers; ++i) {
     threads_.emplace_back([this, i] {
       const std::string name = (options_.name + "-out-" + std::to_string(i)).substr(0, 15);
@@ -87,7 +100,7 @@ store::DeliveryOutcome OutboxRunner::outcome_of(const store::Notification& n, co
 
 Result<size_t> OutboxRunner::run_once(size_t worker) {
   auto claimed = store_.notifications().claim_due(channel_, clock_.unix_millis(), options_.batch,
-                                                  options_.lease.count());
+                                                  options_.lease.count(), options_.holder);
   if (!claimed) return claimed.error();
   for (const store::Notification& n : *claimed) {
     if (stopping()) break;  // the rest waits for its lease (or a restart) to be sent

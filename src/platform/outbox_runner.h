@@ -10,9 +10,11 @@
 // transaction) as soon as it is known.
 //
 // At least once, never twice while the server runs: a row is SENT or rescheduled before its
-// lease ends. A crash between the receiver's acceptance and that write sends the row again
-// after the lease: at most one row per worker (mail keeps its Message-ID, push its Topic and
-// tag).
+// lease ends. A crash between the receiver's acceptance and that write sends the row again: at
+// most one row per worker (mail keeps its Message-ID, push its Topic and tag). Each lease names
+// its holder (node.id and an id made at each start); start() makes the rows still leased by an
+// earlier instance of this node due at once, so that after a crash they do not wait out their
+// lease. Rows leased by another node (it may be alive) wait for their lease to end.
 
 #include <chrono>
 #include <condition_variable>
@@ -56,6 +58,8 @@ struct OutboxRunnerOptions {
   std::chrono::milliseconds idle_poll{5'000};
   // Nice value of the worker threads (Linux: per thread): delivery yields to the I/O threads.
   int nice = 10;
+  // Recorded with each claim; empty node: leases name nobody and nothing is reclaimed.
+  store::LeaseHolder holder;
 };
 
 class OutboxRunner {
@@ -70,6 +74,8 @@ class OutboxRunner {
   OutboxRunner(const OutboxRunner&) = delete;
   OutboxRunner& operator=(const OutboxRunner&) = delete;
 
+  // Takes back the rows an earlier instance of this node left leased (reclaim_leases), then
+  // starts the workers.
   void start();
   // Finishes the rows being sent and joins; unsent rows stay PENDING for their lease (or the
   // next start).

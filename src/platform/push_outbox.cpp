@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "platform/rfc3339.h"
+
 namespace stagecast::platform {
 
 std::string push_payload_json(const store::Notification& n, const std::string& base_url) {
@@ -12,14 +14,34 @@ std::string push_payload_json(const store::Notification& n, const std::string& b
     return p.is_object() && p.contains(k) && p[k].is_string() ? p[k].get<std::string>()
                                                               : std::string();
   };
-  const std::string artist = str("artistName");
+  const auto when = [&p](const char* k) {
+    return p.is_object() && p.contains(k) && p[k].is_number_integer()
+               ? format_human_utc(p[k].get<int64_t>())
+               : std::string("(time not set)");
+  };
+  const std::string artist = str("artistName").empty() ? "An artist" : str("artistName");
   const std::string stream = str("streamId");
-  return nlohmann::json{
-      {"title", (artist.empty() ? std::string("An artist") : artist) + " is live"},
-      {"body", str("title")},
-      {"url", base_url + str("watchPath")},
-      {"tag", n.kind + ":" + stream},
-      {"streamId", stream}}
+  const std::string title = str("title");
+  // The same sentences as the mails and the bell (docs/notifications.md), shortened.
+  std::string heading = artist + " is live";
+  std::string body = title;
+  if (n.kind == "stream_scheduled") {
+    heading = artist + " scheduled a stream";
+    body = title + " \u2014 " + when("scheduledAt");
+  } else if (n.kind == "stream_reminder") {
+    heading = artist + " goes live soon";
+    body = title + " \u2014 " + when("scheduledAt");
+  } else if (n.kind == "stream_rescheduled") {
+    heading = artist + " moved a stream";
+    body = title + " \u2014 now " + when("scheduledAt");
+  } else if (n.kind == "stream_cancelled") {
+    heading = artist + " cancelled a stream";
+  }
+  return nlohmann::json{{"title", heading},
+                        {"body", body},
+                        {"url", base_url + str("watchPath")},
+                        {"tag", n.kind + ":" + stream},
+                        {"streamId", stream}}
       .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
@@ -33,6 +55,7 @@ PushOutbox::PushOutbox(store::Store& store, const Clock& clock,
   ro.batch = options_.batch;
   ro.lease = options_.lease;
   ro.idle_poll = options_.idle_poll;
+  ro.holder = options_.holder;
   runner_ = std::make_unique<OutboxRunner>(store, clock, store::NotificationChannel::kPush,
                                            std::move(retries), ro,
                                            [this](const store::Notification& n, size_t worker) {

@@ -26,6 +26,7 @@ struct PushOutboxOptions {
   int batch = 8;
   std::chrono::milliseconds lease{60'000};
   std::chrono::milliseconds idle_poll{5'000};
+  store::LeaseHolder holder;  // as EmailOutboxOptions::holder
 };
 
 // What the service worker receives (web/static/sw.js): {"title", "body", "url", "tag",

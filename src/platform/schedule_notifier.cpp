@@ -45,7 +45,29 @@ void ScheduleNotifier::schedule_changed(const store::LiveStream& stream,
 
 Result<size_t> ScheduleNotifier::write_change(const Change& c) {
   const std::optional<int64_t> now_at = c.cancelled ? std::nullopt : c.stream.scheduled_at;
-  if (!c.previous_at) return size_t{0};  // newly scheduled: only the reminder is due, later
+  if (!c.previous_at) {
+    if (!now_at) return size_t{0};
+    // Already cancelled or moved by the time this is written: the later change tells the fans.
+    auto current = store_.streams().find(c.stream.id);
+    if (!current) {
+      if (current.error().code == "not_found") return size_t{0};
+      return current.error();
+    }
+    if (current->status != store::StreamStatus::kScheduled || current->scheduled_at != now_at) {
+      return size_t{0};
+    }
+    // Newly scheduled (created with a time, or a time set on a stream that had none): the
+    // subscribers hear of it now, once per time (the key carries it).
+    SubscriberNotice n{c.stream, "stream_scheduled", now_at, now_at, std::nullopt};
+    auto rows = fan_out_.notify_subscribers(n);
+    if (!rows) return rows.error();
+    // A time already inside the reminder's lead: this notice names the time, and a "soon"
+    // reminder right after it would tell the same fans the same thing twice.
+    if (*now_at - clock_.unix_millis() <= options_.lead.count()) {
+      if (auto r = store_.streams().mark_reminded(c.stream.id, *now_at); !r) return r.error();
+    }
+    return rows;
+  }
   if (now_at == c.previous_at) return size_t{0};
   SubscriberNotice n{c.stream, "", std::nullopt, now_at, c.previous_at};
   if (now_at) {

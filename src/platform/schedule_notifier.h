@@ -1,5 +1,8 @@
 #pragma once
 // Scheduled streams' notices (docs/notifications.md, Scheduled streams), on a thread of its own:
+//  * a notice when a stream is first scheduled (stream_scheduled: created with a time, or a time
+//    set on a stream without one; once per time), which stands in for the reminder when the time
+//    is already within `lead`;
 //  * a reminder `lead` before a SCHEDULED stream's time (once per scheduled time: the outbox key
 //    carries it, and the stream row records which time was reminded, so a restart does not
 //    remind again and a reschedule brings a reminder for the new time);

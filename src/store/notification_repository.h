@@ -22,6 +22,13 @@ struct DeliveryOutcome {
   std::optional<int64_t> next_attempt_at;  // PENDING again then; nullopt: FAILED
 };
 
+// The process that holds a claimed row's lease: node.id and an id made at each start. Empty: the
+// lease names nobody (tests, tools).
+struct LeaseHolder {
+  std::string node;
+  std::string instance;
+};
+
 // Rows of one channel in one status (the outbox metrics).
 struct OutboxCount {
   NotificationChannel channel = NotificationChannel::kInApp;
@@ -60,9 +67,17 @@ class NotificationRepository {
   // Claims up to `limit` PENDING rows of `channel` due at `now_ms` (oldest due first): in one
   // transaction each gets attempts + 1 and next_attempt_at = now_ms + lease_ms, so that another
   // worker (or node) does not take it while it is being sent, and a worker that dies while
-  // sending leaves it to be tried again once the lease ends. Returns the claimed rows as stored.
+  // sending leaves it to be tried again once the lease ends. `holder` is recorded with the lease
+  // (reclaim_leases). Returns the claimed rows as stored.
   virtual Result<std::vector<Notification>> claim_due(NotificationChannel channel, int64_t now_ms,
-                                                      int limit, int64_t lease_ms) = 0;
+                                                      int limit, int64_t lease_ms,
+                                                      const LeaseHolder& holder = {}) = 0;
+  // At a start: the PENDING rows of `channel` still leased by an earlier instance of this node
+  // (same holder.node, another holder.instance) are due at `now_ms` again, instead of at the end
+  // of their lease; their holder is cleared. Rows leased by other nodes are left alone. Returns
+  // how many rows were taken back.
+  virtual Result<int64_t> reclaim_leases(NotificationChannel channel, const LeaseHolder& holder,
+                                         int64_t now_ms) = 0;
   // PENDING -> SENT. not_found when the row is not PENDING (sent or failed already).
   virtual Result<void> mark_sent(const std::string& id, int64_t at_ms) = 0;
   // Stays PENDING, next try at `next_attempt_at`; or FAILED when `next_attempt_at` is nullopt.
@@ -93,6 +108,16 @@ class NotificationRepository {
                                  bool muted, int64_t now_ms) = 0;
   // The users who muted `artist_id` (the fan-out leaves them out).
   virtual Result<std::vector<std::string>> muted_by(const std::string& artist_id) = 0;
+
+  // Per-artist email mutes (a mail's unsubscribe link): no EMAIL row about that artist.
+  virtual Result<std::vector<std::string>> email_muted_artists(const std::string& user_id) = 0;
+  virtual Result<void> set_email_muted_artists(const std::string& user_id,
+                                               const std::vector<std::string>& artist_ids,
+                                               int64_t now_ms) = 0;
+  // Idempotent.
+  virtual Result<void> set_email_muted(const std::string& user_id, const std::string& artist_id,
+                                       bool muted, int64_t now_ms) = 0;
+  virtual Result<std::vector<std::string>> email_muted_by(const std::string& artist_id) = 0;
 };
 
 }  // namespace stagecast::store

@@ -4,6 +4,7 @@
 // instant (to the millisecond); a token issued for a fuzzer-chosen user id verifies to it, and
 // never for another.
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -28,10 +29,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   (void)tokens.verify(input);
   const std::string user(input.substr(0, 64));
   if (!user.empty()) {
-    auto back = tokens.verify(tokens.issue(user));
-    if (!back.ok() || *back != user) __builtin_trap();
-    auto other = tokens.verify(tokens.issue(user + "x"));
-    if (!other.ok() || *other == user) __builtin_trap();
+    auto back = tokens.verify(tokens.issue_all(user));
+    if (!back.ok() || back->user_id != user || back->artist_id) __builtin_trap();
+    auto other = tokens.verify(tokens.issue_all(user + "x"));
+    if (!other.ok() || other->user_id == user) __builtin_trap();
+    const std::string artist(input.substr(std::min<size_t>(input.size(), 64), 64));
+    if (!artist.empty()) {
+      auto scoped = tokens.verify(tokens.issue(user, artist));
+      if (!scoped.ok() || scoped->user_id != user || scoped->artist_id != artist) __builtin_trap();
+    }
   }
   return 0;
 }

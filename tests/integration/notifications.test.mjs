@@ -35,7 +35,7 @@ test('going live notifies each subscriber once, in the list and on an open WebSo
   check('GET', '/api/me/notification-settings', r);
   assert.deepEqual({ inApp: r.body.inApp, email: r.body.email, updatedAt: r.body.updatedAt, mutedArtists: r.body.mutedArtists },
     { inApp: true, email: true, updatedAt: null, mutedArtists: [] });
-  assert.deepEqual(r.body.artists, [{ id: artist.id, displayName: artist.displayName, subscribed: true, muted: false }]);
+  assert.deepEqual(r.body.artists, [{ id: artist.id, displayName: artist.displayName, subscribed: true, muted: false, emailMuted: false }]);
   assert.equal(r.body.emailAvailable, false, 'no mail server configured here');
   r = await server.api('PUT', '/api/me/notification-settings', { token: muted.token, body: { inApp: 'no' } });
   assert.equal(r.status, 422, r.text);

@@ -117,7 +117,7 @@ test('reminders fire lead before the time, once; cancel sends none; reschedule t
     assert.equal(m.status, 200, m.text);
     documented('PUT', '/api/me/notification-settings', m);
     assert.deepEqual(m.body.mutedArtists, [artist.id]);
-    assert.deepEqual(m.body.artists, [{ id: artist.id, displayName: 'Timely', subscribed: true, muted: true }]);
+    assert.deepEqual(m.body.artists, [{ id: artist.id, displayName: 'Timely', subscribed: true, muted: true, emailMuted: false }]);
     const bad = await server.api('PUT', '/api/me/notification-settings', { token: muter.token, body: { mutedArtists: [fan.id] } });
     assert.equal(bad.status, 422, 'a fan is no artist');
     assert.equal((await server.api('PUT', '/api/me/notification-settings', { token: muter.token, body: { mutedArtists: 'x' } })).status, 422);

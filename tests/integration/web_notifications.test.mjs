@@ -1,6 +1,7 @@
 // Notifications in the pages, in Chromium (docs/web.md, Notifications): a signed-in fan's open
 // home page shows the in-app notification live (bell count and list, over the page's own
-// WebSocket) when the artist goes live from ffmpeg over RTMP; mark read; "Coming up" shows the
+// WebSocket) when the artist goes live from ffmpeg over RTMP, and the notice that they scheduled
+// a show; mark read; "Coming up" shows the
 // artist, title and time; "Notify me" on a card and on the Viewer toggles the per-artist mute
 // for a subscriber and explains, without changing anything, to a fan who does not subscribe;
 // the settings page saves channels and mutes.
@@ -50,9 +51,19 @@ test('the bell, Notify me and the settings page', async () => {
   assert.equal(await page.getAttribute(`${card} a[download]`, 'href'), `${server.url}/api/livestream/${planned.id}/calendar.ics`);
   await until(page, (sel) => document.querySelector(sel)?.getAttribute('aria-pressed') === 'true', `${card} .notify-me`, { what: 'Notify me on' });
 
-  // The bell: signed in, its WebSocket authenticated, nothing unread.
+  // The bell: signed in, its WebSocket authenticated; one unread: the notice that the artist
+  // scheduled the planned show. Read, it leaves nothing unread.
   await until(page, () => document.querySelector('#bell')?.dataset.live === 'true', null, { what: 'the bell connected' });
-  assert.equal(await page.isVisible('#bell .bell-count'), false);
+  await until(page, () => document.querySelector('#bell .bell-count')?.textContent === '1', null, { what: 'the scheduled notice counted' });
+  await page.click('#bell-button');
+  const scheduledItem = `#bell-list li[data-kind="stream_scheduled"]`;
+  await until(page, (sel) => document.querySelector(sel), scheduledItem, { what: 'the scheduled notice in the list' });
+  assert.match(await page.textContent(`${scheduledItem} a`), /^Bell Artist scheduled “Planned show” for \S/);
+  assert.ok((await page.textContent(`${scheduledItem} a`)).endsWith(when), 'the same time as the card');
+  assert.equal(await page.getAttribute(`${scheduledItem} a`, 'href'), `/watch/${planned.id}`);
+  await page.click(`${scheduledItem} button`);
+  await until(page, () => document.querySelector('#bell .bell-count').hidden, null, { what: 'nothing unread' });
+  await page.keyboard.press('Escape');
 
   // The artist goes live from ffmpeg: the open page hears it.
   const live = await liveStream(server, artist, { title: 'Surprise set' });
@@ -91,6 +102,8 @@ test('the bell, Notify me and the settings page', async () => {
   assert.equal(await s.page.isChecked('#channel-inApp'), true);
   assert.equal(await s.page.isChecked('#channel-email'), true);
   assert.equal(await s.page.isChecked(`#artist-list li[data-artist-id="${artist.id}"] input`), true);
+  // No mail server here: no per-artist email box is offered (web_email_mutes.test.mjs has one).
+  assert.equal(await s.page.locator('#artist-list input[name="artist-email"]').count(), 0);
   // Push on this browser is offered (the server has a VAPID key; 127.0.0.1 is a secure context),
   // off until the fan turns it on.
   await until(s.page, () => document.querySelector('#push-toggle')?.textContent === 'Turn on', null, { what: 'the push switch' });

@@ -130,7 +130,8 @@ class SqlNotificationRepository final : public NotificationRepository {
   }
 
   Result<std::vector<Notification>> claim_due(NotificationChannel channel, int64_t now_ms,
-                                              int limit, int64_t lease_ms) override {
+                                              int limit, int64_t lease_ms,
+                                              const LeaseHolder& holder) override {
     const std::string ch(to_string(channel));
     return db_.transaction([&](Connection& c) -> Result<std::vector<Notification>> {
       auto st = c.prepare("SELECT " + kColumns +
@@ -142,23 +143,39 @@ class SqlNotificationRepository final : public NotificationRepository {
       if (!rows) return rows.error();
       for (Notification& n : *rows) {
         auto up = c.prepare(
-            "UPDATE notifications SET attempts = attempts + 1, next_attempt_at = ? "
-            "WHERE id = ? AND status = 'PENDING'");
+            "UPDATE notifications SET attempts = attempts + 1, next_attempt_at = ?, "
+            "lease_node = ?, lease_instance = ? WHERE id = ? AND status = 'PENDING'");
         if (!up) return up.error();
         n.attempts += 1;
         n.next_attempt_at = now_ms + lease_ms;
-        up->bind_all(n.next_attempt_at, n.id);
+        up->bind_all(n.next_attempt_at, optional_text(holder.node), optional_text(holder.instance),
+                     n.id);
         if (auto r = up->run(); !r) return r.error();
       }
       return rows;
     });
   }
 
+  Result<int64_t> reclaim_leases(NotificationChannel channel, const LeaseHolder& holder,
+                                 int64_t now_ms) override {
+    if (holder.node.empty()) return int64_t{0};
+    return db_.write([&](Connection& c) -> Result<int64_t> {
+      auto st = c.prepare(
+          "UPDATE notifications SET next_attempt_at = ?, lease_node = NULL, "
+          "lease_instance = NULL WHERE channel = ? AND status = 'PENDING' AND lease_node = ? "
+          "AND (lease_instance IS NULL OR lease_instance <> ?) AND next_attempt_at > ?");
+      if (!st) return st.error();
+      st->bind_all(now_ms, std::string(to_string(channel)), holder.node, holder.instance, now_ms);
+      if (auto r = st->run(); !r) return r.error();
+      return static_cast<int64_t>(c.changes());
+    });
+  }
+
   Result<void> mark_sent(const std::string& id, int64_t at_ms) override {
     return db_.write([&](Connection& c) -> Result<void> {
       auto st = c.prepare(
-          "UPDATE notifications SET status = 'SENT', sent_at = ?, last_error = NULL "
-          "WHERE id = ? AND status = 'PENDING'");
+          "UPDATE notifications SET status = 'SENT', sent_at = ?, last_error = NULL, "
+          "lease_node = NULL, lease_instance = NULL WHERE id = ? AND status = 'PENDING'");
       if (!st) return st.error();
       st->bind_all(at_ms, id);
       if (auto r = st->run(); !r) return r.error();
@@ -173,7 +190,8 @@ class SqlNotificationRepository final : public NotificationRepository {
       auto st = c.prepare(
           "UPDATE notifications SET last_error = ?, "
           "status = CASE WHEN ? IS NULL THEN 'FAILED' ELSE 'PENDING' END, "
-          "next_attempt_at = COALESCE(?, next_attempt_at) WHERE id = ? AND status = 'PENDING'");
+          "next_attempt_at = COALESCE(?, next_attempt_at), lease_node = NULL, "
+          "lease_instance = NULL WHERE id = ? AND status = 'PENDING'");
       if (!st) return st.error();
       st->bind_all(error, next_attempt_at, next_attempt_at, id);
       if (auto r = st->run(); !r) return r.error();
@@ -188,11 +206,13 @@ class SqlNotificationRepository final : public NotificationRepository {
       for (const DeliveryOutcome& o : outcomes) {
         auto st = o.sent ? c.prepare(
                                "UPDATE notifications SET status = 'SENT', sent_at = ?, "
-                               "last_error = NULL WHERE id = ? AND status = 'PENDING'")
+                               "last_error = NULL, lease_node = NULL, lease_instance = NULL "
+                               "WHERE id = ? AND status = 'PENDING'")
                          : c.prepare(
                                "UPDATE notifications SET last_error = ?, "
                                "status = CASE WHEN ? IS NULL THEN 'FAILED' ELSE 'PENDING' END, "
-                               "next_attempt_at = COALESCE(?, next_attempt_at) "
+                               "next_attempt_at = COALESCE(?, next_attempt_at), "
+                               "lease_node = NULL, lease_instance = NULL "
                                "WHERE id = ? AND status = 'PENDING'");
         if (!st) return st.error();
         if (o.sent) {
@@ -309,7 +329,68 @@ class SqlNotificationRepository final : public NotificationRepository {
     });
   }
 
+  Result<std::vector<std::string>> email_muted_artists(const std::string& user_id) override {
+    return db_.read([&](Connection& c) -> Result<std::vector<std::string>> {
+      auto st = c.prepare(
+          "SELECT artist_id FROM notification_email_mutes WHERE user_id = ? ORDER BY artist_id");
+      if (!st) return st.error();
+      st->bind_all(user_id);
+      return collect_rows<std::string>(*st, [](const Statement& r) { return r.text(0); });
+    });
+  }
+
+  Result<void> set_email_muted_artists(const std::string& user_id,
+                                       const std::vector<std::string>& artist_ids,
+                                       int64_t now_ms) override {
+    return db_.transaction([&](Connection& c) -> Result<void> {
+      auto del = c.prepare("DELETE FROM notification_email_mutes WHERE user_id = ?");
+      if (!del) return del.error();
+      del->bind_all(user_id);
+      if (auto r = del->run(); !r) return r.error();
+      for (const std::string& a : artist_ids) {
+        if (auto r = insert_email_mute(c, user_id, a, now_ms); !r) return r.error();
+      }
+      return {};
+    });
+  }
+
+  Result<void> set_email_muted(const std::string& user_id, const std::string& artist_id, bool muted,
+                               int64_t now_ms) override {
+    return db_.write([&](Connection& c) -> Result<void> {
+      if (muted) return insert_email_mute(c, user_id, artist_id, now_ms);
+      auto st =
+          c.prepare("DELETE FROM notification_email_mutes WHERE user_id = ? AND artist_id = ?");
+      if (!st) return st.error();
+      st->bind_all(user_id, artist_id);
+      return st->run();
+    });
+  }
+
+  Result<std::vector<std::string>> email_muted_by(const std::string& artist_id) override {
+    return db_.read([&](Connection& c) -> Result<std::vector<std::string>> {
+      auto st = c.prepare("SELECT user_id FROM notification_email_mutes WHERE artist_id = ?");
+      if (!st) return st.error();
+      st->bind_all(artist_id);
+      return collect_rows<std::string>(*st, [](const Statement& r) { return r.text(0); });
+    });
+  }
+
  private:
+  static std::optional<std::string> optional_text(const std::string& s) {
+    if (s.empty()) return std::nullopt;
+    return s;
+  }
+
+  static Result<void> insert_email_mute(Connection& c, const std::string& user_id,
+                                        const std::string& artist_id, int64_t now_ms) {
+    auto st = c.prepare(
+        "INSERT INTO notification_email_mutes (user_id, artist_id, created_at) VALUES (?, ?, ?) "
+        "ON CONFLICT (user_id, artist_id) DO NOTHING");
+    if (!st) return st.error();
+    st->bind_all(user_id, artist_id, now_ms);
+    return st->run();
+  }
+
   static Result<void> insert_mute(Connection& c, const std::string& user_id,
                                   const std::string& artist_id, int64_t now_ms) {
     auto st = c.prepare(

@@ -53,6 +53,7 @@ class EmailOutboxTest : public testing::ServiceTest {
     n.user_id = user_id;
     n.kind = "stream_live";
     n.payload = nlohmann::json{{"streamId", "s1"},
+                               {"artistId", "artist-7"},
                                {"artistName", "Ann & Co"},
                                {"title", title},
                                {"watchPath", "/watch/s1"}}
@@ -161,7 +162,11 @@ TEST_F(EmailOutboxTest, EveryMailCarriesItsSignedUnsubscribeLink) {
   const OutgoingMail& m = transport_.sent[0];
   const std::string prefix = "https://live.example/unsubscribe?token=";
   ASSERT_TRUE(m.list_unsubscribe.starts_with(prefix)) << m.list_unsubscribe;
-  EXPECT_EQ(*tokens.verify(m.list_unsubscribe.substr(prefix.size())), fan_.user_id);
+  // The link names the fan and the artist of the mail: it stops that artist's mails.
+  auto scope = tokens.verify(m.list_unsubscribe.substr(prefix.size()));
+  ASSERT_TRUE(scope.ok());
+  EXPECT_EQ(scope->user_id, fan_.user_id);
+  EXPECT_EQ(scope->artist_id, std::optional<std::string>("artist-7"));
   EXPECT_NE(m.text.find(m.list_unsubscribe), std::string::npos);
   EXPECT_NE(m.html.find("href=\"" + m.list_unsubscribe + "\""), std::string::npos);
 }

@@ -70,19 +70,47 @@ TEST(StreamCalendar, OneEventWithEscapedTextAndFoldedLines) {
 
 TEST(UnsubscribeTokens, RoundTripAndForgeryRefused) {
   const UnsubscribeTokens tokens("a-server-secret-of-at-least-32-bytes!!");
-  const std::string t = tokens.issue("user-1");
-  EXPECT_EQ(*tokens.verify(t), "user-1");
+  // The old format (all email): links in mails sent before per-artist links keep working.
+  const std::string t = tokens.issue_all("user-1");
+  EXPECT_EQ(tokens.verify(t)->user_id, "user-1");
+  EXPECT_FALSE(tokens.verify(t)->artist_id.has_value());
   // Another user's id with this MAC, a MAC from another secret, garbage: refused.
   const std::string mac = t.substr(t.find('.'));
   const UnsubscribeTokens other("another-server-secret-of-32-bytes!!!!!");
   EXPECT_EQ(tokens.verify("dXNlci0y" + mac).error().code, "token_signature_invalid");
-  EXPECT_EQ(tokens.verify(other.issue("user-1")).error().code, "token_signature_invalid");
-  for (const char* bad : {"", ".", "abc", "dXNlci0x.", ".AAAA", "dXNlci0x.AAAA", "a.b.c"}) {
+  EXPECT_EQ(tokens.verify(other.issue_all("user-1")).error().code, "token_signature_invalid");
+  for (const char* bad : {"", ".", "abc", "dXNlci0x.", ".AAAA", "dXNlci0x.AAAA", "a.b.c", "a..b",
+                          "a.b.c.d", "..", "dXNlci0x..AAAA"}) {
     EXPECT_FALSE(tokens.verify(bad).ok()) << bad;
   }
   std::string flipped = t;
   flipped.back() = flipped.back() == 'A' ? 'B' : 'A';
   EXPECT_FALSE(tokens.verify(flipped).ok());
+}
+
+TEST(UnsubscribeTokens, PerArtistTokenCarriesTheArtistAndCannotBeMoved) {
+  const UnsubscribeTokens tokens("a-server-secret-of-at-least-32-bytes!!");
+  const std::string t = tokens.issue("user-1", "artist-9");
+  auto scope = tokens.verify(t);
+  ASSERT_TRUE(scope.ok());
+  EXPECT_EQ(scope->user_id, "user-1");
+  EXPECT_EQ(scope->artist_id, std::optional<std::string>("artist-9"));
+  const size_t first = t.find('.');
+  const size_t second = t.find('.', first + 1);
+  const std::string user = t.substr(0, first);
+  const std::string artist = t.substr(first + 1, second - first - 1);
+  const std::string mac = t.substr(second + 1);
+  // The artist swapped (another artist's mails), the artist dropped (would widen it to all),
+  // the user swapped, the user/artist split moved: all refused as forgeries.
+  EXPECT_EQ(tokens.verify(user + ".YXJ0aXN0LTg." + mac).error().code, "token_signature_invalid");
+  EXPECT_EQ(tokens.verify(user + "." + mac).error().code, "token_signature_invalid");
+  EXPECT_EQ(tokens.verify("dXNlci0y." + artist + "." + mac).error().code,
+            "token_signature_invalid");
+  EXPECT_EQ(tokens.verify("dXNlci0xYQ.cnRpc3QtOQ." + mac).error().code, "token_signature_invalid");
+  // A v1 token's MAC does not pass as a v2 one for any artist.
+  const std::string v1mac = tokens.issue_all("user-1").substr(first + 1);
+  EXPECT_EQ(tokens.verify(user + "." + artist + "." + v1mac).error().code,
+            "token_signature_invalid");
 }
 
 }  // namespace

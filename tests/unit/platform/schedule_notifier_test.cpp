@@ -70,17 +70,18 @@ class ScheduleNotifierTest : public testing::ServiceTest {
 TEST_F(ScheduleNotifierTest, TheReminderFiresAtTheLeadTimeOnceAndNotForMutedFans) {
   const store::LiveStream s = scheduled(60 * 60'000);  // in one hour
   ASSERT_TRUE(schedule_->run_once().ok());
-  EXPECT_TRUE(kinds(fan_).empty());  // created: nothing to say yet
+  const std::vector<std::string> announced{"stream_scheduled"};
+  EXPECT_EQ(kinds(fan_), announced);  // created with a time: the fans hear of it once
   EXPECT_EQ(*schedule_->next_reminder_at(), *s.scheduled_at - 15 * 60'000);
 
   clock_.advance(minutes(45) - milliseconds(1));
   ASSERT_TRUE(schedule_->run_once().ok());
-  EXPECT_TRUE(kinds(fan_).empty());  // one millisecond early
+  EXPECT_EQ(kinds(fan_), announced);  // one millisecond early
   clock_.advance(milliseconds(1));
   auto written = schedule_->run_once();
   ASSERT_TRUE(written.ok());
   EXPECT_EQ(*written, 2u);  // in-app and email for the fan; nothing for the one who muted
-  EXPECT_EQ(kinds(fan_), std::vector<std::string>{"stream_reminder"});
+  EXPECT_EQ(kinds(fan_), (std::vector<std::string>{"stream_scheduled", "stream_reminder"}));
   EXPECT_TRUE(kinds(muter_).empty());
   EXPECT_FALSE(*schedule_->next_reminder_at());
 
@@ -88,8 +89,11 @@ TEST_F(ScheduleNotifierTest, TheReminderFiresAtTheLeadTimeOnceAndNotForMutedFans
   EXPECT_EQ(*schedule_->run_once(), 0u);  // once
   auto mails = store_->notifications().claim_due(store::NotificationChannel::kEmail,
                                                  clock_.unix_millis(), 50, 1000);
-  ASSERT_EQ(mails->size(), 1u);
-  EXPECT_EQ(mails->at(0).idempotency_key, "stream_reminder:" + s.id + ":" +
+  ASSERT_EQ(mails->size(), 2u);  // the notice, then the reminder
+  EXPECT_EQ(mails->at(0).idempotency_key, "stream_scheduled:" + s.id + ":" +
+                                              std::to_string(*s.scheduled_at) + ":" + fan_.user_id +
+                                              ":EMAIL");
+  EXPECT_EQ(mails->at(1).idempotency_key, "stream_reminder:" + s.id + ":" +
                                               std::to_string(*s.scheduled_at) + ":" + fan_.user_id +
                                               ":EMAIL");
 }
@@ -111,9 +115,10 @@ TEST_F(ScheduleNotifierTest, ACancelledStreamSendsNoReminderButTellsOfTheCancel)
 
 TEST_F(ScheduleNotifierTest, ARescheduleTellsFansAndTheReminderFollowsTheNewTime) {
   const store::LiveStream s = scheduled(20 * 60'000);
+  ASSERT_TRUE(schedule_->run_once().ok());
   clock_.advance(minutes(5));
   ASSERT_TRUE(schedule_->run_once().ok());
-  EXPECT_EQ(kinds(fan_), std::vector<std::string>{"stream_reminder"});
+  EXPECT_EQ(kinds(fan_), (std::vector<std::string>{"stream_scheduled", "stream_reminder"}));
   // A second later: the list is newest first, and rows of the same instant have no order.
   clock_.advance(std::chrono::seconds(1));
 
@@ -121,7 +126,8 @@ TEST_F(ScheduleNotifierTest, ARescheduleTellsFansAndTheReminderFollowsTheNewTime
   later.scheduled_at = std::optional<int64_t>(*s.scheduled_at + 60 * 60'000);
   ASSERT_TRUE(streams().patch(artist_, s.id, later).ok());
   ASSERT_TRUE(schedule_->run_once().ok());
-  EXPECT_EQ(kinds(fan_), (std::vector<std::string>{"stream_reminder", "stream_rescheduled"}));
+  EXPECT_EQ(kinds(fan_), (std::vector<std::string>{"stream_scheduled", "stream_reminder",
+                                                   "stream_rescheduled"}));
   auto page = service_->list(fan_, 1, false, std::nullopt);
   const nlohmann::json data = nlohmann::json::parse(page->items[0].payload);
   EXPECT_EQ(data["scheduledAt"], **later.scheduled_at);
@@ -132,23 +138,62 @@ TEST_F(ScheduleNotifierTest, ARescheduleTellsFansAndTheReminderFollowsTheNewTime
   ASSERT_TRUE(streams().patch(artist_, s.id, same_title).ok());  // no time change: no notice
   clock_.advance(minutes(59));
   ASSERT_TRUE(schedule_->run_once().ok());
-  EXPECT_EQ(kinds(fan_).size(), 2u);
+  EXPECT_EQ(kinds(fan_).size(), 3u);
   clock_.advance(minutes(1));
   ASSERT_TRUE(schedule_->run_once().ok());
-  EXPECT_EQ(kinds(fan_),
-            (std::vector<std::string>{"stream_reminder", "stream_rescheduled", "stream_reminder"}));
+  EXPECT_EQ(kinds(fan_), (std::vector<std::string>{"stream_scheduled", "stream_reminder",
+                                                   "stream_rescheduled", "stream_reminder"}));
 }
 
 TEST_F(ScheduleNotifierTest, TheThreadWakesForAReminderDueSoon) {
-  // The real thread under the ManualClock: a stream whose reminder is due at once is reminded
-  // without anyone calling run_once.
+  // The real thread under the ManualClock: a stream whose reminder is due is reminded without
+  // anyone calling run_once.
+  const store::LiveStream s = scheduled(30 * 60'000);
+  ASSERT_TRUE(schedule_->run_once().ok());  // the notice
+  clock_.advance(minutes(16));              // inside the lead: the reminder is due now
   schedule_->start();
-  scheduled(10 * 60'000);  // inside the lead: due now
-  for (int i = 0; i < 200 && kinds(fan_).empty(); ++i) {
+  for (int i = 0; i < 200 && kinds(fan_).size() < 2; ++i) {
     std::this_thread::sleep_for(milliseconds(10));
   }
   schedule_->stop();
-  EXPECT_EQ(kinds(fan_), std::vector<std::string>{"stream_reminder"});
+  EXPECT_EQ(kinds(fan_), (std::vector<std::string>{"stream_scheduled", "stream_reminder"}));
+}
+
+TEST_F(ScheduleNotifierTest, ATimeSetOnAStreamWithoutOneIsAnnouncedOnceWithItsLinks) {
+  StreamInput in;
+  in.title = "Open air";
+  auto created = streams().create(artist_, in);
+  ASSERT_TRUE(created.ok());
+  ASSERT_TRUE(schedule_->run_once().ok());
+  EXPECT_TRUE(kinds(fan_).empty());  // no time, nothing to announce
+  const int64_t at = clock_.unix_millis() + 3 * 60 * 60'000;
+  StreamInput set;
+  set.scheduled_at = std::optional<int64_t>(at);
+  ASSERT_TRUE(streams().patch(artist_, created->stream.id, set).ok());
+  EXPECT_EQ(*schedule_->run_once(), 2u);  // in-app and email for the fan, none for the muter
+  EXPECT_EQ(kinds(fan_), std::vector<std::string>{"stream_scheduled"});
+  EXPECT_TRUE(kinds(muter_).empty());
+  auto page = service_->list(fan_, 1, false, std::nullopt);
+  const nlohmann::json data = nlohmann::json::parse(page->items[0].payload);
+  EXPECT_EQ(data["scheduledAt"], at);
+  EXPECT_EQ(data["watchPath"], "/watch/" + created->stream.id);
+  EXPECT_EQ(data["calendarPath"], "/api/livestream/" + created->stream.id + "/calendar.ics");
+  // The same change heard again (a retried write, a second node): no second notice.
+  auto again = created->stream;
+  again.scheduled_at = at;
+  again.status = store::StreamStatus::kScheduled;
+  schedule_->schedule_changed(again, std::nullopt, false);
+  EXPECT_EQ(*schedule_->run_once(), 0u);
+  EXPECT_EQ(kinds(fan_).size(), 1u);
+}
+
+TEST_F(ScheduleNotifierTest, ATimeInsideTheLeadIsAnnouncedWithoutASecondReminder) {
+  scheduled(10 * 60'000);  // inside the lead
+  ASSERT_TRUE(schedule_->run_once().ok());
+  clock_.advance(minutes(1));
+  EXPECT_EQ(*schedule_->run_once(), 0u);
+  EXPECT_EQ(kinds(fan_), std::vector<std::string>{"stream_scheduled"});
+  EXPECT_FALSE(*schedule_->next_reminder_at());
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
 
@@ -96,6 +97,60 @@ TEST_P(NotificationRepositoryTest, SettingsDefaultToEverythingOnAndArePerUser) {
   EXPECT_FALSE(got->email);
   EXPECT_EQ(got->updated_at, 60);
   EXPECT_TRUE(store().notifications().settings("fan-2")->in_app);
+}
+
+TEST_P(NotificationRepositoryTest, ARestartTakesBackOnlyItsOwnEarlierInstancesLeases) {
+  auto& repo = store().notifications();
+  ASSERT_TRUE(repo.enqueue({outbox_row("fan-1", "s1", NotificationChannel::kEmail, 100),
+                            outbox_row("fan-2", "s1", NotificationChannel::kEmail, 100),
+                            outbox_row("fan-3", "s1", NotificationChannel::kEmail, 100),
+                            outbox_row("fan-4", "s1", NotificationChannel::kPush, 100)})
+                  .ok());
+  const LeaseHolder a_old{"node-a", "run-1"}, a_new{"node-a", "run-2"}, b{"node-b", "run-1"};
+  auto in_flight = repo.claim_due(NotificationChannel::kEmail, 100, 1, 270'000, a_old);
+  ASSERT_EQ(in_flight->size(), 1u);
+  ASSERT_EQ(repo.claim_due(NotificationChannel::kEmail, 100, 1, 270'000, b)->size(), 1u);
+  auto backed_off = repo.claim_due(NotificationChannel::kEmail, 100, 1, 270'000, a_old);
+  ASSERT_EQ(backed_off->size(), 1u);
+  // A transient failure written: PENDING with its backoff, the lease over.
+  ASSERT_TRUE(repo.mark_attempt_failed(backed_off->at(0).id, "421", 5'000).ok());
+  ASSERT_EQ(repo.claim_due(NotificationChannel::kPush, 100, 1, 90'000, a_old)->size(), 1u);
+
+  // node-a restarts (run-2) at 1,000: its own email lease is due at once; node-b's (alive, as
+  // far as anyone knows) keeps its lease; the backoff stays a backoff; push is another channel.
+  EXPECT_EQ(*repo.reclaim_leases(NotificationChannel::kEmail, a_new, 1'000), 1);
+  auto now_due = repo.claim_due(NotificationChannel::kEmail, 1'000, 10, 270'000, a_new);
+  ASSERT_EQ(now_due->size(), 1u);
+  EXPECT_EQ(now_due->at(0).id, in_flight->at(0).id);
+  EXPECT_EQ(now_due->at(0).attempts, 2);  // the crashed attempt counts
+  // Its own current lease is never taken back, nor node-b's, a second time either.
+  EXPECT_EQ(*repo.reclaim_leases(NotificationChannel::kEmail, a_new, 2'000), 0);
+  EXPECT_EQ(*repo.reclaim_leases(NotificationChannel::kPush, a_new, 2'000), 1);
+  // Nobody named: nothing is reclaimed.
+  EXPECT_EQ(*repo.reclaim_leases(NotificationChannel::kEmail, LeaseHolder{}, 2'000), 0);
+  // An outcome clears the holder: a row sent is never reclaimed.
+  ASSERT_TRUE(repo.mark_sent(now_due->at(0).id, 2'100).ok());
+  EXPECT_EQ(
+      *repo.reclaim_leases(NotificationChannel::kEmail, LeaseHolder{"node-a", "run-3"}, 3'000), 0);
+  EXPECT_EQ(
+      *repo.reclaim_leases(NotificationChannel::kEmail, LeaseHolder{"node-b", "run-2"}, 3'000), 1);
+}
+
+TEST_P(NotificationRepositoryTest, EmailMutesArePerUserAndArtist) {
+  auto& repo = store().notifications();
+  ASSERT_TRUE(repo.set_email_muted("fan-1", "artist-1", true, 10).ok());
+  ASSERT_TRUE(repo.set_email_muted("fan-1", "artist-1", true, 11).ok());  // idempotent
+  ASSERT_TRUE(repo.set_email_muted("fan-2", "artist-1", true, 12).ok());
+  ASSERT_TRUE(repo.set_email_muted("fan-1", "artist-2", true, 13).ok());
+  EXPECT_EQ(*repo.email_muted_artists("fan-1"), (std::vector<std::string>{"artist-1", "artist-2"}));
+  auto by = *repo.email_muted_by("artist-1");
+  std::sort(by.begin(), by.end());
+  EXPECT_EQ(by, (std::vector<std::string>{"fan-1", "fan-2"}));
+  EXPECT_TRUE(repo.muted_by("artist-1")->empty());  // not the all-channel mute
+  ASSERT_TRUE(repo.set_email_muted("fan-1", "artist-1", false, 14).ok());
+  EXPECT_EQ(*repo.email_muted_artists("fan-1"), std::vector<std::string>{"artist-2"});
+  ASSERT_TRUE(repo.set_email_muted_artists("fan-1", {"artist-3"}, 15).ok());
+  EXPECT_EQ(*repo.email_muted_artists("fan-1"), std::vector<std::string>{"artist-3"});
 }
 
 TEST_P(NotificationRepositoryTest, ClaimLeasesDueRowsAndRetriesEndInSentOrFailed) {

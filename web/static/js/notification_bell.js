@@ -16,6 +16,7 @@ export function notificationText(n) {
   const at = d.scheduledAt ? formatDateTime(d.scheduledAt) : '';
   switch (n.kind) {
     case 'stream_live': return `${artist} is live: ${title}`;
+    case 'stream_scheduled': return `${artist} scheduled “${title}” for ${at}`;
     case 'stream_reminder': return `${artist} goes live at ${at}: ${title}`;
     case 'stream_rescheduled': return `${artist} moved “${title}” to ${at}`;
     case 'stream_cancelled': return `${artist} cancelled “${title}”`;

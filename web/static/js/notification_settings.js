@@ -56,11 +56,18 @@ function channel(name, label, hint, checked) {
     h('p', { class: 'muted small', text: hint })) };
 }
 
-function artistRow(a) {
+// Per artist: notified at all (the mute), and by email (a mail's unsubscribe link turns the
+// latter off for that artist; shown only while the server sends email).
+function artistRow(a, emailAvailable) {
   const input = h('input', { type: 'checkbox', name: 'artist', value: a.id, checked: !a.muted });
   const status = a.subscribed ? '' : ' (not subscribed: nothing is sent until you subscribe)';
-  return { input, artist: a, el: h('li', { dataset: { artistId: a.id } },
-    h('label', { class: 'check' }, input, h('span', { text: `${a.displayName || a.id}${status}` }))) };
+  const email = emailAvailable
+    ? h('input', { type: 'checkbox', name: 'artist-email', value: a.id, checked: !a.emailMuted,
+      'aria-label': `Email about ${a.displayName || a.id}` })
+    : null;
+  return { input, email, artist: a, el: h('li', { dataset: { artistId: a.id } },
+    h('label', { class: 'check' }, input, h('span', { text: `${a.displayName || a.id}${status}` })),
+    email ? h('label', { class: 'check small artist-email' }, email, h('span', { text: 'by email' })) : null) };
 }
 
 function render(s) {
@@ -68,14 +75,14 @@ function render(s) {
   const email = channel('email', 'Email', s.emailAvailable === false
     ? 'This server sends no email (no mail server configured): the setting is kept for when it does.'
     : 'A mail when an artist goes live, before a scheduled stream, and when one is moved or cancelled. Every mail has a link to stop them.', s.email);
-  const rows = s.artists.map(artistRow);
+  const rows = s.artists.map((a) => artistRow(a, s.emailAvailable !== false));
   const status = h('p', { class: 'muted small', role: 'status', id: 'settings-status' });
   const save = h('button', { type: 'submit', class: 'primary', id: 'settings-save', text: 'Save' });
   const form = h('form', { class: 'panel', id: 'settings-form' },
     h('h2', { text: 'Channels' }), inApp.el, email.el, pushSection(),
     h('h2', { text: 'Artists' }),
     rows.length
-      ? h('p', { class: 'muted small', text: 'Checked: you are notified when they go live, before their scheduled streams and when those change.' })
+      ? h('p', { class: 'muted small', text: 'Checked: you are notified when they go live, when they schedule a stream, before it and when it changes. “by email”: also by email.' })
       : h('p', { class: 'muted small', text: 'You do not subscribe to any artist yet. Notifications go to an artist’s subscribers.' }),
     h('ul', { class: 'artist-list', id: 'artist-list' }, ...rows.map((r) => r.el)),
     h('div', { class: 'row' }, save, status));
@@ -86,6 +93,9 @@ function render(s) {
     try {
       const body = { inApp: inApp.input.checked, email: email.input.checked,
         mutedArtists: rows.filter((r) => !r.input.checked).map((r) => r.artist.id) };
+      if (s.emailAvailable !== false) {
+        body.emailMutedArtists = rows.filter((r) => r.email && !r.email.checked).map((r) => r.artist.id);
+      }
       const saved = await api('PUT', '/api/me/notification-settings', body);
       status.textContent = 'Saved.';
       status.dataset.saved = String(saved.updatedAt ?? Date.now());

@@ -132,7 +132,10 @@ test('a client that stops reading holds the server to about two pieces of memory
   const peak = await growthWhilePaused(pid, before);
   console.log(`# server growth while paused: ${(peak / 1048576).toFixed(2)} MiB`);
   const mib = (n) => (n / 1048576).toFixed(1);
-  assert.ok(peak < 8 * 1024 * 1024, `the server grew by ${mib(peak)} MiB while two clients did not read (file ${mib(onDisk.length)} MiB)`);
+  // Reading the file whole would be twice its size (two clients); ASan's quarantine keeps freed
+  // pieces for a while, so its bound is looser.
+  const bound = (process.env.SC_TEST_SANITIZED === '1' ? 12 : 8) * 1024 * 1024;
+  assert.ok(peak < bound, `the server grew by ${mib(peak)} MiB while two clients did not read (file ${mib(onDisk.length)} MiB)`);
   const [a, b] = await Promise.all([h1.resume(), h2.resume()]);
   assert.match(a.head, /^HTTP\/1\.1 200 /);
   assert.equal(a.body.length, onDisk.length);

@@ -13,7 +13,10 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
+#include <array>
+#include <charconv>
 #include <map>
+#include <optional>
 #include <mutex>
 #include <tuple>
 #include <utility>
@@ -54,6 +57,164 @@ Request to_request(const http::request<http::string_body>& msg, const std::strin
   r.body = msg.body();
   r.remote_address = remote;
   return r;
+}
+
+// A field value or name as it may go on the wire: no CR, LF or NUL (a header a handler built from
+// untrusted text must not split the response).
+bool safe_field_text(std::string_view s) {
+  return s.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos;
+}
+
+// The status line and header fields of a response (RFC 9112 4, 5): what Beast's serializer wrote
+// before, without its field container. Framing fields are the server's: a handler's
+// Content-Length, Transfer-Encoding or Connection is not written. HTTP/1.1 says "Connection:
+// close" when the connection ends after this response; HTTP/1.0 says "Connection: keep-alive"
+// when it does not (RFC 9112 9.3).
+void append_response_head(std::string& out, int status, unsigned version, std::string_view server,
+                          const HeaderMap& headers, bool keep_alive,
+                          std::optional<size_t> content_length) {
+  out.reserve(out.size() + 192);
+  out += version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
+  char digits[24];
+  auto [end, ec] = std::to_chars(digits, digits + sizeof digits, status);
+  (void)ec;
+  out.append(digits, end);
+  out += ' ';
+  out += http::obsolete_reason(static_cast<http::status>(status));
+  out += "\r\nServer: ";
+  out += server;
+  out += "\r\n";
+  for (const auto& [name, value] : headers) {
+    if (name == "content-length" || name == "transfer-encoding" || name == "connection") continue;
+    if (name.empty() || !safe_field_text(name) || !safe_field_text(value)) continue;
+    out += name;
+    out += ": ";
+    out += value;
+    out += "\r\n";
+  }
+  if (version >= 11 && !keep_alive) out += "Connection: close\r\n";
+  if (version < 11 && keep_alive) out += "Connection: keep-alive\r\n";
+  if (content_length) {
+    auto [cend, cec] = std::to_chars(digits, digits + sizeof digits, *content_length);
+    (void)cec;
+    out += "Content-Length: ";
+    out.append(digits, cend);
+    out += "\r\n";
+  }
+  out += "\r\n";
+}
+
+// The buffers of one response: the header and up to a few body pieces inline, more (a segment
+// written as its parts) on the heap.
+class GatherBuffers {
+ public:
+  void push_back(asio::const_buffer b) {
+    if (!more_.empty() || size_ == inline_.size()) {
+      if (more_.empty()) more_.assign(inline_.begin(), inline_.begin() + size_);
+      more_.push_back(b);
+      return;
+    }
+    inline_[size_++] = b;
+  }
+  const asio::const_buffer* begin() const { return more_.empty() ? inline_.data() : more_.data(); }
+  const asio::const_buffer* end() const {
+    return more_.empty() ? inline_.data() + size_ : more_.data() + more_.size();
+  }
+
+ private:
+  std::array<asio::const_buffer, 4> inline_{};
+  size_t size_ = 0;
+  std::vector<asio::const_buffer> more_;
+};
+
+// The timeouts of a plain HTTP/1.1 connection: one timer that closes the socket when the
+// connection's deadline passes. Moving the deadline later (every request does: the idle timeout
+// from its end) costs no timer operation: the armed wait fires, sees the later deadline and waits
+// again; only an earlier deadline re-arms it. Beast's tcp_stream instead starts and cancels a
+// timer around every read and write. One I/O thread: no locking.
+class Watchdog : public std::enable_shared_from_this<Watchdog> {
+ public:
+  using Clock = std::chrono::steady_clock;
+  explicit Watchdog(tcp::socket& socket) : timer_(socket.get_executor()), socket_(&socket) {}
+
+  void expires_after(std::chrono::milliseconds d) { set(Clock::now() + d); }
+  void expires_never() { deadline_ = Clock::time_point::max(); }
+  // The connection is done with its socket (closed, or handed to a WebSocket): never touch it.
+  void stop() {
+    socket_ = nullptr;
+    timer_.cancel();
+  }
+
+ private:
+  void set(Clock::time_point deadline) {
+    deadline_ = deadline;
+    if (deadline >= armed_) return;  // the armed wait fires first and looks again
+    armed_ = deadline;
+    timer_.expires_at(deadline);  // cancels the wait in flight, if any
+    wait();
+  }
+  void wait() {
+    timer_.async_wait([self = shared_from_this(), armed = armed_](boost::system::error_code ec) {
+      // Cancelled (re-armed or stopped), or a completion that a re-arm overtook.
+      if (ec || !self->socket_ || self->armed_ != armed) return;
+      self->armed_ = Clock::time_point::max();
+      if (self->deadline_ == Clock::time_point::max()) return;
+      if (self->deadline_ > Clock::now()) {
+        self->set(self->deadline_);
+        return;
+      }
+      // Timed out: the operation in flight ends with operation_aborted and the connection closes.
+      boost::system::error_code ignored;
+      self->socket_->close(ignored);
+    });
+  }
+
+  asio::steady_timer timer_;
+  tcp::socket* socket_;
+  Clock::time_point armed_ = Clock::time_point::max();
+  Clock::time_point deadline_ = Clock::time_point::max();
+};
+
+// A request header read straight from a plain socket into `buffer` and fed to `parser`, with the
+// outcomes of http::async_read_header (end_of_stream when the peer closed between requests,
+// partial_message within one, the parser's errors) without the layers of composed operations and
+// the timer that Beast's stream puts around every read.
+asio::awaitable<boost::system::error_code> read_header_plain(
+    tcp::socket& socket, beast::flat_buffer& buffer, http::request_parser<http::string_body>& parser) {
+  boost::system::error_code ec;
+  for (;;) {
+    if (buffer.size() > 0) {
+      const size_t used = parser.put(buffer.data(), ec);
+      buffer.consume(used);
+      if (ec && ec != http::error::need_more) co_return ec;  // body_limit among them
+      ec = {};
+      if (parser.is_header_done()) co_return ec;
+    }
+    if (buffer.size() >= buffer.max_size()) co_return http::error::buffer_overflow;
+    auto [rec, n] =
+        co_await socket.async_read_some(buffer.prepare(beast::read_size(buffer, 65536)), kUseAwaitable);
+    if (rec == asio::error::eof) {
+      if (!parser.got_some()) co_return http::error::end_of_stream;
+      parser.put_eof(ec);
+      co_return ec ? ec : http::error::partial_message;
+    }
+    if (rec) co_return rec;
+    buffer.commit(n);
+  }
+}
+
+// `buffers` without their first `n` bytes.
+std::vector<asio::const_buffer> after_bytes(const GatherBuffers& buffers, size_t n) {
+  std::vector<asio::const_buffer> rest;
+  for (asio::const_buffer b : buffers) {
+    if (n >= b.size()) {
+      n -= b.size();
+      continue;
+    }
+    rest.push_back(b + n);
+    n = 0;
+  }
+  return rest;
 }
 
 // TLS handshakes in flight per source address. Shared with the connections' coroutines (which
@@ -164,8 +325,11 @@ struct HttpServer::Impl {
         "stagecast_http_bad_requests_total",
         "Requests refused as malformed or ambiguously framed (RFC 9112 6.3), connection closed");
   }
+  // With a watchdog, a plain connection's response is written at once where the socket takes
+  // it (see http1); else under the stream's request timeout.
   asio::awaitable<bool> write_response(Stream& stream, const Request& request, Response response,
-                                       unsigned version, bool keep_alive);
+                                       unsigned version, bool keep_alive,
+                                       Watchdog* watchdog = nullptr);
   // Requests until the connection closes; true when it was upgraded to a WebSocket instead,
   // which took the stream and the slot.
   asio::awaitable<bool> http1(Stream& stream, const std::string& remote, ConnectionSlot& slot);
@@ -204,38 +368,46 @@ asio::awaitable<void> HttpServer::Impl::accept_loop(tcp::acceptor& from, bool tl
 
 asio::awaitable<bool> HttpServer::Impl::write_response(Stream& stream, const Request& request,
                                                        Response response, unsigned version,
-                                                       bool keep_alive) {
+                                                       bool keep_alive, Watchdog* watchdog) {
   const auto started = std::chrono::steady_clock::now();
   const bool head = request.method == "HEAD";
   const size_t body_size = response.body_size();
-  beast::get_lowest_layer(stream).expires_after(options.request_timeout);
 
-  http::response<http::empty_body> res{static_cast<http::status>(response.status), version};
-  res.set(http::field::server, options.server_name);
-  for (const auto& [name, value] : response.headers) res.set(name, value);
-  res.keep_alive(keep_alive);
   const bool no_body = response.status == 204 || response.status == 304;
-  if (!no_body) res.content_length(body_size);
-  // The header (serialized by Beast, referring to `res`) and the body (the shared bytes every
-  // viewer gets, never copied) leave in one gather write: one sendmsg per response, not two.
-  http::response_serializer<http::empty_body> serializer{res};
-  serializer.split(true);
-  std::vector<asio::const_buffer> buffers;
-  buffers.reserve(4 + response.shared_pieces.size());
-  boost::system::error_code ec;
-  serializer.next(ec, [&buffers](boost::system::error_code&, const auto& header) {
-    for (const asio::const_buffer b : beast::buffers_range_ref(header)) buffers.push_back(b);
-  });
-  if (!ec && !head && !no_body && body_size > 0) {
+  // The header, serialized here into one string (no per-field allocations), and the body (the
+  // shared bytes every viewer gets, never copied) leave in one gather write: one sendmsg per
+  // response.
+  std::string header;
+  append_response_head(header, response.status, version, options.server_name, response.headers,
+                       keep_alive, no_body ? std::nullopt : std::optional<size_t>(body_size));
+  GatherBuffers buffers;
+  buffers.push_back(asio::buffer(header));
+  if (!head && !no_body && body_size > 0) {
     if (response.shared_body) {
-      buffers.emplace_back(asio::buffer(*response.shared_body));
+      buffers.push_back(asio::buffer(*response.shared_body));
     } else if (!response.shared_pieces.empty()) {
-      for (const auto& piece : response.shared_pieces) buffers.emplace_back(asio::buffer(*piece));
+      for (const auto& piece : response.shared_pieces) buffers.push_back(asio::buffer(*piece));
     } else {
-      buffers.emplace_back(asio::buffer(response.body));
+      buffers.push_back(asio::buffer(response.body));
     }
   }
-  if (!ec) std::tie(ec, std::ignore) = co_await asio::async_write(stream, buffers, kUseAwaitable);
+  boost::system::error_code ec;
+  if (watchdog != nullptr && !stream.is_tls()) {
+    // Plain: written at once, without an asynchronous operation, when the socket takes it all
+    // (almost always: a part or a playlist fits the socket buffer); the rest, if any, waits.
+    auto& socket = beast::get_lowest_layer(stream).socket();
+    const size_t total = asio::buffer_size(buffers);
+    const size_t done = socket.write_some(buffers, ec);
+    if (ec == asio::error::would_block || ec == asio::error::try_again) ec = {};
+    if (!ec && done < total) {
+      watchdog->expires_after(options.request_timeout);
+      std::tie(ec, std::ignore) =
+          co_await asio::async_write(socket, after_bytes(buffers, done), kUseAwaitable);
+    }
+  } else {
+    beast::get_lowest_layer(stream).expires_after(options.request_timeout);
+    std::tie(ec, std::ignore) = co_await asio::async_write(stream, buffers, kUseAwaitable);
+  }
   dispatcher.record(request, response.status, body_size,
                     std::chrono::duration_cast<std::chrono::milliseconds>(
                         std::chrono::steady_clock::now() - started),
@@ -379,39 +551,72 @@ asio::awaitable<bool> HttpServer::Impl::http1(Stream& stream, const std::string&
     }
   }
 
+  // A plain connection reads its requests straight from the socket and writes its responses at
+  // once where the socket takes them, under one watchdog timer (see Watchdog); TLS goes through
+  // the stream and Beast's per-operation timeouts.
+  std::shared_ptr<Watchdog> watchdog;
+  if (!stream.is_tls()) {
+    auto& tcp_layer = beast::get_lowest_layer(stream);
+    tcp_layer.expires_never();
+    boost::system::error_code nb_ec;
+    tcp_layer.socket().non_blocking(true, nb_ec);
+    watchdog = std::make_shared<Watchdog>(tcp_layer.socket());
+  }
+  // Sets the deadline of what follows (the watchdog's or the stream's).
+  auto expires_after = [&](std::chrono::milliseconds d) {
+    if (watchdog) {
+      watchdog->expires_after(d);
+    } else {
+      beast::get_lowest_layer(stream).expires_after(d);
+    }
+  };
+  // The ends of a connection that are no error worth answering.
+  auto closed = [](const boost::system::error_code& ec) {
+    return ec == http::error::end_of_stream || ec == beast::error::timeout ||
+           ec == asio::error::eof || ec == asio::error::connection_reset ||
+           ec == asio::error::operation_aborted || ec == asio::error::bad_descriptor ||
+           ec == asio::ssl::error::stream_truncated;  // TLS closed without close_notify
+  };
+  Watchdog* wd = watchdog.get();
+
   for (bool first = true;; first = false) {
     http::request_parser<http::string_body> parser;
     parser.body_limit(options.body_limit);
     parser.header_limit(static_cast<std::uint32_t>(options.header_limit));
-    beast::get_lowest_layer(stream).expires_after(first ? options.header_timeout
-                                                        : options.idle_timeout);
+    expires_after(first ? options.header_timeout : options.idle_timeout);
 
-    auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, kUseAwaitable);
+    boost::system::error_code ec;
+    size_t n = 0;
+    if (watchdog) {
+      ec = co_await read_header_plain(beast::get_lowest_layer(stream).socket(), buffer, parser);
+    } else {
+      std::tie(ec, n) = co_await http::async_read_header(stream, buffer, parser, kUseAwaitable);
+    }
     if (ec) {
       if (ec == http::error::body_limit) {
         // Beast checks Content-Length against the limit as soon as the header is parsed.
         Request r = to_request(parser.get(), remote);
         co_await write_response(stream, r,
                                 Response::error(413, "payload_too_large", "request body too large"),
-                                11, false);
+                                11, false, wd);
       } else if (ec == http::error::header_limit) {
         Request r;
         r.remote_address = remote;
         co_await write_response(stream, r,
                                 Response::error(431, "headers_too_large", "request headers too large"),
-                                11, false);
-      } else if (ec != http::error::end_of_stream && ec != beast::error::timeout &&
-                 ec != asio::error::eof && ec != asio::error::connection_reset &&
-                 ec != asio::error::operation_aborted &&
-                 ec != asio::ssl::error::stream_truncated) {  // TLS closed without close_notify
+                                11, false, wd);
+      } else if (!closed(ec)) {
         bad_requests().inc();
         Request r;
         r.remote_address = remote;
         co_await write_response(stream, r, Response::error(400, "bad_request", "malformed HTTP request"),
-                                11, false);
+                                11, false, wd);
       }
       break;
     }
+    // No timeout while the request is handled (a blocking reload is held for seconds); reading
+    // a body and writing the response set their own.
+    if (watchdog) watchdog->expires_never();
 
     auto& header = parser.get();
     if (auto problem = framing_problem(header)) {
@@ -419,12 +624,17 @@ asio::awaitable<bool> HttpServer::Impl::http1(Stream& stream, const std::string&
       bad_requests().inc();
       Request r = to_request(header, remote);
       co_await write_response(stream, r, Response::error(400, "bad_request", *problem),
-                              header.version(), false);
+                              header.version(), false, wd);
       break;
     }
     if (beast::websocket::is_upgrade(header) && !ws_path.empty() &&
         header.target().substr(0, header.target().find('?')) == ws_path) {
       Request upgrade = to_request(header, remote);
+      if (watchdog) {
+        watchdog->stop();
+        boost::system::error_code nb_ec;
+        beast::get_lowest_layer(stream).socket().non_blocking(false, nb_ec);
+      }
       beast::get_lowest_layer(stream).expires_never();
       auto ws = std::make_shared<WebSocketSession>(std::move(stream), remote, next_ws_id++,
                                                    ws_options, metrics);
@@ -443,10 +653,11 @@ asio::awaitable<bool> HttpServer::Impl::http1(Stream& stream, const std::string&
       Request r = to_request(header, remote);
       co_await write_response(stream, r,
                               Response::error(413, "payload_too_large", "request body too large"),
-                              header.version(), false);
+                              header.version(), false, wd);
       break;
     }
     if (beast::iequals(header[http::field::expect], "100-continue")) {
+      expires_after(options.request_timeout);
       http::response<http::empty_body> cont{http::status::continue_, header.version()};
       auto [wec, wn] = co_await http::async_write(stream, cont, kUseAwaitable);
       if (wec) break;
@@ -454,21 +665,20 @@ asio::awaitable<bool> HttpServer::Impl::http1(Stream& stream, const std::string&
     // A request without a body (every GET of a player) is complete with its header: no read
     // operation (and its posted completion) for nothing.
     if (!parser.is_done()) {
-      beast::get_lowest_layer(stream).expires_after(options.request_timeout);
+      expires_after(options.request_timeout);
       std::tie(ec, n) = co_await http::async_read(stream, buffer, parser, kUseAwaitable);
+      if (watchdog) watchdog->expires_never();
     }
     if (ec) {
       Request r = to_request(parser.get(), remote);
       if (ec == http::error::body_limit) {
         co_await write_response(stream, r,
                                 Response::error(413, "payload_too_large", "request body too large"),
-                                header.version(), false);
-      } else if (ec != beast::error::timeout && ec != asio::error::eof &&
-                 ec != http::error::end_of_stream && ec != asio::error::connection_reset &&
-                 ec != asio::ssl::error::stream_truncated) {
+                                header.version(), false, wd);
+      } else if (!closed(ec)) {
         co_await write_response(stream, r,
                                 Response::error(400, "bad_request", "malformed HTTP request"),
-                                header.version(), false);
+                                header.version(), false, wd);
       }
       break;
     }
@@ -477,10 +687,11 @@ asio::awaitable<bool> HttpServer::Impl::http1(Stream& stream, const std::string&
     Request request = to_request(msg, remote);
     const bool keep_alive = msg.keep_alive();
     Response response = co_await dispatcher.dispatch(request);
-    const bool written =
-        co_await write_response(stream, request, std::move(response), msg.version(), keep_alive);
+    const bool written = co_await write_response(stream, request, std::move(response),
+                                                 msg.version(), keep_alive, wd);
     if (!written || !keep_alive) break;
   }
+  if (watchdog) watchdog->stop();
   if (!stream.is_tls()) {
     boost::system::error_code ignored;
     beast::get_lowest_layer(stream).socket().shutdown(tcp::socket::shutdown_send, ignored);

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <array>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -13,11 +14,10 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
-#include <array>
 #include <charconv>
 #include <map>
-#include <optional>
 #include <mutex>
+#include <optional>
 #include <tuple>
 #include <utility>
 
@@ -180,7 +180,8 @@ class Watchdog : public std::enable_shared_from_this<Watchdog> {
 // partial_message within one, the parser's errors) without the layers of composed operations and
 // the timer that Beast's stream puts around every read.
 asio::awaitable<boost::system::error_code> read_header_plain(
-    tcp::socket& socket, beast::flat_buffer& buffer, http::request_parser<http::string_body>& parser) {
+    tcp::socket& socket, beast::flat_buffer& buffer,
+    http::request_parser<http::string_body>& parser) {
   boost::system::error_code ec;
   for (;;) {
     if (buffer.size() > 0) {
@@ -191,8 +192,8 @@ asio::awaitable<boost::system::error_code> read_header_plain(
       if (parser.is_header_done()) co_return ec;
     }
     if (buffer.size() >= buffer.max_size()) co_return http::error::buffer_overflow;
-    auto [rec, n] =
-        co_await socket.async_read_some(buffer.prepare(beast::read_size(buffer, 65536)), kUseAwaitable);
+    auto [rec, n] = co_await socket.async_read_some(buffer.prepare(beast::read_size(buffer, 65536)),
+                                                    kUseAwaitable);
     if (rec == asio::error::eof) {
       if (!parser.got_some()) co_return http::error::end_of_stream;
       parser.put_eof(ec);
@@ -602,15 +603,16 @@ asio::awaitable<bool> HttpServer::Impl::http1(Stream& stream, const std::string&
       } else if (ec == http::error::header_limit) {
         Request r;
         r.remote_address = remote;
-        co_await write_response(stream, r,
-                                Response::error(431, "headers_too_large", "request headers too large"),
-                                11, false, wd);
+        co_await write_response(
+            stream, r, Response::error(431, "headers_too_large", "request headers too large"), 11,
+            false, wd);
       } else if (!closed(ec)) {
         bad_requests().inc();
         Request r;
         r.remote_address = remote;
-        co_await write_response(stream, r, Response::error(400, "bad_request", "malformed HTTP request"),
-                                11, false, wd);
+        co_await write_response(stream, r,
+                                Response::error(400, "bad_request", "malformed HTTP request"), 11,
+                                false, wd);
       }
       break;
     }

@@ -108,5 +108,4 @@ std::vector<asio::const_buffer> after_bytes(const GatherBuffers& buffers, size_t
   return rest;
 }
 
-
 }  // namespace stagecast::net

@@ -45,7 +45,9 @@ class GatherBuffers {
     }
     inline_[size_++] = b;
   }
-  const boost::asio::const_buffer* begin() const { return more_.empty() ? inline_.data() : more_.data(); }
+  const boost::asio::const_buffer* begin() const {
+    return more_.empty() ? inline_.data() : more_.data();
+  }
   const boost::asio::const_buffer* end() const {
     return more_.empty() ? inline_.data() + size_ : more_.data() + more_.size();
   }
@@ -64,7 +66,8 @@ class GatherBuffers {
 class Watchdog : public std::enable_shared_from_this<Watchdog> {
  public:
   using Clock = std::chrono::steady_clock;
-  explicit Watchdog(boost::asio::ip::tcp::socket& socket) : timer_(socket.get_executor()), socket_(&socket) {}
+  explicit Watchdog(boost::asio::ip::tcp::socket& socket)
+      : timer_(socket.get_executor()), socket_(&socket) {}
 
   void expires_after(std::chrono::milliseconds d) { set(Clock::now() + d); }
   void expires_never() { deadline_ = Clock::time_point::max(); }

@@ -29,7 +29,9 @@ constexpr const char* kMediaType = "video/mp4";
 //   its cache key shares them; sessions are kept alive by the playlist reloads it forwards).
 // - Errors and timeouts are never cached.
 std::string cache_control(bool is_private, std::string_view policy) {
-  return fmt::format("{}, {}", is_private ? "private" : "public", policy);
+  std::string out(is_private ? "private, " : "public, ");
+  out += policy;
+  return out;
 }
 constexpr std::string_view kImmutable = "max-age=31536000, immutable";
 constexpr std::string_view kLivePlaylist = "max-age=1";
@@ -333,7 +335,7 @@ void add_hls_routes(net::Router& router, hls::RenditionStore& store, HlsAccessCh
                      delivery->master(request, respond);
                    });
   router.add_async("GET", "/hls/{id}/{rendition}/{file}",
-                   [delivery](const net::Request& request, net::Respond respond) {
+                   [delivery](const net::Request& request, const net::Respond& respond) {
                      delivery->rendition_resource(request, respond);
                    });
   for (const char* pattern : {"/hls/{id}/master.m3u8", "/hls/{id}/{rendition}/{file}"}) {

@@ -10,7 +10,10 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <functional>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
 
 namespace stagecast::net {
@@ -49,24 +52,65 @@ asio::awaitable<Response> offload(WorkerPool& pool, const Handler& handler,
       asio::use_awaitable);
 }
 
+// One call of an async handler: its answer, given once, either while the handler runs (then the
+// coroutine takes it without suspending: no post, no resumption) or later from any thread (then
+// it is posted to the connection's executor, where the coroutine waits for it).
+struct AsyncCall {
+  explicit AsyncCall(asio::any_io_executor e) : ex(std::move(e)) {}
+  asio::any_io_executor ex;  // the connection's
+  std::mutex mu;
+  bool answered = false;                     // Respond was called (any later call is ignored)
+  std::optional<Response> early;             // answered before the coroutine waited
+  std::function<void(Response)> completion;  // set once the coroutine waits
+};
+
+// The one answer of a call: kept for the coroutine if it does not wait yet, else posted to it.
+void answer(const std::shared_ptr<AsyncCall>& call, Response r) {
+  std::unique_lock lock(call->mu);
+  if (call->answered) return;
+  call->answered = true;
+  if (!call->completion) {
+    call->early = std::move(r);
+    return;
+  }
+  auto completion = std::move(call->completion);
+  lock.unlock();
+  asio::post(call->ex, [completion = std::move(completion), r = std::move(r)]() mutable {
+    completion(std::move(r));
+  });
+}
+
 // Calls an async handler; its Respond may be invoked once, from any thread, at any later time.
 asio::awaitable<Response> call_async(const AsyncHandler& handler, const Request& request) {
-  auto ex = co_await asio::this_coro::executor;
+  auto call = std::make_shared<AsyncCall>(co_await asio::this_coro::executor);
+  try {
+    // Moved in: the handler's copies are the only ones (no copy for a handler that answers at
+    // once).
+    handler(request, Respond([call](Response r) { answer(call, std::move(r)); }));
+  } catch (const std::exception& e) {
+    spdlog::error("http {} {}: async handler threw: {}", request.method, request.path, e.what());
+    answer(call, Response::error(500, "internal_error", "internal server error"));
+  }
+  {
+    std::lock_guard lock(call->mu);
+    if (call->early) co_return std::move(*call->early);
+  }
+  // Waiting: only the handler's copies of Respond hold the call from here (the completion it
+  // will hold owns this coroutine; the coroutine must not own it back).
   co_return co_await asio::async_initiate<decltype(asio::use_awaitable), void(Response)>(
-      [&handler, &request, ex](auto completion) {
+      [&call](auto completion) {
+        const std::shared_ptr<AsyncCall> held = std::move(call);
         auto done = std::make_shared<decltype(completion)>(std::move(completion));
-        auto once = std::make_shared<std::atomic<bool>>(false);
-        Respond respond = [done, once, ex](Response r) {
-          if (once->exchange(true)) return;
-          asio::post(ex, [done, r = std::move(r)]() mutable { (*done)(std::move(r)); });
-        };
-        try {
-          handler(request, respond);
-        } catch (const std::exception& e) {
-          spdlog::error("http {} {}: async handler threw: {}", request.method, request.path,
-                        e.what());
-          respond(Response::error(500, "internal_error", "internal server error"));
+        std::unique_lock lock(held->mu);
+        if (held->early) {
+          // Answered from another thread between the check above and now.
+          Response r = std::move(*held->early);
+          held->early.reset();
+          lock.unlock();
+          asio::post(held->ex, [done, r = std::move(r)]() mutable { (*done)(std::move(r)); });
+          return;
         }
+        held->completion = [done](Response r) { (*done)(std::move(r)); };
       },
       asio::use_awaitable);
 }

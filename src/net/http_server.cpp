@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <array>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -13,11 +14,14 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
+#include <charconv>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <tuple>
 #include <utility>
 
+#include "net/http1_plain.h"
 #include "net/http2_connection.h"
 #include "net/http_dispatch.h"
 #include "net/http_framing.h"
@@ -164,11 +168,16 @@ struct HttpServer::Impl {
         "stagecast_http_bad_requests_total",
         "Requests refused as malformed or ambiguously framed (RFC 9112 6.3), connection closed");
   }
+  // With a watchdog, a plain connection's response is written at once where the socket takes
+  // it (see http1); else under the stream's request timeout.
   asio::awaitable<bool> write_response(Stream& stream, const Request& request, Response response,
-                                       unsigned version, bool keep_alive);
-  // The pieces of a streamed body after the first (offset: the bytes already written).
+                                       unsigned version, bool keep_alive,
+                                       Watchdog* watchdog = nullptr);
+  // The pieces of a streamed body after the first (offset: the bytes already written), under
+  // the watchdog on a plain connection, else the stream's own timeout.
   asio::awaitable<boost::system::error_code> write_streamed_rest(
-      Stream& stream, std::shared_ptr<const StreamedBody> body, uint64_t offset);
+      Stream& stream, std::shared_ptr<const StreamedBody> body, uint64_t offset,
+      Watchdog* watchdog);
   // Requests until the connection closes; true when it was upgraded to a WebSocket instead,
   // which took the stream and the slot.
   asio::awaitable<bool> http1(Stream& stream, const std::string& remote, ConnectionSlot& slot);
@@ -207,7 +216,7 @@ asio::awaitable<void> HttpServer::Impl::accept_loop(tcp::acceptor& from, bool tl
 
 asio::awaitable<bool> HttpServer::Impl::write_response(Stream& stream, const Request& request,
                                                        Response response, unsigned version,
-                                                       bool keep_alive) {
+                                                       bool keep_alive, Watchdog* watchdog) {
   const auto started = std::chrono::steady_clock::now();
   const bool head = request.method == "HEAD";
   const bool no_body = response.status == 204 || response.status == 304;
@@ -221,37 +230,45 @@ asio::awaitable<bool> HttpServer::Impl::write_response(Stream& stream, const Req
     }
   }
   const size_t body_size = response.body_size();
-  beast::get_lowest_layer(stream).expires_after(options.request_timeout);
 
-  http::response<http::empty_body> res{static_cast<http::status>(response.status), version};
-  res.set(http::field::server, options.server_name);
-  for (const auto& [name, value] : response.headers) res.set(name, value);
-  res.keep_alive(keep_alive);
-  if (!no_body) res.content_length(body_size);
-  // The header (serialized by Beast, referring to `res`) and the body (the shared bytes every
-  // viewer gets, never copied) leave in one gather write: one sendmsg per response, not two.
-  http::response_serializer<http::empty_body> serializer{res};
-  serializer.split(true);
-  std::vector<asio::const_buffer> buffers;
-  buffers.reserve(4 + response.shared_pieces.size());
-  boost::system::error_code ec;
-  serializer.next(ec, [&buffers](boost::system::error_code&, const auto& header) {
-    for (const asio::const_buffer b : beast::buffers_range_ref(header)) buffers.push_back(b);
-  });
-  if (!ec && !head && !no_body && body_size > 0) {
+  // The header, serialized here into one string (no per-field allocations), and the body (the
+  // shared bytes every viewer gets, never copied) leave in one gather write: one sendmsg per
+  // response.
+  std::string header;
+  append_response_head(header, response.status, version, options.server_name, response.headers,
+                       keep_alive, no_body ? std::nullopt : std::optional<size_t>(body_size));
+  GatherBuffers buffers;
+  buffers.push_back(asio::buffer(header));
+  if (!head && !no_body && body_size > 0) {
     if (first_piece) {
-      buffers.emplace_back(asio::buffer(*first_piece));
+      buffers.push_back(asio::buffer(*first_piece));
     } else if (response.shared_body) {
-      buffers.emplace_back(asio::buffer(*response.shared_body));
+      buffers.push_back(asio::buffer(*response.shared_body));
     } else if (!response.shared_pieces.empty()) {
-      for (const auto& piece : response.shared_pieces) buffers.emplace_back(asio::buffer(*piece));
+      for (const auto& piece : response.shared_pieces) buffers.push_back(asio::buffer(*piece));
     } else {
-      buffers.emplace_back(asio::buffer(response.body));
+      buffers.push_back(asio::buffer(response.body));
     }
   }
-  if (!ec) std::tie(ec, std::ignore) = co_await asio::async_write(stream, buffers, kUseAwaitable);
+  boost::system::error_code ec;
+  if (watchdog != nullptr && !stream.is_tls()) {
+    // Plain: written at once, without an asynchronous operation, when the socket takes it all
+    // (almost always: a part or a playlist fits the socket buffer); the rest, if any, waits.
+    auto& socket = beast::get_lowest_layer(stream).socket();
+    const size_t total = asio::buffer_size(buffers);
+    const size_t done = socket.write_some(buffers, ec);
+    if (ec == asio::error::would_block || ec == asio::error::try_again) ec = {};
+    if (!ec && done < total) {
+      watchdog->expires_after(options.request_timeout);
+      std::tie(ec, std::ignore) =
+          co_await asio::async_write(socket, after_bytes(buffers, done), kUseAwaitable);
+    }
+  } else {
+    beast::get_lowest_layer(stream).expires_after(options.request_timeout);
+    std::tie(ec, std::ignore) = co_await asio::async_write(stream, buffers, kUseAwaitable);
+  }
   if (!ec && first_piece)
-    ec = co_await write_streamed_rest(stream, response.streamed, first_piece->size());
+    ec = co_await write_streamed_rest(stream, response.streamed, first_piece->size(), watchdog);
   dispatcher.record(request, response.status, body_size,
                     std::chrono::duration_cast<std::chrono::milliseconds>(
                         std::chrono::steady_clock::now() - started),
@@ -260,14 +277,23 @@ asio::awaitable<bool> HttpServer::Impl::write_response(Stream& stream, const Req
 }
 
 asio::awaitable<boost::system::error_code> HttpServer::Impl::write_streamed_rest(
-    Stream& stream, std::shared_ptr<const StreamedBody> body, uint64_t offset) {
+    Stream& stream, std::shared_ptr<const StreamedBody> body, uint64_t offset,
+    Watchdog* watchdog) {
   // One piece in memory at a time: the next is read only after the socket took this one.
   while (offset < body->size) {
     auto piece = co_await dispatcher.read_piece(body, offset);
     // Cut short: the client sees fewer bytes than Content-Length and the connection close.
     if (!piece) co_return boost::system::errc::make_error_code(boost::system::errc::io_error);
-    beast::get_lowest_layer(stream).expires_after(options.request_timeout);
-    auto [ec, n] = co_await asio::async_write(stream, asio::buffer(*piece), kUseAwaitable);
+    boost::system::error_code ec;
+    if (watchdog != nullptr && !stream.is_tls()) {
+      watchdog->expires_after(options.request_timeout);
+      std::tie(ec, std::ignore) = co_await asio::async_write(
+          beast::get_lowest_layer(stream).socket(), asio::buffer(*piece), kUseAwaitable);
+    } else {
+      beast::get_lowest_layer(stream).expires_after(options.request_timeout);
+      std::tie(ec, std::ignore) =
+          co_await asio::async_write(stream, asio::buffer(*piece), kUseAwaitable);
+    }
     if (ec) co_return ec;
     offset += piece->size();
   }
@@ -410,39 +436,73 @@ asio::awaitable<bool> HttpServer::Impl::http1(Stream& stream, const std::string&
     }
   }
 
+  // A plain connection reads its requests straight from the socket and writes its responses at
+  // once where the socket takes them, under one watchdog timer (see Watchdog); TLS goes through
+  // the stream and Beast's per-operation timeouts.
+  std::shared_ptr<Watchdog> watchdog;
+  if (!stream.is_tls()) {
+    auto& tcp_layer = beast::get_lowest_layer(stream);
+    tcp_layer.expires_never();
+    boost::system::error_code nb_ec;
+    tcp_layer.socket().non_blocking(true, nb_ec);
+    watchdog = std::make_shared<Watchdog>(tcp_layer.socket());
+  }
+  // Sets the deadline of what follows (the watchdog's or the stream's).
+  auto expires_after = [&](std::chrono::milliseconds d) {
+    if (watchdog) {
+      watchdog->expires_after(d);
+    } else {
+      beast::get_lowest_layer(stream).expires_after(d);
+    }
+  };
+  // The ends of a connection that are no error worth answering.
+  auto closed = [](const boost::system::error_code& ec) {
+    return ec == http::error::end_of_stream || ec == beast::error::timeout ||
+           ec == asio::error::eof || ec == asio::error::connection_reset ||
+           ec == asio::error::operation_aborted || ec == asio::error::bad_descriptor ||
+           ec == asio::ssl::error::stream_truncated;  // TLS closed without close_notify
+  };
+  Watchdog* wd = watchdog.get();
+
   for (bool first = true;; first = false) {
     http::request_parser<http::string_body> parser;
     parser.body_limit(options.body_limit);
     parser.header_limit(static_cast<std::uint32_t>(options.header_limit));
-    beast::get_lowest_layer(stream).expires_after(first ? options.header_timeout
-                                                        : options.idle_timeout);
+    expires_after(first ? options.header_timeout : options.idle_timeout);
 
-    auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, kUseAwaitable);
+    boost::system::error_code ec;
+    size_t n = 0;
+    if (watchdog) {
+      ec = co_await read_header_plain(beast::get_lowest_layer(stream).socket(), buffer, parser);
+    } else {
+      std::tie(ec, n) = co_await http::async_read_header(stream, buffer, parser, kUseAwaitable);
+    }
     if (ec) {
       if (ec == http::error::body_limit) {
         // Beast checks Content-Length against the limit as soon as the header is parsed.
         Request r = to_request(parser.get(), remote);
         co_await write_response(stream, r,
                                 Response::error(413, "payload_too_large", "request body too large"),
-                                11, false);
+                                11, false, wd);
       } else if (ec == http::error::header_limit) {
         Request r;
         r.remote_address = remote;
-        co_await write_response(stream, r,
-                                Response::error(431, "headers_too_large", "request headers too large"),
-                                11, false);
-      } else if (ec != http::error::end_of_stream && ec != beast::error::timeout &&
-                 ec != asio::error::eof && ec != asio::error::connection_reset &&
-                 ec != asio::error::operation_aborted &&
-                 ec != asio::ssl::error::stream_truncated) {  // TLS closed without close_notify
+        co_await write_response(
+            stream, r, Response::error(431, "headers_too_large", "request headers too large"), 11,
+            false, wd);
+      } else if (!closed(ec)) {
         bad_requests().inc();
         Request r;
         r.remote_address = remote;
-        co_await write_response(stream, r, Response::error(400, "bad_request", "malformed HTTP request"),
-                                11, false);
+        co_await write_response(stream, r,
+                                Response::error(400, "bad_request", "malformed HTTP request"), 11,
+                                false, wd);
       }
       break;
     }
+    // No timeout while the request is handled (a blocking reload is held for seconds); reading
+    // a body and writing the response set their own.
+    if (watchdog) watchdog->expires_never();
 
     auto& header = parser.get();
     if (auto problem = framing_problem(header)) {
@@ -450,12 +510,17 @@ asio::awaitable<bool> HttpServer::Impl::http1(Stream& stream, const std::string&
       bad_requests().inc();
       Request r = to_request(header, remote);
       co_await write_response(stream, r, Response::error(400, "bad_request", *problem),
-                              header.version(), false);
+                              header.version(), false, wd);
       break;
     }
     if (beast::websocket::is_upgrade(header) && !ws_path.empty() &&
         header.target().substr(0, header.target().find('?')) == ws_path) {
       Request upgrade = to_request(header, remote);
+      if (watchdog) {
+        watchdog->stop();
+        boost::system::error_code nb_ec;
+        beast::get_lowest_layer(stream).socket().non_blocking(false, nb_ec);
+      }
       beast::get_lowest_layer(stream).expires_never();
       auto ws = std::make_shared<WebSocketSession>(std::move(stream), remote, next_ws_id++,
                                                    ws_options, metrics);
@@ -474,10 +539,11 @@ asio::awaitable<bool> HttpServer::Impl::http1(Stream& stream, const std::string&
       Request r = to_request(header, remote);
       co_await write_response(stream, r,
                               Response::error(413, "payload_too_large", "request body too large"),
-                              header.version(), false);
+                              header.version(), false, wd);
       break;
     }
     if (beast::iequals(header[http::field::expect], "100-continue")) {
+      expires_after(options.request_timeout);
       http::response<http::empty_body> cont{http::status::continue_, header.version()};
       auto [wec, wn] = co_await http::async_write(stream, cont, kUseAwaitable);
       if (wec) break;
@@ -485,21 +551,20 @@ asio::awaitable<bool> HttpServer::Impl::http1(Stream& stream, const std::string&
     // A request without a body (every GET of a player) is complete with its header: no read
     // operation (and its posted completion) for nothing.
     if (!parser.is_done()) {
-      beast::get_lowest_layer(stream).expires_after(options.request_timeout);
+      expires_after(options.request_timeout);
       std::tie(ec, n) = co_await http::async_read(stream, buffer, parser, kUseAwaitable);
+      if (watchdog) watchdog->expires_never();
     }
     if (ec) {
       Request r = to_request(parser.get(), remote);
       if (ec == http::error::body_limit) {
         co_await write_response(stream, r,
                                 Response::error(413, "payload_too_large", "request body too large"),
-                                header.version(), false);
-      } else if (ec != beast::error::timeout && ec != asio::error::eof &&
-                 ec != http::error::end_of_stream && ec != asio::error::connection_reset &&
-                 ec != asio::ssl::error::stream_truncated) {
+                                header.version(), false, wd);
+      } else if (!closed(ec)) {
         co_await write_response(stream, r,
                                 Response::error(400, "bad_request", "malformed HTTP request"),
-                                header.version(), false);
+                                header.version(), false, wd);
       }
       break;
     }
@@ -508,10 +573,11 @@ asio::awaitable<bool> HttpServer::Impl::http1(Stream& stream, const std::string&
     Request request = to_request(msg, remote);
     const bool keep_alive = msg.keep_alive();
     Response response = co_await dispatcher.dispatch(request);
-    const bool written =
-        co_await write_response(stream, request, std::move(response), msg.version(), keep_alive);
+    const bool written = co_await write_response(stream, request, std::move(response),
+                                                 msg.version(), keep_alive, wd);
     if (!written || !keep_alive) break;
   }
+  if (watchdog) watchdog->stop();
   if (!stream.is_tls()) {
     boost::system::error_code ignored;
     beast::get_lowest_layer(stream).socket().shutdown(tcp::socket::shutdown_send, ignored);

@@ -1,5 +1,9 @@
 #include "net/router.h"
 
+#include <array>
+#include <map>
+#include <string_view>
+
 namespace stagecast::net {
 namespace {
 
@@ -24,31 +28,73 @@ bool is_rest_param(const std::string& s) {
   return is_param(s) && s.size() > 5 && s.compare(s.size() - 4, 4, "...}") == 0;
 }
 
-// Matches `parts` against a pattern; fills params on success.
-bool match_segments(const std::vector<std::string>& pattern, const std::vector<std::string>& parts,
-                    std::map<std::string, std::string>& params) {
-  std::map<std::string, std::string> found;
+// The segments of a request path, as views into it (no copies): most requests are matched
+// against every route before one fits.
+class PathParts {
+ public:
+  explicit PathParts(std::string_view path) {
+    size_t i = 0;
+    while (i < path.size()) {
+      if (path[i] == '/') {
+        ++i;
+        continue;
+      }
+      size_t j = path.find('/', i);
+      if (j == std::string_view::npos) j = path.size();
+      push(path.substr(i, j - i));
+      i = j;
+    }
+  }
+  size_t size() const { return more_.empty() ? size_ : more_.size(); }
+  std::string_view operator[](size_t i) const { return more_.empty() ? inline_[i] : more_[i]; }
+
+ private:
+  void push(std::string_view part) {
+    if (more_.empty() && size_ < inline_.size()) {
+      inline_[size_++] = part;
+      return;
+    }
+    if (more_.empty()) more_.assign(inline_.begin(), inline_.end());
+    more_.push_back(part);
+  }
+  std::array<std::string_view, 8> inline_{};
+  size_t size_ = 0;
+  std::vector<std::string_view> more_;
+};
+
+// Whether `parts` matches a pattern (literal segments, "{name}", a trailing "{name...}").
+bool matches(const std::vector<std::string>& pattern, const PathParts& parts) {
   for (size_t i = 0; i < pattern.size(); ++i) {
     const std::string& p = pattern[i];
-    if (is_rest_param(p)) {
-      if (i >= parts.size()) return false;
-      std::string rest;
-      for (size_t k = i; k < parts.size(); ++k) rest += (k == i ? "" : "/") + parts[k];
-      found[p.substr(1, p.size() - 5)] = std::move(rest);
-      params = std::move(found);
-      return true;
-    }
+    if (is_rest_param(p)) return i < parts.size();
     if (i >= parts.size()) return false;
     if (is_param(p)) {
       if (parts[i].empty()) return false;
-      found[p.substr(1, p.size() - 2)] = parts[i];
     } else if (p != parts[i]) {
       return false;
     }
   }
-  if (pattern.size() != parts.size()) return false;
-  params = std::move(found);
-  return true;
+  return pattern.size() == parts.size();
+}
+
+// The parameters of a pattern that matches().
+std::map<std::string, std::string> params_of(const std::vector<std::string>& pattern,
+                                             const PathParts& parts) {
+  std::map<std::string, std::string> params;
+  for (size_t i = 0; i < pattern.size(); ++i) {
+    const std::string& p = pattern[i];
+    if (is_rest_param(p)) {
+      std::string rest;
+      for (size_t k = i; k < parts.size(); ++k) {
+        if (k != i) rest += '/';
+        rest += parts[k];
+      }
+      params[p.substr(1, p.size() - 5)] = std::move(rest);
+      break;
+    }
+    if (is_param(p)) params[p.substr(1, p.size() - 2)] = std::string(parts[i]);
+  }
+  return params;
 }
 
 }  // namespace
@@ -64,15 +110,14 @@ void Router::add_async(std::string method, std::string pattern, AsyncHandler han
 
 Router::Match Router::match(Request& request) const {
   Match m;
-  const auto parts = split_path(request.path);
+  const PathParts parts(request.path);
   for (const Route& r : routes_) {
-    std::map<std::string, std::string> params;
-    if (!match_segments(r.segments, parts, params)) continue;
+    if (!matches(r.segments, parts)) continue;
     if (r.method != request.method && !(request.method == "HEAD" && r.method == "GET")) {
       m.path_matched_other_method = true;
       continue;
     }
-    request.params = std::move(params);
+    request.params = params_of(r.segments, parts);
     if (r.async_handler) {
       m.async_handler = &r.async_handler;
     } else {

@@ -7,6 +7,8 @@
 #include <boost/beast/http/status.hpp>
 #include <charconv>
 
+#include "net/url.h"
+
 namespace stagecast::net {
 
 namespace asio = boost::asio;
@@ -106,6 +108,25 @@ std::vector<asio::const_buffer> after_bytes(const GatherBuffers& buffers, size_t
     n = 0;
   }
   return rest;
+}
+
+Request to_request(const http::request<http::string_body>& msg, const std::string& remote) {
+  Request r;
+  r.method = std::string(msg.method_string());
+  r.target = std::string(msg.target());
+  const std::string_view target = msg.target();
+  const size_t q = target.find('?');
+  r.path = percent_decode(target.substr(0, q), false);
+  if (q != std::string_view::npos) r.query = parse_query(target.substr(q + 1));
+  for (const auto& field : msg) {
+    std::string name(field.name_string());
+    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    auto [it, inserted] = r.headers.emplace(std::move(name), std::string(field.value()));
+    if (!inserted) it->second += ", " + std::string(field.value());
+  }
+  r.body = msg.body();
+  r.remote_address = remote;
+  return r;
 }
 
 }  // namespace stagecast::net

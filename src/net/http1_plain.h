@@ -1,7 +1,8 @@
 #pragma once
 // The plain (not TLS) HTTP/1.1 path of http_server.cpp, for its connection loop: the response
 // header serialized by hand, the gather buffers of one response, the watchdog that keeps a
-// connection's timeouts, and the request header read straight from the socket. See docs/hls.md,
+// connection's timeouts, the request header read straight from the socket, and the request
+// handlers see. See docs/hls.md,
 // "Delivery capacity".
 
 #include <array>
@@ -117,5 +118,10 @@ boost::asio::awaitable<boost::system::error_code> read_header_plain(
 
 // `buffers` without their first `n` bytes.
 std::vector<boost::asio::const_buffer> after_bytes(const GatherBuffers& buffers, size_t n);
+
+// The transport-neutral request of a parsed HTTP/1.1 message: path percent-decoded, query
+// parsed, header names lowercased (repeated fields joined with ", ").
+Request to_request(const boost::beast::http::request<boost::beast::http::string_body>& msg,
+                   const std::string& remote);
 
 }  // namespace stagecast::net

@@ -41,25 +41,6 @@ namespace {
 
 constexpr auto kUseAwaitable = asio::as_tuple(asio::use_awaitable);
 
-Request to_request(const http::request<http::string_body>& msg, const std::string& remote) {
-  Request r;
-  r.method = std::string(msg.method_string());
-  r.target = std::string(msg.target());
-  const std::string_view target = msg.target();
-  const size_t q = target.find('?');
-  r.path = percent_decode(target.substr(0, q), false);
-  if (q != std::string_view::npos) r.query = parse_query(target.substr(q + 1));
-  for (const auto& field : msg) {
-    std::string name(field.name_string());
-    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    auto [it, inserted] = r.headers.emplace(std::move(name), std::string(field.value()));
-    if (!inserted) it->second += ", " + std::string(field.value());
-  }
-  r.body = msg.body();
-  r.remote_address = remote;
-  return r;
-}
-
 // TLS handshakes in flight per source address. Shared with the connections' coroutines (which
 // may outlive the server object, as the connection count does).
 struct HandshakeCounts {

@@ -1,9 +1,8 @@
 #pragma once
 // The plain (not TLS) HTTP/1.1 path of http_server.cpp, for its connection loop: the response
 // header serialized by hand, the gather buffers of one response, the watchdog that keeps a
-// connection's timeouts, the request header read straight from the socket, and the request
-// handlers see. See docs/hls.md,
-// "Delivery capacity".
+// connection's timeouts, the request header read straight from the socket, and the Request the
+// handlers see. See docs/hls.md, "Delivery capacity".
 
 #include <array>
 #include <boost/asio/awaitable.hpp>

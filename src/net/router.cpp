@@ -7,8 +7,9 @@
 namespace stagecast::net {
 namespace {
 
-std::vector<std::string> split_path(std::string_view path) {
-  std::vector<std::string> out;
+// Calls fn with each non-empty segment of a path ("/a//b/" has two: "a" and "b").
+template <class Fn>
+void for_each_segment(std::string_view path, Fn&& fn) {
   size_t i = 0;
   while (i < path.size()) {
     if (path[i] == '/') {
@@ -17,9 +18,14 @@ std::vector<std::string> split_path(std::string_view path) {
     }
     size_t j = path.find('/', i);
     if (j == std::string_view::npos) j = path.size();
-    out.emplace_back(path.substr(i, j - i));
+    fn(path.substr(i, j - i));
     i = j;
   }
+}
+
+std::vector<std::string> split_path(std::string_view path) {
+  std::vector<std::string> out;
+  for_each_segment(path, [&out](std::string_view segment) { out.emplace_back(segment); });
   return out;
 }
 
@@ -33,17 +39,7 @@ bool is_rest_param(const std::string& s) {
 class PathParts {
  public:
   explicit PathParts(std::string_view path) {
-    size_t i = 0;
-    while (i < path.size()) {
-      if (path[i] == '/') {
-        ++i;
-        continue;
-      }
-      size_t j = path.find('/', i);
-      if (j == std::string_view::npos) j = path.size();
-      push(path.substr(i, j - i));
-      i = j;
-    }
+    for_each_segment(path, [this](std::string_view segment) { push(segment); });
   }
   size_t size() const { return more_.empty() ? size_ : more_.size(); }
   std::string_view operator[](size_t i) const { return more_.empty() ? inline_[i] : more_[i]; }

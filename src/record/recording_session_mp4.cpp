@@ -201,6 +201,28 @@ void RecordingSession::mp4_finish() {
     return a;
   };
   enqueue(std::move(task));
+  // An upload the store created but whose answer was lost (it went away mid-request; the create
+  // was then tried again) is open under the same key with an id nobody journaled: whatever is
+  // still open there once the MP4 is completed or aborted is aborted, before the recording is
+  // reported finished.
+  UploadTask sweep;
+  sweep.recording_id = id_;
+  sweep.run = [self] {
+    const std::string key = mp4_key(self->model_.prefix);
+    auto open = self->ctx_.store.list_multipart(key);
+    if (!open) return classify_store_result(Result<void>(open.error()), "listing open MP4 uploads");
+    for (const OpenUpload& u : *open) {
+      if (u.key != key) continue;
+      spdlog::warn("record {}: aborting a stray MP4 upload", self->id_);
+      auto r = self->ctx_.store.abort_multipart(key, u.upload_id);
+      if (!r && r.error().code != errc::kNotFound) {
+        const Attempt a = classify_store_result(r, "aborting a stray MP4 upload");
+        if (a != Attempt::kDone) return a;
+      }
+    }
+    return Attempt::kDone;
+  };
+  enqueue(std::move(sweep));
 }
 
 }  // namespace stagecast::record

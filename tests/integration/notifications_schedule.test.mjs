@@ -133,7 +133,11 @@ test('reminders fire lead before the time, once; cancel sends none; reschedule t
     assert.equal(p.status, 200, p.text);
 
     // The cancel and the reschedule arrive at once.
-    await waitFor(async () => (await inApp(server, fan)).length >= 2, { timeout: 5000, what: 'cancel and reschedule notices' });
+    // (Each scheduling also sent its own notice: wait for the two kinds asked about here.)
+    await waitFor(async () => {
+      const kinds = (await inApp(server, fan)).map((n) => n.kind);
+      return kinds.includes('stream_cancelled') && kinds.includes('stream_rescheduled');
+    }, { timeout: 5000, what: 'cancel and reschedule notices' });
     const changes = await inApp(server, fan);
     const cancelNote = changes.find((n) => n.kind === 'stream_cancelled');
     assert.equal(cancelNote.streamId, cancelled.id);

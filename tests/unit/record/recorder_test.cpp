@@ -43,9 +43,14 @@ class SwitchableStore final : public ObjectStore {
   Result<void> remove(const std::string& k) override { return inner_.remove(k); }
   Result<std::vector<ObjectInfo>> list(const std::string& p) override { return inner_.list(p); }
   Result<void> copy(const std::string& a, const std::string& b) override { return inner_.copy(a, b); }
+  // The next create is carried out, but its answer is lost (the store went away mid-request).
+  std::atomic<bool> lose_next_create_answer{false};
   Result<std::string> create_multipart(const std::string& k, std::string_view t) override {
     if (auto e = fail()) return *e;
-    return inner_.create_multipart(k, t);
+    auto id = inner_.create_multipart(k, t);
+    if (id && lose_next_create_answer.exchange(false))
+      return make_error(errc::kUnavailable, "the test lost the answer");
+    return id;
   }
   Result<UploadedPart> upload_part(const std::string& k, const std::string& id, int n,
                                    ByteSpan d) override {
@@ -305,6 +310,26 @@ TEST_F(RecorderTest, ACrashIsFinishedFromTheJournalAndTheSpool) {
   EXPECT_NE(media.find("seg5.m4s\n#EXT-X-ENDLIST"), std::string::npos);
   EXPECT_EQ(local_->get(done->mp4_key, std::nullopt)->data, expected_mp4(0, 5, 1000));
   for (int i = 0; i < 100 && !local_->list_multipart("")->empty(); ++i) std::this_thread::sleep_for(5ms);
+  EXPECT_TRUE(local_->list_multipart("")->empty());
+}
+
+// The store created the MP4's upload but its answer never came back; the create is tried again
+// and a second upload made. The first, whose id nobody knows, is aborted before the recording is
+// reported finished: no upload is left open.
+TEST_F(RecorderTest, AnUploadWhoseCreateAnswerWasLostIsAbortedAtTheEnd) {
+  SwitchableStore s3(*local_, "s3");
+  s3.lose_next_create_answer = true;
+  Recorder rec(s3, options(), reports_, clock_);
+  const std::string id = rec.start("stream9");
+  for (int m = 0; m < 6; ++m)
+    rec.on_published("stream9", "source", segment_update(m, 1000, m == 0));
+  rec.stop("stream9");
+  rec.on_published("stream9", "source", end_update());
+  auto done = reports_.finished(id);
+  ASSERT_TRUE(done);
+  EXPECT_FALSE(s3.lose_next_create_answer);  // the lost answer happened
+  EXPECT_EQ(done->outcome, RecordingOutcome::kReady) << done->error;
+  EXPECT_EQ(local_->get(done->mp4_key, std::nullopt)->data, expected_mp4(0, 5, 1000));
   EXPECT_TRUE(local_->list_multipart("")->empty());
 }
 

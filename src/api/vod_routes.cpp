@@ -69,6 +69,7 @@ net::Response serve_large(ReplaySource& source, const VodOptions& options, const
   auto body = std::make_shared<net::StreamedBody>();
   body->size = size;
   body->piece_bytes = options.piece_bytes;
+  body->pool = options.pool;  // the replay pool, like every other object store read here
   // The source lives as long as the server (the routes hold it by reference too).
   ReplaySource* from = &source;
   body->read = [from, key](uint64_t offset,
@@ -193,6 +194,7 @@ std::optional<std::pair<uint64_t, uint64_t>> parse_byte_range(std::string_view h
 
 void add_vod_routes(net::Router& router, ReplaySource& source, WorkerPool& pool,
                     VodOptions options) {
+  options.pool = &pool;
   auto route = [&source, &pool, options](const net::Request& req, net::Respond respond) {
     auto copy = std::make_shared<net::Request>(req);
     const bool posted =

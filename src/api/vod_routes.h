@@ -61,6 +61,7 @@ struct VodOptions {
   // pieces of piece_bytes (or redirected to a presigned URL where configured).
   uint64_t whole_max_bytes = 16ull * 1024 * 1024;
   size_t piece_bytes = 1024 * 1024;
+  WorkerPool* pool = nullptr;  // where the pieces are read (add_vod_routes sets its own pool)
 };
 
 void add_vod_routes(net::Router& router, ReplaySource& source, WorkerPool& pool,

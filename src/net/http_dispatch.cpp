@@ -180,7 +180,8 @@ asio::awaitable<std::shared_ptr<const std::vector<uint8_t>>> HttpDispatcher::rea
     Piece piece = co_await asio::async_initiate<decltype(asio::use_awaitable), void(Piece)>(
         [&](auto completion) {
           auto done = std::make_shared<decltype(completion)>(std::move(completion));
-          posted = workers_.post([done, body, offset, max, ex] {
+          WorkerPool& pool = body->pool != nullptr ? *body->pool : workers_;
+          posted = pool.post([done, body, offset, max, ex] {
             Piece p;
             try {
               p = body->read(offset, max);

@@ -12,6 +12,10 @@
 #include <utility>
 #include <vector>
 
+namespace stagecast {
+class WorkerPool;
+}
+
 namespace stagecast::net {
 
 // Header names are stored lowercase.
@@ -37,13 +41,16 @@ struct Request {
 
 // A body too large to hold in memory (a recording's MP4 download): `size` bytes, pulled in pieces
 // of at most piece_bytes by read(offset, max), which may block (a file, an S3 GET). The server
-// calls read on the worker pool, one piece at a time, and asks for the next only once the socket
+// calls read on `pool` (below), one piece at a time, and asks for the next only once the socket
 // (or the HTTP/2 flow-control window) has taken the previous one: a client that stops reading
 // holds about one piece of the server's memory. read returns null when the bytes cannot be had;
 // the response is then cut short (the connection or HTTP/2 stream is reset), never padded.
 struct StreamedBody {
   uint64_t size = 0;
   size_t piece_bytes = 1024 * 1024;
+  // Where read runs: the route's own pool (null: the server's worker pool), so that slow store
+  // reads of downloads never hold the threads every other request needs.
+  WorkerPool* pool = nullptr;
   std::function<std::shared_ptr<const std::vector<uint8_t>>(uint64_t offset, size_t max)> read;
 };
 

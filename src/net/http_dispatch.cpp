@@ -31,25 +31,31 @@ Response guarded_call(const Handler& handler, const Request& request) {
   }
 }
 
-// Runs a blocking handler on the worker pool and resumes the connection's coroutine on its own
-// I/O thread with the response.
-asio::awaitable<Response> offload(WorkerPool& pool, const Handler& handler,
-                                  const Request& request) {
+// Runs blocking work on a pool and resumes the calling coroutine on its own executor (the
+// connection's I/O thread) with the result; nullopt when the pool's queue refused the work.
+template <class T, class Fn>
+asio::awaitable<std::optional<T>> on_pool(WorkerPool& pool, Fn work) {
   auto ex = co_await asio::this_coro::executor;
-  co_return co_await asio::async_initiate<decltype(asio::use_awaitable), void(Response)>(
-      [&pool, &handler, &request, ex](auto completion) {
+  co_return co_await asio::async_initiate<decltype(asio::use_awaitable), void(std::optional<T>)>(
+      [&pool, &work, ex](auto completion) {
         auto done = std::make_shared<decltype(completion)>(std::move(completion));
-        const bool posted = pool.post([done, &handler, &request, ex] {
-          Response r = guarded_call(handler, request);
+        const bool posted = pool.post([done, work = std::move(work), ex]() mutable {
+          std::optional<T> r(work());
           asio::post(ex, [done, r = std::move(r)]() mutable { (*done)(std::move(r)); });
         });
-        if (!posted) {
-          asio::post(ex, [done] {
-            (*done)(Response::error(503, "overloaded", "the server is busy, try again"));
-          });
-        }
+        if (!posted) asio::post(ex, [done] { (*done)(std::nullopt); });
       },
       asio::use_awaitable);
+}
+
+// Runs a blocking handler on the worker pool; 503 when its queue is full.
+asio::awaitable<Response> offload(WorkerPool& pool, const Handler& handler,
+                                  const Request& request) {
+  // Named, not a temporary in the co_await expression: GCC 12 destroys those twice.
+  auto call = [&handler, &request] { return guarded_call(handler, request); };
+  auto r = co_await on_pool<Response>(pool, std::move(call));
+  if (!r) co_return Response::error(503, "overloaded", "the server is busy, try again");
+  co_return std::move(*r);
 }
 
 // One call of an async handler: its answer, given once, either while the handler runs (then the
@@ -175,29 +181,24 @@ asio::awaitable<std::shared_ptr<const std::vector<uint8_t>>> HttpDispatcher::rea
   auto ex = co_await asio::this_coro::executor;
   const size_t max =
       static_cast<size_t>(std::min<uint64_t>(body->piece_bytes, body->size - offset));
+  WorkerPool& pool = body->pool != nullptr ? *body->pool : workers_;
   for (int attempt = 0; attempt < 20; ++attempt) {
-    bool posted = false;
-    Piece piece = co_await asio::async_initiate<decltype(asio::use_awaitable), void(Piece)>(
-        [&](auto completion) {
-          auto done = std::make_shared<decltype(completion)>(std::move(completion));
-          WorkerPool& pool = body->pool != nullptr ? *body->pool : workers_;
-          posted = pool.post([done, body, offset, max, ex] {
-            Piece p;
-            try {
-              p = body->read(offset, max);
-            } catch (const std::exception& e) {
-              spdlog::error("http: reading a streamed body threw: {}", e.what());
-            }
-            asio::post(ex, [done, p = std::move(p)]() mutable { (*done)(std::move(p)); });
-          });
-          if (!posted) asio::post(ex, [done] { (*done)(nullptr); });
-        },
-        asio::use_awaitable);
-    if (posted) {
+    // Named, not a temporary in the co_await expression: GCC 12 destroys those twice.
+    auto read = [body, offset, max]() -> Piece {
+      try {
+        return body->read(offset, max);
+      } catch (const std::exception& e) {
+        spdlog::error("http: reading a streamed body threw: {}", e.what());
+        return nullptr;
+      }
+    };
+    auto piece = co_await on_pool<Piece>(pool, std::move(read));
+    if (piece) {
       // A piece must be what was asked: a short read would shift every byte after it.
-      if (piece && piece->size() != max) co_return nullptr;
-      co_return piece;
+      if (*piece && (*piece)->size() != max) co_return nullptr;
+      co_return std::move(*piece);
     }
+    // The pool's queue is full: try again shortly.
     asio::steady_timer wait(ex, std::chrono::milliseconds(50));
     co_await wait.async_wait(asio::as_tuple(asio::use_awaitable));
   }

@@ -14,6 +14,7 @@ export class PushService {
   constructor() {
     this.requests = [];   // {id, headers, body, at, status}
     this.scripts = new Map();
+    this.seen = new Map();  // id -> requests so far (the step of its script to answer)
     this.waiters = [];
   }
 
@@ -26,7 +27,8 @@ export class PushService {
         const m = /^\/push\/([A-Za-z0-9_-]+)$/.exec(req.url);
         if (req.method !== 'POST' || !m) { res.writeHead(404).end(); return; }
         const id = m[1];
-        const seen = this.requests.filter((r) => r.id === id).length;
+        const seen = this.seen.get(id) ?? 0;
+        this.seen.set(id, seen + 1);
         const script = this.scripts.get(id) ?? [{ status: 201 }];
         const step = script[Math.min(seen, script.length - 1)];
         this.requests.push({ id, headers: req.headers, body: Buffer.concat(chunks), at: Date.now(), status: step.status });

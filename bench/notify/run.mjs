@@ -21,7 +21,8 @@
 // round within 60 s, ratios <= 1.10.
 //
 // usage: node bench/notify/run.mjs [--subscribers 10000] [--rounds 3] [--seconds 10]
-//          [--viewers 50] [--rate 20] [--receivers-nice 10] [--bin build/src/app/stagecast]
+//          [--viewers 50] [--rate 20] [--part-clients 10] [--pace N (0: unpaced)]
+//          [--receivers-nice 10] [--bin build/src/app/stagecast]
 //          [--json out.json]
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
@@ -35,6 +36,10 @@ const SECONDS = Number(arg('seconds', 10));
 const ROUNDS = Number(arg('rounds', 3));
 const VIEWERS = Number(arg('viewers', 50));
 const RATE = Number(arg('rate', 20));
+const PART_CLIENTS = Number(arg('part-clients', 10));
+// The fan-out's pace (notify.email_per_second and push_per_second); the server's default unless
+// given.
+const PACE = arg('pace');
 const ROOT = new URL('../../', import.meta.url).pathname;
 process.env.SC_TEST_BIN = arg('bin', process.env.SC_TEST_BIN ?? join(ROOT, 'build/src/app/stagecast'));
 
@@ -90,7 +95,18 @@ async function chatLoad(server, streamId, senderToken) {
 
 // LL-HLS: follows the media playlist with blocking reloads and measures, for each new part,
 // arrival - (its segment's PROGRAM-DATE-TIME + the durations of the parts up to its end).
-async function partLoad(server, streamId) {
+// `clients` followers, each on its own blocking reloads: more samples for the p99 (a phase
+// announces about 4 parts a second). The arrival time has sub-millisecond resolution.
+async function partLoad(server, streamId, clients) {
+  const loads = [];
+  for (let i = 0; i < clients; i++) loads.push(await partFollower(server, streamId));
+  return {
+    take() { return loads.flatMap((l) => l.take()); },
+    async close() { await Promise.all(loads.map((l) => l.close())); },
+  };
+}
+
+async function partFollower(server, streamId) {
   const master = await (await fetch(`${server.url}/hls/${streamId}/master.m3u8`)).text();
   const variant = master.split('\n').find((l) => l && !l.startsWith('#'));
   const base = new URL(variant.trim(), `${server.url}/hls/${streamId}/master.m3u8`);
@@ -105,7 +121,7 @@ async function partLoad(server, streamId) {
       if (msn !== null) { u.searchParams.set('_HLS_msn', msn); u.searchParams.set('_HLS_part', part); }
       let text;
       try { text = await (await fetch(u)).text(); } catch { await sleep(100); continue; }
-      const now = Date.now();
+      const now = performance.timeOrigin + performance.now();
       let seq = Number(/#EXT-X-MEDIA-SEQUENCE:(\d+)/.exec(text)?.[1] ?? 0);
       let pdt = null;
       let offset = 0;
@@ -141,7 +157,9 @@ const ports = await new Promise((resolve) => receivers.once('message', resolve))
 const push = { endpoint: (id) => `${ports.pushOrigin}/push/${id}` };
 const counts = () => new Promise((resolve) => { receivers.once('message', resolve); receivers.send('counts'); });
 const server = await startServer({ args: [...sinkArgs(ports.smtpPort), '--log.level=warn', '--http.access_log=false',
-  '--chat.rate_limit_messages=1000000000', '--realtime.events_per_second=1000000', '--realtime.events_burst=1000000'] });
+  '--chat.rate_limit_messages=1000000000', '--realtime.events_per_second=1000000', '--realtime.events_burst=1000000',
+  ...(PACE !== undefined ? [`--notify.email_per_second=${PACE}`, `--notify.push_per_second=${PACE}`] : [])] });
+console.log(`fan-out pace: ${PACE ?? 'the server default'} sends a second per channel (notify.email_per_second, push_per_second)`);
 try {
   const watched = await verifiedArtist(server, 'Watched Artist');
   const notifying = await verifiedArtist(server, 'Popular Artist');
@@ -156,7 +174,7 @@ try {
   let decoy = await liveStream(server, decoyArtist, { title: 'Decoy' });
   await sleep(4000);  // the first segments and parts
   const chat = await chatLoad(server, live.id, watched.token);
-  const parts = await partLoad(server, live.id);
+  const parts = await partLoad(server, live.id, PART_CLIENTS);
   await sleep(3000);
   chat.take(); parts.take();
 

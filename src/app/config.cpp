@@ -273,6 +273,10 @@ const Key kKeys[] = {
      "how long before a scheduled stream's time subscribers get a reminder (1 s .. 7 days)"},
     {"notify.email_workers", SC_FIELD(notify_email_workers), false,
      "SMTP connections used at once (each kept open across mails)"},
+    {"notify.email_per_second", SC_FIELD(notify_email_per_second), false,
+     "mails started a second at most (0: unpaced): a fan-out runs beside live traffic"},
+    {"notify.push_per_second", SC_FIELD(notify_push_per_second), false,
+     "pushes started a second at most (0: unpaced)"},
     {"notify.push_enabled", SC_FIELD(notify_push_enabled), false,
      "Web Push notifications (VAPID key made on first start)"},
     {"notify.push_subject", SC_FIELD(notify_push_subject), false,
@@ -631,6 +635,11 @@ Result<void> validate(const Config& c) {
       c.thumbnails_quality > 31) {
     return make_error("config_invalid",
                       "thumbnails: interval_seconds 2..60, width 160..1280, quality 2..31");
+  }
+  if (c.notify_email_per_second < 0 || c.notify_email_per_second > 1'000'000 ||
+      c.notify_push_per_second < 0 || c.notify_push_per_second > 1'000'000) {
+    return make_error("config_invalid",
+                      "notify.email_per_second and push_per_second: 0 (unpaced) .. 1000000");
   }
   if (c.notify_email_workers < 1 || c.notify_email_workers > 64 || c.notify_push_workers < 1 ||
       c.notify_push_workers > 64 || c.notify_push_ttl_seconds < 0 ||

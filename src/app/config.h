@@ -181,6 +181,9 @@ struct Config {
   int64_t notify_email_retry_max_ms = 600'000;
   int64_t notify_reminder_lead_ms = 900'000;  // reminders of scheduled streams: 15 min before
   int64_t notify_email_workers = 4;  // SMTP connections used at once, each kept open
+  // Fan-out pace: sends started a second per channel (0: unpaced). 10,000 fans in 40 s.
+  int64_t notify_email_per_second = 250;
+  int64_t notify_push_per_second = 250;
   // Web Push (RFC 8291/8292): on unless switched off; the VAPID key is made on first start
   bool notify_push_enabled = true;
   std::string notify_push_subject;          // VAPID "sub": mailto: or https: (default derived)

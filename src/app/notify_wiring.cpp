@@ -102,6 +102,22 @@ std::unique_ptr<NotifyWiring> wire_notify(const Config& config,
   return w;
 }
 
+namespace {
+
+// A batch's rows are sent one after the other, each after its turn under the channel's pace (at
+// most one turn of every worker between two of its own): the lease covers the whole batch, so a
+// row is never claimed again while it waits or is being sent.
+std::chrono::milliseconds batch_lease(int64_t timeout_ms, int batch, size_t workers,
+                                      double per_second) {
+  int64_t ms = timeout_ms * (batch + 1);
+  if (per_second > 0) {
+    ms += static_cast<int64_t>(1000.0 * batch * static_cast<double>(workers) / per_second) + 1;
+  }
+  return std::chrono::milliseconds(ms);
+}
+
+}  // namespace
+
 void NotifyWiring::start(const Config& config, const std::string& base_url, store::Store& store,
                          const Clock& clock, MetricsRegistry& metrics) {
   schedule->start();
@@ -113,8 +129,8 @@ void NotifyWiring::start(const Config& config, const std::string& base_url, stor
     eo.base_url = base_url;
     const std::string& from = config.notify_email_from;
     eo.message_id_domain = from.substr(from.find('@') + 1);
-    // A batch's rows are sent one after the other: the lease covers the whole batch.
-    eo.lease = std::chrono::milliseconds(config.notify_smtp_timeout_ms) * (eo.batch + 1);
+    eo.per_second = static_cast<double>(config.notify_email_per_second);
+    eo.lease = batch_lease(config.notify_smtp_timeout_ms, eo.batch, mail.size(), eo.per_second);
     eo.unsubscribe = unsubscribe.get();
     eo.holder = holder;
     std::vector<platform::MailTransport*> transports;
@@ -132,7 +148,9 @@ void NotifyWiring::start(const Config& config, const std::string& base_url, stor
   if (!push_transports.empty()) {
     platform::PushOutboxOptions po;
     po.base_url = base_url;
-    po.lease = std::chrono::milliseconds(config.notify_push_timeout_ms) * (po.batch + 1);
+    po.per_second = static_cast<double>(config.notify_push_per_second);
+    po.lease = batch_lease(config.notify_push_timeout_ms, po.batch, push_transports.size(),
+                           po.per_second);
     po.holder = holder;
     std::vector<platform::PushTransport*> transports;
     for (auto& t : push_transports) transports.push_back(t.get());

@@ -21,6 +21,7 @@ EmailOutbox::EmailOutbox(store::Store& store, const Clock& clock,
   ro.batch = options_.batch;
   ro.lease = options_.lease;
   ro.idle_poll = options_.idle_poll;
+  ro.per_second = options_.per_second;
   ro.holder = options_.holder;
   runner_ = std::make_unique<OutboxRunner>(store, clock, store::NotificationChannel::kEmail,
                                            std::move(retries), ro,

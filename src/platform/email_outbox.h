@@ -37,6 +37,7 @@ struct EmailOutboxOptions {
   std::chrono::milliseconds lease{120'000};
   // Sleep when nothing is due and nobody woke us (new rows wake the worker at once).
   std::chrono::milliseconds idle_poll{5'000};
+  double per_second = 0;  // sends started a second by all workers (OutboxRunnerOptions)
   // This process (node.id and this start's instance id), recorded with each lease: start() takes
   // back at once the rows an earlier instance of this node left leased (OutboxRunner).
   store::LeaseHolder holder;

@@ -73,9 +73,14 @@ void OutboxRunner::wake() {
   cv_.notify_all();
 }
 
-bool OutboxRunner::stopping() {
-  std::lock_guard lock(mu_);
-  return stopping_;
+bool OutboxRunner::wait_turn() {
+  std::unique_lock lock(mu_);
+  if (options_.per_second <= 0) return !stopping_;
+  const auto now = std::chrono::steady_clock::now();
+  const auto turn = std::max(now, next_turn_);
+  next_turn_ = turn + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                          std::chrono::duration<double>(1.0 / options_.per_second));
+  return !cv_.wait_until(lock, turn, [this] { return stopping_; });
 }
 
 store::DeliveryOutcome OutboxRunner::outcome_of(const store::Notification& n, const Delivery& d,
@@ -103,7 +108,8 @@ Result<size_t> OutboxRunner::run_once(size_t worker) {
                                                   options_.lease.count(), options_.holder);
   if (!claimed) return claimed.error();
   for (const store::Notification& n : *claimed) {
-    if (stopping()) break;  // the rest waits for its lease (or a restart) to be sent
+    // The rest waits for its lease (or a restart) to be sent.
+    if (!wait_turn()) break;
     Delivery d;
     try {
       d = deliver_(n, worker);

@@ -15,6 +15,11 @@
 // its holder (node.id and an id made at each start); start() makes the rows still leased by an
 // earlier instance of this node due at once, so that after a crash they do not wait out their
 // lease. Rows leased by another node (it may be alive) wait for their lease to end.
+//
+// `per_second` paces the channel: the workers together start at most that many sends a second,
+// evenly spaced, so that a fan-out of thousands runs as background work beside live chat and
+// playlists (bench/notify) instead of as a burst that takes both cores. The lease must cover a
+// batch's waits for its turn too (NotifyWiring sizes it).
 
 #include <chrono>
 #include <condition_variable>
@@ -60,6 +65,8 @@ struct OutboxRunnerOptions {
   int nice = 10;
   // Recorded with each claim; empty node: leases name nobody and nothing is reclaimed.
   store::LeaseHolder holder;
+  // Sends started per second by all workers together; 0: as fast as the workers go.
+  double per_second = 0;
 };
 
 class OutboxRunner {
@@ -88,7 +95,8 @@ class OutboxRunner {
 
  private:
   void run(size_t worker);
-  bool stopping();
+  // Waits for this send's turn under `per_second`; false when stopping.
+  bool wait_turn();
   store::DeliveryOutcome outcome_of(const store::Notification& n, const Delivery& d, int64_t now);
 
   store::Store& store_;
@@ -102,6 +110,7 @@ class OutboxRunner {
   std::condition_variable cv_;
   bool stopping_ = false;
   uint64_t wakes_ = 0;
+  std::chrono::steady_clock::time_point next_turn_{};  // under mu_
   std::vector<std::thread> threads_;
 };
 

@@ -55,6 +55,7 @@ PushOutbox::PushOutbox(store::Store& store, const Clock& clock,
   ro.batch = options_.batch;
   ro.lease = options_.lease;
   ro.idle_poll = options_.idle_poll;
+  ro.per_second = options_.per_second;
   ro.holder = options_.holder;
   runner_ = std::make_unique<OutboxRunner>(store, clock, store::NotificationChannel::kPush,
                                            std::move(retries), ro,

@@ -26,6 +26,7 @@ struct PushOutboxOptions {
   int batch = 8;
   std::chrono::milliseconds lease{60'000};
   std::chrono::milliseconds idle_poll{5'000};
+  double per_second = 0;  // sends started a second by all workers (OutboxRunnerOptions)
   store::LeaseHolder holder;  // as EmailOutboxOptions::holder
 };
 

@@ -2,11 +2,12 @@
 // artist, each with an email (npm smtp-server on loopback, STARTTLS off: the TLS path is tested
 // by integration.notifications_email) and a Web Push subscription (the push service imitation of
 // tests/integration/lib/push_service.mjs). In the same run another artist's stream is live,
-// watched (an LL-HLS blocking-reload client) and chatted (a sender and 50 WebSocket viewers).
+// watched (10 LL-HLS blocking-reload clients) and chatted (a sender and 50 WebSocket viewers).
 // Then --rounds times, alternately:
 //
 //   quiet     --seconds of chat and playlist measurement with nothing to notify (a second
-//             publisher, of an artist without subscribers, runs meanwhile)
+//             publisher, of an artist without subscribers, runs meanwhile); as long as a paced
+//             fan-out, so that both percentiles come from as many samples and as much time
 //   fan-out   that publisher stops and the subscribed artist goes live with a new stream (a new
 //             fan-out of N mails and N pushes): measured until every mail reached the SMTP
 //             server and every push the push service
@@ -20,9 +21,9 @@
 // alternating the phases spreads slow moments of the shared machine over both. Goal: every
 // round within 60 s, ratios <= 1.10.
 //
-// usage: node bench/notify/run.mjs [--subscribers 10000] [--rounds 3] [--seconds 10]
+// usage: node bench/notify/run.mjs [--subscribers 10000] [--rounds 3] [--seconds 40]
 //          [--viewers 50] [--rate 20] [--part-clients 10] [--pace N (0: unpaced)]
-//          [--receivers-nice 10] [--bin build/src/app/stagecast]
+//          [--receivers idle|nice|normal] [--bin build/src/app/stagecast]
 //          [--json out.json]
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
@@ -32,7 +33,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 const argv = process.argv.slice(2);
 const arg = (name, def) => { const i = argv.indexOf(`--${name}`); return i >= 0 ? argv[i + 1] : def; };
 const N = Number(arg('subscribers', 10000));
-const SECONDS = Number(arg('seconds', 10));
+const SECONDS = Number(arg('seconds', 40));
 const ROUNDS = Number(arg('rounds', 3));
 const VIEWERS = Number(arg('viewers', 50));
 const RATE = Number(arg('rate', 20));
@@ -148,10 +149,13 @@ async function partFollower(server, streamId) {
   return { take() { const s = samples; samples = []; return s; }, async close() { stop = true; await loop.catch(() => {}); } };
 }
 
-// The SMTP sink and the push service imitation run in a child process at nice 10: they stand
-// for a mail server and a push service on other machines, and take only the CPU left over
-// (--receivers-nice 0 to let them compete with the server).
-const receivers = spawn('nice', ['-n', String(arg('receivers-nice', 10)), process.execPath,
+// The SMTP sink and the push service imitation run in a child process under SCHED_IDLE: they
+// stand for a mail server and a push service on other machines, and take only the CPU left over
+// (--receivers idle | nice (nice 10) | normal, to let them compete with the server).
+const RECEIVERS = arg('receivers', 'idle');
+const receiversCmd = { idle: ['chrt', '--idle', '0'], nice: ['nice', '-n', '10'], normal: [] }[RECEIVERS];
+if (!receiversCmd) throw new Error(`--receivers idle | nice | normal, not ${RECEIVERS}`);
+const receivers = spawn(receiversCmd[0] ?? process.execPath, [...receiversCmd.slice(1), ...(receiversCmd.length ? [process.execPath] : []),
   new URL('./receivers.mjs', import.meta.url).pathname], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
 const ports = await new Promise((resolve) => receivers.once('message', resolve));
 const push = { endpoint: (id) => `${ports.pushOrigin}/push/${id}` };

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bench/notify: 10,000 subscribers notified by email and Web Push while a stream is watched and
 # chatted (run.mjs says what is measured). Uses the integration tests' node_modules.
-#   bench/notify/run.sh [--subscribers 10000] [--rounds 3] [--seconds 10]
+#   bench/notify/run.sh [--subscribers 10000] [--rounds 3] [--seconds 40]
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"

@@ -48,6 +48,13 @@ test('unknown and mistyped keys are clear start-up errors', () => {
   r = run(['--print-config', '--hls.part_hold_back_percent=150']);
   assert.equal(r.status, 2);
   assert.match(r.stderr, /hls.part_hold_back_percent must be 200..1000/);
+  // A fan-out's pace: 0 (unpaced) or a positive rate.
+  r = run(['--print-config', '--notify.push_per_second=-1']);
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /notify.email_per_second and push_per_second: 0 \(unpaced\) .. 1000000/);
+  r = run(['--print-config', '--notify.email_per_second=0']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /email_per_second = 0/);
   writeFileSync(file, '[http\nport = 1\n');
   r = run(['--config', file, '--print-config']);
   assert.equal(r.status, 2);

@@ -1,12 +1,14 @@
 // The push outbox (docs/notifications.md): one push per subscription row with the title, body
 // and watch link; 404/410 removes the subscription and fails the row; 429 and 5xx are retried,
 // never sooner than Retry-After; FAILED at the retry limit; a removed subscription is not
-// pushed to. And the fan-out writes one PUSH row per browser of each subscriber.
+// pushed to. And the fan-out writes one PUSH row per browser of each subscriber; a paced outbox
+// starts its sends no sooner than its pace allows.
 
 #include "platform/push_outbox.h"
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <deque>
 #include <map>
 
@@ -25,10 +27,12 @@ struct FakePush final : PushTransport {
       if (o.kind != PushOutcome::Kind::kDelivered) return o;
     }
     sent.push_back(p);
+    sent_at.push_back(std::chrono::steady_clock::now());
     return {};
   }
   std::map<std::string, std::deque<PushOutcome>> script;
   std::vector<OutgoingPush> sent;
+  std::vector<std::chrono::steady_clock::time_point> sent_at;
 };
 
 PushOutcome answer(PushOutcome::Kind kind, std::optional<std::chrono::milliseconds> after = {}) {
@@ -175,6 +179,24 @@ TEST_F(PushOutboxTest, FanOutWritesOnePushRowPerBrowser) {
   ASSERT_EQ(push_.sent.size(), 2u);
   EXPECT_NE(push_.sent[0].endpoint, push_.sent[1].endpoint);
   notifier.stop();
+}
+
+TEST_F(PushOutboxTest, APacedOutboxStartsItsSendsNoSoonerThanThePaceAllows) {
+  RetryPolicy policy;
+  PushOutboxOptions o;
+  o.base_url = "https://live.example";
+  o.per_second = 50;  // one send every 20 ms
+  PushOutbox paced(*store_, clock_, std::vector<PushTransport*>{&push_},
+                   RetrySchedule(policy, [] { return 1.0; }), o);
+  for (int i = 0; i < 6; ++i) enqueue(browser("https://push.example/b" + std::to_string(i)));
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(*paced.run_once(), 6u);
+  ASSERT_EQ(push_.sent_at.size(), 6u);
+  // The k-th send's turn is k x 20 ms after the first one's, which is not before `start`.
+  for (size_t k = 0; k < push_.sent_at.size(); ++k) {
+    EXPECT_GE(push_.sent_at[k] - start, std::chrono::milliseconds(20) * k) << "send " << k;
+  }
+  EXPECT_EQ(*paced.run_once(), 0u);
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <sstream>
@@ -277,6 +278,8 @@ const Key kKeys[] = {
      "mails started a second at most (0: unpaced): a fan-out runs beside live traffic"},
     {"notify.push_per_second", SC_FIELD(notify_push_per_second), false,
      "pushes started a second at most (0: unpaced)"},
+    {"notify.delivery", SC_FIELD(notify_delivery), false,
+     "process (a child process that finishes the sends under way if the server dies) or threads"},
     {"notify.push_enabled", SC_FIELD(notify_push_enabled), false,
      "Web Push notifications (VAPID key made on first start)"},
     {"notify.push_subject", SC_FIELD(notify_push_subject), false,
@@ -636,6 +639,9 @@ Result<void> validate(const Config& c) {
     return make_error("config_invalid",
                       "thumbnails: interval_seconds 2..60, width 160..1280, quality 2..31");
   }
+  if (c.notify_delivery != "process" && c.notify_delivery != "threads") {
+    return make_error("config_invalid", "notify.delivery must be process or threads");
+  }
   if (c.notify_email_per_second < 0 || c.notify_email_per_second > 1'000'000 ||
       c.notify_push_per_second < 0 || c.notify_push_per_second > 1'000'000) {
     return make_error("config_invalid",
@@ -815,6 +821,11 @@ std::string config_help() {
     out += fmt::format("  --{:<34} {}\n", k.name, k.help);
   }
   return out;
+}
+
+std::string store_url_of(const Config& config) {
+  if (!config.store_url.empty()) return config.store_url;
+  return "sqlite://" + std::filesystem::absolute(config.data_dir).string() + "/stagecast.db";
 }
 
 }  // namespace stagecast::app

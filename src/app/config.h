@@ -183,6 +183,9 @@ struct Config {
   int64_t notify_email_workers = 4;  // SMTP connections used at once, each kept open
   // Fan-out pace: sends started a second per channel (0: unpaced). 10,000 fans in 40 s.
   int64_t notify_email_per_second = 250;
+  // "process": email and push are sent by the delivery agent, a child process that finishes the
+  // sends under way when the server dies (app/delivery_agent.h); "threads": in this process.
+  std::string notify_delivery = "process";
   int64_t notify_push_per_second = 250;
   // Web Push (RFC 8291/8292): on unless switched off; the VAPID key is made on first start
   bool notify_push_enabled = true;
@@ -252,5 +255,8 @@ Result<LoadedConfig> load_config(int argc, const char* const* argv,
 // TOML text of the effective configuration with secrets masked.
 std::string render_config(const Config& config);
 std::string config_help();
+
+// The database URL: store.url, or the SQLite file in data_dir when it is empty.
+std::string store_url_of(const Config& config);
 
 }  // namespace stagecast::app

@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "app/config.h"
+#include "app/delivery_agent.h"
 #include "app/server.h"
 #include "core/log.h"
 
@@ -11,6 +12,9 @@ extern char** environ;
 int main(int argc, char** argv) {
   std::vector<std::string> env;
   for (char** e = environ; e && *e; ++e) env.emplace_back(*e);
+  // The delivery agent is this binary started by the server with two internal flags.
+  if (auto agent = stagecast::app::run_delivery_agent_if_asked(argc, argv, env)) return *agent;
+  stagecast::app::remember_command_line(argc, argv);
   auto loaded = stagecast::app::load_config(argc, argv, env);
   if (!loaded) {
     std::cerr << "stagecast: " << loaded.error().message << "\n"

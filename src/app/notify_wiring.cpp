@@ -6,6 +6,7 @@
 #include <random>
 #include <stdexcept>
 
+#include "app/delivery_agent.h"
 #include "app/smtp_mail_transport.h"
 #include "app/web_push_transport.h"
 #include "core/base64url.h"
@@ -81,13 +82,17 @@ void wire_push(const Config& config, NotifyWiring& w, store::Store& store, const
 
 }  // namespace
 
+void wire_delivery(const Config& config, NotifyWiring& w, store::Store& store, const Clock& clock) {
+  wire_email(config, w, clock);
+  wire_push(config, w, store, clock);
+}
+
 std::unique_ptr<NotifyWiring> wire_notify(const Config& config,
                                           platform::PlatformServices& platform, store::Store& store,
                                           const Clock& clock, const std::string& secret) {
   auto w = std::make_unique<NotifyWiring>();
   w->service = std::make_unique<platform::NotificationService>(store, clock);
-  wire_email(config, *w, clock);
-  wire_push(config, *w, store, clock);
+  wire_delivery(config, *w, store, clock);
   platform::LiveNotifierOptions lo;
   lo.email = !w->mail.empty();
   lo.push = w->vapid_key != nullptr;
@@ -121,9 +126,26 @@ std::chrono::milliseconds batch_lease(int64_t timeout_ms, int batch, size_t work
 void NotifyWiring::start(const Config& config, const std::string& base_url, store::Store& store,
                          const Clock& clock, MetricsRegistry& metrics) {
   schedule->start();
-  // Each lease names this process: node.id (stable across restarts) and an id of this start, so
-  // the outboxes take back at once what a crashed earlier run of this node left leased.
-  const store::LeaseHolder holder{config.node_id, random_id()};
+  const bool any = !mail.empty() || !push_transports.empty();
+  // An in-memory database cannot be shared with another process: delivery stays here then.
+  if (any && config.notify_delivery == "process" && store_url_of(config) != "sqlite::memory:") {
+    // Stopping waits for the sends under way: the longer of the two timeouts, and a margin.
+    const auto timeout = std::chrono::milliseconds(
+        std::max(config.notify_smtp_timeout_ms, config.notify_push_timeout_ms) + 5'000);
+    agent = std::make_unique<DeliveryAgentLink>(base_url, timeout);
+    notifier->add_listener(*agent);
+    agent->start();
+  } else if (any) {
+    // Each lease names this process: node.id (stable across restarts) and an id of this start,
+    // so the outboxes take back at once what a crashed earlier run of this node left leased.
+    start_outboxes(config, base_url, store, clock, {config.node_id, random_id()});
+  }
+  metrics_thread_ = std::thread([this, &store, &metrics] { refresh_metrics_loop(store, metrics); });
+}
+
+void NotifyWiring::start_outboxes(const Config& config, const std::string& base_url,
+                                  store::Store& store, const Clock& clock,
+                                  const store::LeaseHolder& holder) {
   if (!mail.empty()) {
     platform::EmailOutboxOptions eo;
     eo.base_url = base_url;
@@ -140,7 +162,7 @@ void NotifyWiring::start(const Config& config, const std::string& base_url, stor
         retry_schedule(config.notify_email_retry_base_ms, config.notify_email_retry_max_ms,
                        config.notify_email_max_attempts),
         eo);
-    notifier->add_listener(*email);
+    if (notifier) notifier->add_listener(*email);
     email->start();
     spdlog::info("notification email on (smtp_tls {}, {} connections)", config.notify_smtp_tls,
                  mail.size());
@@ -159,11 +181,15 @@ void NotifyWiring::start(const Config& config, const std::string& base_url, stor
         retry_schedule(config.notify_push_retry_base_ms, config.notify_push_retry_max_ms,
                        config.notify_push_max_attempts),
         po);
-    notifier->add_listener(*push);
+    if (notifier) notifier->add_listener(*push);
     push->start();
     spdlog::info("web push on ({} workers)", push_transports.size());
   }
-  metrics_thread_ = std::thread([this, &store, &metrics] { refresh_metrics_loop(store, metrics); });
+}
+
+void NotifyWiring::stop_outboxes() {
+  if (email) email->stop();
+  if (push) push->stop();
 }
 
 void NotifyWiring::refresh_metrics_loop(store::Store& store, MetricsRegistry& metrics) {
@@ -203,8 +229,8 @@ void NotifyWiring::refresh_metrics_loop(store::Store& store, MetricsRegistry& me
 void NotifyWiring::stop() {
   schedule->stop();
   notifier->stop();
-  if (email) email->stop();
-  if (push) push->stop();
+  if (agent) agent->stop();
+  stop_outboxes();
   {
     std::lock_guard lock(metrics_mu_);
     metrics_stop_ = true;

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "app/config.h"
+#include "app/delivery_agent.h"
 #include "core/clock.h"
 #include "core/metrics.h"
 #include "notify/p256.h"
@@ -46,6 +47,8 @@ struct NotifyWiring {
   std::unique_ptr<platform::ScheduleNotifier> schedule;
   // Signs the unsubscribe links of mails (/unsubscribe, api/unsubscribe_routes.h).
   std::unique_ptr<platform::UnsubscribeTokens> unsubscribe;
+  // notify.delivery = "process": the outboxes run in the delivery agent (null otherwise).
+  std::unique_ptr<DeliveryAgentLink> agent;
 
   // Starts the schedule notifier and delivering email and push (as configured); links point at
   // `base_url`.
@@ -55,6 +58,12 @@ struct NotifyWiring {
   // (the gateway) go. Unsent rows stay in the outbox for the next start.
   void stop();
 
+  // The email and push outboxes of this process (start() in-process; the delivery agent), their
+  // leases naming `holder`.
+  void start_outboxes(const Config& config, const std::string& base_url, store::Store& store,
+                      const Clock& clock, const store::LeaseHolder& holder);
+  void stop_outboxes();
+
  private:
   void refresh_metrics_loop(store::Store& store, MetricsRegistry& metrics);
   std::mutex metrics_mu_;
@@ -62,6 +71,10 @@ struct NotifyWiring {
   bool metrics_stop_ = false;
   std::thread metrics_thread_;
 };
+
+// The mail and push transports (and the VAPID key) as configured: wire_notify's part that the
+// delivery agent needs too. Throws std::runtime_error on an unusable configuration.
+void wire_delivery(const Config& config, NotifyWiring& w, store::Store& store, const Clock& clock);
 
 // Registers the notifiers with the stream service: call while wiring, before serving. Throws
 // std::runtime_error on an unusable SMTP or push configuration (a start-up failure). `secret` is

@@ -348,10 +348,7 @@ void schedule_hls_tick(Server::Parts& p, int tick = 0) {
 
 void open_platform(Server::Parts& p) {
   const Config& c = p.config;
-  const std::string url =
-      c.store_url.empty()
-          ? "sqlite://" + std::filesystem::absolute(c.data_dir).string() + "/stagecast.db"
-          : c.store_url;
+  const std::string url = store_url_of(c);
   store::StoreOptions store_options;
   store_options.clock = &p.clock;
   store_options.busy_timeout_ms = static_cast<int>(c.store_timeout_ms);

@@ -1,13 +1,16 @@
-// A SIGKILL in the middle of notifying 5,000 subscribers by email and Web Push, then a restart
-// on the same data directory: every subscriber ends with their mail (counted at an npm
-// smtp-server) and their push (counted at the push service imitation, every body decrypted
-// with that subscriber's key). Copies: only rows whose send was under way at the kill can go out
-// twice (docs/notifications.md: at most one per worker and channel), and a copy is the same
-// notification (same Message-ID; same push tag and Topic), never a second one. The rows leased
-// when the kill came are taken back by the restarted server at once (its node id is kept in the
-// data directory; each lease names the run that took it), not when their lease would end: with
-// the default timeouts that is 90 s for push and 270 s for mail, and everything arrives well
-// before.
+// A SIGKILL of the server in the middle of notifying 5,000 subscribers by email and Web Push,
+// then a restart on the same data directory: every subscriber ends with exactly one mail
+// (counted at an npm smtp-server) and exactly one push (counted at the push service imitation,
+// every body decrypted with that subscriber's key). Email and push are sent by the delivery
+// agent, a child process (docs/notifications.md): it sees the server die, finishes the sends
+// under way and writes their outcomes, so nothing accepted is sent again. The rows it had claimed
+// but not started are taken back at once by the restarted server's agent (its node id is kept in
+// the data directory; each lease names the run that took it), which waits for the old agent to
+// exit first; with the default timeouts a lease would hold them 90 s (push) and 270 s (mail).
+//
+// A SIGKILL of the agent itself (the second test) is what can still send a row twice: the server
+// starts another agent, which sends the rows the dead one held, at most one copy per worker and
+// channel, the same notification (same Message-ID; same push tag and Topic).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { StagecastProcess, startServer } from './lib/server.mjs';
@@ -23,7 +26,7 @@ const WORKERS = 4;
 // below the mail lease of 270 s).
 const SANITIZED = process.env.SC_TEST_SANITIZED === '1';
 
-test(`SIGKILL while notifying ${N} subscribers: after a restart each has their mail and push, only rows in flight sent twice`, { timeout: 240000 }, async () => {
+test(`SIGKILL of the server while notifying ${N} subscribers: after a restart each has exactly one mail and one push`, { timeout: 240000 }, async () => {
   const sink = await new MailSink().listen();
   const push = await new PushService().listen();
   // Default timeouts: the rows claimed at the kill are leased for (batch + 1) x timeout = 270 s
@@ -49,6 +52,9 @@ test(`SIGKILL while notifying ${N} subscribers: after a restart each has their m
     const atKill = { mails: sink.mails.length, pushes: push.requests.length };
     console.log(`killed after ${atKill.mails} mails and ${atKill.pushes} pushes`);
     assert.ok(atKill.mails < N && atKill.pushes < N, 'the kill came in the middle');
+    // The killed server's agent finished what it was sending, then stopped.
+    await waitFor(() => /delivery agent \d+: stopped/.test(server.log), { timeout: 30000, what: 'the old agent stopped' });
+    assert.match(server.log, /delivery agent: the server is gone; finishing the sends under way/);
 
     const restartedAt = Date.now();
     server = await new StagecastProcess({ dataDir, args }).start();
@@ -84,10 +90,9 @@ test(`SIGKILL while notifying ${N} subscribers: after a restart each has their m
     for (const [id, tags] of pushes.distinct) assert.equal(tags.size, 1, `${id}: one notification`);
     const extraMails = sink.mails.length - N;
     const extraPushes = push.requests.length - N;
-    console.log(`copies sent again after the kill: ${extraMails} mails, ${extraPushes} pushes (bound ${WORKERS} each)`);
-    // Only a row whose answer was not yet written when the kill came: one per worker at most.
-    assert.ok(extraMails <= WORKERS, `${extraMails} mails sent twice`);
-    assert.ok(extraPushes <= WORKERS, `${extraPushes} pushes sent twice`);
+    console.log(`copies sent again after the kill: ${extraMails} mails, ${extraPushes} pushes`);
+    assert.equal(extraMails, 0, 'no mail sent twice');
+    assert.equal(extraPushes, 0, 'no push sent twice');
     let metrics = '';
     await waitFor(async () => {
       metrics = await (await fetch(`${server.url}/metrics`)).text();
@@ -98,6 +103,55 @@ test(`SIGKILL while notifying ${N} subscribers: after a restart each has their m
     assert.match(metrics, /stagecast_notify_outbox_rows\{channel="email",status="failed"\} 0\n/);
   } finally {
     server.ownsDataDir = true;
+    await server.cleanup();
+    await sink.close();
+    await push.close();
+  }
+});
+
+test('SIGKILL of the delivery agent: the server starts another; each subscriber gets their mail and push, copies only of rows in flight', { timeout: 120000 }, async () => {
+  const M = 1000;
+  const sink = await new MailSink().listen();
+  const push = await new PushService().listen();
+  const args = [...sinkArgs(sink.port), `--notify.email_workers=${WORKERS}`, `--notify.push_workers=${WORKERS}`];
+  const server = await startServer({ args });
+  try {
+    const artist = await verifiedArtist(server, 'Agent Crash Artist');
+    const fans = await seedAudience(server, artist.id, M, push);
+    const first = Number(/delivery agent started \(pid (\d+)\)/.exec(server.log)?.[1]);
+    assert.ok(first > 0, 'the agent was started');
+    const live = await liveStream(server, artist, { title: 'Agent killed mid fan-out' });
+    try {
+      await Promise.all([sink.until((s) => s.mails.length >= M / 5, 60000), push.until((p) => p.requests.length >= M / 5, 60000)]);
+      process.kill(first, 'SIGKILL');
+      await waitFor(() => new RegExp(`delivery agent ${first} killed by signal 9; starting another`).test(server.log),
+        { timeout: 10000, what: 'the server saw its agent die' });
+      const atKill = { mails: sink.mails.length, pushes: push.requests.length };
+      assert.ok(atKill.mails < M && atKill.pushes < M, `the kill came in the middle (${JSON.stringify(atKill)})`);
+      const everyMail = () => new Set(sink.mails.flatMap((m) => m.to)).size === M;
+      const everyPush = () => new Set(push.requests.map((r) => r.id)).size === M;
+      await Promise.all([sink.until(everyMail, 60000, 'every mail'), push.until(everyPush, 60000, 'every push')]);
+    } finally {
+      await live.stop();
+    }
+    const second = [...server.log.matchAll(/delivery agent started \(pid (\d+)\)/g)].map((m) => Number(m[1]));
+    assert.equal(second.length, 2, 'one more agent');
+    assert.notEqual(second[1], first);
+    await new Promise((resolve) => setTimeout(resolve, 1000));  // nothing more comes
+    const mails = tally(sink.mails.flatMap((m) => m.to.map((to) => [to, m.messageId])));
+    assert.equal(mails.copies.size, M);
+    for (const [to, ids] of mails.distinct) assert.equal(ids.size, 1, `${to}: one notification (Message-ID), got ${[...ids]}`);
+    const byId = new Map(fans.map((f) => [f.id, f]));
+    const pushes = tally(push.requests.map((r) => [r.id, JSON.parse(decryptPush(r.body, byId.get(r.id).keys)).tag + '|' + r.headers.topic]));
+    assert.equal(pushes.copies.size, M);
+    for (const [id, tags] of pushes.distinct) assert.equal(tags.size, 1, `${id}: one notification`);
+    const extraMails = sink.mails.length - M;
+    const extraPushes = push.requests.length - M;
+    console.log(`copies after the agent's kill: ${extraMails} mails, ${extraPushes} pushes (bound ${WORKERS} each)`);
+    // Only a row whose answer was not yet written when the agent died: one per worker at most.
+    assert.ok(extraMails <= WORKERS, `${extraMails} mails sent twice`);
+    assert.ok(extraPushes <= WORKERS, `${extraPushes} pushes sent twice`);
+  } finally {
     await server.cleanup();
     await sink.close();
     await push.close();

@@ -22,8 +22,11 @@ async function subscribe(server, fan, endpoint, keys) {
 
 test('pushes are VAPID-signed, decrypt for their subscriber, 410 removes, 429 and 500 are retried', async () => {
   const push = await new PushService().listen();
-  const server = await startServer({ args: pushArgs });
+  // Delivery in the server's own threads (notify.delivery = threads); every other test of
+  // notifications runs the default, the delivery agent process.
+  const server = await startServer({ args: [...pushArgs, '--notify.delivery=threads'] });
   try {
+    assert.doesNotMatch(server.log, /delivery agent started/);
     const key = await server.api('GET', '/api/push/vapid-public-key');
     assert.equal(key.status, 200);
     const publicKey = key.body.publicKey;

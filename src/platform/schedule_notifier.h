@@ -21,7 +21,9 @@
 #include <deque>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <thread>
+#include <unordered_set>
 
 #include "core/clock.h"
 #include "core/result.h"
@@ -70,6 +72,11 @@ class ScheduleNotifier final : public StreamEvents {
   };
   void run();
   Result<size_t> write_change(const Change& c);
+  Result<size_t> write_time_notice(const Change& c, int64_t at);
+  // SubscriberNotice::told_key()s of the fans and channels told of the stream's schedule.
+  // `except_scheduled_for`: leave out the stream_scheduled notices of that time.
+  Result<std::unordered_set<std::string>> told_about(
+      const std::string& stream_id, std::optional<int64_t> except_scheduled_for = std::nullopt);
   Result<size_t> write_reminders();
 
   store::Store& store_;

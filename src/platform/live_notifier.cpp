@@ -40,6 +40,11 @@ std::string LiveNotifier::idempotency_key(const SubscriberNotice& notice,
   return key + ":" + user_id + ":" + std::string(store::to_string(channel));
 }
 
+std::string SubscriberNotice::told_key(const std::string& user_id,
+                                       store::NotificationChannel channel) {
+  return user_id + ":" + std::string(store::to_string(channel));
+}
+
 void LiveNotifier::went_live(const store::LiveStream& stream) {
   const bool posted = pool_.post([this, stream] {
     auto n = fan_out(stream);
@@ -81,6 +86,11 @@ Result<std::vector<store::Notification>> LiveNotifier::rows_for(const Subscriber
       data["calendarPath"] = "/api/livestream/" + stream.id + "/calendar.ics";
   }
   const std::string payload = data.dump();
+  // Whether `user` hears the notice on `channel` (SubscriberNotice::told).
+  const auto audience = [&notice](const std::string& user, store::NotificationChannel channel) {
+    if (!notice.told) return true;
+    return notice.told->contains(SubscriberNotice::told_key(user, channel)) == notice.to_told;
+  };
   std::vector<store::Notification> rows;
   rows.reserve(subs->size());
   for (const store::Subscription& s : *subs) {
@@ -94,7 +104,7 @@ Result<std::vector<store::Notification>> LiveNotifier::rows_for(const Subscriber
     n.created_at = now;
     n.stream_id = stream.id;
     n.next_attempt_at = now;
-    if (settings->in_app) {
+    if (settings->in_app && audience(s.fan_id, store::NotificationChannel::kInApp)) {
       n.channel = store::NotificationChannel::kInApp;
       n.idempotency_key = idempotency_key(notice, s.fan_id, n.channel);
       // Stored is delivered for in-app (the list shows it; the WebSocket event is a courtesy).
@@ -102,14 +112,15 @@ Result<std::vector<store::Notification>> LiveNotifier::rows_for(const Subscriber
       n.sent_at = now;
       rows.push_back(n);
     }
-    if (options_.email && settings->email && !email_muted_set.contains(s.fan_id)) {
+    if (options_.email && settings->email && !email_muted_set.contains(s.fan_id) &&
+        audience(s.fan_id, store::NotificationChannel::kEmail)) {
       n.channel = store::NotificationChannel::kEmail;
       n.idempotency_key = idempotency_key(notice, s.fan_id, n.channel);
       n.status = store::NotificationStatus::kPending;
       n.sent_at = std::nullopt;
       rows.push_back(n);
     }
-    if (options_.push) {
+    if (options_.push && audience(s.fan_id, store::NotificationChannel::kPush)) {
       auto browsers = store_.push_subscriptions().list_for_user(s.fan_id);
       if (!browsers) return browsers.error();
       for (const store::PushSubscription& b : *browsers) {

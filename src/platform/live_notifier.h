@@ -13,6 +13,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "core/clock.h"
@@ -36,6 +37,13 @@ struct SubscriberNotice {
   std::optional<int64_t> at;
   std::optional<int64_t> scheduled_at;           // payload: the stream's time now
   std::optional<int64_t> previous_scheduled_at;  // payload: the time it had before
+  // Who hears it: every subscriber when unset; otherwise only the subscribers' channels named in
+  // `told` (to_told), or only those not named in it (!to_told). Entries are told_key()s: a change
+  // to a schedule is told to the fans who heard of the schedule, on the channels they heard it.
+  std::optional<std::unordered_set<std::string>> told;
+  bool to_told = true;
+
+  static std::string told_key(const std::string& user_id, store::NotificationChannel channel);
 };
 
 struct LiveNotifierOptions {

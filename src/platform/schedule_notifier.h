@@ -1,13 +1,17 @@
 #pragma once
 // Scheduled streams' notices (docs/notifications.md, Scheduled streams), on a thread of its own:
 //  * a notice when a stream is first scheduled (stream_scheduled: created with a time, or a time
-//    set on a stream without one; once per time), which stands in for the reminder when the time
-//    is already within `lead`;
+//    set on a stream without one; once per time);
 //  * a reminder `lead` before a SCHEDULED stream's time (once per scheduled time: the outbox key
 //    carries it, and the stream row records which time was reminded, so a restart does not
 //    remind again and a reschedule brings a reminder for the new time);
 //  * a notice when the time changes (stream_rescheduled) and when a scheduled stream is ended
-//    before it went live, deleted, or loses its time (stream_cancelled).
+//    before it went live, deleted, or loses its time (stream_cancelled), told only to the fans
+//    and channels that heard of the schedule; a new time is the first notice (stream_scheduled)
+//    for the others.
+// A scheduled or reschedule notice of a time already within `lead` stands for the reminder: it
+// claims the reminder first (StreamRepository::claim_reminder), and is left out when the
+// reminder was written first (that reminder named the time).
 // Nothing is sent for a time already passed: a reminder is only written while the stream is
 // still SCHEDULED and its time lies ahead, so a cancelled stream never gets one.
 //
@@ -21,7 +25,9 @@
 #include <deque>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <thread>
+#include <unordered_set>
 
 #include "core/clock.h"
 #include "core/result.h"
@@ -70,6 +76,11 @@ class ScheduleNotifier final : public StreamEvents {
   };
   void run();
   Result<size_t> write_change(const Change& c);
+  Result<size_t> write_time_notice(const Change& c, int64_t at);
+  // SubscriberNotice::told_key()s of the fans and channels told of the stream's schedule.
+  // `except_scheduled_for`: leave out the stream_scheduled notices of that time.
+  Result<std::unordered_set<std::string>> told_about(
+      const std::string& stream_id, std::optional<int64_t> except_scheduled_for = std::nullopt);
   Result<size_t> write_reminders();
 
   store::Store& store_;

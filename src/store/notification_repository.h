@@ -29,6 +29,13 @@ struct LeaseHolder {
   std::string instance;
 };
 
+// A user reached on a channel by one notification (told_about()).
+struct NotifiedRecipient {
+  std::string user_id;
+  NotificationChannel channel = NotificationChannel::kInApp;
+  std::string idempotency_key;
+};
+
 // Rows of one channel in one status (the outbox metrics).
 struct OutboxCount {
   NotificationChannel channel = NotificationChannel::kInApp;
@@ -86,6 +93,10 @@ class NotificationRepository {
   // mark_sent / mark_attempt_failed of many rows in one transaction (a delivery worker's claimed
   // batch). Rows no longer PENDING are left as they are.
   virtual Result<void> finish(const std::vector<DeliveryOutcome>& outcomes) = 0;
+  // Who has a notification about `stream_id` of one of `kinds` that was delivered or is still
+  // to be (SENT or PENDING; FAILED rows told nobody): one entry per row, ordered by user.
+  virtual Result<std::vector<NotifiedRecipient>> told_about(
+      const std::string& stream_id, const std::vector<std::string>& kinds) = 0;
   // Rows per channel and status (channels other than IN_APP).
   virtual Result<std::vector<OutboxCount>> outbox_counts() = 0;
   // The earliest next_attempt_at of a PENDING row of `channel` (the worker sleeps until then).

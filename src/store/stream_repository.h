@@ -97,6 +97,13 @@ class StreamRepository {
   // Records that the reminder for `scheduled_at` was written; a no-op when the stream has been
   // rescheduled meanwhile (its new time gets its own reminder).
   virtual Result<void> mark_reminded(const std::string& id, int64_t scheduled_at) = 0;
+  // Records, only if it is not recorded yet, that `scheduled_at` needs no reminder any more (a
+  // notice that stands in for it is about to be written): true when this call recorded it, false
+  // when the stream is not SCHEDULED at that time any more or its reminder was recorded already
+  // (by the scheduler's round or another node). One statement, so two callers never both win.
+  virtual Result<bool> claim_reminder(const std::string& id, int64_t scheduled_at) = 0;
+  // Undoes claim_reminder (the notice could not be written): the reminder is due again.
+  virtual Result<void> release_reminder(const std::string& id, int64_t scheduled_at) = 0;
 };
 
 }  // namespace stagecast::store

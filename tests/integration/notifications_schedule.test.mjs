@@ -126,6 +126,10 @@ test('reminders fire lead before the time, once; cancel sends none; reschedule t
     const kept = await createStream(server, artist, { title: 'On time', scheduledAt });
     const cancelled = await createStream(server, artist, { title: 'Called off', scheduledAt: scheduledAt + 500 });
     const moved = await createStream(server, artist, { title: 'Moved', scheduledAt: Date.now() + 3600_000 });
+    // The fans hear of the three first: a cancel or a new time is told only to those who heard
+    // of the schedule (docs/notifications.md).
+    await waitFor(async () => (await inApp(server, fan)).filter((n) => n.kind === 'stream_scheduled').length === 3,
+      { timeout: 5000, what: 'the three scheduled notices' });
     const end = await server.api('POST', `/api/livestream/${cancelled.id}/end`, { token: artist.token });
     assert.equal(end.status, 200, end.text);
     const newAt = Date.now() + 7200_000;
@@ -133,7 +137,6 @@ test('reminders fire lead before the time, once; cancel sends none; reschedule t
     assert.equal(p.status, 200, p.text);
 
     // The cancel and the reschedule arrive at once.
-    // (Each scheduling also sent its own notice: wait for the two kinds asked about here.)
     await waitFor(async () => {
       const kinds = (await inApp(server, fan)).map((n) => n.kind);
       return kinds.includes('stream_cancelled') && kinds.includes('stream_rescheduled');

@@ -226,6 +226,27 @@ class SqlNotificationRepository final : public NotificationRepository {
     });
   }
 
+  Result<std::vector<NotifiedRecipient>> told_about(
+      const std::string& stream_id, const std::vector<std::string>& kinds) override {
+    if (kinds.empty()) return std::vector<NotifiedRecipient>{};
+    std::string in;
+    for (size_t i = 0; i < kinds.size(); ++i) in += i == 0 ? "?" : ", ?";
+    return db_.read([&](Connection& c) -> Result<std::vector<NotifiedRecipient>> {
+      auto st = c.prepare(
+          "SELECT user_id, channel, idempotency_key FROM notifications WHERE stream_id = ? "
+          "AND status <> 'FAILED' AND kind IN (" +
+          in + ") ORDER BY user_id, channel, idempotency_key");
+      if (!st) return st.error();
+      st->bind(1, stream_id);
+      for (size_t i = 0; i < kinds.size(); ++i) st->bind(static_cast<int>(i) + 2, kinds[i]);
+      return collect_rows<NotifiedRecipient>(*st, [](const Statement& s) {
+        return NotifiedRecipient{
+            s.text(0), parse_notification_channel(s.text(1)).value_or(NotificationChannel::kInApp),
+            s.text(2)};
+      });
+    });
+  }
+
   Result<std::vector<OutboxCount>> outbox_counts() override {
     return db_.read([&](Connection& c) -> Result<std::vector<OutboxCount>> {
       auto st = c.prepare(

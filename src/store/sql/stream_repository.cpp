@@ -352,6 +352,30 @@ class SqlStreamRepository final : public StreamRepository {
     });
   }
 
+  Result<bool> claim_reminder(const std::string& id, int64_t scheduled_at) override {
+    return db_.write([&](Connection& c) -> Result<bool> {
+      auto st = c.prepare(
+          "UPDATE live_streams SET reminder_sent_for = ?1 WHERE id = ?2 AND scheduled_at = ?1 "
+          "AND status = 'SCHEDULED' AND deleted_at IS NULL "
+          "AND (reminder_sent_for IS NULL OR reminder_sent_for <> ?1)");
+      if (!st) return st.error();
+      st->bind_all(scheduled_at, id);
+      if (auto r = st->run(); !r) return r.error();
+      return c.changes() == 1;
+    });
+  }
+
+  Result<void> release_reminder(const std::string& id, int64_t scheduled_at) override {
+    return db_.write([&](Connection& c) -> Result<void> {
+      auto st = c.prepare(
+          "UPDATE live_streams SET reminder_sent_for = NULL WHERE id = ? AND reminder_sent_for = "
+          "?");
+      if (!st) return st.error();
+      st->bind_all(id, scheduled_at);
+      return st->run();
+    });
+  }
+
  private:
   Database& db_;
 };

@@ -48,8 +48,12 @@ export async function seedAudience(server, artistId, n, push, { concurrency = 16
 }
 
 // A plain SMTP sink on loopback (no TLS: the STARTTLS path is notifications_email's).
+// answerDelayMs: how long each mail waits for its answer once received (a slower mail server:
+// the multi-node crash test paces the delivery with it, so that the kill finds both nodes sending).
 export class MailSink {
-  constructor() { this.mails = []; this.waiters = []; this.connections = 0; this.socketErrors = 0; }
+  constructor({ answerDelayMs = 0 } = {}) {
+    this.mails = []; this.waiters = []; this.connections = 0; this.socketErrors = 0; this.answerDelayMs = answerDelayMs;
+  }
   async listen(port = 0) {
     this.server = new SMTPServer({
       authOptional: true, disabledCommands: ['STARTTLS', 'AUTH'], logger: false, size: 1 << 20,
@@ -63,7 +67,7 @@ export class MailSink {
           const id = /^Message-ID: (<[^>]+>)\r$/m.exec(raw)?.[1];
           this.mails.push({ to: session.envelope.rcptTo.map((r) => r.address), messageId: id, at: Date.now() });
           for (const w of this.waiters.splice(0)) w();
-          cb();
+          if (this.answerDelayMs > 0) setTimeout(cb, this.answerDelayMs); else cb();
         });
       },
     });

@@ -6,6 +6,7 @@
 // Each endpoint is http://127.0.0.1:<port>/push/<id>; `script` (per id) lists the statuses to
 // answer in order (the last one repeats), with optional Retry-After: e.g. [{status: 429,
 // retryAfter: 1}, {status: 201}]. Every request is kept with its headers, body and arrival time.
+// `answerDelayMs` (0) holds each answer that long after the request arrived (a slower service).
 import http from 'node:http';
 import crypto from 'node:crypto';
 import ece from 'http_ece';
@@ -16,6 +17,7 @@ export class PushService {
     this.scripts = new Map();
     this.seen = new Map();  // id -> requests so far (the step of its script to answer)
     this.waiters = [];
+    this.answerDelayMs = 0;
   }
 
   async listen(port = 0) {
@@ -35,7 +37,8 @@ export class PushService {
         const headers = {};
         if (step.retryAfter !== undefined) headers['retry-after'] = String(step.retryAfter);
         if (step.status === 201) headers.location = `/message/${crypto.randomUUID()}`;
-        res.writeHead(step.status, headers).end();
+        const answer = () => { if (!res.destroyed) res.writeHead(step.status, headers).end(); };
+        if (this.answerDelayMs > 0) setTimeout(answer, this.answerDelayMs); else answer();
         for (const w of this.waiters.splice(0)) w();
       });
     });

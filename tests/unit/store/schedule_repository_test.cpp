@@ -58,6 +58,67 @@ TEST_P(ScheduleRepositoryTest, RemindersAreDueOncePerScheduledTime) {
   EXPECT_TRUE(store().streams().list_reminders_due(now + 13 * 60'000, lead, 50)->empty());
 }
 
+TEST_P(ScheduleRepositoryTest, AReminderIsClaimedOncePerTimeAndCanBeReleased) {
+  User artist = make_user("artist@example.com", Role::kArtist);
+  const int64_t now = clock_.unix_millis();
+  LiveStream s = make_stream(artist.id, "hash-claim");
+  StreamSettingsUpdate u;
+  u.scheduled_at = std::optional<int64_t>(now + 5 * 60'000);
+  s = *store().streams().update_settings(s.id, u, now);
+  auto& streams = store().streams();
+  EXPECT_FALSE(*streams.claim_reminder(s.id, now + 6 * 60'000));  // not its time
+  EXPECT_TRUE(*streams.claim_reminder(s.id, *s.scheduled_at));
+  EXPECT_FALSE(*streams.claim_reminder(s.id, *s.scheduled_at));  // once
+  EXPECT_TRUE(streams.list_reminders_due(now, 15 * 60'000, 50)->empty());
+  ASSERT_TRUE(streams.release_reminder(s.id, *s.scheduled_at).ok());
+  EXPECT_EQ(streams.list_reminders_due(now, 15 * 60'000, 50)->size(), 1u);
+  // Reminded by the scheduler's round: nothing left to claim.
+  ASSERT_TRUE(streams.mark_reminded(s.id, *s.scheduled_at).ok());
+  EXPECT_FALSE(*streams.claim_reminder(s.id, *s.scheduled_at));
+  ASSERT_TRUE(streams.mark_ended(s.id, now, "ended_by_owner").ok());
+  ASSERT_TRUE(streams.release_reminder(s.id, *s.scheduled_at).ok());
+  EXPECT_FALSE(*streams.claim_reminder(s.id, *s.scheduled_at));  // no longer SCHEDULED
+}
+
+TEST_P(ScheduleRepositoryTest, WhoWasToldAboutAStreamIsReadByKindLeavingOutFailedRows) {
+  auto& n = store().notifications();
+  const auto row = [&](const std::string& user, const std::string& kind, NotificationChannel ch,
+                       NotificationStatus status, const std::string& stream = "stream-1") {
+    Notification r;
+    r.user_id = user;
+    r.kind = kind;
+    r.payload = "{}";
+    r.stream_id = stream;
+    r.channel = ch;
+    r.status = status;
+    r.idempotency_key = kind + ":" + stream + ":" + user + ":" + std::string(to_string(ch));
+    return r;
+  };
+  ASSERT_TRUE(
+      n.enqueue(
+           {row("a", "stream_scheduled", NotificationChannel::kInApp, NotificationStatus::kSent),
+            row("a", "stream_scheduled", NotificationChannel::kEmail, NotificationStatus::kPending),
+            row("b", "stream_reminder", NotificationChannel::kPush, NotificationStatus::kSent),
+            row("c", "stream_scheduled", NotificationChannel::kEmail, NotificationStatus::kFailed),
+            row("d", "stream_live", NotificationChannel::kInApp, NotificationStatus::kSent),
+            row("e", "stream_scheduled", NotificationChannel::kInApp, NotificationStatus::kSent,
+                "stream-2")})
+          .ok());
+  auto told = n.told_about("stream-1", {"stream_scheduled", "stream_reminder"});
+  ASSERT_TRUE(told.ok());
+  std::vector<std::string> got;
+  for (const NotifiedRecipient& r : *told) {
+    got.push_back(r.user_id + "/" + std::string(to_string(r.channel)) + "/" + r.idempotency_key);
+  }
+  EXPECT_EQ(got, (std::vector<std::string>{
+                     "a/EMAIL/stream_scheduled:stream-1:a:EMAIL",
+                     "a/IN_APP/stream_scheduled:stream-1:a:IN_APP",
+                     "b/PUSH/stream_reminder:stream-1:b:PUSH",
+                 }));
+  EXPECT_TRUE(n.told_about("stream-1", {})->empty());
+  EXPECT_TRUE(n.told_about("stream-3", {"stream_scheduled"})->empty());
+}
+
 TEST_P(ScheduleRepositoryTest, MutesReplaceToggleAndAreFoundPerArtist) {
   auto& n = store().notifications();
   EXPECT_TRUE(n.muted_artists("fan-1")->empty());

@@ -10,8 +10,8 @@
 //  * once the leases end it sends them: every subscriber ends with their mail (counted at each
 //    node's own npm smtp-server, so the sender is known) and their push (the push service
 //    imitation, every body decrypted with that subscriber's key), one notification each (one
-//    Message-ID; one tag and Topic). Only rows the dead node was sending at the kill can arrive
-//    twice, at most one per worker and channel, as in notify_crash.
+//    Message-ID; one tag and Topic), and nothing twice: the dead node's delivery agent finishes
+//    the sends it had under way and records them (docs/notifications.md), as in notify_crash.
 // The mail servers and the push service answer after 20 ms each, so that the delivery lasts a
 // few seconds and the kill finds both nodes sending.
 import { test, before, after } from 'node:test';
@@ -83,6 +83,9 @@ test(`SIGKILL of one of two nodes while notifying ${N} subscribers: the other ke
       await A.exited;
       killedAt = Date.now();
       atKill = { a: sinkA.mails.length, b: sinkB.mails.length, pushes: push.requests.length };
+      // A's delivery agent finishes what it was sending, then stops: the rows left leased by
+      // node-a are those it had claimed and not started.
+      await waitFor(() => /delivery agent \d+: stopped/.test(A.log), { timeout: 10000, what: "A's agent stopped" });
       [heldByA, heldByB] = await Promise.all([leased('node-a'), leased('node-b')]);
     } finally {
       await live.stop();
@@ -91,8 +94,10 @@ test(`SIGKILL of one of two nodes while notifying ${N} subscribers: the other ke
     assert.ok(atKill.a + atKill.b < N && atKill.pushes < N, 'the kill came in the middle');
     const heldEmail = heldByA.filter((r) => r.channel === 'EMAIL');
     const heldPush = heldByA.filter((r) => r.channel === 'PUSH');
-    assert.ok(heldEmail.length >= 1 && heldEmail.length <= 8 * WORKERS, `A held ${heldEmail.length} email rows`);
-    assert.ok(heldPush.length >= 1 && heldPush.length <= 8 * WORKERS, `A held ${heldPush.length} push rows`);
+    // Claimed and not started: a worker between two batches holds none, so a channel can be 0.
+    assert.ok(heldEmail.length <= 8 * WORKERS, `A held ${heldEmail.length} email rows`);
+    assert.ok(heldPush.length <= 8 * WORKERS, `A held ${heldPush.length} push rows`);
+    assert.ok(heldByA.length >= 1, 'A held rows at the kill');
     const leaseEnd = new Map(heldByA.map((r) => [`${r.channel}:${r.user_id}`, Number(r.due)]));
     const firstEnd = Math.min(...leaseEnd.values());
     const lastEnd = Math.max(...leaseEnd.values());
@@ -135,7 +140,7 @@ test(`SIGKILL of one of two nodes while notifying ${N} subscribers: the other ke
       if (end !== undefined && r.at > killedAt) assert.ok(r.at >= end, `a push of A's sent by B ${end - r.at} ms before the lease ended`);
     }
 
-    // One notification each; copies only of rows A held, one per worker at most.
+    // One notification each, and no copies: what A was sending, its agent finished and recorded.
     const mails = tally([...sinkA.mails, ...sinkB.mails].flatMap((m) => m.to.map((to) => [to, m.messageId])));
     assert.equal(mails.copies.size, N);
     for (const [to, ids] of mails.distinct) {
@@ -159,9 +164,9 @@ test(`SIGKILL of one of two nodes while notifying ${N} subscribers: the other ke
     }
     const extraMails = sinkA.mails.length + sinkB.mails.length - N;
     const extraPushes = push.requests.length - N;
-    t.diagnostic(`copies: ${extraMails} mails, ${extraPushes} pushes (bound ${WORKERS} each); ${sinkB.mails.length} mails from B`);
-    assert.ok(extraMails <= WORKERS, `${extraMails} mails sent twice`);
-    assert.ok(extraPushes <= WORKERS, `${extraPushes} pushes sent twice`);
+    t.diagnostic(`copies: ${extraMails} mails, ${extraPushes} pushes; ${sinkB.mails.length} mails from B`);
+    assert.equal(extraMails, 0, 'no mail sent twice');
+    assert.equal(extraPushes, 0, 'no push sent twice');
     const status = await postgres.query(DB,
       "SELECT channel, status, count(*)::int AS n FROM notifications WHERE channel <> 'IN_APP' GROUP BY channel, status ORDER BY channel, status");
     assert.deepEqual(status, [{ channel: 'EMAIL', status: 'SENT', n: N }, { channel: 'PUSH', status: 'SENT', n: N }]);

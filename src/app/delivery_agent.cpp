@@ -281,6 +281,11 @@ void DeliveryAgentLink::stop() {
   if (supervisor_.joinable()) supervisor_.join();
 }
 
+bool DeliveryAgentLink::running() {
+  std::lock_guard lock(mu_);
+  return pid_ >= 0;
+}
+
 void DeliveryAgentLink::pending_written(store::NotificationChannel channel) {
   const char wake = channel == store::NotificationChannel::kEmail ? kWakeEmail : kWakePush;
   std::lock_guard lock(mu_);

@@ -55,6 +55,9 @@ class DeliveryAgentLink final : public platform::NotificationEvents {
   // stop_timeout, then kills it.
   void stop();
 
+  // An agent is running (false while it is being restarted, or could not be started).
+  bool running();
+
   void in_app_created(const store::Notification&) override {}
   void pending_written(store::NotificationChannel channel) override;
 

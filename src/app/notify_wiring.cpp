@@ -207,9 +207,16 @@ void NotifyWiring::refresh_metrics_loop(store::Store& store, MetricsRegistry& me
   for (const auto& [c, cn] : channels) {
     for (const auto& [s, sn] : statuses) gauge(cn, sn).set(0);
   }
+  Gauge* agent_up = nullptr;
+  if (agent) {
+    agent_up = &metrics.gauge("stagecast_notify_delivery_agent_up",
+                              "1 while the delivery agent (email and push) runs, 0 while it is "
+                              "being restarted");
+  }
   std::unique_lock lock(metrics_mu_);
   while (!metrics_stop_) {
     lock.unlock();
+    if (agent_up) agent_up->set(agent->running() ? 1 : 0);
     if (auto counts = store.notifications().outbox_counts()) {
       for (const auto& [c, cn] : channels) {
         for (const auto& [s, sn] : statuses) {

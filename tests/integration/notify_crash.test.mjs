@@ -137,6 +137,8 @@ test('SIGKILL of the delivery agent: the server starts another; each subscriber 
     const second = [...server.log.matchAll(/delivery agent started \(pid (\d+)\)/g)].map((m) => Number(m[1]));
     assert.equal(second.length, 2, 'one more agent');
     assert.notEqual(second[1], first);
+    await waitFor(async () => /stagecast_notify_delivery_agent_up 1\n/.test(await (await fetch(`${server.url}/metrics`)).text()),
+      { timeout: 5000, what: 'the agent reported up again' });
     await new Promise((resolve) => setTimeout(resolve, 1000));  // nothing more comes
     const mails = tally(sink.mails.flatMap((m) => m.to.map((to) => [to, m.messageId])));
     assert.equal(mails.copies.size, M);

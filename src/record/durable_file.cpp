@@ -124,6 +124,13 @@ Result<void> write_at_deferred(const std::filesystem::path& path, uint64_t offse
   return ok_result();
 }
 
+Result<int> write_file_open(const std::filesystem::path& path, ByteSpan data) {
+  Fd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640));
+  if (!fd.ok()) return io_error("creating", path);
+  if (!write_all(fd.get(), data, 0)) return io_error("writing", path);
+  return fd.release();
+}
+
 Result<void> append_file(const std::filesystem::path& path, ByteSpan data) {
   Fd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640));
   if (!fd.ok()) return io_error("opening", path);

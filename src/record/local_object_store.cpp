@@ -2,8 +2,14 @@
 
 #include <fmt/format.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
+#include <cstring>
+#include <set>
 #include <sstream>
 #include <system_error>
 
@@ -16,6 +22,7 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr const char* kUploads = ".uploads";
+constexpr const char* kStaging = ".staging";
 // The largest object read whole into memory (segments are a few MB; the MP4 is read by range).
 constexpr uint64_t kMaxWholeRead = 256ull * 1024 * 1024;
 
@@ -71,6 +78,89 @@ Result<std::unique_ptr<LocalObjectStore>> LocalObjectStore::open(fs::path root) 
 
 fs::path LocalObjectStore::upload_dir(const std::string& upload_id) const {
   return root_ / kUploads / upload_id;
+}
+
+fs::path LocalObjectStore::staging_dir(const std::string& batch) const {
+  return root_ / kStaging / batch;
+}
+
+// One flat folder per batch: the key with its slashes as '~' (never in a key).
+fs::path LocalObjectStore::staged_path(const std::string& batch, const std::string& key) const {
+  std::string name = key;
+  std::replace(name.begin(), name.end(), '/', '~');
+  return staging_dir(batch) / name;
+}
+
+LocalObjectStore::StagedPuts::~StagedPuts() {
+  for (const auto& i : items_)
+    if (i.fd >= 0) ::close(i.fd);
+}
+
+Result<void> LocalObjectStore::stage(StagedPuts& puts, const std::string& key, ByteSpan data) {
+  if (!valid_object_key(key) || !valid_object_key(puts.batch_) ||
+      puts.batch_.find('/') != std::string::npos)
+    return make_error(errc::kInvalid, "invalid object key");
+  const fs::path file = staged_path(puts.batch_, key);
+  if (file.filename().string().size() > 250) return make_error(errc::kInvalid, "object key too long");
+  if (!puts.dir_made_) {
+    std::error_code ec;
+    fs::create_directories(file.parent_path(), ec);
+    if (ec) return fs_error("creating a staging folder", ec);
+    puts.dir_made_ = true;
+  }
+  auto fd = write_file_open(file, data);
+  if (!fd) return make_error(errc::kUnavailable, "local object store: " + fd.error().message);
+  puts.items_.push_back(StagedPuts::Item{key, file, *fd});
+  return ok_result();
+}
+
+Result<void> LocalObjectStore::commit_staged(StagedPuts& puts) {
+  std::vector<StagedPuts::Item> items = std::move(puts.items_);
+  puts.items_.clear();
+  Result<void> out = ok_result();
+  // Data first: a name is only ever given to bytes that are on disk.
+  for (auto& i : items) {
+    if (::fdatasync(i.fd) != 0 && out)
+      out = make_error(errc::kUnavailable, std::string("local object store: syncing a staged object: ") +
+                                               std::strerror(errno));
+    if (::close(i.fd) != 0 && out)
+      out = make_error(errc::kUnavailable, std::string("local object store: closing a staged object: ") +
+                                               std::strerror(errno));
+    i.fd = -1;
+  }
+  if (!out) return out;
+  std::set<fs::path> dirs;
+  for (const auto& i : items) {
+    const fs::path target = path_of(i.key);
+    if (auto r = make_parent(target); !r) return r;
+    if (::rename(i.file.c_str(), target.c_str()) != 0)
+      return make_error(errc::kUnavailable, std::string("local object store: renaming a staged object: ") +
+                                                std::strerror(errno));
+    dirs.insert(target.parent_path());
+  }
+  for (const auto& d : dirs)
+    if (auto r = sync_directory(d); !r) return make_error(errc::kUnavailable, r.error().message);
+  return ok_result();
+}
+
+bool LocalObjectStore::recover_staged(const std::string& batch, const std::string& key,
+                                      uint64_t bytes) {
+  if (!valid_object_key(key) || !valid_object_key(batch)) return false;
+  const fs::path target = path_of(key);
+  std::error_code ec;
+  const uint64_t in_place = fs::file_size(target, ec);
+  if (!ec) return in_place == bytes;
+  const fs::path staged = staged_path(batch, key);
+  ec.clear();
+  if (fs::file_size(staged, ec) != bytes || ec) return false;
+  if (!sync_file(staged) || !make_parent(target)) return false;
+  return static_cast<bool>(rename_durably(staged, target));
+}
+
+void LocalObjectStore::drop_staging(const std::string& batch) {
+  if (!valid_object_key(batch) || batch.find('/') != std::string::npos) return;
+  std::error_code ec;
+  fs::remove_all(staging_dir(batch), ec);
 }
 
 Result<void> LocalObjectStore::make_parent(const fs::path& path) {
@@ -164,7 +254,7 @@ Result<std::vector<ObjectInfo>> LocalObjectStore::list(const std::string& prefix
        !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
     const std::string name = it->path().filename().string();
     if (it->is_directory(ec)) {
-      if (name == kUploads) it.disable_recursion_pending();
+      if (name == kUploads || name == kStaging) it.disable_recursion_pending();
       continue;
     }
     if (name.find(".tmp-") != std::string::npos) continue;  // a write in progress

@@ -61,6 +61,22 @@ Result<void> write_parts(const fs::path& file, const std::vector<PartRecord>& pa
   return write_file_durably(file, as_bytes(text));
 }
 
+// All of `data` at `offset`, or appended (a descriptor opened with O_APPEND) without one.
+bool write_all_at(int fd, ByteSpan data, std::optional<uint64_t> offset) {
+  size_t done = 0;
+  while (done < data.size()) {
+    const ssize_t n = offset ? ::pwrite(fd, data.data() + done, data.size() - done,
+                                        static_cast<off_t>(*offset + done))
+                             : ::write(fd, data.data() + done, data.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return false;
+    }
+    done += static_cast<size_t>(n);
+  }
+  return true;
+}
+
 bool valid_upload_id(std::string_view id) {
   return id.size() == 32 && std::all_of(id.begin(), id.end(), [](char c) {
            return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
@@ -68,6 +84,21 @@ bool valid_upload_id(std::string_view id) {
 }
 
 }  // namespace
+
+LocalObjectStore::~LocalObjectStore() {
+  for (auto& [id, end] : upload_ends_) {
+    if (end.data_fd >= 0) ::close(end.data_fd);
+    if (end.parts_fd >= 0) ::close(end.parts_fd);
+  }
+}
+
+void LocalObjectStore::forget_upload(const std::string& upload_id) {
+  auto it = upload_ends_.find(upload_id);
+  if (it == upload_ends_.end()) return;
+  if (it->second.data_fd >= 0) ::close(it->second.data_fd);
+  if (it->second.parts_fd >= 0) ::close(it->second.parts_fd);
+  upload_ends_.erase(it);
+}
 
 Result<std::unique_ptr<LocalObjectStore>> LocalObjectStore::open(fs::path root) {
   std::error_code ec;
@@ -314,16 +345,30 @@ Result<UploadedPart> LocalObjectStore::upload_part(const std::string& key,
     // The common case: the next part, appended where the last one ended.
     UploadEnd& end = known->second;
     const uint64_t offset = end.end;
-    if (auto r = append_at(dir, offset, data); !r) return r.error();
     const std::string etag = etag_of(offset, data.size());
-    if (auto r = append_file(dir / "parts", as_bytes(fmt::format("{} {} {} {}\n", part_number,
-                                                                 offset, data.size(), etag)));
-        !r)
-      return make_error(errc::kUnavailable, r.error().message);
+    const std::string line = fmt::format("{} {} {} {}\n", part_number, offset, data.size(), etag);
+    if (end.data_fd < 0) {
+      // Anything past the last part (a write cut short) is cut first.
+      end.data_fd = ::open((dir / "data").c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0640);
+      if (end.data_fd >= 0 && ::ftruncate(end.data_fd, static_cast<off_t>(offset)) != 0) {
+        ::close(end.data_fd);
+        end.data_fd = -1;
+      }
+    }
+    if (end.parts_fd < 0)
+      end.parts_fd = ::open((dir / "parts").c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+    if (end.data_fd < 0 || end.parts_fd < 0 || !write_all_at(end.data_fd, data, offset) ||
+        !write_all_at(end.parts_fd, as_bytes(line), std::nullopt)) {
+      const Error e = make_error(errc::kUnavailable, std::string("local object store: appending a part: ") +
+                                                         std::strerror(errno));
+      forget_upload(upload_id);  // the next try reads the parts file back
+      return e;
+    }
     end.last = part_number;
     end.end = offset + data.size();
     return UploadedPart{part_number, etag};
   }
+  if (known != upload_ends_.end()) forget_upload(upload_id);
   auto stored_key = read_file(dir / "key", 4096);
   if (!stored_key || as_string_view(*stored_key) != key)
     return make_error(errc::kNotFound, "no such upload");
@@ -342,7 +387,7 @@ Result<UploadedPart> LocalObjectStore::upload_part(const std::string& key,
   parts.push_back(p);
   if (auto r = write_parts(dir / "parts", parts); !r)
     return make_error(errc::kUnavailable, r.error().message);
-  upload_ends_[upload_id] = UploadEnd{key, part_number, offset + data.size()};
+  upload_ends_[upload_id] = UploadEnd{key, part_number, offset + data.size(), -1, -1};
   return UploadedPart{part_number, p.etag};
 }
 
@@ -378,7 +423,7 @@ Result<void> LocalObjectStore::complete_multipart(const std::string& key,
     return make_error(errc::kUnavailable, r.error().message);
   {
     std::lock_guard lock(uploads_mu_);
-    upload_ends_.erase(upload_id);
+    forget_upload(upload_id);
   }
   const fs::path target = path_of(key);
   if (auto r = make_parent(target); !r) return r;
@@ -393,7 +438,7 @@ Result<void> LocalObjectStore::abort_multipart(const std::string&, const std::st
   if (!valid_upload_id(upload_id)) return ok_result();
   {
     std::lock_guard lock(uploads_mu_);
-    upload_ends_.erase(upload_id);
+    forget_upload(upload_id);
   }
   std::error_code ec;
   fs::remove_all(upload_dir(upload_id), ec);

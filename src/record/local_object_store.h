@@ -80,6 +80,11 @@ class LocalObjectStore final : public ObjectStore {
 
  private:
   explicit LocalObjectStore(std::filesystem::path root) : root_(std::move(root)) {}
+
+ public:
+  ~LocalObjectStore() override;
+
+ private:
   std::filesystem::path path_of(const std::string& key) const { return root_ / key; }
   std::filesystem::path upload_dir(const std::string& upload_id) const;
   std::filesystem::path staging_dir(const std::string& batch) const;
@@ -91,11 +96,16 @@ class LocalObjectStore final : public ObjectStore {
   const std::filesystem::path root_;
   // Where each open upload ends (last part number, its end offset), so appending a part reads
   // nothing back; filled from the parts file after a restart.
+  // The data and parts files stay open between parts (closed at completion, abort, or when an
+  // append fails): a part is one pwrite and one append, with no open, truncate or close.
   struct UploadEnd {
     std::string key;
     int last = 0;
     uint64_t end = 0;
+    int data_fd = -1;
+    int parts_fd = -1;
   };
+  void forget_upload(const std::string& upload_id);  // with uploads_mu_ held
   std::mutex uploads_mu_;
   std::map<std::string, UploadEnd> upload_ends_;
   // Serialises the parts file of uploads and directory pruning against creation.

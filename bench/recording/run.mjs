@@ -116,19 +116,33 @@ http { access_log off; client_body_temp_path ${dir}; proxy_temp_path ${dir}; fas
 `);
   const proc = spawn('nginx', ['-p', dir, '-c', join(dir, 'nginx.conf')], { stdio: 'inherit' });
   await sleep(300);
-  return { name, pids: () => [proc.pid, ...childrenOf(proc.pid)], urls: Array.from({ length: K }, (_, i) => `rtmp://127.0.0.1:${rtmp}/live/s${i}`), stop: () => proc.kill('SIGQUIT') };
+  return { name, rtmpPort: rtmp, pids: () => [proc.pid, ...childrenOf(proc.pid)], urls: Array.from({ length: K }, (_, i) => `rtmp://127.0.0.1:${rtmp}/live/s${i}`), stop: () => proc.kill('SIGQUIT') };
 }
 
 async function startStagecast(name, record) {
-  const sc = new StagecastProcess({ args: ['--http.access_log=false', '--log.level=warn', `--record.enabled=${record}`] });
+  // Every publisher comes from 127.0.0.1 at the same moment: more than rtmp.max_pending_per_address
+  // (8) handshakes at once from one address, which the server rightly refuses from a stranger.
+  const sc = new StagecastProcess({ args: ['--http.access_log=false', '--log.level=warn', `--record.enabled=${record}`,
+    `--rtmp.max_pending_per_address=${Math.max(8, K)}`] });
   await sc.start();
   const artist = await verifiedArtist(sc, 'Bench');
   const urls = [];
+  const ids = [];
   for (let i = 0; i < K; i++) {
     const s = await createStream(sc, artist, { title: `bench ${i}` });
     urls.push(`${sc.rtmpUrl}/${s.streamKey}`);
+    ids.push(s.id);
   }
-  return { name, pids: () => [sc.proc.pid], urls, stop: () => sc.cleanup(), sc };
+  // How many of its streams the server has live.
+  const live = async () => {
+    let n = 0;
+    for (const id of ids) {
+      const r = await sc.api('GET', `/api/livestream/${id}`, { token: artist.token });
+      if (/^live$/i.test(r.body?.status ?? '')) n++;
+    }
+    return n;
+  };
+  return { name, rtmpPort: sc.rtmpPort, pids: () => [sc.proc.pid], urls, live, stop: () => sc.cleanup(), sc };
 }
 
 const servers = [
@@ -149,6 +163,22 @@ for (let i = 0; i < K; i++) {
 }
 // The streams start (connections, first headers, recordings opened) before anything counts.
 await sleep(WARMUP * 1000);
+// Every server must carry all K streams (the tee gives up on a server that refused one, silently).
+const established = (port) => readFileSync('/proc/net/tcp', 'utf8').split('\n').slice(1)
+  .filter((l) => { const f = l.trim().split(/\s+/); return f.length > 3 && f[3] === '01' && parseInt(f[1].split(':')[1], 16) === port; }).length;
+function checkCarried(when) {
+  const carried = servers.map((s) => established(s.rtmpPort));
+  if (carried.some((n) => n !== K)) {
+    console.error(`${when}, not every server carries ${K} streams (its figures are wrong): ${servers.map((s, i) => `${s.name} ${carried[i]}`).join(', ')}`);
+    process.exitCode = 1;
+  }
+}
+checkCarried('after the warm-up');
+for (const s of servers) {
+  if (!s.live) continue;
+  const n = await s.live();
+  if (n !== K) { console.error(`${s.name}: ${n} of ${K} streams live (its figures are wrong)`); process.exitCode = 1; }
+}
 const snapshot = () => ({ at: performance.now() / 1000, cpu: meters.map((m) => m.read()), io: servers.map((s) => usage(s.pids())) });
 const marks = [snapshot()];
 let peak = servers.map(() => 0);
@@ -160,6 +190,7 @@ for (let r = 0; r < ROUNDS; r++) {
   }
   marks.push(snapshot());
 }
+checkCarried('at the end');
 for (const p of publishers) p.kill('SIGKILL');
 if (perf) { perf.kill('SIGINT'); await new Promise((r) => perf.on('exit', r)); }
 const first = marks[0];
@@ -202,4 +233,4 @@ for (const s of servers) await s.stop();
 for (const m of meters) m.close();
 await sleep(500);
 rmSync(work, { recursive: true, force: true });
-process.exit(0);
+process.exit(process.exitCode ?? 0);

@@ -1,8 +1,7 @@
 #include "record/local_object_store.h"
 
-#include <fmt/format.h>
-
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -132,7 +131,8 @@ Result<void> LocalObjectStore::stage(StagedPuts& puts, const std::string& key, B
       puts.batch_.find('/') != std::string::npos)
     return make_error(errc::kInvalid, "invalid object key");
   const fs::path file = staged_path(puts.batch_, key);
-  if (file.filename().string().size() > 250) return make_error(errc::kInvalid, "object key too long");
+  if (file.filename().string().size() > 250)
+    return make_error(errc::kInvalid, "object key too long");
   if (!puts.dir_made_) {
     std::error_code ec;
     fs::create_directories(file.parent_path(), ec);
@@ -152,11 +152,13 @@ Result<void> LocalObjectStore::commit_staged(StagedPuts& puts) {
   // Data first: a name is only ever given to bytes that are on disk.
   for (auto& i : items) {
     if (::fdatasync(i.fd) != 0 && out)
-      out = make_error(errc::kUnavailable, std::string("local object store: syncing a staged object: ") +
-                                               std::strerror(errno));
+      out = make_error(
+          errc::kUnavailable,
+          std::string("local object store: syncing a staged object: ") + std::strerror(errno));
     if (::close(i.fd) != 0 && out)
-      out = make_error(errc::kUnavailable, std::string("local object store: closing a staged object: ") +
-                                               std::strerror(errno));
+      out = make_error(
+          errc::kUnavailable,
+          std::string("local object store: closing a staged object: ") + std::strerror(errno));
     i.fd = -1;
   }
   if (!out) return out;
@@ -165,8 +167,9 @@ Result<void> LocalObjectStore::commit_staged(StagedPuts& puts) {
     const fs::path target = path_of(i.key);
     if (auto r = make_parent(target); !r) return r;
     if (::rename(i.file.c_str(), target.c_str()) != 0)
-      return make_error(errc::kUnavailable, std::string("local object store: renaming a staged object: ") +
-                                                std::strerror(errno));
+      return make_error(
+          errc::kUnavailable,
+          std::string("local object store: renaming a staged object: ") + std::strerror(errno));
     dirs.insert(target.parent_path());
   }
   for (const auto& d : dirs)
@@ -356,11 +359,13 @@ Result<UploadedPart> LocalObjectStore::upload_part(const std::string& key,
       }
     }
     if (end.parts_fd < 0)
-      end.parts_fd = ::open((dir / "parts").c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+      end.parts_fd =
+          ::open((dir / "parts").c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
     if (end.data_fd < 0 || end.parts_fd < 0 || !write_all_at(end.data_fd, data, offset) ||
         !write_all_at(end.parts_fd, as_bytes(line), std::nullopt)) {
-      const Error e = make_error(errc::kUnavailable, std::string("local object store: appending a part: ") +
-                                                         std::strerror(errno));
+      const Error e =
+          make_error(errc::kUnavailable,
+                     std::string("local object store: appending a part: ") + std::strerror(errno));
       forget_upload(upload_id);  // the next try reads the parts file back
       return e;
     }

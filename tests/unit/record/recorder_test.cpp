@@ -324,8 +324,10 @@ TEST_F(RecorderTest, ACrashBeforeTheCommitOnTheLocalStoreKeepsWhatWasWritten) {
       Reports first;
       Recorder rec(*local_, options(), first, clock_);
       id = rec.start(stream);
-      for (int m = 0; m < 4; ++m) rec.on_published(stream, "source", segment_update(m, 1000, m == 0));
-      for (int i = 0; i < 400 && local_->list("recordings/" + stream + "/").value().size() < 3; ++i) {
+      for (int m = 0; m < 4; ++m)
+        rec.on_published(stream, "source", segment_update(m, 1000, m == 0));
+      for (int i = 0; i < 400 && local_->list("recordings/" + stream + "/").value().size() < 3;
+           ++i) {
         rec.tick();
         std::this_thread::sleep_for(5ms);
       }
@@ -337,7 +339,8 @@ TEST_F(RecorderTest, ACrashBeforeTheCommitOnTheLocalStoreKeepsWhatWasWritten) {
     }
     const fs::path staged = root_ / "objects" / ".staging" / id;
     ASSERT_TRUE(fs::exists(staged / ("recordings~" + stream + "~" + id + "~source~seg5.m4s")));
-    if (torn) fs::resize_file(staged / ("recordings~" + stream + "~" + id + "~source~seg5.m4s"), 10);
+    if (torn)
+      fs::resize_file(staged / ("recordings~" + stream + "~" + id + "~source~seg5.m4s"), 10);
     Recorder again(*local_, options(), reports_, clock_);
     ASSERT_EQ(again.recover(), std::vector<std::string>{id});
     auto done = reports_.finished(id);

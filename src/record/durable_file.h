@@ -46,6 +46,9 @@ class SyncBatch {
 // open descriptor goes to `batch`, which syncs it at its commit.
 Result<void> write_at_deferred(const std::filesystem::path& path, uint64_t offset, ByteSpan data,
                                SyncBatch& batch);
+// Writes `data` to `path` (created or emptied first) with no sync and returns the open
+// descriptor: the caller fdatasyncs and closes it (a group commit).
+Result<int> write_file_open(const std::filesystem::path& path, ByteSpan data);
 // Appends without a sync (the caller makes the file durable later, e.g. before a rename).
 Result<void> append_file(const std::filesystem::path& path, ByteSpan data);
 // fdatasync of an existing file.

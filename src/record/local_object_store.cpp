@@ -1,9 +1,14 @@
 #include "record/local_object_store.h"
 
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
+#include <cstring>
+#include <set>
 #include <sstream>
 #include <system_error>
 
@@ -16,6 +21,7 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr const char* kUploads = ".uploads";
+constexpr const char* kStaging = ".staging";
 // The largest object read whole into memory (segments are a few MB; the MP4 is read by range).
 constexpr uint64_t kMaxWholeRead = 256ull * 1024 * 1024;
 
@@ -54,6 +60,22 @@ Result<void> write_parts(const fs::path& file, const std::vector<PartRecord>& pa
   return write_file_durably(file, as_bytes(text));
 }
 
+// All of `data` at `offset`, or appended (a descriptor opened with O_APPEND) without one.
+bool write_all_at(int fd, ByteSpan data, std::optional<uint64_t> offset) {
+  size_t done = 0;
+  while (done < data.size()) {
+    const ssize_t n = offset ? ::pwrite(fd, data.data() + done, data.size() - done,
+                                        static_cast<off_t>(*offset + done))
+                             : ::write(fd, data.data() + done, data.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return false;
+    }
+    done += static_cast<size_t>(n);
+  }
+  return true;
+}
+
 bool valid_upload_id(std::string_view id) {
   return id.size() == 32 && std::all_of(id.begin(), id.end(), [](char c) {
            return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
@@ -61,6 +83,21 @@ bool valid_upload_id(std::string_view id) {
 }
 
 }  // namespace
+
+LocalObjectStore::~LocalObjectStore() {
+  for (auto& [id, end] : upload_ends_) {
+    if (end.data_fd >= 0) ::close(end.data_fd);
+    if (end.parts_fd >= 0) ::close(end.parts_fd);
+  }
+}
+
+void LocalObjectStore::forget_upload(const std::string& upload_id) {
+  auto it = upload_ends_.find(upload_id);
+  if (it == upload_ends_.end()) return;
+  if (it->second.data_fd >= 0) ::close(it->second.data_fd);
+  if (it->second.parts_fd >= 0) ::close(it->second.parts_fd);
+  upload_ends_.erase(it);
+}
 
 Result<std::unique_ptr<LocalObjectStore>> LocalObjectStore::open(fs::path root) {
   std::error_code ec;
@@ -71,6 +108,93 @@ Result<std::unique_ptr<LocalObjectStore>> LocalObjectStore::open(fs::path root) 
 
 fs::path LocalObjectStore::upload_dir(const std::string& upload_id) const {
   return root_ / kUploads / upload_id;
+}
+
+fs::path LocalObjectStore::staging_dir(const std::string& batch) const {
+  return root_ / kStaging / batch;
+}
+
+// One flat folder per batch: the key with its slashes as '~' (never in a key).
+fs::path LocalObjectStore::staged_path(const std::string& batch, const std::string& key) const {
+  std::string name = key;
+  std::replace(name.begin(), name.end(), '/', '~');
+  return staging_dir(batch) / name;
+}
+
+LocalObjectStore::StagedPuts::~StagedPuts() {
+  for (const auto& i : items_)
+    if (i.fd >= 0) ::close(i.fd);
+}
+
+Result<void> LocalObjectStore::stage(StagedPuts& puts, const std::string& key, ByteSpan data) {
+  if (!valid_object_key(key) || !valid_object_key(puts.batch_) ||
+      puts.batch_.find('/') != std::string::npos)
+    return make_error(errc::kInvalid, "invalid object key");
+  const fs::path file = staged_path(puts.batch_, key);
+  if (file.filename().string().size() > 250)
+    return make_error(errc::kInvalid, "object key too long");
+  if (!puts.dir_made_) {
+    std::error_code ec;
+    fs::create_directories(file.parent_path(), ec);
+    if (ec) return fs_error("creating a staging folder", ec);
+    puts.dir_made_ = true;
+  }
+  auto fd = write_file_open(file, data);
+  if (!fd) return make_error(errc::kUnavailable, "local object store: " + fd.error().message);
+  puts.items_.push_back(StagedPuts::Item{key, file, *fd});
+  return ok_result();
+}
+
+Result<void> LocalObjectStore::commit_staged(StagedPuts& puts) {
+  std::vector<StagedPuts::Item> items = std::move(puts.items_);
+  puts.items_.clear();
+  Result<void> out = ok_result();
+  // Data first: a name is only ever given to bytes that are on disk.
+  for (auto& i : items) {
+    if (::fdatasync(i.fd) != 0 && out)
+      out = make_error(
+          errc::kUnavailable,
+          std::string("local object store: syncing a staged object: ") + std::strerror(errno));
+    if (::close(i.fd) != 0 && out)
+      out = make_error(
+          errc::kUnavailable,
+          std::string("local object store: closing a staged object: ") + std::strerror(errno));
+    i.fd = -1;
+  }
+  if (!out) return out;
+  std::set<fs::path> dirs;
+  for (const auto& i : items) {
+    const fs::path target = path_of(i.key);
+    if (auto r = make_parent(target); !r) return r;
+    if (::rename(i.file.c_str(), target.c_str()) != 0)
+      return make_error(
+          errc::kUnavailable,
+          std::string("local object store: renaming a staged object: ") + std::strerror(errno));
+    dirs.insert(target.parent_path());
+  }
+  for (const auto& d : dirs)
+    if (auto r = sync_directory(d); !r) return make_error(errc::kUnavailable, r.error().message);
+  return ok_result();
+}
+
+bool LocalObjectStore::recover_staged(const std::string& batch, const std::string& key,
+                                      uint64_t bytes) {
+  if (!valid_object_key(key) || !valid_object_key(batch)) return false;
+  const fs::path target = path_of(key);
+  std::error_code ec;
+  const uint64_t in_place = fs::file_size(target, ec);
+  if (!ec) return in_place == bytes;
+  const fs::path staged = staged_path(batch, key);
+  ec.clear();
+  if (fs::file_size(staged, ec) != bytes || ec) return false;
+  if (!sync_file(staged) || !make_parent(target)) return false;
+  return static_cast<bool>(rename_durably(staged, target));
+}
+
+void LocalObjectStore::drop_staging(const std::string& batch) {
+  if (!valid_object_key(batch) || batch.find('/') != std::string::npos) return;
+  std::error_code ec;
+  fs::remove_all(staging_dir(batch), ec);
 }
 
 Result<void> LocalObjectStore::make_parent(const fs::path& path) {
@@ -164,7 +288,7 @@ Result<std::vector<ObjectInfo>> LocalObjectStore::list(const std::string& prefix
        !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
     const std::string name = it->path().filename().string();
     if (it->is_directory(ec)) {
-      if (name == kUploads) it.disable_recursion_pending();
+      if (name == kUploads || name == kStaging) it.disable_recursion_pending();
       continue;
     }
     if (name.find(".tmp-") != std::string::npos) continue;  // a write in progress
@@ -224,16 +348,32 @@ Result<UploadedPart> LocalObjectStore::upload_part(const std::string& key,
     // The common case: the next part, appended where the last one ended.
     UploadEnd& end = known->second;
     const uint64_t offset = end.end;
-    if (auto r = append_at(dir, offset, data); !r) return r.error();
     const std::string etag = etag_of(offset, data.size());
-    if (auto r = append_file(dir / "parts", as_bytes(fmt::format("{} {} {} {}\n", part_number,
-                                                                 offset, data.size(), etag)));
-        !r)
-      return make_error(errc::kUnavailable, r.error().message);
+    const std::string line = fmt::format("{} {} {} {}\n", part_number, offset, data.size(), etag);
+    if (end.data_fd < 0) {
+      // Anything past the last part (a write cut short) is cut first.
+      end.data_fd = ::open((dir / "data").c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0640);
+      if (end.data_fd >= 0 && ::ftruncate(end.data_fd, static_cast<off_t>(offset)) != 0) {
+        ::close(end.data_fd);
+        end.data_fd = -1;
+      }
+    }
+    if (end.parts_fd < 0)
+      end.parts_fd =
+          ::open((dir / "parts").c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+    if (end.data_fd < 0 || end.parts_fd < 0 || !write_all_at(end.data_fd, data, offset) ||
+        !write_all_at(end.parts_fd, as_bytes(line), std::nullopt)) {
+      const Error e =
+          make_error(errc::kUnavailable,
+                     std::string("local object store: appending a part: ") + std::strerror(errno));
+      forget_upload(upload_id);  // the next try reads the parts file back
+      return e;
+    }
     end.last = part_number;
     end.end = offset + data.size();
     return UploadedPart{part_number, etag};
   }
+  if (known != upload_ends_.end()) forget_upload(upload_id);
   auto stored_key = read_file(dir / "key", 4096);
   if (!stored_key || as_string_view(*stored_key) != key)
     return make_error(errc::kNotFound, "no such upload");
@@ -252,7 +392,7 @@ Result<UploadedPart> LocalObjectStore::upload_part(const std::string& key,
   parts.push_back(p);
   if (auto r = write_parts(dir / "parts", parts); !r)
     return make_error(errc::kUnavailable, r.error().message);
-  upload_ends_[upload_id] = UploadEnd{key, part_number, offset + data.size()};
+  upload_ends_[upload_id] = UploadEnd{key, part_number, offset + data.size(), -1, -1};
   return UploadedPart{part_number, p.etag};
 }
 
@@ -288,7 +428,7 @@ Result<void> LocalObjectStore::complete_multipart(const std::string& key,
     return make_error(errc::kUnavailable, r.error().message);
   {
     std::lock_guard lock(uploads_mu_);
-    upload_ends_.erase(upload_id);
+    forget_upload(upload_id);
   }
   const fs::path target = path_of(key);
   if (auto r = make_parent(target); !r) return r;
@@ -303,7 +443,7 @@ Result<void> LocalObjectStore::abort_multipart(const std::string&, const std::st
   if (!valid_upload_id(upload_id)) return ok_result();
   {
     std::lock_guard lock(uploads_mu_);
-    upload_ends_.erase(upload_id);
+    forget_upload(upload_id);
   }
   std::error_code ec;
   fs::remove_all(upload_dir(upload_id), ec);

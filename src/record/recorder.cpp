@@ -30,6 +30,7 @@ std::shared_ptr<RecordingSession> Recorder::make_session(RecordingModel header) 
                      clock_,
                      std::max<uint64_t>(options_.mp4_part_bytes, 1),
                      store_.kind() == "local",
+                     dynamic_cast<LocalObjectStore*>(&store_),
                      options_.source_rendition};
   auto session = std::make_shared<RecordingSession>(
       ctx, SerialQueue::create(pool_, options_.max_queued_tasks), std::move(header));

@@ -40,7 +40,9 @@ RecordingSession::RecordingSession(SessionContext ctx, std::shared_ptr<SerialQue
       stream_id_(header.stream_id),
       dir_(ctx_.spool.recording_dir(header.recording_id)),
       prefix_(header.prefix),
-      model_(std::move(header)) {}
+      model_(std::move(header)) {
+  if (ctx_.local) staged_.emplace(id_);
+}
 
 bool RecordingSession::finished() const {
   std::lock_guard lock(mu_);
@@ -77,15 +79,30 @@ void RecordingSession::enqueue(UploadTask task) {
 // lines) is made durable at once, then its uploads are handed to the upload threads, so nothing
 // leaves the spool before it is on disk.
 void RecordingSession::commit() {
+  // The local store's staged segments first: synced and moved into place, each directory synced
+  // once. Then the spool's files, then the journal: a journal line made durable speaks of bytes
+  // already on disk.
+  Result<void> staged = ok_result();
+  if (staged_ && !staged_->empty()) staged = ctx_.local->commit_staged(*staged_);
+  std::vector<std::pair<std::string, int64_t>> segments = std::move(staged_segments_);
+  staged_segments_.clear();
   {
     std::lock_guard lock(mu_);
-    Result<void> r = journal_ ? journal_->sync() : ok_result();
-    if (r) r = batch_.commit();
+    if (!staged) {
+      spdlog::warn("record {}: {} segments could not be stored: {}", id_, segments.size(),
+                   staged.error().message);
+      for (const auto& [rendition, msn] : segments)
+        journal_deferred(journal::Lost{rendition, msn, "store_error"});
+    }
+    Result<void> r = batch_.commit();
+    if (r && journal_) r = journal_->sync();
     if (!r && !failed_) {
       failed_ = true;
       error_ = "the recording spool could not be synced: " + r.error().message;
       spdlog::error("record {}: {}", id_, error_);
     }
+    if (staged && r)
+      for (const auto& [rendition, msn] : segments) stored_through_[rendition] = msn;
   }
   for (auto& t : pending_) ctx_.uploads.push(std::move(t));
   pending_.clear();
@@ -173,17 +190,31 @@ void RecordingSession::on_segment(const std::string& rendition, const hls::Segme
   SegmentEntry e = entry_of(seg);
   e.bytes = seg.bytes->size();
   const std::string key = segment_key(model_.prefix, rendition, seg.msn);
-  SpoolEntry entry;
-  entry.recording_id = id_;
-  entry.key = key;
-  entry.content_type = std::string(kMp4Type);
-  auto spooled = ctx_.spool.add(entry, *seg.bytes, 0, &batch_);
+  std::optional<SpoolEntry> spooled;
   std::string reason;
-  if (!spooled) {
-    e.lost = true;
-    reason = spooled.error().code == kSpoolFull ? "spool_full" : "spool_error";
-    spdlog::warn("record {}: {} segment {} lost: {}", id_, rendition, seg.msn,
-                 spooled.error().message);
+  if (staged_) {
+    // The local store: staged in the store, moved into place by the next commit.
+    if (auto r = ctx_.local->stage(*staged_, key, *seg.bytes); !r) {
+      e.lost = true;
+      reason = "store_error";
+      spdlog::warn("record {}: {} segment {} lost: {}", id_, rendition, seg.msn, r.error().message);
+    } else {
+      staged_segments_.emplace_back(rendition, seg.msn);
+    }
+  } else {
+    SpoolEntry entry;
+    entry.recording_id = id_;
+    entry.key = key;
+    entry.content_type = std::string(kMp4Type);
+    auto added = ctx_.spool.add(entry, *seg.bytes, 0, &batch_);
+    if (added) {
+      spooled = std::move(*added);
+    } else {
+      e.lost = true;
+      reason = added.error().code == kSpoolFull ? "spool_full" : "spool_error";
+      spdlog::warn("record {}: {} segment {} lost: {}", id_, rendition, seg.msn,
+                   added.error().message);
+    }
   }
   bool progress = false;
   {
@@ -319,6 +350,7 @@ void RecordingSession::resume(std::vector<SpoolEntry> entries) {
     finish();
     return;
   }
+  if (ctx_.local) finish_staged(entries);
   const bool mp4_open = model_.mp4.init_version >= 0 && !model_.mp4.stopped;
   if (!ctx_.mp4_direct && model_.mp4.init_version >= 0) {
     std::error_code ec;
@@ -347,6 +379,28 @@ void RecordingSession::resume(std::vector<SpoolEntry> entries) {
     });
   }
   finalize();
+}
+
+// The local store after a crash: every segment the journal kept is in place, or is moved there
+// from the staging folder (the commit was cut short before its rename: a process killed keeps
+// the page cache, so the staged file is whole), or is a gap (a power cut took it). What is left in
+// the staging folder was never journaled.
+void RecordingSession::finish_staged(const std::vector<SpoolEntry>& entries) {
+  std::set<std::string> spooled;  // written by a spool entry instead (an older run)
+  for (const auto& e : entries) spooled.insert(e.key);
+  std::lock_guard lock(mu_);
+  std::vector<journal::Lost> lost;
+  for (const auto& r : model_.renditions) {
+    for (const auto& s : r.segments) {
+      if (s.lost) continue;
+      const std::string key = segment_key(model_.prefix, r.name, s.msn);
+      if (spooled.count(key) || ctx_.local->recover_staged(id_, key, s.bytes)) continue;
+      spdlog::warn("record {}: {} segment {} did not survive the crash", id_, r.name, s.msn);
+      lost.push_back(journal::Lost{r.name, s.msn, "crash"});
+    }
+  }
+  for (const auto& l : lost) journal(l);
+  ctx_.local->drop_staging(id_);
 }
 
 void RecordingSession::write_playlists(bool final) {
@@ -423,6 +477,7 @@ void RecordingSession::finish() {
     r = report(RecordingReport::Phase::kFinished);
   }
   ctx_.listener.on_recording(r);
+  if (ctx_.local) ctx_.local->drop_staging(id_);  // empty, or what a failed commit left
   std::error_code ec;
   std::filesystem::remove_all(dir_, ec);
   if (on_finished_) on_finished_();

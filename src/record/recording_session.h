@@ -5,8 +5,9 @@
 //      (record workers: spool the segment durably, journal it, feed the MP4)
 //   ──UploadQueue──▶ object store (upload threads, retried with backoff)
 //
-// Every segment is spooled (written and fdatasynced) and journaled before it counts; a full spool
-// or a task queue that overflowed makes it a gap (journaled as lost), never a silent hole. The
+// Every segment is spooled (on the local store: staged in the store itself) and journaled, and
+// made durable by the group commit before it counts; a full spool, a failed write or a task
+// queue that overflowed makes it a gap (journaled as lost), never a silent hole. The
 // MP4 of the source rendition is its first CMAF header followed by its segments: on S3 a
 // multipart upload fed in parts of at least part_bytes (the last may be smaller), on the local
 // store appended segment by segment. At the end (and at every discontinuity) the VOD playlists
@@ -30,6 +31,7 @@
 #include "hls/rendition_store.h"
 #include "record/durable_file.h"
 #include "record/journal.h"
+#include "record/local_object_store.h"
 #include "record/object_store.h"
 #include "record/recording_events.h"
 #include "record/spool.h"
@@ -45,6 +47,9 @@ struct SessionContext {
   const Clock& clock;
   uint64_t mp4_part_bytes = 8ull * 1024 * 1024;
   bool mp4_direct = false;  // the local store: append each segment to the MP4 as it comes
+  // The local store: segments are staged in it and moved into place by the group commit, with
+  // no spool entry (the spool is for stores that can be slow or away; this one is the disk).
+  LocalObjectStore* local = nullptr;
   std::string source_rendition = "source";
 };
 
@@ -101,6 +106,7 @@ class RecordingSession : public std::enable_shared_from_this<RecordingSession> {
                 std::function<void(bool stored)> done);
   void push_spooled(SpoolEntry entry, std::function<void(bool stored)> done);
   Attempt put_entry(const SpoolEntry& entry);
+  void finish_staged(const std::vector<SpoolEntry>& entries);
   void write_playlists(bool final);
   void finalize();
   void finish();  // on an upload thread, after everything else of the recording
@@ -145,6 +151,9 @@ class RecordingSession : public std::enable_shared_from_this<RecordingSession> {
   // On the session's queue only: written since the last commit, and the uploads waiting for it.
   SyncBatch batch_;
   std::vector<UploadTask> pending_;
+  // The local store: segments staged since the last commit (and their rendition, msn).
+  std::optional<LocalObjectStore::StagedPuts> staged_;
+  std::vector<std::pair<std::string, int64_t>> staged_segments_;
 };
 
 }  // namespace stagecast::record

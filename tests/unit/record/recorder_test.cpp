@@ -313,6 +313,60 @@ TEST_F(RecorderTest, ACrashIsFinishedFromTheJournalAndTheSpool) {
   EXPECT_TRUE(local_->list_multipart("")->empty());
 }
 
+// The local store: the process dies after its record workers wrote segments but before the
+// group commit moved them into place. The restart moves the whole staged segments into place and
+// makes a torn one a named gap; nothing is left in the staging folder.
+TEST_F(RecorderTest, ACrashBeforeTheCommitOnTheLocalStoreKeepsWhatWasWritten) {
+  for (const bool torn : {false, true}) {
+    std::string id;
+    const std::string stream = torn ? "stream11" : "stream10";
+    {
+      Reports first;
+      Recorder rec(*local_, options(), first, clock_);
+      id = rec.start(stream);
+      for (int m = 0; m < 4; ++m)
+        rec.on_published(stream, "source", segment_update(m, 1000, m == 0));
+      for (int i = 0; i < 400 && local_->list("recordings/" + stream + "/").value().size() < 3;
+           ++i) {
+        rec.tick();
+        std::this_thread::sleep_for(5ms);
+      }
+      // Committed: the first ones. Then two more, written and journaled but never committed.
+      for (int m = 4; m < 6; ++m) rec.on_published(stream, "source", segment_update(m, 1000));
+      std::this_thread::sleep_for(100ms);
+      rec.shutdown(0ms);
+      EXPECT_FALSE(first.finished(id, 0ms));
+    }
+    const fs::path staged = root_ / "objects" / ".staging" / id;
+    ASSERT_TRUE(fs::exists(staged / ("recordings~" + stream + "~" + id + "~source~seg5.m4s")));
+    if (torn)
+      fs::resize_file(staged / ("recordings~" + stream + "~" + id + "~source~seg5.m4s"), 10);
+    Recorder again(*local_, options(), reports_, clock_);
+    ASSERT_EQ(again.recover(), std::vector<std::string>{id});
+    auto done = reports_.finished(id);
+    ASSERT_TRUE(done);
+    const std::string prefix = "recordings/" + stream + "/" + id;
+    const std::string media = text_of(*local_, prefix + "/source/index.m3u8");
+    EXPECT_EQ(local_->get(prefix + "/source/seg4.m4s", std::nullopt)->data, filled(1000, 4));
+    if (!torn) {
+      EXPECT_EQ(done->outcome, RecordingOutcome::kReady) << done->error;
+      EXPECT_NE(media.find("seg5.m4s\n#EXT-X-ENDLIST"), std::string::npos);
+      EXPECT_EQ(local_->get(prefix + "/source/seg5.m4s", std::nullopt)->data, filled(1000, 5));
+      EXPECT_EQ(local_->get(done->mp4_key, std::nullopt)->data, expected_mp4(0, 5, 1000));
+    } else {
+      EXPECT_EQ(done->outcome, RecordingOutcome::kPartial);
+      ASSERT_EQ(done->gaps.size(), 1u);
+      EXPECT_EQ(done->gaps[0].rendition, "source");
+      EXPECT_EQ(done->gaps[0].reason, "crash");
+      EXPECT_EQ(media.find("seg5.m4s"), std::string::npos);
+      EXPECT_NE(media.find("seg4.m4s\n#EXT-X-ENDLIST"), std::string::npos);
+      EXPECT_FALSE(local_->size(prefix + "/source/seg5.m4s")->has_value());
+    }
+    EXPECT_FALSE(fs::exists(staged));
+    EXPECT_TRUE(local_->list_multipart("")->empty());
+  }
+}
+
 // The store created the MP4's upload but its answer never came back; the create is tried again
 // and a second upload made. The first, whose id nobody knows, is aborted before the recording is
 // reported finished: no upload is left open.

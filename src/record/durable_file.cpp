@@ -5,9 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdlib>
 #include <cstring>
-#include <memory>
 
 #include "core/random.h"
 
@@ -126,57 +124,7 @@ Result<void> write_at_deferred(const std::filesystem::path& path, uint64_t offse
   return ok_result();
 }
 
-namespace {
-
-// Direct I/O wants the memory, the offset and the length aligned to the device's block; 4 KiB
-// covers every block size in use.
-constexpr size_t kDirectAlign = 4096;
-// Below this, the page cache is as cheap as the copy into an aligned buffer.
-constexpr size_t kDirectMin = 64 * 1024;
-
-struct AlignedFree {
-  void operator()(uint8_t* p) const { std::free(p); }
-};
-
-// The record worker's reusable aligned buffer (a segment is a few hundred KiB).
-uint8_t* aligned_buffer(size_t bytes) {
-  thread_local std::unique_ptr<uint8_t, AlignedFree> buffer;
-  thread_local size_t capacity = 0;
-  if (capacity < bytes) {
-    const size_t want = (bytes + kDirectAlign - 1) / kDirectAlign * kDirectAlign;
-    buffer.reset(static_cast<uint8_t*>(std::aligned_alloc(kDirectAlign, want)));
-    capacity = buffer ? want : 0;
-  }
-  return capacity >= bytes ? buffer.get() : nullptr;
-}
-
-}  // namespace
-
-// A segment is written once and synced at the next commit. Through the page cache that is a
-// copy into cache pages (allocated, charged, given buffer heads and a delayed allocation one by
-// one) and then their writeback by the syncing thread; with O_DIRECT the block-aligned body goes
-// from one aligned copy straight to the device (the thread waits, which costs no CPU), and only
-// the tail goes through the cache. Where direct I/O is refused (tmpfs, some file systems), or
-// fails, the whole file is written through the page cache.
 Result<int> write_file_open(const std::filesystem::path& path, ByteSpan data) {
-  const size_t body = data.size() / kDirectAlign * kDirectAlign;
-  uint8_t* buffer = body >= kDirectMin ? aligned_buffer(body) : nullptr;
-  if (buffer) {
-    Fd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_DIRECT, 0640));
-    if (fd.ok()) {
-      std::memcpy(buffer, data.data(), body);
-      const bool direct = write_all(fd.get(), ByteSpan(buffer, body), 0);
-      const int flags = ::fcntl(fd.get(), F_GETFL);
-      if (flags >= 0 && ::fcntl(fd.get(), F_SETFL, flags & ~O_DIRECT) == 0) {
-        if (direct) {
-          if (!write_all(fd.get(), data.subspan(body), body)) return io_error("writing", path);
-          return fd.release();
-        }
-        if (::ftruncate(fd.get(), 0) == 0 && write_all(fd.get(), data, 0)) return fd.release();
-        return io_error("writing", path);
-      }
-    }
-  }
   Fd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640));
   if (!fd.ok()) return io_error("creating", path);
   if (!write_all(fd.get(), data, 0)) return io_error("writing", path);

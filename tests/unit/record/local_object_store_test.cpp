@@ -148,21 +148,6 @@ TEST_F(LocalStoreTest, StagedPutsAppearOnlyAtTheCommit) {
   EXPECT_FALSE(store_->stage(bad, "r/1/a", bytes_of("x")));
 }
 
-// A segment-sized object: its block-aligned body is written with direct I/O where the file
-// system allows it, its tail through the page cache; the object reads back byte for byte.
-TEST_F(LocalStoreTest, ALargeStagedObjectIsWholeAfterTheCommit) {
-  Bytes big(300 * 1024 + 123);
-  for (size_t i = 0; i < big.size(); ++i) big[i] = static_cast<uint8_t>(i * 7 + i / 4096);
-  LocalObjectStore::StagedPuts puts("rec3");
-  ASSERT_TRUE(store_->stage(puts, "r/3/seg0.m4s", big));
-  ASSERT_TRUE(store_->commit_staged(puts));
-  EXPECT_EQ(store_->get("r/3/seg0.m4s", std::nullopt)->data, big);
-  Bytes aligned(256 * 1024, 0x5A);  // no tail at all
-  ASSERT_TRUE(store_->stage(puts, "r/3/seg1.m4s", aligned));
-  ASSERT_TRUE(store_->commit_staged(puts));
-  EXPECT_EQ(store_->get("r/3/seg1.m4s", std::nullopt)->data, aligned);
-}
-
 // A crash between the write and the commit: a whole staged file is moved into place at
 // recovery, a torn or missing one is reported as such, and one already in place counts.
 TEST_F(LocalStoreTest, RecoveryFinishesWhatACommitLeftStaged) {

@@ -21,6 +21,7 @@
 #include "app/generated_secret.h"
 #include "app/node_identity.h"
 #include "app/notify_wiring.h"
+#include "app/stop_signals.h"
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/random.h"
@@ -61,13 +62,7 @@ int lock_data_dir(const std::string& data_dir) {
 
 int agent_main(Config config, int pipe_fd, const std::string& base_url) {
   // The stop signals arrive on a descriptor, like the server's pipe; blocked before any thread.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGHUP);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  std::signal(SIGPIPE, SIG_IGN);
+  const sigset_t signals = block_stop_signals();
   const int signal_fd = ::signalfd(-1, &signals, SFD_CLOEXEC);
 
   if (config.node_id.empty()) {

@@ -5,6 +5,7 @@
 #include "app/config.h"
 #include "app/delivery_agent.h"
 #include "app/server.h"
+#include "app/stop_signals.h"
 #include "core/log.h"
 
 extern char** environ;
@@ -35,13 +36,7 @@ int main(int argc, char** argv) {
 
   // Block the stop signals (and SIGHUP, the certificate reload) in every thread; the main thread
   // waits for them below.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGHUP);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  std::signal(SIGPIPE, SIG_IGN);
+  const sigset_t signals = stagecast::app::block_stop_signals();
 
   try {
     stagecast::app::Server server(loaded->config);

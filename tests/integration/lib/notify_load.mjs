@@ -5,7 +5,8 @@
 // mails per recipient and Message-ID.
 import crypto from 'node:crypto';
 import { SMTPServer } from 'smtp-server';
-import { subscriberKeys, subscriptionJson } from './push_service.mjs';
+import assert from 'node:assert/strict';
+import { decryptPush, subscriberKeys, subscriptionJson } from './push_service.mjs';
 
 export const JWT_SECRET = 'notify-load-jwt-secret-0123456789abcdef0123456789';
 export const JWT_ISSUER = 'stagecast';
@@ -105,4 +106,16 @@ export function tally(keys) {
     distinct.get(who).add(what);
   }
   return { copies, distinct };
+}
+
+// Per subscriber: the pushes that reached them, as [fan id, tag|Topic] of every request, each
+// body decrypted with that fan's key (asserts it was accepted and names a seeded fan).
+export function pushTally(requests, fans) {
+  const byId = new Map(fans.map((f) => [f.id, f]));
+  return tally(requests.map((r) => {
+    const fan = byId.get(r.id);
+    assert.ok(fan, r.id);
+    assert.equal(r.status, 201);
+    return [r.id, JSON.parse(decryptPush(r.body, fan.keys)).tag + '|' + r.headers.topic];
+  }));
 }

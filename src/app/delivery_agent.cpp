@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <spawn.h>
 #include <spdlog/spdlog.h>
@@ -77,6 +78,13 @@ int agent_main(Config config, int pipe_fd, const std::string& base_url) {
     spdlog::critical("delivery agent: cannot lock {}/notify-agent.lock: {}", config.data_dir,
                      std::strerror(errno));
     return 1;
+  }
+  // Background work: the agent takes only the CPU the server leaves over (every thread it starts
+  // inherits the policy), so a fan-out never delays chat or playlists (bench/notify).
+  sched_param idle{};
+  if (::sched_setscheduler(0, SCHED_IDLE, &idle) != 0) {
+    spdlog::warn("delivery agent: SCHED_IDLE refused ({}); sending at nice 10",
+                 std::strerror(errno));
   }
   SystemClock clock;
   store::StoreOptions store_options;

@@ -24,7 +24,7 @@
 // usage: node bench/notify/run.mjs [--subscribers 10000] [--rounds 3] [--seconds 40]
 //          [--viewers 50] [--rate 20] [--part-clients 10] [--pace N (0: unpaced)]
 //          [--receivers idle|nice|normal] [--bin build/src/app/stagecast]
-//          [--json out.json]
+//          [--json out.json] [--timeline (epoch seconds of each phase's start and end)]
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -76,20 +76,23 @@ async function chatLoad(server, streamId, senderToken) {
   await sender.auth(senderToken);
   await sender.join(streamId);
   let samples = [];
+  let times = [];  // performance.now() of each sample: where in a phase the slow ones fall
   for (const v of viewers) {
     v.ws.on('message', (data) => {
       const now = performance.now();
       const e = JSON.parse(data.toString('utf8'));
       for (const x of e.type === 'batch' ? e.events : [e]) {
         const m = x.type === 'chat' && /^bench ([\d.]+)$/.exec(x.message?.text ?? '');
-        if (m) samples.push(now - Number(m[1]));
+        if (m) { samples.push(now - Number(m[1])); times.push(now); }
       }
     });
   }
   let n = 0;
   const timer = setInterval(() => { sender.send({ type: 'chat', text: `bench ${performance.now().toFixed(3)}`, requestId: `b${n++}` }); }, 1000 / RATE);
   return {
-    take() { const s = samples; samples = []; return s; },
+    take() { const s = samples; samples = []; times = []; return s; },
+    // The samples with their arrival times (performance.now()), taken as take() does.
+    takeTimed() { const s = { samples, times }; samples = []; times = []; return s; },
     close() { clearInterval(timer); for (const c of [...viewers, sender]) c.ws.close(); },
   };
 }
@@ -185,13 +188,17 @@ try {
   const rounds = [];
   let last = await counts();
   for (let round = 1; round <= ROUNDS; round++) {
+    const quietStart = performance.now();
     await sleep(SECONDS * 1000);
-    const quiet = { chat: chat.take(), parts: parts.take() };
+    const quietTimed = chat.takeTimed();
+    const quiet = { chat: quietTimed.samples, parts: parts.take() };
 
     const base = last;
     const stream = await createStream(server, notifying, { title: `Ten thousand fans, round ${round}` });
     await decoy.stop();
     const goLive = Date.now();
+    const goLiveAt = performance.now();
+    if (argv.includes('--timeline')) console.log(`  timeline: quiet ${((performance.timeOrigin + quietStart) / 1000).toFixed(1)}, go-live ${(goLive / 1000).toFixed(1)}`);
     const pub = publish(`${stream.rtmpUrl}/${stream.streamKey}`, { seconds: 600, size: '320x180', gop: 30 });
     let mailsDone = null;
     let pushesDone = null;
@@ -202,7 +209,9 @@ try {
       if (pushesDone === null && last.pushes - base.pushes >= N) pushesDone = Date.now() - goLive;
       if (Date.now() - goLive > 300000) throw new Error(`timed out: ${JSON.stringify(last)}`);
     }
-    const fanout = { chat: chat.take(), parts: parts.take() };
+    if (argv.includes('--timeline')) console.log(`  timeline: fan-out done ${(Date.now() / 1000).toFixed(1)}`);
+    const fanoutTimed = chat.takeTimed();
+    const fanout = { chat: fanoutTimed.samples, parts: parts.take() };
     pub.proc.kill('SIGKILL');
     await pub.done;
     await server.api('POST', `/api/livestream/${stream.id}/end`, { token: notifying.token });
@@ -213,6 +222,19 @@ try {
       partP50: [pct(quiet.parts, 50), pct(fanout.parts, 50)], partP99: [pct(quiet.parts, 99), pct(fanout.parts, 99)],
     };
     rounds.push(r);
+    // Where the slow chat samples fall: those above the quiet phase's p99, counted per 5 s from
+    // each phase's start (a burst at the go-live shows as a tall first bucket).
+    const slow = (timed, start) => {
+      const b = [];
+      timed.samples.forEach((v, i) => {
+        if (v <= r.chatP99[0]) return;
+        const k = Math.floor((timed.times[i] - start) / 5000);
+        b[k] = (b[k] ?? 0) + 1;
+      });
+      return Array.from(b, (x) => x ?? 0).join(' ');
+    };
+    console.log(`  chat samples above the quiet p99, per 5 s: quiet [${slow(quietTimed, quietStart)}], ` +
+      `fan-out [${slow(fanoutTimed, goLiveAt)}]`);
     const f = ([q, o]) => `${q.toFixed(1)} / ${o.toFixed(1)}`;
     console.log(`round ${round}: mails ${r.mailsSeconds.toFixed(1)} s, pushes ${r.pushesSeconds.toFixed(1)} s; ` +
       `quiet / fan-out ms: chat p50 ${f(r.chatP50)}, p99 ${f(r.chatP99)}; part p50 ${f(r.partP50)}, p99 ${f(r.partP99)} ` +

@@ -59,8 +59,7 @@ std::optional<CompositeManifest> parse_composite(std::string_view text) {
   auto size = next_line(text);
   if (!id || !size || !id->starts_with("id ") || !size->starts_with("size ")) return std::nullopt;
   m.id = std::string(id->substr(3));
-  if (m.id.empty() || m.id.size() > 64 ||
-      !std::all_of(m.id.begin(), m.id.end(), [](char c) {
+  if (m.id.empty() || m.id.size() > 64 || !std::all_of(m.id.begin(), m.id.end(), [](char c) {
         return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
       }))
     return std::nullopt;

@@ -63,6 +63,8 @@ struct PartRecord {
 std::string render_part_line(const PartRecord& p);
 // The lines of a parts file; stops at the first line that is not whole (a torn append).
 std::vector<PartRecord> parse_part_lines(std::string_view text);
-inline std::string linked_part_file(int number) { return "p" + std::to_string(number); }
+inline std::string linked_part_file(int number) {
+  return "p" + std::to_string(number);
+}
 
 }  // namespace stagecast::record

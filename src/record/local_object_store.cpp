@@ -1,8 +1,8 @@
 #include "record/local_object_store.h"
 
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <fmt/format.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -27,7 +27,8 @@ constexpr uint64_t kMaxWholeRead = 256ull * 1024 * 1024;
 }  // namespace
 
 Error LocalObjectStore::fs_error(std::string_view what, const std::error_code& ec) {
-  return make_error(errc::kUnavailable, fmt::format("local object store: {}: {}", what, ec.message()));
+  return make_error(errc::kUnavailable,
+                    fmt::format("local object store: {}: {}", what, ec.message()));
 }
 
 LocalObjectStore::~LocalObjectStore() {
@@ -66,8 +67,8 @@ Result<LocalObjectStore::Found> LocalObjectStore::inspect(const fs::path& path) 
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     if (errno == ENOENT || errno == ENOTDIR) return out;
-    return make_error(errc::kUnavailable,
-                      std::string("local object store: opening an object: ") + std::strerror(errno));
+    return make_error(errc::kUnavailable, std::string("local object store: opening an object: ") +
+                                              std::strerror(errno));
   }
   struct stat st {};
   const bool stat_ok = ::fstat(fd, &st) == 0;
@@ -97,8 +98,19 @@ Result<LocalObjectStore::Found> LocalObjectStore::inspect(const fs::path& path) 
   ::close(fd);
   out.composite = parse_composite(std::string_view(text.data(), done));
   if (!out.composite)
-    return make_error(errc::kUnavailable, "local object store: a composite object's manifest is torn");
+    return make_error(errc::kUnavailable,
+                      "local object store: a composite object's manifest is torn");
   return out;
+}
+
+bool LocalObjectStore::names_composite(const fs::path& path, const std::string& id) const {
+  const std::string head = std::string(kCompositeMagic) + "id " + id + "\n";
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  std::string got(head.size(), '\0');
+  const ssize_t n = ::pread(fd, got.data(), got.size(), 0);
+  ::close(fd);
+  return n == static_cast<ssize_t>(head.size()) && got == head;
 }
 
 Result<ObjectBytes> LocalObjectStore::read_composite(const CompositeManifest& m,
@@ -114,9 +126,11 @@ Result<ObjectBytes> LocalObjectStore::read_composite(const CompositeManifest& m,
       const uint64_t from = std::max(at, range.first);
       const uint64_t to = std::min(end, last);
       auto bytes = read_file_range(composite_dir(m.id) / p.file, p.offset + (from - at), to - from);
-      if (!bytes) return make_error(errc::kUnavailable, "local object store: " + bytes.error().message);
+      if (!bytes)
+        return make_error(errc::kUnavailable, "local object store: " + bytes.error().message);
       if (bytes->size() != to - from)
-        return make_error(errc::kUnavailable, "local object store: a composite object's piece is short");
+        return make_error(errc::kUnavailable,
+                          "local object store: a composite object's piece is short");
       out.data.insert(out.data.end(), bytes->begin(), bytes->end());
     }
     if (end >= last) break;

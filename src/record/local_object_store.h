@@ -115,6 +115,8 @@ class LocalObjectStore final : public ObjectStore {
     uint64_t size() const { return composite ? composite->size : file_size; }
   };
   Result<Found> inspect(const std::filesystem::path& path) const;
+  // True when the object at `path` is the composite `id` (reads only its first lines).
+  bool names_composite(const std::filesystem::path& path, const std::string& id) const;
   Result<ObjectBytes> read_composite(const CompositeManifest& m, ByteRange range) const;
   // After `path` was replaced or removed: the pieces of the composite it held (`old`) go, unless
   // the new object is the same composite.

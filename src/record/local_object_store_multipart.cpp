@@ -253,7 +253,8 @@ Result<void> LocalObjectStore::complete_multipart(const std::string& key,
     std::lock_guard lock(uploads_mu_);
     forget_upload(upload_id);
   }
-  const bool linked = std::any_of(listed.begin(), listed.end(), [](const auto& p) { return p.linked; });
+  const bool linked =
+      std::any_of(listed.begin(), listed.end(), [](const auto& p) { return p.linked; });
   if (linked) return complete_composite(key, upload_id, listed);
   // Only appended parts: the data file becomes the object. Cuts what lies past the listed parts,
   // and syncs what the parts appended unsynced.
@@ -293,8 +294,7 @@ Result<void> LocalObjectStore::complete_composite(const std::string& key,
                          static_cast<uint64_t>(st.st_size) == p.size && ::fdatasync(fd) == 0;
       if (fd >= 0) ::close(fd);
       if (!whole)
-        return make_error(errc::kInvalid,
-                          fmt::format("part {} is missing or not whole", p.number));
+        return make_error(errc::kInvalid, fmt::format("part {} is missing or not whole", p.number));
       m.pieces.push_back(CompositePiece{linked_part_file(p.number), 0, p.size});
     }
     m.size += p.size;
@@ -334,12 +334,13 @@ Result<void> LocalObjectStore::publish_composite(const std::string& key, const s
   const fs::path dir = composite_dir(id);
   auto text = read_file(dir / "manifest", kMaxManifestBytes);
   if (!text || !parse_composite(as_string_view(*text)))
-    return make_error(errc::kUnavailable, "local object store: a completed upload's manifest is torn");
+    return make_error(errc::kUnavailable,
+                      "local object store: a completed upload's manifest is torn");
   const fs::path target = path_of(key);
   if (auto r = make_parent(target); !r) return r;
+  if (names_composite(target, id)) return ok_result();  // done already
   auto old = inspect(target);
   if (!old) return old.error();
-  if (old->composite && old->composite->id == id) return ok_result();  // done already
   if (auto r = write_file_durably(target, *text); !r)
     return make_error(errc::kUnavailable, r.error().message);
   drop_replaced(*old, id);
@@ -363,9 +364,8 @@ Result<void> LocalObjectStore::abort_multipart(const std::string& key,
   const fs::path composite = composite_dir(upload_id);
   auto composite_key = read_file(composite / "key", 4096);
   if (composite_key && valid_object_key(std::string(as_string_view(*composite_key)))) {
-    auto found = inspect(path_of(std::string(as_string_view(*composite_key))));
-    if (found && found->composite && found->composite->id == upload_id) return ok_result();
-    if (!found) return found.error();
+    if (names_composite(path_of(std::string(as_string_view(*composite_key))), upload_id))
+      return ok_result();
     fs::remove_all(composite, ec);
     if (ec) return fs_error("aborting an upload", ec);
   }
@@ -395,8 +395,7 @@ Result<std::vector<OpenUpload>> LocalObjectStore::list_multipart(const std::stri
     if (!key) continue;
     std::string k(as_string_view(*key));
     if (!k.starts_with(prefix) || !valid_object_key(k)) continue;
-    auto found = inspect(path_of(k));
-    if (found && found->composite && found->composite->id == id) continue;
+    if (names_composite(path_of(k), id)) continue;
     out.push_back(OpenUpload{std::move(k), id});
   }
   if (ec) return fs_error("listing uploads", ec);

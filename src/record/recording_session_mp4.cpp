@@ -60,11 +60,11 @@ void RecordingSession::mp4_append(ByteSpan bytes, const std::string* staged_key)
     }
     // A segment just staged on the local store is linked into the upload, not written again:
     // the disk holds the source's bytes once (docs/recording.md, "departure").
-    auto part = staged_key && ctx_.local && staged_
-                    ? ctx_.local->upload_part_staged(*staged_, *staged_key, mp4_key(model_.prefix),
-                                                     upload_id, mp4_next_part_)
-                    : ctx_.store.upload_part(mp4_key(model_.prefix), upload_id, mp4_next_part_,
-                                             bytes);
+    auto part =
+        staged_key && ctx_.local && staged_
+            ? ctx_.local->upload_part_staged(*staged_, *staged_key, mp4_key(model_.prefix),
+                                             upload_id, mp4_next_part_)
+            : ctx_.store.upload_part(mp4_key(model_.prefix), upload_id, mp4_next_part_, bytes);
     std::lock_guard lock(mu_);
     if (!part) {
       mp4_stop("store_error");

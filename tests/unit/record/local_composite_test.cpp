@@ -2,13 +2,14 @@
 // reads as one object (whole, any range, size, list), is removed and copied with its pieces, holds
 // its bytes once, and a completion cut short finishes or aborts with nothing left open.
 
+#include "record/local_composite.h"
+
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
 #include <filesystem>
 
 #include "core/random.h"
-#include "record/local_composite.h"
 #include "record/local_object_store.h"
 
 namespace stagecast::record {
@@ -16,7 +17,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-Bytes bytes_of(std::string_view s) { return Bytes(s.begin(), s.end()); }
+Bytes bytes_of(std::string_view s) {
+  return Bytes(s.begin(), s.end());
+}
 
 class CompositeTest : public ::testing::Test {
  protected:
@@ -199,7 +202,8 @@ TEST_F(CompositeTest, TornPartsAreFoundAndNeverCompleted) {
     }
   }  // gone before the commit
   for (int i = 0; i < 2; ++i)
-    ASSERT_TRUE(store_->recover_staged("crashed", "r/2/source/seg" + std::to_string(i) + ".m4s", 8));
+    ASSERT_TRUE(
+        store_->recover_staged("crashed", "r/2/source/seg" + std::to_string(i) + ".m4s", 8));
   fs::resize_file(dir_ / ".staging" / "crashed" / "r~2~source~seg2.m4s", 3);  // torn
   store_->drop_staging("crashed");
   EXPECT_EQ(store_->whole_parts("r/2/recording.mp4", *id, parts), 3u);
@@ -207,8 +211,7 @@ TEST_F(CompositeTest, TornPartsAreFoundAndNeverCompleted) {
             errc::kInvalid);
   const std::vector<UploadedPart> kept(parts.begin(), parts.begin() + 3);
   ASSERT_TRUE(store_->complete_multipart("r/2/recording.mp4", *id, kept));
-  EXPECT_EQ(store_->get("r/2/recording.mp4", std::nullopt)->data,
-            bytes_of("Hsegment0segment1"));
+  EXPECT_EQ(store_->get("r/2/recording.mp4", std::nullopt)->data, bytes_of("Hsegment0segment1"));
   EXPECT_TRUE(store_->list_multipart("")->empty());
   EXPECT_FALSE(fs::exists(dir_ / ".composite" / *id / "p4"));  // the unlisted part went
 }

@@ -2,17 +2,15 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
-#include <charconv>
 #include <cstring>
 #include <set>
-#include <sstream>
 #include <system_error>
 
-#include "core/digest.h"
 #include "core/random.h"
 #include "record/durable_file.h"
 
@@ -22,67 +20,16 @@ namespace {
 
 constexpr const char* kUploads = ".uploads";
 constexpr const char* kStaging = ".staging";
+constexpr const char* kComposite = ".composite";
 // The largest object read whole into memory (segments are a few MB; the MP4 is read by range).
 constexpr uint64_t kMaxWholeRead = 256ull * 1024 * 1024;
 
-Error fs_error(std::string_view what, const std::error_code& ec) {
-  return make_error(errc::kUnavailable, fmt::format("local object store: {}: {}", what, ec.message()));
-}
-
-// Names a part for the completion check (the parts listed must be the parts appended): where
-// it sits in the file. Hashing every segment again would cost CPU for nothing (the local store
-// is not S3; nobody compares these with an MD5).
-std::string etag_of(uint64_t offset, uint64_t size) {
-  return fmt::format("{:016x}{:016x}", offset, size);
-}
-
-struct PartRecord {
-  int number = 0;
-  uint64_t offset = 0;
-  uint64_t size = 0;
-  std::string etag;
-};
-
-// "<number> <offset> <size> <etag>\n" per part, written by this class only.
-std::vector<PartRecord> read_parts(const fs::path& file) {
-  std::vector<PartRecord> parts;
-  auto bytes = read_file(file, 4 * 1024 * 1024);
-  if (!bytes) return parts;
-  std::istringstream in(std::string(as_string_view(*bytes)));
-  PartRecord p;
-  while (in >> p.number >> p.offset >> p.size >> p.etag) parts.push_back(p);
-  return parts;
-}
-
-Result<void> write_parts(const fs::path& file, const std::vector<PartRecord>& parts) {
-  std::string text;
-  for (const auto& p : parts) text += fmt::format("{} {} {} {}\n", p.number, p.offset, p.size, p.etag);
-  return write_file_durably(file, as_bytes(text));
-}
-
-// All of `data` at `offset`, or appended (a descriptor opened with O_APPEND) without one.
-bool write_all_at(int fd, ByteSpan data, std::optional<uint64_t> offset) {
-  size_t done = 0;
-  while (done < data.size()) {
-    const ssize_t n = offset ? ::pwrite(fd, data.data() + done, data.size() - done,
-                                        static_cast<off_t>(*offset + done))
-                             : ::write(fd, data.data() + done, data.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return false;
-    }
-    done += static_cast<size_t>(n);
-  }
-  return true;
-}
-
-bool valid_upload_id(std::string_view id) {
-  return id.size() == 32 && std::all_of(id.begin(), id.end(), [](char c) {
-           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-         });
-}
-
 }  // namespace
+
+Error LocalObjectStore::fs_error(std::string_view what, const std::error_code& ec) {
+  return make_error(errc::kUnavailable,
+                    fmt::format("local object store: {}: {}", what, ec.message()));
+}
 
 LocalObjectStore::~LocalObjectStore() {
   for (auto& [id, end] : upload_ends_) {
@@ -102,12 +49,100 @@ void LocalObjectStore::forget_upload(const std::string& upload_id) {
 Result<std::unique_ptr<LocalObjectStore>> LocalObjectStore::open(fs::path root) {
   std::error_code ec;
   fs::create_directories(root / kUploads, ec);
+  if (!ec) fs::create_directories(root / kComposite, ec);
   if (ec) return fs_error("creating " + root.string(), ec);
   return std::unique_ptr<LocalObjectStore>(new LocalObjectStore(fs::absolute(root)));
 }
 
 fs::path LocalObjectStore::upload_dir(const std::string& upload_id) const {
   return root_ / kUploads / upload_id;
+}
+
+fs::path LocalObjectStore::composite_dir(const std::string& id) const {
+  return root_ / kComposite / id;
+}
+
+Result<LocalObjectStore::Found> LocalObjectStore::inspect(const fs::path& path) const {
+  Found out;
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT || errno == ENOTDIR) return out;
+    return make_error(errc::kUnavailable, std::string("local object store: opening an object: ") +
+                                              std::strerror(errno));
+  }
+  struct stat st {};
+  const bool stat_ok = ::fstat(fd, &st) == 0;
+  out.exists = stat_ok && S_ISREG(st.st_mode);  // a folder of keys is no object
+  out.file_size = out.exists ? static_cast<uint64_t>(st.st_size) : 0;
+  if (!stat_ok || !S_ISREG(st.st_mode) || out.file_size < kCompositeMagic.size() ||
+      out.file_size > kMaxManifestBytes) {
+    ::close(fd);
+    if (!stat_ok) return make_error(errc::kUnavailable, "local object store: reading an object");
+    return out;
+  }
+  char head[64];
+  const ssize_t n = ::pread(fd, head, kCompositeMagic.size(), 0);
+  if (n != static_cast<ssize_t>(kCompositeMagic.size()) ||
+      std::string_view(head, kCompositeMagic.size()) != kCompositeMagic) {
+    ::close(fd);
+    return out;
+  }
+  std::string text(out.file_size, '\0');
+  size_t done = 0;
+  while (done < text.size()) {
+    const ssize_t r = ::pread(fd, text.data() + done, text.size() - done, static_cast<off_t>(done));
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) break;
+    done += static_cast<size_t>(r);
+  }
+  ::close(fd);
+  out.composite = parse_composite(std::string_view(text.data(), done));
+  if (!out.composite)
+    return make_error(errc::kUnavailable,
+                      "local object store: a composite object's manifest is torn");
+  return out;
+}
+
+bool LocalObjectStore::names_composite(const fs::path& path, const std::string& id) const {
+  const std::string head = std::string(kCompositeMagic) + "id " + id + "\n";
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  std::string got(head.size(), '\0');
+  const ssize_t n = ::pread(fd, got.data(), got.size(), 0);
+  ::close(fd);
+  return n == static_cast<ssize_t>(head.size()) && got == head;
+}
+
+Result<ObjectBytes> LocalObjectStore::read_composite(const CompositeManifest& m,
+                                                     ByteRange range) const {
+  ObjectBytes out;
+  out.total_size = m.size;
+  const uint64_t last = std::min(m.size, range.first + range.length);
+  out.data.reserve(last > range.first ? last - range.first : 0);
+  uint64_t at = 0;  // where the piece starts in the object
+  for (const auto& p : m.pieces) {
+    const uint64_t end = at + p.size;
+    if (end > range.first && at < last) {
+      const uint64_t from = std::max(at, range.first);
+      const uint64_t to = std::min(end, last);
+      auto bytes = read_file_range(composite_dir(m.id) / p.file, p.offset + (from - at), to - from);
+      if (!bytes)
+        return make_error(errc::kUnavailable, "local object store: " + bytes.error().message);
+      if (bytes->size() != to - from)
+        return make_error(errc::kUnavailable,
+                          "local object store: a composite object's piece is short");
+      out.data.insert(out.data.end(), bytes->begin(), bytes->end());
+    }
+    if (end >= last) break;
+    at = end;
+  }
+  return out;
+}
+
+void LocalObjectStore::drop_replaced(const Found& old, const std::string& new_id) {
+  if (!old.composite || old.composite->id == new_id) return;
+  std::error_code ec;
+  fs::remove_all(composite_dir(old.composite->id), ec);
 }
 
 fs::path LocalObjectStore::staging_dir(const std::string& batch) const {
@@ -221,8 +256,11 @@ Result<void> LocalObjectStore::put(const std::string& key, ByteSpan data, std::s
   if (!valid_object_key(key)) return make_error(errc::kInvalid, "invalid object key");
   const fs::path path = path_of(key);
   if (auto r = make_parent(path); !r) return r;
+  auto old = inspect(path);
+  if (!old) return old.error();
   if (auto r = write_file_durably(path, data); !r)
     return make_error(errc::kUnavailable, "local object store: " + r.error().message);
+  drop_replaced(*old);
   return ok_result();
 }
 
@@ -231,25 +269,32 @@ Result<void> LocalObjectStore::put_file(const std::string& key, const fs::path& 
   if (!valid_object_key(key)) return make_error(errc::kInvalid, "invalid object key");
   const fs::path path = path_of(key);
   if (auto r = make_parent(path); !r) return r;
+  auto old = inspect(path);
+  if (!old) return old.error();
   // The spool lives on the same file system by default: the segment is moved, never copied.
-  if (rename_durably(file, path)) return ok_result();
+  if (rename_durably(file, path)) {
+    drop_replaced(*old);
+    return ok_result();
+  }
   return ObjectStore::put_file(key, file, content_type);
 }
 
 Result<ObjectBytes> LocalObjectStore::get(const std::string& key, std::optional<ByteRange> range) {
   if (!valid_object_key(key)) return make_error(errc::kInvalid, "invalid object key");
   const fs::path path = path_of(key);
-  std::error_code ec;
-  const uint64_t total = fs::file_size(path, ec);
-  if (ec) return make_error(errc::kNotFound, "no such object");
-  ObjectBytes out;
-  out.total_size = total;
+  auto found = inspect(path);
+  if (!found) return found.error();
+  if (!found->exists) return make_error(errc::kNotFound, "no such object");
+  const uint64_t total = found->size();
   if (!range) {
     if (total > kMaxWholeRead) return make_error(errc::kInvalid, "object too large to read whole");
     range = ByteRange{0, total};
   }
   if (range->first >= total && !(total == 0 && range->first == 0))
     return make_error(errc::kInvalid, "range past the end of the object");
+  if (found->composite) return read_composite(*found->composite, *range);
+  ObjectBytes out;
+  out.total_size = total;
   auto bytes = read_file_range(path, range->first, range->length);
   if (!bytes) return make_error(errc::kUnavailable, "local object store: " + bytes.error().message);
   out.data = std::move(*bytes);
@@ -258,18 +303,23 @@ Result<ObjectBytes> LocalObjectStore::get(const std::string& key, std::optional<
 
 Result<std::optional<uint64_t>> LocalObjectStore::size(const std::string& key) {
   if (!valid_object_key(key)) return make_error(errc::kInvalid, "invalid object key");
-  std::error_code ec;
-  const uint64_t n = fs::file_size(path_of(key), ec);
-  if (ec) return std::optional<uint64_t>{};
-  return std::optional<uint64_t>{n};
+  auto found = inspect(path_of(key));
+  if (!found) return found.error();
+  if (!found->exists) return std::optional<uint64_t>{};
+  return std::optional<uint64_t>{found->size()};
 }
 
 Result<void> LocalObjectStore::remove(const std::string& key) {
   if (!valid_object_key(key)) return make_error(errc::kInvalid, "invalid object key");
   const fs::path path = path_of(key);
+  auto old = inspect(path);
+  if (!old) return old.error();
   std::error_code ec;
+  // The manifest first, then its pieces: a crash between leaves pieces no manifest names (an
+  // open upload to list_multipart, aborted by the recorder's sweep), never a manifest without them.
   fs::remove(path, ec);
   if (ec) return fs_error("removing an object", ec);
+  drop_replaced(*old);
   prune_empty_parents(path.parent_path());
   return ok_result();
 }
@@ -288,13 +338,16 @@ Result<std::vector<ObjectInfo>> LocalObjectStore::list(const std::string& prefix
        !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
     const std::string name = it->path().filename().string();
     if (it->is_directory(ec)) {
-      if (name == kUploads || name == kStaging) it.disable_recursion_pending();
+      if (name == kUploads || name == kStaging || name == kComposite)
+        it.disable_recursion_pending();
       continue;
     }
     if (name.find(".tmp-") != std::string::npos) continue;  // a write in progress
     const std::string key = fs::relative(it->path(), root_, ec).generic_string();
     if (ec || !key.starts_with(prefix) || !valid_object_key(key)) continue;
-    out.push_back(ObjectInfo{key, static_cast<uint64_t>(it->file_size(ec))});
+    auto found = inspect(it->path());
+    if (!found) return found.error();
+    if (found->exists) out.push_back(ObjectInfo{key, found->size()});
   }
   if (ec) return fs_error("listing objects", ec);
   std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.key < b.key; });
@@ -306,9 +359,48 @@ Result<void> LocalObjectStore::copy(const std::string& from, const std::string& 
     return make_error(errc::kInvalid, "invalid object key");
   const fs::path src = path_of(from);
   const fs::path dst = path_of(to);
-  std::error_code ec;
-  if (!fs::exists(src, ec)) return make_error(errc::kNotFound, "no such object");
+  if (from == to) return ok_result();
+  auto source = inspect(src);
+  if (!source) return source.error();
+  if (!source->exists) return make_error(errc::kNotFound, "no such object");
   if (auto r = make_parent(dst); !r) return r;
+  auto old = inspect(dst);
+  if (!old) return old.error();
+  std::error_code ec;
+  if (source->composite) {
+    // A composite's copy is another composite whose pieces are hard links of the source's.
+    CompositeManifest m = *source->composite;
+    const fs::path from_dir = composite_dir(m.id);
+    m.id = random_id();
+    const fs::path dir = composite_dir(m.id);
+    fs::create_directories(dir, ec);
+    if (ec) return fs_error("copying an object", ec);
+    std::set<std::string> files;
+    for (const auto& p : m.pieces) files.insert(p.file);
+    for (const auto& f : files) {
+      fs::create_hard_link(from_dir / f, dir / f, ec);
+      if (ec) {
+        ec.clear();
+        fs::copy_file(from_dir / f, dir / f, ec);
+        if (!ec && !sync_file(dir / f)) ec = std::make_error_code(std::errc::io_error);
+      }
+      if (ec) {
+        fs::remove_all(dir, ec);
+        return fs_error("copying an object", std::make_error_code(std::errc::io_error));
+      }
+    }
+    const std::string manifest = render_composite(m);
+    Result<void> r = write_file_durably(dir / "key", as_bytes(to));
+    if (r) r = write_file_durably(dir / "manifest", as_bytes(manifest));
+    if (r) r = sync_directory(dir.parent_path());
+    if (r) r = write_file_durably(dst, as_bytes(manifest));
+    if (!r) {
+      fs::remove_all(dir, ec);
+      return make_error(errc::kUnavailable, "local object store: " + r.error().message);
+    }
+    drop_replaced(*old);
+    return ok_result();
+  }
   fs::remove(dst, ec);
   // Objects are immutable once written: a hard link is a copy that costs no space.
   fs::create_hard_link(src, dst, ec);
@@ -317,155 +409,10 @@ Result<void> LocalObjectStore::copy(const std::string& from, const std::string& 
     fs::copy_file(src, dst, fs::copy_options::overwrite_existing, ec);
     if (ec) return fs_error("copying an object", ec);
   }
+  drop_replaced(*old);
   if (auto r = sync_directory(dst.parent_path()); !r)
     return make_error(errc::kUnavailable, r.error().message);
   return ok_result();
-}
-
-Result<std::string> LocalObjectStore::create_multipart(const std::string& key, std::string_view) {
-  if (!valid_object_key(key)) return make_error(errc::kInvalid, "invalid object key");
-  const std::string id = random_id();
-  const fs::path dir = upload_dir(id);
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec) return fs_error("creating an upload", ec);
-  if (auto r = write_file_durably(dir / "key", as_bytes(key)); !r)
-    return make_error(errc::kUnavailable, r.error().message);
-  if (auto r = sync_directory(dir.parent_path()); !r)
-    return make_error(errc::kUnavailable, r.error().message);
-  return id;
-}
-
-Result<UploadedPart> LocalObjectStore::upload_part(const std::string& key,
-                                                   const std::string& upload_id, int part_number,
-                                                   ByteSpan data) {
-  if (!valid_upload_id(upload_id)) return make_error(errc::kNotFound, "no such upload");
-  const fs::path dir = upload_dir(upload_id);
-  std::lock_guard lock(uploads_mu_);
-  auto known = upload_ends_.find(upload_id);
-  if (known != upload_ends_.end() && known->second.key == key &&
-      part_number == known->second.last + 1) {
-    // The common case: the next part, appended where the last one ended.
-    UploadEnd& end = known->second;
-    const uint64_t offset = end.end;
-    const std::string etag = etag_of(offset, data.size());
-    const std::string line = fmt::format("{} {} {} {}\n", part_number, offset, data.size(), etag);
-    if (end.data_fd < 0) {
-      // Anything past the last part (a write cut short) is cut first.
-      end.data_fd = ::open((dir / "data").c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0640);
-      if (end.data_fd >= 0 && ::ftruncate(end.data_fd, static_cast<off_t>(offset)) != 0) {
-        ::close(end.data_fd);
-        end.data_fd = -1;
-      }
-    }
-    if (end.parts_fd < 0)
-      end.parts_fd =
-          ::open((dir / "parts").c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
-    if (end.data_fd < 0 || end.parts_fd < 0 || !write_all_at(end.data_fd, data, offset) ||
-        !write_all_at(end.parts_fd, as_bytes(line), std::nullopt)) {
-      const Error e =
-          make_error(errc::kUnavailable,
-                     std::string("local object store: appending a part: ") + std::strerror(errno));
-      forget_upload(upload_id);  // the next try reads the parts file back
-      return e;
-    }
-    end.last = part_number;
-    end.end = offset + data.size();
-    return UploadedPart{part_number, etag};
-  }
-  if (known != upload_ends_.end()) forget_upload(upload_id);
-  auto stored_key = read_file(dir / "key", 4096);
-  if (!stored_key || as_string_view(*stored_key) != key)
-    return make_error(errc::kNotFound, "no such upload");
-  std::vector<PartRecord> parts = read_parts(dir / "parts");
-  // Appending needs the parts in order; the same number again (a retry) replaces the last one.
-  if (!parts.empty() && parts.back().number == part_number) parts.pop_back();
-  const int expected = parts.empty() ? 1 : parts.back().number + 1;
-  // No 10,000-part cap here: the recorder appends the MP4 segment by segment (S3 gets parts
-  // of part_bytes instead).
-  if (part_number != expected)
-    return make_error(errc::kInvalid,
-                      fmt::format("local uploads take parts in order: expected {}", expected));
-  const uint64_t offset = parts.empty() ? 0 : parts.back().offset + parts.back().size;
-  if (auto r = append_at(dir, offset, data); !r) return r.error();
-  PartRecord p{part_number, offset, data.size(), etag_of(offset, data.size())};
-  parts.push_back(p);
-  if (auto r = write_parts(dir / "parts", parts); !r)
-    return make_error(errc::kUnavailable, r.error().message);
-  upload_ends_[upload_id] = UploadEnd{key, part_number, offset + data.size(), -1, -1};
-  return UploadedPart{part_number, p.etag};
-}
-
-// Data written at `offset` (anything after it cut first), not synced: complete_multipart syncs.
-Result<void> LocalObjectStore::append_at(const fs::path& dir, uint64_t offset, ByteSpan data) {
-  SyncBatch unsynced;  // closes the descriptor without a sync when it goes
-  if (auto r = write_at_deferred(dir / "data", offset, data, unsynced); !r)
-    return make_error(errc::kUnavailable, r.error().message);
-  return ok_result();
-}
-
-Result<void> LocalObjectStore::complete_multipart(const std::string& key,
-                                                  const std::string& upload_id,
-                                                  std::span<const UploadedPart> parts) {
-  if (!valid_upload_id(upload_id)) return make_error(errc::kNotFound, "no such upload");
-  const fs::path dir = upload_dir(upload_id);
-  auto stored_key = read_file(dir / "key", 4096);
-  if (!stored_key || as_string_view(*stored_key) != key)
-    return make_error(errc::kNotFound, "no such upload");
-  const std::vector<PartRecord> stored = read_parts(dir / "parts");
-  // The listed parts must be the first ones uploaded, in order. More may have been appended (a
-  // crash after an append, before the recorder journaled it): the object ends where the listed
-  // parts end, as S3 keeps only the parts listed.
-  if (parts.empty() || parts.size() > stored.size())
-    return make_error(errc::kInvalid, "the parts listed are not the parts uploaded");
-  for (size_t i = 0; i < parts.size(); ++i) {
-    if (parts[i].number != stored[i].number || parts[i].etag != stored[i].etag)
-      return make_error(errc::kInvalid, "the parts listed are not the parts uploaded");
-  }
-  const PartRecord& last = stored[parts.size() - 1];
-  // Cuts what lies past the listed parts, and syncs what the parts appended unsynced.
-  if (auto r = write_at_durably(dir / "data", last.offset + last.size, {}); !r)
-    return make_error(errc::kUnavailable, r.error().message);
-  {
-    std::lock_guard lock(uploads_mu_);
-    forget_upload(upload_id);
-  }
-  const fs::path target = path_of(key);
-  if (auto r = make_parent(target); !r) return r;
-  if (auto r = rename_durably(dir / "data", target); !r)
-    return make_error(errc::kUnavailable, r.error().message);
-  std::error_code ec;
-  fs::remove_all(dir, ec);
-  return ok_result();
-}
-
-Result<void> LocalObjectStore::abort_multipart(const std::string&, const std::string& upload_id) {
-  if (!valid_upload_id(upload_id)) return ok_result();
-  {
-    std::lock_guard lock(uploads_mu_);
-    forget_upload(upload_id);
-  }
-  std::error_code ec;
-  fs::remove_all(upload_dir(upload_id), ec);
-  if (ec) return fs_error("aborting an upload", ec);
-  (void)sync_directory(root_ / kUploads);
-  return ok_result();
-}
-
-Result<std::vector<OpenUpload>> LocalObjectStore::list_multipart(const std::string& prefix) {
-  std::vector<OpenUpload> out;
-  std::error_code ec;
-  for (auto it = fs::directory_iterator(root_ / kUploads, ec);
-       !ec && it != fs::directory_iterator(); it.increment(ec)) {
-    const std::string id = it->path().filename().string();
-    if (!valid_upload_id(id)) continue;
-    auto key = read_file(it->path() / "key", 4096);
-    if (!key) continue;  // created and crashed before its key was written
-    std::string k(as_string_view(*key));
-    if (k.starts_with(prefix)) out.push_back(OpenUpload{std::move(k), id});
-  }
-  if (ec) return fs_error("listing uploads", ec);
-  return out;
 }
 
 }  // namespace stagecast::record

@@ -2,9 +2,13 @@
 // LocalObjectStore: the embedded default, objects as files under a directory (by default
 // <data_dir>/objects). Every write is durable (temporary file, fdatasync, rename, directory
 // fsync), so an object that exists is whole. A multipart upload is one file the parts are
-// appended to in order (<root>/.uploads/<id>/), renamed to its key on completion: the MP4 of a
-// recording grows by appending and is never copied. Parts are appended without a sync (the
-// recorder appends every segment); the completion syncs the file before it becomes the object.
+// appended to in order (<root>/.uploads/<id>/), renamed to its key on completion. Parts are
+// appended without a sync; the completion syncs the file before it becomes the object.
+// A part can also be a file the store already holds, by a hard link (upload_part_staged: the
+// recorder's MP4 references the segments it just staged instead of copying their bytes). An
+// upload completed with such a part is a composite object (record/local_composite.h): a small
+// manifest at the key, its pieces under <root>/.composite/<id>/; every call here resolves it,
+// so readers see one object while the disk holds the bytes once.
 // Staged puts (the recorder's segments on this store): written with no sync under
 // <root>/.staging/<batch>/ and moved into place together by commit_staged(), one fdatasync per
 // object and one fsync per directory for the whole batch.
@@ -13,6 +17,7 @@
 #include <map>
 #include <mutex>
 
+#include "record/local_composite.h"
 #include "record/object_store.h"
 
 namespace stagecast::record {
@@ -78,6 +83,19 @@ class LocalObjectStore final : public ObjectStore {
   // Removes the staging folder of `batch` (what no commit will ever move).
   void drop_staging(const std::string& batch);
 
+  // The part copy of this store (S3's UploadPartCopy, without its 5 MiB minimum): the object
+  // staged under `staged_key` in `puts` (not committed yet) becomes part `part_number` of the
+  // upload by a hard link: no byte is copied. The part's data is made durable by the commit of
+  // `puts` (and checked and synced again by complete_multipart).
+  Result<UploadedPart> upload_part_staged(const StagedPuts& puts, const std::string& staged_key,
+                                          const std::string& key, const std::string& upload_id,
+                                          int part_number);
+  // After a crash: how many of `parts` (from the first) the upload still holds whole (a power cut
+  // can take the bytes of a part whose journal line survived). The recorder completes the MP4
+  // with those, so it stops at the first part lost, as it stops at a gap.
+  size_t whole_parts(const std::string& key, const std::string& upload_id,
+                     std::span<const UploadedPart> parts);
+
  private:
   explicit LocalObjectStore(std::filesystem::path root) : root_(std::move(root)) {}
 
@@ -87,6 +105,31 @@ class LocalObjectStore final : public ObjectStore {
  private:
   std::filesystem::path path_of(const std::string& key) const { return root_ / key; }
   std::filesystem::path upload_dir(const std::string& upload_id) const;
+  std::filesystem::path composite_dir(const std::string& id) const;
+  static Error fs_error(std::string_view what, const std::error_code& ec);
+  // What is at `path`: nothing, an ordinary file (its size), or a composite (its manifest).
+  struct Found {
+    bool exists = false;
+    uint64_t file_size = 0;
+    std::optional<CompositeManifest> composite;
+    uint64_t size() const { return composite ? composite->size : file_size; }
+  };
+  Result<Found> inspect(const std::filesystem::path& path) const;
+  // True when the object at `path` is the composite `id` (reads only its first lines).
+  bool names_composite(const std::filesystem::path& path, const std::string& id) const;
+  Result<ObjectBytes> read_composite(const CompositeManifest& m, ByteRange range) const;
+  // After `path` was replaced or removed: the pieces of the composite it held (`old`) go, unless
+  // the new object is the same composite.
+  void drop_replaced(const Found& old, const std::string& new_id = "");
+  // Appends `data`, or links `link_from` (an existing file of `size` bytes), as the next part.
+  Result<UploadedPart> add_part(const std::string& key, const std::string& upload_id,
+                                int part_number, ByteSpan data,
+                                const std::filesystem::path* link_from);
+  Result<void> complete_composite(const std::string& key, const std::string& upload_id,
+                                  const std::vector<PartRecord>& listed);
+  // The last step of a completion: the manifest of .composite/<id>/ written at the key. Also
+  // what a completion cut short after its pieces were moved there is finished by.
+  Result<void> publish_composite(const std::string& key, const std::string& id);
   std::filesystem::path staging_dir(const std::string& batch) const;
   std::filesystem::path staged_path(const std::string& batch, const std::string& key) const;
   Result<void> make_parent(const std::filesystem::path& path);

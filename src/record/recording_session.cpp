@@ -192,6 +192,7 @@ void RecordingSession::on_segment(const std::string& rendition, const hls::Segme
   const std::string key = segment_key(model_.prefix, rendition, seg.msn);
   std::optional<SpoolEntry> spooled;
   std::string reason;
+  bool staged = false;
   if (staged_) {
     // The local store: staged in the store, moved into place by the next commit.
     if (auto r = ctx_.local->stage(*staged_, key, *seg.bytes); !r) {
@@ -200,6 +201,7 @@ void RecordingSession::on_segment(const std::string& rendition, const hls::Segme
       spdlog::warn("record {}: {} segment {} lost: {}", id_, rendition, seg.msn, r.error().message);
     } else {
       staged_segments_.emplace_back(rendition, seg.msn);
+      staged = true;
     }
   } else {
     SpoolEntry entry;
@@ -248,7 +250,7 @@ void RecordingSession::on_segment(const std::string& rendition, const hls::Segme
       mp4_stop("codec_change");
     } else if (running) {
       lock.unlock();
-      mp4_append(*seg.bytes);
+      mp4_append(*seg.bytes, staged ? &key : nullptr);
     }
   }
   // 4.4.4.3: a discontinuity is where a publisher came back; the replay so far is written now,
@@ -351,6 +353,21 @@ void RecordingSession::resume(std::vector<SpoolEntry> entries) {
     return;
   }
   if (ctx_.local) finish_staged(entries);
+  if (ctx_.local && ctx_.mp4_direct) {
+    // A power cut can take a part's bytes (a segment linked into the MP4 whose journal line
+    // survived): the MP4 ends before the first part not whole, as it ends at a gap.
+    std::lock_guard lock(mu_);
+    auto& parts = model_.mp4.parts;
+    if (!model_.mp4.upload_id.empty() && !parts.empty()) {
+      const size_t whole =
+          ctx_.local->whole_parts(mp4_key(model_.prefix), model_.mp4.upload_id, parts);
+      if (whole < parts.size()) {
+        parts.resize(whole);
+        if (model_.mp4.part_bytes.size() > whole) model_.mp4.part_bytes.resize(whole);
+        mp4_stop("crash");
+      }
+    }
+  }
   const bool mp4_open = model_.mp4.init_version >= 0 && !model_.mp4.stopped;
   if (!ctx_.mp4_direct && model_.mp4.init_version >= 0) {
     std::error_code ec;

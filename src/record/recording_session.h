@@ -114,7 +114,8 @@ class RecordingSession : public std::enable_shared_from_this<RecordingSession> {
 
   // MP4 (recording_session_mp4.cpp)
   void mp4_start(int init_version, const hls::SharedBytes& init);
-  void mp4_append(ByteSpan bytes);
+  // `staged_key`: the segment staged on the local store under that key (linked, not copied).
+  void mp4_append(ByteSpan bytes, const std::string* staged_key = nullptr);
   void mp4_stop(const std::string& reason);
   void mp4_seal_buffer();
   void mp4_push_create();

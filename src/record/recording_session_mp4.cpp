@@ -8,7 +8,10 @@
 // appended segment by segment and fdatasynced, its bytes reserved in the spool; once it reaches
 // part_bytes it becomes a spool entry and an UploadPart task. The completion comes after the last
 // part in the recording's task order; a failure aborts the upload, so none is left behind.
-// Local store: each segment is appended to the upload at once (the store appends to one file).
+// Local store: the header is appended to the upload, and each segment, staged in the store a
+// moment before, is added as a part by a hard link (upload_part_staged): the completed MP4 is a
+// composite object whose pieces are the segment files themselves, so its bytes are never
+// written twice.
 
 #include <spdlog/spdlog.h>
 
@@ -47,7 +50,7 @@ void RecordingSession::mp4_start(int init_version, const hls::SharedBytes& init)
   mp4_append(*init);
 }
 
-void RecordingSession::mp4_append(ByteSpan bytes) {
+void RecordingSession::mp4_append(ByteSpan bytes, const std::string* staged_key) {
   if (ctx_.mp4_direct) {
     std::string upload_id;
     {
@@ -55,7 +58,13 @@ void RecordingSession::mp4_append(ByteSpan bytes) {
       if (model_.mp4.stopped || model_.mp4.upload_id.empty()) return;
       upload_id = model_.mp4.upload_id;
     }
-    auto part = ctx_.store.upload_part(mp4_key(model_.prefix), upload_id, mp4_next_part_, bytes);
+    // A segment just staged on the local store is linked into the upload, not written again:
+    // the disk holds the source's bytes once (docs/recording.md, "departure").
+    auto part =
+        staged_key && ctx_.local && staged_
+            ? ctx_.local->upload_part_staged(*staged_, *staged_key, mp4_key(model_.prefix),
+                                             upload_id, mp4_next_part_)
+            : ctx_.store.upload_part(mp4_key(model_.prefix), upload_id, mp4_next_part_, bytes);
     std::lock_guard lock(mu_);
     if (!part) {
       mp4_stop("store_error");

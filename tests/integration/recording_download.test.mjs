@@ -7,7 +7,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import net from 'node:net';
 import http2 from 'node:http2';
@@ -15,7 +16,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { startServer } from './lib/server.mjs';
 import { verifiedArtist, createStream } from './lib/fixtures.mjs';
 import { publish } from './lib/media.mjs';
-import { recordingWith } from './lib/recording.mjs';
+import { recordingWith, ffprobeDuration } from './lib/recording.mjs';
 
 let server;
 let rec;
@@ -30,8 +31,20 @@ before(async () => {
   await publish(`${stream.rtmpUrl}/${stream.streamKey}`, { seconds: 16, size: '640x360', cbr: '8000k' }).done;
   rec = await recordingWith(server, stream.id, artist.token);
   assert.equal(rec.status, 'READY', JSON.stringify(rec));
-  onDisk = readFileSync(join(server.dataDir, 'objects', 'recordings', stream.id, rec.id, 'recording.mp4'));
+  // What the download must be, rebuilt independently from the store's files: the source's CMAF
+  // header followed by every segment its VOD playlist lists (docs/recording.md).
+  const dir = join(server.dataDir, 'objects', 'recordings', stream.id, rec.id);
+  const playlist = readFileSync(join(dir, 'source', 'index.m3u8'), 'utf8');
+  const header = /#EXT-X-MAP:URI="([^"?]+)/.exec(playlist)[1];
+  const segments = playlist.split('\n').filter((l) => l && !l.startsWith('#')).map((l) => l.split('?')[0]);
+  assert.ok(segments.length >= 6, playlist);
+  onDisk = Buffer.concat([header, ...segments].map((f) => readFileSync(join(dir, 'source', f))));
   assert.ok(onDisk.length > 8 * 1024 * 1024, `an MP4 of ${onDisk.length} bytes, far above the 256 KiB limit`);
+  // The local store holds those bytes once: the MP4 object is a manifest of its pieces, which are
+  // the segment files themselves (hard links), not a second copy.
+  const manifest = statSync(join(dir, 'recording.mp4'));
+  assert.ok(manifest.size < 64 * 1024, `the MP4 takes ${manifest.size} bytes of its own on disk`);
+  for (const f of segments) assert.equal(statSync(join(dir, 'source', f)).nlink, 2, f);
 });
 after(async () => { await server?.cleanup(); });
 
@@ -99,6 +112,16 @@ test('HTTP/1.1: a large MP4 streams whole, HEAD tells its length, a range still 
   const got = Buffer.from(await whole.arrayBuffer());
   assert.equal(got.length, onDisk.length);
   assert.equal(sha(got), sha(onDisk));
+  // ffprobe reads the downloaded file whole: about the 16 s published (within a segment).
+  const tmp = mkdtempSync(join(tmpdir(), 'sc-dl-'));
+  try {
+    writeFileSync(join(tmp, 'recording.mp4'), got);
+    const seconds = ffprobeDuration(join(tmp, 'recording.mp4'));
+    assert.ok(Math.abs(seconds - rec.durationMs / 1000) < 0.5, `ffprobe ${seconds} s, recording ${rec.durationMs} ms`);
+    assert.ok(seconds > 12 && seconds < 19, `ffprobe ${seconds} s of 16 published`);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
 
   const head = await fetch(rec.downloadUrl, { method: 'HEAD' });
   assert.equal(head.status, 200);

@@ -6,7 +6,7 @@
 // record.retention_max_age_seconds that the kept one has outlived and the fresh one has not.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StagecastProcess } from './lib/server.mjs';
@@ -35,6 +35,14 @@ function objectsUnder(prefix) {
   return readdirSync(root, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => e.name);
 }
 
+// The local store keeps a composite object's pieces (the MP4's, docs/recording.md) outside the
+// key tree: those whose object lies under a prefix.
+function piecesUnder(prefix) {
+  const root = join(dataDir, 'objects', '.composite');
+  if (!existsSync(root)) return [];
+  return readdirSync(root).filter((id) => readFileSync(join(root, id, 'key'), 'utf8').startsWith(prefix));
+}
+
 test('retention by total size: the oldest recording is swept, objects and row, the newest stays', async () => {
   let s = await server();
   const artist = await verifiedArtist(s);
@@ -57,6 +65,8 @@ test('retention by total size: the oldest recording is swept, objects and row, t
   await waitFor(async () => (await listRecordings(s, older.stream.id, artist.token)).items.length === 0,
     { timeout: 20000, interval: 250, what: 'the older recording swept' });
   assert.deepEqual(objectsUnder(`recordings/${older.stream.id}`), [], 'its objects are gone');
+  assert.deepEqual(piecesUnder(`recordings/${older.stream.id}/`), [], 'its MP4\'s pieces are gone');
+  assert.equal(piecesUnder(`recordings/${newer.stream.id}/`).length, 1, 'the kept MP4 keeps its pieces');
   assert.equal((await fetch(`${s.url}/vod/${older.rec.id}/master.m3u8`)).status, 404);
   const stream = (await s.api('GET', `/api/livestream/${older.stream.id}`, { token: artist.token })).body;
   assert.equal(stream.recordingUrl ?? null, null, 'the stream no longer points at a replay');

@@ -210,6 +210,12 @@ TEST_F(RecorderTest, LocalStoreKeepsTheLadderAndAppendsTheMp4) {
   EXPECT_EQ(local_->get(prefix + "/source/seg3.m4s", std::nullopt)->data, filled(1000, 3));
   EXPECT_EQ(local_->get(prefix + "/360p/init.mp4", std::nullopt)->data.size(), 100u);
   EXPECT_EQ(local_->get(done->mp4_key, std::nullopt)->data, expected_mp4(0, 4, 1000));
+  const Bytes mp4 = expected_mp4(0, 4, 1000);
+  EXPECT_EQ(local_->get(done->mp4_key, ByteRange{150, 1000})->data,
+            Bytes(mp4.begin() + 150, mp4.begin() + 1150));  // across a part boundary
+  // Written once: the MP4 is a manifest whose pieces are the source's segment files.
+  EXPECT_LT(fs::file_size(root_ / "objects" / done->mp4_key), 1000u);
+  EXPECT_EQ(fs::hard_link_count(root_ / "objects" / prefix / "source/seg3.m4s"), 2u);
   EXPECT_TRUE(local_->list_multipart("")->empty());
   EXPECT_TRUE(local_->list("recordings/other-stream")->empty());
   // The recording's spool folder goes once it finished (just after the report).
@@ -355,6 +361,8 @@ TEST_F(RecorderTest, ACrashBeforeTheCommitOnTheLocalStoreKeepsWhatWasWritten) {
       EXPECT_EQ(local_->get(done->mp4_key, std::nullopt)->data, expected_mp4(0, 5, 1000));
     } else {
       EXPECT_EQ(done->outcome, RecordingOutcome::kPartial);
+      // The MP4 ends before the torn segment (its part, a link of the same file, is torn too).
+      EXPECT_EQ(local_->get(done->mp4_key, std::nullopt)->data, expected_mp4(0, 4, 1000));
       ASSERT_EQ(done->gaps.size(), 1u);
       EXPECT_EQ(done->gaps[0].rendition, "source");
       EXPECT_EQ(done->gaps[0].reason, "crash");

@@ -6,9 +6,8 @@
 namespace stagecast::store {
 
 Result<std::unique_ptr<Store>> open_store(const std::string& url, const StoreOptions& options) {
-  constexpr std::string_view kSqliteMemory = "sqlite::memory:";
   constexpr std::string_view kSqliteFile = "sqlite://";
-  if (url == kSqliteMemory) return sqlite::open_sqlite_store(":memory:", options);
+  if (url == kSqliteMemoryUrl) return sqlite::open_sqlite_store(":memory:", options);
   if (url.rfind(kSqliteFile, 0) == 0) {
     std::string path = url.substr(kSqliteFile.size());
     // sqlite:///abs/path leaves "/abs/path"; a relative path would depend on the working

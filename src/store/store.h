@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "core/clock.h"
 #include "core/result.h"
@@ -76,5 +77,9 @@ class Store {
 //                                     read_connections readers and one writer)
 // Errors: unsupported_backend, db_unavailable (cannot open, migration failed), schema_too_new.
 Result<std::unique_ptr<Store>> open_store(const std::string& url, const StoreOptions& options = {});
+
+// The URL of a private in-memory database: no other connection, let alone another process, can
+// open the same database.
+inline constexpr std::string_view kSqliteMemoryUrl = "sqlite::memory:";
 
 }  // namespace stagecast::store

@@ -168,7 +168,7 @@ HttpDispatcher::HttpDispatcher(WorkerPool& workers, const Router& router, Metric
 
 asio::awaitable<Response> HttpDispatcher::dispatch(Request& request) const {
   Response response = co_await route(workers_, router_, request);
-  if (!response.headers.contains("access-control-allow-origin") &&
+  if (!response.has_header("access-control-allow-origin") &&
       request.path.starts_with("/api/")) {
     response.headers["access-control-allow-origin"] = "*";
   }

@@ -217,7 +217,7 @@ asio::awaitable<bool> HttpServer::Impl::write_response(Stream& stream, const Req
   // response.
   std::string header;
   append_response_head(header, response.status, version, options.server_name, response.headers,
-                       keep_alive, no_body ? std::nullopt : std::optional<size_t>(body_size));
+                       response.preset, keep_alive, no_body ? std::nullopt : std::optional<size_t>(body_size));
   GatherBuffers buffers;
   buffers.push_back(asio::buffer(header));
   if (!head && !no_body && body_size > 0) {

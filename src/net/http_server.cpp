@@ -444,6 +444,7 @@ asio::awaitable<bool> HttpServer::Impl::http1(Stream& stream, const std::string&
            ec == asio::ssl::error::stream_truncated;  // TLS closed without close_notify
   };
   Watchdog* wd = watchdog.get();
+  const auto executor = co_await asio::this_coro::executor;
 
   for (bool first = true;; first = false) {
     http::request_parser<http::string_body> parser;
@@ -553,7 +554,12 @@ asio::awaitable<bool> HttpServer::Impl::http1(Stream& stream, const std::string&
     const auto& msg = parser.get();
     Request request = to_request(msg, remote);
     const bool keep_alive = msg.keep_alive();
-    Response response = co_await dispatcher.dispatch(request);
+    // Answered at once (an HLS part or playlist from memory) without a coroutine of its own.
+    Response response;
+    HttpDispatcher::Pending pending;
+    if (!dispatcher.dispatch_now(request, executor, response, pending)) {
+      response = co_await dispatcher.dispatch_rest(request, std::move(pending));
+    }
     const bool written = co_await write_response(stream, request, std::move(response),
                                                  msg.version(), keep_alive, wd);
     if (!written || !keep_alive) break;

@@ -64,9 +64,8 @@ asio::awaitable<Response> offload(WorkerPool& pool, const Handler& handler,
 // caller takes it without suspending: no post, no resumption) or later from any thread (then it
 // is posted to the connection's executor, where the coroutine waits for it).
 struct HttpDispatcher::Call {
-  explicit Call(asio::any_io_executor e) : ex(std::move(e)) {}
-  asio::any_io_executor ex;  // the connection's
   std::mutex mu;
+  asio::any_io_executor ex;  // the connection's, set with `completion` (none for an early answer)
   bool answered = false;                     // Respond was called (any later call is ignored)
   std::optional<Response> early;             // answered before the coroutine waited
   std::function<void(Response)> completion;  // set once the coroutine waits
@@ -86,16 +85,16 @@ void answer(const std::shared_ptr<Call>& call, Response r) {
     return;
   }
   auto completion = std::move(call->completion);
+  const asio::any_io_executor ex = std::move(call->ex);
   lock.unlock();
-  asio::post(call->ex, [completion = std::move(completion), r = std::move(r)]() mutable {
+  asio::post(ex, [completion = std::move(completion), r = std::move(r)]() mutable {
     completion(std::move(r));
   });
 }
 
 // Calls an async handler; its Respond may be invoked once, from any thread, at any later time.
-std::shared_ptr<Call> start_async(const AsyncHandler& handler, const Request& request,
-                                  const asio::any_io_executor& ex) {
-  auto call = std::make_shared<Call>(ex);
+std::shared_ptr<Call> start_async(const AsyncHandler& handler, const Request& request) {
+  auto call = std::make_shared<Call>();
   try {
     // Moved in: the handler's copies are the only ones (no copy for a handler that answers at
     // once).
@@ -109,10 +108,11 @@ std::shared_ptr<Call> start_async(const AsyncHandler& handler, const Request& re
 
 // The answer of a call that start_async did not have at once.
 asio::awaitable<Response> await_answer(std::shared_ptr<Call> call) {
+  auto ex = co_await asio::this_coro::executor;
   // Waiting: only the handler's copies of Respond hold the call from here (the completion it
   // will hold owns this coroutine; the coroutine must not own it back).
   co_return co_await asio::async_initiate<decltype(asio::use_awaitable), void(Response)>(
-      [&call](auto completion) {
+      [&call, &ex](auto completion) {
         const std::shared_ptr<Call> held = std::move(call);
         auto done = std::make_shared<decltype(completion)>(std::move(completion));
         std::unique_lock lock(held->mu);
@@ -121,9 +121,10 @@ asio::awaitable<Response> await_answer(std::shared_ptr<Call> call) {
           Response r = std::move(*held->early);
           held->early.reset();
           lock.unlock();
-          asio::post(held->ex, [done, r = std::move(r)]() mutable { (*done)(std::move(r)); });
+          asio::post(ex, [done, r = std::move(r)]() mutable { (*done)(std::move(r)); });
           return;
         }
+        held->ex = ex;
         held->completion = [done](Response r) { (*done)(std::move(r)); };
       },
       asio::use_awaitable);
@@ -168,13 +169,11 @@ HttpDispatcher::HttpDispatcher(WorkerPool& workers, const Router& router, Metric
 asio::awaitable<Response> HttpDispatcher::dispatch(Request& request) const {
   Response response;
   Pending pending;
-  auto ex = co_await asio::this_coro::executor;
-  if (dispatch_now(request, ex, response, pending)) co_return response;
+  if (dispatch_now(request, response, pending)) co_return response;
   co_return co_await dispatch_rest(request, std::move(pending));
 }
 
-bool HttpDispatcher::dispatch_now(Request& request, const asio::any_io_executor& ex,
-                                  Response& out, Pending& pending) const {
+bool HttpDispatcher::dispatch_now(Request& request, Response& out, Pending& pending) const {
   if (request.method == "OPTIONS") {
     // A path with its own preflight (WHIP: Accept-Post, If-Match) answers it; the rest get the
     // API's.
@@ -186,7 +185,7 @@ bool HttpDispatcher::dispatch_now(Request& request, const asio::any_io_executor&
   }
   const Router::Match m = router_.match(request);
   if (m.async_handler) {
-    auto call = start_async(*m.async_handler, request, ex);
+    auto call = start_async(*m.async_handler, request);
     {
       std::lock_guard lock(call->mu);
       if (call->early) {

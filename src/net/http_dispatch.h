@@ -6,7 +6,6 @@
 // responses and writes the access log line (the path only: query strings may carry tokens).
 
 #include <array>
-#include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
 #include <cstdint>
@@ -35,14 +34,13 @@ class HttpDispatcher {
   // and playlist from memory does). dispatch_now routes the request and calls its handler when
   // that runs on this thread; true with `out` set when the answer is there. Otherwise `pending`
   // holds what dispatch_rest awaits (an async answer still to come, or a blocking handler for the
-  // worker pool). `ex` is the connection's executor (where dispatch_rest must be awaited).
+  // worker pool); dispatch_rest must be awaited on the connection's executor.
   struct Call;  // an async handler's call, answered once from any thread
   struct Pending {
     std::shared_ptr<Call> call;
     const Handler* offload = nullptr;
   };
-  bool dispatch_now(Request& request, const boost::asio::any_io_executor& ex, Response& out,
-                    Pending& pending) const;
+  bool dispatch_now(Request& request, Response& out, Pending& pending) const;
   boost::asio::awaitable<Response> dispatch_rest(Request& request, Pending pending) const;
 
   // The piece of a streamed body at `offset` (StreamedBody::read), read on the worker pool, for a

@@ -458,7 +458,6 @@ asio::awaitable<bool> HttpServer::Impl::http1(Stream& stream, const std::string&
            ec == asio::ssl::error::stream_truncated;  // TLS closed without close_notify
   };
   Watchdog* wd = watchdog.get();
-  const auto executor = co_await asio::this_coro::executor;
   std::string head_buffer;  // the response header of the plain path, reused by every response
 
   for (bool first = true;; first = false) {
@@ -572,7 +571,7 @@ asio::awaitable<bool> HttpServer::Impl::http1(Stream& stream, const std::string&
     // Answered at once (an HLS part or playlist from memory) without a coroutine of its own.
     Response response;
     HttpDispatcher::Pending pending;
-    if (!dispatcher.dispatch_now(request, executor, response, pending)) {
+    if (!dispatcher.dispatch_now(request, response, pending)) {
       response = co_await dispatcher.dispatch_rest(request, std::move(pending));
     }
     bool written = false;

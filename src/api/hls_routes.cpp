@@ -300,8 +300,7 @@ void HlsDelivery::rendition_resource(const net::Request& request,
       if (msn.present) want_msn = msn.value;
       if (part.present) want_part = static_cast<int>(part.value);
       store.wait_for_playlist(t.stream, t.rendition, want_msn, want_part, std::nullopt,
-                              [&store, t, respond, blocking,
-                               skip](hls::WaitResult result) {
+                              [&store, t, respond, blocking, skip](hls::WaitResult result) {
                                 if (result != hls::WaitResult::Ready) {
                                   respond(wait_failure(result));
                                   return;

@@ -243,8 +243,8 @@ asio::awaitable<bool> HttpServer::Impl::write_response(Stream& stream, const Req
   }
   std::string header;
   GatherBuffers buffers;
-  const size_t body_size = response_buffers(header, buffers, response, first_piece.get(), head,
-                                            version, keep_alive);
+  const size_t body_size =
+      response_buffers(header, buffers, response, first_piece.get(), head, version, keep_alive);
   boost::system::error_code ec;
   if (watchdog != nullptr && !stream.is_tls()) {
     // Plain: written at once, without an asynchronous operation, when the socket takes it all
@@ -581,8 +581,9 @@ asio::awaitable<bool> HttpServer::Impl::http1(Stream& stream, const std::string&
       const auto started = std::chrono::steady_clock::now();
       head_buffer.clear();
       GatherBuffers buffers;
-      const size_t body_size = response_buffers(head_buffer, buffers, response, nullptr,
-                                                request.method == "HEAD", msg.version(), keep_alive);
+      const size_t body_size =
+          response_buffers(head_buffer, buffers, response, nullptr, request.method == "HEAD",
+                           msg.version(), keep_alive);
       auto& socket = beast::get_lowest_layer(stream).socket();
       const size_t total = asio::buffer_size(buffers);
       boost::system::error_code wec;

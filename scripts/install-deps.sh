@@ -7,7 +7,7 @@ packages=(
   libboost1.81-all-dev libssl-dev libsqlite3-dev libpq-dev libsodium-dev
   nlohmann-json3-dev libspdlog-dev libfmt-dev libtomlplusplus-dev libgtest-dev
   libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libswresample-dev libx264-dev
-  libcurl4-openssl-dev libsrtp2-dev libhiredis-dev libnghttp2-dev
+  libcurl4-openssl-dev libsrtp2-dev libhiredis-dev libnghttp2-dev libjemalloc-dev
 )
 if [[ "${1:-}" == "--test" || "${1:-}" == "--bench" ]]; then
   # Real peers the tests talk to, and clang for the sanitizer-free fuzz build.

@@ -35,6 +35,7 @@ std::string cache_control(bool is_private, std::string_view policy) {
 }
 constexpr std::string_view kImmutable = "max-age=31536000, immutable";
 constexpr std::string_view kLivePlaylist = "max-age=1";
+constexpr int kLivePlaylistAge = 1;
 
 void add_cors(net::Response& r) {
   r.headers["access-control-allow-origin"] = "*";
@@ -83,13 +84,49 @@ Target target_of(const net::Request& request) {
   return t;
 }
 
-net::Response playlist_response(const hls::SharedBytes& bytes, const Target& t,
-                                std::string cache_policy) {
+// The fields every response of a kind shares, built once (net::PresetHeaders): a part or a
+// playlist response then costs no header allocation.
+const net::PresetHeaders& media_preset(bool is_private) {
+  static const net::PresetHeaders kPublic({{"content-type", kMediaType},
+                                           {"cache-control", cache_control(false, kImmutable)},
+                                           {"access-control-allow-origin", "*"}});
+  static const net::PresetHeaders kPrivate({{"content-type", kMediaType},
+                                            {"cache-control", cache_control(true, kImmutable)},
+                                            {"access-control-allow-origin", "*"}});
+  return is_private ? kPrivate : kPublic;
+}
+
+// A playlist's fields for max-age=1..kMaxPresetAge (a blocking reload's max-age is three target
+// durations); null beyond.
+constexpr int kMaxPresetAge = 180;
+const net::PresetHeaders* playlist_preset(bool is_private, int max_age) {
+  if (max_age < 1 || max_age > kMaxPresetAge) return nullptr;
+  static const std::vector<net::PresetHeaders> kTable = [] {
+    std::vector<net::PresetHeaders> t;
+    t.reserve(2 * kMaxPresetAge);
+    for (int priv = 0; priv < 2; ++priv) {
+      for (int age = 1; age <= kMaxPresetAge; ++age) {
+        t.emplace_back(std::vector<std::pair<std::string, std::string>>{
+            {"content-type", kPlaylistType},
+            {"cache-control", cache_control(priv == 1, fmt::format("max-age={}", age))},
+            {"access-control-allow-origin", "*"}});
+      }
+    }
+    return t;
+  }();
+  return &kTable[static_cast<size_t>((is_private ? kMaxPresetAge : 0) + max_age - 1)];
+}
+
+net::Response playlist_response(const hls::SharedBytes& bytes, const Target& t, int max_age) {
   net::Response r;
   r.status = 200;
-  r.headers["content-type"] = kPlaylistType;
-  r.headers["cache-control"] = cache_control(t.playlist_private(), cache_policy);
-  add_cors(r);
+  r.preset = playlist_preset(t.playlist_private(), max_age);
+  if (r.preset == nullptr) {
+    r.headers["content-type"] = kPlaylistType;
+    r.headers["cache-control"] =
+        cache_control(t.playlist_private(), fmt::format("max-age={}", max_age));
+    add_cors(r);
+  }
   if (t.token_query.empty()) {
     r.shared_body = bytes;  // the bytes every viewer gets, written without a copy
   } else {
@@ -103,9 +140,7 @@ net::Response playlist_response(const hls::SharedBytes& bytes, const Target& t,
 net::Response media_response(hls::SharedBytes bytes, const Target& t) {
   net::Response r;
   r.status = 200;
-  r.headers["content-type"] = kMediaType;
-  r.headers["cache-control"] = cache_control(t.is_private(), kImmutable);
-  add_cors(r);
+  r.preset = &media_preset(t.is_private());
   r.shared_body = std::move(bytes);
   return r;
 }
@@ -255,7 +290,7 @@ void HlsDelivery::rendition_resource(const net::Request& request,
       }
       if (!msn.present) {
         if (auto bytes = store.media_playlist(t.stream, t.rendition, skip)) {
-          respond(playlist_response(bytes, t, std::string(kLivePlaylist)));
+          respond(playlist_response(bytes, t, kLivePlaylistAge));
           return;
         }
       }
@@ -276,13 +311,12 @@ void HlsDelivery::rendition_resource(const net::Request& request,
                                   respond(not_found());
                                   return;
                                 }
-                                std::string policy(kLivePlaylist);
+                                int max_age = kLivePlaylistAge;
                                 if (blocking && !now_edge->ended) {
-                                  policy = fmt::format(
-                                      "max-age={}",
-                                      static_cast<int>(std::ceil(3.0 * now_edge->target_duration)));
+                                  max_age =
+                                      static_cast<int>(std::ceil(3.0 * now_edge->target_duration));
                                 }
-                                respond(playlist_response(bytes, t, std::move(policy)));
+                                respond(playlist_response(bytes, t, max_age));
                               });
       return;
     }

@@ -32,9 +32,10 @@ bool safe_field_text(std::string_view s) {
 // before, without its field container. Framing fields are the server's: a handler's
 // Content-Length, Transfer-Encoding or Connection is not written. HTTP/1.1 says "Connection:
 // close" when the connection ends after this response; HTTP/1.0 says "Connection: keep-alive"
-// when it does not (RFC 9112 9.3).
+// when it does not (RFC 9112 9.3). The preset's fields follow `headers` (a name in both is sent
+// once, from `headers`).
 void append_response_head(std::string& out, int status, unsigned version, std::string_view server,
-                          const HeaderMap& headers, bool keep_alive,
+                          const HeaderMap& headers, const PresetHeaders* preset, bool keep_alive,
                           std::optional<size_t> content_length) {
   out.reserve(out.size() + 192);
   out += version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
@@ -54,6 +55,19 @@ void append_response_head(std::string& out, int status, unsigned version, std::s
     out += ": ";
     out += value;
     out += "\r\n";
+  }
+  if (preset != nullptr) {
+    if (headers.empty()) {
+      out += preset->wire();  // the common case (an HLS part): one copy of ready bytes
+    } else {
+      for (const auto& [name, value] : preset->fields()) {
+        if (headers.contains(name)) continue;
+        out += name;
+        out += ": ";
+        out += value;
+        out += "\r\n";
+      }
+    }
   }
   if (version >= 11 && !keep_alive) out += "Connection: close\r\n";
   if (version < 11 && keep_alive) out += "Connection: keep-alive\r\n";

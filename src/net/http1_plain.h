@@ -28,9 +28,10 @@ namespace stagecast::net {
 // before, without its field container. Framing fields are the server's: a handler's
 // Content-Length, Transfer-Encoding or Connection is not written. HTTP/1.1 says "Connection:
 // close" when the connection ends after this response; HTTP/1.0 says "Connection: keep-alive"
-// when it does not (RFC 9112 9.3).
+// when it does not (RFC 9112 9.3). The preset's fields follow `headers` (a name in both is sent
+// once, from `headers`).
 void append_response_head(std::string& out, int status, unsigned version, std::string_view server,
-                          const HeaderMap& headers, bool keep_alive,
+                          const HeaderMap& headers, const PresetHeaders* preset, bool keep_alive,
                           std::optional<size_t> content_length);
 
 // The buffers of one response: the header and up to a few body pieces inline, more (a segment

@@ -378,7 +378,8 @@ bool Http2Session::submit(int32_t stream_id, Stream& st, Response response, bool
                        (response.status >= 100 && response.status < 200);
   const size_t size = response.body_size();
   std::vector<std::pair<std::string, std::string>> fields;
-  fields.reserve(response.headers.size() + 3);
+  fields.reserve(response.headers.size() + 3 +
+                 (response.preset != nullptr ? response.preset->fields().size() : 0));
   fields.emplace_back(":status", std::to_string(response.status));
   fields.emplace_back("server", options_.server_name);
   for (const auto& [name, value] : response.headers) {
@@ -386,6 +387,13 @@ bool Http2Session::submit(int32_t stream_id, Stream& st, Response response, bool
     for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     if (connection_specific(lower) || lower == "content-length" || lower == "server") continue;
     fields.emplace_back(std::move(lower), value);
+  }
+  if (response.preset != nullptr) {
+    for (const auto& [name, value] : response.preset->fields()) {
+      if (response.headers.contains(name) || connection_specific(name) || name == "server")
+        continue;
+      fields.emplace_back(name, value);
+    }
   }
   if (!no_body) fields.emplace_back("content-length", std::to_string(size));
   std::vector<nghttp2_nv> nva;

@@ -58,20 +58,25 @@ asio::awaitable<Response> offload(WorkerPool& pool, const Handler& handler,
   co_return std::move(*r);
 }
 
+}  // namespace
+
 // One call of an async handler: its answer, given once, either while the handler runs (then the
-// coroutine takes it without suspending: no post, no resumption) or later from any thread (then
-// it is posted to the connection's executor, where the coroutine waits for it).
-struct AsyncCall {
-  explicit AsyncCall(asio::any_io_executor e) : ex(std::move(e)) {}
-  asio::any_io_executor ex;  // the connection's
+// caller takes it without suspending: no post, no resumption) or later from any thread (then it
+// is posted to the connection's executor, where the coroutine waits for it).
+struct HttpDispatcher::Call {
   std::mutex mu;
+  asio::any_io_executor ex;  // the connection's, set with `completion` (none for an early answer)
   bool answered = false;                     // Respond was called (any later call is ignored)
   std::optional<Response> early;             // answered before the coroutine waited
   std::function<void(Response)> completion;  // set once the coroutine waits
 };
 
+namespace {
+
+using Call = HttpDispatcher::Call;
+
 // The one answer of a call: kept for the coroutine if it does not wait yet, else posted to it.
-void answer(const std::shared_ptr<AsyncCall>& call, Response r) {
+void answer(const std::shared_ptr<Call>& call, Response r) {
   std::unique_lock lock(call->mu);
   if (call->answered) return;
   call->answered = true;
@@ -80,15 +85,16 @@ void answer(const std::shared_ptr<AsyncCall>& call, Response r) {
     return;
   }
   auto completion = std::move(call->completion);
+  const asio::any_io_executor ex = std::move(call->ex);
   lock.unlock();
-  asio::post(call->ex, [completion = std::move(completion), r = std::move(r)]() mutable {
+  asio::post(ex, [completion = std::move(completion), r = std::move(r)]() mutable {
     completion(std::move(r));
   });
 }
 
 // Calls an async handler; its Respond may be invoked once, from any thread, at any later time.
-asio::awaitable<Response> call_async(const AsyncHandler& handler, const Request& request) {
-  auto call = std::make_shared<AsyncCall>(co_await asio::this_coro::executor);
+std::shared_ptr<Call> start_async(const AsyncHandler& handler, const Request& request) {
+  auto call = std::make_shared<Call>();
   try {
     // Moved in: the handler's copies are the only ones (no copy for a handler that answers at
     // once).
@@ -97,56 +103,50 @@ asio::awaitable<Response> call_async(const AsyncHandler& handler, const Request&
     spdlog::error("http {} {}: async handler threw: {}", request.method, request.path, e.what());
     answer(call, Response::error(500, "internal_error", "internal server error"));
   }
-  {
-    std::lock_guard lock(call->mu);
-    if (call->early) co_return std::move(*call->early);
-  }
+  return call;
+}
+
+// The answer of a call that start_async did not have at once.
+asio::awaitable<Response> await_answer(std::shared_ptr<Call> call) {
+  auto ex = co_await asio::this_coro::executor;
   // Waiting: only the handler's copies of Respond hold the call from here (the completion it
   // will hold owns this coroutine; the coroutine must not own it back).
   co_return co_await asio::async_initiate<decltype(asio::use_awaitable), void(Response)>(
-      [&call](auto completion) {
-        const std::shared_ptr<AsyncCall> held = std::move(call);
+      [&call, &ex](auto completion) {
+        const std::shared_ptr<Call> held = std::move(call);
         auto done = std::make_shared<decltype(completion)>(std::move(completion));
         std::unique_lock lock(held->mu);
         if (held->early) {
-          // Answered from another thread between the check above and now.
+          // Answered from another thread since the caller looked.
           Response r = std::move(*held->early);
           held->early.reset();
           lock.unlock();
-          asio::post(held->ex, [done, r = std::move(r)]() mutable { (*done)(std::move(r)); });
+          asio::post(ex, [done, r = std::move(r)]() mutable { (*done)(std::move(r)); });
           return;
         }
+        held->ex = ex;
         held->completion = [done](Response r) { (*done)(std::move(r)); };
       },
       asio::use_awaitable);
 }
 
-asio::awaitable<Response> route(WorkerPool& workers, const Router& router, Request& request) {
-  if (request.method == "OPTIONS") {
-    // A path with its own preflight (WHIP: Accept-Post, If-Match) answers it; the rest get the
-    // API's.
-    const Router::Match own = router.match(request);
-    if (own.handler && own.dispatch == Dispatch::Inline)
-      co_return guarded_call(*own.handler, request);
-    // CORS preflight: the API is token-authenticated (no cookies), so any origin may call it.
-    Response r;
-    r.status = 204;
-    r.headers["access-control-allow-origin"] = "*";
-    r.headers["access-control-allow-methods"] = "GET, POST, PUT, PATCH, DELETE, OPTIONS";
-    r.headers["access-control-allow-headers"] = "authorization, content-type, idempotency-key";
-    r.headers["access-control-max-age"] = "600";
-    co_return r;
+// The CORS preflight of a path without its own: the API is token-authenticated (no cookies), so
+// any origin may call it.
+Response api_preflight() {
+  Response r;
+  r.status = 204;
+  r.headers["access-control-allow-origin"] = "*";
+  r.headers["access-control-allow-methods"] = "GET, POST, PUT, PATCH, DELETE, OPTIONS";
+  r.headers["access-control-allow-headers"] = "authorization, content-type, idempotency-key";
+  r.headers["access-control-max-age"] = "600";
+  return r;
+}
+
+// API answers carry access-control-allow-origin.
+void finish(const Request& request, Response& response) {
+  if (request.path.starts_with("/api/") && !response.has_header("access-control-allow-origin")) {
+    response.headers["access-control-allow-origin"] = "*";
   }
-  const Router::Match m = router.match(request);
-  if (m.async_handler) co_return co_await call_async(*m.async_handler, request);
-  if (m.handler) {
-    if (m.dispatch == Dispatch::Inline) co_return guarded_call(*m.handler, request);
-    co_return co_await offload(workers, *m.handler, request);
-  }
-  if (m.path_matched_other_method) {
-    co_return Response::error(405, "method_not_allowed", "method not allowed on this path");
-  }
-  co_return Response::error(404, "not_found", "no such resource");
 }
 
 std::string status_class(int status) {
@@ -167,11 +167,61 @@ HttpDispatcher::HttpDispatcher(WorkerPool& workers, const Router& router, Metric
 }
 
 asio::awaitable<Response> HttpDispatcher::dispatch(Request& request) const {
-  Response response = co_await route(workers_, router_, request);
-  if (!response.headers.contains("access-control-allow-origin") &&
-      request.path.starts_with("/api/")) {
-    response.headers["access-control-allow-origin"] = "*";
+  Response response;
+  Pending pending;
+  if (dispatch_now(request, response, pending)) co_return response;
+  co_return co_await dispatch_rest(request, std::move(pending));
+}
+
+bool HttpDispatcher::dispatch_now(Request& request, Response& out, Pending& pending) const {
+  if (request.method == "OPTIONS") {
+    // A path with its own preflight (WHIP: Accept-Post, If-Match) answers it; the rest get the
+    // API's.
+    const Router::Match own = router_.match(request);
+    out = own.handler && own.dispatch == Dispatch::Inline ? guarded_call(*own.handler, request)
+                                                          : api_preflight();
+    finish(request, out);
+    return true;
   }
+  const Router::Match m = router_.match(request);
+  if (m.async_handler) {
+    auto call = start_async(*m.async_handler, request);
+    {
+      std::lock_guard lock(call->mu);
+      if (call->early) {
+        out = std::move(*call->early);
+        call->early.reset();
+        finish(request, out);
+        return true;
+      }
+    }
+    pending.call = std::move(call);
+    return false;
+  }
+  if (m.handler) {
+    if (m.dispatch == Dispatch::Inline) {
+      out = guarded_call(*m.handler, request);
+      finish(request, out);
+      return true;
+    }
+    pending.offload = m.handler;
+    return false;
+  }
+  out = m.path_matched_other_method
+            ? Response::error(405, "method_not_allowed", "method not allowed on this path")
+            : Response::error(404, "not_found", "no such resource");
+  finish(request, out);
+  return true;
+}
+
+asio::awaitable<Response> HttpDispatcher::dispatch_rest(Request& request, Pending pending) const {
+  Response response;
+  if (pending.call) {
+    response = co_await await_answer(std::move(pending.call));
+  } else {
+    response = co_await offload(workers_, *pending.offload, request);
+  }
+  finish(request, response);
   co_return response;
 }
 

@@ -29,6 +29,20 @@ class HttpDispatcher {
   // access-control-allow-origin.
   boost::asio::awaitable<Response> dispatch(Request& request) const;
 
+  // dispatch() in two steps, for a connection loop that wants no coroutine for what is answered
+  // at once (an inline handler; an async one that responds before it returns, as every HLS part
+  // and playlist from memory does). dispatch_now routes the request and calls its handler when
+  // that runs on this thread; true with `out` set when the answer is there. Otherwise `pending`
+  // holds what dispatch_rest awaits (an async answer still to come, or a blocking handler for the
+  // worker pool); dispatch_rest must be awaited on the connection's executor.
+  struct Call;  // an async handler's call, answered once from any thread
+  struct Pending {
+    std::shared_ptr<Call> call;
+    const Handler* offload = nullptr;
+  };
+  bool dispatch_now(Request& request, Response& out, Pending& pending) const;
+  boost::asio::awaitable<Response> dispatch_rest(Request& request, Pending pending) const;
+
   // The piece of a streamed body at `offset` (StreamedBody::read), read on the worker pool, for a
   // coroutine on the connection's executor, where it resumes. Null when the read failed, or the
   // pool stayed full for a second.

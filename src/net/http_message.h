@@ -54,9 +54,33 @@ struct StreamedBody {
   std::function<std::shared_ptr<const std::vector<uint8_t>>(uint64_t offset, size_t max)> read;
 };
 
+// Header fields that are the same for every response of a kind (an HLS part: its content type,
+// cache policy and CORS field), built once and pointed to by each such response instead of being
+// copied into its HeaderMap: no allocation per response, and the HTTP/1.1 bytes of the fields
+// ready to copy. Names are lowercased; a field with CR, LF or NUL, or a framing field
+// (Content-Length, Transfer-Encoding, Connection) is dropped at construction, as
+// append_response_head drops them from a HeaderMap. Must outlive every response that
+// points to it (in practice: function-local statics).
+class PresetHeaders {
+ public:
+  explicit PresetHeaders(std::vector<std::pair<std::string, std::string>> fields);
+  const std::vector<std::pair<std::string, std::string>>& fields() const { return fields_; }
+  // "name: value\r\n" for every field, in order.
+  std::string_view wire() const { return wire_; }
+  // Empty when absent.
+  std::string_view find(std::string_view lowercase_name) const;
+
+ private:
+  std::vector<std::pair<std::string, std::string>> fields_;
+  std::string wire_;
+};
+
 struct Response {
   int status = 200;
   HeaderMap headers;
+  // Fields shared with other responses (see PresetHeaders), sent after `headers`; a name also in
+  // `headers` is sent once, with the value from `headers`.
+  const PresetHeaders* preset = nullptr;
   std::string body;
   // Immutable shared payload (HLS segments and parts): written without a copy when set.
   std::shared_ptr<const std::vector<uint8_t>> shared_body;
@@ -67,6 +91,9 @@ struct Response {
   std::shared_ptr<const StreamedBody> streamed;
 
   size_t body_size() const;
+  // The value of a field from `headers` or the preset; empty when absent.
+  std::string_view header_value(std::string_view lowercase_name) const;
+  bool has_header(std::string_view lowercase_name) const;
 
   static Response json(int status, std::string body);
   // {"error":{"code":..., "message":...}}

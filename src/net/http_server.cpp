@@ -149,6 +149,13 @@ struct HttpServer::Impl {
         "stagecast_http_bad_requests_total",
         "Requests refused as malformed or ambiguously framed (RFC 9112 6.3), connection closed");
   }
+  // The header of `response` serialized into `header` (no per-field allocations) and the buffers
+  // of header and body (the shared bytes every viewer gets, never copied), for one gather write:
+  // one sendmsg per response. `first_piece`: a streamed body's first piece, already read.
+  // Returns the body size.
+  size_t response_buffers(std::string& header, GatherBuffers& buffers, const Response& response,
+                          const std::vector<uint8_t>* first_piece, bool head, unsigned version,
+                          bool keep_alive) const;
   // With a watchdog, a plain connection's response is written at once where the socket takes
   // it (see http1); else under the stream's request timeout.
   asio::awaitable<bool> write_response(Stream& stream, const Request& request, Response response,
@@ -195,6 +202,30 @@ asio::awaitable<void> HttpServer::Impl::accept_loop(tcp::acceptor& from, bool tl
   }
 }
 
+size_t HttpServer::Impl::response_buffers(std::string& header, GatherBuffers& buffers,
+                                          const Response& response,
+                                          const std::vector<uint8_t>* first_piece, bool head,
+                                          unsigned version, bool keep_alive) const {
+  const bool no_body = response.status == 204 || response.status == 304;
+  const size_t body_size = response.body_size();
+  append_response_head(header, response.status, version, options.server_name, response.headers,
+                       response.preset, keep_alive,
+                       no_body ? std::nullopt : std::optional<size_t>(body_size));
+  buffers.push_back(asio::buffer(header));
+  if (!head && !no_body && body_size > 0) {
+    if (first_piece != nullptr) {
+      buffers.push_back(asio::buffer(*first_piece));
+    } else if (response.shared_body) {
+      buffers.push_back(asio::buffer(*response.shared_body));
+    } else if (!response.shared_pieces.empty()) {
+      for (const auto& piece : response.shared_pieces) buffers.push_back(asio::buffer(*piece));
+    } else {
+      buffers.push_back(asio::buffer(response.body));
+    }
+  }
+  return body_size;
+}
+
 asio::awaitable<bool> HttpServer::Impl::write_response(Stream& stream, const Request& request,
                                                        Response response, unsigned version,
                                                        bool keep_alive, Watchdog* watchdog) {
@@ -210,27 +241,10 @@ asio::awaitable<bool> HttpServer::Impl::write_response(Stream& stream, const Req
       response = Response::error(503, "storage_unavailable", "the file cannot be read now; retry");
     }
   }
-  const size_t body_size = response.body_size();
-
-  // The header, serialized here into one string (no per-field allocations), and the body (the
-  // shared bytes every viewer gets, never copied) leave in one gather write: one sendmsg per
-  // response.
   std::string header;
-  append_response_head(header, response.status, version, options.server_name, response.headers,
-                       keep_alive, no_body ? std::nullopt : std::optional<size_t>(body_size));
   GatherBuffers buffers;
-  buffers.push_back(asio::buffer(header));
-  if (!head && !no_body && body_size > 0) {
-    if (first_piece) {
-      buffers.push_back(asio::buffer(*first_piece));
-    } else if (response.shared_body) {
-      buffers.push_back(asio::buffer(*response.shared_body));
-    } else if (!response.shared_pieces.empty()) {
-      for (const auto& piece : response.shared_pieces) buffers.push_back(asio::buffer(*piece));
-    } else {
-      buffers.push_back(asio::buffer(response.body));
-    }
-  }
+  const size_t body_size =
+      response_buffers(header, buffers, response, first_piece.get(), head, version, keep_alive);
   boost::system::error_code ec;
   if (watchdog != nullptr && !stream.is_tls()) {
     // Plain: written at once, without an asynchronous operation, when the socket takes it all
@@ -444,6 +458,7 @@ asio::awaitable<bool> HttpServer::Impl::http1(Stream& stream, const std::string&
            ec == asio::ssl::error::stream_truncated;  // TLS closed without close_notify
   };
   Watchdog* wd = watchdog.get();
+  std::string head_buffer;  // the response header of the plain path, reused by every response
 
   for (bool first = true;; first = false) {
     http::request_parser<http::string_body> parser;
@@ -553,9 +568,41 @@ asio::awaitable<bool> HttpServer::Impl::http1(Stream& stream, const std::string&
     const auto& msg = parser.get();
     Request request = to_request(msg, remote);
     const bool keep_alive = msg.keep_alive();
-    Response response = co_await dispatcher.dispatch(request);
-    const bool written = co_await write_response(stream, request, std::move(response),
-                                                 msg.version(), keep_alive, wd);
+    // Answered at once (an HLS part or playlist from memory) without a coroutine of its own.
+    Response response;
+    HttpDispatcher::Pending pending;
+    if (!dispatcher.dispatch_now(request, response, pending)) {
+      response = co_await dispatcher.dispatch_rest(request, std::move(pending));
+    }
+    bool written = false;
+    if (wd != nullptr && !response.streamed) {
+      // Plain, a body in memory: the response is written here, into the connection's header
+      // buffer, without the coroutine of write_response (which does the same).
+      const auto started = std::chrono::steady_clock::now();
+      head_buffer.clear();
+      GatherBuffers buffers;
+      const size_t body_size =
+          response_buffers(head_buffer, buffers, response, nullptr, request.method == "HEAD",
+                           msg.version(), keep_alive);
+      auto& socket = beast::get_lowest_layer(stream).socket();
+      const size_t total = asio::buffer_size(buffers);
+      boost::system::error_code wec;
+      const size_t done = socket.write_some(buffers, wec);
+      if (wec == asio::error::would_block || wec == asio::error::try_again) wec = {};
+      if (!wec && done < total) {
+        wd->expires_after(options.request_timeout);
+        std::tie(wec, std::ignore) =
+            co_await asio::async_write(socket, after_bytes(buffers, done), kUseAwaitable);
+      }
+      dispatcher.record(request, response.status, body_size,
+                        std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::steady_clock::now() - started),
+                        "");
+      written = !wec;
+    } else {
+      written = co_await write_response(stream, request, std::move(response), msg.version(),
+                                        keep_alive, wd);
+    }
     if (!written || !keep_alive) break;
   }
   if (watchdog) watchdog->stop();

@@ -45,6 +45,10 @@ asio::awaitable<bool> WebSocketSession::handshake(http::request<http::string_bod
     http::response<http::string_body> res{static_cast<http::status>(reject.status),
                                           upgrade.version()};
     for (const auto& [name, value] : reject.headers) res.set(name, value);
+    if (reject.preset != nullptr) {
+      for (const auto& [name, value] : reject.preset->fields())
+        if (!reject.headers.contains(name)) res.set(name, value);
+    }
     res.body() = reject.body;
     res.keep_alive(false);
     res.prepare_payload();

@@ -35,8 +35,7 @@ struct Captured {
     return response->body;
   }
   std::string header(const std::string& name) const {
-    auto it = response->headers.find(name);
-    return it == response->headers.end() ? std::string() : it->second;
+    return std::string(response->header_value(name));
   }
 };
 

@@ -112,12 +112,19 @@ TEST(Http2Session, AnswersStreamsInAnyOrderAndHeadWithoutBody) {
   const int32_t head = client.request("HEAD", "/hls/s/part8.3.m4s");
   pump(client, server);
   ASSERT_EQ(server.take_requests().size(), 3u);
+  // Fields from a preset (as HLS parts have them) go out like the response's own.
+  static const PresetHeaders preset(
+      {{"content-type", "video/mp4"}, {"cache-control", "public, max-age=1"}});
   Response p;
+  p.preset = &preset;
+  p.headers["cache-control"] = "no-store";  // the response's own field wins
   p.shared_body = payload(1000, 3);
   ASSERT_TRUE(server.respond(part, p, false));
   ASSERT_TRUE(server.respond(head, p, true));
   pump(client, server);
   EXPECT_EQ(client.replies[part].body.size(), 1000u);
+  EXPECT_EQ(client.replies[part].headers.at("content-type"), "video/mp4");
+  EXPECT_EQ(client.replies[part].headers.at("cache-control"), "no-store");
   EXPECT_TRUE(client.replies[part].closed);
   EXPECT_EQ(client.replies[head].headers.at("content-length"), "1000");
   EXPECT_TRUE(client.replies[head].body.empty());

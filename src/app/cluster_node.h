@@ -71,6 +71,9 @@ class ClusterNode final : public platform::StreamEvents {
   std::optional<std::string> owner_url(const std::string& stream_id) const;
   // The artist's LIVE streams as of the last check (every cluster.lease_renew_ms).
   std::vector<std::string> live_streams_of(const std::string& artist_id) const;
+  // Whether the connection that carries leases and viewer counts is up (/readyz: bus degraded
+  // while it is not).
+  bool connected() const { return link_.connected(); }
 
   // platform::StreamEvents: a stream that went live here gets its lease at once.
   void went_live(const store::LiveStream& stream) override;

@@ -109,7 +109,9 @@ void add_operator_routes(Server::Parts& p) {
           return net::Response::error(503, "not_ready",
                                       "the database is unavailable (locked or unreachable)");
         // Redis down is degraded, not unready: this node serves its own members meanwhile.
-        if (p.realtime && p.realtime->redis_bus && p.realtime->redis_bus->degraded())
+        // Every link to it counts: the room bus's two and the cluster's (leases, counts).
+        if ((p.realtime && p.realtime->redis_bus && p.realtime->redis_bus->degraded()) ||
+            (p.cluster && !p.cluster->connected()))
           return net::Response::json(200, R"({"status":"ready","bus":"degraded"})");
         return net::Response::json(200, R"({"status":"ready"})");
       },

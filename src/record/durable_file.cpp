@@ -58,6 +58,23 @@ bool write_all(int fd, ByteSpan data, uint64_t offset) {
   return true;
 }
 
+// Fills `out` from `offset`; fewer bytes when the file ends first (it shrank meanwhile).
+Result<size_t> pread_all(int fd, const std::filesystem::path& path, uint64_t offset,
+                         std::span<uint8_t> out) {
+  size_t done = 0;
+  while (done < out.size()) {
+    const ssize_t n =
+        ::pread(fd, out.data() + done, out.size() - done, static_cast<off_t>(offset + done));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return io_error("reading", path);
+    }
+    if (n == 0) break;
+    done += static_cast<size_t>(n);
+  }
+  return done;
+}
+
 }  // namespace
 
 Result<void> sync_directory(const std::filesystem::path& dir) {
@@ -177,21 +194,18 @@ Result<Bytes> read_file_range(const std::filesystem::path& path, uint64_t offset
   if (::fstat(fd.get(), &st) != 0) return io_error("reading", path);
   const uint64_t size = static_cast<uint64_t>(st.st_size);
   if (offset >= size) return Bytes{};
-  length = std::min(length, size - offset);
-  Bytes out(length);
-  size_t done = 0;
-  while (done < length) {
-    const ssize_t n =
-        ::pread(fd.get(), out.data() + done, length - done, static_cast<off_t>(offset + done));
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return io_error("reading", path);
-    }
-    if (n == 0) break;  // shrank meanwhile
-    done += static_cast<size_t>(n);
-  }
-  out.resize(done);
+  Bytes out(std::min(length, size - offset));
+  auto done = pread_all(fd.get(), path, offset, out);
+  if (!done) return done.error();
+  out.resize(*done);
   return out;
+}
+
+Result<size_t> read_file_range_into(const std::filesystem::path& path, uint64_t offset,
+                                    std::span<uint8_t> out) {
+  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.ok()) return io_error("opening", path);
+  return pread_all(fd.get(), path, offset, out);
 }
 
 }  // namespace stagecast::record

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <set>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -57,5 +58,9 @@ Result<void> sync_file(const std::filesystem::path& path);
 Result<Bytes> read_file(const std::filesystem::path& path, uint64_t max_bytes);
 // [offset, offset + length) of a file, clamped to its end.
 Result<Bytes> read_file_range(const std::filesystem::path& path, uint64_t offset, uint64_t length);
+// The same into `out` (its size is the length asked for): how many bytes were read, fewer when
+// the file ends first.
+Result<size_t> read_file_range_into(const std::filesystem::path& path, uint64_t offset,
+                                    std::span<uint8_t> out);
 
 }  // namespace stagecast::record

@@ -118,20 +118,20 @@ Result<ObjectBytes> LocalObjectStore::read_composite(const CompositeManifest& m,
   ObjectBytes out;
   out.total_size = m.size;
   const uint64_t last = std::min(m.size, range.first + range.length);
-  out.data.reserve(last > range.first ? last - range.first : 0);
+  // Each piece is read straight into its place in the answer: one buffer, no copy.
+  out.data.resize(last > range.first ? last - range.first : 0);
   uint64_t at = 0;  // where the piece starts in the object
   for (const auto& p : m.pieces) {
     const uint64_t end = at + p.size;
     if (end > range.first && at < last) {
       const uint64_t from = std::max(at, range.first);
       const uint64_t to = std::min(end, last);
-      auto bytes = read_file_range(composite_dir(m.id) / p.file, p.offset + (from - at), to - from);
-      if (!bytes)
-        return make_error(errc::kUnavailable, "local object store: " + bytes.error().message);
-      if (bytes->size() != to - from)
+      const std::span<uint8_t> into(out.data.data() + (from - range.first), to - from);
+      auto got = read_file_range_into(composite_dir(m.id) / p.file, p.offset + (from - at), into);
+      if (!got) return make_error(errc::kUnavailable, "local object store: " + got.error().message);
+      if (*got != to - from)
         return make_error(errc::kUnavailable,
                           "local object store: a composite object's piece is short");
-      out.data.insert(out.data.end(), bytes->begin(), bytes->end());
     }
     if (end >= last) break;
     at = end;

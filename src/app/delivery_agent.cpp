@@ -91,11 +91,6 @@ int agent_main(Config config, int pipe_fd, const std::string& base_url) {
   store_options.clock = &clock;
   store_options.busy_timeout_ms = static_cast<int>(config.store_timeout_ms);
   store_options.read_connections = 1;
-  // The agent's writes are claims and outcomes: a commit need not wait for the disk. A crash of
-  // the agent loses none of them (they are in the operating system's cache); a crash of the
-  // machine can lose the last ones, and those rows are sent again (docs/notifications.md). Each
-  // commit's log sync was most of a send's cost on this machine's virtual disk.
-  store_options.durable_commits = false;
   auto store = store::open_store(store_url_of(config), store_options);
   if (!store) {
     spdlog::critical("delivery agent: opening the store: {}", store.error().message);

@@ -31,13 +31,6 @@ struct StoreOptions {
   // has one connection).
   int read_connections = 4;
   int busy_timeout_ms = 5000;
-  // false: a commit returns once it is in the database's log in the operating system's cache,
-  // before that log reaches the disk (SQLite `synchronous=NORMAL` in WAL mode, PostgreSQL
-  // `synchronous_commit=off`). A crash of this process loses nothing; a crash of the machine (or
-  // of the PostgreSQL server) can lose the last commits, never the database's consistency. For
-  // the delivery agent's outcome rows only (docs/notifications.md): money and everything the
-  // server acknowledges keep true (the default).
-  bool durable_commits = true;
   // Stamps schema_migrations.applied_at; a SystemClock when null. Must outlive the store.
   const Clock* clock = nullptr;
 };

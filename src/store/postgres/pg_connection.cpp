@@ -72,7 +72,6 @@ Result<void> PgConnection::configure_session() {
   std::string settings = fmt::format("SET lock_timeout = {}; SET client_min_messages = warning",
                                      std::max(1, options_.timeout_ms));
   if (options_.read_only) settings += "; SET default_transaction_read_only = on";
-  if (!options_.durable_commits) settings += "; SET synchronous_commit = off";
   return exec(settings);
 }
 

@@ -18,7 +18,6 @@ namespace stagecast::store::postgres {
 struct ConnectionOptions {
   int timeout_ms = 5000;   // connecting, and waiting for a lock another session holds
   bool read_only = false;  // default_transaction_read_only: a reader that cannot write
-  bool durable_commits = true;  // false: synchronous_commit = off (StoreOptions::durable_commits)
 };
 
 class PgConnection final : public sql::Connection {

@@ -9,7 +9,7 @@ Result<std::unique_ptr<Store>> open_postgres_store(const std::string& url,
                                                    const StoreOptions& options) {
   sql::DatabaseOptions db_options{options.read_connections, options.busy_timeout_ms};
   auto connect = sql::connection_factory([&](bool read_only) {
-    return PgConnection::open(url, {options.busy_timeout_ms, read_only, options.durable_commits});
+    return PgConnection::open(url, {options.busy_timeout_ms, read_only});
   });
   return sql::open_sql_store("postgres", connect, db_options, options);
 }

@@ -24,11 +24,8 @@ Result<std::unique_ptr<SqliteConnection>> SqliteConnection::open(
     auto wal = conn->exec("PRAGMA journal_mode=WAL");
     if (!wal) return wal.error();
     // FULL: every commit is on disk before we answer (tips and webhook receipts must not be
-    // lost on power failure, even though WAL's NORMAL would keep the file consistent). NORMAL
-    // only where asked (StoreOptions::durable_commits): the log is synced at checkpoints and by
-    // every FULL commit of another connection, not at each commit.
-    auto sync = conn->exec(options.durable_commits ? "PRAGMA synchronous=FULL"
-                                                   : "PRAGMA synchronous=NORMAL");
+    // lost on power failure, even though WAL's NORMAL would keep the file consistent).
+    auto sync = conn->exec("PRAGMA synchronous=FULL");
     if (!sync) return sync.error();
   }
   auto fk = conn->exec("PRAGMA foreign_keys=ON");

@@ -17,7 +17,6 @@ namespace stagecast::store::sqlite {
 struct ConnectionOptions {
   int busy_timeout_ms = 5000;
   bool read_only = false;  // PRAGMA query_only: a reader that cannot write by mistake
-  bool durable_commits = true;  // false: synchronous=NORMAL (StoreOptions::durable_commits)
 };
 
 class SqliteConnection final : public sql::Connection {

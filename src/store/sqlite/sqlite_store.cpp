@@ -12,8 +12,7 @@ Result<std::unique_ptr<Store>> open_sqlite_store(const std::string& path,
   const bool memory = path == ":memory:";
   sql::DatabaseOptions db_options{memory ? 0 : options.read_connections, options.busy_timeout_ms};
   auto connect = sql::connection_factory([&](bool read_only) {
-    return SqliteConnection::open(path,
-                                  {options.busy_timeout_ms, read_only, options.durable_commits});
+    return SqliteConnection::open(path, {options.busy_timeout_ms, read_only});
   });
   return sql::open_sql_store("sqlite", connect, db_options, options);
 }

@@ -11,7 +11,6 @@
 
 #include "core/random.h"
 #include "store/migrations.h"
-#include "store/postgres/pg_connection.h"
 #include "store/postgres/pg_statement.h"
 #include "store_fixture.h"
 
@@ -54,26 +53,6 @@ class PostgresDatabaseTest : public ::testing::Test {
   const std::string name_ = "t_own_" + random_id();
   std::string url_;
 };
-
-// StoreOptions::durable_commits = false (the delivery agent): its sessions commit without
-// waiting for the WAL flush; every other session keeps the server's setting (on).
-TEST_F(PostgresDatabaseTest, SessionsCommitDurablyUnlessTheStoreIsToldOtherwise) {
-  // The test cluster itself runs with synchronous_commit off (speed): this database says on.
-  ASSERT_TRUE(admin_exec("ALTER DATABASE " + name_ + " SET synchronous_commit = on").ok());
-  auto setting = [&](bool durable) -> std::string {
-    auto conn = postgres::PgConnection::open(url_, {5000, false, durable});
-    EXPECT_TRUE(conn.ok());
-    if (!conn) return "";
-    auto st = (*conn)->prepare("SHOW synchronous_commit");
-    EXPECT_TRUE(st.ok());
-    if (!st) return "";
-    auto row = st->step();
-    EXPECT_TRUE(row.ok() && *row);
-    return st->text(0);
-  };
-  EXPECT_EQ(setting(true), "on");
-  EXPECT_EQ(setting(false), "off");
-}
 
 TEST_F(PostgresDatabaseTest, NodesStartingAtOnceOnAnEmptyDatabaseMigrateItOnce) {
   // Writers only: every node is connected and migrating within a millisecond of the others.

@@ -7,7 +7,6 @@
 
 #include "core/random.h"
 #include "store/migrations.h"
-#include "store/sqlite/sqlite_connection.h"
 #include "store/store.h"
 
 namespace stagecast::store {
@@ -74,30 +73,6 @@ TEST_F(SqliteStoreTest, FileIsInWalModeWithTheSchemaRecorded) {
   EXPECT_EQ(query_text("SELECT name FROM schema_migrations WHERE version = 1"), "0001_init");
   EXPECT_EQ(query_text("SELECT name FROM sqlite_master WHERE name = 'stream_chat_messages'"),
             "stream_chat_messages");
-}
-
-// synchronous is a setting of each connection: asked of the connection itself. FULL (2) syncs
-// the log at every commit; NORMAL (1), the delivery agent's, at checkpoints.
-TEST_F(SqliteStoreTest, CommitsAreSyncedUnlessTheStoreIsToldOtherwise) {
-  auto synchronous = [&](bool durable) -> int64_t {
-    auto conn = sqlite::SqliteConnection::open(db_path(), {5000, false, durable});
-    EXPECT_TRUE(conn.ok());
-    if (!conn) return -1;
-    auto st = (*conn)->prepare("PRAGMA synchronous");
-    EXPECT_TRUE(st.ok());
-    if (!st) return -1;
-    auto row = st->step();
-    EXPECT_TRUE(row.ok() && *row);
-    return st->i64(0);
-  };
-  EXPECT_EQ(synchronous(true), 2);
-  EXPECT_EQ(synchronous(false), 1);
-  // And through open_store: what the store writes is read back by another connection.
-  StoreOptions options;
-  options.durable_commits = false;
-  auto store = open_store("sqlite://" + db_path(), options);
-  ASSERT_TRUE(store.ok()) << store.error().message;
-  EXPECT_EQ(query_text("PRAGMA journal_mode"), "wal");
 }
 
 TEST_F(SqliteStoreTest, ForeignKeysAreEnforced) {

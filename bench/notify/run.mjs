@@ -41,6 +41,7 @@ const PART_CLIENTS = Number(arg('part-clients', 10));
 // The fan-out's pace (notify.email_per_second and push_per_second); the server's default unless
 // given.
 const PACE = arg('pace');
+const TIMELINE = argv.includes('--timeline');
 const ROOT = new URL('../../', import.meta.url).pathname;
 process.env.SC_TEST_BIN = arg('bin', process.env.SC_TEST_BIN ?? join(ROOT, 'build/src/app/stagecast'));
 
@@ -90,9 +91,9 @@ async function chatLoad(server, streamId, senderToken) {
   let n = 0;
   const timer = setInterval(() => { sender.send({ type: 'chat', text: `bench ${performance.now().toFixed(3)}`, requestId: `b${n++}` }); }, 1000 / RATE);
   return {
-    take() { const s = samples; samples = []; times = []; return s; },
-    // The samples with their arrival times (performance.now()), taken as take() does.
+    // The samples with their arrival times (performance.now()), from the last take on.
     takeTimed() { const s = { samples, times }; samples = []; times = []; return s; },
+    take() { return this.takeTimed().samples; },
     close() { clearInterval(timer); for (const c of [...viewers, sender]) c.ws.close(); },
   };
 }
@@ -198,7 +199,7 @@ try {
     await decoy.stop();
     const goLive = Date.now();
     const goLiveAt = performance.now();
-    if (argv.includes('--timeline')) console.log(`  timeline: quiet ${((performance.timeOrigin + quietStart) / 1000).toFixed(1)}, go-live ${(goLive / 1000).toFixed(1)}`);
+    if (TIMELINE) console.log(`  timeline: quiet ${((performance.timeOrigin + quietStart) / 1000).toFixed(1)}, go-live ${(goLive / 1000).toFixed(1)}`);
     const pub = publish(`${stream.rtmpUrl}/${stream.streamKey}`, { seconds: 600, size: '320x180', gop: 30 });
     let mailsDone = null;
     let pushesDone = null;
@@ -209,7 +210,7 @@ try {
       if (pushesDone === null && last.pushes - base.pushes >= N) pushesDone = Date.now() - goLive;
       if (Date.now() - goLive > 300000) throw new Error(`timed out: ${JSON.stringify(last)}`);
     }
-    if (argv.includes('--timeline')) console.log(`  timeline: fan-out done ${(Date.now() / 1000).toFixed(1)}`);
+    if (TIMELINE) console.log(`  timeline: fan-out done ${(Date.now() / 1000).toFixed(1)}`);
     const fanoutTimed = chat.takeTimed();
     const fanout = { chat: fanoutTimed.samples, parts: parts.take() };
     pub.proc.kill('SIGKILL');

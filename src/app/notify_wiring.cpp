@@ -128,7 +128,8 @@ void NotifyWiring::start(const Config& config, const std::string& base_url, stor
   schedule->start();
   const bool any = !mail.empty() || !push_transports.empty();
   // An in-memory database cannot be shared with another process: delivery stays here then.
-  if (any && config.notify_delivery == "process" && store_url_of(config) != store::kSqliteMemoryUrl) {
+  if (any && config.notify_delivery == "process" &&
+      store_url_of(config) != store::kSqliteMemoryUrl) {
     // Stopping waits for the sends under way: the longer of the two timeouts, and a margin.
     const auto timeout = std::chrono::milliseconds(
         std::max(config.notify_smtp_timeout_ms, config.notify_push_timeout_ms) + 5'000);

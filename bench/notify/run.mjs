@@ -24,10 +24,11 @@
 // usage: node bench/notify/run.mjs [--subscribers 10000] [--rounds 3] [--seconds 40]
 //          [--viewers 50] [--rate 20] [--part-clients 10] [--pace N (0: unpaced)]
 //          [--receivers idle|nice|normal] [--bin build/src/app/stagecast]
-//          [--json out.json] [--timeline (epoch seconds of each phase's start and end)]
+//          [--encoders file|live] [--json out.json] [--timeline (epoch seconds of each phase's start and end)]
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 const argv = process.argv.slice(2);
@@ -42,6 +43,14 @@ const PART_CLIENTS = Number(arg('part-clients', 10));
 // given.
 const PACE = arg('pace');
 const TIMELINE = argv.includes('--timeline');
+// The publishers stand for OBS on the artists' machines. The watched stream's encodes as the run
+// goes (its part latency is measured from PROGRAM-DATE-TIME, which a file sent by copy would put
+// ahead of the wall clock); by default the decoy and the notifying artist's stream send a file
+// encoded once before the run (ffmpeg -c copy, almost no CPU), so that the two phases differ by
+// the fan-out and not by an encoder's bursts; `--encoders live` encodes those two as well, as the
+// figures before 2026-12-06 (session 8) did.
+const ENCODERS = arg('encoders', 'file');
+if (!['file', 'live'].includes(ENCODERS)) throw new Error(`--encoders file | live, not ${ENCODERS}`);
 const ROOT = new URL('../../', import.meta.url).pathname;
 process.env.SC_TEST_BIN = arg('bin', process.env.SC_TEST_BIN ?? join(ROOT, 'build/src/app/stagecast'));
 
@@ -49,7 +58,7 @@ const lib = join(ROOT, 'tests/integration/lib');
 const { startServer } = await import(join(lib, 'server.mjs'));
 const { verifiedArtist, createStream } = await import(join(lib, 'fixtures.mjs'));
 const { liveStream } = await import(join(lib, 'live_stream.mjs'));
-const { publish, waitFor } = await import(join(lib, 'media.mjs'));
+const { encodeSource, publish, waitFor } = await import(join(lib, 'media.mjs'));
 const { ChatClient } = await import(join(lib, 'chat_client.mjs'));
 const { seedAudience, sinkArgs } = await import(join(lib, 'notify_load.mjs'));
 
@@ -159,6 +168,10 @@ async function partFollower(server, streamId) {
 const RECEIVERS = arg('receivers', 'idle');
 const receiversCmd = { idle: ['chrt', '--idle', '0'], nice: ['nice', '-n', '10'], normal: [] }[RECEIVERS];
 if (!receiversCmd) throw new Error(`--receivers idle | nice | normal, not ${RECEIVERS}`);
+const work = mkdtempSync(join(tmpdir(), 'bench-notify-'));
+process.on('exit', () => rmSync(work, { recursive: true, force: true }));
+const publishing = ENCODERS === 'file'
+  ? { source: encodeSource(join(work, 'source.flv'), { seconds: 60, size: '320x180', gop: 30 }) } : {};
 const receivers = spawn(receiversCmd[0] ?? process.execPath, [...receiversCmd.slice(1), ...(receiversCmd.length ? [process.execPath] : []),
   new URL('./receivers.mjs', import.meta.url).pathname], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
 const ports = await new Promise((resolve) => receivers.once('message', resolve));
@@ -167,6 +180,7 @@ const counts = () => new Promise((resolve) => { receivers.once('message', resolv
 const server = await startServer({ args: [...sinkArgs(ports.smtpPort), '--log.level=warn', '--http.access_log=false',
   '--chat.rate_limit_messages=1000000000', '--realtime.events_per_second=1000000', '--realtime.events_burst=1000000',
   ...(PACE !== undefined ? [`--notify.email_per_second=${PACE}`, `--notify.push_per_second=${PACE}`] : [])] });
+console.log(`publishers: the watched stream encoding live; decoy and notifying artist ${ENCODERS === 'file' ? 'sending a file encoded beforehand, by copy' : 'encoding live'}`);
 console.log(`fan-out pace: ${PACE ?? 'the server default'} sends a second per channel (notify.email_per_second, push_per_second)`);
 try {
   const watched = await verifiedArtist(server, 'Watched Artist');
@@ -179,7 +193,7 @@ try {
   // A second publisher in the quiet phases too (an artist nobody subscribes to): going live in
   // a fan-out phase adds an encoder, and the two phases must differ by the fan-out only.
   const decoyArtist = await verifiedArtist(server, 'Decoy Artist');
-  let decoy = await liveStream(server, decoyArtist, { title: 'Decoy' });
+  let decoy = await liveStream(server, decoyArtist, { title: 'Decoy' }, publishing);
   await sleep(4000);  // the first segments and parts
   const chat = await chatLoad(server, live.id, watched.token);
   const parts = await partLoad(server, live.id, PART_CLIENTS);
@@ -200,7 +214,7 @@ try {
     const goLive = Date.now();
     const goLiveAt = performance.now();
     if (TIMELINE) console.log(`  timeline: quiet ${((performance.timeOrigin + quietStart) / 1000).toFixed(1)}, go-live ${(goLive / 1000).toFixed(1)}`);
-    const pub = publish(`${stream.rtmpUrl}/${stream.streamKey}`, { seconds: 600, size: '320x180', gop: 30 });
+    const pub = publish(`${stream.rtmpUrl}/${stream.streamKey}`, { seconds: 600, size: '320x180', gop: 30, ...publishing });
     let mailsDone = null;
     let pushesDone = null;
     while (mailsDone === null || pushesDone === null) {
@@ -241,7 +255,7 @@ try {
       `quiet / fan-out ms: chat p50 ${f(r.chatP50)}, p99 ${f(r.chatP99)}; part p50 ${f(r.partP50)}, p99 ${f(r.partP99)} ` +
       `(samples chat ${quiet.chat.length}/${fanout.chat.length}, parts ${quiet.parts.length}/${fanout.parts.length})`);
     if (round < ROUNDS) {
-      decoy = await liveStream(server, decoyArtist, { title: `Decoy ${round + 1}` });
+      decoy = await liveStream(server, decoyArtist, { title: `Decoy ${round + 1}` }, publishing);
       await sleep(2000);
       chat.take(); parts.take();  // the switch itself is in neither phase
     }

@@ -21,8 +21,21 @@ export function publishArgs(url, { seconds = 8, size = '1280x720', gop = 60, re 
   ];
 }
 
-export function publish(url, opts) {
-  const proc = spawn('ffmpeg', publishArgs(url, opts), { stdio: ['ignore', 'ignore', 'pipe'] });
+// The same media encoded once into an FLV file, to be published by copy (publish's `source`):
+// an encoder that stands for OBS on an artist's machine then takes almost no CPU here.
+export function encodeSource(file, { seconds = 60, ...opts } = {}) {
+  const args = publishArgs(file, { ...opts, seconds, re: false });
+  const r = spawnSync('ffmpeg', ['-y', ...args], { encoding: 'utf8', timeout: 120000 });
+  if (r.status !== 0) throw new Error(`encoding ${file}: ${r.stderr}`);
+  return file;
+}
+
+// `source`: an FLV file (encodeSource) sent in real time, looped, without encoding.
+export function publish(url, opts = {}) {
+  const args = opts.source
+    ? ['-hide_banner', '-loglevel', 'error', '-re', '-stream_loop', '-1', '-i', opts.source, '-c', 'copy', '-f', 'flv', url]
+    : publishArgs(url, opts);
+  const proc = spawn('ffmpeg', args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   proc.stderr.on('data', (d) => { stderr += d; });
   const done = new Promise((resolve) => proc.on('exit', (code) => resolve({ code, stderr })));

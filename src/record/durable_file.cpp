@@ -44,20 +44,6 @@ Error io_error(std::string_view what, const std::filesystem::path& path) {
                                     std::strerror(errno));
 }
 
-bool write_all(int fd, ByteSpan data, uint64_t offset) {
-  size_t done = 0;
-  while (done < data.size()) {
-    const ssize_t n = ::pwrite(fd, data.data() + done, data.size() - done,
-                               static_cast<off_t>(offset + done));
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return false;
-    }
-    done += static_cast<size_t>(n);
-  }
-  return true;
-}
-
 // Fills `out` from `offset`; fewer bytes when the file ends first (it shrank meanwhile).
 Result<size_t> pread_all(int fd, const std::filesystem::path& path, uint64_t offset,
                          std::span<uint8_t> out) {
@@ -77,6 +63,21 @@ Result<size_t> pread_all(int fd, const std::filesystem::path& path, uint64_t off
 
 }  // namespace
 
+bool write_fully(int fd, ByteSpan data, std::optional<uint64_t> offset) {
+  size_t done = 0;
+  while (done < data.size()) {
+    const ssize_t n = offset ? ::pwrite(fd, data.data() + done, data.size() - done,
+                                        static_cast<off_t>(*offset + done))
+                             : ::write(fd, data.data() + done, data.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return false;
+    }
+    done += static_cast<size_t>(n);
+  }
+  return true;
+}
+
 Result<void> sync_directory(const std::filesystem::path& dir) {
   Fd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!fd.ok()) return io_error("opening directory", dir);
@@ -89,7 +90,7 @@ Result<void> write_file_durably(const std::filesystem::path& path, ByteSpan data
   {
     Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640));
     if (!fd.ok()) return io_error("creating", tmp);
-    if (!write_all(fd.get(), data, 0) || ::fdatasync(fd.get()) != 0 || !fd.close_checked()) {
+    if (!write_fully(fd.get(), data, 0) || ::fdatasync(fd.get()) != 0 || !fd.close_checked()) {
       const Error e = io_error("writing", tmp);
       ::unlink(tmp.c_str());
       return e;
@@ -102,7 +103,7 @@ Result<void> write_at_durably(const std::filesystem::path& path, uint64_t offset
   Fd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0640));
   if (!fd.ok()) return io_error("opening", path);
   if (::ftruncate(fd.get(), static_cast<off_t>(offset)) != 0) return io_error("truncating", path);
-  if (!write_all(fd.get(), data, offset) || ::fdatasync(fd.get()) != 0 || !fd.close_checked())
+  if (!write_fully(fd.get(), data, offset) || ::fdatasync(fd.get()) != 0 || !fd.close_checked())
     return io_error("appending to", path);
   return ok_result();
 }
@@ -136,7 +137,7 @@ Result<void> write_at_deferred(const std::filesystem::path& path, uint64_t offse
   Fd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0640));
   if (!fd.ok()) return io_error("opening", path);
   if (::ftruncate(fd.get(), static_cast<off_t>(offset)) != 0) return io_error("truncating", path);
-  if (!write_all(fd.get(), data, offset)) return io_error("writing", path);
+  if (!write_fully(fd.get(), data, offset)) return io_error("writing", path);
   batch.add_fd(fd.release());
   return ok_result();
 }
@@ -144,7 +145,7 @@ Result<void> write_at_deferred(const std::filesystem::path& path, uint64_t offse
 Result<int> write_file_open(const std::filesystem::path& path, ByteSpan data) {
   Fd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640));
   if (!fd.ok()) return io_error("creating", path);
-  if (!write_all(fd.get(), data, 0)) return io_error("writing", path);
+  if (!write_fully(fd.get(), data, 0)) return io_error("writing", path);
   return fd.release();
 }
 

@@ -234,16 +234,8 @@ Result<void> Journal::append(const JournalEntry& entry, bool sync) {
     if (fd_ < 0 || ::ftruncate(fd_, static_cast<off_t>(size_)) != 0)
       return make_error("io_error", "opening the journal: " + std::string(std::strerror(errno)));
   }
-  size_t done = 0;
-  while (done < line.size()) {
-    const ssize_t n =
-        ::pwrite(fd_, line.data() + done, line.size() - done, static_cast<off_t>(size_ + done));
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return make_error("io_error",
-                        "appending to the journal: " + std::string(std::strerror(errno)));
-    }
-    done += static_cast<size_t>(n);
+  if (!write_fully(fd_, as_bytes(line), size_)) {
+    return make_error("io_error", "appending to the journal: " + std::string(std::strerror(errno)));
   }
   size_ += line.size();
   dirty_ = true;

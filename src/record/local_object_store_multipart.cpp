@@ -60,22 +60,6 @@ uint64_t data_end(const std::vector<PartRecord>& parts) {
   return end;
 }
 
-// All of `data` at `offset`, or appended (a descriptor opened with O_APPEND) without one.
-bool write_all_at(int fd, ByteSpan data, std::optional<uint64_t> offset) {
-  size_t done = 0;
-  while (done < data.size()) {
-    const ssize_t n = offset ? ::pwrite(fd, data.data() + done, data.size() - done,
-                                        static_cast<off_t>(*offset + done))
-                             : ::write(fd, data.data() + done, data.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return false;
-    }
-    done += static_cast<size_t>(n);
-  }
-  return true;
-}
-
 bool valid_upload_id(std::string_view id) {
   return id.size() == 32 && std::all_of(id.begin(), id.end(), [](char c) {
            return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
@@ -157,8 +141,8 @@ Result<UploadedPart> LocalObjectStore::add_part(const std::string& key,
       end.parts_fd =
           ::open((dir / "parts").c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
     const bool stored = link_from ? link_part(*link_from, dir / linked_part_file(part_number))
-                                  : (end.data_fd >= 0 && write_all_at(end.data_fd, data, end.end));
-    if (!stored || end.parts_fd < 0 || !write_all_at(end.parts_fd, as_bytes(line), std::nullopt)) {
+                                  : (end.data_fd >= 0 && write_fully(end.data_fd, data, end.end));
+    if (!stored || end.parts_fd < 0 || !write_fully(end.parts_fd, as_bytes(line), std::nullopt)) {
       const Error e = sys_error("adding a part");
       forget_upload(upload_id);  // the next try reads the parts file back
       return e;

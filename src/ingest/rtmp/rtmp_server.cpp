@@ -14,6 +14,7 @@
 
 #include "core/log.h"
 #include "ingest/rtmp/rtmp_session.h"
+#include "net/context_load.h"
 
 namespace stagecast::ingest::rtmp {
 
@@ -25,8 +26,9 @@ namespace {
 // What sessions share. It holds no I/O object, so whichever io_context is destroyed last may
 // release it safely (a session lives in its own io_context's queue until that one is destroyed).
 struct Common {
-  Common(RtmpServerOptions o, PublishAuthorizer& a, LiveStreamRegistry& r, MetricsRegistry& m)
-      : options(std::move(o)), authorizer(a), registry(r), metrics(m) {}
+  Common(RtmpServerOptions o, PublishAuthorizer& a, LiveStreamRegistry& r, MetricsRegistry& m,
+         size_t contexts)
+      : options(std::move(o)), authorizer(a), registry(r), metrics(m), load(contexts) {}
   const RtmpServerOptions options;
   PublishAuthorizer& authorizer;
   LiveStreamRegistry& registry;
@@ -36,6 +38,7 @@ struct Common {
     std::weak_ptr<RtmpSession> session;
     std::string address;
     bool pending = true;  // not published yet
+    size_t context = 0;   // the io_context (I/O thread) it runs on
   };
   std::mutex mu;
   std::map<uint64_t, Entry> sessions;  // by id: accept order, the oldest first
@@ -43,6 +46,9 @@ struct Common {
   size_t pending = 0;
   uint64_t next_id = 1;
   bool stopped = false;
+  // Connections per io_context: a new one goes to the thread with the fewest (an ingest is the
+  // heaviest thing an I/O thread carries).
+  net::ContextLoad load;
 
   // Under mu.
   void settle(Entry& e) {
@@ -51,6 +57,12 @@ struct Common {
     --pending;
     auto it = pending_by_address.find(e.address);
     if (it != pending_by_address.end() && --it->second == 0) pending_by_address.erase(it);
+  }
+  // Under mu: a connection gone (closed or shed).
+  void erase(std::map<uint64_t, Entry>::iterator it) {
+    settle(it->second);
+    load.remove(it->second.context);
+    sessions.erase(it);
   }
   // Admission of a connection from `address` (section "Abuse" of docs/operations.md). Returns
   // false to refuse it; `shed` receives a pending connection to close to make room.
@@ -64,8 +76,7 @@ struct Common {
     for (auto it = sessions.begin(); it != sessions.end(); ++it) {
       if (!it->second.pending) continue;
       shed = it->second.session.lock();
-      settle(it->second);
-      sessions.erase(it);
+      erase(it);
       metrics.shed.inc();
       return true;
     }
@@ -79,7 +90,6 @@ struct Common {
 asio::awaitable<void> accept_loop(std::shared_ptr<tcp::acceptor> acceptor,
                                   std::shared_ptr<Common> common,
                                   std::vector<asio::io_context*> contexts, bool tls) {
-  size_t next_context = 0;
   while (true) {
     // Accept on the acceptor's own context: a pending accept holds its peer socket, which must
     // not belong to another io_context (that one may be destroyed first at shutdown).
@@ -92,9 +102,15 @@ asio::awaitable<void> accept_loop(std::shared_ptr<tcp::acceptor> acceptor,
       co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
       continue;
     }
-    // Round robin: the connection moves to one io_context for its whole life, behind a strand
-    // that keeps its handlers serial even if that context runs on several threads.
-    asio::io_context& ioc = *contexts[next_context++ % contexts.size()];
+    // The connection moves to one io_context for its whole life (the one with the fewest of this
+    // server's connections), behind a strand that keeps its handlers serial even if that context
+    // runs on several threads.
+    size_t context = 0;
+    {
+      std::lock_guard lock(common->mu);
+      context = common->load.pick();
+    }
+    asio::io_context& ioc = *contexts[context];
     tcp::socket socket(asio::make_strand(ioc));
     boost::system::error_code aec;
     const auto protocol = peer.local_endpoint(aec).protocol();
@@ -125,10 +141,7 @@ asio::awaitable<void> accept_loop(std::shared_ptr<tcp::acceptor> acceptor,
           [weak](uint64_t closed_id) {
             if (auto c = weak.lock()) {
               std::lock_guard l(c->mu);
-              if (auto it = c->sessions.find(closed_id); it != c->sessions.end()) {
-                c->settle(it->second);
-                c->sessions.erase(it);
-              }
+              if (auto it = c->sessions.find(closed_id); it != c->sessions.end()) c->erase(it);
             }
           },
           [weak](uint64_t published_id) {
@@ -138,7 +151,8 @@ asio::awaitable<void> accept_loop(std::shared_ptr<tcp::acceptor> acceptor,
                 c->settle(it->second);
             }
           });
-      common->sessions.emplace(id, Common::Entry{session, address, true});
+      common->sessions.emplace(id, Common::Entry{session, address, true, context});
+      common->load.add(context);
       ++common->pending;
       ++common->pending_by_address[address];
     }
@@ -163,7 +177,8 @@ RtmpServer::RtmpServer(std::vector<asio::io_context*> contexts, RtmpServerOption
                        MetricsRegistry& metrics) {
   if (contexts.empty()) throw std::invalid_argument("RtmpServer needs at least one io_context");
   state_ = std::make_shared<State>();
-  state_->common = std::make_shared<Common>(std::move(options), authorizer, registry, metrics);
+  state_->common =
+      std::make_shared<Common>(std::move(options), authorizer, registry, metrics, contexts.size());
   state_->contexts = std::move(contexts);
 }
 
@@ -251,6 +266,11 @@ uint16_t RtmpServer::tls_port() const {
 size_t RtmpServer::connection_count() const {
   std::lock_guard lock(state_->common->mu);
   return state_->common->sessions.size();
+}
+
+size_t RtmpServer::connections_on(size_t index) const {
+  std::lock_guard lock(state_->common->mu);
+  return state_->common->load.count(index);
 }
 
 }  // namespace stagecast::ingest::rtmp

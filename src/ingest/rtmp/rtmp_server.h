@@ -71,6 +71,8 @@ class RtmpServer {
   uint16_t port() const;
   uint16_t tls_port() const;  // 0 without RTMPS
   size_t connection_count() const;
+  // Connections on the io_context at `index` of the constructor's list.
+  size_t connections_on(size_t index) const;
 
   struct State;
 

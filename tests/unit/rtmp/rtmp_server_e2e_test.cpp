@@ -201,6 +201,33 @@ TEST_F(RtmpServerE2E, SecondPublisherOnTheSameKeyIsRefusedWhileTheFirstRuns) {
   EXPECT_EQ(counter("stagecast_rtmp_publish_rejected_total", R"(reason="already_publishing")"), 1u);
 }
 
+TEST_F(RtmpServerE2E, AnEncoderThatComesAfterAnotherLeftTakesTheFreeIoThread) {
+  // Round robin put the third connection beside the first while the second's thread stood idle.
+  start({.grace_period = 5s});
+  const auto until = [this](auto done) {
+    for (int i = 0; i < 500 && !done(); ++i) std::this_thread::sleep_for(20ms);
+    return done();
+  };
+  test::FfmpegProcess a(test::publish_args(url("goodkey"), "320x240", 20), log_path("place_a"));
+  ASSERT_TRUE(listener_.wait_for("live", "stream-1"));
+  test::FfmpegProcess b(test::publish_args(url("otherkey"), "320x240", 20), log_path("place_b"));
+  ASSERT_TRUE(listener_.wait_for("live", "stream-2"));
+  EXPECT_EQ(server_->connections_on(0), 1u);
+  EXPECT_EQ(server_->connections_on(1), 1u);
+  b.kill_hard();
+  b.wait();
+  ASSERT_TRUE(until([this] { return server_->connection_count() == 1; }));
+  test::FfmpegProcess c(test::publish_args(url("otherkey"), "320x240", 1), log_path("place_c"));
+  ASSERT_TRUE(listener_.wait_for("resumed", "stream-2"));
+  EXPECT_EQ(server_->connections_on(0), 1u);
+  EXPECT_EQ(server_->connections_on(1), 1u);
+  EXPECT_EQ(c.wait(), 0) << c.log();
+  a.kill_hard();
+  a.wait();
+  EXPECT_TRUE(until([this] { return server_->connection_count() == 0; }));
+  EXPECT_EQ(server_->connections_on(0) + server_->connections_on(1), 0u);
+}
+
 TEST_F(RtmpServerE2E, PublisherThatDropsAndComesBackWithinGraceContinuesTheHub) {
   start({.grace_period = 5s});
   test::FfmpegProcess first(test::publish_args(url("goodkey"), "320x240", 20), log_path("drop_first"));

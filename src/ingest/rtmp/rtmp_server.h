@@ -5,7 +5,9 @@
 //
 // RTMPS: the same sessions behind TLS on a second port (RtmpServerOptions::tls).
 //
-// Each connection is bound to one of the given io_contexts for its whole life (round robin).
+// Each connection is bound to one of the given io_contexts for its whole life: the one with the
+// fewest of this server's connections (net::ContextLoad), so that encoders spread over the I/O
+// threads whatever order they came and went in.
 
 #include <boost/asio/io_context.hpp>
 #include <chrono>

@@ -9,7 +9,7 @@
 
 #include <filesystem>
 
-#include "core/random.h"
+#include "local_store_fixture.h"
 #include "record/local_object_store.h"
 
 namespace stagecast::record {
@@ -17,20 +17,10 @@ namespace {
 
 namespace fs = std::filesystem;
 
-Bytes bytes_of(std::string_view s) {
-  return Bytes(s.begin(), s.end());
-}
+using testing::bytes_of;
 
-class CompositeTest : public ::testing::Test {
+class CompositeTest : public testing::LocalStoreFixture {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("sc-composite-" + random_id().substr(0, 12));
-    auto s = LocalObjectStore::open(dir_);
-    ASSERT_TRUE(s);
-    store_ = std::move(*s);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
   // What the recorder does: the header appended, then each segment staged and linked as the next
   // part, the segments committed; returns the parts (not completed yet).
   std::vector<UploadedPart> build(const std::string& key, std::string* upload_id,
@@ -54,9 +44,6 @@ class CompositeTest : public ::testing::Test {
     EXPECT_TRUE(store_->commit_staged(puts));
     return parts;
   }
-
-  fs::path dir_;
-  std::unique_ptr<LocalObjectStore> store_;
 };
 
 TEST(CompositeManifest, RoundTripAndRefusesWhatIsNotWhole) {

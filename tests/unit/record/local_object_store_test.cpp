@@ -1,9 +1,10 @@
+#include "record/local_object_store.h"
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
 
-#include "core/random.h"
-#include "record/local_object_store.h"
+#include "local_store_fixture.h"
 #include "record/s3_environment.h"
 
 namespace stagecast::record {
@@ -11,20 +12,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class LocalStoreTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("sc-objects-" + random_id().substr(0, 12));
-    auto s = LocalObjectStore::open(dir_);
-    ASSERT_TRUE(s);
-    store_ = std::move(*s);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  fs::path dir_;
-  std::unique_ptr<LocalObjectStore> store_;
-};
-
-Bytes bytes_of(std::string_view s) { return Bytes(s.begin(), s.end()); }
+using LocalStoreTest = testing::LocalStoreFixture;
+using testing::bytes_of;
 
 TEST(ObjectKeys, OnlySafeRelativePaths) {
   EXPECT_TRUE(valid_object_key("recordings/abc/source/seg1.m4s"));

@@ -21,7 +21,6 @@ class ContextLoad {
   void add(size_t context);
   void remove(size_t context);
   size_t count(size_t context) const { return counts_.at(context); }
-  size_t size() const { return counts_.size(); }
 
  private:
   std::vector<size_t> counts_;

@@ -44,24 +44,30 @@ Error io_error(std::string_view what, const std::filesystem::path& path) {
                                     std::strerror(errno));
 }
 
-// Fills `out` from `offset`; fewer bytes when the file ends first (it shrank meanwhile).
+// read_fully, or the error naming `path`.
 Result<size_t> pread_all(int fd, const std::filesystem::path& path, uint64_t offset,
                          std::span<uint8_t> out) {
+  const auto done = read_fully(fd, offset, out);
+  if (!done) return io_error("reading", path);
+  return *done;
+}
+
+}  // namespace
+
+std::optional<size_t> read_fully(int fd, uint64_t offset, std::span<uint8_t> out) {
   size_t done = 0;
   while (done < out.size()) {
     const ssize_t n =
         ::pread(fd, out.data() + done, out.size() - done, static_cast<off_t>(offset + done));
     if (n < 0) {
       if (errno == EINTR) continue;
-      return io_error("reading", path);
+      return std::nullopt;
     }
     if (n == 0) break;
     done += static_cast<size_t>(n);
   }
   return done;
 }
-
-}  // namespace
 
 bool write_fully(int fd, ByteSpan data, std::optional<uint64_t> offset) {
   size_t done = 0;

@@ -20,6 +20,9 @@ namespace stagecast::record {
 // All of `data` written to `fd`: at `offset` (pwrite), or where the descriptor stands (write, e.g.
 // O_APPEND) without one. Short writes and EINTR are resumed; false with errno set on failure.
 bool write_fully(int fd, ByteSpan data, std::optional<uint64_t> offset);
+// Fills `out` from `offset` (pread, resuming short reads and EINTR): how many bytes were read,
+// fewer when the file ends first (it shrank meanwhile); nullopt with errno set on failure.
+std::optional<size_t> read_fully(int fd, uint64_t offset, std::span<uint8_t> out);
 // Replaces `path` atomically with `data` (readers see the old file or the new one, never half).
 Result<void> write_file_durably(const std::filesystem::path& path, ByteSpan data);
 // Appends `data` at `offset` (truncating anything after it first: a retried append after a crash

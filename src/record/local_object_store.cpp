@@ -88,13 +88,9 @@ Result<LocalObjectStore::Found> LocalObjectStore::inspect(const fs::path& path) 
     return out;
   }
   std::string text(out.file_size, '\0');
-  size_t done = 0;
-  while (done < text.size()) {
-    const ssize_t r = ::pread(fd, text.data() + done, text.size() - done, static_cast<off_t>(done));
-    if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) break;
-    done += static_cast<size_t>(r);
-  }
+  // A read error leaves the manifest short: torn, as below.
+  const size_t done =
+      read_fully(fd, 0, {reinterpret_cast<uint8_t*>(text.data()), text.size()}).value_or(0);
   ::close(fd);
   out.composite = parse_composite(std::string_view(text.data(), done));
   if (!out.composite)

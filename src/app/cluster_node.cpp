@@ -30,6 +30,15 @@ constexpr const char* kAcquire =
 // Deletes the lease only while it is ours.
 constexpr const char* kRelease =
     "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
+// How long (ms, on Redis's clock) Redis has held the cluster's state: the time since the first
+// node found `stagecast:since` absent and set it (a fresh, restarted or flushed Redis).
+constexpr const char* kStateAge =
+    "local t = redis.call('TIME') "
+    "local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) "
+    "local since = redis.call('GET', KEYS[1]) "
+    "if since == false then redis.call('SET', KEYS[1], tostring(now)) return 0 end "
+    "return now - tonumber(since)";
+constexpr const char* kSinceKey = "stagecast:since";
 
 int64_t unix_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -213,7 +222,7 @@ void ClusterNode::check_lapsed(RedisConnection& conn, bool at_start) {
   const auto local_list = local_streams_();
   const std::set<std::string> local(local_list.begin(), local_list.end());
   std::vector<std::string> ids;
-  std::vector<Command> gets;
+  std::vector<Command> gets{{"EVAL", kStateAge, "1", kSinceKey}};
   for (const auto& s : *live) {
     if (local.contains(s.id)) continue;
     ids.push_back(s.id);
@@ -222,11 +231,12 @@ void ClusterNode::check_lapsed(RedisConnection& conn, bool at_start) {
   std::map<std::string, std::string> owners;
   std::map<std::string, int> misses;
   std::vector<std::string> to_end;
-  if (!gets.empty()) {
+  {
     auto replies = conn.pipeline(gets);
     if (!replies) return;
+    const bool judge = may_judge((*replies)[0]);
     for (size_t i = 0; i < ids.size(); ++i) {
-      const Reply& r = (*replies)[i];
+      const Reply& r = (*replies)[i + 1];
       if (r.type == Reply::Type::kString) {
         const auto space = r.str.find(' ');
         const std::string node = r.str.substr(0, space);
@@ -235,8 +245,8 @@ void ClusterNode::check_lapsed(RedisConnection& conn, bool at_start) {
             owners[ids[i]] = r.str.substr(space + 1);
           continue;
         }
-      } else if (r.type != Reply::Type::kNil) {
-        continue;  // an error reply: no decision on it
+      } else if (r.type != Reply::Type::kNil || !judge) {
+        continue;  // an error reply, or Redis too new to tell: no decision on it
       }
       // Lapsed, or held by an earlier run of this node.
       const int seen = (misses_.contains(ids[i]) ? misses_.at(ids[i]) : 0) + 1;
@@ -269,6 +279,25 @@ void ClusterNode::check_lapsed(RedisConnection& conn, bool at_start) {
       spdlog::warn("cluster: stream {}: ending it failed: {}", id, r.error().message);
     }
   }
+}
+
+bool ClusterNode::may_judge(const Reply& state_age) {
+  if (state_age.type != Reply::Type::kInteger) {
+    spdlog::warn("cluster: reading how long redis has held the cluster's state failed: {}",
+                 state_age.str);
+    return false;
+  }
+  const auto grace = lapse_grace();
+  const bool judge = state_age.integer >= grace.count();
+  if (!judge && !judging_paused_) {
+    spdlog::info(
+        "cluster: redis holds the cluster's state for {} ms only (restarted or flushed); no "
+        "stream is ended for a missing lease before {} ms, when every node has had time to "
+        "reconnect and renew its leases",
+        state_age.integer, grace.count());
+  }
+  judging_paused_ = !judge;
+  return judge;
 }
 
 void ClusterNode::exchange_counts(RedisConnection& conn) {

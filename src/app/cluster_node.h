@@ -10,6 +10,9 @@
 //   one whose lease is missing (its node died) or names this node (an earlier run of it) on two
 //   checks in a row is ended as `interrupted`, as a restarted single node ends what it left LIVE.
 //   At start (before publishers can connect) the same rule runs once without the second check.
+//   A Redis that lost its data (restarted, flushed) holds no lease until each node reconnects,
+//   after up to its backoff's cap: no lease is judged until Redis has held the cluster's state
+//   (`stagecast:since`, on Redis's clock) for lapse_grace().
 // - Viewer counts: each node writes its own count of each stream into the hash
 //   `stagecast:viewers:<stream>` (field: node id, value "<count> <unix ms>", the key expiring
 //   when no node refreshes it) once a second, and reads the others' fresh fields; the figure
@@ -84,6 +87,12 @@ class ClusterNode final : public platform::StreamEvents {
   void check_lapsed(bus::redis::RedisConnection& conn, bool at_start);
   void exchange_counts(bus::redis::RedisConnection& conn);
   std::string lease_value() const { return options_.node_id + " " + options_.public_url; }
+  // Whether missing leases may be judged, given the reply of kStateAge.
+  bool may_judge(const bus::redis::Reply& state_age);
+  // A node reconnects within the backoff's cap and one connect timeout, then renews at once.
+  std::chrono::milliseconds lapse_grace() const {
+    return redis_.backoff.cap + redis_.timeout + options_.lease_renew;
+  }
 
   ClusterOptions options_;
   bus::redis::RedisClientOptions redis_;
@@ -107,6 +116,7 @@ class ClusterNode final : public platform::StreamEvents {
   std::map<std::string, int> misses_;  // LIVE elsewhere, lease missing: checks in a row
   std::set<std::string> counted_;      // streams with this node's field in their hash
   std::set<std::string> live_;         // LIVE in the store at the last check
+  bool judging_paused_ = false;        // Redis's state younger than lapse_grace()
 
   mutable std::mutex cache_mu_;
   std::map<std::string, int64_t> remote_;      // stream -> the other nodes' viewers

@@ -158,6 +158,10 @@ test('Redis killed and restarted during chat: each node goes on alone, then fan-
   for (const node of [A, B]) {
     await waitFor(async () => (await node.api('GET', '/readyz')).body?.bus === undefined, { timeout: 15000, what: 'bus back' });
   }
+  // Redis came back empty: A's lease is missing until A reconnects (after up to its 5 s
+  // backoff), and B must not take that for A's death.
+  await waitFor(async () => /node-a/.test(await redisCommand(redis.port, 'GET', `stagecast:lease:${stream.id}`)), { timeout: 15000, what: 'A\'s lease back' });
+  assert.equal((await B.api('GET', `/api/livestream/${stream.id}`)).body.status, 'LIVE', 'B ended none of A\'s streams');
   await poster.say('after');
   assert.equal((await onB.next((e) => e.type === 'chat' && e.message.text === 'after', 10000)).message.text, 'after');
   assert.equal((await otherOnA.next('chat')).message.text, 'after');

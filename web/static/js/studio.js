@@ -258,7 +258,8 @@ async function pollStream() {
   if (!c?.stream) return;
   try {
     const s = await api('GET', `/api/livestream/${encodeURIComponent(c.stream.id)}`);
-    if (c !== current) return;
+    // ENDED is final: an answer that left before the owner ended the stream is stale.
+    if (c !== current || (c.stream.status === 'ENDED' && s.status !== 'ENDED')) return;
     const changed = s.status !== c.stream.status;
     Object.assign(c.stream, s);
     c.analytics.stream(s);

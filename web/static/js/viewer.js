@@ -129,9 +129,17 @@ function applyStatus() {
   }
 }
 
+// ENDED is final: an answer that left the server before the stream ended (a poll racing the
+// stream_status event) must not bring the player back.
+function staleAfterEnd(next) {
+  return stream?.status === 'ENDED' && next.status !== 'ENDED';
+}
+
 async function reload() {
   try {
-    stream = await api('GET', `/api/livestream/${encodeURIComponent(streamId)}`);
+    const next = await api('GET', `/api/livestream/${encodeURIComponent(streamId)}`);
+    if (staleAfterEnd(next)) return;
+    stream = next;
   } catch (e) {
     if (e.status === 404) {
       stopPlayer();
@@ -271,28 +279,33 @@ function preferredPlayer() {
 
 async function launch(getPlayback, playing, onFatal, onStartFailure) {
   const v = ensureVideo();
-  player = new Player(v, {
+  const mine = new Player(v, {
     prefer: state.replay ? 'auto' : preferredPlayer(),
     getPlayback,
     onLevels: renderLevels,
     onPlaying: () => {
+      if (player !== mine) return;
       setPhase(playing);
       show(ui.overlay, false);
       show(ui.unmute, v.muted);
       behindLive.start();
     },
     onFatal: (kind) => {
+      if (player !== mine) return;
       stopPlayer();
       onFatal(kind);
     },
   });
+  player = mine;
   try {
-    await player.start();
+    await mine.start();
+    if (player !== mine) return;  // stopped meanwhile (the stream ended, another identity)
     state.mode = player.mode;
     // The switch is offered only where the server offers WHEP (live, not a replay).
     show(ui.realtimeWrap, Boolean(player?.realtimeAvailable) && !state.replay);
     ui.realtime.checked = state.mode === 'webrtc';
   } catch (e) {
+    if (player !== mine) return;
     stopPlayer();
     if (e instanceof ApiError && (e.status === 401 || e.status === 403)) {
       showDenied(e.code);
@@ -373,7 +386,7 @@ function startRealtime() {
     .on('joined', (e) => setViewers(e.viewers))
     .on('viewers', (e) => setViewers(e.count))
     .on('stream_status', (e) => {
-      if (!stream) return;
+      if (!stream || staleAfterEnd(e)) return;
       Object.assign(stream, { status: e.status, startedAt: e.startedAt, endedAt: e.endedAt });
       applyStatus();
     });

@@ -170,7 +170,7 @@ const results = [];
 for (const k of VIEWERS) {
   // PERF=file: a CPU profile of Stagecast over its measured window (perf record -g).
   const perf = process.env.PERF && setTimeout(() => {
-    children.push(spawn('perf', ['record', '-F', '199', '--call-graph', 'dwarf,16384', '-o', process.env.PERF, '-p', String(sc.pid), '--', 'sleep', String(Math.min(5, SECONDS))], { stdio: 'ignore' }));
+    children.push(spawn('perf', ['record', '-F', String(process.env.PERF_FREQ ?? 199), '--call-graph', 'dwarf,16384', '-o', process.env.PERF, '-p', String(sc.pid), '--', 'sleep', String(Math.min(5, SECONDS))], { stdio: 'ignore' }));
   }, RAMP_MS + WARMUP * 1000);
   const s = await runLoadgen(['--mode=blocking', `--port=${ports.http}`, `--pids=${sc.pid}`, `--viewers=${k}`, ...(scQuery ? [`--query=${scQuery}`] : []), ...common]);
   console.log(JSON.stringify({ server: 'stagecast', ...s }));

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/async_result.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -15,6 +16,10 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
+
+#include "net/io_pool.h"
 
 namespace stagecast::net {
 
@@ -75,6 +80,50 @@ namespace {
 
 using Call = HttpDispatcher::Call;
 
+// Answers given on an I/O thread for connections of other I/O threads, gathered until the
+// handler that gave them returns: a part that completes answers every held reload of its
+// rendition at once, and each other thread then takes one post (one lock of its queue, at most
+// one wake-up) for all of its connections instead of one per connection.
+struct Deferred {
+  asio::any_io_executor ex;
+  std::function<void(Response)> completion;
+  Response r;
+};
+using DeferredAnswers = std::vector<Deferred>;
+// This thread's gathering, owned by the handler posted to run once the current one returns (so a
+// context shut down before it runs frees it with its other handlers).
+thread_local DeferredAnswers* t_deferred = nullptr;
+
+void flush_deferred(DeferredAnswers items) {
+  // Grouped by executor (as many as there are I/O threads), in the order given.
+  while (!items.empty()) {
+    const asio::any_io_executor ex = items.front().ex;
+    DeferredAnswers group;
+    DeferredAnswers rest;
+    for (auto& d : items) (d.ex == ex ? group : rest).push_back(std::move(d));
+    items = std::move(rest);
+    asio::post(ex, [group = std::move(group)]() mutable {
+      for (auto& d : group) d.completion(std::move(d.r));
+    });
+  }
+}
+
+void defer_answer(asio::io_context& here, Deferred d) {
+  if (t_deferred == nullptr) {
+    auto batch = std::make_shared<DeferredAnswers>();
+    t_deferred = batch.get();
+    asio::post(here, [batch] {
+      t_deferred = nullptr;
+      flush_deferred(std::move(*batch));
+    });
+  }
+  t_deferred->push_back(std::move(d));
+}
+
+bool runs_here(const asio::any_io_executor& ex, asio::io_context* here) {
+  return &asio::query(ex, asio::execution::context) == here;
+}
+
 // The one answer of a call: kept for the coroutine if it does not wait yet, else posted to it.
 void answer(const std::shared_ptr<Call>& call, Response r) {
   std::unique_lock lock(call->mu);
@@ -87,6 +136,10 @@ void answer(const std::shared_ptr<Call>& call, Response r) {
   auto completion = std::move(call->completion);
   const asio::any_io_executor ex = std::move(call->ex);
   lock.unlock();
+  if (asio::io_context* here = IoPool::current(); here != nullptr && !runs_here(ex, here)) {
+    defer_answer(*here, {ex, std::move(completion), std::move(r)});
+    return;
+  }
   asio::post(ex, [completion = std::move(completion), r = std::move(r)]() mutable {
     completion(std::move(r));
   });

@@ -4,6 +4,14 @@
 
 namespace stagecast::net {
 
+namespace {
+thread_local boost::asio::io_context* t_current = nullptr;
+}  // namespace
+
+boost::asio::io_context* IoPool::current() {
+  return t_current;
+}
+
 IoPool::IoPool(size_t threads) {
   if (threads == 0) threads = 1;
   for (size_t i = 0; i < threads; ++i) {
@@ -20,6 +28,7 @@ IoPool::~IoPool() {
 void IoPool::start() {
   for (auto& ctx : contexts_) {
     threads_.emplace_back([c = ctx.get()] {
+      t_current = c;
       for (;;) {
         try {
           c->run();

@@ -29,6 +29,8 @@ class IoPool {
   boost::asio::io_context& at(size_t i) { return *contexts_[i]; }
   size_t size() const { return contexts_.size(); }
   std::vector<boost::asio::io_context*> contexts() const;
+  // The context whose run() this thread is in, if it is one of a pool's threads.
+  static boost::asio::io_context* current();
 
  private:
   using WorkGuard = boost::asio::executor_work_guard<boost::asio::io_context::executor_type>;

@@ -9,7 +9,9 @@
 // skip), LATE_MS (0 = one part target), SID (1: Stagecast's players carry the playback token and
 // a session id like real playback URLs; each playlist is then that viewer's copy), IO_THREADS
 // (Stagecast's threads.io; default one per core), NGINX_WORKERS (2), SC_ARGS (more server flags,
-// space-separated), BENCH_BIN, LOADGEN_THREADS (1), JSON (write the results there).
+// space-separated), BENCH_BIN, LOADGEN_THREADS (2: one thread cannot keep up with 5,000 blocking
+// players, whose requests all come in the burst after a part; README.md), JSON (write the results
+// there).
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, rmSync, existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -30,7 +32,7 @@ const SID = env('SID', '0') === '1';
 const IO_THREADS = env('IO_THREADS', '');
 const NGINX_WORKERS = Number(env('NGINX_WORKERS', 2));
 const SC_ARGS = String(env('SC_ARGS', '')).split(' ').filter(Boolean);
-const LOADGEN_THREADS = Number(env('LOADGEN_THREADS', 1));
+const LOADGEN_THREADS = Number(env('LOADGEN_THREADS', 2));
 const ADMIN_KEY = 'bench-admin-key-0123456789abcdef0123';
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 

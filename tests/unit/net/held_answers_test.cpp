@@ -11,9 +11,10 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/read_until.hpp>
-#include <boost/asio/streambuf.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
 #include <chrono>
 #include <condition_variable>
 #include <map>
@@ -34,26 +35,13 @@ namespace {
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
-// Reads one response with a Content-Length body from a blocking socket.
-std::string read_response(tcp::socket& s, asio::streambuf& buf) {
-  asio::read_until(s, buf, "\r\n\r\n");
-  std::string data(asio::buffers_begin(buf.data()), asio::buffers_end(buf.data()));
-  const size_t end = data.find("\r\n\r\n") + 4;
-  const std::string head = data.substr(0, end);
-  const size_t cl = head.find("content-length: ") != std::string::npos
-                        ? head.find("content-length: ")
-                        : head.find("Content-Length: ");
-  EXPECT_NE(cl, std::string::npos) << head;
-  const size_t length = std::stoul(head.substr(cl + 16));
-  while (buf.size() < end + length) {
-    boost::system::error_code ec;
-    const size_t n = s.read_some(buf.prepare(4096), ec);
-    if (ec) break;
-    buf.commit(n);
-  }
-  data.assign(asio::buffers_begin(buf.data()), asio::buffers_end(buf.data()));
-  buf.consume(end + length);
-  return data.substr(0, end) + data.substr(end, length);
+namespace http = boost::beast::http;
+
+// Reads one response from a blocking socket (Beast's parser: the framing is not the test's).
+http::response<http::string_body> read_response(tcp::socket& s, boost::beast::flat_buffer& buf) {
+  http::response<http::string_body> res;
+  http::read(s, buf, res);
+  return res;
 }
 
 TEST(HeldAnswers, AnswersGivenTogetherOnOneIoThreadReachEveryConnectionOnEitherThread) {
@@ -130,15 +118,16 @@ TEST(HeldAnswers, AnswersGivenTogetherOnOneIoThreadReachEveryConnectionOnEitherT
   });
   try {
     for (int i = 0; i < kClients; ++i) {
-      asio::streambuf buf;
-      const std::string first = read_response(clients[i], buf);
-      EXPECT_NE(first.find("200"), std::string::npos) << first;
-      EXPECT_TRUE(first.ends_with("answer " + std::to_string(i))) << first;
+      boost::beast::flat_buffer buf;
+      const auto first = read_response(clients[i], buf);
+      EXPECT_EQ(first.result_int(), 200u);
+      EXPECT_EQ(first.body(), "answer " + std::to_string(i));
       // The connection goes on: its next request is served.
       const std::string next = "GET /after/" + std::to_string(i) + " HTTP/1.1\r\nHost: t\r\n\r\n";
       asio::write(clients[i], asio::buffer(next));
-      const std::string second = read_response(clients[i], buf);
-      EXPECT_TRUE(second.ends_with("after " + std::to_string(i))) << second;
+      const auto second = read_response(clients[i], buf);
+      EXPECT_EQ(second.result_int(), 200u);
+      EXPECT_EQ(second.body(), "after " + std::to_string(i));
     }
   } catch (const std::exception& e) {
     ADD_FAILURE() << e.what();

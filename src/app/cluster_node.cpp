@@ -31,13 +31,14 @@ constexpr const char* kAcquire =
 constexpr const char* kRelease =
     "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
 // How long (ms, on Redis's clock) Redis has held the cluster's state: the time since the first
-// node found `stagecast:since` absent and set it (a fresh, restarted or flushed Redis).
+// node found `stagecast:since` absent (a fresh, restarted or flushed Redis) or not a number, and
+// set it.
 constexpr const char* kStateAge =
     "local t = redis.call('TIME') "
     "local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) "
-    "local since = redis.call('GET', KEYS[1]) "
-    "if since == false then redis.call('SET', KEYS[1], tostring(now)) return 0 end "
-    "return now - tonumber(since)";
+    "local since = tonumber(redis.call('GET', KEYS[1]) or '') "
+    "if since == nil then redis.call('SET', KEYS[1], tostring(now)) return 0 end "
+    "return now - since";
 constexpr const char* kSinceKey = "stagecast:since";
 
 int64_t unix_ms() {

@@ -23,6 +23,8 @@ let redis; let postgres; let cluster; let A; let B; let artist; let stream;
 
 before(async () => {
   redis = await startRedis();
+  // Not a time: the nodes take it as a Redis without the cluster's state and set it afresh.
+  await redisCommand(redis.port, 'SET', 'stagecast:since', 'garbage');
   let storeUrl = null;
   if (process.env.SC_TEST_CLUSTER_STORE !== 'sqlite') {
     postgres = new Postgres().start();
@@ -45,6 +47,7 @@ before(async () => {
   const onboard = await A.api('POST', '/api/artists/me/stripe/onboarding', { token: artist.token });
   assert.equal(onboard.status, 200, onboard.text);
   stream = await liveStream(A, artist);
+  await waitFor(async () => /^\$\d+\r\n\d+\r\n$/.test(await redisCommand(redis.port, 'GET', 'stagecast:since')), { what: 'stagecast:since set afresh' });
 });
 
 after(async () => {
